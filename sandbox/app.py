@@ -1,0 +1,51 @@
+"""The emulated cluster as one object: database, auth, backups, knobs and the route table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sandbox import aliases, backups, batch, cluster, graphql, meta, objects, schema, tenants
+from sandbox.auth import Auth
+from sandbox.knobs import Faults, RequestLog
+from sandbox.router import Router
+from sandbox.store import Database
+
+WEAVIATE_VERSION = "1.32.9"
+ROUTES = [*meta.ROUTES, *schema.ROUTES, *tenants.ROUTES, *aliases.ROUTES, *objects.ROUTES,
+          *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES]
+
+
+class App:
+    """Everything one sandbox serves; handlers receive it as their first argument."""
+
+    def __init__(self, nodes: int = 1, api_keys: dict[str, str] | None = None,
+                 read_only_users: set[str] | None = None, backup_dir: Path | None = None,
+                 seed: str = "none") -> None:
+        if nodes < 1:
+            raise ValueError("a cluster needs at least one node")
+        self.node_count = nodes
+        self.version = WEAVIATE_VERSION
+        self.hostname = "http://[::]:8080"
+        self.ready = True
+        self.auth = Auth(dict(api_keys or {}), set(read_only_users or ()))
+        self.faults = Faults()
+        self.request_log = RequestLog()
+        self.router = Router(ROUTES)
+        self.backups = backups.FilesystemBackend(backup_dir)
+        self.db = Database(nodes)
+        self.reset(seed)
+
+    def reset(self, seed: str = "none") -> None:
+        """Drop every collection and alias, then load a seed (``demo`` or ``none``)."""
+        if seed not in ("demo", "none"):
+            raise ValueError(f"unknown seed {seed!r}: use demo or none")
+        with self.db.lock:
+            self.db = Database(self.node_count)
+            if seed == "demo":
+                from sandbox.seed import load_demo
+
+                load_demo(self.db)
+
+    def close(self) -> None:
+        """Release what the backends hold (temporary backup directory, worker threads)."""
+        self.backups.close()

@@ -1,0 +1,76 @@
+"""API-key authentication and the admin-list authorizer, with Weaviate's 401/403 bodies (§2).
+
+With no keys configured the server is anonymous, and a request that carries an
+``Authorization`` header anyway is refused, as a real auth-less Weaviate does.
+Read-only users (admin list) may only read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sandbox.http import Request, Response, error, framework_error, json_response
+
+ANONYMOUS = "anonymous"
+EXEMPT_PATHS = {"/v1", "/v1/.well-known/openid-configuration"}
+_VERBS = {"POST": "C", "PUT": "U", "PATCH": "U", "DELETE": "D"}
+
+
+@dataclass
+class Auth:
+    """Keys and users of one sandbox. ``keys`` maps an API key to its user name."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+    read_only_users: set[str] = field(default_factory=set)
+
+    def authenticate(self, request: Request) -> tuple[str | None, Response | None]:
+        """Return (user, None) or (None, the 401 response)."""
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        token = token or request.query.get("access_token", "")
+        if not self.keys:
+            if header:
+                return None, framework_error(401, 401, (
+                    "no authentication scheme is configured (API Key or OIDC), but an "
+                    "'Authorization' header was provided. Please configure an auth scheme or "
+                    "remove the header for anonymous access"))
+            return ANONYMOUS, None
+        if not token:
+            if request.path in EXEMPT_PATHS:
+                return ANONYMOUS, None
+            # Weaviate writes this body by hand, spaces included.
+            body = (b'{"code":401,"message": "anonymous access not enabled. Please authenticate '
+                    b'through one of the available methods: [API-keys]" }')
+            return None, Response(401, body)
+        user = self.keys.get(token)
+        if user is None:
+            return None, framework_error(401, 401, "unauthorized: invalid api key")
+        return user, None
+
+    def authorize(self, user: str, request: Request) -> Response | None:
+        """The admin-list 403 for a read-only user attempting a write, else None."""
+        verb = _VERBS.get(request.method)
+        if verb is None or user not in self.read_only_users or request.path == "/v1/graphql":
+            return None
+        return error(403, f"adminlist: authorization, forbidden action: user '{user}' has "
+                          f"insufficient permissions to {verb} [{_resource(request.path)}]")
+
+
+def _resource(path: str) -> str:
+    parts = path.removeprefix("/v1/").split("/")
+    if parts[0] == "schema" and len(parts) > 1:
+        return f"schema/collections/{parts[1]}/shards/#"
+    if parts[0] == "objects" and len(parts) > 2:
+        return f"data/collections/{parts[1]}/shards/*/objects/{parts[2]}"
+    if parts[0] in ("objects", "batch"):
+        return "data/collections/*/shards/*/objects/*"
+    if parts[0] == "backups":
+        return "backups/collections/*"
+    return f"{parts[0]}/*"
+
+
+def own_info(user: str | None) -> Response:
+    """``GET /v1/users/own-info``: 401 with no body for the anonymous user."""
+    if user in (None, ANONYMOUS):
+        return Response(401)
+    return json_response({"groups": None, "roles": None, "username": user})

@@ -1,0 +1,105 @@
+"""Request and response values of the sandbox, and the three error body shapes Weaviate uses.
+
+This module knows HTTP shapes only; it holds no state and knows no endpoint.
+The shapes follow REST-BEHAVIOUR.md §1.2: handler errors ``{"error":[{"message":..}]}``,
+schema restriction errors ``{"allowed":null,"error":[..]}`` and framework errors
+``{"code":..,"message":..}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+_DUMP_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+
+
+def dumps(data: Any) -> bytes:
+    """Encode JSON as Weaviate does: float32 vectors keep their shortest float32 spelling."""
+    return orjson.dumps(data, option=_DUMP_OPTIONS)
+
+
+@dataclass(slots=True)
+class Request:
+    """One parsed HTTP request."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes = b""
+    params: dict[str, str] = field(default_factory=dict)
+
+    def json(self, param: str = "body", required: bool = True) -> Any:
+        """Decode the body, answering as go-openapi does for an empty or malformed one."""
+        if not self.body.strip():
+            if required:
+                raise ApiError(framework_error(422, 602, f"{param} in body is required"))
+            return None
+        try:
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError as exc:
+            raise ApiError(
+                framework_error(400, 400, f'parsing {param} body from "" failed, because {exc}')
+            ) from None
+
+    def int_param(self, name: str, default: int | None = None) -> int | None:
+        """A query parameter of type int64, with go-openapi's 601 error when it is not one."""
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise ApiError(
+                framework_error(422, 601, f'{name} in query must be of type int64: "{raw}"')
+            ) from None
+
+
+@dataclass(slots=True)
+class Response:
+    """One HTTP response; ``body`` None means no body and no Content-Type."""
+
+    status: int
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ApiError(Exception):
+    """Raised by handlers to answer with a prepared error response."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    """A JSON body with the given status."""
+    return Response(status, dumps(data))
+
+
+def empty(status: int) -> Response:
+    """A response without body, as Weaviate's generated responders send for 204s and most 404s."""
+    return Response(status)
+
+
+def error(status: int, *messages: str) -> Response:
+    """Handler-level error: ``{"error":[{"message":..}]}``."""
+    return json_response({"error": [{"message": m} for m in messages]}, status)
+
+
+def restriction_error(message: str) -> Response:
+    """Schema create/update 422: ``{"allowed":null,"error":[..]}``."""
+    return json_response({"allowed": None, "error": [{"message": message}]}, 422)
+
+
+def framework_error(status: int, code: int, message: str) -> Response:
+    """go-openapi error: ``{"code":..,"message":..}``; validation codes >= 600 travel as HTTP 422."""
+    return json_response({"code": code, "message": message}, status)
+
+
+def fail(status: int, *messages: str) -> ApiError:
+    """Shorthand for ``raise fail(422, "...")`` in handlers."""
+    return ApiError(error(status, *messages))

@@ -1,0 +1,59 @@
+"""Path routing with go-openapi's answers for unknown paths (404) and wrong methods (405)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from sandbox.http import Request, Response, framework_error
+
+if TYPE_CHECKING:
+    from sandbox.app import App
+
+Handler = Callable[["App", Request], Response]
+Route = tuple[str, str, Handler]
+
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    pattern = _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(template)
+                         .replace(r"\{", "{").replace(r"\}", "}"))
+    return re.compile(f"^{pattern}/?$")
+
+
+class Router:
+    """Maps (method, path) to a handler; path parameters land in ``Request.params``."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        self._table: list[tuple[re.Pattern[str], dict[str, Handler]]] = []
+        by_template: dict[str, dict[str, Handler]] = {}
+        for method, template, handler in routes:
+            by_template.setdefault(template, {})[method] = handler
+        # Literal segments win over parameters (``/objects/validate`` before ``/objects/{id}``).
+        for template in sorted(by_template, key=lambda t: (t.count("{"), -len(t))):
+            self._table.append((_compile(template), by_template[template]))
+
+    def dispatch(self, app: App, request: Request) -> Response:
+        """Run the matching handler or answer as the framework does."""
+        allowed: list[str] = []
+        for pattern, methods in self._table:
+            match = pattern.match(request.path)
+            if not match:
+                continue
+            handler = methods.get(request.method)
+            if handler is None:
+                allowed = sorted(methods)
+                continue
+            request.params = {k: unquote(v) for k, v in match.groupdict().items()}
+            return handler(app, request)
+        if allowed:
+            response = framework_error(
+                405, 405,
+                f"method {request.method} is not allowed, but [{','.join(allowed)}] are")
+            response.headers["Allow"] = ",".join(allowed)
+            return response
+        return framework_error(404, 404, f"path {request.path} was not found")
+

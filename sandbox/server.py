@@ -1,0 +1,160 @@
+"""The HTTP side of the sandbox: a threaded HTTP/1.1 server on 127.0.0.1 and its lifecycle.
+
+``Sandbox(...).start()`` serves on a free port in a background thread (tests,
+``elysiactl --sandbox``); ``serve_forever()`` runs in the foreground
+(``python -m sandbox``). Liveness and readiness are answered before routing
+and auth, as Weaviate's outer middleware does; faults are injected next, then
+authentication, then the route.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+from sandbox.app import App
+from sandbox.http import ApiError, Request, Response, error, json_response
+from sandbox import knobs
+
+logger = logging.getLogger(__name__)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def do_GET(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler's naming
+        self._handle()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Quiet: the request log under /__sandbox/requests replaces the access log."""
+
+    def _handle(self) -> None:
+        app = self.server.app
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = Request(self.command, url.path, dict(parse_qsl(url.query)),
+                          {k.lower(): v for k, v in self.headers.items()}, body)
+        if url.path == "/v1/.well-known/live" or url.path == "/v1/.well-known/ready":
+            ready = url.path.endswith("live") or app.ready
+            return self._send(Response(200 if ready else 503))
+        if url.path.startswith("/__sandbox/"):
+            return self._send(knobs.handle(app, request))
+        if app.faults.latency_ms:
+            time.sleep(app.faults.latency_ms / 1000)
+        fault = app.faults.draw() if url.path.startswith("/v1") else None
+        if fault is not None:
+            app.request_log.add(request, 503 if fault == "503" else 0, fault)
+            return self._inject(fault)
+        response = self._respond(app, request)
+        app.request_log.add(request, response.status, None)
+        self._send(response)
+
+    def _respond(self, app: App, request: Request) -> Response:
+        user, refusal = app.auth.authenticate(request)
+        if refusal is not None:
+            return refusal
+        assert user is not None
+        request.params["__user__"] = user
+        forbidden = app.auth.authorize(user, request)
+        if forbidden is not None:
+            return forbidden
+        try:
+            return app.router.dispatch(app, request)
+        except ApiError as exc:
+            return exc.response
+        except Exception as exc:  # a sandbox bug must answer 500, never kill the thread
+            logger.exception("sandbox handler failed: %s %s", request.method, request.path)
+            return error(500, f"sandbox internal error: {type(exc).__name__}: {exc}")
+
+    def _inject(self, fault: str) -> None:
+        if fault == "503":
+            return self._send(json_response(
+                {"error": [{"message": "sandbox: injected fault (service unavailable)"}]}, 503))
+        if fault == "truncate":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 4096\r\n\r\n{\"objects\": [")
+            self.wfile.flush()
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        body = response.body
+        if body is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body or b"")))
+        self.end_headers()
+        if body and self.command != "HEAD":
+            self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], app: App) -> None:
+        self.app = app
+        super().__init__(address, _Handler)
+
+
+class Sandbox:
+    """An emulated Weaviate cluster served over HTTP on 127.0.0.1."""
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", seed: str = "none",
+                 api_keys: dict[str, str] | None = None, read_only_users: set[str] | None = None,
+                 nodes: int = 1, backup_dir: Path | None = None) -> None:
+        self.app = App(nodes=nodes, api_keys=api_keys or {}, read_only_users=read_only_users,
+                       backup_dir=backup_dir, seed=seed)
+        self._server = _Server((host, port), self.app)
+        self.app.hostname = f"http://{host}:{self.port}"
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:41234`` (without ``/v1``)."""
+        return f"http://{self._server.server_address[0]}:{self.port}"
+
+    def start(self) -> Sandbox:
+        """Serve in a daemon thread and return at once."""
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True,
+                                        name=f"sandbox:{self.port}")
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted."""
+        self._server.serve_forever(poll_interval=0.2)
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+        self.app.close()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

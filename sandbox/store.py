@@ -1,0 +1,235 @@
+"""The sandbox's in-memory database: collections, their objects, tenants, shards and aliases.
+
+Objects of a collection (or of one tenant) live in a ``SortedDict`` keyed by the
+lowercase canonical id, which is Weaviate's UUID byte order: the ``after`` cursor
+is a range scan. Vectors are float32 numpy arrays, as Weaviate stores them.
+Handlers take ``Database.lock`` around every read-modify-write.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sortedcontainers import SortedDict
+
+from sandbox.classes import upper_first
+from sandbox.http import ApiError, restriction_error
+
+ACTIVE, INACTIVE, OFFLOADED = "HOT", "COLD", "FROZEN"
+STATUS_ALIASES = {"ACTIVE": ACTIVE, "INACTIVE": INACTIVE, "OFFLOADED": OFFLOADED}
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch, Weaviate's timestamp unit."""
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(slots=True)
+class StoredObject:
+    """One object as the store keeps it."""
+
+    id: str
+    properties: dict[str, Any]
+    vector: np.ndarray | None = None
+    vectors: dict[str, np.ndarray] | None = None
+    created: int = 0
+    updated: int = 0
+
+    def to_json(self, cls: str, tenant: str | None, include_vector: bool) -> dict[str, Any]:
+        """The object as ``GET /v1/objects`` returns it."""
+        out: dict[str, Any] = {"class": cls, "id": self.id, "properties": self.properties,
+                               "creationTimeUnix": self.created,
+                               "lastUpdateTimeUnix": self.updated}
+        if tenant is not None:
+            out["tenant"] = tenant
+        if include_vector:
+            if self.vector is not None:
+                out["vector"] = self.vector
+            if self.vectors:
+                out["vectors"] = self.vectors
+        return out
+
+
+@dataclass
+class Collection:
+    """A class definition plus its data, split into one partition per tenant (or one)."""
+
+    config: dict[str, Any]
+    nodes: list[str]
+    shards: list[str] = field(default_factory=list)
+    placement: dict[str, list[str]] = field(default_factory=dict)
+    tenants: dict[str, str] = field(default_factory=dict)
+    partitions: dict[str | None, SortedDict] = field(default_factory=dict)
+    shard_status: dict[str, str] = field(default_factory=dict)
+    shard_counts: dict[str, int] = field(default_factory=dict)
+    dims: dict[str, int] = field(default_factory=dict)
+    created: int = field(default_factory=now_ms)
+
+    @property
+    def name(self) -> str:
+        return self.config["class"]
+
+    @property
+    def multi_tenant(self) -> bool:
+        return bool(self.config["multiTenancyConfig"]["enabled"])
+
+    @property
+    def properties(self) -> dict[str, dict[str, Any]]:
+        return {p["name"]: p for p in self.config["properties"]}
+
+    def tenant_problem(self, tenant: str | None, writing: bool = False) -> str | None:
+        """Weaviate's multi-tenancy error for this tenant argument, or None when it is fine."""
+        mt = self.config["multiTenancyConfig"]
+        if not self.multi_tenant:
+            if tenant:
+                return f"class {self.name} has multi-tenancy disabled, but request was with tenant"
+            return None
+        if not tenant:
+            return f"class {self.name} has multi-tenancy enabled, but request was without tenant"
+        status = self.tenants.get(tenant)
+        if status is None:
+            if writing and mt["autoTenantCreation"]:
+                self.add_tenant(tenant, ACTIVE)
+                return None
+            return f'tenant not found: "{tenant}"'
+        if status != ACTIVE:
+            if mt["autoTenantActivation"]:
+                self.tenants[tenant] = ACTIVE
+                return None
+            return f"tenant not active: '{tenant}'"
+        return None
+
+    def partition(self, tenant: str | None) -> SortedDict:
+        """The objects of one tenant, or of the whole collection when it is not multi-tenant."""
+        key = tenant if self.multi_tenant else None
+        part = self.partitions.get(key)
+        if part is None:
+            part = self.partitions[key] = SortedDict()
+        return part
+
+    def shard_of(self, object_id: str, tenant: str | None) -> str:
+        """The physical shard an object lives on (hash of the id; tenants are shards)."""
+        if self.multi_tenant:
+            return tenant or ""
+        return self.shards[int(object_id[:8], 16) % len(self.shards)]
+
+    def writable(self, object_id: str, tenant: str | None) -> str | None:
+        """Weaviate's error when the object's shard is READONLY, else None."""
+        shard = self.shard_of(object_id, tenant)
+        if self.shard_status.get(shard, "READY") == "READONLY":
+            return f"put object: import into index {self.name.lower()}: shard {shard}: " \
+                   "store is read-only"
+        return None
+
+    def put(self, tenant: str | None, obj: StoredObject) -> None:
+        """Insert or replace one object."""
+        part = self.partition(tenant)
+        if obj.id not in part:
+            shard = self.shard_of(obj.id, tenant)
+            self.shard_counts[shard] = self.shard_counts.get(shard, 0) + 1
+        part[obj.id] = obj
+
+    def remove(self, tenant: str | None, object_id: str) -> bool:
+        """Delete one object; False when it was not there."""
+        part = self.partition(tenant)
+        if part.pop(object_id, None) is None:
+            return False
+        shard = self.shard_of(object_id, tenant)
+        self.shard_counts[shard] -= 1
+        return True
+
+    def count(self, tenant: str | None = None) -> int:
+        """Objects in one tenant, or in every partition when ``tenant`` is None."""
+        if tenant is not None or not self.multi_tenant:
+            return len(self.partition(tenant))
+        return sum(len(p) for p in self.partitions.values())
+
+    def add_tenant(self, name: str, status: str) -> None:
+        """Create a tenant: its own shard, placed on ``factor`` nodes."""
+        self.tenants[name] = status
+        self.shard_status.setdefault(name, "READY")
+        self.placement.setdefault(name, self.nodes_for(hash_name(name)))
+
+    def drop_tenant(self, name: str) -> None:
+        """Delete a tenant and every object it holds."""
+        self.tenants.pop(name, None)
+        self.partitions.pop(name, None)
+        self.placement.pop(name, None)
+        self.shard_status.pop(name, None)
+        self.shard_counts.pop(name, None)
+
+    def nodes_for(self, start: int) -> list[str]:
+        """``factor`` consecutive nodes starting at ``start``: where one shard's replicas live."""
+        factor = self.config["replicationConfig"]["factor"]
+        return [self.nodes[(start + k) % len(self.nodes)] for k in range(factor)]
+
+
+def hash_name(name: str) -> int:
+    """A stable small hash (Python's ``hash`` of str changes between processes)."""
+    return sum((i + 1) * ord(c) for i, c in enumerate(name))
+
+
+class Database:
+    """Every collection and alias of one emulated cluster."""
+
+    def __init__(self, node_count: int = 1, seed: int = 0, auto_schema: bool = True) -> None:
+        self.lock = threading.RLock()
+        self.auto_schema = auto_schema
+        self.nodes = [f"node{i + 1}" for i in range(node_count)]
+        self.collections: dict[str, Collection] = {}
+        self.aliases: dict[str, str] = {}
+        self._rng = random.Random(seed)
+
+    def resolve(self, name: str) -> str:
+        """Case-fix a collection name and follow an alias."""
+        fixed = upper_first(name)
+        return self.aliases.get(fixed, fixed)
+
+    def get(self, name: str) -> Collection | None:
+        """The collection (or alias target) called ``name``, or None."""
+        return self.collections.get(self.resolve(name))
+
+    def check_new_name(self, name: str) -> None:
+        """Weaviate's duplicate and case-collision checks for a new class name."""
+        if name in self.collections:
+            raise ApiError(restriction_error(f"class name {name} already exists"))
+        for existing in self.collections:
+            if existing.lower() == name.lower():
+                raise ApiError(restriction_error(
+                    f'class already exists: found similar class "{existing}"'))
+        for alias in self.aliases:
+            if alias == name:
+                raise ApiError(restriction_error(f"alias name {name} already exists"))
+            if alias.lower() == name.lower():
+                raise ApiError(restriction_error(
+                    f'class already exists: found similar alias "{alias}"'))
+
+    def add(self, config: dict[str, Any]) -> Collection:
+        """Store a validated, defaulted class and lay out its shards on the nodes."""
+        self.check_new_name(config["class"])
+        col = Collection(config=config, nodes=self.nodes)
+        if not config["multiTenancyConfig"]["enabled"]:
+            start = hash_name(config["class"])
+            for i in range(config["shardingConfig"]["desiredCount"]):
+                shard = "".join(self._rng.choices(string.ascii_letters + string.digits, k=12))
+                col.shards.append(shard)
+                col.placement[shard] = col.nodes_for(start + i)
+                col.shard_status[shard] = "READY"
+        self.collections[config["class"]] = col
+        return col
+
+    def drop(self, name: str) -> None:
+        """Delete a collection by its exact name (aliases are not followed, as in Weaviate)."""
+        fixed = upper_first(name)
+        if self.collections.pop(fixed, None) is not None:
+            self.aliases = {a: c for a, c in self.aliases.items() if c != fixed}
+
+    def shard_names(self, col: Collection) -> list[str]:
+        """Physical shards: generated names, or one per tenant."""
+        return list(col.tenants) if col.multi_tenant else list(col.shards)
