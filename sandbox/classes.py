@@ -115,7 +115,8 @@ def vector_index(index_type: str | None, config: dict[str, Any] | None) -> tuple
     merged = _merge(base, config or {})
     enabled = [c for c in COMPRESSIONS if merged.get(c, {}).get("enabled")]
     if len(enabled) > 1:
-        raise _reject(f"invalid {index_type} config: more than a single compression methods enabled")
+        raise _reject(
+            f"invalid {index_type} config: more than a single compression methods enabled")
     return index_type, merged
 
 

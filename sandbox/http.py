@@ -96,7 +96,7 @@ def restriction_error(message: str) -> Response:
 
 
 def framework_error(status: int, code: int, message: str) -> Response:
-    """go-openapi error: ``{"code":..,"message":..}``; validation codes >= 600 travel as HTTP 422."""
+    """go-openapi error ``{"code":..,"message":..}``; codes >= 600 travel as HTTP 422."""
     return json_response({"code": code, "message": message}, status)
 
 

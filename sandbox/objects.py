@@ -1,3 +1,349 @@
-"""Stub: filled in by its own commit."""
+"""``/v1/objects`` endpoints: list with offset or ``after`` cursor, and single-object CRUD (§7).
 
-ROUTES: list = []
+Checks run in Weaviate's order (limit, sort, class, cursor, tenant) so that a
+request with several mistakes gets the same error as from a real server.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from sandbox.classes import upper_first
+from sandbox.http import (
+    ApiError,
+    Request,
+    Response,
+    empty,
+    error,
+    fail,
+    framework_error,
+    json_response,
+)
+from sandbox.store import Collection, StoredObject, now_ms
+from sandbox.values import normalize, parse_uuid, vectors
+from sandbox.writes import consistency_problem, prepare
+
+if TYPE_CHECKING:
+    from sandbox.app import App
+
+DEFAULT_LIMIT = 10
+MAX_RESULTS = 10000
+INCLUDES = {"vector", "classification"}
+
+
+def _wrapped(msg: str, code: int, err: str) -> ApiError:
+    return fail(422, f"msg:{msg} code:{code} err:{err}")
+
+
+def _include_vector(request: Request) -> bool:
+    values = [v for v in request.query.get("include", "").split(",") if v]
+    for value in values:
+        if value not in INCLUDES:
+            raise fail(400, f"unrecognized property '{value}' in ?include list")
+    return "vector" in values
+
+
+def _check_consistency(request: Request) -> None:
+    problem = consistency_problem(request.query)
+    if problem:
+        raise fail(400, problem)
+
+
+def _object_id(request: Request) -> str:
+    raw = request.params["id"]
+    fixed = parse_uuid(raw)
+    if fixed is None or len(raw) not in (32, 36):
+        raise ApiError(framework_error(422, 601, f'id in path must be of type uuid: "{raw}"'))
+    return fixed
+
+
+def _sort_key(col: Collection, sort: str, order: str) -> list[tuple[str, bool]]:
+    keys = []
+    orders = order.split(",") if order else []
+    for i, name in enumerate(sort.split(",")):
+        if name not in ("_id", "_creationTimeUnix", "_lastUpdateTimeUnix"):
+            prop = col.properties.get(name)
+            if prop is None:
+                raise _wrapped("sorting", 400, f"no such prop with name '{name}' found in class "
+                               f"'{col.name}' in the schema. Check your schema files for which "
+                               "properties in this class are available")
+            if prop["dataType"][0] in ("uuid", "uuid[]") or prop["dataType"][0][:1].isupper():
+                raise _wrapped("sorting", 400, f"sorting by property '{name}' of type "
+                               f"{prop['dataType'][0]} is not supported")
+        keys.append((name, i < len(orders) and orders[i] == "desc"))
+    return keys
+
+
+def _sorted(objects: list[StoredObject], keys: list[tuple[str, bool]]) -> list[StoredObject]:
+    special = {"_id": "id", "_creationTimeUnix": "created", "_lastUpdateTimeUnix": "updated"}
+    for name, desc in reversed(keys):
+        attr = special.get(name)
+
+        def value(o: StoredObject, name: str = name, attr: str | None = attr) -> Any:
+            return getattr(o, attr) if attr else o.properties.get(name)
+
+        present = [o for o in objects if value(o) is not None]
+        missing = [o for o in objects if value(o) is None]
+        present.sort(key=value, reverse=desc)
+        objects = missing + present if not desc else present + missing
+    return objects
+
+
+def list_objects(app: App, request: Request) -> Response:
+    """``GET /v1/objects``."""
+    include_vector = _include_vector(request)
+    limit = request.int_param("limit")
+    offset = request.int_param("offset", 0) or 0
+    effective = DEFAULT_LIMIT if limit is None else limit
+    class_name = request.query.get("class")
+    if not class_name:
+        return _list_all_classes(app, request, offset, effective, include_vector)
+    if offset < 0 or effective < 0 or offset + effective > MAX_RESULTS:
+        raise _wrapped("offset or limit", 400, _max_results(offset, effective))
+    after, sort = request.query.get("after"), request.query.get("sort")
+    tenant = request.query.get("tenant") or None
+    with app.db.lock:
+        col = app.db.get(class_name)
+        keys = _sort_key(col, sort, request.query.get("order", "")) if sort and col else None
+        if col is None:
+            return empty(404)
+        if after is not None:
+            _check_cursor(after, limit, offset, sort)
+        if effective == 0:
+            return json_response({"deprecations": [], "objects": []})
+        problem = col.tenant_problem(tenant)
+        if problem:
+            raise _wrapped(f"search index {col.name.lower()}", 422, problem)
+        part = col.partition(tenant)
+        if after is not None:
+            ids = islice(part.irange(minimum=after.lower() or None, inclusive=(not after, True)),
+                         effective)
+            chosen = [part[i] for i in ids]
+        elif keys:
+            chosen = _sorted(list(part.values()), keys)[offset:offset + effective]
+        else:
+            chosen = list(islice(part.values(), offset, offset + effective))
+        objects = [o.to_json(col.name, tenant if col.multi_tenant else None, include_vector)
+                   for o in chosen]
+    return json_response(_page(objects, deprecations=[]))
+
+
+def _page(objects: list[dict[str, Any]], deprecations: list | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"deprecations": deprecations, "objects": objects}
+    if objects:
+        body["totalResults"] = len(objects)
+    return body
+
+
+def _max_results(offset: int, limit: int) -> str:
+    return (f"query maximum results exceeded: the total limit calculated from the provided "
+            f"offset '{offset}' and limit '{limit}' exceeds the configured value for "
+            f"QUERY_MAXIMUM_RESULTS '{MAX_RESULTS}'. If you've supplied a negative offset or "
+            "limit, this may be an underflow error")
+
+
+def _check_cursor(after: str, limit: int | None, offset: int, sort: str | None) -> None:
+    reason = None
+    if limit is None:
+        reason = "limit parameter must be set"
+    elif offset > 0 or sort:
+        bad = ",".join(p for p, used in (("offset", offset > 0), ("sort", bool(sort))) if used)
+        reason = f"{bad} cannot be set with after and limit parameters"
+    elif after and parse_uuid(after) is None:
+        reason = f"after parameter '{after}' is not a valid uuid: invalid UUID length: " \
+                 f"{len(after)}"
+    if reason:
+        raise _wrapped("cursor api: invalid 'after' parameter", 400, reason)
+
+
+def _list_all_classes(app: App, request: Request, offset: int, limit: int,
+                      include_vector: bool) -> Response:
+    """The deprecated class-less listing: non-multi-tenant classes only; errors are 500."""
+    if offset < 0 or limit < 0 or offset + limit > MAX_RESULTS:
+        raise fail(500, f"list objects: {_max_results(offset, limit)}")
+    if request.query.get("after") is not None:
+        raise fail(500, "list objects: after parameter not allowed, cursor must be specific to "
+                        "one class, set class query param")
+    with app.db.lock:
+        found = [o.to_json(c.name, None, include_vector)
+                 for c in app.db.collections.values() if not c.multi_tenant
+                 for o in c.partition(None).values()]
+    found.sort(key=lambda o: o["id"])
+    return json_response(_page(found[offset:offset + limit], deprecations=None))
+
+
+def _find(app: App, request: Request) -> tuple[Collection, str | None, StoredObject | None]:
+    """The collection, tenant and object addressed by a ``/v1/objects/{className}/{id}`` path."""
+    object_id = _object_id(request)
+    _check_consistency(request)
+    col = app.db.get(request.params["className"])
+    if col is None:
+        raise ApiError(empty(404))
+    tenant = request.query.get("tenant") or None
+    problem = col.tenant_problem(tenant)
+    if problem:
+        raise fail(422, problem)
+    return col, tenant, col.partition(tenant).get(object_id)
+
+
+def get_object(app: App, request: Request) -> Response:
+    """``GET /v1/objects/{className}/{id}``: 404 without a body for a missing object or class."""
+    include_vector = _include_vector(request)
+    with app.db.lock:
+        col, tenant, obj = _find(app, request)
+        if obj is None:
+            return empty(404)
+        return json_response(obj.to_json(col.name, tenant if col.multi_tenant else None,
+                                          include_vector))
+
+
+def head_object(app: App, request: Request) -> Response:
+    """``HEAD /v1/objects/{className}/{id}``: 204 or 404."""
+    with app.db.lock:
+        _, _, obj = _find(app, request)
+    return empty(404 if obj is None else 204)
+
+
+def create_object(app: App, request: Request) -> Response:
+    """``POST /v1/objects``: 422 for a duplicate id, unlike batch import which upserts."""
+    body = request.json()
+    _check_consistency(request)
+    with app.db.lock:
+        try:
+            write = prepare(app.db, body)
+        except ValueError as exc:
+            raise fail(422, _invalid(str(exc))) from None
+        if write.obj.id in write.col.partition(write.tenant):
+            raise fail(422, f"id '{body.get('id')}' already exists")
+        write.col.put(write.tenant, write.obj)
+        return json_response(write.obj.to_json(write.col.name, write.tenant, True))
+
+
+def _invalid(message: str) -> str:
+    if message.startswith(("invalid object", "class ", "tenant ")):
+        return message
+    return f"invalid object: {message}"
+
+
+def put_object(app: App, request: Request) -> Response:
+    """``PUT /v1/objects/{className}/{id}``: full replace; body ``class`` and ``id`` required."""
+    object_id = _object_id(request)
+    body = request.json()
+    _check_consistency(request)
+    if not isinstance(body, dict) or parse_uuid(body.get("id")) != object_id:
+        raise fail(422, "invalid update: field 'id' is immutable")
+    with app.db.lock:
+        col = app.db.get(body.get("class") or request.params["className"])
+        if col is None:
+            return empty(404)
+        tenant = body.get("tenant") or None
+        problem = col.tenant_problem(tenant)
+        if problem:
+            raise fail(422, problem)
+        old = col.partition(tenant).get(object_id)
+        if old is None:
+            return empty(404)
+        try:
+            write = prepare(app.db, {**body, "class": col.name})
+        except ValueError as exc:
+            raise fail(422, _invalid(str(exc))) from None
+        write.obj.created = old.created
+        col.put(write.tenant, write.obj)
+        return json_response(write.obj.to_json(col.name, write.tenant, True))
+
+
+def patch_object(app: App, request: Request) -> Response:
+    """``PATCH /v1/objects/{className}/{id}``: merge; null deletes a property; 204."""
+    if not request.body.strip():
+        return empty(400)
+    body = request.json()
+    with app.db.lock:
+        col, tenant, old = _find(app, request)
+        if old is None:
+            return empty(404)
+        try:
+            if not isinstance(body, dict):
+                raise ValueError("patch body must be a JSON object")
+            changes = normalize(app.db, col, body.get("properties"), keep_nulls=True)
+            merged = {**old.properties, **changes}
+            vector, named = old.vector, old.vectors
+            if body.get("vector") is not None or body.get("vectors") is not None:
+                vector, named = vectors(col, body.get("vector"), body.get("vectors"))
+            readonly = col.writable(old.id, tenant)
+            if readonly:
+                raise ValueError(readonly)
+        except ValueError as exc:
+            raise _wrapped("bad request", 400, str(exc)) from None
+        col.put(tenant, StoredObject(old.id, {k: v for k, v in merged.items() if v is not None},
+                                     vector, named, old.created, now_ms()))
+    return empty(204)
+
+
+def delete_object(app: App, request: Request) -> Response:
+    """``DELETE /v1/objects/{className}/{id}``: 204 even when absent; 500 for a missing class."""
+    object_id = _object_id(request)
+    _check_consistency(request)
+    with app.db.lock:
+        name = upper_first(request.params["className"])
+        col = app.db.get(name)
+        if col is None:
+            return error(500, "could not delete object from vector repo: delete from "
+                              f"non-existing index for {name}")
+        tenant = request.query.get("tenant") or None
+        problem = col.tenant_problem(tenant)
+        if problem:
+            raise fail(422, problem)
+        readonly = col.writable(object_id, tenant)
+        if readonly:
+            raise fail(500, readonly)
+        col.remove(tenant, object_id)
+    return empty(204)
+
+
+def get_object_any_class(app: App, request: Request) -> Response:
+    """Deprecated ``GET /v1/objects/{id}``: the id in any non-multi-tenant class."""
+    object_id = _object_id(request)
+    include_vector = _include_vector(request)
+    with app.db.lock:
+        for col in app.db.collections.values():
+            obj = None if col.multi_tenant else col.partition(None).get(object_id)
+            if obj is not None:
+                return json_response(obj.to_json(col.name, None, include_vector))
+    return empty(404)
+
+
+def delete_object_any_class(app: App, request: Request) -> Response:
+    """Deprecated ``DELETE /v1/objects/{id}``: deletes the id everywhere, 404 if nowhere."""
+    object_id = _object_id(request)
+    with app.db.lock:
+        found = [c.remove(None, object_id) for c in app.db.collections.values()
+                 if not c.multi_tenant]
+    return empty(204 if any(found) else 404)
+
+
+def validate_object(app: App, request: Request) -> Response:
+    """``POST /v1/objects/validate``: the create checks without storing anything."""
+    body = request.json()
+    with app.db.lock:
+        if isinstance(body, dict) and app.db.get(body.get("class") or "") is None:
+            raise fail(422, f"invalid object: class \"{body.get('class')}\" not found in schema")
+        try:
+            prepare(app.db, body)
+        except ValueError as exc:
+            raise fail(422, _invalid(str(exc))) from None
+    return empty(200)
+
+
+ROUTES = [
+    ("GET", "/v1/objects", list_objects),
+    ("POST", "/v1/objects", create_object),
+    ("POST", "/v1/objects/validate", validate_object),
+    ("GET", "/v1/objects/{id}", get_object_any_class),
+    ("DELETE", "/v1/objects/{id}", delete_object_any_class),
+    ("GET", "/v1/objects/{className}/{id}", get_object),
+    ("HEAD", "/v1/objects/{className}/{id}", head_object),
+    ("PUT", "/v1/objects/{className}/{id}", put_object),
+    ("PATCH", "/v1/objects/{className}/{id}", patch_object),
+    ("DELETE", "/v1/objects/{className}/{id}", delete_object),
+]

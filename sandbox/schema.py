@@ -1,3 +1,87 @@
-"""Stub: filled in by its own commit."""
+"""``/v1/schema`` endpoints: list, get, create, update, delete, add property (§4.3)."""
 
-ROUTES: list = []
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sandbox.class_update import update_class
+from sandbox.classes import (
+    build_class,
+    check_no_duplicates,
+    check_property,
+    upper_first,
+    with_async_flag,
+)
+from sandbox.http import ApiError, Request, Response, empty, json_response, restriction_error
+
+if TYPE_CHECKING:
+    from sandbox.app import App
+
+
+def list_classes(app: App, request: Request) -> Response:
+    """``GET /v1/schema``: every class, ``{"classes": []}`` when there is none."""
+    with app.db.lock:
+        classes = [with_async_flag(c.config) for c in app.db.collections.values()]
+    return json_response({"classes": classes})
+
+
+def create_class(app: App, request: Request) -> Response:
+    """``POST /v1/schema``: the stored class with every default filled in."""
+    body = request.json("objectClass")
+    with app.db.lock:
+        config = build_class(body, app.node_count)
+        app.db.add(config)
+    return json_response(with_async_flag(config))
+
+
+def get_class(app: App, request: Request) -> Response:
+    """``GET /v1/schema/{className}``; aliases resolve to their target; 404 has no body."""
+    with app.db.lock:
+        col = app.db.get(request.params["className"])
+        if col is None:
+            return empty(404)
+        return json_response(with_async_flag(col.config))
+
+
+def put_class(app: App, request: Request) -> Response:
+    """``PUT /v1/schema/{className}``: mutable fields only, 404 without body when missing."""
+    body = request.json("objectClass")
+    with app.db.lock:
+        col = app.db.collections.get(upper_first(request.params["className"]))
+        if col is None:
+            return empty(404)
+        col.config = update_class(col, body, app.node_count)
+        return json_response(with_async_flag(col.config))
+
+
+def delete_class(app: App, request: Request) -> Response:
+    """``DELETE /v1/schema/{className}``: 200 with no body, also when the class is absent."""
+    with app.db.lock:
+        app.db.drop(request.params["className"])
+    return empty(200)
+
+
+def add_property(app: App, request: Request) -> Response:
+    """``POST /v1/schema/{className}/properties``: 422 (not 404) for a missing class."""
+    body = request.json()
+    name = upper_first(request.params["className"])
+    with app.db.lock:
+        col = app.db.get(name)
+        if col is None:
+            raise ApiError(restriction_error(f'class "{name}": not found'))
+        if not isinstance(body, dict):
+            raise ApiError(restriction_error("property body must be a JSON object"))
+        prop = check_property(body)
+        check_no_duplicates(col.name, [*col.config["properties"], prop])
+        col.config["properties"].append(prop)
+    return json_response(prop)
+
+
+ROUTES = [
+    ("GET", "/v1/schema", list_classes),
+    ("POST", "/v1/schema", create_class),
+    ("GET", "/v1/schema/{className}", get_class),
+    ("PUT", "/v1/schema/{className}", put_class),
+    ("DELETE", "/v1/schema/{className}", delete_class),
+    ("POST", "/v1/schema/{className}/properties", add_property),
+]

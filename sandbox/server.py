@@ -17,9 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+from sandbox import knobs
 from sandbox.app import App
 from sandbox.http import ApiError, Request, Response, error, json_response
-from sandbox import knobs
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        request = Request(self.command, url.path, dict(parse_qsl(url.query)),
+        request = Request(self.command, url.path, dict(parse_qsl(url.query, keep_blank_values=True)),
                           {k.lower(): v for k, v in self.headers.items()}, body)
         if url.path == "/v1/.well-known/live" or url.path == "/v1/.well-known/ready":
             ready = url.path.endswith("live") or app.ready

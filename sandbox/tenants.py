@@ -1,3 +1,155 @@
-"""Stub: filled in by its own commit."""
+"""``/v1/schema/{className}/tenants`` endpoints (§5).
 
-ROUTES: list = []
+Statuses are accepted in both vocabularies and always returned in the internal
+one (``HOT``, ``COLD``, ``FROZEN``). The sandbox has no offload module, so
+``OFFLOADED``/``FROZEN`` cannot be requested, as on a server without offload-s3.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from sandbox.classes import upper_first
+from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
+from sandbox.store import ACTIVE, INACTIVE, OFFLOADED, STATUS_ALIASES, Collection
+
+if TYPE_CHECKING:
+    from sandbox.app import App
+
+TENANT_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
+ENUM = ["ACTIVE", "INACTIVE", "OFFLOADED", "OFFLOADING", "ONLOADING", "HOT", "COLD", "FROZEN",
+        "FREEZING", "UNFREEZING"]
+MAX_UPDATE = 100
+NO_OFFLOAD = "can't offload tenants, because offload-s3 module is not enabled"
+QUERY_PREFIX = "failed to execute query: could not get tenants: could not get tenants: "
+
+
+def _collection(app: App, request: Request, query: bool = False) -> Collection:
+    name = upper_first(request.params["className"])
+    col = app.db.get(name)
+    prefix = QUERY_PREFIX if query else ""
+    if col is None:
+        raise fail(422, f"{prefix}class not found" if query else f'class "{name}" not found')
+    if not col.multi_tenant:
+        raise fail(422, f'{prefix}multi-tenancy is not enabled for class "{col.name}"')
+    return col
+
+
+def _tenant_list(request: Request, need_status: bool) -> list[dict[str, Any]]:
+    body = request.json()
+    if not isinstance(body, list):
+        raise ApiError(framework_error(422, 601, "body in body must be of type array"))
+    for i, item in enumerate(body):
+        status = item.get("activityStatus") if isinstance(item, dict) else None
+        if status is not None and status not in ENUM:
+            raise ApiError(framework_error(
+                422, 606, f"body.{i}.activityStatus in body should be one of [{' '.join(ENUM)}]"))
+        if need_status and not status:
+            raise fail(422, f"tenant {item.get('name')!r}: activity status must not be empty")
+    return body
+
+
+def _check_names(body: list[dict[str, Any]]) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(body):
+        name = item.get("name") or ""
+        if not TENANT_NAME.match(name):
+            raise fail(422, f"tenant name at index {i}:  '{name}' is not a valid tenant name. "
+                            "should only contain alphanumeric characters (a-z, A-Z, 0-9), "
+                            "underscore (_), and hyphen (-), with a length between 1 and 64 "
+                            "characters")
+        if name in seen:
+            raise fail(422, f"tenant name {name} existed multiple times")
+        seen.add(name)
+
+
+def get_tenants(app: App, request: Request) -> Response:
+    """``GET .../tenants``."""
+    with app.db.lock:
+        col = _collection(app, request, query=True)
+        return json_response([{"name": n, "activityStatus": s} for n, s in col.tenants.items()])
+
+
+def add_tenants(app: App, request: Request) -> Response:
+    """``POST .../tenants``: existing names are silently ignored; the echo uses HOT/COLD."""
+    body = _tenant_list(request, need_status=False)
+    with app.db.lock:
+        col = _collection(app, request)
+        _check_names(body)
+        echo = []
+        for item in body:
+            status = STATUS_ALIASES.get(item.get("activityStatus") or "", item.get(
+                "activityStatus"))
+            if status not in (None, ACTIVE, INACTIVE):
+                raise fail(422, NO_OFFLOAD if status == OFFLOADED else
+                           f"invalid activity status '{status}' for tenant \"{item['name']}\"")
+            echo.append({**item, **({"activityStatus": status} if status else {})})
+        for item in echo:
+            if item["name"] not in col.tenants:
+                col.add_tenant(item["name"], item.get("activityStatus") or ACTIVE)
+    return json_response(echo)
+
+
+def update_tenants(app: App, request: Request) -> Response:
+    """``PUT .../tenants``: at most 100 per request; answers with the tenants re-read."""
+    body = _tenant_list(request, need_status=True)
+    if len(body) > MAX_UPDATE:
+        raise fail(422, "maximum number of tenants allowed to be updated simultaneously is 100. "
+                        "Please reduce the number of tenants in your request and try again")
+    with app.db.lock:
+        col = _collection(app, request)
+        _check_names(body)
+        wanted = {}
+        for item in body:
+            status = STATUS_ALIASES.get(item["activityStatus"], item["activityStatus"])
+            if status not in (ACTIVE, INACTIVE):
+                raise fail(422, NO_OFFLOAD if status == OFFLOADED else
+                           f"invalid activity status '{status}' for tenant \"{item['name']}\"")
+            if item["name"] not in col.tenants:
+                raise fail(422, f"shard not found: {item['name']}")
+            wanted[item["name"]] = status
+        col.tenants.update(wanted)
+        return json_response([{"name": n, "activityStatus": col.tenants[n]} for n in wanted])
+
+
+def delete_tenants(app: App, request: Request) -> Response:
+    """``DELETE .../tenants`` with a JSON array of names; unknown names are ignored."""
+    body = request.json()
+    if not isinstance(body, list):
+        raise ApiError(framework_error(422, 601, "tenants in body must be of type array"))
+    with app.db.lock:
+        col = _collection(app, request)
+        for i, name in enumerate(body):
+            if not name:
+                raise fail(422, f"empty tenant name at index {i}")
+        for name in body:
+            col.drop_tenant(name)
+    return empty(200)
+
+
+def get_tenant(app: App, request: Request) -> Response:
+    """``GET .../tenants/{tenantName}``: 404 without a body when absent."""
+    with app.db.lock:
+        col = _collection(app, request, query=True)
+        name = request.params["tenantName"]
+        if name not in col.tenants:
+            return empty(404)
+        return json_response({"name": name, "activityStatus": col.tenants[name]})
+
+
+def head_tenant(app: App, request: Request) -> Response:
+    """``HEAD .../tenants/{tenantName}``: 200 or 404."""
+    with app.db.lock:
+        col = _collection(app, request, query=True)
+        return empty(200 if request.params["tenantName"] in col.tenants else 404)
+
+
+ROUTES = [
+    ("GET", "/v1/schema/{className}/tenants", get_tenants),
+    ("POST", "/v1/schema/{className}/tenants", add_tenants),
+    ("PUT", "/v1/schema/{className}/tenants", update_tenants),
+    ("DELETE", "/v1/schema/{className}/tenants", delete_tenants),
+    ("GET", "/v1/schema/{className}/tenants/{tenantName}", get_tenant),
+    ("HEAD", "/v1/schema/{className}/tenants/{tenantName}", head_tenant),
+]

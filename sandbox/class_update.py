@@ -1,0 +1,126 @@
+"""``PUT /v1/schema/{className}``: which fields may change, with Weaviate's messages (§4.4).
+
+Checks that Weaviate runs inside the RAFT apply carry its wrapper prefix; the
+pre-RAFT checks (name, properties, multi-tenancy toggle, index flags) do not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.classes import build_class
+from sandbox.http import ApiError, restriction_error
+from sandbox.store import Collection
+
+RAFT_PREFIX = "updating schema: TYPE_UPDATE_CLASS: bad request :parse class update: "
+HNSW_IMMUTABLE = ("efConstruction", "maxConnections", "cleanupIntervalSeconds", "distance")
+INVERTED_IMMUTABLE = {"indexTimestamps": "indexTimestamp", "indexNullState": "indexNullState",
+                      "indexPropertyLength": "indexPropertyLength"}
+MUTABLE_MODULES = ("generative", "reranker")
+
+
+def _reject(message: str, raft: bool = False) -> ApiError:
+    return ApiError(restriction_error((RAFT_PREFIX if raft else "") + message))
+
+
+def _changed(name: str, old: Any, new: Any, raft: bool = True) -> ApiError:
+    return _reject(f'{name} is immutable: attempted change from "{old}" to "{new}"', raft)
+
+
+def _strip_descriptions(props: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for prop in props:
+        prop = {k: v for k, v in prop.items() if k != "description"}
+        if "nestedProperties" in prop:
+            prop["nestedProperties"] = _strip_descriptions(prop["nestedProperties"])
+        out.append(prop)
+    return out
+
+
+def _check_index(label: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    for key in HNSW_IMMUTABLE:
+        if key in old and old.get(key) != new.get(key):
+            raise _changed(f"{label}{key}", old.get(key), new.get(key))
+    for path in (("multivector", "enabled"), ("multivector", "muvera", "enabled")):
+        before, after = old, new
+        for key in path:
+            before, after = (before or {}).get(key), (after or {}).get(key)
+        if before != after:
+            raise _changed(f"{label}{'.'.join(path)}", before, after)
+    old_rq, new_rq = old.get("rq") or {}, new.get("rq") or {}
+    if old_rq.get("enabled") and new_rq.get("enabled") and old_rq.get("bits") != new_rq.get(
+            "bits"):
+        raise _changed(f"{label}rq.bits", old_rq.get("bits"), new_rq.get("bits"))
+
+
+def _check_vectors(old: dict[str, Any], new: dict[str, Any]) -> None:
+    for key, label in (("vectorizer", "vectorizer"), ("vectorIndexType", "vector index type")):
+        if old.get(key) != new.get(key):
+            raise _changed(label, old.get(key), new.get(key), raft=False)
+    if "vectorIndexConfig" in old:
+        _check_index("", old["vectorIndexConfig"], new.get("vectorIndexConfig") or {})
+    new_named = new.get("vectorConfig") or {}
+    for name, before in (old.get("vectorConfig") or {}).items():
+        after = new_named.get(name)
+        if after is None:
+            raise _reject(f'vector "{name}" cannot be removed from class {old["class"]}', True)
+        if before["vectorIndexType"] != after["vectorIndexType"]:
+            raise _changed(f'vector index type of vector "{name}"', before["vectorIndexType"],
+                           after["vectorIndexType"])
+        if before["vectorizer"] != after["vectorizer"]:
+            raise _reject(f'vectorizer config of vector "{name}" is immutable for class '
+                          f'{old["class"]}', True)
+        _check_index(f'vector "{name}": ', before["vectorIndexConfig"],
+                     after["vectorIndexConfig"])
+
+
+def _check_modules(old: dict[str, Any], new: dict[str, Any]) -> None:
+    before, after = old.get("moduleConfig") or {}, new.get("moduleConfig") or {}
+    for module in set(before) | set(after):
+        if before.get(module) != after.get(module) and not module.startswith(MUTABLE_MODULES):
+            raise _reject("can only update generative and reranker module configs. Got: "
+                          f"{module} for class: {old['class']}", True)
+
+
+def update_class(col: Collection, body: Any, node_count: int) -> dict[str, Any]:
+    """Validate an update of ``col`` and return the new stored class (raises ``ApiError``)."""
+    old = col.config
+    if not isinstance(body, dict):
+        raise _reject("class body must be a JSON object")
+    if body.get("class") != old["class"]:
+        raise _reject(f'class name is immutable: attempted change from "{old["class"]}" to '
+                      f'"{body.get("class")}"')
+    was = old["multiTenancyConfig"]["enabled"]
+    now = bool((body.get("multiTenancyConfig") or {}).get("enabled"))
+    if was != now:
+        raise _reject(f"{'enabling' if now else 'disabling'} multi-tenancy for an existing "
+                      "class is not supported")
+    given = dict(body)
+    if not was:
+        given.setdefault("shardingConfig", old["shardingConfig"])
+    new = build_class(given, node_count)
+    if _strip_descriptions(old["properties"]) != _strip_descriptions(new["properties"]):
+        raise _reject("property fields other than description cannot be updated through "
+                      "updating the class. Use the add property feature (e.g. \"POST "
+                      "/v1/schema/{className}/properties\") to add additional properties")
+    for key, label in INVERTED_IMMUTABLE.items():
+        before = bool(old["invertedIndexConfig"].get(key))
+        after = bool(new["invertedIndexConfig"].get(key))
+        if before != after:
+            raise _reject(f'"{label}" setting is immutable. Value changed from '
+                          f'"{str(before).lower()}" to "{str(after).lower()}"')
+    _check_vectors(old, new)
+    if not was:
+        for key, label in (("desiredCount", "re-sharding not supported yet: shard count"),
+                           ("virtualPerPhysical", "virtual shards per physical")):
+            if old["shardingConfig"][key] != new["shardingConfig"][key]:
+                raise _changed(label, old["shardingConfig"][key], new["shardingConfig"][key])
+        new["shardingConfig"] = old["shardingConfig"]
+    factor = new["replicationConfig"]["factor"]
+    for shard, nodes in sorted(col.placement.items()):
+        if factor > len(nodes):
+            raise _reject(f'not enough replicas in shard "{shard}" to increase replication '
+                          f'factor to {factor} for class "{old["class"]}"', True)
+    _check_modules(old, new)
+    return new
+
