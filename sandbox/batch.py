@@ -1,3 +1,135 @@
-"""Stub: filled in by its own commit."""
+"""``/v1/batch/objects``: import with per-object results, delete by filter (§8.1-8.2).
 
-ROUTES: list = []
+Import always answers 200 with one result per input object, in input order;
+ids upsert. Delete removes at most ``QUERY_MAXIMUM_RESULTS`` objects per call and
+reports the total number of matches, so a client must repeat until nothing matches.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from sandbox.classes import upper_first
+from sandbox.http import ApiError, Request, Response, error, fail, framework_error, json_response
+from sandbox.objects import MAX_RESULTS
+from sandbox.values import parse_uuid
+from sandbox.where import FilterError, UnknownOperator, compile_where
+from sandbox.writes import consistency_problem, prepare
+
+if TYPE_CHECKING:
+    from sandbox.app import App
+
+GO_ZERO_TIME_MS = -62135596800000
+OUTPUTS = ("minimal", "verbose")
+
+
+def _check_ids(objects: list[Any]) -> None:
+    for i, obj in enumerate(objects):
+        raw = obj.get("id") if isinstance(obj, dict) else None
+        if raw and (parse_uuid(raw) is None or len(str(raw)) not in (32, 36)):
+            raise ApiError(framework_error(
+                422, 601, f'objects.{i}.id in body must be of type uuid: "{raw}"'))
+
+
+def import_objects(app: App, request: Request) -> Response:
+    """``POST /v1/batch/objects``."""
+    body = request.json()
+    problem = consistency_problem(request.query)
+    if problem:
+        raise fail(400, problem)
+    objects = body.get("objects") if isinstance(body, dict) else None
+    if not objects:
+        raise fail(422, "invalid param 'objects': cannot be empty, need at least one object "
+                        "for batching")
+    _check_ids(objects)
+    results = []
+    with app.db.lock:
+        for raw in objects:
+            try:
+                write = prepare(app.db, raw)
+            except ValueError as exc:
+                results.append(_failed(raw, str(exc)))
+                continue
+            write.col.put(write.tenant, write.obj)
+            item = write.obj.to_json(write.col.name, write.tenant, include_vector=True)
+            item["deprecations"] = None
+            item["result"] = {"status": "SUCCESS"}
+            results.append(item)
+    return json_response(results)
+
+
+def _failed(raw: Any, message: str) -> dict[str, Any]:
+    item = dict(raw) if isinstance(raw, dict) else {}
+    if item.get("class"):
+        item["class"] = upper_first(item["class"])
+    item["deprecations"] = None
+    item["result"] = {"errors": {"error": [{"message": message}]}, "status": "FAILED"}
+    return item
+
+
+def delete_objects(app: App, request: Request) -> Response:
+    """``DELETE /v1/batch/objects``: ``match.class`` and ``match.where`` are both required."""
+    body = request.json()
+    problem = consistency_problem(request.query)
+    if problem:
+        raise fail(400, problem)
+    match = body.get("match") if isinstance(body, dict) else None
+    if not match:
+        raise fail(422, "validate: empty match clause")
+    if not match.get("class"):
+        raise fail(422, "validate: empty match.class clause")
+    if not match.get("where"):
+        raise fail(422, "validate: empty match.where clause")
+    output = body.get("output") or "minimal"
+    dry_run = bool(body.get("dryRun"))
+    tenant = request.query.get("tenant") or None
+    with app.db.lock:
+        col = app.db.get(match["class"])
+        if col is None:
+            raise fail(422, f"validate: failed to get class: {upper_first(match['class'])}")
+        try:
+            predicate = compile_where(match["where"], col)
+        except UnknownOperator as exc:
+            raise ApiError(framework_error(422, 606, f"match.where.{exc}")) from None
+        except FilterError as exc:
+            kind = "failed to parse where filter: invalid where filter" if exc.parse else \
+                "invalid where filter"
+            raise fail(422, f"validate: {kind}: {exc}") from None
+        if output not in OUTPUTS:
+            return error(500, f'validate: invalid output: "{output}", possible values are: '
+                              '"minimal", "verbose"')
+        tenant_problem = col.tenant_problem(tenant)
+        if tenant_problem:
+            raise fail(422, tenant_problem)
+        part = col.partition(tenant)
+        matches = [oid for oid, obj in part.items() if predicate(obj)]
+        outcomes = []
+        for oid in islice(matches, MAX_RESULTS):
+            if dry_run:
+                outcomes.append({"id": oid, "status": "DRYRUN"})
+                continue
+            readonly = col.writable(oid, tenant)
+            if readonly:
+                outcomes.append({"id": oid, "status": "FAILED",
+                                 "errors": {"error": [{"message": readonly}]}})
+            else:
+                col.remove(tenant, oid)
+                outcomes.append({"id": oid, "status": "SUCCESS"})
+    failed = sum(1 for o in outcomes if o["status"] == "FAILED")
+    listed = outcomes if output == "verbose" else [o for o in outcomes if o["status"] == "FAILED"]
+    return json_response({
+        "match": {**match, "class": col.name},
+        "output": output,
+        "dryRun": dry_run,
+        "deletionTimeUnixMilli": body.get("deletionTimeUnixMilli") or GO_ZERO_TIME_MS,
+        "results": {"matches": len(matches), "limit": MAX_RESULTS,
+                    "successful": 0 if dry_run else len(outcomes) - failed, "failed": failed,
+                    "objects": listed or None},
+    })
+
+
+ROUTES = [
+    ("POST", "/v1/batch/objects", import_objects),
+    ("DELETE", "/v1/batch/objects", delete_objects),
+]

@@ -41,8 +41,9 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        request = Request(self.command, url.path, dict(parse_qsl(url.query, keep_blank_values=True)),
-                          {k.lower(): v for k, v in self.headers.items()}, body)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        request = Request(self.command, url.path, query, headers, body)
         if url.path == "/v1/.well-known/live" or url.path == "/v1/.well-known/ready":
             ready = url.path.endswith("live") or app.ready
             return self._send(Response(200 if ready else 503))

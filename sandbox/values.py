@@ -192,14 +192,18 @@ def _as_vector(values: Any, name: str) -> np.ndarray:
     return arr
 
 
+def _given(values: Any) -> bool:
+    return values is not None and len(values) > 0
+
+
 def vectors(col: Collection, vector: Any, named: Any) -> tuple[np.ndarray | None, dict | None]:
     """Move ``vector``/``vectors`` to where the class keeps them and check dimensions (§7.1)."""
-    named = dict(named or {})
+    named = {k: v for k, v in (named or {}).items() if _given(v)}
     config_names = list(col.config.get("vectorConfig") or {})
     legacy = "vectorIndexType" in col.config
-    if legacy and "default" in named and not vector and "default" not in config_names:
+    if legacy and "default" in named and not _given(vector) and "default" not in config_names:
         vector = named.pop("default")
-    if vector is not None and len(vector) and not legacy:
+    if _given(vector) and not legacy:
         if len(config_names) != 1:
             raise ValueError(f"collection {col.name} is configured with named vectors, "
                              "use vectors to provide a vector for each of them")
@@ -209,9 +213,8 @@ def vectors(col: Collection, vector: Any, named: Any) -> tuple[np.ndarray | None
         if name not in config_names:
             raise ValueError(f"collection {col.name} does not have configuration for vector "
                              f"{name}")
-    out_vector = _checked_dims(col, "", _as_vector(vector, "")) if vector else None
-    out_named = {n: _checked_dims(col, n, _as_vector(v, n)) for n, v in named.items()
-                 if v is not None and len(v)}
+    out_vector = _checked_dims(col, "", _as_vector(vector, "")) if _given(vector) else None
+    out_named = {n: _checked_dims(col, n, _as_vector(v, n)) for n, v in named.items()}
     return out_vector, out_named or None
 
 

@@ -1,0 +1,69 @@
+"""``python -m sandbox``: run the Weaviate emulator in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sandbox.server import Sandbox
+
+
+def _keys(values: list[str]) -> dict[str, str]:
+    """``KEY`` or ``KEY=USER``; a bare key's user is named after the key's position."""
+    keys = {}
+    for i, value in enumerate(values):
+        key, _, user = value.partition("=")
+        keys[key] = user or f"user{i + 1}"
+    return keys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line flags of the sandbox."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox",
+        description="Emulate Weaviate's REST API (no vector search, no modules, no gRPC).")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    parser.add_argument("--seed", choices=("demo", "none"), default="demo",
+                        help="start with the demo collections or empty (default: demo)")
+    parser.add_argument("--api-key", action="append", default=[], metavar="KEY[=USER]",
+                        help="require this API key (repeatable); without any, access is "
+                             "anonymous")
+    parser.add_argument("--read-only-key", action="append", default=[], metavar="KEY[=USER]",
+                        help="an API key whose user may only read (admin list)")
+    parser.add_argument("--nodes", type=int, default=1, help="simulated cluster nodes")
+    parser.add_argument("--backup-dir", type=Path, default=None,
+                        help="where filesystem backups go (default: a temporary directory)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run until Ctrl-C."""
+    args = build_parser().parse_args(argv)
+    if args.nodes < 1:
+        print("error: --nodes must be at least 1", file=sys.stderr)
+        return 2
+    read_only = _keys(args.read_only_key)
+    try:
+        sandbox = Sandbox(port=args.port, host=args.host, seed=args.seed,
+                          api_keys={**_keys(args.api_key), **read_only},
+                          read_only_users=set(read_only.values()), nodes=args.nodes,
+                          backup_dir=args.backup_dir)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}. "
+              "Try another --port (0 picks a free one).", file=sys.stderr)
+        return 1
+    print(f"Weaviate sandbox (an emulator, not a real Weaviate) listening on {sandbox.url} "
+          f"with {args.nodes} node(s), seed {args.seed!r}. Ctrl-C stops it.", file=sys.stderr)
+    try:
+        sandbox.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
