@@ -10,7 +10,7 @@ from sandbox.knobs import Faults, RequestLog
 from sandbox.router import Router
 from sandbox.store import Database
 
-WEAVIATE_VERSION = "1.32.9"
+WEAVIATE_VERSION = "1.39.0"
 ROUTES = [*meta.ROUTES, *schema.ROUTES, *tenants.ROUTES, *aliases.ROUTES, *objects.ROUTES,
           *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES]
 
