@@ -156,8 +156,7 @@ def _write(path: Path, count: int, rows: list[tuple[str, float, float]], rss: fl
                      f"{TARGET:,}/s: {verdict} |")
     lines += ["", f"Sandbox resident memory after the import: {rss:,.0f} MB.", "",
               "Reading the ratios: a ratio near 1 means the sandbox adds little beyond HTTP and "
-              "the client. The import baseline is bounded by httpx's upload of ~2.5 MB request "
-              "bodies, so import figures measure the client as much as the server.", ""]
+              "the client.", ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
 

@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Go's net/http sets TCP_NODELAY; without it, headers and body written separately
+    # stall on delayed ACKs for ~40 ms per response.
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler's naming

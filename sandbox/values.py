@@ -7,6 +7,7 @@ with Weaviate's message text; callers decide the status code and wrapper
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from datetime import datetime
@@ -37,10 +38,15 @@ def is_date(value: Any) -> bool:
         return False
 
 
+_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
 def parse_uuid(value: Any) -> str | None:
     """Canonical lowercase form of a UUID string, or None."""
     if not isinstance(value, str):
         return None
+    if _CANONICAL_UUID.match(value):
+        return value
     try:
         return str(uuid.UUID(value))
     except ValueError:
