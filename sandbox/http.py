@@ -31,6 +31,7 @@ class Request:
     headers: dict[str, str]
     body: bytes = b""
     params: dict[str, str] = field(default_factory=dict)
+    user: str | None = None
 
     def json(self, param: str = "body", required: bool = True) -> Any:
         """Decode the body, answering as go-openapi does for an empty or malformed one."""

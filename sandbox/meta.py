@@ -46,7 +46,7 @@ def get_openid(app: App, request: Request) -> Response:
 
 def get_own_info(app: App, request: Request) -> Response:
     """The calling user; 401 without a body for the anonymous user."""
-    return own_info(request.params.get("__user__"))
+    return own_info(request.user)
 
 
 ROUTES = [

@@ -67,7 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
         if refusal is not None:
             return refusal
         assert user is not None
-        request.params["__user__"] = user
+        request.user = user
         forbidden = app.auth.authorize(user, request)
         if forbidden is not None:
             return forbidden

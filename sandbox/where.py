@@ -216,9 +216,10 @@ def _compare(op: str, get: Callable[[StoredObject], Any], value: Any,
     if op == "NotEqual":
         return lambda o: not (bool(wanted) and set(wanted) <= set(tokens(get(o))))
     if op == "Like":
-        patterns = [p.lower() for p in (tokens(value) or [value])]
-        return lambda o: all(any(fnmatch.fnmatchcase(str(t).lower(), p) for t in tokens(get(o)))
-                             for p in patterns)
+        # The pattern is matched against each token; case folds where the tokenization does.
+        fold = tokenization in ("word", "lowercase")
+        pattern = value.lower() if fold else value
+        return lambda o: any(fnmatch.fnmatchcase(str(t), pattern) for t in tokens(get(o)))
     if op == "ContainsAny":
         return lambda o: bool(set(wanted) & set(tokens(get(o))))
     if op == "ContainsAll":

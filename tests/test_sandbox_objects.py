@@ -1,0 +1,155 @@
+"""Objects: cursor walks, offsets, sorting, vectors, multi-tenancy and write semantics (§7)."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+
+def message(response: httpx.Response) -> str:
+    return response.json()["error"][0]["message"]
+
+
+@pytest.fixture
+def filled(client: httpx.Client) -> list[str]:
+    """A class ``Doc`` with 57 objects; returns their ids in UUID order."""
+    client.post("/v1/schema", json={"class": "Doc", "properties": [
+        {"name": "n", "dataType": ["int"]}, {"name": "title", "dataType": ["text"]}]})
+    objects = [{"class": "Doc", "id": str(uuid.uuid4()), "vector": [float(i), 1.0],
+                "properties": {"n": i, "title": f"doc {i % 5}"}} for i in range(57)]
+    assert client.post("/v1/batch/objects", json={"objects": objects}).status_code == 200
+    return sorted(o["id"] for o in objects)
+
+
+def test_cursor_walk_returns_every_object_once_in_uuid_order(client: httpx.Client,
+                                                             filled: list[str]) -> None:
+    seen, after = [], ""
+    while True:
+        page = client.get("/v1/objects", params={"class": "Doc", "after": after,
+                                                 "limit": 10}).json()
+        if not page["objects"]:
+            assert page == {"deprecations": [], "objects": []}
+            break
+        seen += [o["id"] for o in page["objects"]]
+        after = page["objects"][-1]["id"]
+    assert seen == filled
+
+
+def test_cursor_is_exclusive_and_need_not_exist(client: httpx.Client, filled: list[str]) -> None:
+    page = client.get("/v1/objects", params={"class": "Doc", "after": filled[9],
+                                             "limit": 3}).json()
+    assert [o["id"] for o in page["objects"]] == filled[10:13]
+    gap = filled[9][:-1] + ("0" if filled[9][-1] != "0" else "1")
+    between = client.get("/v1/objects", params={"class": "Doc", "after": gap, "limit": 1})
+    assert between.json()["objects"][0]["id"] in filled
+
+
+def test_offset_pages_and_default_limit(client: httpx.Client, filled: list[str]) -> None:
+    page = client.get("/v1/objects", params={"class": "Doc"}).json()
+    assert [o["id"] for o in page["objects"]] == filled[:10] and page["totalResults"] == 10
+    second = client.get("/v1/objects", params={"class": "Doc", "offset": 50, "limit": 20}).json()
+    assert [o["id"] for o in second["objects"]] == filled[50:]
+    assert "vector" not in second["objects"][0]
+    zero = client.get("/v1/objects", params={"class": "Doc", "limit": 0}).json()
+    assert zero == {"deprecations": [], "objects": []}
+
+
+def test_sort_by_property(client: httpx.Client, filled: list[str]) -> None:
+    page = client.get("/v1/objects", params={"class": "Doc", "sort": "n", "order": "desc",
+                                             "limit": 3}).json()
+    assert [o["properties"]["n"] for o in page["objects"]] == [56, 55, 54]
+    bad = client.get("/v1/objects", params={"class": "Doc", "sort": "nope"})
+    assert bad.status_code == 422 and message(bad).startswith("msg:sorting code:400 err:")
+    cursor = client.get("/v1/objects", params={"class": "Doc", "sort": "n", "after": "",
+                                               "limit": 2})
+    assert message(cursor).endswith("sort cannot be set with after and limit parameters")
+
+
+def test_vectors_are_float32_and_named_vectors_round_trip(client: httpx.Client) -> None:
+    client.post("/v1/schema", json={"class": "Nv", "vectorConfig": {"a": {}, "b": {}}})
+    oid = str(uuid.uuid4())
+    created = client.post("/v1/objects", json={"class": "Nv", "id": oid, "vectors": {
+        "a": [0.1, 1 / 3], "b": [1e-40, 2.5]}})
+    assert created.status_code == 200
+    got = client.get(f"/v1/objects/Nv/{oid}", params={"include": "vector"}).json()
+    assert got["vectors"] == {"a": [0.1, 0.33333334], "b": [1e-40, 2.5]}
+    unknown = client.post("/v1/objects", json={"class": "Nv", "vectors": {"c": [1.0]}})
+    assert message(unknown) == "invalid object: collection Nv does not have configuration for " \
+                               "vector c"
+    dims = client.post("/v1/objects", json={"class": "Nv", "vectors": {"a": [1.0, 2.0, 3.0]}})
+    assert dims.status_code == 422 and "vectors with length 2" in message(dims)
+
+
+def test_put_replaces_patch_merges(client: httpx.Client, filled: list[str]) -> None:
+    oid = filled[0]
+    original = client.get(f"/v1/objects/Doc/{oid}").json()
+    no_id = client.put(f"/v1/objects/Doc/{oid}", json={"class": "Doc", "properties": {"n": 1}})
+    assert message(no_id) == "invalid update: field 'id' is immutable"
+    client.put(f"/v1/objects/Doc/{oid}", json={"class": "Doc", "id": oid,
+                                               "properties": {"n": 1000}})
+    replaced = client.get(f"/v1/objects/Doc/{oid}", params={"include": "vector"}).json()
+    assert replaced["properties"] == {"n": 1000} and "vector" not in replaced
+    assert replaced["creationTimeUnix"] == original["creationTimeUnix"]
+    assert client.patch(f"/v1/objects/Doc/{oid}", json={"properties": {"title": "x"}}) \
+        .status_code == 204
+    assert client.get(f"/v1/objects/Doc/{oid}").json()["properties"] == {"n": 1000, "title": "x"}
+    bad = client.patch(f"/v1/objects/Doc/{oid}", json={"properties": {"n": "many"}})
+    assert bad.status_code == 422 and message(bad).startswith("msg:bad request code:400 err:")
+    assert client.patch(f"/v1/objects/Doc/{uuid.uuid4()}", json={}).status_code == 404
+
+
+def test_multi_tenant_objects(client: httpx.Client) -> None:
+    client.post("/v1/schema", json={"class": "Mt", "multiTenancyConfig": {"enabled": True}})
+    client.post("/v1/schema/Mt/tenants", json=[{"name": "a"},
+                                               {"name": "b", "activityStatus": "INACTIVE"}])
+    oid = str(uuid.uuid4())
+    assert client.post("/v1/objects", json={"class": "Mt", "id": oid, "tenant": "a"}) \
+        .status_code == 200
+    assert client.get(f"/v1/objects/Mt/{oid}", params={"tenant": "a"}).json()["tenant"] == "a"
+    assert message(client.get(f"/v1/objects/Mt/{oid}", params={"tenant": "zz"})) == \
+        'tenant not found: "zz"'
+    cold = client.get("/v1/objects", params={"class": "Mt", "tenant": "b"})
+    assert message(cold) == "msg:search index mt code:422 err:tenant not active: 'b'"
+    client.post("/v1/schema", json={"class": "Plain"})
+    with_tenant = client.post("/v1/objects", json={"class": "Plain", "tenant": "a"})
+    assert message(with_tenant) == ("class Plain has multi-tenancy disabled, but request was "
+                                    "with tenant")
+
+
+def test_auto_tenant_creation(client: httpx.Client) -> None:
+    client.post("/v1/schema", json={"class": "Auto", "multiTenancyConfig": {
+        "enabled": True, "autoTenantCreation": True}})
+    assert client.post("/v1/objects", json={"class": "Auto", "tenant": "new"}).status_code == 200
+    assert client.get("/v1/schema/Auto/tenants/new").json() == {"name": "new",
+                                                                "activityStatus": "HOT"}
+
+
+def test_auto_schema_infers_types(client: httpx.Client) -> None:
+    client.post("/v1/objects", json={"class": "Inferred", "properties": {
+        "when": "2024-01-01T00:00:00Z", "ref": str(uuid.uuid4()), "n": 1, "ok": True,
+        "tags": ["a"], "where": {"latitude": 1.0, "longitude": 2.0}, "meta": {"k": "v"}}})
+    cls = client.get("/v1/schema/Inferred").json()
+    types = {p["name"]: p["dataType"][0] for p in cls["properties"]}
+    assert types == {"when": "date", "ref": "uuid", "n": "number", "ok": "boolean",
+                     "tags": "text[]", "where": "geoCoordinates", "meta": "object"}
+    assert list(cls["vectorConfig"]) == ["default"] and "vectorIndexType" not in cls
+
+
+def test_class_less_listing_and_delete(client: httpx.Client, filled: list[str]) -> None:
+    listing = client.get("/v1/objects", params={"limit": 5}).json()
+    assert listing["deprecations"] is None and len(listing["objects"]) == 5
+    cursor = client.get("/v1/objects", params={"after": "", "limit": 5})
+    assert cursor.status_code == 500
+    assert client.delete(f"/v1/objects/{filled[0]}").status_code == 204
+    assert client.delete(f"/v1/objects/{filled[0]}").status_code == 404
+    missing_class = client.delete(f"/v1/objects/Nope/{filled[1]}")
+    assert missing_class.status_code == 500
+
+
+def test_consistency_level_is_validated(client: httpx.Client, filled: list[str]) -> None:
+    bad = client.get(f"/v1/objects/Doc/{filled[0]}", params={"consistency_level": "one"})
+    assert bad.status_code == 400 and message(bad).startswith("unrecognized consistency level")
+    assert client.get(f"/v1/objects/Doc/{filled[0]}",
+                      params={"consistency_level": "QUORUM"}).status_code == 200
