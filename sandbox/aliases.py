@@ -15,6 +15,11 @@ def _alias(alias: str, target: str) -> dict[str, str]:
     return {"alias": alias, "class": target}
 
 
+def _require_target(app: App, target: str) -> None:
+    if target not in app.db.collections:
+        raise fail(422, f'validation: target class "{target}" does not exist')
+
+
 def list_aliases(app: App, request: Request) -> Response:
     """``GET /v1/aliases[?class=X]``."""
     target = request.query.get("class")
@@ -32,8 +37,7 @@ def create_alias(app: App, request: Request) -> Response:
     if not CLASS_NAME.match(alias):
         raise fail(422, f"'{alias}' is not a valid alias name")
     with app.db.lock:
-        if target not in app.db.collections:
-            raise fail(422, f'validation: target class "{target}" does not exist')
+        _require_target(app, target)
         if alias in app.db.aliases:
             raise fail(422, f'create alias: alias already exists: "{alias}"')
         if any(c.lower() == alias.lower() for c in app.db.collections):
@@ -57,8 +61,7 @@ def update_alias(app: App, request: Request) -> Response:
     with app.db.lock:
         if alias not in app.db.aliases:
             return empty(404)
-        if target not in app.db.collections:
-            raise fail(422, f'validation: target class "{target}" does not exist')
+        _require_target(app, target)
         app.db.aliases[alias] = target
     return json_response(_alias(alias, target))
 

@@ -15,7 +15,7 @@ from sandbox.http import ApiError, Request, Response, error, fail, framework_err
 from sandbox.objects import MAX_RESULTS
 from sandbox.values import parse_uuid
 from sandbox.where import FilterError, UnknownOperator, compile_where
-from sandbox.writes import consistency_problem, prepare
+from sandbox.writes import check_consistency, prepare
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -35,9 +35,7 @@ def _check_ids(objects: list[Any]) -> None:
 def import_objects(app: App, request: Request) -> Response:
     """``POST /v1/batch/objects``."""
     body = request.json()
-    problem = consistency_problem(request.query)
-    if problem:
-        raise fail(400, problem)
+    check_consistency(request.query)
     objects = body.get("objects") if isinstance(body, dict) else None
     if not objects:
         raise fail(422, "invalid param 'objects': cannot be empty, need at least one object "
@@ -71,9 +69,7 @@ def _failed(raw: Any, message: str) -> dict[str, Any]:
 def delete_objects(app: App, request: Request) -> Response:
     """``DELETE /v1/batch/objects``: ``match.class`` and ``match.where`` are both required."""
     body = request.json()
-    problem = consistency_problem(request.query)
-    if problem:
-        raise fail(400, problem)
+    check_consistency(request.query)
     match = body.get("match") if isinstance(body, dict) else None
     if not match:
         raise fail(422, "validate: empty match clause")

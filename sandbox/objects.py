@@ -22,7 +22,7 @@ from sandbox.http import (
 )
 from sandbox.store import Collection, StoredObject, now_ms
 from sandbox.values import normalize, parse_uuid, vectors
-from sandbox.writes import consistency_problem, prepare
+from sandbox.writes import check_consistency, prepare
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -42,12 +42,6 @@ def _include_vector(request: Request) -> bool:
         if value not in INCLUDES:
             raise fail(400, f"unrecognized property '{value}' in ?include list")
     return "vector" in values
-
-
-def _check_consistency(request: Request) -> None:
-    problem = consistency_problem(request.query)
-    if problem:
-        raise fail(400, problem)
 
 
 def _object_id(request: Request) -> str:
@@ -176,7 +170,7 @@ def _list_all_classes(app: App, request: Request, offset: int, limit: int,
 def _find(app: App, request: Request) -> tuple[Collection, str | None, StoredObject | None]:
     """The collection, tenant and object addressed by a ``/v1/objects/{className}/{id}`` path."""
     object_id = _object_id(request)
-    _check_consistency(request)
+    check_consistency(request.query)
     col = app.db.get(request.params["className"])
     if col is None:
         raise ApiError(empty(404))
@@ -208,7 +202,7 @@ def head_object(app: App, request: Request) -> Response:
 def create_object(app: App, request: Request) -> Response:
     """``POST /v1/objects``: 422 for a duplicate id, unlike batch import which upserts."""
     body = request.json()
-    _check_consistency(request)
+    check_consistency(request.query)
     with app.db.lock:
         try:
             write = prepare(app.db, body)
@@ -230,7 +224,7 @@ def put_object(app: App, request: Request) -> Response:
     """``PUT /v1/objects/{className}/{id}``: full replace; body ``class`` and ``id`` required."""
     object_id = _object_id(request)
     body = request.json()
-    _check_consistency(request)
+    check_consistency(request.query)
     if not isinstance(body, dict) or parse_uuid(body.get("id")) != object_id:
         raise fail(422, "invalid update: field 'id' is immutable")
     with app.db.lock:
@@ -283,7 +277,7 @@ def patch_object(app: App, request: Request) -> Response:
 def delete_object(app: App, request: Request) -> Response:
     """``DELETE /v1/objects/{className}/{id}``: 204 even when absent; 500 for a missing class."""
     object_id = _object_id(request)
-    _check_consistency(request)
+    check_consistency(request.query)
     with app.db.lock:
         name = upper_first(request.params["className"])
         col = app.db.get(name)

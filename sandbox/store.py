@@ -228,6 +228,7 @@ class Database:
         """Delete a collection by its exact name (aliases are not followed, as in Weaviate)."""
         fixed = upper_first(name)
         if self.collections.pop(fixed, None) is not None:
+            # [unconfirmed] aliases of a deleted class are dropped with it, not left dangling.
             self.aliases = {a: c for a, c in self.aliases.items() if c != fixed}
 
     def shard_names(self, col: Collection) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.classes import upper_first
+from sandbox.http import fail
 from sandbox.store import Collection, Database, StoredObject, now_ms
 from sandbox.values import collection_for_write, normalize, parse_uuid, vectors
 
@@ -53,12 +54,11 @@ def prepare(db: Database, body: Any, keep_nulls: bool = False) -> Write:
                  StoredObject(object_id, props, vector, named, stamp, stamp))
 
 
-def consistency_problem(query: dict[str, str]) -> str | None:
-    """The 400 message for a bad ``consistency_level`` / ``node_name`` combination."""
+def check_consistency(query: dict[str, str]) -> None:
+    """Answer 400 for a bad ``consistency_level`` or one combined with ``node_name``."""
     level = query.get("consistency_level")
     if level is not None and level not in CONSISTENCY_LEVELS:
-        return (f"unrecognized consistency level '{level}', try one of the following: "
-                "['ONE', 'QUORUM', 'ALL']")
+        raise fail(400, f"unrecognized consistency level '{level}', try one of the following: "
+                        "['ONE', 'QUORUM', 'ALL']")
     if level and query.get("node_name"):
-        return "consistency_level and node_name are mutually exclusive"
-    return None
+        raise fail(400, "consistency_level and node_name are mutually exclusive")
