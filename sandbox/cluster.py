@@ -1,3 +1,275 @@
-"""Stub: filled in by its own commit."""
+"""Nodes, cluster statistics and shard status: ``/v1/nodes``, ``/v1/cluster/statistics``,
+``/v1/schema/{className}/shards`` (REST-BEHAVIOUR.md §6.1, §9).
 
-ROUTES: list = []
+Every simulated node answers for itself: a node lists the shards whose placement
+includes it, one entry per replica it holds. Object counts are exact (a real
+node counts flushed segments only, so its numbers may lag).
+
+Multi-tenant classes: a tenant is a shard. Deactivating a tenant (COLD, FROZEN)
+shuts its shard down and removes it from the node's index
+[weaviate adapters/repos/db/migrator.go ``UpdateTenants``: ``idx.shards.LoadAndDelete``],
+and ``getShardsNodeStatus`` only walks the index's shards, so ``/v1/nodes`` leaves
+inactive tenants out altogether. ``loaded: false`` is reserved for lazily loaded
+HOT shards after a restart, which the sandbox never has.
+
+Behaviour that changed within 1.2x-1.3x follows ``app.version``: a shard status
+update on an unknown shard is a no-op from 1.38.0 on (an error before), and from
+1.38.3 on a missing class is a 404 and an invalid status a 500 (before: 422 for
+every failure) [handlers_schema.go ``updateShardStatus`` at v1.32.9 and v1.38.3].
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from sandbox.classes import COMPRESSIONS, upper_first
+from sandbox.http import ApiError, Request, Response, fail, framework_error, json_response
+from sandbox.store import ACTIVE, Collection, Database
+
+if TYPE_CHECKING:
+    from sandbox.app import App
+
+# Release builds stamp ``build.Revision`` with ``git rev-parse --short HEAD``; this is the
+# short hash of the v1.39.0 tag.
+GIT_HASH = "22948b7"
+OUTPUTS = ("minimal", "verbose")
+SHARD_STATUSES = ("READONLY", "INDEXING", "READY", "SHUTDOWN")
+RAFT_APPLY = "updating db: TYPE_UPDATE_SHARD_STATUS: "
+UNKNOWN_SHARD_IS_NOOP = (1, 38, 0)
+SHARD_ERRORS_404_500 = (1, 38, 3)
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"1.32.9"`` -> ``(1, 32, 9)``; suffixes such as ``-dev`` are ignored."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("-")[0])[:3])
+
+
+def _go_quote(text: str) -> str:
+    """Go's ``%q`` for ordinary strings."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _parse_error(message: str) -> ApiError:
+    return ApiError(framework_error(400, 400, f'parsing body body from "" failed, because '
+                                              f"{message}"))
+
+
+def find_index(db: Database, name: str, aliases: bool) -> tuple[str, Collection | None]:
+    """The name as the handler reports it (first letter uppercased, alias followed when
+    ``aliases``) and the class behind it; ``DB.GetIndex`` matches case-insensitively,
+    its indices are keyed by the lowercased class name.
+    """
+    fixed = db.resolve(name) if aliases else upper_first(name)
+    for class_name, col in db.collections.items():
+        if class_name.lower() == fixed.lower():
+            return fixed, col
+    return fixed, None
+
+
+def compressed(col: Collection) -> bool:
+    """True when the class's vector index, or any named vector's, has a quantizer enabled."""
+    configs = [col.config.get("vectorIndexConfig")]
+    configs += [v.get("vectorIndexConfig") for v in (col.config.get("vectorConfig") or {}).values()]
+    return any(isinstance(c, dict) and any(isinstance(c.get(k), dict) and c[k].get("enabled")
+                                           for k in COMPRESSIONS) for c in configs)
+
+
+def loaded_shards(col: Collection) -> list[str]:
+    """Shards that exist on their nodes: every shard, or the HOT tenants of an MT class."""
+    if col.multi_tenant:
+        return [t for t, status in col.tenants.items() if status == ACTIVE]
+    return list(col.shards)
+
+
+def _shard_entries(node: str, cols: list[Collection],
+                   shard_name: str | None) -> list[dict[str, Any]]:
+    out = []
+    for col in sorted(cols, key=lambda c: c.name):
+        factor = col.config["replicationConfig"]["factor"]
+        is_compressed = compressed(col)
+        for shard in sorted(loaded_shards(col)):
+            replicas = col.placement.get(shard, [])
+            if (shard_name and shard != shard_name) or node not in replicas:
+                continue
+            out.append({
+                "asyncReplicationStatus": [],
+                "class": col.name,
+                "compressed": is_compressed,
+                "loaded": True,
+                "name": shard,
+                "numberOfReplicas": len(replicas),
+                "objectCount": col.shard_counts.get(shard, 0),
+                "replicationFactor": factor,
+                "vectorIndexingStatus": col.shard_status.get(shard, "READY"),
+                "vectorQueueLength": 0,
+            })
+    return out
+
+
+def _node(app: App, node: str, cols: list[Collection], shard_name: str | None,
+          verbose: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "batchStats": {"queueLength": 0, "ratePerSecond": 0},
+        "gitHash": GIT_HASH,
+        "name": node,
+        "operationalMode": "ReadWrite",
+        "shards": None,  # no omitempty: minimal output and nodes without shards send null
+    }
+    if verbose:
+        shards = _shard_entries(node, cols, shard_name)
+        out["shards"] = shards or None
+        out["stats"] = {"objectCount": sum(s["objectCount"] for s in shards),
+                        "shardCount": len(shards)}
+    out["status"] = "HEALTHY"
+    out["version"] = app.version
+    return out
+
+
+def _nodes(app: App, request: Request, class_name: str | None) -> Response:
+    output = request.query.get("output", "minimal")
+    if output not in OUTPUTS:
+        raise fail(422, f'invalid output: "{output}", possible values are: "minimal", "verbose"')
+    shard_name = request.query.get("shardName") if class_name is not None else None
+    with app.db.lock:
+        if class_name is None:
+            cols = list(app.db.collections.values())
+        else:
+            name, col = find_index(app.db, class_name, aliases=True)
+            if col is None:
+                raise fail(404, f"class {_go_quote(name)} not found")
+            cols = [col]
+        nodes = [_node(app, n, cols, shard_name, output == "verbose") for n in sorted(app.db.nodes)]
+    return json_response({"nodes": nodes})
+
+
+def get_nodes(app: App, request: Request) -> Response:
+    """``GET /v1/nodes``: every node, ``output=minimal`` (default) or ``verbose``."""
+    return _nodes(app, request, None)
+
+
+def get_class_nodes(app: App, request: Request) -> Response:
+    """``GET /v1/nodes/{className}``: as ``/v1/nodes`` for one class, optional ``shardName``."""
+    return _nodes(app, request, request.params["className"])
+
+
+def _applied_index(db: Database) -> int:
+    """A plausible RAFT log position: one entry per schema object (classes, tenants, aliases)."""
+    tenants = sum(len(c.tenants) for c in db.collections.values())
+    return 2 + len(db.collections) + tenants + len(db.aliases)
+
+
+def get_statistics(app: App, request: Request) -> Response:
+    """``GET /v1/cluster/statistics``: RAFT state of every node; the first node leads."""
+    with app.db.lock:
+        nodes = sorted(app.db.nodes)
+        index = str(_applied_index(app.db))
+    addresses = {n: f"10.0.0.{i + 1}:8300" for i, n in enumerate(nodes)}
+    leader = nodes[0]
+    configuration = [{"address": addresses[n], "id": n, "suffrage": 0} for n in nodes]
+    statistics = []
+    for node in nodes:
+        leads = node == leader
+        statistics.append({
+            "bootstrapped": True,
+            "candidates": {},
+            "dbLoaded": True,
+            "initialLastAppliedIndex": int(index),
+            "isVoter": True,
+            "leaderAddress": addresses[leader],
+            "leaderId": leader,
+            "name": node,
+            "open": True,
+            "raft": {
+                "appliedIndex": index, "commitIndex": index, "fsmPending": "0",
+                "lastContact": "0" if leads else "1.5ms", "lastLogIndex": index,
+                "lastLogTerm": "2", "lastSnapshotIndex": "0", "lastSnapshotTerm": "0",
+                "latestConfiguration": configuration, "latestConfigurationIndex": "0",
+                "numPeers": str(len(nodes) - 1), "protocolVersion": "3",
+                "protocolVersionMax": "3", "protocolVersionMin": "0",
+                "snapshotVersionMax": "1", "snapshotVersionMin": "0",
+                "state": "Leader" if leads else "Follower", "term": "2",
+            },
+            "ready": True,
+            "status": "HEALTHY",
+        })
+    return json_response({"statistics": statistics, "synchronized": True})
+
+
+def get_shards(app: App, request: Request) -> Response:
+    """``GET /v1/schema/{className}/shards[?tenant=]``: status of every shard (or one tenant's).
+
+    Aliases are followed, as ``ShardsStatus`` does. The status of an inactive tenant is
+    the one it had when last active [unconfirmed]. ``per_node_status`` is what the spec
+    (1.40-dev) documents; released 1.3x servers send name, status and vectorQueueSize only.
+    """
+    tenant = request.query.get("tenant")
+    suffix = ": not found" if version_tuple(app.version) >= SHARD_ERRORS_404_500 else ""
+    with app.db.lock:
+        name, col = find_index(app.db, request.params["className"], aliases=True)
+        if col is None:
+            raise fail(404, f"cannot get shards status for a non-existing index for {name}{suffix}")
+        out = []
+        for shard in app.db.shard_names(col):
+            if tenant and shard != tenant:
+                continue
+            status = col.shard_status.get(shard, "READY")
+            out.append({"name": shard,
+                        "per_node_status": dict.fromkeys(sorted(col.placement.get(shard, [])),
+                                                         status),
+                        "status": status, "vectorQueueSize": 0})
+    return json_response(out)
+
+
+def _status_body(request: Request) -> dict[str, Any]:
+    body = request.json("body")
+    if body is None:  # JSON null decodes into an empty struct
+        body = {}
+    if not isinstance(body, dict):
+        kind = {list: "array", str: "string", bool: "bool"}.get(type(body), "number")
+        raise _parse_error(f"json: cannot unmarshal {kind} into Go value of type "
+                           "models.ShardStatus")
+    status = body.get("status")
+    if status is not None and not isinstance(status, str):
+        kind = {list: "array", dict: "object", bool: "bool"}.get(type(status), "number")
+        raise _parse_error(f"json: cannot unmarshal {kind} into Go struct field "
+                           "ShardStatus.status of type string")
+    return {"status": status} if status else {}
+
+
+def put_shard(app: App, request: Request) -> Response:
+    """``PUT /v1/schema/{className}/shards/{shardName}``: set READY/READONLY/INDEXING.
+
+    Answers with the request body. READONLY makes the objects endpoints refuse writes.
+    Aliases are not followed (``QualifyClass``).
+    """
+    body = _status_body(request)
+    class_name, shard = request.params["className"], request.params["shardName"]
+    version = version_tuple(app.version)
+    modern = version >= SHARD_ERRORS_404_500
+    raw = body.get("status", "")
+    with app.db.lock:
+        class_name, col = find_index(app.db, class_name, aliases=False)
+        if col is None:
+            message = f"{RAFT_APPLY}cannot update shard status to a non-existing index for " \
+                      f"{class_name}"
+            raise fail(404, f"{message}: not found") if modern else fail(422, message)
+        if shard not in app.db.shard_names(col):
+            if version >= UNKNOWN_SHARD_IS_NOOP:
+                return json_response(body)  # this node owns no such shard: nothing to do
+            raise fail(422, f'{RAFT_APPLY}class {col.name} has no physical shard "{shard}": '
+                            "shard not found")
+        target = raw.upper()
+        if target not in SHARD_STATUSES:
+            raise fail(500 if modern else 422, f"{RAFT_APPLY}{raw}: invalid storage status")
+        col.shard_status[shard] = target
+    return json_response(body)
+
+
+ROUTES = [
+    ("GET", "/v1/nodes", get_nodes),
+    ("GET", "/v1/nodes/{className}", get_class_nodes),
+    ("GET", "/v1/cluster/statistics", get_statistics),
+    ("GET", "/v1/schema/{className}/shards", get_shards),
+    ("PUT", "/v1/schema/{className}/shards/{shardName}", put_shard),
+]

@@ -1,3 +1,405 @@
-"""Stub: filled in by its own commit."""
+"""``POST /v1/graphql`` and ``POST /v1/graphql/batch`` (REST-BEHAVIOUR.md §10).
 
-ROUTES: list = []
+The sandbox answers exact object counts: ``{ Aggregate { Article(tenant: "t1") { meta
+{ count } } } }``, several classes (or collection aliases) per query, GraphQL aliases,
+``__typename``, operation names and ``String`` variables for ``tenant``.
+
+Validation follows the rules and texts of tailor-platform/graphql v0.6.0 (what Weaviate
+1.32-1.39 run) for the part of Weaviate's schema the sandbox models: ``WeaviateObj`` { Get,
+Aggregate, Explore }, ``AggregateObjectsObj`` { one field per class and alias },
+``Aggregate<Class>`` { aggregatable properties, meta, groupedBy } and
+``Aggregate<Class>MetaObject`` { count }. Validation errors carry ``"path": null`` and no
+data; a multi-tenancy error is a resolver error: partial data (``null`` for the class)
+plus the response path. Object keys in ``data`` are sorted, as Go marshals its maps.
+Valid queries the sandbox does not emulate (Get, Explore, property aggregations,
+filters, fragments, directives, introspection) answer HTTP 200 with an ``errors`` entry
+whose message starts ``sandbox:``; the handler never fails with a 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sandbox.classes import upper_first
+from sandbox.graphql_parser import Field, GraphQLError, Operation, Parser, Value, location
+from sandbox.http import ApiError, Request, Response, fail, framework_error, json_response
+from sandbox.store import Collection, Database
+
+if TYPE_CHECKING:
+    from sandbox.app import App
+
+NO_PROVIDER = ("no graphql provider present, this is most likely because no schema is "
+               "present. Import a schema first")
+BATCH_422 = "422: The request is well-formed but was unable to be followed due to semantic errors."
+ROOT, AGGREGATE = "WeaviateObj", "AggregateObjectsObj"
+CLASS_ARGS = ("limit", "where", "groupBy", "nearVector", "nearObject", "objectLimit", "hybrid")
+NOT_AGGREGATABLE = {"uuid", "uuid[]", "geoCoordinates", "phoneNumber", "object", "object[]"}
+SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
+ONLY = "; the sandbox answers Aggregate { <Class> { meta { count } } } only"
+
+
+@dataclass(slots=True)
+class FieldDef:
+    """A field of the modelled schema; ``inner`` is the object type of its selection."""
+
+    type_label: str
+    inner: str | None = None
+    args: tuple[str, ...] = ()
+    col: Collection | None = None
+    emulated: bool = True
+
+
+def build_schema(db: Database) -> dict[str, dict[str, FieldDef]]:
+    """Object type name -> fields, as Weaviate builds its GraphQL schema from the classes."""
+    types: dict[str, dict[str, FieldDef]] = {
+        ROOT: {"Aggregate": FieldDef(AGGREGATE, AGGREGATE),
+               "Explore": FieldDef("[ExploreObj]", emulated=False),
+               "Get": FieldDef("GetObjectsObj", emulated=False)},
+        AGGREGATE: {},
+    }
+    fields_by_name = dict(db.collections)
+    fields_by_name.update({a: db.collections[c] for a, c in db.aliases.items()
+                           if c in db.collections})
+    for name, col in fields_by_name.items():
+        obj = f"Aggregate{col.name}"
+        args = CLASS_ARGS + (("tenant",) if col.multi_tenant else ())
+        types[AGGREGATE][name] = FieldDef(f"[{obj}]", obj, args, col)
+        fields = {p["name"]: FieldDef(f"{obj}{upper_first(p['name'])}Obj", emulated=False)
+                  for p in col.config.get("properties") or []
+                  if p["dataType"][0] not in NOT_AGGREGATABLE}
+        fields["meta"] = FieldDef(f"{obj}MetaObject", f"{obj}MetaObject")
+        fields["groupedBy"] = FieldDef(f"{obj}GroupedByObj", emulated=False)
+        types[obj] = fields
+        types[f"{obj}MetaObject"] = {"count": FieldDef("Int")}
+    return types
+
+
+def _distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for k, cb in enumerate(b, 1):
+            prev, row[k] = row[k], min(row[k] + 1, row[k - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def suggest(name: str, options: Any) -> str:
+    """graphql-go's `` Did you mean "A", "B", or "C"?`` tail, or ""."""
+    scored = sorted((_distance(name, o), o) for o in options
+                    if _distance(name, o) <= max(len(name) // 2, len(o) // 2, 1))
+    quoted = [f'"{o}"' for _, o in scored[:5]]
+    if not quoted:
+        return ""
+    if len(quoted) > 2:
+        return f" Did you mean {', '.join(quoted[:-1])}, or {quoted[-1]}?"
+    return f" Did you mean {' or '.join(quoted)}?"
+
+
+class Run:
+    """Validation and execution of one request against one snapshot of the database."""
+
+    def __init__(self, db: Database, src: str) -> None:
+        self.db, self.src = db, src
+        self.types = build_schema(db)
+        self.errors: list[GraphQLError] = []
+        self.refused: list[GraphQLError] = []
+        self.uses: list[tuple[str, int, bool]] = []  # variable, offset, in the tenant position
+
+    def report(self, message: str, *positions: int, path: list[str] | None = None) -> None:
+        self.errors.append(GraphQLError(message, [location(self.src, p) for p in positions],
+                                        path))
+
+    def refuse(self, what: str, pos: int) -> None:
+        self.refused.append(GraphQLError(f"sandbox: {what} not emulated{ONLY}",
+                                         [location(self.src, pos)]))
+
+    def validate(self, definitions: list[Operation]) -> None:
+        """Collect every validation error of the document (all operations)."""
+        operations = [d for d in definitions if d.kind != "fragment"]
+        seen: dict[str, int] = {}
+        for op in definitions:
+            if op.kind == "fragment":
+                self.refuse("fragments are", op.start)
+                continue
+            if op.name is None and len(operations) > 1:
+                self.report("This anonymous operation must be the only defined operation.",
+                            op.start)
+            if op.name is not None and op.name in seen:
+                self.report(f'There can only be one operation named "{op.name}".',
+                            seen[op.name], op.start)
+            seen.setdefault(op.name or "", op.start)
+            if op.directives:
+                self.refuse("directives are", op.start)
+            self._operation(op)
+
+    def _operation(self, op: Operation) -> None:
+        self.uses = []
+        for vd in op.var_defs:
+            if vd.base not in SCALARS:
+                self.report(f'Unknown type "{vd.base}".', vd.start)
+            elif vd.default is not None and vd.type_label.endswith("!"):
+                self.report(f'Variable "${vd.name}" of type "{vd.type_label}" is required and '
+                            "will not use the default value. Perhaps you meant to use type "
+                            f'"{vd.type_label[:-1]}".', vd.default.start)
+            elif vd.default is not None and vd.type_label == "String" \
+                    and vd.default.kind != "String":
+                shown = vd.default.print()
+                self.report(f'Variable "${vd.name}" has invalid default value: {shown}.\n'
+                            f'Expected type "String", found {shown}.', vd.default.start)
+        if op.kind == "query":
+            self.check(op.selections, ROOT)
+        defined = {vd.name: vd for vd in op.var_defs}
+        by_op, in_op = (f' by operation "{op.name}"', f' in operation "{op.name}"') \
+            if op.name else ("", "")
+        for name, pos, _ in self.uses:
+            if name not in defined:
+                self.report(f'Variable "${name}" is not defined{by_op}.', pos, op.start)
+        used = {use[0] for use in self.uses}
+        for vd in op.var_defs:
+            if vd.name not in used:
+                self.report(f'Variable "${vd.name}" is never used{in_op}.', vd.start)
+        for name, pos, tenant in self.uses:
+            vd = defined.get(name)
+            if tenant and vd and vd.base in SCALARS and vd.type_label.rstrip("!") != "String":
+                self.report(f'Variable "${name}" of type "{vd.type_label}" used in position '
+                            'expecting type "String".', vd.start, pos)
+
+    def _variables(self, value: Value, tenant: bool) -> None:
+        if value.kind == "Variable":
+            self.uses.append((value.value, value.start, tenant))
+        elif value.kind in ("List", "Object"):
+            for item in value.value:
+                self._variables(item if value.kind == "List" else item[1], False)
+
+    def _subtree_variables(self, selections: list[Field]) -> None:
+        for sel in selections:
+            for _, value, _ in sel.args:
+                self._variables(value, False)
+            self._subtree_variables(sel.selections or [])
+
+    def check(self, selections: list[Field], type_name: str) -> None:
+        """FieldsOnCorrectType, ScalarLeafs, KnownArgumentNames, ArgumentsOfCorrectType."""
+        fields = self.types[type_name]
+        for sel in selections:
+            if not sel.name:
+                self.refuse("fragments are", sel.start)
+                continue
+            if sel.directives:
+                self.refuse("directives are", sel.start)
+            fdef = FieldDef("String!") if sel.name == "__typename" else fields.get(sel.name)
+            if fdef is None:
+                if type_name == ROOT and sel.name in ("__schema", "__type"):
+                    self.refuse("introspection is", sel.start)
+                else:
+                    self.report(f'Cannot query field "{sel.name}" on type "{type_name}".'
+                                + suggest(sel.name, fields), sel.start)
+                continue
+            if not fdef.emulated:
+                self.refuse(f'"{sel.name}" is', sel.start)
+                self._subtree_variables([sel])
+                continue
+            if fdef.inner is None and sel.selections is not None:
+                self.report(f'Field "{sel.name}" of type "{fdef.type_label}" must not have a '
+                            "sub selection.", sel.selections_start)
+            elif fdef.inner is not None and sel.selections is None:
+                self.report(f'Field "{sel.name}" of type "{fdef.type_label}" must have a sub '
+                            "selection.", sel.start)
+            for name, value, pos in sel.args:
+                self._variables(value, name == "tenant" and name in fdef.args)
+                if name not in fdef.args:
+                    self.report(f'Unknown argument "{name}" on field "{sel.name}" of type '
+                                f'"{type_name}".' + suggest(name, fdef.args), pos)
+                elif name != "tenant":
+                    self.refuse(f'the "{name}" argument is', pos)
+                elif value.kind not in ("String", "Variable"):
+                    shown = value.print()
+                    self.report(f'Argument "tenant" has invalid value {shown}.\nExpected type '
+                                f'"String", found {shown}.', value.start)
+            if fdef.inner is not None and sel.selections is not None:
+                self.check(sel.selections, fdef.inner)
+
+    def execute(self, op: Operation, variables: dict[str, Any]) -> dict[str, Any]:
+        """The ``data`` of one validated query operation; resolver errors go to ``errors``."""
+        values = self._coerce(op, variables)
+        data: dict[str, Any] = {}
+        for sel in op.selections:
+            data[sel.key] = ROOT if sel.name == "__typename" else self._aggregate(sel, values)
+        return data
+
+    def _coerce(self, op: Operation, variables: dict[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for vd in op.var_defs:
+            raw = variables.get(vd.name)
+            if raw is not None:
+                values[vd.name] = go_value(raw)  # String coerces any input with %v
+            elif vd.default is not None:
+                values[vd.name] = vd.default.value
+            elif vd.type_label.endswith("!"):
+                raise GraphQLError(f'Variable "${vd.name}" of required type "{vd.type_label}" '
+                                   "was not provided.", [location(self.src, vd.start)])
+        return values
+
+    def _aggregate(self, sel: Field, values: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for cls in sel.selections or []:
+            if cls.name == "__typename":
+                out[cls.key] = AGGREGATE
+                continue
+            fdef = self.types[AGGREGATE][cls.name]
+            col = fdef.col
+            assert col is not None and fdef.inner is not None
+            tenant = None
+            for name, value, _ in cls.args:
+                if name == "tenant":
+                    tenant = values.get(value.value) if value.kind == "Variable" else value.value
+            problem = col.tenant_problem(tenant) if col.multi_tenant else None
+            if problem:
+                self.report(problem, cls.start, path=[sel.key, cls.key])
+                out[cls.key] = None
+                continue
+            count = col.count(tenant if col.multi_tenant else None)
+            out[cls.key] = [self._group(cls.selections or [], fdef.inner, count)]
+        return out
+
+    @staticmethod
+    def _group(selections: list[Field], type_name: str, count: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for sel in selections:
+            if sel.name == "__typename":
+                out[sel.key] = type_name
+            else:  # meta: validation let nothing else through
+                out[sel.key] = {m.key: f"{type_name}MetaObject" if m.name == "__typename"
+                                else count for m in sel.selections or []}
+        return out
+
+
+def _pick(operations: list[Operation], name: str) -> Operation:
+    if not name and len(operations) > 1:
+        raise GraphQLError("Must provide operation name if query contains multiple operations.",
+                           [])
+    matches = [op for op in operations if not name or op.name == name]
+    if not matches:
+        raise GraphQLError(f'Unknown operation named "{name}".' if name
+                           else "Must provide an operation.", [])
+    return matches[-1]
+
+
+def _sort_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sort_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sort_keys(v) for v in value]
+    return value
+
+
+def resolve(db: Database, query: str, operation_name: str,
+            variables: dict[str, Any]) -> dict[str, Any]:
+    """A GraphQLResponse: parse, validate, execute (the caller holds ``db.lock``)."""
+    try:
+        definitions = Parser(query).document()
+        run = Run(db, query)
+        run.validate(definitions)
+        if run.errors or run.refused:
+            return {"errors": [e.to_json() for e in run.errors or run.refused]}
+        op = _pick([d for d in definitions if d.kind != "fragment"], operation_name)
+        if op.kind != "query":
+            raise GraphQLError(f"Schema is not configured for {op.kind}s",
+                               [location(query, op.start)])
+        data = run.execute(op, variables)
+    except GraphQLError as exc:
+        return {"errors": [exc.to_json()]}
+    except RecursionError:
+        return {"errors": [GraphQLError("sandbox: query nested too deeply", []).to_json()]}
+    out: dict[str, Any] = {"data": _sort_keys(data)}
+    if run.errors:
+        out["errors"] = [e.to_json() for e in run.errors]
+    return out
+
+
+def _kind(value: Any) -> str:
+    """The JSON kind as Go's encoding/json names it in unmarshal errors."""
+    kinds = {dict: "object", list: "array", str: "string", bool: "bool"}
+    return kinds.get(type(value), "number")
+
+
+def go_value(value: Any) -> str:
+    """Go's ``%v`` of a decoded JSON value (numbers arrive as json.Number)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, list):
+        return "[" + " ".join(go_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{go_value(value[k])}" for k in sorted(value)) + "]"
+    return str(value)
+
+
+def _query_body(item: Any, model: str) -> dict[str, Any]:
+    """Bind one GraphQLQuery as go-openapi does: type mismatches are 400 parse errors."""
+    problem = None
+    if item is None:
+        return {}
+    if not isinstance(item, dict):
+        problem = f"json: cannot unmarshal {_kind(item)} into Go value of type models.{model}"
+    else:
+        for key in ("operationName", "query"):
+            if item.get(key) is not None and not isinstance(item[key], str):
+                problem = (f"json: cannot unmarshal {_kind(item[key])} into Go struct field "
+                           f"GraphQLQuery.{key} of type string")
+    if problem:
+        raise ApiError(framework_error(400, 400, f'parsing body body from "" failed, because '
+                                                 f"{problem}"))
+    return item
+
+
+def post_graphql(app: App, request: Request) -> Response:
+    """``POST /v1/graphql``: always 200 once the query reached the GraphQL layer."""
+    body = _query_body(request.json("body"), "GraphQLQuery")
+    query = body.get("query") or ""
+    if not query:
+        raise fail(422, "query cannot be empty")
+    variables = body.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        go_type = {str: "string", bool: "bool", list: "[]interface {}"}.get(type(variables),
+                                                                            "json.Number")
+        raise fail(422, f"variables must be a JSON object, got {go_type}")
+    with app.db.lock:
+        if not app.db.collections:
+            raise fail(422, NO_PROVIDER + "!")
+        result = resolve(app.db, query, body.get("operationName") or "", variables or {})
+    return json_response(result)
+
+
+def post_graphql_batch(app: App, request: Request) -> Response:
+    """``POST /v1/graphql/batch``: an array of queries in, an array of responses out."""
+    body = request.json("body")
+    if body is not None and not isinstance(body, list):
+        raise ApiError(framework_error(400, 400, 'parsing body body from "" failed, because '
+                                       f"json: cannot unmarshal {_kind(body)} into Go value of "
+                                       "type models.GraphQLQueries"))
+    items = [_query_body(item, "GraphQLQuery") for item in body or []]
+    if not items:
+        return json_response({"error": None}, 422)  # an empty ErrorResponse, as Weaviate sends
+    out = []
+    with app.db.lock:
+        if not app.db.collections:
+            raise fail(422, NO_PROVIDER)
+        for item in items:
+            query, variables = item.get("query") or "", item.get("variables")
+            if not query:
+                out.append({"errors": [GraphQLError(BATCH_422, None).to_json()]})
+            elif variables is not None and not isinstance(variables, dict):
+                message = f"422: expected map[string]interface{{}}, received {go_value(variables)}"
+                out.append({"errors": [GraphQLError(message, None).to_json()]})
+            else:
+                out.append(resolve(app.db, query, item.get("operationName") or "",
+                                   variables or {}))
+    return json_response(out)
+
+
+ROUTES = [
+    ("POST", "/v1/graphql", post_graphql),
+    ("POST", "/v1/graphql/batch", post_graphql_batch),
+]
