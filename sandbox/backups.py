@@ -1,11 +1,547 @@
-"""Stub: filled in by its own commit."""
+"""Weaviate's native backup API on the ``filesystem`` backend (REST-BEHAVIOUR.md §11).
 
-ROUTES: list = []
+Create snapshots the chosen classes under the database lock; a worker thread writes
+``<root>/<id>/backup_config.json`` (Weaviate's descriptor shape) and one
+``node1/<Class>.json`` per class (config, shards, tenants, aliases, every object;
+vectors as the exact float64 values of their float32 components). Restore reads
+them back in a worker. As in Weaviate's coordinator, a running operation is
+answered from memory and a finished one from its descriptor on disk, so a new
+sandbox on the same root sees old backups, and unfinished ones turn CANCELED at
+start as after a node restart. Messages follow usecases/backup/*.go.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+
+from sandbox.classes import upper_first
+from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
+from sandbox.store import Database, StoredObject
+
+if TYPE_CHECKING:
+    from sandbox.app import App
+
+BACKENDS = ("filesystem", "backup-filesystem")
+FILES = {"create": "backup_config.json", "restore": "restore_config.json"}
+VALID_ID = re.compile(r"^[a-z0-9_-]+$")
+ZERO = datetime(1, 1, 1, tzinfo=UTC)
+GIB = 1024 ** 3
+CANCELED_BY = {"create": "operation cancelled by user", "restore": "restore canceled by user"}
+MULTI_NODE = "local filesystem backend is not viable for backing up a node cluster, try s3 or gcs"
+ALIAS_EXISTS = ("failed to restore alias for class: alias already exists. You can overwrite "
+                "using `overwrite_alias` param when restoring")
+STRINGS = (list, "[]string")
+FIELDS = {
+    "BackupCreateRequest": {"id": (str, "string"), "include": STRINGS, "exclude": STRINGS,
+                            "includeUsers": STRINGS, "includeRoles": STRINGS,
+                            "incremental_base_backup_id": (str, "string"),
+                            "config": (dict, "models.BackupConfig")},
+    "BackupRestoreRequest": {"include": STRINGS, "exclude": STRINGS,
+                             "node_mapping": (dict, "map[string]string"),
+                             "overwriteAlias": (bool, "bool"),
+                             "config": (dict, "models.RestoreConfig")},
+}
+CONFIG_KEYS = ("Bucket", "Path", "Endpoint", "CPUPercentage", "ChunkSize", "CompressionLevel",
+               "rolesOptions", "usersOptions")
+ENUMS = {"CompressionLevel": ["DefaultCompression", "BestSpeed", "BestCompression",
+                              "ZstdDefaultCompression", "ZstdBestSpeed", "ZstdBestCompression",
+                              "NoCompression"],
+         "rolesOptions": ["noRestore", "all"], "usersOptions": ["noRestore", "all"]}
+
+
+def iso(moment: datetime, api: bool = False) -> str:
+    """UTC RFC3339: Go's ``time.Time`` JSON for descriptors, ``strfmt.DateTime`` for the API."""
+    if moment == ZERO and not api:
+        return "0001-01-01T00:00:00Z"
+    return moment.isoformat(timespec="milliseconds" if api else "microseconds")[:-6] + "Z"
+
+
+def api_time(text: str) -> str:
+    """A descriptor timestamp as the API prints it (zero time included, as Go does)."""
+    return iso(datetime.fromisoformat(text.replace("Z", "+00:00")), api=True)
+
+
+def go_list(items: list[str]) -> str:
+    """Go's ``%v`` of a string slice."""
+    return "[" + " ".join(items) + "]"
+
+
+def check_id(backup_id: str) -> None:
+    """Weaviate's backup id rule."""
+    if not VALID_ID.match(backup_id):
+        raise fail(422, f"invalid backup id: '{backup_id}' allowed characters are lowercase, "
+                        "0-9, _, -")
+
+
+def expand(patterns: list[str], names: list[str]) -> list[str]:
+    """Wildcard patterns (``*``, ``?``) matched against ``names``; plain names pass through."""
+    out: list[str] = []
+    for pattern in patterns:
+        hits = [n for n in names if fnmatch.fnmatchcase(n, pattern)] \
+            if any(c in pattern for c in "*?") else [pattern]
+        out += [h for h in hits if h not in out]
+    return out
+
+
+def class_names(meta: dict[str, Any]) -> list[str]:
+    """The classes a descriptor covers, in backup order."""
+    return list(dict.fromkeys(c for node in meta["nodes"].values() for c in node["classes"]))
+
+
+def go_keys(data: dict[str, Any], names: Any) -> dict[str, Any]:
+    """Go's ``encoding/json`` matches keys to struct fields case-insensitively."""
+    folded = {n.casefold(): n for n in names}
+    return {k if k in names else folded.get(k.casefold(), k): v for k, v in data.items()}
+
+
+def parse_body(request: Request, model: str) -> dict[str, Any]:
+    """Decode a body as go-openapi does: 400 for a JSON type mismatch, 422 for a broken rule."""
+    body = request.json()
+
+    def wrong(value: Any, where: str, go_type: str) -> ApiError:
+        kind = {str: "string", bool: "bool", dict: "object", list: "array"}.get(type(value))
+        return ApiError(framework_error(400, 400, 'parsing body body from "" failed, because json:'
+                                        f" cannot unmarshal {kind or 'number'} into Go {where} "
+                                        f"of type {go_type}"))
+    if not isinstance(body, dict):
+        raise wrong(body, "value", f"models.{model}")
+    body = go_keys(body, FIELDS[model])
+    if isinstance(body.get("config"), dict):
+        body["config"] = go_keys(body["config"], CONFIG_KEYS)
+    config = body.get("config") or {}
+    checks = [(body.get(k), k, *spec) for k, spec in FIELDS[model].items()]
+    checks += [(config.get(k), f"config.{k}", str, "string") for k in ("Bucket", "Path", *ENUMS)]
+    for value, key, kind, go_type in checks:
+        if value is not None and not isinstance(value, kind):
+            raise wrong(value, f"struct field {model}.{key}", go_type)
+        items = value.values() if key == "node_mapping" and isinstance(value, dict) else \
+            value if isinstance(value, list) else ()
+        bad = [i for i in items if not isinstance(i, str)]
+        if bad:
+            raise wrong(bad[0], f"struct field {model}.{key}", "string")
+    cpu = config.get("CPUPercentage")
+    if cpu is not None and (isinstance(cpu, bool) or not isinstance(cpu, int)):
+        raise wrong(cpu, f"struct field {model}.config.CPUPercentage", "int64")
+    if cpu and not 1 <= cpu <= 80:
+        rule, code = ("greater than or equal to 1", 609) if cpu < 1 else \
+            ("less than or equal to 80", 608)
+        raise ApiError(framework_error(422, code, f"config.CPUPercentage in body should be {rule}"))
+    for key, allowed in ENUMS.items():
+        if config.get(key) and config[key] not in allowed:
+            raise ApiError(framework_error(
+                422, 606, f"config.{key} in body should be one of {go_list(allowed)}"))
+    return body
+
+
+def selection(app: App, body: dict[str, Any], backup_id: str | None) -> tuple[list[str], list[str]]:
+    """The scheduler's first checks; include and exclude come back with class names case-fixed."""
+    if app.node_count > 1:
+        raise fail(422, MULTI_NODE)
+    if backup_id is not None:
+        check_id(backup_id)
+    include, exclude = ([upper_first(c) for c in body.get(k) or []] for k in ("include", "exclude"))
+    if include and exclude:
+        raise fail(422, "malformed request: 'include' and 'exclude' cannot both contain values")
+    dup = next((c for i, c in enumerate(include) if c in include[:i]), None)
+    if dup:
+        raise fail(422, f"class list 'include' contains duplicate: {dup}")
+    return include, exclude
+
+
+def snapshot(db: Database, name: str) -> bytes:
+    """One class as bytes: config, layout, tenants, aliases and every object (call under lock)."""
+    col, exact = db.collections[name], _exact
+    objects = [{"tenant": tenant, "id": o.id, "properties": o.properties,
+                "vector": exact(o.vector), "vectors": None if o.vectors is None else
+                {k: exact(v) for k, v in o.vectors.items()},
+                "created": o.created, "updated": o.updated}
+               for tenant, part in col.partitions.items() for o in part.values()]
+    return orjson.dumps({"class": col.config, "shards": col.shards, "placement": col.placement,
+                         "tenants": col.tenants, "dims": col.dims, "objects": objects,
+                         "aliases": [a for a, c in db.aliases.items() if c == name]},
+                        option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _exact(vector: np.ndarray | None) -> np.ndarray | None:
+    """float32 widened to float64 is exact, and orjson prints float64 round-trippably."""
+    return None if vector is None else np.ascontiguousarray(vector, dtype=np.float64)
+
+
+def _vector(values: Any) -> np.ndarray | None:
+    return None if values is None else np.asarray(values, dtype=np.float32)
+
+
+def restore_class(db: Database, data: dict[str, Any], overwrite_alias: bool) -> str:
+    """Recreate one class from its snapshot; Weaviate's error text or "" (call under lock)."""
+    name = data["class"]["class"]
+    try:
+        col = db.add(data["class"])
+    except ApiError as exc:
+        message = orjson.loads(exc.response.body or b"{}")["error"][0]["message"]
+        return f"error when trying to restore class: {message}"
+    if not col.multi_tenant and len(data["shards"]) == len(col.shards):
+        col.shards = list(data["shards"])
+        col.placement = {s: list(nodes) for s, nodes in data["placement"].items()}
+        col.shard_status = dict.fromkeys(col.shards, "READY")
+    col.dims = dict(data["dims"])
+    for tenant, status in data["tenants"].items():
+        col.add_tenant(tenant, status)
+    for o in data["objects"]:
+        vectors = o["vectors"] if o["vectors"] is None else \
+            {k: _vector(v) for k, v in o["vectors"].items()}
+        col.put(o["tenant"], StoredObject(o["id"], o["properties"], _vector(o["vector"]),
+                                          vectors, o["created"], o["updated"]))
+    for alias in data["aliases"]:
+        if alias in db.collections or db.aliases.get(alias, name) != name and not overwrite_alias:
+            return ALIAS_EXISTS
+        db.aliases[alias] = name
+    return ""
+
+
+@dataclass
+class Operation:
+    """A running backup or restore: the coordinator's in-memory slot."""
+
+    id: str
+    home: Path
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    status: str = "STARTED"
+    cancel: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 class FilesystemBackend:
-    def __init__(self, root=None):
-        self.root = root
+    """The ``backup-filesystem`` module and its two coordinators (create and restore)."""
 
-    def close(self):
-        pass
+    step_seconds = 0.1
+
+    def __init__(self, root: Path | None) -> None:
+        self._owned = root is None
+        self.root = Path(tempfile.mkdtemp(prefix="sandbox-backups-")) if root is None \
+            else Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.Lock()
+        self.running: dict[str, Operation | None] = {"create": None, "restore": None}
+        self.last_start = {"create": ZERO, "restore": ZERO}
+        self._threads: list[threading.Thread] = []
+        self._closing = threading.Event()
+        for meta, home in self._descriptors():
+            if meta["status"] in ("STARTED", "TRANSFERRING", "TRANSFERRED"):
+                meta.update(status="CANCELED", error="backup canceled due to node restart")
+                self.write(home, "create", meta)
+
+    def close(self) -> None:
+        """Stop the workers (an interrupted operation stays unfinished on disk) and clean up."""
+        self._closing.set()
+        with self.lock:
+            for op in self.running.values():
+                if op is not None:
+                    op.cancel.set()
+        for thread in self._threads:
+            thread.join(timeout=2)
+        if self._owned:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def home(self, backup_id: str, override: str = "") -> Path:
+        """Where a backup lives: ``<root>/<id>``, or ``<config.Path>/<id>``."""
+        return Path(override or self.root) / backup_id
+
+    def read(self, home: Path, kind: str, strict: bool = True) -> dict[str, Any] | None:
+        """A descriptor, or None when absent (or unreadable, unless ``strict``)."""
+        path = home / FILES[kind]
+        if ".." in home.parts or not VALID_ID.match(home.name) or not path.is_file():
+            return None
+        try:
+            return orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError) as exc:
+            if strict:
+                raise fail(500, f'marshal meta file "{path.name}": {exc}') from None
+            return None
+
+    def write(self, home: Path, kind: str, meta: dict[str, Any]) -> None:
+        """Replace a descriptor atomically."""
+        home.mkdir(parents=True, exist_ok=True)
+        tmp = home / f".{FILES[kind]}.tmp"
+        tmp.write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
+        os.replace(tmp, home / FILES[kind])
+
+    def _descriptors(self) -> list[tuple[dict[str, Any], Path]]:
+        found = ((self.read(d, "create", strict=False), d) for d in self.root.iterdir())
+        return [(m, d) for m, d in found if m]
+
+    @staticmethod
+    def missing(path: Path) -> str:
+        """The filesystem module's not-found error for a descriptor."""
+        return f"get object path could not find {path}: stat {path}: no such file or directory"
+
+    def go_state(self, kind: str) -> str:
+        """The coordinator's slot as Go's ``%v`` prints it (part of not-found messages)."""
+        op, start = self.running[kind], self.last_start[kind]
+        frac = f"{start.microsecond:06d}".rstrip("0")
+        when = start.isoformat(sep=" ", timespec="seconds")[:19] + (f".{frac}" if frac else "")
+        fields = [op.id, op.status, "", str(op.home), "", ""] if op else [""] * 6
+        return "{" + " ".join([f"{when} +0000 UTC", *fields]) + "}"
+
+    def _start(self, kind: str, op: Operation, meta: dict[str, Any], transfer: Callable[[], Any],
+               finish: Callable[[Any], str]) -> None:
+        self.running[kind], self.last_start[kind] = op, op.started
+        self.write(op.home, kind, meta)
+        self._threads = [t for t in self._threads if t.is_alive()]
+        thread = threading.Thread(target=self._work, args=(kind, op, meta, transfer, finish),
+                                  daemon=True, name=f"sandbox-{kind}:{op.id}")
+        self._threads.append(thread)
+        thread.start()
+
+    def _work(self, kind: str, op: Operation, meta: dict[str, Any], transfer: Callable[[], Any],
+              finish: Callable[[Any], str]) -> None:
+        """STARTED, pause, TRANSFERRING and file work, pause, then the outcome under the lock
+        (so a cancel either lands first or finds the operation finished)."""
+        error, loaded = None, None
+        if not op.cancel.wait(self.step_seconds):
+            op.status = "TRANSFERRING"
+            try:
+                loaded = transfer()
+            except (OSError, ValueError) as exc:
+                error = str(exc)
+            else:
+                op.cancel.wait(self.step_seconds)
+        with self.lock:
+            self.running[kind] = None
+            if op.cancel.is_set() and self._closing.is_set():
+                return op.done.set()  # as after a crash: the descriptor stays unfinished
+            if op.cancel.is_set():
+                status, error = "CANCELED", CANCELED_BY[kind]
+            else:
+                try:
+                    error = error if error is not None else finish(loaded)
+                except Exception as exc:  # a sandbox bug must still end the operation
+                    error = f"sandbox internal error: {type(exc).__name__}: {exc}"
+                status = "FAILED" if error else "SUCCESS"
+            meta.update(status=status, error=error, completedAt=iso(datetime.now(UTC)))
+            for node in meta["nodes"].values():
+                node.update(status=status, error=error)
+            self.write(op.home, kind, meta)
+            op.done.set()
+
+    def create(self, app: App, backend: str, body: dict[str, Any]) -> Response:
+        """Validate as the scheduler does, snapshot the classes and start the worker."""
+        config, backup_id = body.get("config") or {}, body.get("id") or ""
+        include, exclude = selection(app, body, backup_id)
+        home = self.home(backup_id, config.get("Path") or "")
+        with self.lock, app.db.lock:
+            every = list(app.db.collections)
+            if not every:
+                raise fail(422, "no available classes to backup, there's nothing to do here")
+            skip = expand(exclude, every)
+            classes = [c for c in expand(include, every) or every if c not in skip]
+            if not classes:
+                raise fail(422, f"empty class list: please choose from : {go_list(every)}")
+            unknown = [f"class {c} doesn't exist" for c in classes if c not in every]
+            if unknown:
+                raise fail(422, "\n".join(unknown))
+            if body.get("includeUsers"):
+                raise fail(422, "'includeUsers' was set but dynamic DB users are not enabled")
+            if body.get("includeRoles"):
+                raise fail(422, "'includeRoles' was set but RBAC is not enabled")
+            old = self.read(home, "create")
+            if old is not None and old["status"] != "CANCELED":
+                raise fail(422, f'backup "{backup_id}" already exists at "{home}"')
+            if self.running["create"] is not None:
+                raise fail(422, f"backup {self.running['create'].id} already in progress")
+            data = {name: snapshot(app.db, name) for name in classes}
+            if old is not None:
+                shutil.rmtree(home, ignore_errors=True)
+            op, node = Operation(backup_id, home), app.db.nodes[0]
+            meta = {"startedAt": iso(op.started), "completedAt": iso(ZERO), "id": backup_id,
+                    "nodes": {node: {"classes": classes, "status": "STARTED", "error": "",
+                                     "preCompressionSizeBytes": 0}},
+                    "node_mapping": {}, "status": "STARTED", "version": "2.1",
+                    "serverVersion": app.version, "leader": node, "error": "",
+                    "preCompressionSizeBytes": 0}
+
+            def transfer() -> int:
+                (home / node).mkdir(parents=True, exist_ok=True)
+                return sum((home / node / f"{c}.json").write_bytes(b) for c, b in data.items())
+
+            def finish(size: int) -> str:
+                meta["preCompressionSizeBytes"] = meta["nodes"][node]["preCompressionSizeBytes"] \
+                    = size
+                return ""
+            self._start("create", op, meta, transfer, finish)
+        bucket = {"bucket": config["Bucket"]} if config.get("Bucket") else {}
+        return json_response({"backend": backend, **bucket, "classes": classes, "id": backup_id,
+                              "path": str(home), "status": "STARTED"})
+
+    def restore(self, app: App, backend: str, backup_id: str, body: dict[str, Any]) -> Response:
+        """Validate as the scheduler does and start the worker; class clashes fail it later."""
+        include, exclude = selection(app, body, None)
+        home = self.home(backup_id, (body.get("config") or {}).get("Path") or "")
+        with self.lock:
+            meta = self.read(home, "create")
+            if meta is None:
+                raise fail(404, f'backup id "{backup_id}" does not exist: '
+                                f"{self.missing(home / FILES['create'])}: metadata not found")
+            if meta["id"] != backup_id:
+                raise fail(422, f'wrong backup file: expected "{backup_id}" got "{meta["id"]}"')
+            if meta["status"] != "SUCCESS":
+                raise fail(422, f"invalid backup in scheduler {home} status: {meta['status']}")
+            available = class_names(meta)
+            wanted, skip = expand(include, available), expand(exclude, available)
+            absent = next((c for c in wanted if c not in available), None)
+            if absent:
+                raise fail(422, f"class {absent} doesn't exist in the backup, but does have "
+                                f"{go_list(available)}: ")
+            classes = [c for c in available if (c in wanted if wanted else c not in skip)]
+            if not classes:
+                raise fail(422, f"nothing left to restore: please choose from : "
+                                f"{go_list(available)}")
+            if self.running["restore"] is not None:
+                raise fail(422, f"restoration {self.running['restore'].id} already in progress")
+            op, folder = Operation(backup_id, home), home / meta["leader"]
+            nodes = {n: {**d, "classes": [c for c in d["classes"] if c in classes]}
+                     for n, d in meta["nodes"].items()}
+            meta = {**meta, "nodes": nodes, "status": "STARTED", "error": "",
+                    "startedAt": iso(op.started), "completedAt": iso(ZERO),
+                    "node_mapping": body.get("node_mapping") or {}}
+
+            def transfer() -> list[dict[str, Any]]:
+                return [orjson.loads((folder / f"{c}.json").read_bytes()) for c in classes]
+
+            def finish(payloads: list[dict[str, Any]]) -> str:
+                db, errors = app.db, []
+                for name, payload in zip(classes, payloads, strict=True):
+                    with db.lock:
+                        problem = restore_class(db, payload, bool(body.get("overwriteAlias")))
+                    errors += [f'"{name}": {problem}'] if problem else []
+                return f"could not restore classes: {go_list(errors)}" if errors else ""
+            self._start("restore", op, meta, transfer, finish)
+        return json_response({"backend": backend, "classes": classes, "id": backup_id,
+                              "path": str(home), "status": "STARTED"})
+
+    def status(self, kind: str, backend: str, backup_id: str, override: str) -> Response:
+        """A running operation from memory, a finished one from its descriptor."""
+        with self.lock:
+            op, home = self.running[kind], self.home(backup_id, override)
+            if op is not None and op.id == backup_id:
+                meta: dict[str, Any] | None = {
+                    "status": op.status, "error": "", "startedAt": iso(op.started),
+                    "completedAt": iso(ZERO), "preCompressionSizeBytes": 0}
+                home = op.home
+            else:
+                meta = self.read(home, kind)
+            if meta is None:
+                raise fail(404, f'coordinator cannot get status: metadata not found: '
+                                f'"{op.home if op else ""}": {self.missing(home / FILES[kind])}'
+                                f" store: {self.go_state(kind)}")
+        out = {"backend": backend, "completedAt": api_time(meta["completedAt"]),
+               "error": meta["error"], "id": backup_id, "path": str(home),
+               "size": meta["preCompressionSizeBytes"] / GIB,
+               "startedAt": api_time(meta["startedAt"]), "status": meta["status"]}
+        keep = {"backend", "error", "id", "path", "status"} if kind == "restore" else out
+        return json_response({k: v for k, v in out.items() if k in keep and v not in ("", 0)})
+
+    def cancel(self, kind: str, backup_id: str, override: str) -> Response:
+        """Cancel a running backup or restore: 204, or 422 once it has succeeded."""
+        check_id(backup_id)
+        with self.lock:
+            op, home = self.running[kind], self.home(backup_id, override)
+            op = op if op is not None and op.id == backup_id else None
+            meta = self.read(home, kind, strict=False)
+            status = op.status if op else meta["status"] if meta else None
+            if status == "SUCCESS":
+                word = "backup" if kind == "create" else "restore"
+                raise fail(422, f'{word} "{backup_id}" already succeeded')
+            if op is not None:
+                op.cancel.set()
+            elif kind == "restore" and meta is not None and status != "CANCELED":
+                meta.update(status="CANCELED", error=CANCELED_BY[kind],
+                            completedAt=iso(datetime.now(UTC)))
+                self.write(home, kind, meta)
+        if op is not None:
+            op.done.wait(timeout=2)
+        return empty(204)
+
+    def list(self, backend: str, order: str) -> Response:
+        """Every backup under the root, ordered by start time."""
+        metas = sorted((m for m, _ in self._descriptors()), key=lambda m: m["startedAt"],
+                       reverse=order == "desc")  # one fixed-width UTC format: sorts as text
+        return json_response([{k: v for k, v in {
+            "classes": class_names(m), "completedAt": api_time(m["completedAt"]), "id": m["id"],
+            "size": m["preCompressionSizeBytes"] / GIB, "startedAt": api_time(m["startedAt"]),
+            "status": m["status"]}.items() if v != 0} for m in metas])
+
+
+def _backend(request: Request, word: str = "backend") -> str:
+    name = request.params["backend"]
+    if name not in BACKENDS:
+        raise fail(422, f'no backup {word} "{name}": backup: {name} not found, did you enable '
+                        "the right module?")
+    return name
+
+
+def create_backup(app: App, request: Request) -> Response:
+    """``POST /v1/backups/{backend}``; an id equal to the (empty) base id is a 500 first."""
+    body = parse_body(request, "BackupCreateRequest")
+    base = body.get("incremental_base_backup_id") or ""
+    if (body.get("id") or "") == base:
+        raise fail(500, f"base backup cannot be the same as the new backup ID: {base}")
+    return app.backups.create(app, _backend(request), body)
+
+
+def list_backups(app: App, request: Request) -> Response:
+    """``GET /v1/backups/{backend}?order=asc|desc``."""
+    order = request.query.get("order") or "desc"
+    if order not in ("asc", "desc"):
+        raise ApiError(framework_error(422, 606, "order in query should be one of [asc desc]"))
+    return app.backups.list(_backend(request), order)
+
+
+def _kind(request: Request) -> str:
+    return "restore" if request.path.rstrip("/").endswith("/restore") else "create"
+
+
+def get_status(app: App, request: Request) -> Response:
+    """``GET .../{id}`` and ``GET .../{id}/restore``; restore status maps no 422, so a 500."""
+    try:
+        backend = _backend(request, "provider")
+    except ApiError as exc:
+        exc.response.status = 500 if _kind(request) == "restore" else 422
+        raise
+    return app.backups.status(_kind(request), backend, request.params["id"],
+                              request.query.get("path", ""))
+
+
+def cancel(app: App, request: Request) -> Response:
+    """``DELETE .../{id}`` and ``DELETE .../{id}/restore``: 204."""
+    _backend(request, "provider")
+    return app.backups.cancel(_kind(request), request.params["id"], request.query.get("path", ""))
+
+
+def restore_backup(app: App, request: Request) -> Response:
+    """``POST /v1/backups/{backend}/{id}/restore``."""
+    body = parse_body(request, "BackupRestoreRequest")
+    return app.backups.restore(app, _backend(request), request.params["id"], body)
+
+
+ROUTES = [
+    ("POST", "/v1/backups/{backend}", create_backup),
+    ("GET", "/v1/backups/{backend}", list_backups),
+    ("GET", "/v1/backups/{backend}/{id}", get_status),
+    ("DELETE", "/v1/backups/{backend}/{id}", cancel),
+    ("POST", "/v1/backups/{backend}/{id}/restore", restore_backup),
+    ("GET", "/v1/backups/{backend}/{id}/restore", get_status),
+    ("DELETE", "/v1/backups/{backend}/{id}/restore", cancel),
+]
