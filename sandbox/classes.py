@@ -301,7 +301,8 @@ def build_class(body: Any, node_count: int) -> dict[str, Any]:
     cls["invertedIndexConfig"] = _inverted(cls.get("invertedIndexConfig"))
     cls["multiTenancyConfig"] = _multi_tenancy(cls.get("multiTenancyConfig"))
     if cls["multiTenancyConfig"]["enabled"]:
-        if cls.get("shardingConfig"):
+        # The all-zero config a GET returns for a multi-tenant class counts as absent.
+        if any((cls.get("shardingConfig") or {}).values()):
             raise _reject("cannot have both shardingConfig and multiTenancyConfig")
         cls["shardingConfig"] = dict(EMPTY_SHARDING)
     else:
