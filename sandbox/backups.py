@@ -12,9 +12,7 @@ start as after a node restart. Messages follow usecases/backup/*.go.
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -24,191 +22,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import orjson
 
-from sandbox.classes import upper_first
+from sandbox.backup_files import ZERO, api_time, class_names, iso, restore_class, snapshot
+from sandbox.backup_requests import VALID_ID, check_id, expand, go_list, parse_body, selection
 from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
-from sandbox.store import Database, StoredObject
 
 if TYPE_CHECKING:
     from sandbox.app import App
 
 BACKENDS = ("filesystem", "backup-filesystem")
 FILES = {"create": "backup_config.json", "restore": "restore_config.json"}
-VALID_ID = re.compile(r"^[a-z0-9_-]+$")
-ZERO = datetime(1, 1, 1, tzinfo=UTC)
 GIB = 1024 ** 3
 CANCELED_BY = {"create": "operation cancelled by user", "restore": "restore canceled by user"}
-MULTI_NODE = "local filesystem backend is not viable for backing up a node cluster, try s3 or gcs"
-ALIAS_EXISTS = ("failed to restore alias for class: alias already exists. You can overwrite "
-                "using `overwrite_alias` param when restoring")
-STRINGS = (list, "[]string")
-FIELDS = {
-    "BackupCreateRequest": {"id": (str, "string"), "include": STRINGS, "exclude": STRINGS,
-                            "includeUsers": STRINGS, "includeRoles": STRINGS,
-                            "incremental_base_backup_id": (str, "string"),
-                            "config": (dict, "models.BackupConfig")},
-    "BackupRestoreRequest": {"include": STRINGS, "exclude": STRINGS,
-                             "node_mapping": (dict, "map[string]string"),
-                             "overwriteAlias": (bool, "bool"),
-                             "config": (dict, "models.RestoreConfig")},
-}
-CONFIG_KEYS = ("Bucket", "Path", "Endpoint", "CPUPercentage", "ChunkSize", "CompressionLevel",
-               "rolesOptions", "usersOptions")
-ENUMS = {"CompressionLevel": ["DefaultCompression", "BestSpeed", "BestCompression",
-                              "ZstdDefaultCompression", "ZstdBestSpeed", "ZstdBestCompression",
-                              "NoCompression"],
-         "rolesOptions": ["noRestore", "all"], "usersOptions": ["noRestore", "all"]}
-
-
-def iso(moment: datetime, api: bool = False) -> str:
-    """UTC RFC3339: Go's ``time.Time`` JSON for descriptors, ``strfmt.DateTime`` for the API."""
-    if moment == ZERO and not api:
-        return "0001-01-01T00:00:00Z"
-    return moment.isoformat(timespec="milliseconds" if api else "microseconds")[:-6] + "Z"
-
-
-def api_time(text: str) -> str:
-    """A descriptor timestamp as the API prints it (zero time included, as Go does)."""
-    return iso(datetime.fromisoformat(text.replace("Z", "+00:00")), api=True)
-
-
-def go_list(items: list[str]) -> str:
-    """Go's ``%v`` of a string slice."""
-    return "[" + " ".join(items) + "]"
-
-
-def check_id(backup_id: str) -> None:
-    """Weaviate's backup id rule."""
-    if not VALID_ID.match(backup_id):
-        raise fail(422, f"invalid backup id: '{backup_id}' allowed characters are lowercase, "
-                        "0-9, _, -")
-
-
-def expand(patterns: list[str], names: list[str]) -> list[str]:
-    """Wildcard patterns (``*``, ``?``) matched against ``names``; plain names pass through."""
-    out: list[str] = []
-    for pattern in patterns:
-        hits = [n for n in names if fnmatch.fnmatchcase(n, pattern)] \
-            if any(c in pattern for c in "*?") else [pattern]
-        out += [h for h in hits if h not in out]
-    return out
-
-
-def class_names(meta: dict[str, Any]) -> list[str]:
-    """The classes a descriptor covers, in backup order."""
-    return list(dict.fromkeys(c for node in meta["nodes"].values() for c in node["classes"]))
-
-
-def go_keys(data: dict[str, Any], names: Any) -> dict[str, Any]:
-    """Go's ``encoding/json`` matches keys to struct fields case-insensitively."""
-    folded = {n.casefold(): n for n in names}
-    return {k if k in names else folded.get(k.casefold(), k): v for k, v in data.items()}
-
-
-def parse_body(request: Request, model: str) -> dict[str, Any]:
-    """Decode a body as go-openapi does: 400 for a JSON type mismatch, 422 for a broken rule."""
-    body = request.json()
-
-    def wrong(value: Any, where: str, go_type: str) -> ApiError:
-        kind = {str: "string", bool: "bool", dict: "object", list: "array"}.get(type(value))
-        return ApiError(framework_error(400, 400, 'parsing body body from "" failed, because json:'
-                                        f" cannot unmarshal {kind or 'number'} into Go {where} "
-                                        f"of type {go_type}"))
-    if not isinstance(body, dict):
-        raise wrong(body, "value", f"models.{model}")
-    body = go_keys(body, FIELDS[model])
-    if isinstance(body.get("config"), dict):
-        body["config"] = go_keys(body["config"], CONFIG_KEYS)
-    config = body.get("config") or {}
-    checks = [(body.get(k), k, *spec) for k, spec in FIELDS[model].items()]
-    checks += [(config.get(k), f"config.{k}", str, "string") for k in ("Bucket", "Path", *ENUMS)]
-    for value, key, kind, go_type in checks:
-        if value is not None and not isinstance(value, kind):
-            raise wrong(value, f"struct field {model}.{key}", go_type)
-        items = value.values() if key == "node_mapping" and isinstance(value, dict) else \
-            value if isinstance(value, list) else ()
-        bad = [i for i in items if not isinstance(i, str)]
-        if bad:
-            raise wrong(bad[0], f"struct field {model}.{key}", "string")
-    cpu = config.get("CPUPercentage")
-    if cpu is not None and (isinstance(cpu, bool) or not isinstance(cpu, int)):
-        raise wrong(cpu, f"struct field {model}.config.CPUPercentage", "int64")
-    if cpu and not 1 <= cpu <= 80:
-        rule, code = ("greater than or equal to 1", 609) if cpu < 1 else \
-            ("less than or equal to 80", 608)
-        raise ApiError(framework_error(422, code, f"config.CPUPercentage in body should be {rule}"))
-    for key, allowed in ENUMS.items():
-        if config.get(key) and config[key] not in allowed:
-            raise ApiError(framework_error(
-                422, 606, f"config.{key} in body should be one of {go_list(allowed)}"))
-    return body
-
-
-def selection(app: App, body: dict[str, Any], backup_id: str | None) -> tuple[list[str], list[str]]:
-    """The scheduler's first checks; include and exclude come back with class names case-fixed."""
-    if app.node_count > 1:
-        raise fail(422, MULTI_NODE)
-    if backup_id is not None:
-        check_id(backup_id)
-    include, exclude = ([upper_first(c) for c in body.get(k) or []] for k in ("include", "exclude"))
-    if include and exclude:
-        raise fail(422, "malformed request: 'include' and 'exclude' cannot both contain values")
-    dup = next((c for i, c in enumerate(include) if c in include[:i]), None)
-    if dup:
-        raise fail(422, f"class list 'include' contains duplicate: {dup}")
-    return include, exclude
-
-
-def snapshot(db: Database, name: str) -> bytes:
-    """One class as bytes: config, layout, tenants, aliases and every object (call under lock)."""
-    col, exact = db.collections[name], _exact
-    objects = [{"tenant": tenant, "id": o.id, "properties": o.properties,
-                "vector": exact(o.vector), "vectors": None if o.vectors is None else
-                {k: exact(v) for k, v in o.vectors.items()},
-                "created": o.created, "updated": o.updated}
-               for tenant, part in col.partitions.items() for o in part.values()]
-    return orjson.dumps({"class": col.config, "shards": col.shards, "placement": col.placement,
-                         "tenants": col.tenants, "dims": col.dims, "objects": objects,
-                         "aliases": [a for a, c in db.aliases.items() if c == name]},
-                        option=orjson.OPT_SERIALIZE_NUMPY)
-
-
-def _exact(vector: np.ndarray | None) -> np.ndarray | None:
-    """float32 widened to float64 is exact, and orjson prints float64 round-trippably."""
-    return None if vector is None else np.ascontiguousarray(vector, dtype=np.float64)
-
-
-def _vector(values: Any) -> np.ndarray | None:
-    return None if values is None else np.asarray(values, dtype=np.float32)
-
-
-def restore_class(db: Database, data: dict[str, Any], overwrite_alias: bool) -> str:
-    """Recreate one class from its snapshot; Weaviate's error text or "" (call under lock)."""
-    name = data["class"]["class"]
-    try:
-        col = db.add(data["class"])
-    except ApiError as exc:
-        message = orjson.loads(exc.response.body or b"{}")["error"][0]["message"]
-        return f"error when trying to restore class: {message}"
-    if not col.multi_tenant and len(data["shards"]) == len(col.shards):
-        col.shards = list(data["shards"])
-        col.placement = {s: list(nodes) for s, nodes in data["placement"].items()}
-        col.shard_status = dict.fromkeys(col.shards, "READY")
-    col.dims = dict(data["dims"])
-    for tenant, status in data["tenants"].items():
-        col.add_tenant(tenant, status)
-    for o in data["objects"]:
-        vectors = o["vectors"] if o["vectors"] is None else \
-            {k: _vector(v) for k, v in o["vectors"].items()}
-        col.put(o["tenant"], StoredObject(o["id"], o["properties"], _vector(o["vector"]),
-                                          vectors, o["created"], o["updated"]))
-    for alias in data["aliases"]:
-        if alias in db.collections or db.aliases.get(alias, name) != name and not overwrite_alias:
-            return ALIAS_EXISTS
-        db.aliases[alias] = name
-    return ""
 
 
 @dataclass
