@@ -98,7 +98,7 @@ def update_class(col: Collection, body: Any, node_count: int) -> dict[str, Any]:
     given = dict(body)
     if not was:
         given.setdefault("shardingConfig", old["shardingConfig"])
-    new = build_class(given, node_count)
+    new = build_class(given, node_count, updating=True)
     if _strip_descriptions(old["properties"]) != _strip_descriptions(new["properties"]):
         raise _reject("property fields other than description cannot be updated through "
                       "updating the class. Use the add property feature (e.g. \"POST "

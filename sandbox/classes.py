@@ -273,8 +273,12 @@ EMPTY_SHARDING = {"virtualPerPhysical": 0, "desiredCount": 0, "actualCount": 0,
                   "function": ""}
 
 
-def build_class(body: Any, node_count: int) -> dict[str, Any]:
-    """Validate a ``POST /v1/schema`` body and return it with every default filled in."""
+def build_class(body: Any, node_count: int, updating: bool = False) -> dict[str, Any]:
+    """Validate a class body and return it with every default filled in.
+
+    On create (``POST /v1/schema``) a multi-tenant class may not carry any
+    ``shardingConfig``; on update (``updating``) Weaviate ignores it for such a class.
+    """
     if not isinstance(body, dict):
         raise _reject("class body must be a JSON object")
     cls = copy.deepcopy(body)
@@ -301,8 +305,7 @@ def build_class(body: Any, node_count: int) -> dict[str, Any]:
     cls["invertedIndexConfig"] = _inverted(cls.get("invertedIndexConfig"))
     cls["multiTenancyConfig"] = _multi_tenancy(cls.get("multiTenancyConfig"))
     if cls["multiTenancyConfig"]["enabled"]:
-        # The all-zero config a GET returns for a multi-tenant class counts as absent.
-        if any((cls.get("shardingConfig") or {}).values()):
+        if cls.get("shardingConfig") is not None and not updating:
             raise _reject("cannot have both shardingConfig and multiTenancyConfig")
         cls["shardingConfig"] = dict(EMPTY_SHARDING)
     else:

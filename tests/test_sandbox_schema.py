@@ -62,9 +62,15 @@ def test_multi_tenant_classes_have_an_empty_sharding_config(client: httpx.Client
                                      "actualCount": 0, "desiredVirtualCount": 0,
                                      "actualVirtualCount": 0, "key": "", "strategy": "",
                                      "function": ""}
-    both = client.post("/v1/schema", json={"class": "U", "multiTenancyConfig": {"enabled": True},
-                                           "shardingConfig": {"desiredCount": 2}})
-    assert message(both) == "cannot have both shardingConfig and multiTenancyConfig"
+    for sharding in ({"desiredCount": 2}, {}, cls["shardingConfig"]):
+        both = client.post("/v1/schema", json={"class": "U", "shardingConfig": sharding,
+                                               "multiTenancyConfig": {"enabled": True}})
+        assert message(both) == "cannot have both shardingConfig and multiTenancyConfig"
+    cls["description"] = "round trip"
+    assert client.put("/v1/schema/T", json=cls).status_code == 200
+    ignored = client.put("/v1/schema/T", json={**cls, "shardingConfig": {"desiredCount": 3}})
+    assert ignored.status_code == 200
+    assert ignored.json()["shardingConfig"]["desiredCount"] == 0
 
 
 @pytest.mark.parametrize("prop, expected", [
