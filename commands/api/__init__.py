@@ -1,0 +1,1 @@
+"""The Weaviate REST client (the only module that imports httpx)."""

@@ -1,0 +1,118 @@
+"""``RestClient``: the only place that speaks HTTP to Weaviate.
+
+Idempotent requests (GET, HEAD, PUT, DELETE, or a POST the caller marks so) are
+retried on connection failures, timeouts, dropped connections and 502/503/504,
+with exponential backoff and full jitter; everything else fails fast. Every
+non-2xx answer becomes an ``ApiError`` carrying Weaviate's message as one line,
+whichever of its three error shapes the server used.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from commands.errors import ApiError, ConnectionFailed
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = {502, 503, 504}
+IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE"}
+TRANSIENT = (httpx.TransportError,)
+HINTS = {
+    401: "check the API key (--api-key, WEAVIATE_API_KEY or the profile's api_key_env)",
+    403: "this user lacks the permission; ask an administrator or use another key",
+}
+
+
+def error_message(response: httpx.Response) -> str:
+    """Weaviate's message from any of its error shapes, as one line."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    messages: list[str] = []
+    if isinstance(body, dict):
+        if isinstance(body.get("error"), list):
+            messages = [str(e.get("message", e)) for e in body["error"] if e]
+        elif body.get("message"):
+            messages = [str(body["message"])]
+    text = "; ".join(messages) or f"{response.status_code} {response.reason_phrase}".strip()
+    return " ".join(text.split())
+
+
+class RestClient:
+    """A Weaviate REST connection (thread-safe: the completion refresher shares it)."""
+
+    def __init__(self, url: str, api_key: str | None = None,
+                 headers: dict[str, str] | None = None, verify: bool = True,
+                 timeout: float = 30.0, retries: int = 4, backoff: float = 0.2,
+                 transport: httpx.BaseTransport | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        all_headers = dict(headers or {})
+        if api_key:
+            all_headers["Authorization"] = f"Bearer {api_key}"
+        self.url = url.rstrip("/")
+        self.retries = retries
+        self.backoff = backoff
+        self._sleep = sleep
+        self._http = httpx.Client(base_url=self.url, headers=all_headers, verify=verify,
+                                  timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+                                  transport=transport)
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._http.close()
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                json: Any = None, idempotent: bool | None = None, ok: tuple[int, ...] = (),
+                timeout: float | None = None) -> httpx.Response:
+        """Send one request with the retry policy; statuses in ``ok`` are not errors."""
+        retry = method in IDEMPOTENT if idempotent is None else idempotent
+        attempts = self.retries + 1 if retry else 1
+        kwargs: dict[str, Any] = {"params": params, "json": json}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                started = time.perf_counter()
+                response = self._http.request(method, path, **kwargs)
+                logger.debug("%s %s -> %s in %.3fs", method, path, response.status_code,
+                             time.perf_counter() - started)
+            except TRANSIENT as exc:
+                if last:
+                    raise ConnectionFailed(
+                        f"cannot reach {self.url}: {_describe(exc)}",
+                        r"check the URL, or \connect to another cluster") from None
+                self._pause(attempt)
+                continue
+            if response.status_code in RETRY_STATUSES and not last:
+                self._pause(attempt)
+                continue
+            if response.status_code >= 400 and response.status_code not in ok:
+                raise ApiError(response.status_code, method, path, error_message(response),
+                               HINTS.get(response.status_code))
+            return response
+        raise AssertionError("unreachable")
+
+    def _pause(self, attempt: int) -> None:
+        self._sleep(random.uniform(0, min(5.0, self.backoff * 2 ** attempt)))
+
+    def get_json(self, path: str, **params: Any) -> Any:
+        """``GET`` and decode; ``None`` parameters are left out."""
+        clean = {k: v for k, v in params.items() if v is not None}
+        return self.request("GET", path, params=clean).json()
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused or host not found"
+    return "connection dropped"

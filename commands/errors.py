@@ -1,0 +1,76 @@
+"""Errors every mode understands, and the process exit codes they map to (kept stable)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Documented in the README; scripts rely on these numbers."""
+
+    SUCCESS = 0
+    ERROR = 1
+    USAGE = 2
+    CONNECTION = 3
+    REFUSED = 4
+    INTERRUPTED = 130
+
+
+class ShellError(Exception):
+    """A failure to show the user as one line, with an optional hint."""
+
+    exit_status = ExitStatus.ERROR
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(ShellError):
+    """The command line does not fit the command's declaration."""
+
+    exit_status = ExitStatus.USAGE
+
+
+class ConfigError(ShellError):
+    """The configuration file or a profile is wrong."""
+
+    exit_status = ExitStatus.USAGE
+
+
+class NotConnected(ShellError):
+    """A command needs a cluster and there is none."""
+
+    exit_status = ExitStatus.CONNECTION
+
+    def __init__(self, message: str = "not connected to a Weaviate cluster",
+                 hint: str | None = r"use \connect URL|PROFILE, or start with --sandbox") -> None:
+        super().__init__(message, hint)
+
+
+class ConnectionFailed(ShellError):
+    """Nothing answered, or the answer never came, after the retries."""
+
+    exit_status = ExitStatus.CONNECTION
+
+
+class ApiError(ShellError):
+    """Weaviate answered with an error status."""
+
+    def __init__(self, status: int, method: str, path: str, message: str,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.method = method
+        self.path = path
+
+
+class Refused(ShellError):
+    """A confirmation was refused, or could not be asked in a non-interactive mode."""
+
+    exit_status = ExitStatus.REFUSED
+
+
+class QuitRequested(Exception):  # noqa: N818 - control flow, not an error
+    """``\\q``: leave the REPL."""

@@ -1,0 +1,1 @@
+"""The operations core: typed functions ``(RestClient, ...) -> data``. They never print."""

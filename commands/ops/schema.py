@@ -1,0 +1,33 @@
+"""Schema reads shared by commands and the completion refresher."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from commands.api.client import RestClient
+from commands.errors import ApiError, ShellError
+
+
+def fetch_schema(api: RestClient, timeout: float | None = None) -> list[dict[str, Any]]:
+    """Every class definition, in one ``GET /v1/schema``."""
+    return api.request("GET", "/v1/schema", timeout=timeout).json()["classes"] or []
+
+
+def get_class(api: RestClient, name: str) -> dict[str, Any]:
+    """One class definition; an unknown name fails with a "did you mean" hint."""
+    try:
+        return api.request("GET", f"/v1/schema/{name}").json()
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+    raise unknown_collection(name, [c["class"] for c in fetch_schema(api)])
+
+
+def unknown_collection(name: str, known: list[str]) -> ShellError:
+    """The error for a collection that does not exist, with the closest names as a hint."""
+    lowered = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    hint = ("did you mean " + " or ".join(lowered[c] for c in close) + "?") if close else \
+        r"\ls lists the collections"
+    return ShellError(f"no collection named {name!r}", hint)

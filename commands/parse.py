@@ -1,0 +1,128 @@
+"""Turn a command line into an ``Invocation``: tokenise like a shell, bind to the spec.
+
+``--format`` and ``--help`` are accepted by every command. Values are converted by
+kind (``INT``); a ``COLLECTION`` argument marked ``from_context`` is left ``None``
+when absent, for the dispatcher to fill from the session.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from commands.errors import UsageError
+from commands.registry import Registry
+from commands.spec import CommandSpec, Kind, Opt
+
+FORMATS = ("table", "json", "yaml")
+COMMON = (Opt("--format", Kind.CHOICE, "output format for this command", choices=FORMATS),
+          Opt("--help", flag=True, help="show this command's help"))
+
+
+@dataclass(slots=True)
+class Invocation:
+    """A bound command line."""
+
+    spec: CommandSpec
+    arguments: dict[str, Any] = field(default_factory=dict)
+    format: str | None = None
+    help: bool = False
+
+
+def tokenize(line: str) -> list[str]:
+    """Shell-like words; an unclosed quote is a usage error."""
+    try:
+        return shlex.split(line, comments=False, posix=True)
+    except ValueError as exc:
+        raise UsageError(f"cannot parse the line: {exc}") from None
+
+
+def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
+             choices: tuple[str, ...]) -> Any:
+    if choices and value not in choices:
+        raise UsageError(f"{name}: {value!r} is not one of {', '.join(choices)}",
+                         f"usage: {spec.usage}")
+    if kind is Kind.INT:
+        try:
+            return int(value)
+        except ValueError:
+            raise UsageError(f"{name} expects a whole number, got {value!r}",
+                             f"usage: {spec.usage}") from None
+    return value
+
+
+def parse(line: str, registry: Registry) -> Invocation:
+    """Bind ``\\name args...`` to its declaration."""
+    words = tokenize(line)
+    if not words:
+        raise UsageError("empty command")
+    spec = registry.find(words[0])
+    return bind(spec, words[1:])
+
+
+def bind(spec: CommandSpec, words: list[str]) -> Invocation:
+    """Bind argument words to ``spec``."""
+    inv = Invocation(spec)
+    options = {o.name: o for o in (*spec.opts, *COMMON)}
+    values: dict[str, Any] = {o.dest: ([] if o.many else (False if o.flag else o.default))
+                              for o in spec.opts}
+    positional: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            positional += words[i + 1:]
+            break
+        if word.startswith("--") and len(word) > 2:
+            name, eq, inline = word.partition("=")
+            opt = options.get(name)
+            if opt is None:
+                close = [o for o in options if o.startswith(name)]
+                hint = f"did you mean {close[0]}?" if len(close) == 1 else f"usage: {spec.usage}"
+                raise UsageError(f"\\{spec.name}: unknown option {name}", hint)
+            if opt.flag:
+                if eq:
+                    raise UsageError(f"{name} takes no value", f"usage: {spec.usage}")
+                value: Any = True
+            else:
+                if not eq:
+                    i += 1
+                    if i >= len(words):
+                        raise UsageError(f"{name} needs a value", f"usage: {spec.usage}")
+                    inline = words[i]
+                value = _convert(spec, name, opt.kind, inline, opt.choices)
+            if name == "--format":
+                inv.format = value
+            elif name == "--help":
+                inv.help = True
+            elif opt.many:
+                values[opt.dest].append(value)
+            else:
+                values[opt.dest] = value
+        else:
+            positional.append(word)
+        i += 1
+    if inv.help:
+        return inv
+    _bind_positional(spec, positional, values)
+    inv.arguments = values
+    return inv
+
+
+def _bind_positional(spec: CommandSpec, words: list[str], values: dict[str, Any]) -> None:
+    rest = list(words)
+    for arg in spec.args:
+        if arg.many:
+            values[arg.name] = [_convert(spec, arg.name, arg.kind, w, arg.choices) for w in rest]
+            rest = []
+        elif rest:
+            values[arg.name] = _convert(spec, arg.name, arg.kind, rest.pop(0), arg.choices)
+        elif arg.required and not arg.from_context:
+            raise UsageError(f"\\{spec.name}: missing {arg.name.upper()}",
+                             f"usage: {spec.usage}")
+        else:
+            values[arg.name] = None
+    if rest:
+        raise UsageError(f"\\{spec.name}: unexpected argument {rest[0]!r}",
+                         f"usage: {spec.usage}")

@@ -1,0 +1,102 @@
+"""How a meta-command is declared: once, read by every mode, ``\\help``, completion and audit.
+
+``@command(...)`` only records a ``CommandSpec`` on the handler; ``Registry`` collects
+specs from an explicit list of modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    """What a value is, which decides its conversion and its completion source."""
+
+    TEXT = "text"
+    INT = "int"
+    COLLECTION = "collection"
+    PROPERTY = "property"
+    TENANT = "tenant"
+    UUID = "uuid"
+    FILE = "file"
+    PROFILE = "profile"
+    COMMAND = "command"
+    CHOICE = "choice"
+    PATTERN = "pattern"
+    URL = "url"
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """A positional argument. ``from_context`` defaults a collection to the current one."""
+
+    name: str
+    kind: Kind = Kind.TEXT
+    help: str = ""
+    required: bool = True
+    many: bool = False
+    from_context: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Opt:
+    """A ``--long`` option; ``flag`` options take no value. ``secret`` values are redacted."""
+
+    name: str
+    kind: Kind = Kind.TEXT
+    help: str = ""
+    flag: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    secret: bool = False
+    many: bool = False
+
+    @property
+    def dest(self) -> str:
+        return self.name.lstrip("-").replace("-", "_")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """Everything known about one meta-command."""
+
+    name: str
+    summary: str
+    handler: Callable[..., Any]
+    args: tuple[Arg, ...] = ()
+    opts: tuple[Opt, ...] = ()
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+    group: str = "general"
+    destructive: bool = False
+    changes_schema: bool = False
+    needs_connection: bool = True
+
+    @property
+    def usage(self) -> str:
+        """One-line synopsis, e.g. ``\\objects COLLECTION [--limit INT]``."""
+        parts = [f"\\{self.name}"]
+        for arg in self.args:
+            word = arg.name.upper() + (" ..." if arg.many else "")
+            parts.append(word if arg.required and not arg.from_context else f"[{word}]")
+        for opt in self.opts:
+            value = "" if opt.flag else " " + (
+                "|".join(opt.choices) if opt.choices else opt.kind.value.upper())
+            parts.append(f"[{opt.name}{value}]")
+        return " ".join(parts)
+
+
+def command(name: str, summary: str, **details: Any) -> Callable[[Callable[..., Any]],
+                                                                 Callable[..., Any]]:
+    """Attach a ``CommandSpec`` to a handler ``handler(ctx, **arguments) -> Result | list``."""
+
+    def attach(handler: Callable[..., Any]) -> Callable[..., Any]:
+        handler.spec = CommandSpec(name=name, summary=summary, handler=handler,  # type: ignore[attr-defined]
+                                   **details)
+        return handler
+
+    return attach
