@@ -45,6 +45,16 @@ class Document:
         return self.data
 
 
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Plain text the user asked for (help); goes to stdout."""
+
+    text: str
+
+    def to_data(self) -> str:
+        return self.text
+
+
 class Level(StrEnum):
     INFO = "info"
     WARNING = "warning"
@@ -61,7 +71,7 @@ class Message:
         return None
 
 
-Result = Table | Record | Document | Message
+Result = Table | Record | Document | Text | Message
 
 
 @dataclass(slots=True)
@@ -70,6 +80,7 @@ class Outcome:
 
     command: str | None
     results: list[Result] = field(default_factory=list)
+    format: str | None = None
     error: Exception | None = None
     status: str = "ok"
     duration_s: float = 0.0

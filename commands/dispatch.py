@@ -1,0 +1,152 @@
+"""One dispatch path for every mode: parse, bind, run, record.
+
+``Dispatcher.execute(line, source)`` never raises for a command's failure: it returns
+an ``Outcome`` with the error and the exit code. Unexpected exceptions are logged
+with their traceback to a file whose path the one-line message names. The audit
+entry is written in ``finally``, whatever happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from commands.audit import REDACTED, AuditSink, now_iso
+from commands.context import CommandContext, Session
+from commands.errors import ExitStatus, QuitRequested, ShellError, UsageError
+from commands.parse import Invocation, parse, tokenize
+from commands.registry import Registry
+from commands.results import Outcome, Result, Text
+from commands.spec import CommandSpec, Kind
+
+logger = logging.getLogger(__name__)
+
+
+def help_text(spec: CommandSpec) -> str:
+    """The ``--help`` of one command, built from its declaration."""
+    lines = [f"usage: {spec.usage}", "", spec.summary]
+    if spec.help:
+        lines += ["", spec.help]
+    if spec.aliases:
+        lines += ["", "aliases: " + ", ".join(f"\\{a}" for a in spec.aliases)]
+    if spec.args:
+        lines += ["", "arguments:"]
+        lines += [f"  {a.name.upper():<18} {a.help}" + (
+            " (default: the current collection)" if a.from_context else "") for a in spec.args]
+    lines += ["", "options:"]
+    for opt in spec.opts:
+        value = "" if opt.flag else " " + opt.kind.value.upper()
+        lines.append(f"  {opt.name + value:<18} {opt.help}")
+    lines.append(f"  {'--format FORMAT':<18} table, json or yaml for this command")
+    lines.append(f"  {'--help':<18} show this help")
+    if spec.destructive:
+        lines += ["", "This command is destructive."]
+    return "\n".join(lines)
+
+
+class Dispatcher:
+    """Runs command lines against a session and records each in the audit log."""
+
+    def __init__(self, registry: Registry, session: Session, audit: AuditSink,
+                 error_log: Path | None = None) -> None:
+        self.registry = registry
+        self.session = session
+        self.audit = audit
+        self.error_log = error_log
+        self.session_id = str(uuid.uuid4())
+
+    def execute(self, line: str, source: str) -> Outcome:
+        """Run one command line; ``source`` is ``repl``, ``script:FILE:LINE`` or ``argv``."""
+        text = line.strip()
+        if text and not text.startswith("\\"):
+            text = "\\" + text
+        started = time.perf_counter()
+        outcome = Outcome(command=None)
+        inv: Invocation | None = None
+        quit_requested = False
+        try:
+            inv = parse(text, self.registry)
+            outcome.command, outcome.format = inv.spec.name, inv.format
+            outcome.results = self._run(inv)
+        except QuitRequested:
+            quit_requested = True
+        except ShellError as exc:
+            self._fail(outcome, exc, exc.exit_status)
+        except KeyboardInterrupt:
+            self._fail(outcome, ShellError("interrupted"), ExitStatus.INTERRUPTED)
+        except Exception as exc:  # a bug must not become a traceback on the user's screen
+            logger.exception("internal error running %r", text.split()[:1])
+            where = f" (details in {self.error_log})" if self.error_log else ""
+            self._fail(outcome, ShellError(f"internal error: {type(exc).__name__}: {exc}{where}"),
+                       ExitStatus.ERROR)
+        finally:
+            outcome.duration_s = time.perf_counter() - started
+            self._record(text, source, inv, outcome)
+        if quit_requested:
+            raise QuitRequested()
+        return outcome
+
+    def _run(self, inv: Invocation) -> list[Result]:
+        spec = inv.spec
+        if inv.help:
+            return [Text(help_text(spec))]
+        for arg in spec.args:
+            if arg.kind is Kind.COLLECTION and arg.from_context and inv.arguments.get(
+                    arg.name) is None:
+                if self.session.collection is None:
+                    raise UsageError(f"\\{spec.name}: no collection given and none in use",
+                                     r"give one, or pick one with \use COLLECTION")
+                inv.arguments[arg.name] = self.session.collection
+        if spec.needs_connection:
+            self.session.api  # noqa: B018 - raises NotConnected with its hint
+        ctx = CommandContext(self.session, inv.arguments, self.registry, self.audit)
+        produced = spec.handler(ctx, **inv.arguments)
+        if spec.changes_schema:
+            self.session.notify("schema")
+        if produced is None:
+            return []
+        return list(produced) if isinstance(produced, list | tuple) else [produced]
+
+    @staticmethod
+    def _fail(outcome: Outcome, error: ShellError, code: ExitStatus) -> None:
+        outcome.error = error
+        outcome.exit_code = int(code)
+        outcome.status = {ExitStatus.USAGE: "usage-error", ExitStatus.REFUSED: "refused",
+                          ExitStatus.INTERRUPTED: "interrupted"}.get(code, "error")
+
+    def _record(self, text: str, source: str, inv: Invocation | None, outcome: Outcome) -> None:
+        connection = self.session.connection
+        entry: dict[str, Any] = {
+            "time": now_iso(), "session": self.session_id,
+            "identity": connection.identity if connection else None,
+            "cluster": connection.url if connection else None,
+            "source": source, "command": outcome.command,
+            "arguments": _redacted(inv) if inv else {"raw": _first_word(text)},
+            "destructive": bool(inv and inv.spec.destructive),
+            "confirmation": "not-needed", "status": outcome.status,
+            "error": outcome.error.message if isinstance(outcome.error, ShellError) else None,
+            "duration_ms": round(outcome.duration_s * 1000, 1),
+            "objects_affected": None,
+        }
+        self.session.history.append(text)
+        try:
+            self.audit.record(entry)
+        except OSError as exc:
+            logger.warning("cannot write the audit log: %s", exc)
+
+
+def _redacted(inv: Invocation) -> dict[str, Any]:
+    secret = {o.dest for o in inv.spec.opts if o.secret}
+    return {k: (REDACTED if k in secret and v else v) for k, v in inv.arguments.items()}
+
+
+def _first_word(text: str) -> str:
+    """Only the command word of a line that did not parse: the rest may hold a typed secret."""
+    try:
+        words = tokenize(text)
+    except ShellError:
+        words = text.split()
+    return words[0] if words else ""

@@ -1,0 +1,9 @@
+"""Meta-command declarations: thin adapters from arguments to operations and results."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from commands.meta import session
+
+MODULES: tuple[ModuleType, ...] = (session,)

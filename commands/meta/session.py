@@ -1,0 +1,139 @@
+"""Session meta-commands: connection, context, output settings, history, audit and help."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from commands.context import CommandContext
+from commands.dispatch import help_text
+from commands.errors import QuitRequested, UsageError
+from commands.ops.schema import get_class
+from commands.parse import FORMATS
+from commands.results import Message, Record, Table, Text
+from commands.spec import Arg, Kind, Opt, command
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+@command("connect", "Connect to a Weaviate cluster by URL or profile name.",
+         args=(Arg("target", Kind.PROFILE, "a URL such as http://localhost:8080, or a profile"),),
+         group="session", needs_connection=False)
+def connect_cmd(ctx: CommandContext, *, target: str) -> Message:
+    session = ctx.session
+    if session.connector is None:
+        raise UsageError(r"\connect is not available here")
+    connection = session.connector(target)
+    session.replace_connection(connection)
+    version = connection.server_version or "unknown version"
+    return Message(f"connected to {connection.url} (Weaviate {version}) as "
+                   f"{connection.identity}")
+
+
+@command("conninfo", "Show the current connection and context.", group="session",
+         needs_connection=False)
+def conninfo_cmd(ctx: CommandContext) -> Record:
+    session, conn = ctx.session, ctx.session.connection
+    return Record({
+        "cluster": conn.url if conn else None, "profile": conn.profile if conn else None,
+        "server_version": conn.server_version if conn else None,
+        "identity": conn.identity if conn else None, "tier": conn.tier if conn else None,
+        "collection": session.collection, "tenant": session.tenant, "format": session.format,
+    }, title="connection")
+
+
+@command("use", "Make a collection current; commands that take a collection default to it.",
+         args=(Arg("collection", Kind.COLLECTION, "the collection (none: clear)", required=False),),
+         opts=(Opt("--tenant", Kind.TENANT, "also make this tenant current"),), group="session")
+def use_cmd(ctx: CommandContext, *, collection: str | None, tenant: str | None) -> Message:
+    session = ctx.session
+    if collection is None:
+        session.collection = session.tenant = None
+        return Message("no current collection")
+    name = get_class(ctx.api, collection)["class"]
+    session.collection, session.tenant = name, tenant
+    return Message(f"current collection: {name}" + (f", tenant {tenant}" if tenant else ""))
+
+
+@command("format", "Set the output format: table, json or yaml.",
+         args=(Arg("format", Kind.CHOICE, "table, json or yaml", choices=FORMATS),),
+         group="session", needs_connection=False)
+def format_cmd(ctx: CommandContext, *, format: str) -> Message:
+    ctx.session.format = format
+    return Message(f"output format: {format}")
+
+
+@command("x", "Toggle expanded display: one record per row.", group="session",
+         needs_connection=False)
+def expanded_cmd(ctx: CommandContext) -> Message:
+    ctx.session.expanded = not ctx.session.expanded
+    return Message(f"expanded display is {'on' if ctx.session.expanded else 'off'}")
+
+
+@command("history", "Show the commands of this session.",
+         opts=(Opt("--limit", Kind.INT, "show the last N", default=50),), group="session",
+         needs_connection=False)
+def history_cmd(ctx: CommandContext, *, limit: int) -> Table:
+    lines = ctx.session.history
+    start = max(0, len(lines) - limit)
+    return Table(("n", "command"), tuple((i + 1, lines[i]) for i in range(start, len(lines))))
+
+
+def _since(value: str) -> datetime:
+    match = _DURATION.match(value)
+    if match:
+        return datetime.now(UTC) - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--since: {value!r} is neither a duration (30m, 2h, 7d) nor a date",
+                         "e.g. --since 2h or --since 2026-11-24T09:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@command("audit", "Query the audit log of every session: by time, command and outcome.",
+         opts=(Opt("--since", help="a duration (30m, 2h, 7d) or an ISO date"),
+               Opt("--command", Kind.COMMAND, "only this command"),
+               Opt("--status", Kind.CHOICE, "only this outcome",
+                   choices=("ok", "error", "usage-error", "refused", "interrupted")),
+               Opt("--limit", Kind.INT, "show the last N", default=50)),
+         group="session", needs_connection=False)
+def audit_cmd(ctx: CommandContext, *, since: str | None, command: str | None,
+              status: str | None, limit: int) -> Table:
+    start = _since(since) if since else None
+    wanted = command.lstrip("\\") if command else None
+    rows: list[tuple[Any, ...]] = []
+    for entry in ctx.audit.entries():
+        if start and datetime.fromisoformat(entry["time"].replace("Z", "+00:00")) < start:
+            continue
+        if (wanted and entry.get("command") != wanted) or (status and entry["status"] != status):
+            continue
+        rows.append((entry["time"], entry.get("identity"), entry["source"], entry.get("command"),
+                     entry["status"], entry.get("error")))
+    return Table(("time", "identity", "source", "command", "status", "error"),
+                 tuple(rows[-limit:]) if limit > 0 else ())
+
+
+@command("refresh", "Reload the schema cache used by completion.", group="session")
+def refresh_cmd(ctx: CommandContext) -> Message:
+    ctx.session.notify("schema")
+    return Message("refreshing the schema cache in the background")
+
+
+@command("help", "List the commands, or show one command's help.", aliases=("?",),
+         args=(Arg("topic", Kind.COMMAND, "a command name", required=False),), group="session",
+         needs_connection=False)
+def help_cmd(ctx: CommandContext, *, topic: str | None) -> Table | Text:
+    if topic:
+        return Text(help_text(ctx.registry.find(topic)))
+    rows = tuple((f"\\{s.name}", ", ".join(f"\\{a}" for a in s.aliases), s.summary)
+                 for s in sorted(ctx.registry.specs, key=lambda s: (s.group, s.name)))
+    return Table(("command", "aliases", "summary"), rows,
+                 note=r"\help COMMAND or COMMAND --help shows the details")
+
+
+@command("q", "Leave the shell.", aliases=("quit",), group="session", needs_connection=False)
+def quit_cmd(ctx: CommandContext) -> None:
+    raise QuitRequested()

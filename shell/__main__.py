@@ -1,0 +1,145 @@
+"""``elysiactl``: choose the mode, open the connection, and hand lines to the dispatcher."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from rich.console import Console
+
+from commands.audit import AuditSink, JsonlAuditLog, MemoryAuditLog
+from commands.context import Connection, Session
+from commands.dispatch import Dispatcher
+from commands.errors import ExitStatus, ShellError, UsageError
+from commands.meta import MODULES
+from commands.ops.connection import open_connection
+from commands.registry import Registry
+from shell.cli import build_parser, headers
+from shell.config import Settings, Target, load_settings, resolve, state_dir
+from shell.render import Renderer
+from shell.script import numbered, run_lines
+
+ONE_SHOT_WORDS = ("col", "collection")
+
+
+def _setup_logging(directory: Path) -> Path | None:
+    """Log to a file, never to the terminal (also silences logging's last-resort handler)."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if os.environ.get("ELYSIACTL_DEBUG") else logging.WARNING)
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handler: logging.Handler = logging.FileHandler(directory / "elysiactl.log")
+        path: Path | None = directory / "elysiactl.log"
+    except OSError:
+        handler, path = logging.NullHandler(), None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.handlers = [handler]
+    return path
+
+
+def _audit_log(directory: Path) -> AuditSink:
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return MemoryAuditLog()
+    return JsonlAuditLog(directory / "audit.jsonl")
+
+
+def _connector(settings: Settings, env: Mapping[str, str]) -> Callable[[str], Connection]:
+    def connect(target: str) -> Connection:
+        chosen = resolve(settings, env, url=target) if "://" in target else \
+            resolve(settings, env, profile=target)
+        return _open(chosen)
+    return connect
+
+
+def _open(target: Target, retries: int = 4) -> Connection:
+    return open_connection(target.url, api_key=target.api_key, headers=dict(target.headers),
+                           verify=target.verify, profile=target.profile, tier=target.tier,
+                           retries=retries)
+
+
+def _one_shot(rest: list[str]) -> list[tuple[str, str]]:
+    if rest[0] not in ONE_SHOT_WORDS:
+        raise UsageError(f"unknown word {rest[0]!r}",
+                         "use: elysiactl col COMMAND [ARGS], elysiactl sandbox, or -c CMD")
+    if len(rest) < 2:
+        raise UsageError(f"elysiactl {rest[0]} needs a command, e.g. {rest[0]} ls")
+    return [("-c", "\\" + rest[1].lstrip("\\") + " " + shlex.join(rest[2:]))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run elysiactl; returns the process exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sandbox"]:
+        from sandbox.__main__ import main as sandbox_main
+
+        return sandbox_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    out, err = Console(), Console(stderr=True)
+    renderer = Renderer(out, err)
+    error_log = _setup_logging(state_dir())
+    env = os.environ
+    interactive = not (args.commands or args.file or args.rest) and sys.stdin.isatty() \
+        and sys.stdout.isatty()
+    sandbox = None
+    try:
+        settings = load_settings()
+        lines: Iterable[tuple[str, str]] = _one_shot(args.rest) if args.rest else \
+            [("-c", c) for c in args.commands]
+        if args.sandbox:
+            from sandbox import Sandbox
+
+            sandbox = Sandbox(seed="demo").start()
+            err.print(f"sandbox: an in-process Weaviate emulator with demo data at {sandbox.url} "
+                      "(not a real Weaviate; nothing you do here touches a cluster)",
+                      style="yellow", highlight=False, markup=False)
+        target = resolve(settings, env, url=sandbox.url if sandbox else args.url,
+                         profile=None if sandbox else args.profile, api_key=args.api_key,
+                         headers=headers(args.header), insecure=args.insecure)
+        profile = settings.profiles.get(target.profile or "")
+        session = Session(connector=_connector(settings, env), format=args.format or (
+            profile.format if profile else None) or settings.format)
+        dispatcher = Dispatcher(Registry.from_modules(MODULES), session,
+                                _audit_log(state_dir()), error_log)
+        try:
+            session.connection = _open(target, retries=1)
+        except ShellError as exc:
+            if not interactive:
+                renderer.error(exc)
+                return int(ExitStatus.CONNECTION)
+            renderer.error(exc)
+            err.print(r"starting disconnected: \connect URL|PROFILE, or restart with --sandbox",
+                      style="yellow", highlight=False, markup=False)
+        if interactive:
+            from shell.app import run_repl
+
+            return run_repl(dispatcher, renderer, settings)
+        if args.file:
+            lines = numbered(args.file, _read(args.file))
+        elif not lines:
+            lines = numbered("stdin", sys.stdin)
+        return run_lines(lines, dispatcher, renderer, args.format, args.on_error, args.echo)
+    except ShellError as exc:
+        renderer.error(exc)
+        return int(exc.exit_status)
+    except KeyboardInterrupt:
+        return int(ExitStatus.INTERRUPTED)
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def _read(path: str) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

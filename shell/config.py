@@ -1,0 +1,159 @@
+"""Configuration: where files live, profiles, and how a connection target is resolved.
+
+The config file is ``$XDG_CONFIG_HOME/elysiactl/config.yaml``::
+
+    default_profile: local
+    format: table
+    profiles:
+      local:
+        url: http://localhost:8080
+      prod:
+        url: https://weaviate.example.com
+        api_key_env: WEAVIATE_PROD_KEY    # the key is read from this variable
+        api_key_keyring: weaviate-prod    # or from the system keyring (user: profile name)
+        headers: {X-OpenAI-Api-Key: env:OPENAI_API_KEY}
+        tier: production
+        format: json
+        verify_tls: true
+
+Precedence for the URL: ``--url``, then ``--profile``, then ``WEAVIATE_URL``, then the
+default profile, then ``http://localhost:8080``. Secrets never sit in the file by value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import yaml
+
+from commands.errors import ConfigError
+
+APP = "elysiactl"
+DEFAULT_URL = "http://localhost:8080"
+PROFILE_KEYS = {"url", "api_key_env", "api_key_keyring", "headers", "tier", "format",
+                "verify_tls"}
+
+
+def config_dir() -> Path:
+    """``$XDG_CONFIG_HOME/elysiactl`` (platformdirs honours the variable)."""
+    return Path(platformdirs.user_config_dir(APP))
+
+
+def state_dir() -> Path:
+    """``$XDG_STATE_HOME/elysiactl``: audit log, error log, input history."""
+    return Path(platformdirs.user_state_dir(APP))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named cluster; secrets are references, never values."""
+
+    name: str
+    url: str = DEFAULT_URL
+    api_key_env: str | None = None
+    api_key_keyring: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    tier: str | None = None
+    format: str | None = None
+    verify_tls: bool = True
+
+    def api_key(self, env: Mapping[str, str]) -> str | None:
+        """The key from the named variable, else from the system keyring, else None."""
+        if self.api_key_env and env.get(self.api_key_env):
+            return env[self.api_key_env]
+        if self.api_key_keyring:
+            try:
+                import keyring
+
+                return keyring.get_password(self.api_key_keyring, self.name)
+            except Exception as exc:  # no keyring backend on this machine
+                raise ConfigError(f"profile {self.name}: cannot read the system keyring: {exc}",
+                                  "set api_key_env instead") from None
+        return None
+
+    def resolved_headers(self, env: Mapping[str, str]) -> dict[str, str]:
+        """Header values of the form ``env:NAME`` are read from the environment."""
+        out = {}
+        for name, value in self.headers.items():
+            out[name] = env.get(value[4:], "") if value.startswith("env:") else value
+        return out
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole config file."""
+
+    profiles: Mapping[str, Profile] = field(default_factory=dict)
+    default_profile: str | None = None
+    format: str = "table"
+    protected: tuple[str, ...] = ()
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the config file; a missing file means defaults, a broken one a ConfigError."""
+    path = path or config_dir() / "config.yaml"
+    if not path.exists():
+        return Settings()
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    profiles = {}
+    for name, body in (raw.get("profiles") or {}).items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"{path}: profile {name!r} must be a mapping")
+        unknown = set(body) - PROFILE_KEYS
+        if unknown:
+            raise ConfigError(f"{path}: profile {name!r}: unknown key {sorted(unknown)[0]!r}",
+                              "known keys: " + ", ".join(sorted(PROFILE_KEYS)))
+        profiles[name] = Profile(name=name, **_typed(body, path, name))
+    default = raw.get("default_profile")
+    if default is not None and default not in profiles:
+        raise ConfigError(f"{path}: default_profile {default!r} is not a profile")
+    return Settings(profiles=profiles, default_profile=default,
+                    format=str(raw.get("format") or "table"))
+
+
+def _typed(body: dict[str, Any], path: Path, name: str) -> dict[str, Any]:
+    headers = body.get("headers") or {}
+    if not isinstance(headers, dict):
+        raise ConfigError(f"{path}: profile {name!r}: headers must be a mapping")
+    return {**body, "headers": {str(k): str(v) for k, v in headers.items()},
+            "verify_tls": bool(body.get("verify_tls", True))}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Everything needed to open one connection."""
+
+    url: str
+    api_key: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    verify: bool = True
+    profile: str | None = None
+    tier: str | None = None
+
+
+def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
+            profile: str | None = None, api_key: str | None = None,
+            headers: Mapping[str, str] | None = None, insecure: bool = False) -> Target:
+    """Combine flags, environment and config into a connection target."""
+    if profile is not None and profile not in settings.profiles:
+        raise ConfigError(f"no profile named {profile!r}",
+                          "profiles: " + (", ".join(settings.profiles) or "none configured"))
+    chosen = settings.profiles.get(profile or "") or (
+        None if url or env.get("WEAVIATE_URL") else settings.profiles.get(
+            settings.default_profile or ""))
+    final_url = url or (chosen.url if profile and chosen else None) or env.get(
+        "WEAVIATE_URL") or (chosen.url if chosen else DEFAULT_URL)
+    key = api_key or env.get("WEAVIATE_API_KEY") or (chosen.api_key(env) if chosen else None)
+    all_headers = {**(chosen.resolved_headers(env) if chosen else {}), **(headers or {})}
+    return Target(url=final_url, api_key=key, headers=all_headers,
+                  verify=not insecure and (chosen.verify_tls if chosen else True),
+                  profile=chosen.name if chosen else None, tier=chosen.tier if chosen else None)

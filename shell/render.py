@@ -1,0 +1,114 @@
+"""The only writer: results to stdout as a table, JSON or YAML; messages and errors to stderr.
+
+Nothing is lost in a table (long values fold instead of being cut). When stdout is
+not a terminal rich emits no colour, and JSON is plain ``json.dumps``, so ``jq``
+always gets parseable output.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+from rich import box
+from rich.console import Console
+from rich.json import JSON
+from rich.table import Table as RichTable
+
+from commands.errors import ShellError, UsageError
+from commands.results import Document, Level, Message, Outcome, Record, Result, Table, Text
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return _nested(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _nested(rows: list[dict[str, Any]]) -> RichTable:
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    table = RichTable(*columns, box=box.SIMPLE, show_edge=False, pad_edge=False)
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    return table
+
+
+class Renderer:
+    """Turns outcomes into output; constructed with its two consoles."""
+
+    def __init__(self, out: Console, err: Console) -> None:
+        self.out = out
+        self.err = err
+
+    def render(self, outcome: Outcome, fmt: str, expanded: bool = False,
+               prefix: str = "") -> None:
+        """Write an outcome's results, then its error if any."""
+        data = [r for r in outcome.results if not isinstance(r, Message)]
+        for result in outcome.results:
+            if isinstance(result, Message):
+                self.message(result)
+        if data:
+            if fmt == "table" or all(isinstance(r, Text) for r in data):
+                for result in data:
+                    self._table(result, expanded)
+            else:
+                payload = data[0].to_data() if len(data) == 1 else [r.to_data() for r in data]
+                self.out.out(self.dump(payload, fmt), highlight=False, soft_wrap=True)
+        if outcome.error is not None:
+            self.error(outcome.error, prefix)
+
+    @staticmethod
+    def dump(payload: Any, fmt: str) -> str:
+        """Machine output: JSON (2-space indent) or YAML."""
+        if fmt == "yaml":
+            return yaml.safe_dump(payload, sort_keys=False, allow_unicode=True).rstrip()
+        return json.dumps(payload, indent=2, default=str, ensure_ascii=False)
+
+    def message(self, message: Message) -> None:
+        """A sentence for the user, on stderr."""
+        style = "yellow" if message.level is Level.WARNING else "dim"
+        self.err.print(message.text, style=style, highlight=False, markup=False)
+
+    def error(self, error: BaseException, prefix: str = "") -> None:
+        """One line, plus the hint (and the synopsis for usage errors) on the next."""
+        text = error.message if isinstance(error, ShellError) else str(error)
+        self.err.print(f"{prefix}error: {text}", style="bold red", highlight=False, markup=False)
+        hint = error.hint if isinstance(error, ShellError) else None
+        if hint:
+            label = "" if isinstance(error, UsageError) and hint.startswith("usage:") else "hint: "
+            self.err.print(f"{label}{hint}", style="yellow", highlight=False, markup=False)
+
+    def _table(self, result: Result, expanded: bool) -> None:
+        if isinstance(result, Text):
+            self.out.print(result.text, highlight=False, markup=False, soft_wrap=True)
+        elif isinstance(result, Document):
+            self.out.print(JSON.from_data(result.data, default=str), soft_wrap=True)
+        elif isinstance(result, Record):
+            self._record(result.fields, result.title)
+        elif isinstance(result, Table):
+            if expanded:
+                for i, row in enumerate(result.rows, 1):
+                    self._record(dict(zip(result.columns, row, strict=True)), f"record {i}")
+            else:
+                table = RichTable(*result.columns, title=result.title, box=box.SIMPLE_HEAD,
+                                  caption=result.note, caption_justify="left")
+                for column in table.columns:
+                    column.overflow = "fold"
+                for row in result.rows:
+                    table.add_row(*(_cell(v) for v in row))
+                self.out.print(table)
+                self.err.print(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})",
+                               style="dim", highlight=False)
+
+    def _record(self, fields: dict[str, Any], title: str | None) -> None:
+        table = RichTable(show_header=False, title=title, box=box.SIMPLE, title_justify="left")
+        table.add_column("field", style="bold")
+        table.add_column("value", overflow="fold")
+        for key, value in fields.items():
+            table.add_row(key, _cell(value))
+        self.out.print(table)

@@ -1,0 +1,46 @@
+"""Script mode: lines from a file, standard input or ``-c``, through the same dispatcher.
+
+Blank lines and ``#`` comments are skipped. The first failing command stops the
+run with ``FILE:LINE: message`` on stderr (``--on-error continue`` goes on); the
+exit code is that of the first failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from commands.dispatch import Dispatcher
+from commands.errors import QuitRequested
+from shell.render import Renderer
+
+
+def run_lines(lines: Iterable[tuple[str, str]], dispatcher: Dispatcher, renderer: Renderer,
+              fmt_override: str | None, on_error: str = "stop", echo: bool = False) -> int:
+    """Run ``(location, line)`` pairs; location is ``FILE:LINE`` or ``-c``. Returns the code."""
+    first_failure = 0
+    for location, raw in lines:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if echo:
+            renderer.err.print(f"+ {line}", style="dim", highlight=False, markup=False)
+        source = "argv" if location == "-c" else f"script:{location}"
+        try:
+            outcome = dispatcher.execute(line, source)
+        except QuitRequested:
+            break
+        session = dispatcher.session
+        prefix = "" if location == "-c" else f"{location}: "
+        fmt = outcome.format or fmt_override or session.format
+        renderer.render(outcome, fmt, session.expanded, prefix)
+        if outcome.exit_code:
+            first_failure = first_failure or outcome.exit_code
+            if on_error == "stop" or outcome.status == "interrupted":
+                break
+    return first_failure
+
+
+def numbered(name: str, text: Iterable[str]) -> Iterable[tuple[str, str]]:
+    """``(NAME:N, line)`` for each line of a file or stream."""
+    for number, line in enumerate(text, 1):
+        yield f"{name}:{number}", line
