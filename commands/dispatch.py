@@ -17,7 +17,7 @@ from typing import Any
 from commands.audit import REDACTED, AuditSink, now_iso
 from commands.context import CommandContext, Session
 from commands.errors import ExitStatus, QuitRequested, ShellError, UsageError
-from commands.parse import Invocation, parse, tokenize
+from commands.parse import Invocation, parse
 from commands.registry import Registry
 from commands.results import Outcome, Result, Text
 from commands.spec import CommandSpec, Kind
@@ -145,8 +145,5 @@ def _redacted(inv: Invocation) -> dict[str, Any]:
 
 def _first_word(text: str) -> str:
     """Only the command word of a line that did not parse: the rest may hold a typed secret."""
-    try:
-        words = tokenize(text)
-    except ShellError:
-        words = text.split()
+    words = text.split(maxsplit=1)
     return words[0] if words else ""

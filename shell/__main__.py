@@ -20,7 +20,7 @@ from commands.ops.connection import open_connection
 from commands.registry import Registry
 from shell.cli import build_parser, headers
 from shell.config import Settings, Target, load_settings, resolve, state_dir
-from shell.render import Renderer
+from shell.render import Renderer, say
 from shell.script import numbered, run_lines
 
 ONE_SHOT_WORDS = ("col", "collection")
@@ -95,9 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             from sandbox import Sandbox
 
             sandbox = Sandbox(seed="demo").start()
-            err.print(f"sandbox: an in-process Weaviate emulator with demo data at {sandbox.url} "
-                      "(not a real Weaviate; nothing you do here touches a cluster)",
-                      style="yellow", highlight=False, markup=False)
+            say(err, f"sandbox: an in-process Weaviate emulator with demo data at {sandbox.url} "
+                     "(not a real Weaviate; nothing you do here touches a cluster)", "yellow")
         target = resolve(settings, env, url=sandbox.url if sandbox else args.url,
                          profile=None if sandbox else args.profile, api_key=args.api_key,
                          headers=headers(args.header), insecure=args.insecure)
@@ -113,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                 renderer.error(exc)
                 return int(ExitStatus.CONNECTION)
             renderer.error(exc)
-            err.print(r"starting disconnected: \connect URL|PROFILE, or restart with --sandbox",
-                      style="yellow", highlight=False, markup=False)
+            say(err, r"starting disconnected: \connect URL|PROFILE, or restart with --sandbox",
+                "yellow")
         if interactive:
             from shell.app import run_repl
 

@@ -38,6 +38,11 @@ def _nested(rows: list[dict[str, Any]]) -> RichTable:
     return table
 
 
+def say(console: Console, text: str, style: str | None = None) -> None:
+    """One plain line: no markup, no highlighting, never wrapped (scripts grep these)."""
+    console.print(text, style=style, highlight=False, markup=False, soft_wrap=True)
+
+
 class Renderer:
     """Turns outcomes into output; constructed with its two consoles."""
 
@@ -58,7 +63,7 @@ class Renderer:
                     self._table(result, expanded)
             else:
                 payload = data[0].to_data() if len(data) == 1 else [r.to_data() for r in data]
-                self.out.out(self.dump(payload, fmt), highlight=False, soft_wrap=True)
+                self.out.out(self.dump(payload, fmt), highlight=False)
         if outcome.error is not None:
             self.error(outcome.error, prefix)
 
@@ -72,20 +77,20 @@ class Renderer:
     def message(self, message: Message) -> None:
         """A sentence for the user, on stderr."""
         style = "yellow" if message.level is Level.WARNING else "dim"
-        self.err.print(message.text, style=style, highlight=False, markup=False)
+        say(self.err, message.text, style)
 
     def error(self, error: BaseException, prefix: str = "") -> None:
         """One line, plus the hint (and the synopsis for usage errors) on the next."""
         text = error.message if isinstance(error, ShellError) else str(error)
-        self.err.print(f"{prefix}error: {text}", style="bold red", highlight=False, markup=False)
+        say(self.err, f"{prefix}error: {text}", "bold red")
         hint = error.hint if isinstance(error, ShellError) else None
         if hint:
             label = "" if isinstance(error, UsageError) and hint.startswith("usage:") else "hint: "
-            self.err.print(f"{label}{hint}", style="yellow", highlight=False, markup=False)
+            say(self.err, f"{label}{hint}", "yellow")
 
     def _table(self, result: Result, expanded: bool) -> None:
         if isinstance(result, Text):
-            self.out.print(result.text, highlight=False, markup=False, soft_wrap=True)
+            say(self.out, result.text)
         elif isinstance(result, Document):
             self.out.print(JSON.from_data(result.data, default=str), soft_wrap=True)
         elif isinstance(result, Record):
@@ -102,8 +107,8 @@ class Renderer:
                 for row in result.rows:
                     table.add_row(*(_cell(v) for v in row))
                 self.out.print(table)
-                self.err.print(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})",
-                               style="dim", highlight=False)
+                count = len(result.rows)
+                say(self.err, f"({count} row{'s' if count != 1 else ''})", "dim")
 
     def _record(self, fields: dict[str, Any], title: str | None) -> None:
         table = RichTable(show_header=False, title=title, box=box.SIMPLE, title_justify="left")

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from commands.dispatch import Dispatcher
 from commands.errors import QuitRequested
-from shell.render import Renderer
+from shell.render import Renderer, say
 
 
 def run_lines(lines: Iterable[tuple[str, str]], dispatcher: Dispatcher, renderer: Renderer,
@@ -23,7 +23,7 @@ def run_lines(lines: Iterable[tuple[str, str]], dispatcher: Dispatcher, renderer
         if not line or line.startswith("#"):
             continue
         if echo:
-            renderer.err.print(f"+ {line}", style="dim", highlight=False, markup=False)
+            say(renderer.err, f"+ {line}", "dim")
         source = "argv" if location == "-c" else f"script:{location}"
         try:
             outcome = dispatcher.execute(line, source)

@@ -1,0 +1,149 @@
+"""The dispatcher: parsing, binding, context defaults, errors, audit entries and redaction."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import pytest
+
+from commands.audit import JsonlAuditLog, MemoryAuditLog
+from commands.context import Session
+from commands.dispatch import Dispatcher
+from commands.errors import QuitRequested
+from commands.meta import MODULES
+from commands.ops.connection import open_connection
+from commands.parse import parse
+from commands.registry import Registry
+from commands.results import Message, Text
+from commands.spec import Arg, Kind, Opt, command
+from sandbox import Sandbox
+
+
+@command("echo", "Echo the arguments.", args=(Arg("collection", Kind.COLLECTION,
+                                                   from_context=True),),
+         opts=(Opt("--token", secret=True), Opt("--count", Kind.INT, default=1)),
+         needs_connection=False)
+def echo_cmd(ctx, *, collection, token, count):
+    return Message(f"{collection} {count}")
+
+
+@command("boom", "Fail unexpectedly.", needs_connection=False)
+def boom_cmd(ctx):
+    raise RuntimeError("kaput")
+
+
+@command("slow", "Get interrupted.", needs_connection=False)
+def slow_cmd(ctx):
+    raise KeyboardInterrupt
+
+
+@command("remote", "Needs a cluster.")
+def remote_cmd(ctx):
+    return Message("never")
+
+
+def make(audit=None, error_log: Path | None = None) -> Dispatcher:
+    module = types.SimpleNamespace(echo=echo_cmd, boom=boom_cmd, slow=slow_cmd,
+                                   remote=remote_cmd)
+    registry = Registry.from_modules([module, *MODULES])
+    return Dispatcher(registry, Session(), audit or MemoryAuditLog(), error_log)
+
+
+def test_binding_defaults_and_conversion() -> None:
+    dispatcher = make()
+    outcome = dispatcher.execute(r"\echo Article --count 3", "repl")
+    assert outcome.results == [Message("Article 3")] and outcome.exit_code == 0
+    assert dispatcher.execute("echo Article --count=2", "repl").results == [Message("Article 2")]
+    bad = dispatcher.execute(r"\echo Article --count many", "repl")
+    assert (bad.status, bad.exit_code) == ("usage-error", 2)
+    assert bad.error.message == "--count expects a whole number, got 'many'"
+
+
+def test_collection_comes_from_the_session() -> None:
+    dispatcher = make()
+    missing = dispatcher.execute(r"\echo", "repl")
+    assert missing.error.hint == r"give one, or pick one with \use COLLECTION"
+    dispatcher.session.collection = "Article"
+    assert dispatcher.execute(r"\echo", "repl").results == [Message("Article 1")]
+
+
+def test_unknown_commands_and_options_suggest() -> None:
+    dispatcher = make()
+    outcome = dispatcher.execute(r"\ecoh x", "repl")
+    assert outcome.error.message == r"unknown command \ecoh"
+    assert outcome.error.hint == r"did you mean \echo?"
+    option = dispatcher.execute(r"\echo x --cou 2", "repl")
+    assert option.error.hint == "did you mean --count?"
+
+
+def test_help_is_generated_from_the_declaration() -> None:
+    outcome = make().execute(r"\echo --help", "repl")
+    [text] = outcome.results
+    assert isinstance(text, Text)
+    assert text.text.startswith(r"usage: \echo [COLLECTION] [--token TEXT] [--count INT]")
+    assert "(default: the current collection)" in text.text
+
+
+def test_not_connected_has_a_hint() -> None:
+    outcome = make().execute(r"\remote", "repl")
+    assert outcome.exit_code == 3
+    assert "--sandbox" in outcome.error.hint
+
+
+def test_unexpected_errors_are_one_line_and_logged(tmp_path: Path, caplog) -> None:
+    log = tmp_path / "elysiactl.log"
+    outcome = make(error_log=log).execute(r"\boom", "repl")
+    assert outcome.error.message == f"internal error: RuntimeError: kaput (details in {log})"
+    assert "Traceback" in caplog.text and "kaput" in caplog.text
+
+
+def test_interrupt_and_quit() -> None:
+    dispatcher = make()
+    outcome = dispatcher.execute(r"\slow", "repl")
+    assert (outcome.status, outcome.exit_code) == ("interrupted", 130)
+    with pytest.raises(QuitRequested):
+        dispatcher.execute(r"\q", "repl")
+    assert [e["command"] for e in dispatcher.audit.entries()] == ["slow", "q"]
+
+
+def test_audit_entries_are_complete_and_redacted(tmp_path: Path) -> None:
+    audit = JsonlAuditLog(tmp_path / "state" / "audit.jsonl")
+    dispatcher = make(audit)
+    dispatcher.execute(r"\echo Article --token s3cret", "script:ops.txt:4")
+    dispatcher.execute(r"\nope --token s3cret", "repl")
+    first, second = list(audit.entries())
+    assert first["source"] == "script:ops.txt:4" and first["command"] == "echo"
+    assert first["arguments"] == {"collection": "Article", "token": "***", "count": 1}
+    assert first["status"] == "ok" and first["confirmation"] == "not-needed"
+    assert set(first) >= {"time", "session", "identity", "cluster", "destructive", "error",
+                          "duration_ms", "objects_affected"}
+    assert second["arguments"] == {"raw": r"\nope"} and second["status"] == "usage-error"
+    assert "s3cret" not in audit.path.read_text()
+    assert (audit.path.stat().st_mode & 0o777) == 0o600
+
+
+def test_session_commands_against_the_sandbox(tmp_path: Path) -> None:
+    with Sandbox(seed="demo", backup_dir=tmp_path) as server:
+        dispatcher = make()
+        dispatcher.session.connector = lambda target: open_connection(target)
+        connected = dispatcher.execute(rf"\connect {server.url}", "repl")
+        assert connected.results[0].text.startswith(f"connected to {server.url} (Weaviate ")
+        used = dispatcher.execute(r"\use article", "repl")
+        assert dispatcher.session.collection == "Article", used.error
+        wrong = dispatcher.execute(r"\use Artcle", "repl")
+        assert wrong.error.hint == "did you mean Article?"
+        info = dispatcher.execute(r"\conninfo", "repl").results[0].to_data()
+        assert info["collection"] == "Article" and info["server_version"] == "1.39.0"
+        history = dispatcher.execute(r"\history", "repl").results[0].to_data()
+        assert [h["command"] for h in history][-2:] == [r"\use Artcle", r"\conninfo"]
+        audit = dispatcher.execute(r"\audit --status usage-error", "repl").results[0]
+        assert audit.to_data() == []
+        errors = dispatcher.execute(r"\audit --status error --since 1h", "repl").results[0]
+        assert [e["command"] for e in errors.to_data()] == ["use"]
+
+
+def test_parse_rejects_unclosed_quotes() -> None:
+    registry = make().registry
+    with pytest.raises(Exception, match="cannot parse the line"):
+        parse(r'\echo "Article', registry)
