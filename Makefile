@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint bench sandbox clean
+.PHONY: install shell test lint bench sandbox docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,18 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The shell on the in-process sandbox, or on a cluster: make shell URL=http://localhost:8080
+shell: $(STAMP)
+ifdef URL
+	$(BIN)/elysiactl --url $(URL)
+else
+	$(BIN)/elysiactl --sandbox
+endif
+
+# Regenerate the command reference in README.md from the declarations.
+docs: $(STAMP)
+	$(BIN)/python -m commands.reference README.md
 
 # Run the Weaviate emulator in the foreground: make sandbox ARGS="--port 8080 --nodes 3"
 sandbox: $(STAMP)

@@ -1,0 +1,80 @@
+"""Shared pieces of the benchmarks: timing, servers in subprocesses, and the report file."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Section:
+    """One heading of docs/benchmarks.md: an intro, a table of formatted cells, a verdict."""
+
+    title: str
+    intro: str
+    columns: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    met: bool
+    after: str = ""
+
+
+def pin(core: int) -> None:
+    """Pin this process (or a child, from preexec_fn) to one core when there are several."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {core})
+
+
+def start_server(args: list[str], banner_on_stderr: bool) -> tuple[subprocess.Popen, int]:
+    """Start ``python ARGS`` pinned to core 0 and read its port from its first line."""
+    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=lambda: pin(0))
+    line = (proc.stderr if banner_on_stderr else proc.stdout).readline()
+    match = re.search(r":(\d+) with|^(\d+)$", line.strip())
+    if not match:
+        proc.kill()
+        raise RuntimeError(f"server did not start: {line!r}")
+    return proc, int(match.group(1) or match.group(2))
+
+
+def median_seconds(action: Callable[[], object], runs: int) -> float:
+    """Median wall time of ``runs`` calls."""
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def write(path: Path, sections: list[Section]) -> None:
+    """Write the report with the machine and the date."""
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    lines = ["# Benchmarks", "", "Written by `make bench` (`python -m bench`); rerun to refresh.",
+             "", f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+             f"- machine: {cpu}, {os.cpu_count()} cores, {platform.system()} "
+             f"{platform.release()}", f"- python: {platform.python_version()}", ""]
+    for section in sections:
+        lines += [f"## {section.title}", "", section.intro, "",
+                  "| " + " | ".join(section.columns) + " |",
+                  "| " + " | ".join("---" for _ in section.columns) + " |"]
+        lines += ["| " + " | ".join(row) + " |" for row in section.rows]
+        lines += ["", section.after, ""] if section.after else [""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
