@@ -1,0 +1,30 @@
+"""The command table itself: declarations are well-formed and the README reference is current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from commands.meta import MODULES
+from commands.reference import reference, replace_reference
+from commands.registry import Registry
+
+ROOT = Path(__file__).resolve().parents[1]
+REGISTRY = Registry.from_modules(MODULES)
+
+
+def test_every_declaration_is_complete() -> None:
+    for spec in REGISTRY.specs:
+        assert spec.summary.endswith("."), spec.name
+        assert spec.summary[0].isupper(), spec.name
+        for arg in spec.args:
+            assert arg.help, f"\\{spec.name} {arg.name} has no help"
+        for opt in spec.opts:
+            assert opt.name.startswith("--") and opt.help, f"\\{spec.name} {opt.name}"
+
+
+def test_readme_command_reference_is_current() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert replace_reference(readme, reference(REGISTRY)) == readme, \
+        "the README's command reference is stale: run `make docs`"
+    for spec in REGISTRY.specs:
+        assert f"#### `\\{spec.name}`" in readme
