@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import upper_first
-from sandbox.http import ApiError, Request, fail, framework_error
+from sandbox.http import ApiError, Request, fail, framework_error, go_kind, parse_error
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -71,10 +71,8 @@ def parse_body(request: Request, model: str) -> dict[str, Any]:
     body = request.json()
 
     def wrong(value: Any, where: str, go_type: str) -> ApiError:
-        kind = {str: "string", bool: "bool", dict: "object", list: "array"}.get(type(value))
-        return ApiError(framework_error(400, 400, 'parsing body body from "" failed, because json:'
-                                        f" cannot unmarshal {kind or 'number'} into Go {where} "
-                                        f"of type {go_type}"))
+        return parse_error(f"json: cannot unmarshal {go_kind(value)} into Go {where} of type "
+                           f"{go_type}")
     if not isinstance(body, dict):
         raise wrong(body, "value", f"models.{model}")
     body = go_keys(body, FIELDS[model])

@@ -24,7 +24,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import COMPRESSIONS, upper_first
-from sandbox.http import ApiError, Request, Response, fail, framework_error, json_response
+from sandbox.http import Request, Response, fail, go_kind, json_response, parse_error
 from sandbox.store import ACTIVE, Collection, Database
 
 if TYPE_CHECKING:
@@ -48,11 +48,6 @@ def version_tuple(version: str) -> tuple[int, ...]:
 def _go_quote(text: str) -> str:
     """Go's ``%q`` for ordinary strings."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _parse_error(message: str) -> ApiError:
-    return ApiError(framework_error(400, 400, f'parsing body body from "" failed, because '
-                                              f"{message}"))
 
 
 def find_index(db: Database, name: str, aliases: bool) -> tuple[str, Collection | None]:
@@ -226,14 +221,12 @@ def _status_body(request: Request) -> dict[str, Any]:
     if body is None:  # JSON null decodes into an empty struct
         body = {}
     if not isinstance(body, dict):
-        kind = {list: "array", str: "string", bool: "bool"}.get(type(body), "number")
-        raise _parse_error(f"json: cannot unmarshal {kind} into Go value of type "
-                           "models.ShardStatus")
+        raise parse_error(f"json: cannot unmarshal {go_kind(body)} into Go value of type "
+                          "models.ShardStatus")
     status = body.get("status")
     if status is not None and not isinstance(status, str):
-        kind = {list: "array", dict: "object", bool: "bool"}.get(type(status), "number")
-        raise _parse_error(f"json: cannot unmarshal {kind} into Go struct field "
-                           "ShardStatus.status of type string")
+        raise parse_error(f"json: cannot unmarshal {go_kind(status)} into Go struct field "
+                          "ShardStatus.status of type string")
     return {"status": status} if status else {}
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import upper_first
 from sandbox.graphql_parser import Field, GraphQLError, Operation, Parser, Value, location
-from sandbox.http import ApiError, Request, Response, fail, framework_error, json_response
+from sandbox.http import Request, Response, fail, go_kind, go_type, json_response, parse_error
 from sandbox.store import Collection, Database
 
 if TYPE_CHECKING:
@@ -317,12 +317,6 @@ def resolve(db: Database, query: str, operation_name: str,
     return out
 
 
-def _kind(value: Any) -> str:
-    """The JSON kind as Go's encoding/json names it in unmarshal errors."""
-    kinds = {dict: "object", list: "array", str: "string", bool: "bool"}
-    return kinds.get(type(value), "number")
-
-
 def go_value(value: Any) -> str:
     """Go's ``%v`` of a decoded JSON value (numbers arrive as json.Number)."""
     if isinstance(value, bool):
@@ -338,19 +332,15 @@ def go_value(value: Any) -> str:
 
 def _query_body(item: Any, model: str) -> dict[str, Any]:
     """Bind one GraphQLQuery as go-openapi does: type mismatches are 400 parse errors."""
-    problem = None
     if item is None:
         return {}
     if not isinstance(item, dict):
-        problem = f"json: cannot unmarshal {_kind(item)} into Go value of type models.{model}"
-    else:
-        for key in ("operationName", "query"):
-            if item.get(key) is not None and not isinstance(item[key], str):
-                problem = (f"json: cannot unmarshal {_kind(item[key])} into Go struct field "
-                           f"GraphQLQuery.{key} of type string")
-    if problem:
-        raise ApiError(framework_error(400, 400, f'parsing body body from "" failed, because '
-                                                 f"{problem}"))
+        raise parse_error(f"json: cannot unmarshal {go_kind(item)} into Go value of type "
+                          f"models.{model}")
+    for key in ("operationName", "query"):
+        if item.get(key) is not None and not isinstance(item[key], str):
+            raise parse_error(f"json: cannot unmarshal {go_kind(item[key])} into Go struct field "
+                              f"GraphQLQuery.{key} of type string")
     return item
 
 
@@ -362,9 +352,7 @@ def post_graphql(app: App, request: Request) -> Response:
         raise fail(422, "query cannot be empty")
     variables = body.get("variables")
     if variables is not None and not isinstance(variables, dict):
-        go_type = {str: "string", bool: "bool", list: "[]interface {}"}.get(type(variables),
-                                                                            "json.Number")
-        raise fail(422, f"variables must be a JSON object, got {go_type}")
+        raise fail(422, f"variables must be a JSON object, got {go_type(variables)}")
     with app.db.lock:
         if not app.db.collections:
             raise fail(422, NO_PROVIDER + "!")
@@ -376,9 +364,8 @@ def post_graphql_batch(app: App, request: Request) -> Response:
     """``POST /v1/graphql/batch``: an array of queries in, an array of responses out."""
     body = request.json("body")
     if body is not None and not isinstance(body, list):
-        raise ApiError(framework_error(400, 400, 'parsing body body from "" failed, because '
-                                       f"json: cannot unmarshal {_kind(body)} into Go value of "
-                                       "type models.GraphQLQueries"))
+        raise parse_error(f"json: cannot unmarshal {go_kind(body)} into Go value of type "
+                          "models.GraphQLQueries")
     items = [_query_body(item, "GraphQLQuery") for item in body or []]
     if not items:
         return json_response({"error": None}, 422)  # an empty ErrorResponse, as Weaviate sends

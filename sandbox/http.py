@@ -42,9 +42,7 @@ class Request:
         try:
             return orjson.loads(self.body)
         except orjson.JSONDecodeError as exc:
-            raise ApiError(
-                framework_error(400, 400, f'parsing {param} body from "" failed, because {exc}')
-            ) from None
+            raise parse_error(str(exc), param) from None
 
     def int_param(self, name: str, default: int | None = None) -> int | None:
         """A query parameter of type int64, with go-openapi's 601 error when it is not one."""
@@ -104,3 +102,24 @@ def framework_error(status: int, code: int, message: str) -> Response:
 def fail(status: int, *messages: str) -> ApiError:
     """Shorthand for ``raise fail(422, "...")`` in handlers."""
     return ApiError(error(status, *messages))
+
+
+def parse_error(reason: str, param: str = "body") -> ApiError:
+    """go-openapi's 400 for a body it cannot decode into the operation's model."""
+    return ApiError(framework_error(400, 400, f'parsing {param} body from "" failed, because '
+                                              f"{reason}"))
+
+
+def go_kind(value: Any) -> str:
+    """The JSON kind as Go's ``encoding/json`` names it in unmarshal errors."""
+    kinds = {dict: "object", list: "array", str: "string", bool: "bool"}
+    return kinds.get(type(value), "number")
+
+
+def go_type(value: Any) -> str:
+    """Go's ``%T`` of a JSON value decoded into ``interface{}`` (numbers as ``json.Number``)."""
+    if value is None:
+        return "<nil>"
+    types = {dict: "map[string]interface {}", list: "[]interface {}", str: "string",
+             bool: "bool"}
+    return types.get(type(value), "json.Number")

@@ -64,6 +64,16 @@ def _check_names(body: list[dict[str, Any]]) -> None:
         seen.add(name)
 
 
+def _status(item: dict[str, Any]) -> str | None:
+    """The requested status in the internal vocabulary; only HOT and COLD can be asked for."""
+    given = item.get("activityStatus") or None
+    status = STATUS_ALIASES.get(given or "", given)
+    if status not in (None, ACTIVE, INACTIVE):
+        raise fail(422, NO_OFFLOAD if status == OFFLOADED else
+                   f"invalid activity status '{status}' for tenant \"{item['name']}\"")
+    return status
+
+
 def get_tenants(app: App, request: Request) -> Response:
     """``GET .../tenants``."""
     with app.db.lock:
@@ -79,11 +89,7 @@ def add_tenants(app: App, request: Request) -> Response:
         _check_names(body)
         echo = []
         for item in body:
-            status = STATUS_ALIASES.get(item.get("activityStatus") or "", item.get(
-                "activityStatus"))
-            if status not in (None, ACTIVE, INACTIVE):
-                raise fail(422, NO_OFFLOAD if status == OFFLOADED else
-                           f"invalid activity status '{status}' for tenant \"{item['name']}\"")
+            status = _status(item)
             echo.append({**item, **({"activityStatus": status} if status else {})})
         for item in echo:
             if item["name"] not in col.tenants:
@@ -102,10 +108,7 @@ def update_tenants(app: App, request: Request) -> Response:
         _check_names(body)
         wanted = {}
         for item in body:
-            status = STATUS_ALIASES.get(item["activityStatus"], item["activityStatus"])
-            if status not in (ACTIVE, INACTIVE):
-                raise fail(422, NO_OFFLOAD if status == OFFLOADED else
-                           f"invalid activity status '{status}' for tenant \"{item['name']}\"")
+            status = _status(item)
             if item["name"] not in col.tenants:
                 raise fail(422, f"shard not found: {item['name']}")
             wanted[item["name"]] = status

@@ -16,10 +16,8 @@ from typing import Any
 import numpy as np
 
 from sandbox.classes import build_class, check_property, lower_first
+from sandbox.http import go_type
 from sandbox.store import Collection, Database
-
-GO_TYPES = {str: "string", int: "json.Number", float: "json.Number", bool: "bool",
-            dict: "map[string]interface {}", list: "[]interface {}"}
 
 
 def autoschema_description() -> str:
@@ -89,7 +87,7 @@ def _type_error(kind: str, name: str, cls: str, message: str) -> ValueError:
 
 
 def _scalar(kind: str, value: Any, name: str, cls: str) -> Any:
-    go = GO_TYPES.get(type(value), "unknown")
+    go = go_type(value)
     if kind == "text":
         if not isinstance(value, str):
             raise _type_error("text", name, cls, f"not a string, but {go}")
@@ -132,7 +130,7 @@ def _check(prop: dict[str, Any], value: Any, cls: str) -> Any:
     name = prop["name"]
     if kind.endswith("[]"):
         if not isinstance(value, list):
-            raise _type_error(kind, name, cls, f"not an array, but {GO_TYPES.get(type(value))}")
+            raise _type_error(kind, name, cls, f"not an array, but {go_type(value)}")
         return [_scalar(kind[:-2], item, name, cls) for item in value]
     if len(prop["dataType"]) > 1 or kind[:1].isupper():
         if not (isinstance(value, list) and all(isinstance(r, dict) and "beacon" in r
