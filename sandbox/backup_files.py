@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from sandbox.http import ApiError
+from sandbox.classes import SchemaError
 from sandbox.store import Database, StoredObject
 
 ZERO = datetime(1, 1, 1, tzinfo=UTC)
@@ -67,9 +67,8 @@ def restore_class(db: Database, data: dict[str, Any], overwrite_alias: bool) -> 
     name = data["class"]["class"]
     try:
         col = db.add(data["class"])
-    except ApiError as exc:
-        message = orjson.loads(exc.response.body or b"{}")["error"][0]["message"]
-        return f"error when trying to restore class: {message}"
+    except SchemaError as exc:
+        return f"error when trying to restore class: {exc}"
     if not col.multi_tenant and len(data["shards"]) == len(col.shards):
         col.shards = list(data["shards"])
         col.placement = {s: list(nodes) for s, nodes in data["placement"].items()}

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.classes import build_class
-from sandbox.http import ApiError, restriction_error
+from sandbox.classes import SchemaError, build_class
 from sandbox.store import Collection
 
 RAFT_PREFIX = "updating schema: TYPE_UPDATE_CLASS: bad request :parse class update: "
@@ -19,11 +18,11 @@ INVERTED_IMMUTABLE = {"indexTimestamps": "indexTimestamp", "indexNullState": "in
 MUTABLE_MODULES = ("generative", "reranker")
 
 
-def _reject(message: str, raft: bool = False) -> ApiError:
-    return ApiError(restriction_error((RAFT_PREFIX if raft else "") + message))
+def _reject(message: str, raft: bool = False) -> SchemaError:
+    return SchemaError((RAFT_PREFIX if raft else "") + message)
 
 
-def _changed(name: str, old: Any, new: Any, raft: bool = True) -> ApiError:
+def _changed(name: str, old: Any, new: Any, raft: bool = True) -> SchemaError:
     return _reject(f'{name} is immutable: attempted change from "{old}" to "{new}"', raft)
 
 
@@ -83,7 +82,7 @@ def _check_modules(old: dict[str, Any], new: dict[str, Any]) -> None:
 
 
 def update_class(col: Collection, body: Any, node_count: int) -> dict[str, Any]:
-    """Validate an update of ``col`` and return the new stored class (raises ``ApiError``)."""
+    """Validate an update of ``col`` and return the new stored class (raises ``SchemaError``)."""
     old = col.config
     if not isinstance(body, dict):
         raise _reject("class body must be a JSON object")

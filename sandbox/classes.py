@@ -1,7 +1,7 @@
 """Collection (class) definitions: name rules and the defaults Weaviate fills in on create.
 
 Pure functions over class JSON, following REST-BEHAVIOUR.md §4.1-4.2. They raise
-``ApiError`` with Weaviate's messages; they never touch the store.
+``SchemaError`` with Weaviate's messages; they never touch the store.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 import copy
 import re
 from typing import Any
-
-from sandbox.http import ApiError, restriction_error
 
 CLASS_NAME = re.compile(r"^[A-Z][_0-9A-Za-z]{0,254}$")
 PROPERTY_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,230}$")
@@ -42,8 +40,13 @@ def lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def _reject(message: str) -> ApiError:
-    return ApiError(restriction_error(message))
+class SchemaError(ValueError):
+    """A class or property Weaviate refuses; the schema handlers answer it with the
+    ``{"allowed":null,"error":[..]}`` 422, object writes (auto-schema) as invalid objects."""
+
+
+def _reject(message: str) -> SchemaError:
+    return SchemaError(message)
 
 
 def check_class_name(name: str) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from sandbox.class_update import update_class
 from sandbox.classes import (
+    SchemaError,
     build_class,
     check_no_duplicates,
     check_property,
@@ -18,6 +21,15 @@ if TYPE_CHECKING:
     from sandbox.app import App
 
 
+@contextmanager
+def _restricted() -> Iterator[None]:
+    """Answer a refused class or property with the RestrictionViolation 422."""
+    try:
+        yield
+    except SchemaError as exc:
+        raise ApiError(restriction_error(str(exc))) from None
+
+
 def list_classes(app: App, request: Request) -> Response:
     """``GET /v1/schema``: every class, ``{"classes": []}`` when there is none."""
     with app.db.lock:
@@ -28,7 +40,7 @@ def list_classes(app: App, request: Request) -> Response:
 def create_class(app: App, request: Request) -> Response:
     """``POST /v1/schema``: the stored class with every default filled in."""
     body = request.json("objectClass")
-    with app.db.lock:
+    with app.db.lock, _restricted():
         config = build_class(body, app.node_count)
         app.db.add(config)
     return json_response(with_async_flag(config))
@@ -50,7 +62,8 @@ def put_class(app: App, request: Request) -> Response:
         col = app.db.collections.get(upper_first(request.params["className"]))
         if col is None:
             return empty(404)
-        col.config = update_class(col, body, app.node_count)
+        with _restricted():
+            col.config = update_class(col, body, app.node_count)
         return json_response(with_async_flag(col.config))
 
 
@@ -67,12 +80,13 @@ def add_property(app: App, request: Request) -> Response:
     name = upper_first(request.params["className"])
     with app.db.lock:
         col = app.db.get(name)
-        if col is None:
-            raise ApiError(restriction_error(f'class "{name}": not found'))
-        if not isinstance(body, dict):
-            raise ApiError(restriction_error("property body must be a JSON object"))
-        prop = check_property(body)
-        check_no_duplicates(col.name, [*col.config["properties"], prop])
+        with _restricted():
+            if col is None:
+                raise SchemaError(f'class "{name}": not found')
+            if not isinstance(body, dict):
+                raise SchemaError("property body must be a JSON object")
+            prop = check_property(body)
+            check_no_duplicates(col.name, [*col.config["properties"], prop])
         col.config["properties"].append(prop)
     return json_response(prop)
 

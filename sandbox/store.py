@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 from sortedcontainers import SortedDict
 
-from sandbox.classes import upper_first
-from sandbox.http import ApiError, restriction_error
+from sandbox.classes import SchemaError, upper_first
 
 ACTIVE, INACTIVE, OFFLOADED = "HOT", "COLD", "FROZEN"
 STATUS_ALIASES = {"ACTIVE": ACTIVE, "INACTIVE": INACTIVE, "OFFLOADED": OFFLOADED}
@@ -196,19 +195,17 @@ class Database:
         return self.collections.get(self.resolve(name))
 
     def check_new_name(self, name: str) -> None:
-        """Weaviate's duplicate and case-collision checks for a new class name."""
+        """Weaviate's duplicate and case-collision checks for a new class name (``SchemaError``)."""
         if name in self.collections:
-            raise ApiError(restriction_error(f"class name {name} already exists"))
+            raise SchemaError(f"class name {name} already exists")
         for existing in self.collections:
             if existing.lower() == name.lower():
-                raise ApiError(restriction_error(
-                    f'class already exists: found similar class "{existing}"'))
+                raise SchemaError(f'class already exists: found similar class "{existing}"')
         for alias in self.aliases:
             if alias == name:
-                raise ApiError(restriction_error(f"alias name {name} already exists"))
+                raise SchemaError(f"alias name {name} already exists")
             if alias.lower() == name.lower():
-                raise ApiError(restriction_error(
-                    f'class already exists: found similar alias "{alias}"'))
+                raise SchemaError(f'class already exists: found similar alias "{alias}"')
 
     def add(self, config: dict[str, Any]) -> Collection:
         """Store a validated, defaulted class and lay out its shards on the nodes."""

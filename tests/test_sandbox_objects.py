@@ -153,3 +153,15 @@ def test_consistency_level_is_validated(client: httpx.Client, filled: list[str])
     assert bad.status_code == 400 and message(bad).startswith("unrecognized consistency level")
     assert client.get(f"/v1/objects/Doc/{filled[0]}",
                       params={"consistency_level": "QUORUM"}).status_code == 200
+
+
+def test_auto_schema_refusals_are_object_errors(client: httpx.Client) -> None:
+    results = client.post("/v1/batch/objects", json={"objects": [
+        {"class": "bad-name"}, {"class": "Fine"}]}).json()
+    assert [r["result"]["status"] for r in results] == ["FAILED", "SUCCESS"]
+    assert results[0]["result"]["errors"]["error"][0]["message"] == \
+        "'Bad-name' is not a valid class name"
+    client.post("/v1/schema", json={"class": "Article"})
+    similar = client.post("/v1/objects", json={"class": "ARTICLE"})
+    assert similar.status_code == 422
+    assert message(similar) == 'class already exists: found similar class "Article"'
