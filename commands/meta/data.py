@@ -1,0 +1,209 @@
+"""Reading data: ``\\objects`` (the ``after`` cursor), ``\\get`` and ``\\count`` (exact).
+
+For a multi-tenant collection ``--tenant`` defaults to the session's tenant; a
+tenant given for a collection that is not multi-tenant is refused before any request.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+from commands.context import CommandContext
+from commands.errors import ApiError, ShellError
+from commands.ops import collections, objects, tenants
+from commands.results import Document, Record, Result, Table
+from commands.spec import Arg, Kind, Opt, command
+
+COLLECTION = Arg("collection", Kind.COLLECTION, "a collection or an alias",
+                 from_context=True)
+TENANT = Opt("--tenant", Kind.TENANT, "tenant of a multi-tenant collection "
+                                      "(default: the session's tenant)")
+DEFAULT_LIMIT = 20
+PREVIEW = 3
+COMPACT_TOTAL, COMPACT_MIN, COMPACT_MAX = 200, 16, 60  # characters per shortened value
+
+
+def _tenant(ctx: CommandContext, cls: dict[str, Any], given: str | None) -> str | None:
+    """The tenant to send: the given one, else the session's for a multi-tenant class."""
+    name = cls["class"]
+    if not collections.is_multi_tenant(cls):
+        if given:
+            raise ShellError(f"{name} is not multi-tenant, so it takes no tenant",
+                             "leave out --tenant")
+        return None
+    return given or ctx.session.tenant
+
+
+def _with_hint(ctx: CommandContext, name: str, exc: ShellError) -> ShellError:
+    """Add a hint to Weaviate's multi-tenancy errors (missing, unknown or inactive tenant)."""
+    text = exc.message
+    if "without tenant" in text or "tenant not found" in text:
+        exc.hint = tenants.tenant_hint(ctx.api, name)
+    elif "not active" in text:
+        exc.hint = (f"\\tenants {name} shows each tenant's status; an inactive tenant must be "
+                    "activated before it can be read")
+    return exc
+
+
+def _columns(cls: dict[str, Any], wanted: str | None) -> list[str]:
+    """Top-level property names to show: all of them, or the comma list ``wanted``."""
+    known = [p["name"] for p in cls.get("properties") or []]
+    if not wanted:
+        return known
+    lowered = {k.lower(): k for k in known}
+    out: list[str] = []
+    for raw in (w.strip() for w in wanted.split(",")):
+        if not raw:
+            continue
+        name = raw if raw in known else lowered.get(raw.lower())
+        if name is None:
+            close = difflib.get_close_matches(raw.lower(), list(lowered), n=3, cutoff=0.6)
+            hint = ("did you mean " + " or ".join(lowered[c] for c in close) + "?") if close \
+                else "properties: " + ", ".join(known)
+            raise ShellError(f"{cls['class']} has no property {raw!r}", hint)
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def compact(value: Any, width: int = COMPACT_MAX) -> Any:
+    """A short form of a property value for the all-properties view: numbers and booleans as
+    they are, lists and objects as compact text, anything longer than ``width`` cut with "…".
+    """
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        text = ", ".join(str(v) for v in value)
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    else:
+        text = " ".join(str(value).split())
+    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+
+
+def _preview(vector: Any) -> str:
+    if vector and isinstance(vector[0], list):
+        return f"{len(vector)}x{len(vector[0])} multi-vector"
+    head = ", ".join(f"{x:.3f}" for x in vector[:PREVIEW])
+    return f"{len(vector)}d [{head}{', ...' if len(vector) > PREVIEW else ''}]"
+
+
+def vector_preview(obj: dict[str, Any]) -> str | None:
+    """``32d [0.120, -0.031, 0.447, ...]``, or per named vector ``name: 64d [...]``."""
+    parts = []
+    if obj.get("vector"):
+        parts.append(_preview(obj["vector"]))
+    for name, vec in (obj.get("vectors") or {}).items():
+        if vec:
+            parts.append(f"{name}: {_preview(vec)}")
+    return "; ".join(parts) or None
+
+
+@command(
+    "objects", "Page through a collection's objects in id order.",
+    args=(COLLECTION,),
+    opts=(Opt("--limit", Kind.INT, "objects per page, 1 to 10000 (default 20)",
+              default=DEFAULT_LIMIT),
+          Opt("--after", Kind.UUID, "start after this id (the cursor; default: the start)"),
+          TENANT,
+          Opt("--properties", Kind.PROPERTY, "comma-separated properties to show, e.g. "
+                                             "title,rating (default: all)"),
+          Opt("--vector", flag=True, help="add each vector's dimensions and first values")),
+    group="inspect",
+    help="Lists objects in UUID order with Weaviate's cursor (GET /v1/objects?after=): the\n"
+         "note under the table gives the command for the next page. Without --properties\n"
+         "every property is shown, with long values shortened; the properties named with\n"
+         "--properties are shown whole (also in JSON). --vector shows a preview;\n"
+         "\\get NAME UUID --vector shows a whole vector.\n\n"
+         "  \\objects Article --limit 5 --properties title,rating\n"
+         "  \\objects Article --after 00ef873f-0906-4665-9ad2-6b5808d9d98c\n"
+         "  \\objects SupportTicket --tenant acme",
+)
+def objects_cmd(ctx: CommandContext, *, collection: str, limit: int, after: str | None,
+                tenant: str | None, properties: str | None, vector: bool) -> Result:
+    """``\\objects``: a Table with one row per object."""
+    cls = collections.resolve(ctx.api, collection)
+    name = cls["class"]
+    tenant = _tenant(ctx, cls, tenant)
+    start = objects.canonical_uuid(after, "--after") if after else None
+    columns = _columns(cls, properties)
+    width = max(COMPACT_MIN, min(COMPACT_MAX, COMPACT_TOTAL // max(1, len(columns))))
+    try:
+        page = objects.list_objects(ctx.api, name, limit=limit, after=start, tenant=tenant,
+                                    include_vector=vector)
+    except ApiError as exc:
+        raise _with_hint(ctx, name, exc) from None
+    rows, cut = [], False
+    for obj in page.objects:
+        props = obj.get("properties") or {}
+        values = [props.get(p) for p in columns]
+        shown = values if properties else [compact(v, width) for v in values]
+        cut = cut or any(isinstance(s, str) and s.endswith("…") and s != v
+                         for s, v in zip(shown, values, strict=True))
+        row: tuple[Any, ...] = (obj.get("id"), *shown)
+        rows.append(row + (vector_preview(obj),) if vector else row)
+    header = ("id", *columns, *(("vector",) if vector else ()))
+    where = f"{name} (tenant {tenant})" if tenant else name
+    notes = ["long values are shortened (--properties a,b or \\get show them whole)"] \
+        if cut else []
+    if page.next_after:
+        extra = (f" --tenant {tenant}" if tenant else "") + \
+            (f" --limit {limit}" if limit != DEFAULT_LIMIT else "")
+        notes.append(f"next page: \\objects {name} --after {page.next_after}{extra}")
+    else:
+        notes.append("end of the objects" if rows or start else f"{where} has no objects")
+    note = "; ".join(notes)
+    return Table(tuple(header), tuple(rows), title=f"Objects of {where}", note=note)
+
+
+@command(
+    "get", "Show one object by its id.",
+    args=(COLLECTION, Arg("uuid", Kind.UUID, "the object's id")),
+    opts=(TENANT, Opt("--vector", flag=True, help="include the object's vector(s)")),
+    group="inspect",
+    help="Prints the object as Weaviate returns it (GET /v1/objects/NAME/UUID): properties,\n"
+         "timestamps, tenant and, with --vector, its vector or named vectors.\n\n"
+         "  \\get Article 00ef873f-0906-4665-9ad2-6b5808d9d98c --vector",
+)
+def get_object_cmd(ctx: CommandContext, *, collection: str, uuid: str, tenant: str | None,
+                   vector: bool) -> Result:
+    """``\\get``: a Document with the object JSON."""
+    object_id = objects.canonical_uuid(uuid)
+    cls = collections.resolve(ctx.api, collection)
+    name = cls["class"]
+    tenant = _tenant(ctx, cls, tenant)
+    try:
+        obj = objects.get_object(ctx.api, name, object_id, tenant=tenant, include_vector=vector)
+    except ApiError as exc:
+        raise _with_hint(ctx, name, exc) from None
+    where = f"{name} (tenant {tenant})" if tenant else name
+    if obj is None:
+        raise ShellError(f"no object {object_id} in {where}",
+                         f"\\objects {name} lists its objects")
+    return Document(obj, title=f"{where} {object_id}")
+
+
+@command(
+    "count", "Count a collection's objects exactly.",
+    args=(COLLECTION,),
+    opts=(TENANT,),
+    group="inspect",
+    help="Counts with GraphQL Aggregate, which is exact (\\ls shows approximate counts).\n"
+         "A multi-tenant collection is counted one tenant at a time.\n\n"
+         "  \\count Article\n  \\count SupportTicket --tenant acme",
+)
+def count_cmd(ctx: CommandContext, *, collection: str, tenant: str | None) -> Result:
+    """``\\count``: a Record ``{collection, tenant, count}``."""
+    cls = collections.resolve(ctx.api, collection)
+    name = cls["class"]
+    tenant = _tenant(ctx, cls, tenant)
+    if collections.is_multi_tenant(cls) and not tenant:
+        raise ShellError(f"{name} is multi-tenant: objects are counted one tenant at a time",
+                         tenants.tenant_hint(ctx.api, name))
+    try:
+        count = objects.aggregate_count(ctx.api, name, tenant)
+    except ShellError as exc:
+        raise _with_hint(ctx, name, exc) from None
+    return Record({"collection": name, "tenant": tenant, "count": count}, title=f"Count of {name}")
