@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import upper_first
 from sandbox.http import ApiError, Request, Response, error, fail, framework_error, json_response
-from sandbox.objects import MAX_RESULTS
+from sandbox.objects import MAX_RESULTS, require_tenant
 from sandbox.values import parse_uuid
 from sandbox.where import FilterError, UnknownOperator, compile_where
 from sandbox.writes import check_consistency, prepare
@@ -95,9 +95,7 @@ def delete_objects(app: App, request: Request) -> Response:
         if output not in OUTPUTS:
             return error(500, f'validate: invalid output: "{output}", possible values are: '
                               '"minimal", "verbose"')
-        tenant_problem = col.tenant_problem(tenant)
-        if tenant_problem:
-            raise fail(422, tenant_problem)
+        require_tenant(col, tenant)
         part = col.partition(tenant)
         matches = [oid for oid, obj in part.items() if predicate(obj)]
         outcomes = []

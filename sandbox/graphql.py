@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.classes import upper_first
 from sandbox.graphql_parser import Field, GraphQLError, Operation, Parser, Value, location
 from sandbox.http import Request, Response, fail, go_kind, go_type, json_response, parse_error
-from sandbox.store import Collection, Database
+from sandbox.store import Collection, Database, TenantError
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -253,9 +253,10 @@ class Run:
             for name, value, _ in cls.args:
                 if name == "tenant":
                     tenant = values.get(value.value) if value.kind == "Variable" else value.value
-            problem = col.tenant_problem(tenant) if col.multi_tenant else None
-            if problem:
-                self.report(problem, cls.start, path=[sel.key, cls.key])
+            try:
+                col.require_tenant(tenant if col.multi_tenant else None)
+            except TenantError as exc:
+                self.report(str(exc), cls.start, path=[sel.key, cls.key])
                 out[cls.key] = None
                 continue
             count = col.count(tenant if col.multi_tenant else None)

@@ -20,7 +20,7 @@ from sandbox.http import (
     framework_error,
     json_response,
 )
-from sandbox.store import Collection, StoredObject, now_ms
+from sandbox.store import Collection, StoredObject, TenantError, now_ms
 from sandbox.values import normalize, parse_uuid, vectors
 from sandbox.writes import check_consistency, prepare
 
@@ -34,6 +34,14 @@ INCLUDES = {"vector", "classification"}
 
 def _wrapped(msg: str, code: int, err: str) -> ApiError:
     return fail(422, f"msg:{msg} code:{code} err:{err}")
+
+
+def require_tenant(col: Collection, tenant: str | None) -> None:
+    """``Collection.require_tenant`` with its refusal answered as Weaviate's 422."""
+    try:
+        col.require_tenant(tenant)
+    except TenantError as exc:
+        raise fail(422, str(exc)) from None
 
 
 def _include_vector(request: Request) -> bool:
@@ -106,9 +114,10 @@ def list_objects(app: App, request: Request) -> Response:
             _check_cursor(after, limit, offset, sort)
         if effective == 0:
             return json_response({"deprecations": [], "objects": []})
-        problem = col.tenant_problem(tenant)
-        if problem:
-            raise _wrapped(f"search index {col.name.lower()}", 422, problem)
+        try:
+            col.require_tenant(tenant)
+        except TenantError as exc:
+            raise _wrapped(f"search index {col.name.lower()}", 422, str(exc)) from None
         part = col.partition(tenant)
         if after is not None:
             ids = islice(part.irange(minimum=after.lower() or None, inclusive=(not after, True)),
@@ -175,9 +184,7 @@ def _find(app: App, request: Request) -> tuple[Collection, str | None, StoredObj
     if col is None:
         raise ApiError(empty(404))
     tenant = request.query.get("tenant") or None
-    problem = col.tenant_problem(tenant)
-    if problem:
-        raise fail(422, problem)
+    require_tenant(col, tenant)
     return col, tenant, col.partition(tenant).get(object_id)
 
 
@@ -232,9 +239,7 @@ def put_object(app: App, request: Request) -> Response:
         if col is None:
             return empty(404)
         tenant = body.get("tenant") or None
-        problem = col.tenant_problem(tenant)
-        if problem:
-            raise fail(422, problem)
+        require_tenant(col, tenant)
         old = col.partition(tenant).get(object_id)
         if old is None:
             return empty(404)
@@ -285,9 +290,7 @@ def delete_object(app: App, request: Request) -> Response:
             return error(500, "could not delete object from vector repo: delete from "
                               f"non-existing index for {name}")
         tenant = request.query.get("tenant") or None
-        problem = col.tenant_problem(tenant)
-        if problem:
-            raise fail(422, problem)
+        require_tenant(col, tenant)
         readonly = col.writable(object_id, tenant)
         if readonly:
             raise fail(500, readonly)

@@ -29,6 +29,10 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+class TenantError(ValueError):
+    """A multi-tenancy refusal, with Weaviate's message."""
+
+
 @dataclass(slots=True)
 class StoredObject:
     """One object as the store keeps it."""
@@ -82,8 +86,12 @@ class Collection:
     def properties(self) -> dict[str, dict[str, Any]]:
         return {p["name"]: p for p in self.config["properties"]}
 
-    def tenant_problem(self, tenant: str | None, writing: bool = False) -> str | None:
-        """Weaviate's multi-tenancy error for this tenant argument, or None when it is fine."""
+    def check_tenant(self, tenant: str | None, creating: bool = False) -> str | None:
+        """Weaviate's multi-tenancy error for this tenant argument, or None; changes nothing.
+
+        A missing tenant passes when ``creating`` objects in a class with
+        ``autoTenantCreation``, an inactive one when the class has ``autoTenantActivation``.
+        """
         mt = self.config["multiTenancyConfig"]
         if not self.multi_tenant:
             if tenant:
@@ -92,17 +100,23 @@ class Collection:
         if not tenant:
             return f"class {self.name} has multi-tenancy enabled, but request was without tenant"
         status = self.tenants.get(tenant)
-        if status is None:
-            if writing and mt["autoTenantCreation"]:
-                self.add_tenant(tenant, ACTIVE)
-                return None
+        if status is None and not (creating and mt["autoTenantCreation"]):
             return f'tenant not found: "{tenant}"'
-        if status != ACTIVE:
-            if mt["autoTenantActivation"]:
-                self.tenants[tenant] = ACTIVE
-                return None
+        if status not in (None, ACTIVE) and not mt["autoTenantActivation"]:
             return f"tenant not active: '{tenant}'"
         return None
+
+    def require_tenant(self, tenant: str | None, creating: bool = False) -> None:
+        """Raise ``TenantError`` unless the tenant may be used, then create or activate it
+        as the class's auto-tenant settings allow (a no-op for a HOT tenant)."""
+        problem = self.check_tenant(tenant, creating)
+        if problem:
+            raise TenantError(problem)
+        if tenant and self.multi_tenant and self.tenants.get(tenant) != ACTIVE:
+            if tenant in self.tenants:
+                self.tenants[tenant] = ACTIVE
+            else:
+                self.add_tenant(tenant, ACTIVE)
 
     def partition(self, tenant: str | None) -> SortedDict:
         """The objects of one tenant, or of the whole collection when it is not multi-tenant."""

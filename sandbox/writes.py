@@ -37,9 +37,7 @@ def prepare(db: Database, body: Any, keep_nulls: bool = False) -> Write:
         raise ValueError("object has an empty class")
     col = collection_for_write(db, upper_first(class_name))
     tenant = body.get("tenant") or None
-    problem = col.tenant_problem(tenant, writing=True)
-    if problem:
-        raise ValueError(problem)
+    col.require_tenant(tenant, creating=True)
     raw_id = body.get("id")
     object_id = parse_uuid(raw_id) if raw_id else str(uuid.uuid4())
     if object_id is None:

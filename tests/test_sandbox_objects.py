@@ -7,6 +7,8 @@ import uuid
 import httpx
 import pytest
 
+from sandbox import Sandbox
+
 
 def message(response: httpx.Response) -> str:
     return response.json()["error"][0]["message"]
@@ -124,6 +126,19 @@ def test_auto_tenant_creation(client: httpx.Client) -> None:
     assert client.post("/v1/objects", json={"class": "Auto", "tenant": "new"}).status_code == 200
     assert client.get("/v1/schema/Auto/tenants/new").json() == {"name": "new",
                                                                 "activityStatus": "HOT"}
+    missing = client.get(f"/v1/objects/Auto/{uuid.uuid4()}", params={"tenant": "other"})
+    assert message(missing) == 'tenant not found: "other"'  # reads never create tenants
+
+
+def test_auto_tenant_activation(client: httpx.Client, sandbox: Sandbox) -> None:
+    client.post("/v1/schema", json={"class": "Wake", "multiTenancyConfig": {
+        "enabled": True, "autoTenantActivation": True}})
+    client.post("/v1/schema/Wake/tenants", json=[{"name": "t", "activityStatus": "COLD"}])
+    col = sandbox.app.db.get("Wake")
+    assert col.check_tenant("t") is None and col.tenants["t"] == "COLD"  # a check changes nothing
+    listed = client.get("/v1/objects", params={"class": "Wake", "tenant": "t"})
+    assert listed.status_code == 200
+    assert client.get("/v1/schema/Wake/tenants/t").json()["activityStatus"] == "HOT"
 
 
 def test_auto_schema_infers_types(client: httpx.Client) -> None:
