@@ -1,0 +1,71 @@
+"""``MetaCommandCompleter``: the prompt_toolkit completer for meta-command lines.
+
+It asks ``suggest`` what is under the cursor and ``SOURCES`` which names match, reading one
+``MetadataSnapshot`` reference per call. It never does network I/O itself: a tenant list it
+does not have yet is requested from the refresher, which loads it in the background; with
+``tenant_wait`` > 0 it waits that long for the answer, which is only acceptable when it runs
+in ``ThreadedCompleter``'s thread (as the shell wraps it), never on the UI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
+from prompt_toolkit.document import Document
+
+from commands.registry import Registry
+from completers.metadata import MetadataCache
+from completers.refresher import MetadataRefresher
+from completers.sources import SourceContext, candidates
+from completers.suggest import What, suggest
+
+__all__ = ["MetaCommandCompleter"]
+
+
+class MetaCommandCompleter(Completer):
+    """Completes command names, options, choices, collections, properties, tenants,
+    profiles and file paths, from the declarations in ``registry`` and the ``cache``.
+
+    :param current_collection: the session's current collection (``\\use``), read per call.
+    :param profiles: the profile names from the config, read per call.
+    :param refresher: loads tenants lazily; without one, only cached tenants are offered.
+    :param tenant_wait: seconds to wait for a tenant list being loaded (0: never wait).
+    """
+
+    def __init__(self, registry: Registry, cache: MetadataCache,
+                 current_collection: Callable[[], str | None] = lambda: None,
+                 profiles: Callable[[], Iterable[str]] = tuple,
+                 refresher: MetadataRefresher | None = None, *,
+                 tenant_wait: float = 0.0) -> None:
+        self.registry = registry
+        self.cache = cache
+        self.current_collection = current_collection
+        self.profiles = profiles
+        self.refresher = refresher
+        self.tenant_wait = tenant_wait
+        self.paths = PathCompleter(expanduser=True)
+
+    def get_completions(self, document: Document,
+                        complete_event: CompleteEvent) -> Iterator[Completion]:
+        """Completions for the text before the cursor."""
+        s = suggest(document.text_before_cursor, self.registry)
+        if s.what is What.NOTHING:
+            return
+        ctx = SourceContext(snapshot=self.cache.snapshot, registry=self.registry,
+                            current_collection=self.current_collection(),
+                            profiles=self.profiles, tenants=self._tenants, paths=self.paths)
+        yield from candidates(ctx, s)
+
+    def _tenants(self, collection: str) -> Mapping[str, str] | None:
+        """Cached tenants of ``collection``; if absent, start loading them in the background."""
+        snapshot = self.cache.snapshot
+        known = snapshot.tenants.get(collection)
+        if known is not None or self.refresher is None:
+            return known
+        if collection not in snapshot.multi_tenant:
+            return None
+        loaded = self.refresher.load_tenants(collection)
+        if self.tenant_wait > 0 and loaded.wait(self.tenant_wait):
+            return self.cache.snapshot.tenants.get(collection)
+        return None

@@ -1,0 +1,153 @@
+"""Where the candidates for each ``Kind`` come from: ``SOURCES[kind](context, suggestion)``.
+
+Every source reads only memory (the snapshot, the registry, the callables the shell passed
+in) and yields prompt_toolkit ``Completion`` objects that replace what was typed. Matching
+is a case-insensitive prefix. A source must not do network I/O: tenants it does not have
+are asked of ``SourceContext.tenants``, which only starts a background load.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from prompt_toolkit.completion import CompleteEvent, Completion, PathCompleter
+from prompt_toolkit.document import Document
+
+from commands.parse import COMMON
+from commands.registry import Registry
+from commands.spec import Kind
+from completers.metadata import MetadataSnapshot
+from completers.suggest import Suggestion, What
+
+__all__ = ["SOURCES", "Source", "SourceContext", "candidates"]
+
+_NEEDS_QUOTING = re.compile(r"[\s'\"\\]")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceContext:
+    """What the sources may read while completing one line."""
+
+    snapshot: MetadataSnapshot
+    registry: Registry
+    current_collection: str | None = None
+    profiles: Callable[[], Iterable[str]] = tuple
+    tenants: Callable[[str], Mapping[str, str] | None] | None = None
+    paths: PathCompleter | None = None
+
+    def collection(self, suggestion: Suggestion) -> str | None:
+        """The collection a property or tenant belongs to: named on the line, else current."""
+        return self.snapshot.resolve(suggestion.collection or self.current_collection)
+
+
+Source = Callable[[SourceContext, Suggestion], Iterable[Completion]]
+
+
+def _quoted(name: str, quote: str) -> str:
+    if not _NEEDS_QUOTING.search(name):
+        return name
+    if quote == '"':
+        return name.replace("\\", "\\\\").replace('"', '\\"')
+    if quote == "'":
+        return name.replace("'", "'\\''")
+    return _NEEDS_QUOTING.sub(lambda m: "\\" + m.group(), name)
+
+
+def completion(s: Suggestion, name: str, meta: str = "") -> Completion:
+    """A completion that replaces what was typed in the slot with ``name``, quoted as needed."""
+    return Completion(s.lead + _quoted(name, s.lead or s.quote), start_position=-s.replace,
+                      display=name, display_meta=meta)
+
+
+def _matching(names: Iterable[str], prefix: str) -> Iterator[str]:
+    key = prefix.lower()
+    return (n for n in names if n.lower().startswith(key))
+
+
+def _commands(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    slash = "\\" if s.backslash or not s.replace else ""
+    entries = sorted((name, spec.summary) for spec in ctx.registry.specs
+                     for name in (spec.name, *spec.aliases))
+    for name, summary in entries:
+        if name.lower().startswith(s.prefix.lower()):
+            yield Completion(s.lead + slash + name, start_position=-s.replace,
+                             display=slash + name, display_meta=summary)
+
+
+def _collections(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    snap = ctx.snapshot
+    for name in snap.collections_starting_with(s.prefix):
+        count = len(snap.properties.get(name, ()))
+        meta = f"{count} propert{'y' if count == 1 else 'ies'}"
+        yield completion(s, name, meta + (", multi-tenant" if name in snap.multi_tenant else ""))
+
+
+def _properties(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    name = ctx.collection(s)
+    if name is None:
+        return
+    props = ctx.snapshot.properties.get(name, {})
+    for prop in _matching(props, s.prefix):
+        yield completion(s, prop, props[prop])
+
+
+def _tenants(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    name = ctx.collection(s)
+    if name is None or ctx.tenants is None:
+        return
+    tenants = ctx.tenants(name) or {}
+    for tenant in _matching(tenants, s.prefix):
+        yield completion(s, tenant, tenants[tenant])
+
+
+def _profiles(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    for name in _matching(sorted(set(ctx.profiles())), s.prefix):
+        yield completion(s, name, "profile")
+
+
+def _files(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    paths = ctx.paths or PathCompleter(expanduser=True)
+    for found in paths.get_completions(Document(s.prefix), CompleteEvent()):
+        # PathCompleter inserts the rest of the name at the cursor (start_position 0).
+        yield Completion(_quoted(found.text, s.quote), start_position=found.start_position,
+                         display=found.display, display_meta=found.display_meta)
+
+
+def _nothing(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    return iter(())
+
+
+SOURCES: dict[Kind, Source] = {
+    Kind.COMMAND: _commands,
+    Kind.COLLECTION: _collections,
+    Kind.PATTERN: _collections,
+    Kind.PROPERTY: _properties,
+    Kind.TENANT: _tenants,
+    Kind.PROFILE: _profiles,
+    Kind.FILE: _files,
+    Kind.TEXT: _nothing,
+    Kind.INT: _nothing,
+    Kind.UUID: _nothing,
+    Kind.CHOICE: _nothing,  # choices are declared on the Arg/Opt and matched generically
+    Kind.URL: _nothing,
+}
+
+
+def _options(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    assert s.spec is not None
+    for opt in (*s.spec.opts, *COMMON):
+        if (opt.many or opt.name not in s.used) and opt.name.lower().startswith(s.prefix.lower()):
+            yield completion(s, opt.name, opt.help)
+
+
+def candidates(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    """Every completion for suggestion ``s``: option names, declared choices, or the kind's."""
+    if s.what is What.OPTION and s.spec is not None:
+        yield from _options(ctx, s)
+    elif s.what is What.VALUE and s.choices:
+        for choice in _matching(s.choices, s.prefix):
+            yield completion(s, choice)
+    elif s.what is What.VALUE and s.kind is not None:
+        yield from SOURCES.get(s.kind, _nothing)(ctx, s)

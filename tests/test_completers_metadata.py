@@ -1,0 +1,88 @@
+"""``MetadataSnapshot`` built from ``GET /v1/schema`` class dicts, and ``MetadataCache``."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from completers.metadata import MetadataCache, MetadataSnapshot, NameIndex
+
+CLASSES = [
+    {"class": "Zeta", "properties": [{"name": "b", "dataType": ["text"]},
+                                     {"name": "a", "dataType": ["int[]"]}]},
+    {"class": "alpha", "properties": None},
+    {"class": "Beta", "multiTenancyConfig": {"enabled": True},
+     "properties": [{"name": "source", "dataType": ["object"],
+                     "nestedProperties": [{"name": "url", "dataType": ["text"]}]},
+                    {"name": "ref", "dataType": ["Zeta", "alpha"]}]},
+    {"class": "Gamma", "multiTenancyConfig": {"enabled": False}},
+]
+
+
+def test_from_schema() -> None:
+    snap = MetadataSnapshot.from_schema(CLASSES, fetched_at=12.5)
+    assert snap.collections == ("Beta", "Gamma", "Zeta", "alpha")
+    assert list(snap.properties["Zeta"]) == ["b", "a"]  # schema order
+    assert snap.properties["Zeta"]["a"] == "int[]"
+    assert dict(snap.properties["Beta"]) == {"source": "object", "ref": "Zeta|alpha"}
+    assert snap.properties["alpha"] == {} and snap.properties["Gamma"] == {}
+    assert snap.multi_tenant == {"Beta"}
+    assert snap.tenants == {} and snap.fetched_at == 12.5 and snap.error is None
+
+
+def test_snapshots_are_frozen() -> None:
+    snap = MetadataSnapshot.from_schema(CLASSES)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        snap.error = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        snap.properties["New"] = {}  # type: ignore[index]
+    with pytest.raises(TypeError):
+        snap.properties["Zeta"]["c"] = "text"  # type: ignore[index]
+
+
+def test_resolve_ignores_case() -> None:
+    snap = MetadataSnapshot.from_schema(CLASSES)
+    assert snap.resolve("zeta") == "Zeta"
+    assert snap.resolve("Alpha") == "alpha"
+    assert snap.resolve("Nosuch") is None and snap.resolve(None) is None
+
+
+def test_prefix_lookup_ignores_case_and_is_sorted() -> None:
+    snap = MetadataSnapshot.from_schema(CLASSES)
+    assert list(snap.collections_starting_with("")) == ["alpha", "Beta", "Gamma", "Zeta"]
+    assert list(snap.collections_starting_with("B")) == ["Beta"]
+    assert list(snap.collections_starting_with("z")) == ["Zeta"]
+    assert list(snap.collections_starting_with("q")) == []
+    index = NameIndex(["ab", "AB", "Ac", "b"])
+    assert list(index.starting_with("a")) == ["AB", "ab", "Ac"] and len(index) == 4
+
+
+def test_with_tenants_and_with_error_copy() -> None:
+    snap = MetadataSnapshot.from_schema(CLASSES, fetched_at=1.0)
+    more = snap.with_tenants("Beta", {"b": "COLD", "a": "HOT"})
+    assert list(more.tenants["Beta"]) == ["a", "b"] and snap.tenants == {}
+    failed = more.with_error("cannot reach it")
+    assert failed.error == "cannot reach it" and failed.collections == snap.collections
+    assert failed.tenants["Beta"]["b"] == "COLD" and more.error is None
+
+
+def test_cache_state_for_the_toolbar() -> None:
+    cache = MetadataCache()
+    assert cache.state == "empty"
+    cache.refreshing = True
+    assert cache.state == "refreshing"
+    cache.refreshing = False
+    cache.replace(MetadataSnapshot.from_schema(CLASSES, fetched_at=1.0))
+    assert cache.state == "fresh"
+    cache.update(lambda s: s.with_error("timed out"))
+    assert cache.state == "error: timed out"
+    assert cache.snapshot.collections  # the last good data is kept
+
+
+def test_replace_swaps_one_reference() -> None:
+    cache = MetadataCache()
+    before = cache.snapshot
+    new = MetadataSnapshot.from_schema(CLASSES)
+    cache.replace(new)
+    assert cache.snapshot is new and before.collections == ()
