@@ -112,7 +112,14 @@ def bind(spec: CommandSpec, words: list[str]) -> Invocation:
 
 def _bind_positional(spec: CommandSpec, words: list[str], values: dict[str, Any]) -> None:
     rest = list(words)
+    # With fewer words than arguments, context-defaulted ones (the current collection) are
+    # the ones left out: ``\get UUID`` means ``\get CURRENT UUID``.
+    skip = max(0, sum(1 for a in spec.args if not a.many) - len(rest))
     for arg in spec.args:
+        if arg.from_context and skip and not arg.many:
+            skip -= 1
+            values[arg.name] = None
+            continue
         if arg.many:
             values[arg.name] = [_convert(spec, arg.name, arg.kind, w, arg.choices) for w in rest]
             rest = []

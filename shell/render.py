@@ -19,15 +19,24 @@ from rich.table import Table as RichTable
 from commands.errors import ShellError, UsageError
 from commands.results import Document, Level, Message, Outcome, Record, Result, Table, Text
 
+MAX_CELL = 60  # characters of a table cell; JSON and YAML are never shortened
 
-def _cell(value: Any) -> Any:
+
+def _cell(value: Any, limit: int | None = None) -> Any:
     if value is None:
         return ""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         return _nested(value)
-    if isinstance(value, dict | list):
-        return json.dumps(value, default=str)
-    return str(value)
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        text = ", ".join(str(v) for v in value)
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, default=str, separators=(",", ":"), ensure_ascii=False)
+    else:
+        text = str(value)
+    if limit and len(text) > limit:
+        text = " ".join(text.split())
+        return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    return text
 
 
 def _nested(rows: list[dict[str, Any]]) -> RichTable:
@@ -104,8 +113,9 @@ class Renderer:
                                   caption=result.note, caption_justify="left")
                 for column in table.columns:
                     column.overflow = "fold"
+                    column.no_wrap = column.header == "id"
                 for row in result.rows:
-                    table.add_row(*(_cell(v) for v in row))
+                    table.add_row(*(_cell(v, MAX_CELL) for v in row))
                 self.out.print(table)
                 count = len(result.rows)
                 say(self.err, f"({count} row{'s' if count != 1 else ''})", "dim")

@@ -56,12 +56,10 @@ def test_objects_first_page(session: Session) -> None:
     rows = table.to_data()
     assert rows[0]["id"] == ARTICLE_ID
     assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
-    assert table.note.endswith(rf"; next page: \objects Article --after {rows[-1]['id']}")
-    assert "shortened" in table.note
-    # every property is shown, long values shortened; named properties come whole
-    assert rows[0]["location"] == '{"latitude":-51.489…'  # 10 properties: 20 characters
-    assert rows[0]["tags"] == "property, latency,…"
-    assert rows[0]["body"].endswith("…") and len(rows[0]["body"]) == 20
+    assert table.note == rf"next page: \objects Article --after {rows[-1]['id']}"
+    # the machine contract keeps every value whole (only the table renderer shortens)
+    assert isinstance(rows[0]["location"], dict) and isinstance(rows[0]["tags"], list)
+    assert len(rows[0]["body"]) > 100
     assert isinstance(rows[0]["rating"], float) and isinstance(rows[0]["published"], bool)
     full = run(session, r"\objects Article --limit 1 --properties location,tags,body").to_data()
     assert isinstance(full[0]["location"], dict) and isinstance(full[0]["tags"], list)

@@ -147,3 +147,17 @@ def test_parse_rejects_unclosed_quotes() -> None:
     registry = make().registry
     with pytest.raises(Exception, match="cannot parse the line"):
         parse(r'\echo "Article', registry)
+
+
+def test_context_collection_is_the_one_left_out() -> None:
+    @command("pair", "Two positionals.", needs_connection=False,
+             args=(Arg("collection", Kind.COLLECTION, "c", from_context=True),
+                   Arg("uuid", Kind.UUID, "u")))
+    def pair_cmd(ctx, *, collection, uuid):
+        return Message(f"{collection}/{uuid}")
+
+    dispatcher = Dispatcher(Registry([pair_cmd.spec]), Session(), MemoryAuditLog())
+    dispatcher.session.collection = "Article"
+    assert dispatcher.execute(r"\pair 1234", "repl").results == [Message("Article/1234")]
+    assert dispatcher.execute(r"\pair Doc 1234", "repl").results == [Message("Doc/1234")]
+    assert dispatcher.execute(r"\pair", "repl").error.message == r"\pair: missing UUID"

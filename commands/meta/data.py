@@ -7,7 +7,6 @@ tenant given for a collection that is not multi-tenant is refused before any req
 from __future__ import annotations
 
 import difflib
-import json
 from typing import Any
 
 from commands.context import CommandContext
@@ -22,7 +21,6 @@ TENANT = Opt("--tenant", Kind.TENANT, "tenant of a multi-tenant collection "
                                       "(default: the session's tenant)")
 DEFAULT_LIMIT = 20
 PREVIEW = 3
-COMPACT_TOTAL, COMPACT_MIN, COMPACT_MAX = 200, 16, 60  # characters per shortened value
 
 
 def _tenant(ctx: CommandContext, cls: dict[str, Any], given: str | None) -> str | None:
@@ -68,21 +66,6 @@ def _columns(cls: dict[str, Any], wanted: str | None) -> list[str]:
     return out
 
 
-def compact(value: Any, width: int = COMPACT_MAX) -> Any:
-    """A short form of a property value for the all-properties view: numbers and booleans as
-    they are, lists and objects as compact text, anything longer than ``width`` cut with "…".
-    """
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
-        text = ", ".join(str(v) for v in value)
-    elif isinstance(value, dict | list):
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-    else:
-        text = " ".join(str(value).split())
-    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
-
-
 def _preview(vector: Any) -> str:
     if vector and isinstance(vector[0], list):
         return f"{len(vector)}x{len(vector[0])} multi-vector"
@@ -114,9 +97,8 @@ def vector_preview(obj: dict[str, Any]) -> str | None:
     group="inspect",
     help="Lists objects in UUID order with Weaviate's cursor (GET /v1/objects?after=): the\n"
          "note under the table gives the command for the next page. Without --properties\n"
-         "every property is shown, with long values shortened; the properties named with\n"
-         "--properties are shown whole (also in JSON). --vector shows a preview;\n"
-         "\\get NAME UUID --vector shows a whole vector.\n\n"
+         "every property is shown (a table shortens long values; JSON and YAML keep them\n"
+         "whole). --vector adds a preview; \\get NAME UUID --vector shows a whole vector.\n\n"
          "  \\objects Article --limit 5 --properties title,rating\n"
          "  \\objects Article --after 00ef873f-0906-4665-9ad2-6b5808d9d98c\n"
          "  \\objects SupportTicket --tenant acme",
@@ -129,25 +111,19 @@ def objects_cmd(ctx: CommandContext, *, collection: str, limit: int, after: str 
     tenant = _tenant(ctx, cls, tenant)
     start = objects.canonical_uuid(after, "--after") if after else None
     columns = _columns(cls, properties)
-    width = max(COMPACT_MIN, min(COMPACT_MAX, COMPACT_TOTAL // max(1, len(columns))))
     try:
         page = objects.list_objects(ctx.api, name, limit=limit, after=start, tenant=tenant,
                                     include_vector=vector)
     except ApiError as exc:
         raise _with_hint(ctx, name, exc) from None
-    rows, cut = [], False
+    rows = []
     for obj in page.objects:
         props = obj.get("properties") or {}
-        values = [props.get(p) for p in columns]
-        shown = values if properties else [compact(v, width) for v in values]
-        cut = cut or any(isinstance(s, str) and s.endswith("…") and s != v
-                         for s, v in zip(shown, values, strict=True))
-        row: tuple[Any, ...] = (obj.get("id"), *shown)
+        row: tuple[Any, ...] = (obj.get("id"), *(props.get(p) for p in columns))
         rows.append(row + (vector_preview(obj),) if vector else row)
     header = ("id", *columns, *(("vector",) if vector else ()))
     where = f"{name} (tenant {tenant})" if tenant else name
-    notes = ["long values are shortened (--properties a,b or \\get show them whole)"] \
-        if cut else []
+    notes = []
     if page.next_after:
         extra = (f" --tenant {tenant}" if tenant else "") + \
             (f" --limit {limit}" if limit != DEFAULT_LIMIT else "")
