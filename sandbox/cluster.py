@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import COMPRESSIONS, upper_first
 from sandbox.http import Request, Response, fail, go_kind, json_response, parse_error
-from sandbox.store import ACTIVE, Collection, Database
+from sandbox.store import Collection, Database
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -70,20 +70,13 @@ def compressed(col: Collection) -> bool:
                                            for k in COMPRESSIONS) for c in configs)
 
 
-def loaded_shards(col: Collection) -> list[str]:
-    """Shards that exist on their nodes: every shard, or the HOT tenants of an MT class."""
-    if col.multi_tenant:
-        return [t for t, status in col.tenants.items() if status == ACTIVE]
-    return list(col.shards)
-
-
 def _shard_entries(node: str, cols: list[Collection],
                    shard_name: str | None) -> list[dict[str, Any]]:
     out = []
     for col in sorted(cols, key=lambda c: c.name):
         factor = col.config["replicationConfig"]["factor"]
         is_compressed = compressed(col)
-        for shard in sorted(loaded_shards(col)):
+        for shard in sorted(col.shard_names(loaded_only=True)):
             replicas = col.placement.get(shard, [])
             if (shard_name and shard != shard_name) or node not in replicas:
                 continue
@@ -205,7 +198,7 @@ def get_shards(app: App, request: Request) -> Response:
         if col is None:
             raise fail(404, f"cannot get shards status for a non-existing index for {name}{suffix}")
         out = []
-        for shard in app.db.shard_names(col):
+        for shard in col.shard_names():
             if tenant and shard != tenant:
                 continue
             status = col.shard_status.get(shard, "READY")
@@ -247,7 +240,7 @@ def put_shard(app: App, request: Request) -> Response:
             message = f"{RAFT_APPLY}cannot update shard status to a non-existing index for " \
                       f"{class_name}"
             raise fail(404, f"{message}: not found") if modern else fail(422, message)
-        if shard not in app.db.shard_names(col):
+        if shard not in col.shard_names():
             if version >= UNKNOWN_SHARD_IS_NOOP:
                 return json_response(body)  # this node owns no such shard: nothing to do
             raise fail(422, f'{RAFT_APPLY}class {col.name} has no physical shard "{shard}": '

@@ -118,6 +118,13 @@ class Collection:
             else:
                 self.add_tenant(tenant, ACTIVE)
 
+    def shard_names(self, loaded_only: bool = False) -> list[str]:
+        """Physical shards: generated names, or one per tenant; with ``loaded_only`` only the
+        shards that exist on their nodes (an inactive tenant's shard is shut down)."""
+        if not self.multi_tenant:
+            return list(self.shards)
+        return [t for t, status in self.tenants.items() if status == ACTIVE or not loaded_only]
+
     def partition(self, tenant: str | None) -> SortedDict:
         """The objects of one tenant, or of the whole collection when it is not multi-tenant."""
         key = tenant if self.multi_tenant else None
@@ -241,7 +248,3 @@ class Database:
         if self.collections.pop(fixed, None) is not None:
             # [unconfirmed] aliases of a deleted class are dropped with it, not left dangling.
             self.aliases = {a: c for a, c in self.aliases.items() if c != fixed}
-
-    def shard_names(self, col: Collection) -> list[str]:
-        """Physical shards: generated names, or one per tenant."""
-        return list(col.tenants) if col.multi_tenant else list(col.shards)
