@@ -9,8 +9,6 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from rich.console import Console
-
 from commands.audit import AuditSink, JsonlAuditLog, MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
@@ -20,7 +18,7 @@ from commands.ops.connection import open_connection
 from commands.registry import Registry
 from shell.cli import build_parser, headers
 from shell.config import Settings, Target, load_settings, resolve, state_dir
-from shell.render import Renderer, say
+from shell.render import Renderer, consoles, say
 from shell.script import numbered, run_lines
 
 ONE_SHOT_WORDS = ("col", "collection")
@@ -80,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return sandbox_main(argv[1:])
     args = build_parser().parse_args(argv)
-    out, err = Console(), Console(stderr=True)
+    out, err = consoles()
     renderer = Renderer(out, err)
     error_log = _setup_logging(state_dir())
     env = os.environ

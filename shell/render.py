@@ -52,6 +52,14 @@ def say(console: Console, text: str, style: str | None = None) -> None:
     console.print(text, style=style, highlight=False, markup=False, soft_wrap=True)
 
 
+def consoles() -> tuple[Console, Console]:
+    """stdout and stderr consoles; off a terminal, tables keep their natural width (no folding)."""
+    out, err = Console(), Console(stderr=True)
+    if not out.is_terminal:
+        out = Console(width=4096)
+    return out, err
+
+
 class Renderer:
     """Turns outcomes into output; constructed with its two consoles."""
 
@@ -109,16 +117,18 @@ class Renderer:
                 for i, row in enumerate(result.rows, 1):
                     self._record(dict(zip(result.columns, row, strict=True)), f"record {i}")
             else:
-                table = RichTable(*result.columns, title=result.title, box=box.SIMPLE_HEAD,
-                                  caption=result.note, caption_justify="left")
+                table = RichTable(*result.columns, title=result.title, box=box.SIMPLE_HEAD)
                 for column in table.columns:
                     column.overflow = "fold"
-                    column.no_wrap = column.header == "id"
+                    column.min_width = len(str(column.header))
+                    column.no_wrap = column.header in ("id", "name")
                 for row in result.rows:
                     table.add_row(*(_cell(v, MAX_CELL) for v in row))
                 self.out.print(table)
                 count = len(result.rows)
                 say(self.err, f"({count} row{'s' if count != 1 else ''})", "dim")
+            if result.note:
+                say(self.err, result.note, "dim")
 
     def _record(self, fields: dict[str, Any], title: str | None) -> None:
         table = RichTable(show_header=False, title=title, box=box.SIMPLE, title_justify="left")

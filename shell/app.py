@@ -1,0 +1,145 @@
+"""The interactive shell: prompt, completion, toolbar and the read-dispatch-render loop.
+
+Completion reads an in-memory schema snapshot that a background thread refreshes
+on connect and after schema-changing commands; a keystroke never waits on the
+network. Ctrl-C cancels the line (or the running command); Ctrl-D leaves.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.completion import ThreadedCompleter
+from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.input import Input
+from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.output import Output
+from prompt_toolkit.styles import Style
+
+from commands.context import Session
+from commands.dispatch import Dispatcher
+from commands.errors import QuitRequested, ShellError
+from commands.ops.connection import nodes_health
+from completers.meta import MetaCommandCompleter
+from completers.metadata import MetadataCache
+from completers.refresher import MetadataRefresher
+from shell.config import Settings, state_dir
+from shell.history import RedactingFileHistory
+from shell.lexer import MetaCommandLexer
+from shell.render import Renderer, say
+
+STYLE = Style.from_dict({
+    "prompt": "ansicyan bold", "prompt.production": "ansired bold",
+    "prompt.disconnected": "ansiyellow", "bottom-toolbar": "noreverse bg:#303030 #d0d0d0",
+    "pygments.keyword": "ansicyan bold", "pygments.name.attribute": "ansigreen",
+    "pygments.literal.string": "ansiyellow",
+})
+
+
+class Toolbar:
+    """The bottom line: cluster, version, node health, context, format, schema cache state."""
+
+    def __init__(self, session: Session, cache: MetadataCache) -> None:
+        self.session = session
+        self.cache = cache
+        self.nodes: tuple[int, int] | None = None
+
+    def update_nodes(self) -> None:
+        """Fetch node health in the background (never on the keystroke path)."""
+        connection = self.session.connection
+        if connection is None:
+            self.nodes = None
+            return
+
+        def fetch() -> None:
+            try:
+                self.nodes = nodes_health(connection.api)
+            except ShellError:
+                self.nodes = None
+
+        threading.Thread(target=fetch, daemon=True, name="toolbar-nodes").start()
+
+    def __call__(self) -> FormattedText:
+        session, conn = self.session, self.session.connection
+        if conn is None:
+            return FormattedText([("", r" disconnected: \connect URL|PROFILE ")])
+        nodes = f"{self.nodes[0]}/{self.nodes[1]} nodes healthy" if self.nodes else "nodes ?"
+        context = session.collection or "-"
+        if session.tenant:
+            context += f" [{session.tenant}]"
+        parts = [conn.url, f"Weaviate {conn.server_version or '?'}", nodes,
+                 f"collection {context}", f"format {session.format}",
+                 f"schema {self.cache.state}"]
+        return FormattedText([("", " " + " | ".join(parts) + " ")])
+
+
+def prompt_message(session: Session) -> FormattedText:
+    """``host:port/Collection> ``, red on a production tier."""
+    conn = session.connection
+    if conn is None:
+        return FormattedText([("class:prompt.disconnected", "(disconnected)> ")])
+    host = re.sub(r"^\w+://", "", conn.url)
+    where = f"{host}/{session.collection}" if session.collection else host
+    style = "class:prompt.production" if conn.tier == "production" else "class:prompt"
+    tier = f"[{conn.tier}] " if conn.tier else ""
+    return FormattedText([(style, f"{tier}{where}> ")])
+
+
+def history_file(session: Session) -> Path:
+    """One input history per profile (or per cluster when there is no profile)."""
+    conn = session.connection
+    key = (conn.profile or re.sub(r"\W+", "_", conn.url)) if conn else "disconnected"
+    directory = state_dir() / "history"
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return directory / key
+
+
+def run_repl(dispatcher: Dispatcher, renderer: Renderer, settings: Settings,
+             input: Input | None = None, output: Output | None = None) -> int:  # noqa: A002
+    """Read, dispatch and render until ``\\q`` or Ctrl-D; returns the exit code (0)."""
+    session = dispatcher.session
+    cache = MetadataCache()
+    refresher = MetadataRefresher(cache, lambda: session.connection.api
+                                  if session.connection else None)
+    toolbar = Toolbar(session, cache)
+
+    def on_event(event: str) -> None:
+        if event == "connection":
+            refresher.reset()  # forget the old cluster's names at once
+            toolbar.update_nodes()
+        else:
+            refresher.refresh()
+
+    session.listeners.append(on_event)
+    completer = MetaCommandCompleter(dispatcher.registry, cache, lambda: session.collection,
+                                     lambda: sorted(settings.profiles), refresher=refresher,
+                                     tenant_wait=0.5)
+    prompt = PromptSession(
+        completer=ThreadedCompleter(completer), complete_while_typing=True,
+        lexer=PygmentsLexer(MetaCommandLexer), auto_suggest=AutoSuggestFromHistory(),
+        history=RedactingFileHistory(str(history_file(session)), dispatcher.registry),
+        bottom_toolbar=toolbar, style=STYLE, input=input, output=output)
+    refresher.on_done = lambda: prompt.app.invalidate()
+    if session.connection is not None:
+        on_event("connection")
+    say(renderer.err, r"elysiactl: \? for help, \q or Ctrl-D to leave", "dim")
+    while True:
+        try:
+            line = prompt.prompt(lambda: prompt_message(session))
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        if not line.strip():
+            continue
+        try:
+            outcome = dispatcher.execute(line, "repl")
+        except QuitRequested:
+            break
+        renderer.render(outcome, outcome.format or session.format, session.expanded)
+    refresher.stop()
+    return 0

@@ -1,0 +1,38 @@
+"""Input history (up-arrow recall) per profile that never stores secrets."""
+
+from __future__ import annotations
+
+import re
+
+from prompt_toolkit.history import FileHistory
+
+from commands.errors import ShellError
+from commands.parse import parse
+from commands.registry import Registry
+
+SECRET_WORDS = re.compile(r"api[-_]?key|token|secret|password|bearer|authorization", re.I)
+
+
+class RedactingFileHistory(FileHistory):
+    """A FileHistory that drops lines carrying a secret: a ``secret`` option with a value, or
+    anything that looks like a key. Lines that do not parse are kept in memory only."""
+
+    def __init__(self, filename: str, registry: Registry) -> None:
+        super().__init__(filename)
+        self._registry = registry
+
+    def store_string(self, string: str) -> None:
+        if self.holds_secret(string):
+            return
+        super().store_string(string)
+
+    def holds_secret(self, line: str) -> bool:
+        """True when the line must not reach the history file."""
+        if SECRET_WORDS.search(line):
+            return True
+        text = line.strip()
+        try:
+            inv = parse(text if text.startswith("\\") else "\\" + text, self._registry)
+        except ShellError:
+            return True
+        return any(inv.arguments.get(o.dest) for o in inv.spec.opts if o.secret)
