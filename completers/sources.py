@@ -68,8 +68,10 @@ def _matching(names: Iterable[str], prefix: str) -> Iterator[str]:
 
 def _commands(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
     slash = "\\" if s.backslash or not s.replace else ""
-    entries = sorted((name, spec.summary) for spec in ctx.registry.specs
-                     for name in (spec.name, *spec.aliases))
+    # Declaration order, not alphabetical: the everyday command of a group is declared first,
+    # so \sh offers \show before \shards.
+    entries = [(name, spec.summary) for spec in ctx.registry.specs
+               for name in (spec.name, *spec.aliases)]
     for name, summary in entries:
         if name.lower().startswith(s.prefix.lower()):
             yield Completion(s.lead + slash + name, start_position=-s.replace,

@@ -11,7 +11,9 @@ from prompt_toolkit.completion import CompleteEvent, Completion
 from prompt_toolkit.document import Document
 from test_completers_specs import REGISTRY
 
+from commands.meta import MODULES
 from commands.parse import parse
+from commands.registry import Registry
 from completers.meta import MetaCommandCompleter
 from completers.metadata import MetadataCache, MetadataSnapshot
 
@@ -61,9 +63,10 @@ def apply(text: str, c: Completion) -> str:
 
 def test_command_names_with_their_summaries() -> None:
     found = complete(make(), "\\s")
+    # declaration order: the everyday command of a group comes first
     assert [(c.text, c.start_position, c.display_meta_text) for c in found] == [
-        ("\\set", -2, "Change a setting."), ("\\show", -2, "Describe a collection."),
-        ("\\sort", -2, "Sort the current collection.")]
+        ("\\show", -2, "Describe a collection."), ("\\sort", -2, "Sort the current collection."),
+        ("\\set", -2, "Change a setting.")]
 
 
 def test_command_names_are_matched_ignoring_case_and_include_aliases() -> None:
@@ -80,7 +83,14 @@ def test_a_first_word_without_backslash_completes_without_one() -> None:
 def test_command_slot_completes_command_names() -> None:
     assert texts(make(), "\\help ob") == ["objects"]
     assert texts(make(), "\\help \\ob") == ["\\objects"]
-    assert texts(make(), "\\help ") == sorted("\\" + n for n in REGISTRY.names())
+    assert sorted(texts(make(), "\\help ")) == sorted("\\" + n for n in REGISTRY.names())
+
+
+def test_sh_offers_show_first_with_the_real_commands() -> None:
+    real = Registry.from_modules(MODULES)
+    completer = MetaCommandCompleter(real, MetadataCache(SNAPSHOT))
+    found = list(completer.get_completions(Document("\\sh"), CompleteEvent()))
+    assert [c.text for c in found] == ["\\show", "\\shards"]
 
 
 def test_options_of_the_command_including_the_common_ones() -> None:
