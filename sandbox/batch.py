@@ -11,9 +11,17 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import upper_first
-from sandbox.http import ApiError, Request, Response, error, fail, framework_error, json_response
+from sandbox.http import (
+    ApiError,
+    Request,
+    Response,
+    error,
+    fail,
+    framework_error,
+    json_response,
+    uuid_param,
+)
 from sandbox.objects import MAX_RESULTS, require_tenant
-from sandbox.values import parse_uuid
 from sandbox.where import FilterError, UnknownOperator, compile_where
 from sandbox.writes import check_consistency, prepare
 
@@ -26,10 +34,9 @@ OUTPUTS = ("minimal", "verbose")
 
 def _check_ids(objects: list[Any]) -> None:
     for i, obj in enumerate(objects):
-        raw = obj.get("id") if isinstance(obj, dict) else None
-        if raw and (parse_uuid(raw) is None or len(str(raw)) not in (32, 36)):
-            raise ApiError(framework_error(
-                422, 601, f'objects.{i}.id in body must be of type uuid: "{raw}"'))
+        if isinstance(obj, dict):
+            # [inferred] Go's field path for a non-string id inside the objects array
+            uuid_param(obj.get("id"), f"objects.{i}.id in body", "Object.objects.id")
 
 
 def import_objects(app: App, request: Request) -> Response:

@@ -24,7 +24,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import COMPRESSIONS, upper_first
-from sandbox.http import Request, Response, fail, go_kind, json_response, parse_error
+from sandbox.http import Request, Response, fail, go_kind, go_quote, json_response, parse_error
 from sandbox.store import Collection, Database
 
 if TYPE_CHECKING:
@@ -43,11 +43,6 @@ SHARD_ERRORS_404_500 = (1, 38, 3)
 def version_tuple(version: str) -> tuple[int, ...]:
     """``"1.32.9"`` -> ``(1, 32, 9)``; suffixes such as ``-dev`` are ignored."""
     return tuple(int(part) for part in re.findall(r"\d+", version.split("-")[0])[:3])
-
-
-def _go_quote(text: str) -> str:
-    """Go's ``%q`` for ordinary strings."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def find_index(db: Database, name: str, aliases: bool) -> tuple[str, Collection | None]:
@@ -125,7 +120,7 @@ def _nodes(app: App, request: Request, class_name: str | None) -> Response:
         else:
             name, col = find_index(app.db, class_name, aliases=True)
             if col is None:
-                raise fail(404, f"class {_go_quote(name)} not found")
+                raise fail(404, f"class {go_quote(name)} not found")
             cols = [col]
         nodes = [_node(app, n, cols, shard_name, output == "verbose") for n in sorted(app.db.nodes)]
     return json_response({"nodes": nodes})

@@ -8,12 +8,17 @@ schema restriction errors ``{"allowed":null,"error":[..]}`` and framework errors
 
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 _DUMP_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+# go-openapi strfmt's ``uuid`` format: canonical (any case) or 32 hex digits.
+_UUID_FORMAT = re.compile(r"(?i)^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                          r"|[0-9a-f]{32})$")
 
 
 def dumps(data: Any) -> bytes:
@@ -108,6 +113,27 @@ def parse_error(reason: str, param: str = "body") -> ApiError:
     """go-openapi's 400 for a body it cannot decode into the operation's model."""
     return ApiError(framework_error(400, 400, f'parsing {param} body from "" failed, because '
                                               f"{reason}"))
+
+
+def uuid_param(raw: Any, name: str, go_field: str = "") -> str | None:
+    """A ``format: uuid`` parameter as go-openapi binds it: None when absent or empty, else the
+    lowercase canonical id; 422/601 ``<name> must be of type uuid`` for a bad string, and
+    for a body field (``go_field``) that is no string at all, the 400 of its JSON decoding."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        if go_field:
+            raise parse_error(f"json: cannot unmarshal {go_kind(raw)} into Go struct field "
+                              f"{go_field} of type strfmt.UUID")
+        raw = str(raw)
+    if not _UUID_FORMAT.match(raw):
+        raise ApiError(framework_error(422, 601, f'{name} must be of type uuid: "{raw}"'))
+    return str(uuid.UUID(raw))
+
+
+def go_quote(text: str) -> str:
+    """Go's ``%q`` for ordinary strings."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def go_kind(value: Any) -> str:

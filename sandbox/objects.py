@@ -17,8 +17,10 @@ from sandbox.http import (
     empty,
     error,
     fail,
-    framework_error,
+    go_kind,
     json_response,
+    parse_error,
+    uuid_param,
 )
 from sandbox.store import Collection, StoredObject, TenantError, now_ms
 from sandbox.values import normalize, parse_uuid, vectors
@@ -53,11 +55,9 @@ def _include_vector(request: Request) -> bool:
 
 
 def _object_id(request: Request) -> str:
-    raw = request.params["id"]
-    fixed = parse_uuid(raw)
-    if fixed is None or len(raw) not in (32, 36):
-        raise ApiError(framework_error(422, 601, f'id in path must be of type uuid: "{raw}"'))
-    return fixed
+    object_id = uuid_param(request.params["id"], "id in path")
+    assert object_id is not None  # the route matches non-empty segments only
+    return object_id
 
 
 def _sort_key(col: Collection, sort: str, order: str) -> list[tuple[str, bool]]:
@@ -209,6 +209,7 @@ def head_object(app: App, request: Request) -> Response:
 def create_object(app: App, request: Request) -> Response:
     """``POST /v1/objects``: 422 for a duplicate id, unlike batch import which upserts."""
     body = request.json()
+    _body_id(body)
     check_consistency(request.query)
     with app.db.lock:
         try:
@@ -221,6 +222,14 @@ def create_object(app: App, request: Request) -> Response:
         return json_response(write.obj.to_json(write.col.name, write.tenant, True))
 
 
+def _body_id(body: Any) -> str | None:
+    """The ``id`` of an Object body, checked against the ``uuid`` format as go-openapi does."""
+    if not isinstance(body, dict):
+        raise parse_error(f"json: cannot unmarshal {go_kind(body)} into Go value of type "
+                          "models.Object")
+    return uuid_param(body.get("id"), "id in body", "Object.id")
+
+
 def _invalid(message: str) -> str:
     if message.startswith(("invalid object", "class ", "tenant ")):
         return message
@@ -231,8 +240,9 @@ def put_object(app: App, request: Request) -> Response:
     """``PUT /v1/objects/{className}/{id}``: full replace; body ``class`` and ``id`` required."""
     object_id = _object_id(request)
     body = request.json()
+    body_id = _body_id(body)
     check_consistency(request.query)
-    if not isinstance(body, dict) or parse_uuid(body.get("id")) != object_id:
+    if body_id != object_id:
         raise fail(422, "invalid update: field 'id' is immutable")
     with app.db.lock:
         col = app.db.get(body.get("class") or request.params["className"])

@@ -180,3 +180,19 @@ def test_auto_schema_refusals_are_object_errors(client: httpx.Client) -> None:
     similar = client.post("/v1/objects", json={"class": "ARTICLE"})
     assert similar.status_code == 422
     assert message(similar) == 'class already exists: found similar class "Article"'
+
+
+def test_malformed_body_ids_fail_as_go_openapi_binds_them(client: httpx.Client) -> None:
+    client.post("/v1/schema", json={"class": "Doc"})
+    bad = client.post("/v1/objects", json={"class": "Doc", "id": "abc"})
+    assert bad.status_code == 422
+    assert bad.json() == {"code": 601, "message": 'id in body must be of type uuid: "abc"'}
+    oid = str(uuid.uuid4())
+    put = client.put(f"/v1/objects/Doc/{oid}", json={"class": "Doc", "id": "abc"})
+    assert put.status_code == 422 and put.json()["code"] == 601
+    number = client.post("/v1/objects", json={"class": "Doc", "id": 7})
+    assert number.status_code == 400 and number.json()["message"].endswith(
+        "json: cannot unmarshal number into Go struct field Object.id of type strfmt.UUID")
+    hex_id = client.post("/v1/objects", json={"class": "Doc", "id": oid.replace("-", "").upper()})
+    assert hex_id.status_code == 200
+    assert client.get(f"/v1/objects/Doc/{oid}").status_code == 200
