@@ -23,7 +23,7 @@ from sandbox.http import (
     uuid_param,
 )
 from sandbox.store import Collection, StoredObject, TenantError, now_ms
-from sandbox.values import normalize, parse_uuid, vectors
+from sandbox.values import normalize, parse_uuid, uuid_error, vectors
 from sandbox.writes import check_consistency, prepare
 
 if TYPE_CHECKING:
@@ -120,8 +120,8 @@ def list_objects(app: App, request: Request) -> Response:
             raise _wrapped(f"search index {col.name.lower()}", 422, str(exc)) from None
         part = col.partition(tenant)
         if after is not None:
-            ids = islice(part.irange(minimum=after.lower() or None, inclusive=(not after, True)),
-                         effective)
+            start = parse_uuid(after)  # any form google/uuid reads, e.g. 32 hex digits or braces
+            ids = islice(part.irange(minimum=start, inclusive=(start is None, True)), effective)
             chosen = [part[i] for i in ids]
         elif keys:
             chosen = _sorted(list(part.values()), keys)[offset:offset + effective]
@@ -153,9 +153,8 @@ def _check_cursor(after: str, limit: int | None, offset: int, sort: str | None) 
     elif offset > 0 or sort:
         bad = ",".join(p for p, used in (("offset", offset > 0), ("sort", bool(sort))) if used)
         reason = f"{bad} cannot be set with after and limit parameters"
-    elif after and parse_uuid(after) is None:
-        reason = f"after parameter '{after}' is not a valid uuid: invalid UUID length: " \
-                 f"{len(after)}"
+    elif after and uuid_error(after):
+        reason = f"after parameter '{after}' is not a valid uuid: {uuid_error(after)}"
     if reason:
         raise _wrapped("cursor api: invalid 'after' parameter", 400, reason)
 

@@ -43,9 +43,32 @@ def test_cursor_is_exclusive_and_need_not_exist(client: httpx.Client, filled: li
     page = client.get("/v1/objects", params={"class": "Doc", "after": filled[9],
                                              "limit": 3}).json()
     assert [o["id"] for o in page["objects"]] == filled[10:13]
-    gap = filled[9][:-1] + ("0" if filled[9][-1] != "0" else "1")
+    gap = str(uuid.UUID(int=uuid.UUID(filled[9]).int + 1))
+    assert filled[9] < gap < filled[10]
     between = client.get("/v1/objects", params={"class": "Doc", "after": gap, "limit": 1})
-    assert between.json()["objects"][0]["id"] in filled
+    assert [o["id"] for o in between.json()["objects"]] == [filled[10]]
+
+
+@pytest.mark.parametrize("form", [
+    lambda u: u.upper(), lambda u: u.replace("-", ""), lambda u: f"urn:uuid:{u}",
+    lambda u: "{" + u + "}"])
+def test_cursor_accepts_every_form_go_parses(client: httpx.Client, filled: list[str],
+                                             form) -> None:
+    page = client.get("/v1/objects", params={"class": "Doc", "after": form(filled[9]),
+                                             "limit": 2}).json()
+    assert [o["id"] for o in page["objects"]] == filled[10:12]
+
+
+@pytest.mark.parametrize("after, reason", [
+    ("xyz", "invalid UUID length: 3"),
+    ("g" * 36, "invalid UUID format"),
+    ("urn:uuix:" + "0" * 36, 'invalid urn prefix: "urn:uuix:"'),
+])
+def test_cursor_errors_are_go_uuid_parse_errors(client: httpx.Client, filled: list[str],
+                                                after: str, reason: str) -> None:
+    response = client.get("/v1/objects", params={"class": "Doc", "after": after, "limit": 2})
+    assert message(response) == ("msg:cursor api: invalid 'after' parameter code:400 err:after "
+                                 f"parameter '{after}' is not a valid uuid: {reason}")
 
 
 def test_offset_pages_and_default_limit(client: httpx.Client, filled: list[str]) -> None:
