@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import sandbox_throughput
+from bench import sandbox_throughput, shell
 from bench.report import ROOT, write
 
 
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="objects for the sandbox throughput run")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
-    sections = sandbox_throughput.run(args.objects)
+    sections = [*sandbox_throughput.run(args.objects), shell.run()]
     write(args.output, sections)
     print(args.output.read_text())
     return 0 if all(s.met for s in sections) else 1

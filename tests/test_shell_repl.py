@@ -108,5 +108,6 @@ def test_pty_ctrl_c_cancels_the_line(terminal: pexpect.spawn) -> None:
     terminal.sendline("\\conninfo")
     terminal.expect("server_version")
     assert "Nothing" not in terminal.before.split("\\conninfo")[-1]
+    terminal.expect(r"127\.0\.0\.1:\d+> ")  # back at the prompt, where Ctrl-D means leave
     terminal.sendcontrol("d")
     terminal.expect(pexpect.EOF)
