@@ -1,7 +1,8 @@
 """The on-disk form of one backed-up class, and restoring a class from it.
 
 A class file holds the class config, shard layout, tenants, aliases and every
-object; vectors are written as the exact float64 values of their float32
+object (vector index dimensions are not kept: as when Weaviate loads an index, the
+restored vectors set them); vectors are written as the exact float64 values of their float32
 components so they read back bit-identical. Descriptor timestamps use Go's
 ``time.Time`` JSON form.
 """
@@ -48,7 +49,7 @@ def snapshot(db: Database, name: str) -> bytes:
                 "created": o.created, "updated": o.updated}
                for tenant, part in col.partitions.items() for o in part.values()]
     return orjson.dumps({"class": col.config, "shards": col.shards, "placement": col.placement,
-                         "tenants": col.tenants, "dims": col.dims, "objects": objects,
+                         "tenants": col.tenants, "objects": objects,
                          "aliases": [a for a, c in db.aliases.items() if c == name]},
                         option=orjson.OPT_SERIALIZE_NUMPY)
 
@@ -73,7 +74,6 @@ def restore_class(db: Database, data: dict[str, Any], overwrite_alias: bool) -> 
         col.shards = list(data["shards"])
         col.placement = {s: list(nodes) for s, nodes in data["placement"].items()}
         col.shard_status = dict.fromkeys(col.shards, "READY")
-    col.dims = dict(data["dims"])
     for tenant, status in data["tenants"].items():
         col.add_tenant(tenant, status)
     for o in data["objects"]:

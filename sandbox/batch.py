@@ -22,6 +22,7 @@ from sandbox.http import (
     uuid_param,
 )
 from sandbox.objects import MAX_RESULTS, require_tenant
+from sandbox.store import ShardRefusal
 from sandbox.where import FilterError, UnknownOperator, compile_where
 from sandbox.writes import check_consistency, prepare
 
@@ -56,7 +57,11 @@ def import_objects(app: App, request: Request) -> Response:
             except ValueError as exc:
                 results.append(_failed(raw, str(exc)))
                 continue
-            write.col.put(write.tenant, write.obj)
+            try:
+                write.col.put(write.tenant, write.obj)
+            except ShardRefusal as exc:
+                results.append(_failed(raw, str(exc)))
+                continue
             item = write.obj.to_json(write.col.name, write.tenant, include_vector=True)
             item["deprecations"] = None
             item["result"] = {"status": "SUCCESS"}
@@ -110,12 +115,12 @@ def delete_objects(app: App, request: Request) -> Response:
             if dry_run:
                 outcomes.append({"id": oid, "status": "DRYRUN"})
                 continue
-            readonly = col.writable(oid, tenant)
-            if readonly:
-                outcomes.append({"id": oid, "status": "FAILED",
-                                 "errors": {"error": [{"message": readonly}]}})
-            else:
+            try:
                 col.remove(tenant, oid)
+            except ShardRefusal as exc:
+                outcomes.append({"id": oid, "status": "FAILED",
+                                 "errors": {"error": [{"message": str(exc)}]}})
+            else:
                 outcomes.append({"id": oid, "status": "SUCCESS"})
     failed = sum(1 for o in outcomes if o["status"] == "FAILED")
     listed = outcomes if output == "verbose" else [o for o in outcomes if o["status"] == "FAILED"]

@@ -22,13 +22,19 @@ from sandbox.http import (
     parse_error,
     uuid_param,
 )
-from sandbox.store import Collection, StoredObject, TenantError, now_ms
+from sandbox.store import Collection, ShardRefusal, StoredObject, TenantError, now_ms
 from sandbox.values import normalize, parse_uuid, uuid_error, vectors
 from sandbox.writes import check_consistency, prepare
 
 if TYPE_CHECKING:
     from sandbox.app import App
 
+# How a shard's refusal (ShardRefusal) reaches the client, per code path: all answer 500.
+PUT_REFUSED = 'put object: import into index {index}: put local object: shard="{shard}": {error}'
+MERGE_REFUSED = ("msg:repo.merge code:500 err:merge into index {index}: update local object: "
+                 'shard="{shard}": {error}')
+DELETE_REFUSED = ('could not delete object from vector repo: delete from index "{index}": '
+                  'delete local object: shard="{shard}": {error}')
 DEFAULT_LIMIT = 10
 MAX_RESULTS = 10000
 INCLUDES = {"vector", "classification"}
@@ -44,6 +50,11 @@ def require_tenant(col: Collection, tenant: str | None) -> None:
         col.require_tenant(tenant)
     except TenantError as exc:
         raise fail(422, str(exc)) from None
+
+
+def refused(template: str, col: Collection, exc: ShardRefusal) -> ApiError:
+    """The 500 for a write the shard refused, worded as ``template``'s code path does."""
+    return fail(500, template.format(index=col.name.lower(), shard=exc.shard, error=exc))
 
 
 def _include_vector(request: Request) -> bool:
@@ -175,23 +186,24 @@ def _list_all_classes(app: App, request: Request, offset: int, limit: int,
     return json_response(_page(found[offset:offset + limit], deprecations=None))
 
 
-def _find(app: App, request: Request) -> tuple[Collection, str | None, StoredObject | None]:
-    """The collection, tenant and object addressed by a ``/v1/objects/{className}/{id}`` path."""
+def _find(app: App, request: Request,
+          tenant: str | None) -> tuple[Collection, StoredObject | None]:
+    """The collection and object addressed by a ``/v1/objects/{className}/{id}`` path."""
     object_id = _object_id(request)
     check_consistency(request.query)
     col = app.db.get(request.params["className"])
     if col is None:
         raise ApiError(empty(404))
-    tenant = request.query.get("tenant") or None
     require_tenant(col, tenant)
-    return col, tenant, col.partition(tenant).get(object_id)
+    return col, col.partition(tenant).get(object_id)
 
 
 def get_object(app: App, request: Request) -> Response:
     """``GET /v1/objects/{className}/{id}``: 404 without a body for a missing object or class."""
     include_vector = _include_vector(request)
     with app.db.lock:
-        col, tenant, obj = _find(app, request)
+        tenant = request.query.get("tenant") or None
+        col, obj = _find(app, request, tenant)
         if obj is None:
             return empty(404)
         return json_response(obj.to_json(col.name, tenant if col.multi_tenant else None,
@@ -201,7 +213,7 @@ def get_object(app: App, request: Request) -> Response:
 def head_object(app: App, request: Request) -> Response:
     """``HEAD /v1/objects/{className}/{id}``: 204 or 404."""
     with app.db.lock:
-        _, _, obj = _find(app, request)
+        _, obj = _find(app, request, request.query.get("tenant") or None)
     return empty(404 if obj is None else 204)
 
 
@@ -217,7 +229,10 @@ def create_object(app: App, request: Request) -> Response:
             raise fail(422, _invalid(str(exc))) from None
         if write.obj.id in write.col.partition(write.tenant):
             raise fail(422, f"id '{body.get('id')}' already exists")
-        write.col.put(write.tenant, write.obj)
+        try:
+            write.col.put(write.tenant, write.obj)
+        except ShardRefusal as exc:
+            raise refused(PUT_REFUSED, write.col, exc) from None
         return json_response(write.obj.to_json(write.col.name, write.tenant, True))
 
 
@@ -257,34 +272,43 @@ def put_object(app: App, request: Request) -> Response:
         except ValueError as exc:
             raise fail(422, _invalid(str(exc))) from None
         write.obj.created = old.created
-        col.put(write.tenant, write.obj)
+        try:
+            col.put(write.tenant, write.obj)
+        except ShardRefusal as exc:
+            raise refused(PUT_REFUSED, col, exc) from None
         return json_response(write.obj.to_json(col.name, write.tenant, True))
 
 
 def patch_object(app: App, request: Request) -> Response:
-    """``PATCH /v1/objects/{className}/{id}``: merge; null deletes a property; 204."""
+    """``PATCH /v1/objects/{className}/{id}``: merge; null deletes a property; 204.
+
+    The tenant travels in the body, as for PUT: the operation has no ``tenant`` query
+    parameter.
+    """
     if not request.body.strip():
         return empty(400)
     body = request.json()
+    _body_id(body)
+    tenant = body.get("tenant") or None
     with app.db.lock:
-        col, tenant, old = _find(app, request)
+        col, old = _find(app, request, tenant)
         if old is None:
             return empty(404)
         try:
-            if not isinstance(body, dict):
-                raise ValueError("patch body must be a JSON object")
             changes = normalize(app.db, col, body.get("properties"), keep_nulls=True)
             merged = {**old.properties, **changes}
-            vector, named = old.vector, old.vectors
-            if body.get("vector") is not None or body.get("vectors") is not None:
-                vector, named = vectors(col, body.get("vector"), body.get("vectors"))
-            readonly = col.writable(old.id, tenant)
-            if readonly:
-                raise ValueError(readonly)
+            vector, named = vectors(col, body.get("vector"), body.get("vectors"))
         except ValueError as exc:
             raise _wrapped("bad request", 400, str(exc)) from None
-        col.put(tenant, StoredObject(old.id, {k: v for k, v in merged.items() if v is not None},
-                                     vector, named, old.created, now_ms()))
+        # a vector not sent is kept, as mergeObjectSchemaAndVectorize does
+        named = {**(old.vectors or {}), **(named or {})} or None
+        updated = StoredObject(old.id, {k: v for k, v in merged.items() if v is not None},
+                               old.vector if vector is None else vector, named, old.created,
+                               now_ms())
+        try:
+            col.put(tenant, updated, merging=True)
+        except ShardRefusal as exc:
+            raise refused(MERGE_REFUSED, col, exc) from None
     return empty(204)
 
 
@@ -300,10 +324,10 @@ def delete_object(app: App, request: Request) -> Response:
                               f"non-existing index for {name}")
         tenant = request.query.get("tenant") or None
         require_tenant(col, tenant)
-        readonly = col.writable(object_id, tenant)
-        if readonly:
-            raise fail(500, readonly)
-        col.remove(tenant, object_id)
+        try:
+            col.remove(tenant, object_id)
+        except ShardRefusal as exc:
+            raise refused(DELETE_REFUSED, col, exc) from None
     return empty(204)
 
 
@@ -322,10 +346,16 @@ def get_object_any_class(app: App, request: Request) -> Response:
 def delete_object_any_class(app: App, request: Request) -> Response:
     """Deprecated ``DELETE /v1/objects/{id}``: deletes the id everywhere, 404 if nowhere."""
     object_id = _object_id(request)
+    found = False
     with app.db.lock:
-        found = [c.remove(None, object_id) for c in app.db.collections.values()
-                 if not c.multi_tenant]
-    return empty(204 if any(found) else 404)
+        for col in app.db.collections.values():
+            if col.multi_tenant:
+                continue
+            try:
+                found = col.remove(None, object_id) or found
+            except ShardRefusal as exc:
+                raise refused(DELETE_REFUSED, col, exc) from None
+    return empty(204 if found else 404)
 
 
 def validate_object(app: App, request: Request) -> Response:

@@ -33,6 +33,21 @@ class TenantError(ValueError):
     """A multi-tenancy refusal, with Weaviate's message."""
 
 
+READ_ONLY = "store is read-only due to: manually set by user"
+WRONG_DIMS = ("new node has a vector with length {}. Existing nodes have vectors with length {}: "
+              "vector dimensions do not match the index dimensions")
+
+
+class ShardRefusal(Exception):
+    """A write the shard refuses: its store is read-only, or a vector's length differs from
+    the one its index holds. ``str()`` is the shard's error, ``shard`` names the shard;
+    callers add the wrapping of their code path."""
+
+    def __init__(self, shard: str, message: str) -> None:
+        super().__init__(message)
+        self.shard = shard
+
+
 @dataclass(slots=True)
 class StoredObject:
     """One object as the store keeps it."""
@@ -71,8 +86,9 @@ class Collection:
     partitions: dict[str | None, SortedDict] = field(default_factory=dict)
     shard_status: dict[str, str] = field(default_factory=dict)
     shard_counts: dict[str, int] = field(default_factory=dict)
-    dims: dict[str, int] = field(default_factory=dict)
-    created: int = field(default_factory=now_ms)
+    # vector length per (shard, vector name; "" for the legacy vector), set by the first
+    # vector stored and, as in HNSW, kept when the shard is emptied again
+    dims: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -139,28 +155,36 @@ class Collection:
             return tenant or ""
         return self.shards[int(object_id[:8], 16) % len(self.shards)]
 
-    def writable(self, object_id: str, tenant: str | None) -> str | None:
-        """Weaviate's error when the object's shard is READONLY, else None."""
-        shard = self.shard_of(object_id, tenant)
+    def _writable(self, shard: str) -> None:
         if self.shard_status.get(shard, "READY") == "READONLY":
-            return f"put object: import into index {self.name.lower()}: shard {shard}: " \
-                   "store is read-only"
-        return None
+            raise ShardRefusal(shard, READ_ONLY)
 
-    def put(self, tenant: str | None, obj: StoredObject) -> None:
-        """Insert or replace one object."""
+    def put(self, tenant: str | None, obj: StoredObject, merging: bool = False) -> None:
+        """Insert or replace one object as its shard does: ``ShardRefusal`` when the shard is
+        read-only or a vector's length differs from its index's (the wording of a merge with
+        ``merging``; flat indexes word it differently in Weaviate, this is HNSW's)."""
+        shard = self.shard_of(obj.id, tenant)
+        self._writable(shard)
+        given = [*(obj.vectors or {}).items(), *([("", obj.vector)] if obj.vector is not None
+                                                 else [])]
+        for name, vector in given:
+            dims = self.dims.get((shard, name), len(vector))
+            if dims != len(vector):
+                raise ShardRefusal(shard, f"{_index_check(obj.id, name, merging)}: "
+                                          f"{WRONG_DIMS.format(len(vector), dims)}")
+        for name, vector in given:
+            self.dims[(shard, name)] = len(vector)
         part = self.partition(tenant)
         if obj.id not in part:
-            shard = self.shard_of(obj.id, tenant)
             self.shard_counts[shard] = self.shard_counts.get(shard, 0) + 1
         part[obj.id] = obj
 
     def remove(self, tenant: str | None, object_id: str) -> bool:
-        """Delete one object; False when it was not there."""
-        part = self.partition(tenant)
-        if part.pop(object_id, None) is None:
-            return False
+        """Delete one object; False when it was not there; ``ShardRefusal`` when read-only."""
         shard = self.shard_of(object_id, tenant)
+        self._writable(shard)
+        if self.partition(tenant).pop(object_id, None) is None:
+            return False
         self.shard_counts[shard] -= 1
         return True
 
@@ -183,11 +207,22 @@ class Collection:
         self.placement.pop(name, None)
         self.shard_status.pop(name, None)
         self.shard_counts.pop(name, None)
+        self.dims = {key: n for key, n in self.dims.items() if key[0] != name}
 
     def nodes_for(self, start: int) -> list[str]:
         """``factor`` consecutive nodes starting at ``start``: where one shard's replicas live."""
         factor = self.config["replicationConfig"]["factor"]
         return [self.nodes[(start + k) % len(self.nodes)] for k in range(factor)]
+
+
+def _index_check(object_id: str, name: str, merging: bool) -> str:
+    """How a shard names its vector index check (shard_write_put.go, shard_write_merge.go)."""
+    if merging:
+        return f"validate vector index for update of {object_id}" + (
+            f" for target vector {name}" if name else "")
+    if name:
+        return f"Validate vector index {name} for target vector {object_id}"
+    return f"Validate vector index for {object_id}"
 
 
 def hash_name(name: str) -> int:

@@ -231,7 +231,8 @@ def _given(values: Any) -> bool:
 
 
 def vectors(col: Collection, vector: Any, named: Any) -> tuple[np.ndarray | None, dict | None]:
-    """Move ``vector``/``vectors`` to where the class keeps them and check dimensions (§7.1)."""
+    """Move ``vector``/``vectors`` to where the class keeps them (§7.1); their lengths are the
+    shard's to check, when the object is stored (``Collection.put``)."""
     named = {k: v for k, v in (named or {}).items() if _given(v)}
     config_names = list(col.config.get("vectorConfig") or {})
     legacy = "vectorIndexType" in col.config
@@ -247,14 +248,6 @@ def vectors(col: Collection, vector: Any, named: Any) -> tuple[np.ndarray | None
         if name not in config_names:
             raise ValueError(f"collection {col.name} does not have configuration for vector "
                              f"{name}")
-    out_vector = _checked_dims(col, "", _as_vector(vector, "")) if _given(vector) else None
-    out_named = {n: _checked_dims(col, n, _as_vector(v, n)) for n, v in named.items()}
+    out_vector = _as_vector(vector, "") if _given(vector) else None
+    out_named = {n: _as_vector(v, n) for n, v in named.items()}
     return out_vector, out_named or None
-
-
-def _checked_dims(col: Collection, name: str, vec: np.ndarray) -> np.ndarray:
-    dims = col.dims.setdefault(name, len(vec))
-    if dims != len(vec):
-        raise ValueError(f"new node has a vector with length {len(vec)}. Existing nodes have "
-                         f"vectors with length {dims}")
-    return vec

@@ -44,9 +44,6 @@ def prepare(db: Database, body: Any, keep_nulls: bool = False) -> Write:
         raise ValueError(f"invalid UUID length: {len(str(raw_id))}")
     props = normalize(db, col, body.get("properties"), keep_nulls=keep_nulls)
     vector, named = vectors(col, body.get("vector"), body.get("vectors"))
-    readonly = col.writable(object_id, tenant)
-    if readonly:
-        raise ValueError(readonly)
     stamp = now_ms()
     return Write(col, tenant if col.multi_tenant else None,
                  StoredObject(object_id, props, vector, named, stamp, stamp))

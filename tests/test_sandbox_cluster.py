@@ -230,10 +230,31 @@ def test_readonly_round_trip_blocks_writes(http: httpx.Client, sb: Sandbox,
 
     ids = [str(uuid.uuid4()) for _ in range(40)]
     target = next(i for i in ids if col.shard_of(i, None) == articles[0])
+    shard, read_only = articles[0], "store is read-only due to: manually set by user"
     refused = http.post("/v1/objects", json={"class": "Article", "id": target})
-    assert refused.status_code == 422 and "read-only" in message(refused)
-    ok(http.put(f"/v1/schema/Article/shards/{articles[0]}", json={"status": "READY"}))
+    assert refused.status_code == 500 and message(refused) == (
+        f'put object: import into index article: put local object: shard="{shard}": {read_only}')
+    batch = http.post("/v1/batch/objects", json={"objects": [{"class": "Article", "id": target}]})
+    assert batch.json()[0]["result"]["errors"]["error"][0]["message"] == read_only
+    ok(http.put(f"/v1/schema/Article/shards/{shard}", json={"status": "READY"}))
     assert http.post("/v1/objects", json={"class": "Article", "id": target}).status_code == 200
+    ok(http.put(f"/v1/schema/Article/shards/{shard}", json={"status": "READONLY"}))
+    replaced = http.put(f"/v1/objects/Article/{target}", json={"class": "Article", "id": target})
+    assert replaced.status_code == 500 and message(replaced).startswith("put object: ")
+    patched = http.patch(f"/v1/objects/Article/{target}", json={"properties": {}})
+    assert patched.status_code == 500 and message(patched) == (
+        "msg:repo.merge code:500 err:merge into index article: update local object: "
+        f'shard="{shard}": {read_only}')
+    deleted = http.delete(f"/v1/objects/Article/{target}")
+    assert deleted.status_code == 500 and message(deleted) == (
+        'could not delete object from vector repo: delete from index "article": delete local '
+        f'object: shard="{shard}": {read_only}')
+    where = {"path": ["id"], "operator": "Equal", "valueText": target}
+    by_filter = http.request("DELETE", "/v1/batch/objects", json={
+        "match": {"class": "Article", "where": where}, "output": "verbose"}).json()["results"]
+    assert (by_filter["failed"], by_filter["objects"][0]["errors"]["error"][0]["message"]) == \
+        (1, read_only)
+    assert http.get(f"/v1/objects/Article/{target}").status_code == 200
 
 
 def test_shard_update_errors(http: httpx.Client, articles: list[str]) -> None:

@@ -103,8 +103,40 @@ def test_vectors_are_float32_and_named_vectors_round_trip(client: httpx.Client) 
     unknown = client.post("/v1/objects", json={"class": "Nv", "vectors": {"c": [1.0]}})
     assert message(unknown) == "invalid object: collection Nv does not have configuration for " \
                                "vector c"
-    dims = client.post("/v1/objects", json={"class": "Nv", "vectors": {"a": [1.0, 2.0, 3.0]}})
-    assert dims.status_code == 422 and "vectors with length 2" in message(dims)
+
+
+def test_vector_lengths_are_checked_per_shard_and_vector_when_stored(
+        client: httpx.Client, sandbox: Sandbox) -> None:
+    client.post("/v1/schema", json={"class": "Nv", "multiTenancyConfig": {"enabled": True},
+                                    "properties": [{"name": "n", "dataType": ["int"]}],
+                                    "vectorConfig": {"a": {}, "b": {}}})
+    client.post("/v1/schema/Nv/tenants", json=[{"name": "t1"}, {"name": "t2"}])
+    failed = client.post("/v1/objects", json={"class": "Nv", "tenant": "t1", "properties": {
+        "n": "x"}, "vectors": {"a": [1.0] * 5}})
+    assert failed.status_code == 422  # refused before storing: the index stays empty
+    oid = str(uuid.uuid4())
+    assert client.post("/v1/objects", json={"class": "Nv", "tenant": "t1", "id": oid, "vectors": {
+        "a": [1.0, 2.0], "b": [1.0, 2.0, 3.0]}}).status_code == 200
+    other = str(uuid.uuid4())
+    wrong = client.post("/v1/objects", json={"class": "Nv", "tenant": "t1", "id": other,
+                                             "vectors": {"a": [1.0, 2.0, 3.0]}})
+    assert wrong.status_code == 500 and message(wrong) == (
+        'put object: import into index nv: put local object: shard="t1": Validate vector index '
+        f"a for target vector {other}: new node has a vector with length 3. Existing nodes have "
+        "vectors with length 2: vector dimensions do not match the index dimensions")
+    assert client.post("/v1/objects", json={"class": "Nv", "tenant": "t2", "vectors": {
+        "a": [1.0, 2.0, 3.0]}}).status_code == 200  # another tenant, another index
+    patched = client.patch(f"/v1/objects/Nv/{oid}", json={"tenant": "t1", "vectors": {
+        "b": [1.0]}})
+    assert patched.status_code == 500 and message(patched).endswith(
+        f"validate vector index for update of {oid} for target vector b: new node has a vector "
+        "with length 1. Existing nodes have vectors with length 3: vector dimensions do not "
+        "match the index dimensions")
+    client.delete(f"/v1/objects/Nv/{oid}", params={"tenant": "t1"})
+    assert sandbox.app.db.get("Nv").count("t1") == 0
+    emptied = client.post("/v1/objects", json={"class": "Nv", "tenant": "t1", "vectors": {
+        "a": [1.0, 2.0, 3.0]}})
+    assert emptied.status_code == 500  # HNSW keeps its length once an index held a vector
 
 
 def test_put_replaces_patch_merges(client: httpx.Client, filled: list[str]) -> None:
@@ -135,6 +167,13 @@ def test_multi_tenant_objects(client: httpx.Client) -> None:
     assert client.get(f"/v1/objects/Mt/{oid}", params={"tenant": "a"}).json()["tenant"] == "a"
     assert message(client.get(f"/v1/objects/Mt/{oid}", params={"tenant": "zz"})) == \
         'tenant not found: "zz"'
+    patched = client.patch(f"/v1/objects/Mt/{oid}", json={"tenant": "a", "properties": {"x": 1}})
+    assert patched.status_code == 204  # PATCH has no tenant query parameter: the body has it
+    assert client.get(f"/v1/objects/Mt/{oid}", params={"tenant": "a"}).json()["properties"] == \
+        {"x": 1}
+    in_query = client.patch(f"/v1/objects/Mt/{oid}", params={"tenant": "a"}, json={})
+    assert message(in_query) == "class Mt has multi-tenancy enabled, but request was without " \
+                                "tenant"
     cold = client.get("/v1/objects", params={"class": "Mt", "tenant": "b"})
     assert message(cold) == "msg:search index mt code:422 err:tenant not active: 'b'"
     client.post("/v1/schema", json={"class": "Plain"})

@@ -374,6 +374,9 @@ def test_tenants(wv: WeaviateClient) -> None:
     assert docs.with_tenant("active1").data.exists(uid)
     stored = wv.debug.get_object_over_rest("Doc", uid, tenant="active1")
     assert stored is not None and stored.tenant == "active1"
+    docs.with_tenant("active1").data.update(uid, properties={"body": "patched"})  # tenant in body
+    patched = wv.debug.get_object_over_rest("Doc", uid, tenant="active1")
+    assert patched is not None and patched.properties["body"] == "patched"
     with pytest.raises(UnexpectedStatusCodeError) as no_tenant:
         docs.data.insert({"body": "nowhere"})
     assert status_of(no_tenant) == 422
