@@ -7,6 +7,7 @@ reports the total number of matches, so a client must repeat until nothing match
 
 from __future__ import annotations
 
+import uuid
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from sandbox.http import (
     uuid_param,
 )
 from sandbox.objects import MAX_RESULTS, require_tenant
-from sandbox.store import ShardRefusal
+from sandbox.store import ShardRefusal, now_ms
 from sandbox.where import FilterError, UnknownOperator, compile_where
 from sandbox.writes import check_consistency, prepare
 
@@ -50,10 +51,20 @@ def import_objects(app: App, request: Request) -> Response:
                         "for batching")
     _check_ids(objects)
     results = []
+    now = now_ms()  # one batch, one time
     with app.db.lock:
         for raw in objects:
+            if isinstance(raw, dict) and raw.get("class"):
+                # Weaviate gives every object with a class an id and the batch time before it
+                # validates anything, so failed items carry them too.
+                raw = {"properties": {}, **raw, "id": raw.get("id") or str(uuid.uuid4()),
+                       "creationTimeUnix": now, "lastUpdateTimeUnix": now}
+                if not app.db.auto_schema and app.db.get(raw["class"]) is None:
+                    results.append(_failed(raw, f"class '{upper_first(raw['class'])}' not "
+                                                "present in schema"))
+                    continue
             try:
-                write = prepare(app.db, raw)
+                write = prepare(app.db, raw, now=now)
             except ValueError as exc:
                 results.append(_failed(raw, str(exc)))
                 continue

@@ -24,7 +24,7 @@ from sandbox.http import (
 )
 from sandbox.store import Collection, ShardRefusal, StoredObject, TenantError, now_ms
 from sandbox.values import normalize, parse_uuid, uuid_error, vectors
-from sandbox.writes import check_consistency, prepare
+from sandbox.writes import check_consistency, invalid, prepare
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -224,11 +224,9 @@ def create_object(app: App, request: Request) -> Response:
     check_consistency(request.query)
     with app.db.lock:
         try:
-            write = prepare(app.db, body)
+            write = prepare(app.db, body, unique=True)
         except ValueError as exc:
-            raise fail(422, _invalid(str(exc))) from None
-        if write.obj.id in write.col.partition(write.tenant):
-            raise fail(422, f"id '{body.get('id')}' already exists")
+            raise fail(422, invalid(exc)) from None
         try:
             write.col.put(write.tenant, write.obj)
         except ShardRefusal as exc:
@@ -242,12 +240,6 @@ def _body_id(body: Any) -> str | None:
         raise parse_error(f"json: cannot unmarshal {go_kind(body)} into Go value of type "
                           "models.Object")
     return uuid_param(body.get("id"), "id in body", "Object.id")
-
-
-def _invalid(message: str) -> str:
-    if message.startswith(("invalid object", "class ", "tenant ")):
-        return message
-    return f"invalid object: {message}"
 
 
 def put_object(app: App, request: Request) -> Response:
@@ -270,7 +262,7 @@ def put_object(app: App, request: Request) -> Response:
         try:
             write = prepare(app.db, {**body, "class": col.name})
         except ValueError as exc:
-            raise fail(422, _invalid(str(exc))) from None
+            raise fail(422, invalid(exc)) from None
         write.obj.created = old.created
         try:
             col.put(write.tenant, write.obj)
@@ -295,7 +287,7 @@ def patch_object(app: App, request: Request) -> Response:
         if old is None:
             return empty(404)
         try:
-            changes = normalize(app.db, col, body.get("properties"), keep_nulls=True)
+            changes = normalize(col, body.get("properties"), app.db.auto_schema, keep_nulls=True)
             merged = {**old.properties, **changes}
             vector, named = vectors(col, body.get("vector"), body.get("vectors"))
         except ValueError as exc:
@@ -359,15 +351,15 @@ def delete_object_any_class(app: App, request: Request) -> Response:
 
 
 def validate_object(app: App, request: Request) -> Response:
-    """``POST /v1/objects/validate``: the create checks without storing anything."""
+    """``POST /v1/objects/validate``: the class's checks, changing nothing (no auto-schema,
+    no tenant handling, no shard)."""
     body = request.json()
+    _body_id(body)
     with app.db.lock:
-        if isinstance(body, dict) and app.db.get(body.get("class") or "") is None:
-            raise fail(422, f"invalid object: class \"{body.get('class')}\" not found in schema")
         try:
-            prepare(app.db, body)
+            prepare(app.db, body, validate_only=True)
         except ValueError as exc:
-            raise fail(422, _invalid(str(exc))) from None
+            raise fail(422, invalid(exc)) from None
     return empty(200)
 
 

@@ -171,8 +171,9 @@ def _check(prop: dict[str, Any], value: Any, cls: str) -> Any:
     return _scalar(kind, value, name, cls)
 
 
-def normalize(db: Database, col: Collection, raw: Any, keep_nulls: bool = False) -> dict:
-    """Validate and normalise object properties, adding unknown ones when auto-schema is on."""
+def normalize(col: Collection, raw: Any, extend: bool, keep_nulls: bool = False) -> dict:
+    """Validate and normalise object properties; ``extend`` adds unknown ones to the class
+    (auto-schema), else they are refused."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
@@ -189,7 +190,7 @@ def normalize(db: Database, col: Collection, raw: Any, keep_nulls: bool = False)
             continue
         prop = known.get(name)
         if prop is None:
-            if not db.auto_schema:
+            if not extend:
                 raise ValueError(
                     f"invalid object: no such prop with name '{name}' found in class "
                     f"'{col.name}' in the schema. Check your schema files for which properties "
@@ -202,12 +203,13 @@ def normalize(db: Database, col: Collection, raw: Any, keep_nulls: bool = False)
     return out
 
 
-def collection_for_write(db: Database, class_name: str) -> Collection:
-    """The collection an object is written to, created by auto-schema when missing."""
+def collection_for_write(db: Database, class_name: str, create: bool) -> Collection:
+    """The collection an object is written to; a missing one is created (auto-schema) when
+    ``create``, else refused."""
     col = db.get(class_name)
     if col is not None:
         return col
-    if not db.auto_schema:
+    if not create:
         raise ValueError(f'invalid object: class "{class_name}" not found in schema')
     cls = build_class({"class": class_name, "description": autoschema_description(),
                        "vectorConfig": {"default": {"vectorizer": {"none": {}},

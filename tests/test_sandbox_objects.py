@@ -241,7 +241,7 @@ def test_auto_schema_refusals_are_object_errors(client: httpx.Client) -> None:
     client.post("/v1/schema", json={"class": "Article"})
     similar = client.post("/v1/objects", json={"class": "ARTICLE"})
     assert similar.status_code == 422
-    assert message(similar) == 'class already exists: found similar class "Article"'
+    assert message(similar).endswith('class already exists: found similar class "Article"')
 
 
 def test_malformed_body_ids_fail_as_go_openapi_binds_them(client: httpx.Client) -> None:
@@ -258,3 +258,48 @@ def test_malformed_body_ids_fail_as_go_openapi_binds_them(client: httpx.Client) 
     hex_id = client.post("/v1/objects", json={"class": "Doc", "id": oid.replace("-", "").upper()})
     assert hex_id.status_code == 200
     assert client.get(f"/v1/objects/Doc/{oid}").status_code == 200
+
+
+def test_validate_changes_nothing(client: httpx.Client) -> None:
+    client.post("/v1/schema", json={"class": "Doc", "properties": [
+        {"name": "n", "dataType": ["int"]}]})
+    client.post("/v1/schema", json={"class": "Auto", "multiTenancyConfig": {
+        "enabled": True, "autoTenantCreation": True}})
+    before = client.get("/v1/schema").json()
+    unknown = client.post("/v1/objects/validate", json={"class": "Doc", "properties": {"x": 1}})
+    assert unknown.status_code == 422 and message(unknown) == (
+        "invalid object: no such prop with name 'x' found in class 'Doc' in the schema. Check "
+        "your schema files for which properties in this class are available")
+    missing = client.post("/v1/objects/validate", json={"class": "nope"})
+    assert message(missing) == 'invalid object: class "Nope" not found in schema'
+    assert client.post("/v1/objects/validate", json={"class": "Doc", "properties": {
+        "n": 1}}).status_code == 200
+    assert client.post("/v1/objects/validate", json={"class": "Auto",
+                                                     "tenant": "new"}).status_code == 200
+    assert client.get("/v1/schema").json() == before
+    assert client.get("/v1/schema/Auto/tenants").json() == []
+
+
+def test_duplicate_id_is_refused_before_auto_schema(client: httpx.Client) -> None:
+    oid = str(uuid.uuid4())
+    client.post("/v1/objects", json={"class": "Doc", "id": oid, "properties": {"a": 1}})
+    again = client.post("/v1/objects", json={"class": "Doc", "id": oid.upper(),
+                                             "properties": {"b": "new"}})
+    assert again.status_code == 422 and message(again) == f"id '{oid.upper()}' already exists"
+    names = [p["name"] for p in client.get("/v1/schema/Doc").json()["properties"]]
+    assert names == ["a"]
+
+
+def test_failed_batch_items_carry_an_id_and_the_batch_time(client: httpx.Client) -> None:
+    client.post("/v1/schema", json={"class": "Doc", "properties": [
+        {"name": "n", "dataType": ["int"]}]})
+    given = str(uuid.uuid4())
+    results = client.post("/v1/batch/objects", json={"objects": [
+        {"class": "Doc", "properties": {"n": "x"}},
+        {"class": "Doc", "id": given, "properties": {"n": "y"}},
+        {"class": "Doc", "properties": {"n": 1}},
+        {"class": ""}]}).json()
+    assert [r["result"]["status"] for r in results] == ["FAILED", "FAILED", "SUCCESS", "FAILED"]
+    assert uuid.UUID(results[0]["id"]) and results[1]["id"] == given
+    assert "id" not in results[3]  # no class, no id: Weaviate skips the object at once
+    assert {r["creationTimeUnix"] for r in results[:3]} == {results[2]["lastUpdateTimeUnix"]}
