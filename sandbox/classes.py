@@ -145,7 +145,9 @@ def _named_vectors(config: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _property(prop: dict[str, Any], nested: bool = False) -> dict[str, Any]:
+def check_property(prop: dict[str, Any], nested: bool = False) -> dict[str, Any]:
+    """Validate one property (of a class, ``POST .../properties`` or auto-schema) and fill its
+    defaults."""
     prop = dict(prop)
     name = prop.get("name") or ""
     if not nested:
@@ -188,7 +190,7 @@ def _property(prop: dict[str, Any], nested: bool = False) -> dict[str, Any]:
                 f"property '{name}': At least one nested property is required for data type "
                 "object/object[]"
             )
-        prop["nestedProperties"] = [_property(child, nested=True) for child in children]
+        prop["nestedProperties"] = [check_property(child, nested=True) for child in children]
     elif prop.get("nestedProperties"):
         raise _reject(
             f"property '{name}': nestedProperties not allowed for data types other than "
@@ -200,7 +202,6 @@ def _property(prop: dict[str, Any], nested: bool = False) -> dict[str, Any]:
 
 
 def _index_flags(prop: dict[str, Any], primitive: str | None, nested: bool) -> None:
-    name = prop["name"]
     if "indexInverted" in prop:
         inverted = prop.pop("indexInverted")
         if any(k in prop for k in ("indexFilterable", "indexSearchable", "indexRangeFilters")):
@@ -235,13 +236,6 @@ def _index_flags(prop: dict[str, Any], primitive: str | None, nested: bool) -> N
         raise _reject(f"tokenization is not allowed for data type '{primitive or 'reference'}'")
     else:
         prop.pop("tokenization", None)
-    if name is None:
-        raise _reject("property name must not be empty")
-
-
-def check_property(prop: dict[str, Any]) -> dict[str, Any]:
-    """Validate one property for ``POST .../properties`` and fill its defaults."""
-    return _property(prop)
 
 
 def check_no_duplicates(class_name: str, props: list[dict[str, Any]]) -> None:
@@ -302,7 +296,7 @@ def build_class(body: Any, node_count: int, updating: bool = False) -> dict[str,
         cls["vectorizer"] = cls.get("vectorizer") or "none"
         cls["vectorIndexType"], cls["vectorIndexConfig"] = vector_index(
             cls.get("vectorIndexType"), cls.get("vectorIndexConfig"))
-    props = [_property(p) for p in cls.get("properties") or []]
+    props = [check_property(p) for p in cls.get("properties") or []]
     check_no_duplicates(cls["class"], props)
     cls["properties"] = props
     cls["invertedIndexConfig"] = _inverted(cls.get("invertedIndexConfig"))

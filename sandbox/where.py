@@ -197,20 +197,21 @@ def _geo(op: str, pname: str, value: dict[str, Any]) -> Predicate:
 def _compare(op: str, get: Callable[[StoredObject], Any], value: Any,
              tokenization: str) -> Predicate:
     """Leaf comparison; array properties match when any element matches, as in Weaviate."""
-    text = tokenization != "field" or isinstance(value, str)
 
     def tokens(v: Any) -> list[Any]:
         if v is None:
             return []
         items = v if isinstance(v, list) else [v]
-        if text and tokenization != "field":
+        if tokenization != "field":
             return [t for item in items if isinstance(item, str)
                     for t in _tokens(item, tokenization)]
         return items
 
-    wanted = tokens(value) if not isinstance(value, list) or op in CONTAINS else value
     if op in CONTAINS:
-        wanted = [t for v in value for t in (tokens(v) if isinstance(v, str) else [v])]
+        wanted = [t for v in (value if isinstance(value, list) else [value])
+                  for t in (tokens(v) if isinstance(v, str) else [v])]
+    else:
+        wanted = value if isinstance(value, list) else tokens(value)
     if op == "Equal":
         return lambda o: bool(wanted) and set(wanted) <= set(tokens(get(o)))
     if op == "NotEqual":
