@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from sandbox.classes import CLASS_NAME, upper_first
 from sandbox.http import Request, Response, empty, fail, json_response
+from sandbox.store import Database
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -15,62 +16,67 @@ def _alias(alias: str, target: str) -> dict[str, str]:
     return {"alias": alias, "class": target}
 
 
-def _require_target(app: App, target: str) -> None:
-    if target not in app.db.collections:
+def _require_target(db: Database, target: str) -> None:
+    if target not in db.collections:
         raise fail(422, f'validation: target class "{target}" does not exist')
 
 
 def list_aliases(app: App, request: Request) -> Response:
     """``GET /v1/aliases[?class=X]``."""
+    db = app.db
     target = request.query.get("class")
-    with app.db.lock:
-        items = [_alias(a, c) for a, c in app.db.aliases.items()
+    with db.lock:
+        items = [_alias(a, c) for a, c in db.aliases.items()
                  if target is None or c == upper_first(target)]
     return json_response({"aliases": items})
 
 
 def create_alias(app: App, request: Request) -> Response:
     """``POST /v1/aliases`` with ``{"alias": .., "class": ..}``."""
+    db = app.db
     body = request.json()
     alias = upper_first((body or {}).get("alias") or "")
     target = upper_first((body or {}).get("class") or "")
     if not CLASS_NAME.match(alias):
         raise fail(422, f"'{alias}' is not a valid alias name")
-    with app.db.lock:
-        _require_target(app, target)
-        if alias in app.db.aliases:
+    with db.lock:
+        _require_target(db, target)
+        if alias in db.aliases:
             raise fail(422, f'create alias: alias already exists: "{alias}"')
-        if any(c.lower() == alias.lower() for c in app.db.collections):
+        if any(c.lower() == alias.lower() for c in db.collections):
             raise fail(422, f"create alias: class {alias} already exists")
-        app.db.aliases[alias] = target
+        db.aliases[alias] = target
     return json_response(_alias(alias, target))
 
 
 def get_alias(app: App, request: Request) -> Response:
     """``GET /v1/aliases/{aliasName}``: 404 without a body when absent."""
+    db = app.db
     alias = upper_first(request.params["aliasName"])
-    with app.db.lock:
-        target = app.db.aliases.get(alias)
+    with db.lock:
+        target = db.aliases.get(alias)
     return empty(404) if target is None else json_response(_alias(alias, target))
 
 
 def update_alias(app: App, request: Request) -> Response:
     """``PUT /v1/aliases/{aliasName}`` with ``{"class": ..}``: point the alias elsewhere."""
+    db = app.db
     alias = upper_first(request.params["aliasName"])
     target = upper_first((request.json() or {}).get("class") or "")
-    with app.db.lock:
-        if alias not in app.db.aliases:
+    with db.lock:
+        if alias not in db.aliases:
             return empty(404)
-        _require_target(app, target)
-        app.db.aliases[alias] = target
+        _require_target(db, target)
+        db.aliases[alias] = target
     return json_response(_alias(alias, target))
 
 
 def delete_alias(app: App, request: Request) -> Response:
     """``DELETE /v1/aliases/{aliasName}``: 204, or 404 without a body."""
+    db = app.db
     alias = upper_first(request.params["aliasName"])
-    with app.db.lock:
-        found = app.db.aliases.pop(alias, None) is not None
+    with db.lock:
+        found = db.aliases.pop(alias, None) is not None
     return empty(204 if found else 404)
 
 

@@ -32,19 +32,26 @@ class App:
         self.request_log = RequestLog()
         self.router = Router(ROUTES)
         self.backups = backups.FilesystemBackend(backup_dir)
-        self.db = Database(nodes)
-        self.reset(seed)
+        self.db = self.fresh_database(seed)
 
-    def reset(self, seed: str = "none") -> None:
-        """Drop every collection and alias, then load a seed (``demo`` or ``none``)."""
+    def fresh_database(self, seed: str = "none") -> Database:
+        """A new database with a seed (``demo`` or ``none``) loaded."""
         if seed not in ("demo", "none"):
             raise ValueError(f"unknown seed {seed!r}: use demo or none")
-        with self.db.lock:
-            self.db = Database(self.node_count)
-            if seed == "demo":
-                from sandbox.seed import load_demo
+        db = Database(self.node_count)
+        if seed == "demo":
+            from sandbox.seed import load_demo
 
-                load_demo(self.db)
+            load_demo(db)
+        return db
+
+    def reset(self, seed: str = "none") -> None:
+        """Replace every collection and alias by a seed's.
+
+        The new database is built aside and swapped in with one assignment; handlers read
+        ``app.db`` once per request, so each request sees the old database or the new one.
+        """
+        self.db = self.fresh_database(seed)
 
     def close(self) -> None:
         """Release what the backends hold (temporary backup directory, worker threads)."""

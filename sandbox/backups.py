@@ -167,8 +167,9 @@ class FilesystemBackend:
         config, backup_id = body.get("config") or {}, body.get("id") or ""
         include, exclude = selection(app, body, backup_id)
         home = self.home(backup_id, config.get("Path") or "")
-        with self.lock, app.db.lock:
-            every = list(app.db.collections)
+        db = app.db
+        with self.lock, db.lock:
+            every = list(db.collections)
             if not every:
                 raise fail(422, "no available classes to backup, there's nothing to do here")
             skip = expand(exclude, every)
@@ -187,10 +188,10 @@ class FilesystemBackend:
                 raise fail(422, f'backup "{backup_id}" already exists at "{home}"')
             if self.running["create"] is not None:
                 raise fail(422, f"backup {self.running['create'].id} already in progress")
-            data = {name: snapshot(app.db, name) for name in classes}
+            data = {name: snapshot(db, name) for name in classes}
             if old is not None:
                 shutil.rmtree(home, ignore_errors=True)
-            op, node = Operation(backup_id, home), app.db.nodes[0]
+            op, node = Operation(backup_id, home), db.nodes[0]
             meta = {"startedAt": iso(op.started), "completedAt": iso(ZERO), "id": backup_id,
                     "nodes": {node: {"classes": classes, "status": "STARTED", "error": "",
                                      "preCompressionSizeBytes": 0}},
@@ -247,7 +248,7 @@ class FilesystemBackend:
                 return [orjson.loads((folder / f"{c}.json").read_bytes()) for c in classes]
 
             def finish(payloads: list[dict[str, Any]]) -> str:
-                db, errors = app.db, []
+                db, errors = app.db, []  # the database of the moment the restore lands in
                 for name, payload in zip(classes, payloads, strict=True):
                     with db.lock:
                         problem = restore_class(db, payload, bool(body.get("overwriteAlias")))

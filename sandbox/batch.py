@@ -43,6 +43,7 @@ def _check_ids(objects: list[Any]) -> None:
 
 def import_objects(app: App, request: Request) -> Response:
     """``POST /v1/batch/objects``."""
+    db = app.db
     body = request.json()
     check_consistency(request.query)
     objects = body.get("objects") if isinstance(body, dict) else None
@@ -52,19 +53,19 @@ def import_objects(app: App, request: Request) -> Response:
     _check_ids(objects)
     results = []
     now = now_ms()  # one batch, one time
-    with app.db.lock:
+    with db.lock:
         for raw in objects:
             if isinstance(raw, dict) and raw.get("class"):
                 # Weaviate gives every object with a class an id and the batch time before it
                 # validates anything, so failed items carry them too.
                 raw = {"properties": {}, **raw, "id": raw.get("id") or str(uuid.uuid4()),
                        "creationTimeUnix": now, "lastUpdateTimeUnix": now}
-                if not app.db.auto_schema and app.db.get(raw["class"]) is None:
+                if not db.auto_schema and db.get(raw["class"]) is None:
                     results.append(_failed(raw, f"class '{upper_first(raw['class'])}' not "
                                                 "present in schema"))
                     continue
             try:
-                write = prepare(app.db, raw, now=now)
+                write = prepare(db, raw, now=now)
             except ValueError as exc:
                 results.append(_failed(raw, str(exc)))
                 continue
@@ -91,6 +92,7 @@ def _failed(raw: Any, message: str) -> dict[str, Any]:
 
 def delete_objects(app: App, request: Request) -> Response:
     """``DELETE /v1/batch/objects``: ``match.class`` and ``match.where`` are both required."""
+    db = app.db
     body = request.json()
     check_consistency(request.query)
     match = body.get("match") if isinstance(body, dict) else None
@@ -103,8 +105,8 @@ def delete_objects(app: App, request: Request) -> Response:
     output = body.get("output") or "minimal"
     dry_run = bool(body.get("dryRun"))
     tenant = request.query.get("tenant") or None
-    with app.db.lock:
-        col = app.db.get(match["class"])
+    with db.lock:
+        col = db.get(match["class"])
         if col is None:
             raise fail(422, f"validate: failed to get class: {upper_first(match['class'])}")
         try:

@@ -110,19 +110,20 @@ def _node(app: App, node: str, cols: list[Collection], shard_name: str | None,
 
 
 def _nodes(app: App, request: Request, class_name: str | None) -> Response:
+    db = app.db
     output = request.query.get("output", "minimal")
     if output not in OUTPUTS:
         raise fail(422, f'invalid output: "{output}", possible values are: "minimal", "verbose"')
     shard_name = request.query.get("shardName") if class_name is not None else None
-    with app.db.lock:
+    with db.lock:
         if class_name is None:
-            cols = list(app.db.collections.values())
+            cols = list(db.collections.values())
         else:
-            name, col = find_index(app.db, class_name, aliases=True)
+            name, col = find_index(db, class_name, aliases=True)
             if col is None:
                 raise fail(404, f"class {go_quote(name)} not found")
             cols = [col]
-        nodes = [_node(app, n, cols, shard_name, output == "verbose") for n in sorted(app.db.nodes)]
+        nodes = [_node(app, n, cols, shard_name, output == "verbose") for n in sorted(db.nodes)]
     return json_response({"nodes": nodes})
 
 
@@ -144,9 +145,10 @@ def _applied_index(db: Database) -> int:
 
 def get_statistics(app: App, request: Request) -> Response:
     """``GET /v1/cluster/statistics``: RAFT state of every node; the first node leads."""
-    with app.db.lock:
-        nodes = sorted(app.db.nodes)
-        index = str(_applied_index(app.db))
+    db = app.db
+    with db.lock:
+        nodes = sorted(db.nodes)
+        index = str(_applied_index(db))
     addresses = {n: f"10.0.0.{i + 1}:8300" for i, n in enumerate(nodes)}
     leader = nodes[0]
     configuration = [{"address": addresses[n], "id": n, "suffrage": 0} for n in nodes]
@@ -186,10 +188,11 @@ def get_shards(app: App, request: Request) -> Response:
     the one it had when last active [unconfirmed]. ``per_node_status`` is what the spec
     (1.40-dev) documents; released 1.3x servers send name, status and vectorQueueSize only.
     """
+    db = app.db
     tenant = request.query.get("tenant")
     suffix = ": not found" if version_tuple(app.version) >= SHARD_ERRORS_404_500 else ""
-    with app.db.lock:
-        name, col = find_index(app.db, request.params["className"], aliases=True)
+    with db.lock:
+        name, col = find_index(db, request.params["className"], aliases=True)
         if col is None:
             raise fail(404, f"cannot get shards status for a non-existing index for {name}{suffix}")
         out = []
@@ -224,13 +227,14 @@ def put_shard(app: App, request: Request) -> Response:
     Answers with the request body. READONLY makes the objects endpoints refuse writes.
     Aliases are not followed (``QualifyClass``).
     """
+    db = app.db
     body = _status_body(request)
     class_name, shard = request.params["className"], request.params["shardName"]
     version = version_tuple(app.version)
     modern = version >= SHARD_ERRORS_404_500
     raw = body.get("status", "")
-    with app.db.lock:
-        class_name, col = find_index(app.db, class_name, aliases=False)
+    with db.lock:
+        class_name, col = find_index(db, class_name, aliases=False)
         if col is None:
             message = f"{RAFT_APPLY}cannot update shard status to a non-existing index for " \
                       f"{class_name}"

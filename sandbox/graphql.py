@@ -347,6 +347,7 @@ def _query_body(item: Any, model: str) -> dict[str, Any]:
 
 def post_graphql(app: App, request: Request) -> Response:
     """``POST /v1/graphql``: always 200 once the query reached the GraphQL layer."""
+    db = app.db
     body = _query_body(request.json("body"), "GraphQLQuery")
     query = body.get("query") or ""
     if not query:
@@ -354,15 +355,16 @@ def post_graphql(app: App, request: Request) -> Response:
     variables = body.get("variables")
     if variables is not None and not isinstance(variables, dict):
         raise fail(422, f"variables must be a JSON object, got {go_type(variables)}")
-    with app.db.lock:
-        if not app.db.collections:
+    with db.lock:
+        if not db.collections:
             raise fail(422, NO_PROVIDER + "!")
-        result = resolve(app.db, query, body.get("operationName") or "", variables or {})
+        result = resolve(db, query, body.get("operationName") or "", variables or {})
     return json_response(result)
 
 
 def post_graphql_batch(app: App, request: Request) -> Response:
     """``POST /v1/graphql/batch``: an array of queries in, an array of responses out."""
+    db = app.db
     body = request.json("body")
     if body is not None and not isinstance(body, list):
         raise parse_error(f"json: cannot unmarshal {go_kind(body)} into Go value of type "
@@ -371,8 +373,8 @@ def post_graphql_batch(app: App, request: Request) -> Response:
     if not items:
         return json_response({"error": None}, 422)  # an empty ErrorResponse, as Weaviate sends
     out = []
-    with app.db.lock:
-        if not app.db.collections:
+    with db.lock:
+        if not db.collections:
             raise fail(422, NO_PROVIDER)
         for item in items:
             query, variables = item.get("query") or "", item.get("variables")
@@ -382,7 +384,7 @@ def post_graphql_batch(app: App, request: Request) -> Response:
                 message = f"422: expected map[string]interface{{}}, received {go_value(variables)}"
                 out.append({"errors": [GraphQLError(message, None).to_json()]})
             else:
-                out.append(resolve(app.db, query, item.get("operationName") or "",
+                out.append(resolve(db, query, item.get("operationName") or "",
                                    variables or {}))
     return json_response(out)
 

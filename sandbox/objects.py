@@ -22,7 +22,7 @@ from sandbox.http import (
     parse_error,
     uuid_param,
 )
-from sandbox.store import Collection, ShardRefusal, StoredObject, TenantError, now_ms
+from sandbox.store import Collection, Database, ShardRefusal, StoredObject, TenantError, now_ms
 from sandbox.values import normalize, parse_uuid, uuid_error, vectors
 from sandbox.writes import check_consistency, invalid, prepare
 
@@ -105,19 +105,20 @@ def _sorted(objects: list[StoredObject], keys: list[tuple[str, bool]]) -> list[S
 
 def list_objects(app: App, request: Request) -> Response:
     """``GET /v1/objects``."""
+    db = app.db
     include_vector = _include_vector(request)
     limit = request.int_param("limit")
     offset = request.int_param("offset", 0) or 0
     effective = DEFAULT_LIMIT if limit is None else limit
     class_name = request.query.get("class")
     if not class_name:
-        return _list_all_classes(app, request, offset, effective, include_vector)
+        return _list_all_classes(db, request, offset, effective, include_vector)
     if offset < 0 or effective < 0 or offset + effective > MAX_RESULTS:
         raise _wrapped("offset or limit", 400, _max_results(offset, effective))
     after, sort = request.query.get("after"), request.query.get("sort")
     tenant = request.query.get("tenant") or None
-    with app.db.lock:
-        col = app.db.get(class_name)
+    with db.lock:
+        col = db.get(class_name)
         keys = _sort_key(col, sort, request.query.get("order", "")) if sort and col else None
         if col is None:
             return empty(404)
@@ -170,7 +171,7 @@ def _check_cursor(after: str, limit: int | None, offset: int, sort: str | None) 
         raise _wrapped("cursor api: invalid 'after' parameter", 400, reason)
 
 
-def _list_all_classes(app: App, request: Request, offset: int, limit: int,
+def _list_all_classes(db: Database, request: Request, offset: int, limit: int,
                       include_vector: bool) -> Response:
     """The deprecated class-less listing: non-multi-tenant classes only; errors are 500."""
     if offset < 0 or limit < 0 or offset + limit > MAX_RESULTS:
@@ -178,20 +179,20 @@ def _list_all_classes(app: App, request: Request, offset: int, limit: int,
     if request.query.get("after") is not None:
         raise fail(500, "list objects: after parameter not allowed, cursor must be specific to "
                         "one class, set class query param")
-    with app.db.lock:
+    with db.lock:
         found = [o.to_json(c.name, None, include_vector)
-                 for c in app.db.collections.values() if not c.multi_tenant
+                 for c in db.collections.values() if not c.multi_tenant
                  for o in c.partition(None).values()]
     found.sort(key=lambda o: o["id"])
     return json_response(_page(found[offset:offset + limit], deprecations=None))
 
 
-def _find(app: App, request: Request,
+def _find(db: Database, request: Request,
           tenant: str | None) -> tuple[Collection, StoredObject | None]:
     """The collection and object addressed by a ``/v1/objects/{className}/{id}`` path."""
     object_id = _object_id(request)
     check_consistency(request.query)
-    col = app.db.get(request.params["className"])
+    col = db.get(request.params["className"])
     if col is None:
         raise ApiError(empty(404))
     require_tenant(col, tenant)
@@ -200,10 +201,11 @@ def _find(app: App, request: Request,
 
 def get_object(app: App, request: Request) -> Response:
     """``GET /v1/objects/{className}/{id}``: 404 without a body for a missing object or class."""
+    db = app.db
     include_vector = _include_vector(request)
-    with app.db.lock:
+    with db.lock:
         tenant = request.query.get("tenant") or None
-        col, obj = _find(app, request, tenant)
+        col, obj = _find(db, request, tenant)
         if obj is None:
             return empty(404)
         return json_response(obj.to_json(col.name, tenant if col.multi_tenant else None,
@@ -212,19 +214,21 @@ def get_object(app: App, request: Request) -> Response:
 
 def head_object(app: App, request: Request) -> Response:
     """``HEAD /v1/objects/{className}/{id}``: 204 or 404."""
-    with app.db.lock:
-        _, obj = _find(app, request, request.query.get("tenant") or None)
+    db = app.db
+    with db.lock:
+        _, obj = _find(db, request, request.query.get("tenant") or None)
     return empty(404 if obj is None else 204)
 
 
 def create_object(app: App, request: Request) -> Response:
     """``POST /v1/objects``: 422 for a duplicate id, unlike batch import which upserts."""
+    db = app.db
     body = request.json()
     _body_id(body)
     check_consistency(request.query)
-    with app.db.lock:
+    with db.lock:
         try:
-            write = prepare(app.db, body, unique=True)
+            write = prepare(db, body, unique=True)
         except ValueError as exc:
             raise fail(422, invalid(exc)) from None
         try:
@@ -244,14 +248,15 @@ def _body_id(body: Any) -> str | None:
 
 def put_object(app: App, request: Request) -> Response:
     """``PUT /v1/objects/{className}/{id}``: full replace; body ``class`` and ``id`` required."""
+    db = app.db
     object_id = _object_id(request)
     body = request.json()
     body_id = _body_id(body)
     check_consistency(request.query)
     if body_id != object_id:
         raise fail(422, "invalid update: field 'id' is immutable")
-    with app.db.lock:
-        col = app.db.get(body.get("class") or request.params["className"])
+    with db.lock:
+        col = db.get(body.get("class") or request.params["className"])
         if col is None:
             return empty(404)
         tenant = body.get("tenant") or None
@@ -260,7 +265,7 @@ def put_object(app: App, request: Request) -> Response:
         if old is None:
             return empty(404)
         try:
-            write = prepare(app.db, {**body, "class": col.name})
+            write = prepare(db, {**body, "class": col.name})
         except ValueError as exc:
             raise fail(422, invalid(exc)) from None
         write.obj.created = old.created
@@ -277,17 +282,18 @@ def patch_object(app: App, request: Request) -> Response:
     The tenant travels in the body, as for PUT: the operation has no ``tenant`` query
     parameter.
     """
+    db = app.db
     if not request.body.strip():
         return empty(400)
     body = request.json()
     _body_id(body)
     tenant = body.get("tenant") or None
-    with app.db.lock:
-        col, old = _find(app, request, tenant)
+    with db.lock:
+        col, old = _find(db, request, tenant)
         if old is None:
             return empty(404)
         try:
-            changes = normalize(col, body.get("properties"), app.db.auto_schema, keep_nulls=True)
+            changes = normalize(col, body.get("properties"), db.auto_schema, keep_nulls=True)
             merged = {**old.properties, **changes}
             vector, named = vectors(col, body.get("vector"), body.get("vectors"))
         except ValueError as exc:
@@ -306,11 +312,12 @@ def patch_object(app: App, request: Request) -> Response:
 
 def delete_object(app: App, request: Request) -> Response:
     """``DELETE /v1/objects/{className}/{id}``: 204 even when absent; 500 for a missing class."""
+    db = app.db
     object_id = _object_id(request)
     check_consistency(request.query)
-    with app.db.lock:
+    with db.lock:
         name = upper_first(request.params["className"])
-        col = app.db.get(name)
+        col = db.get(name)
         if col is None:
             return error(500, "could not delete object from vector repo: delete from "
                               f"non-existing index for {name}")
@@ -325,10 +332,11 @@ def delete_object(app: App, request: Request) -> Response:
 
 def get_object_any_class(app: App, request: Request) -> Response:
     """Deprecated ``GET /v1/objects/{id}``: the id in any non-multi-tenant class."""
+    db = app.db
     object_id = _object_id(request)
     include_vector = _include_vector(request)
-    with app.db.lock:
-        for col in app.db.collections.values():
+    with db.lock:
+        for col in db.collections.values():
             obj = None if col.multi_tenant else col.partition(None).get(object_id)
             if obj is not None:
                 return json_response(obj.to_json(col.name, None, include_vector))
@@ -337,10 +345,11 @@ def get_object_any_class(app: App, request: Request) -> Response:
 
 def delete_object_any_class(app: App, request: Request) -> Response:
     """Deprecated ``DELETE /v1/objects/{id}``: deletes the id everywhere, 404 if nowhere."""
+    db = app.db
     object_id = _object_id(request)
     found = False
-    with app.db.lock:
-        for col in app.db.collections.values():
+    with db.lock:
+        for col in db.collections.values():
             if col.multi_tenant:
                 continue
             try:
@@ -353,11 +362,12 @@ def delete_object_any_class(app: App, request: Request) -> Response:
 def validate_object(app: App, request: Request) -> Response:
     """``POST /v1/objects/validate``: the class's checks, changing nothing (no auto-schema,
     no tenant handling, no shard)."""
+    db = app.db
     body = request.json()
     _body_id(body)
-    with app.db.lock:
+    with db.lock:
         try:
-            prepare(app.db, body, validate_only=True)
+            prepare(db, body, validate_only=True)
         except ValueError as exc:
             raise fail(422, invalid(exc)) from None
     return empty(200)

@@ -32,24 +32,27 @@ def _restricted() -> Iterator[None]:
 
 def list_classes(app: App, request: Request) -> Response:
     """``GET /v1/schema``: every class, ``{"classes": []}`` when there is none."""
-    with app.db.lock:
-        classes = [with_async_flag(c.config) for c in app.db.collections.values()]
+    db = app.db
+    with db.lock:
+        classes = [with_async_flag(c.config) for c in db.collections.values()]
     return json_response({"classes": classes})
 
 
 def create_class(app: App, request: Request) -> Response:
     """``POST /v1/schema``: the stored class with every default filled in."""
+    db = app.db
     body = request.json("objectClass")
-    with app.db.lock, _restricted():
+    with db.lock, _restricted():
         config = build_class(body, app.node_count)
-        app.db.add(config)
+        db.add(config)
     return json_response(with_async_flag(config))
 
 
 def get_class(app: App, request: Request) -> Response:
     """``GET /v1/schema/{className}``; aliases resolve to their target; 404 has no body."""
-    with app.db.lock:
-        col = app.db.get(request.params["className"])
+    db = app.db
+    with db.lock:
+        col = db.get(request.params["className"])
         if col is None:
             return empty(404)
         return json_response(with_async_flag(col.config))
@@ -57,9 +60,10 @@ def get_class(app: App, request: Request) -> Response:
 
 def put_class(app: App, request: Request) -> Response:
     """``PUT /v1/schema/{className}``: mutable fields only, 404 without body when missing."""
+    db = app.db
     body = request.json("objectClass")
-    with app.db.lock:
-        col = app.db.collections.get(upper_first(request.params["className"]))
+    with db.lock:
+        col = db.collections.get(upper_first(request.params["className"]))
         if col is None:
             return empty(404)
         with _restricted():
@@ -69,17 +73,19 @@ def put_class(app: App, request: Request) -> Response:
 
 def delete_class(app: App, request: Request) -> Response:
     """``DELETE /v1/schema/{className}``: 200 with no body, also when the class is absent."""
-    with app.db.lock:
-        app.db.drop(request.params["className"])
+    db = app.db
+    with db.lock:
+        db.drop(request.params["className"])
     return empty(200)
 
 
 def add_property(app: App, request: Request) -> Response:
     """``POST /v1/schema/{className}/properties``: 422 (not 404) for a missing class."""
+    db = app.db
     body = request.json()
     name = upper_first(request.params["className"])
-    with app.db.lock:
-        col = app.db.get(name)
+    with db.lock:
+        col = db.get(name)
         with _restricted():
             if col is None:
                 raise SchemaError(f'class "{name}": not found')

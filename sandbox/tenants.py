@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import upper_first
 from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
-from sandbox.store import ACTIVE, INACTIVE, OFFLOADED, STATUS_ALIASES, Collection
+from sandbox.store import ACTIVE, INACTIVE, OFFLOADED, STATUS_ALIASES, Collection, Database
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -25,9 +25,9 @@ NO_OFFLOAD = "can't offload tenants, because offload-s3 module is not enabled"
 QUERY_PREFIX = "failed to execute query: could not get tenants: could not get tenants: "
 
 
-def _collection(app: App, request: Request, query: bool = False) -> Collection:
+def _collection(db: Database, request: Request, query: bool = False) -> Collection:
     name = upper_first(request.params["className"])
-    col = app.db.get(name)
+    col = db.get(name)
     prefix = QUERY_PREFIX if query else ""
     if col is None:
         raise fail(422, f"{prefix}class not found" if query else f'class "{name}" not found')
@@ -76,16 +76,18 @@ def _status(item: dict[str, Any]) -> str | None:
 
 def get_tenants(app: App, request: Request) -> Response:
     """``GET .../tenants``."""
-    with app.db.lock:
-        col = _collection(app, request, query=True)
+    db = app.db
+    with db.lock:
+        col = _collection(db, request, query=True)
         return json_response([{"name": n, "activityStatus": s} for n, s in col.tenants.items()])
 
 
 def add_tenants(app: App, request: Request) -> Response:
     """``POST .../tenants``: existing names are silently ignored; the echo uses HOT/COLD."""
+    db = app.db
     body = _tenant_list(request, need_status=False)
-    with app.db.lock:
-        col = _collection(app, request)
+    with db.lock:
+        col = _collection(db, request)
         _check_names(body)
         echo = []
         for item in body:
@@ -99,12 +101,13 @@ def add_tenants(app: App, request: Request) -> Response:
 
 def update_tenants(app: App, request: Request) -> Response:
     """``PUT .../tenants``: at most 100 per request; answers with the tenants re-read."""
+    db = app.db
     body = _tenant_list(request, need_status=True)
     if len(body) > MAX_UPDATE:
         raise fail(422, "maximum number of tenants allowed to be updated simultaneously is 100. "
                         "Please reduce the number of tenants in your request and try again")
-    with app.db.lock:
-        col = _collection(app, request)
+    with db.lock:
+        col = _collection(db, request)
         _check_names(body)
         wanted = {}
         for item in body:
@@ -118,11 +121,12 @@ def update_tenants(app: App, request: Request) -> Response:
 
 def delete_tenants(app: App, request: Request) -> Response:
     """``DELETE .../tenants`` with a JSON array of names; unknown names are ignored."""
+    db = app.db
     body = request.json()
     if not isinstance(body, list):
         raise ApiError(framework_error(422, 601, "tenants in body must be of type array"))
-    with app.db.lock:
-        col = _collection(app, request)
+    with db.lock:
+        col = _collection(db, request)
         for i, name in enumerate(body):
             if not name:
                 raise fail(422, f"empty tenant name at index {i}")
@@ -133,8 +137,9 @@ def delete_tenants(app: App, request: Request) -> Response:
 
 def get_tenant(app: App, request: Request) -> Response:
     """``GET .../tenants/{tenantName}``: 404 without a body when absent."""
-    with app.db.lock:
-        col = _collection(app, request, query=True)
+    db = app.db
+    with db.lock:
+        col = _collection(db, request, query=True)
         name = request.params["tenantName"]
         if name not in col.tenants:
             return empty(404)
@@ -143,8 +148,9 @@ def get_tenant(app: App, request: Request) -> Response:
 
 def head_tenant(app: App, request: Request) -> Response:
     """``HEAD .../tenants/{tenantName}``: 200 or 404."""
-    with app.db.lock:
-        col = _collection(app, request, query=True)
+    db = app.db
+    with db.lock:
+        col = _collection(db, request, query=True)
         return empty(200 if request.params["tenantName"] in col.tenants else 404)
 
 

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -117,3 +118,19 @@ def test_cli_rejects_a_busy_port(sandbox: Sandbox) -> None:
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 1
     assert "cannot listen" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_reset_swaps_in_a_fully_built_database(client: httpx.Client, sandbox: Sandbox) -> None:
+    query = {"query": "{ Aggregate { DocumentChunk { meta { count } } } }"}
+    loader = threading.Thread(target=lambda: client.post("/__sandbox/reset",
+                                                         json={"seed": "demo"}))
+    loader.start()
+    counts = []
+    with httpx.Client(base_url=sandbox.url, timeout=10) as reader:
+        while loader.is_alive() or not counts:
+            answer = reader.post("/v1/graphql", json=query)
+            if answer.status_code == 200:
+                counts.append(answer.json()["data"]["Aggregate"]["DocumentChunk"][0]["meta"][
+                    "count"])
+    loader.join()
+    assert set(counts) == {20_000}  # never a half-loaded demo
