@@ -20,7 +20,7 @@ class App:
 
     def __init__(self, nodes: int = 1, api_keys: dict[str, str] | None = None,
                  read_only_users: set[str] | None = None, backup_dir: Path | None = None,
-                 seed: str = "none") -> None:
+                 seed: str = "none", auto_schema: bool = True) -> None:
         if nodes < 1:
             raise ValueError("a cluster needs at least one node")
         self.node_count = nodes
@@ -31,6 +31,7 @@ class App:
         self.faults = Faults()
         self.request_log = RequestLog()
         self.router = Router(ROUTES)
+        self.auto_schema = auto_schema  # AUTOSCHEMA_ENABLED; survives resets
         self.backups = backups.FilesystemBackend(backup_dir)
         self.db = self.fresh_database(seed)
 
@@ -38,7 +39,7 @@ class App:
         """A new database with a seed (``demo`` or ``none``) loaded."""
         if seed not in ("demo", "none"):
             raise ValueError(f"unknown seed {seed!r}: use demo or none")
-        db = Database(self.node_count)
+        db = Database(self.node_count, self.auto_schema)
         if seed == "demo":
             from sandbox.seed import load_demo
 

@@ -117,13 +117,17 @@ class _Server(ThreadingHTTPServer):
 
 
 class Sandbox:
-    """An emulated Weaviate cluster served over HTTP on 127.0.0.1."""
+    """An emulated Weaviate cluster served over HTTP on 127.0.0.1.
+
+    ``auto_schema=False`` behaves as a server with ``AUTOSCHEMA_ENABLED=false``: writes to
+    unknown classes or properties are refused instead of extending the schema.
+    """
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", seed: str = "none",
                  api_keys: dict[str, str] | None = None, read_only_users: set[str] | None = None,
-                 nodes: int = 1, backup_dir: Path | None = None) -> None:
+                 nodes: int = 1, backup_dir: Path | None = None, auto_schema: bool = True) -> None:
         self.app = App(nodes=nodes, api_keys=api_keys or {}, read_only_users=read_only_users,
-                       backup_dir=backup_dir, seed=seed)
+                       backup_dir=backup_dir, seed=seed, auto_schema=auto_schema)
         self._server = _Server((host, port), self.app)
         self.app.hostname = f"http://{host}:{self.port}"
         self._thread: threading.Thread | None = None

@@ -233,13 +233,13 @@ def hash_name(name: str) -> int:
 class Database:
     """Every collection and alias of one emulated cluster."""
 
-    def __init__(self, node_count: int = 1, seed: int = 0, auto_schema: bool = True) -> None:
+    def __init__(self, node_count: int = 1, auto_schema: bool = True) -> None:
         self.lock = threading.RLock()
-        self.auto_schema = auto_schema
+        self.auto_schema = auto_schema  # AUTOSCHEMA_ENABLED
         self.nodes = [f"node{i + 1}" for i in range(node_count)]
         self.collections: dict[str, Collection] = {}
         self.aliases: dict[str, str] = {}
-        self._rng = random.Random(seed)
+        self._rng = random.Random(0)  # shard names: random in Weaviate, repeatable here
 
     def resolve(self, name: str) -> str:
         """Case-fix a collection name and follow an alias."""

@@ -192,7 +192,7 @@ def normalize(col: Collection, raw: Any, extend: bool, keep_nulls: bool = False)
         if prop is None:
             if not extend:
                 raise ValueError(
-                    f"invalid object: no such prop with name '{name}' found in class "
+                    f"no such prop with name '{name}' found in class "
                     f"'{col.name}' in the schema. Check your schema files for which properties "
                     "in this class are available")
             prop = check_property({"name": name, "description": autoschema_description(),
