@@ -87,12 +87,24 @@ def handle(app: App, request: Request) -> Response:
         return json_response(app.faults.to_json())
     if name == "faults" and request.method == "PUT":
         try:
-            app.faults.configure(request.json(required=False) or {})
+            app.faults.configure(_settings(request))
         except (TypeError, ValueError) as exc:
             return error(422, str(exc))
         return json_response(app.faults.to_json())
     if name == "reset" and request.method == "POST":
-        body = request.json(required=False) or {}
-        app.reset(seed=body.get("seed", "none"))
+        try:
+            app.reset(seed=_settings(request).get("seed", "none"))
+        except (TypeError, ValueError) as exc:
+            return error(422, str(exc))
         return Response(204)
     return error(404, f"unknown sandbox knob: {request.method} /__sandbox/{name}")
+
+
+def _settings(request: Request) -> dict[str, Any]:
+    """A knob's JSON object body ({} when empty); malformed JSON is go-openapi's 400."""
+    body = request.json(required=False)
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise TypeError("the body must be a JSON object")
+    return body

@@ -13,6 +13,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -42,7 +43,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         app = self.server.app
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
+        raw_length = self.headers.get("Content-Length") or "0"
+        if not raw_length.isdigit():
+            return self._bad_request()
+        length = int(raw_length)
         body = self.rfile.read(length) if length else b""
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -51,7 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
             ready = url.path.endswith("live") or app.ready
             return self._send(Response(200 if ready else 503))
         if url.path.startswith("/__sandbox/"):
-            return self._send(knobs.handle(app, request))
+            return self._send(_guarded(request, lambda: knobs.handle(app, request)))
         if app.faults.latency_ms:
             time.sleep(app.faults.latency_ms / 1000)
         fault = app.faults.draw() if url.path.startswith("/v1") else None
@@ -71,13 +75,14 @@ class _Handler(BaseHTTPRequestHandler):
         forbidden = app.auth.authorize(user, request)
         if forbidden is not None:
             return forbidden
-        try:
-            return app.router.dispatch(app, request)
-        except ApiError as exc:
-            return exc.response
-        except Exception as exc:  # a sandbox bug must answer 500, never kill the thread
-            logger.exception("sandbox handler failed: %s %s", request.method, request.path)
-            return error(500, f"sandbox internal error: {type(exc).__name__}: {exc}")
+        return _guarded(request, lambda: app.router.dispatch(app, request))
+
+    def _bad_request(self) -> None:
+        """Go's net/http answer to a request it cannot read (here: a malformed
+        Content-Length): a plain-text 400 before any handler, then it closes the connection."""
+        self.wfile.write(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                         b"Connection: close\r\n\r\n400 Bad Request")
+        self.close_connection = True
 
     def _inject(self, fault: str) -> None:
         if fault == "503":
@@ -104,6 +109,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body and self.command != "HEAD":
             self.wfile.write(body)
+
+
+def _guarded(request: Request, handle: Callable[[], Response]) -> Response:
+    """Run a handler: ``ApiError`` is its answer, anything else a sandbox bug answered 500
+    (never a dropped connection or a dead thread)."""
+    try:
+        return handle()
+    except ApiError as exc:
+        return exc.response
+    except Exception as exc:
+        logger.exception("sandbox handler failed: %s %s", request.method, request.path)
+        return error(500, f"sandbox internal error: {type(exc).__name__}: {exc}")
 
 
 class _Server(ThreadingHTTPServer):

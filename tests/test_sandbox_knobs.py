@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -134,3 +135,23 @@ def test_reset_swaps_in_a_fully_built_database(client: httpx.Client, sandbox: Sa
                     "count"])
     loader.join()
     assert set(counts) == {20_000}  # never a half-loaded demo
+
+
+def test_knob_errors_are_answered(client: httpx.Client) -> None:
+    malformed = client.post("/__sandbox/reset", content=b"{nope",
+                            headers={"Content-Type": "application/json"})
+    assert malformed.status_code == 400 and malformed.json()["code"] == 400
+    assert client.post("/__sandbox/reset", json={"seed": "x"}).status_code == 422
+    assert client.put("/__sandbox/faults", json=[1]).status_code == 422
+    assert client.get("/v1/schema").status_code == 200  # the connection and server live on
+
+
+def test_a_malformed_content_length_is_nethttps_400(sandbox: Sandbox) -> None:
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=5) as conn:
+        conn.sendall(b"POST /v1/schema HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n")
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert answer.endswith(b"\r\n\r\n400 Bad Request")
+    assert httpx.get(f"{sandbox.url}/v1/schema").status_code == 200
