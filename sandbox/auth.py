@@ -14,6 +14,15 @@ from sandbox.http import Request, Response, error, framework_error, json_respons
 ANONYMOUS = "anonymous"
 EXEMPT_PATHS = {"/v1", "/v1/.well-known/openid-configuration"}
 _VERBS = {"POST": "C", "PUT": "U", "PATCH": "U", "DELETE": "D"}
+# POSTs that only read: Weaviate authorizes them as READ (handlers_graphql.go,
+# usecases/objects/validate.go).
+READING_POSTS = {"/v1/graphql", "/v1/graphql/batch", "/v1/objects/validate"}
+
+
+def is_write(request: Request) -> bool:
+    """Whether the request may change data: what the admin list refuses read-only users and
+    what the request log marks as mutating."""
+    return request.method in _VERBS and request.path.rstrip("/") not in READING_POSTS
 
 
 @dataclass
@@ -49,11 +58,11 @@ class Auth:
 
     def authorize(self, user: str, request: Request) -> Response | None:
         """The admin-list 403 for a read-only user attempting a write, else None."""
-        verb = _VERBS.get(request.method)
-        if verb is None or user not in self.read_only_users or request.path == "/v1/graphql":
+        if not is_write(request) or user not in self.read_only_users:
             return None
         return error(403, f"adminlist: authorization, forbidden action: user '{user}' has "
-                          f"insufficient permissions to {verb} [{_resource(request.path)}]")
+                          f"insufficient permissions to {_VERBS[request.method]} "
+                          f"[{_resource(request.path)}]")
 
 
 def _resource(path: str) -> str:

@@ -15,13 +15,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sandbox.auth import is_write
 from sandbox.http import Request, Response, error, json_response
 
 if TYPE_CHECKING:
     from sandbox.app import App
 
 FAULT_KINDS = ("503", "drop", "truncate")
-MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 @dataclass
@@ -71,8 +71,7 @@ class RequestLog:
     def add(self, request: Request, status: int, fault: str | None) -> None:
         self.entries.append({"method": request.method, "path": request.path,
                              "query": request.query, "status": status, "fault": fault,
-                             "mutating": request.method in MUTATING
-                             and request.path != "/v1/graphql"})
+                             "mutating": is_write(request)})
 
 
 def handle(app: App, request: Request) -> Response:

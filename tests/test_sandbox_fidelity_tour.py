@@ -287,6 +287,8 @@ def test_auth_bodies(tmp_path) -> None:
             "adminlist: authorization, forbidden action: user 'bob' has insufficient "
             "permissions to C [")
         assert bob.get("/v1/schema").status_code == 200
+        for reading in ("/v1/graphql", "/v1/objects/validate"):  # POSTs that only read
+            assert bob.raw.post(reading, json={}).status_code != 403
     with Sandbox(backup_dir=tmp_path) as open_server:
         header = Tour(open_server.url, {"Authorization": "Bearer x"}).get("/v1/schema")
         assert header.status_code == 401

@@ -24,10 +24,13 @@ def test_request_log_tells_reads_from_writes(client: httpx.Client) -> None:
     client.get("/v1/schema")
     client.request("DELETE", "/v1/batch/objects", json={"match": {"class": "X"}})
     client.post("/v1/graphql", json={"query": "{ Aggregate { X { meta { count } } } }"})
+    client.post("/v1/graphql/batch", json=[{"query": "{ Aggregate { X { meta { count } } } }"}])
+    client.post("/v1/objects/validate", json={"class": "X"})
     log = client.get("/__sandbox/requests").json()
     assert [(e["method"], e["path"], e["status"]) for e in log] == [
         ("GET", "/v1/schema", 200), ("DELETE", "/v1/batch/objects", 422),
-        ("POST", "/v1/graphql", 422)]
+        ("POST", "/v1/graphql", 422), ("POST", "/v1/graphql/batch", 422),
+        ("POST", "/v1/objects/validate", 422)]
     assert [e["path"] for e in mutating_requests(client)] == ["/v1/batch/objects"]
     assert client.delete("/__sandbox/requests").status_code == 204
     assert client.get("/__sandbox/requests").json() == []
