@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shlex
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from commands.audit import AuditSink, JsonlAuditLog, MemoryAuditLog
 from commands.context import Connection, Session
@@ -18,10 +20,20 @@ from commands.ops.connection import open_connection
 from commands.registry import Registry
 from shell.cli import build_parser, headers
 from shell.config import Settings, Target, load_settings, resolve, state_dir
-from shell.render import Renderer, consoles, say
 from shell.script import numbered, run_lines
 
+if TYPE_CHECKING:
+    from shell.render import Renderer
+
 ONE_SHOT_WORDS = ("col", "collection")
+
+
+@functools.cache
+def renderer() -> Renderer:
+    """The renderer, built on first use: rich is not needed before the first output."""
+    from shell.render import Renderer, consoles
+
+    return Renderer(*consoles())
 
 
 def _setup_logging(directory: Path) -> Path | None:
@@ -78,8 +90,6 @@ def main(argv: list[str] | None = None) -> int:
 
         return sandbox_main(argv[1:])
     args = build_parser().parse_args(argv)
-    out, err = consoles()
-    renderer = Renderer(out, err)
     error_log = _setup_logging(state_dir())
     env = os.environ
     interactive = not (args.commands or args.file or args.rest) and sys.stdin.isatty() \
@@ -93,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
             from sandbox import Sandbox
 
             sandbox = Sandbox(seed="demo").start()
-            say(err, f"sandbox: an in-process Weaviate emulator with demo data at {sandbox.url} "
-                     "(not a real Weaviate; nothing you do here touches a cluster)", "yellow")
+            renderer().note(f"sandbox: an in-process Weaviate emulator with demo data at "
+                            f"{sandbox.url} (not a real Weaviate; nothing you do here touches "
+                            "a cluster)")
         target = resolve(settings, env, url=sandbox.url if sandbox else args.url,
                          profile=None if sandbox else args.profile, api_key=args.api_key,
                          headers=headers(args.header), insecure=args.insecure)
@@ -107,11 +118,11 @@ def main(argv: list[str] | None = None) -> int:
             session.connection = _open(target, retries=1)
         except ShellError as exc:
             if not interactive:
-                renderer.error(exc)
+                renderer().error(exc)
                 return int(ExitStatus.CONNECTION)
-            renderer.error(exc)
-            say(err, r"starting disconnected: \connect URL|PROFILE, or restart with --sandbox",
-                "yellow")
+            renderer().error(exc)
+            renderer().note(r"starting disconnected: \connect URL|PROFILE, or restart with "
+                            "--sandbox")
         if interactive:
             from shell.app import run_repl
 
@@ -120,9 +131,9 @@ def main(argv: list[str] | None = None) -> int:
             lines = numbered(args.file, _read(args.file))
         elif not lines:
             lines = numbered("stdin", sys.stdin)
-        return run_lines(lines, dispatcher, renderer, args.format, args.on_error, args.echo)
+        return run_lines(lines, dispatcher, renderer(), args.format, args.on_error, args.echo)
     except ShellError as exc:
-        renderer.error(exc)
+        renderer().error(exc)
         return int(exc.exit_status)
     except KeyboardInterrupt:
         return int(ExitStatus.INTERRUPTED)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from prompt_toolkit import PromptSession
+from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import ThreadedCompleter
 from prompt_toolkit.formatted_text import FormattedText
@@ -30,7 +32,9 @@ from completers.refresher import MetadataRefresher
 from shell.config import Settings, state_dir
 from shell.history import RedactingFileHistory
 from shell.lexer import MetaCommandLexer
-from shell.render import Renderer, say
+
+if TYPE_CHECKING:
+    from shell.render import Renderer
 
 STYLE = Style.from_dict({
     "prompt": "ansicyan bold", "prompt.production": "ansired bold",
@@ -98,9 +102,12 @@ def history_file(session: Session) -> Path:
     return directory / key
 
 
-def run_repl(dispatcher: Dispatcher, renderer: Renderer, settings: Settings,
+def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings: Settings,
              input: Input | None = None, output: Output | None = None) -> int:  # noqa: A002
-    """Read, dispatch and render until ``\\q`` or Ctrl-D; returns the exit code (0)."""
+    """Read, dispatch and render until ``\\q`` or Ctrl-D; returns the exit code (0).
+
+    ``renderer`` is called on the first output, so rich is not loaded before the prompt.
+    """
     session = dispatcher.session
     cache = MetadataCache()
     refresher = MetadataRefresher(cache, lambda: session.connection.api
@@ -126,7 +133,8 @@ def run_repl(dispatcher: Dispatcher, renderer: Renderer, settings: Settings,
     refresher.on_done = lambda: prompt.app.invalidate()
     if session.connection is not None:
         on_event("connection")
-    say(renderer.err, r"elysiactl: \? for help, \q or Ctrl-D to leave", "dim")
+    welcome = r"elysiactl: \? for help, \q or Ctrl-D to leave"
+    print_formatted_text(FormattedText([("#888888", welcome)]), output=output)
     while True:
         try:
             line = prompt.prompt(lambda: prompt_message(session))
@@ -140,6 +148,6 @@ def run_repl(dispatcher: Dispatcher, renderer: Renderer, settings: Settings,
             outcome = dispatcher.execute(line, "repl")
         except QuitRequested:
             break
-        renderer.render(outcome, outcome.format or session.format, session.expanded)
+        renderer().render(outcome, outcome.format or session.format, session.expanded)
     refresher.stop()
     return 0

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-import yaml
 
 from commands.errors import ConfigError
 
@@ -98,6 +97,8 @@ def load_settings(path: Path | None = None) -> Settings:
     path = path or config_dir() / "config.yaml"
     if not path.exists():
         return Settings()
+    import yaml  # only when there is a file: keeps start-up fast
+
     try:
         raw = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:

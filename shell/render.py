@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
 from rich import box
 from rich.console import Console
-from rich.json import JSON
 from rich.table import Table as RichTable
 
 from commands.errors import ShellError, UsageError
@@ -88,8 +86,14 @@ class Renderer:
     def dump(payload: Any, fmt: str) -> str:
         """Machine output: JSON (2-space indent) or YAML."""
         if fmt == "yaml":
+            import yaml  # loaded on first use: start-up stays fast
+
             return yaml.safe_dump(payload, sort_keys=False, allow_unicode=True).rstrip()
         return json.dumps(payload, indent=2, default=str, ensure_ascii=False)
+
+    def note(self, text: str) -> None:
+        """A warning-coloured line on stderr (start-up notices)."""
+        say(self.err, text, "yellow")
 
     def message(self, message: Message) -> None:
         """A sentence for the user, on stderr."""
@@ -109,6 +113,8 @@ class Renderer:
         if isinstance(result, Text):
             say(self.out, result.text)
         elif isinstance(result, Document):
+            from rich.json import JSON
+
             self.out.print(JSON.from_data(result.data, default=str), soft_wrap=True)
         elif isinstance(result, Record):
             self._record(result.fields, result.title)

@@ -8,10 +8,13 @@ exit code is that of the first failure.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from commands.dispatch import Dispatcher
 from commands.errors import QuitRequested
-from shell.render import Renderer, say
+
+if TYPE_CHECKING:
+    from shell.render import Renderer
 
 
 def run_lines(lines: Iterable[tuple[str, str]], dispatcher: Dispatcher, renderer: Renderer,
@@ -23,7 +26,7 @@ def run_lines(lines: Iterable[tuple[str, str]], dispatcher: Dispatcher, renderer
         if not line or line.startswith("#"):
             continue
         if echo:
-            say(renderer.err, f"+ {line}", "dim")
+            renderer.note(f"+ {line}")
         source = "argv" if location == "-c" else f"script:{location}"
         try:
             outcome = dispatcher.execute(line, source)

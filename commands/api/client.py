@@ -61,7 +61,10 @@ class RestClient:
         self.retries = retries
         self.backoff = backoff
         self._sleep = sleep
-        self._http = httpx.Client(base_url=self.url, headers=all_headers, verify=verify,
+        # Plain http never uses TLS; not building an SSL context (and loading the CA bundle)
+        # saves start-up time. https always verifies unless the user said --insecure.
+        tls = verify if self.url.startswith("https://") else False
+        self._http = httpx.Client(base_url=self.url, headers=all_headers, verify=tls,
                                   timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
                                   transport=transport)
 
