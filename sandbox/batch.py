@@ -14,23 +14,34 @@ from typing import TYPE_CHECKING, Any
 from sandbox.classes import upper_first
 from sandbox.http import (
     ApiError,
+    GoStruct,
     Request,
     Response,
     error,
     fail,
     framework_error,
+    go_decode,
     json_response,
     uuid_param,
 )
 from sandbox.objects import MAX_RESULTS, require_tenant
 from sandbox.store import ShardRefusal, now_ms
-from sandbox.where import FilterError, UnknownOperator, compile_where
+from sandbox.where import (
+    WHERE_FILTER,
+    FilterError,
+    UnknownOperator,
+    check_operators,
+    compile_where,
+)
 from sandbox.writes import check_consistency, prepare
 
 if TYPE_CHECKING:
     from sandbox.app import App
 
 GO_ZERO_TIME_MS = -62135596800000
+BATCH_DELETE = GoStruct("BatchDelete", {
+    "match": GoStruct("BatchDeleteMatch", {"class": "string", "where": WHERE_FILTER}),
+    "output": "string", "dryRun": "bool", "deletionTimeUnixMilli": "int64"})
 OUTPUTS = ("minimal", "verbose")
 
 
@@ -94,8 +105,13 @@ def delete_objects(app: App, request: Request) -> Response:
     """``DELETE /v1/batch/objects``: ``match.class`` and ``match.where`` are both required."""
     db = app.db
     body = request.json()
+    go_decode(body, BATCH_DELETE)
+    try:
+        check_operators((body.get("match") or {}).get("where"))
+    except UnknownOperator as exc:
+        raise ApiError(framework_error(422, 606, f"match.where.{exc}")) from None
     check_consistency(request.query)
-    match = body.get("match") if isinstance(body, dict) else None
+    match = body.get("match")
     if not match:
         raise fail(422, "validate: empty match clause")
     if not match.get("class"):
@@ -110,9 +126,7 @@ def delete_objects(app: App, request: Request) -> Response:
         if col is None:
             raise fail(422, f"validate: failed to get class: {upper_first(match['class'])}")
         try:
-            predicate = compile_where(match["where"], col)
-        except UnknownOperator as exc:
-            raise ApiError(framework_error(422, 606, f"match.where.{exc}")) from None
+            where = compile_where(match["where"], col)
         except FilterError as exc:
             kind = "failed to parse where filter: invalid where filter" if exc.parse else \
                 "invalid where filter"
@@ -121,8 +135,13 @@ def delete_objects(app: App, request: Request) -> Response:
             return error(500, f'validate: invalid output: "{output}", possible values are: '
                               '"minimal", "verbose"')
         require_tenant(col, tenant)
+        if where.search_error:
+            # [inferred] the shard named is the first one the read plan visits
+            shard = tenant if col.multi_tenant else sorted(col.shards)[0]
+            raise fail(500, "batch delete objects: cannot find objects: find matching doc ids "
+                            f'in shard "{shard}": docIds: {where.search_error}')
         part = col.partition(tenant)
-        matches = [oid for oid, obj in part.items() if predicate(obj)]
+        matches = [oid for oid, obj in part.items() if where.predicate(obj)]
         outcomes = []
         for oid in islice(matches, MAX_RESULTS):
             if dry_run:

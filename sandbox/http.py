@@ -149,3 +149,62 @@ def go_type(value: Any) -> str:
     types = {dict: "map[string]interface {}", list: "[]interface {}", str: "string",
              bool: "bool"}
     return types.get(type(value), "json.Number")
+
+
+@dataclass(eq=False)
+class GoStruct:
+    """A go-swagger model as Go's ``encoding/json`` decodes into it: JSON field -> model,
+    where a model is a ``GoStruct``, a ``GoSlice`` or a scalar ("string", "bool", "int64",
+    "float32", "float64")."""
+
+    name: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GoSlice:
+    """A Go slice model: its items' model and the type name Go prints for it."""
+
+    item: Any
+    type_name: str
+
+
+_SCALARS: dict[str, tuple[type, ...]] = {"string": (str,), "bool": (bool,), "int64": (int,),
+                                         "float32": (int, float), "float64": (int, float)}
+
+
+def go_decode(value: Any, model: GoStruct | GoSlice) -> None:
+    """Raise go-openapi's 400 when a body cannot be decoded into its model. As in Go, null
+    fits anything, unknown keys are ignored, a number with a fraction does not fit an
+    integer, and the first misfit in document order is reported."""
+    problem = _misfit(value, model, "", "")
+    if problem:
+        raise parse_error(problem)
+
+
+def _misfit(value: Any, model: Any, path: str, struct: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(model, GoStruct):
+        if not isinstance(value, dict):
+            return _unmarshal(go_kind(value), f"models.{model.name}", path, struct)
+        for key, item in value.items():
+            inner = model.fields.get(key)
+            problem = None if inner is None else \
+                _misfit(item, inner, f"{path}.{key}" if path else key, model.name)
+            if problem:
+                return problem
+        return None
+    if isinstance(model, GoSlice):
+        if not isinstance(value, list):
+            return _unmarshal(go_kind(value), model.type_name, path, struct)
+        return next((p for p in (_misfit(v, model.item, path, struct) for v in value) if p), None)
+    if isinstance(value, _SCALARS[model]) and (model == "bool") == isinstance(value, bool):
+        return None
+    kind = f"number {value}" if model == "int64" and isinstance(value, float) else go_kind(value)
+    return _unmarshal(kind, model, path, struct)
+
+
+def _unmarshal(kind: str, type_name: str, path: str, struct: str) -> str:
+    where = f"Go struct field {struct}.{path}" if path else "Go value"
+    return f"json: cannot unmarshal {kind} into {where} of type {type_name}"

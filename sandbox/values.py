@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from sandbox.classes import build_class, check_property, lower_first
 from sandbox.http import go_quote, go_type
+from sandbox.matching import DateError, rfc3339_ms
 from sandbox.store import Collection, Database
 
 
@@ -27,12 +27,13 @@ def autoschema_description() -> str:
 
 def is_date(value: Any) -> bool:
     """RFC3339 date-time, as Go's ``time.Parse(time.RFC3339, ...)`` accepts it."""
-    if not isinstance(value, str) or len(value) < 20 or value[10] not in "Tt":
+    if not isinstance(value, str):
         return False
     try:
-        return datetime.fromisoformat(value.replace("z", "Z")).tzinfo is not None
-    except ValueError:
+        rfc3339_ms(value)
+    except DateError:
         return False
+    return True
 
 
 _CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

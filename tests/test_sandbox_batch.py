@@ -14,7 +14,9 @@ def message(response: httpx.Response) -> str:
 
 @pytest.fixture
 def library(client: httpx.Client) -> None:
-    client.post("/v1/schema", json={"class": "Book", "properties": [
+    client.post("/v1/schema", json={"class": "Book", "invertedIndexConfig": {
+        "indexNullState": True, "indexPropertyLength": True, "indexTimestamps": True},
+        "properties": [
         {"name": "title", "dataType": ["text"]},
         {"name": "code", "dataType": ["text"], "tokenization": "field"},
         {"name": "pages", "dataType": ["int"]},
@@ -67,6 +69,9 @@ def matches(client: httpx.Client, where: dict) -> int:
         "geoCoordinates": {"latitude": 52.0, "longitude": 4.5}, "distance": {"max": 60000}}}, 1),
     ({"path": ["len(title)"], "operator": "GreaterThan", "valueInt": 15}, 2),
     ({"path": ["id"], "operator": "Like", "valueText": "*"}, 3),
+    ({"path": ["_creationTimeUnix"], "operator": "GreaterThan",
+      "valueDate": "2000-01-01T00:00:00Z"}, 3),
+    ({"path": ["_lastUpdateTimeUnix"], "operator": "LessThan", "valueText": "946684800000"}, 0),
     ({"operator": "And", "operands": [
         {"path": ["pages"], "operator": "GreaterThan", "valueInt": 100},
         {"path": ["inPrint"], "operator": "Equal", "valueBoolean": True}]}, 1),
@@ -98,6 +103,134 @@ def test_where_errors(client: httpx.Client, library: None, where: dict, expected
     response = client.request("DELETE", "/v1/batch/objects",
                               json={"match": {"class": "Book", "where": where}})
     assert response.status_code == 422 and message(response) == expected
+
+
+@pytest.mark.parametrize("where, expected", [
+    ({"path": ["title"], "operator": "Equal"},
+     "validate: failed to parse where filter: invalid where filter: got operator 'Equal', but "
+     "no value<Type> field set"),
+    ({"operator": "Or", "operands": [{"path": ["pages"], "operator": "Equal"}]},
+     "validate: failed to parse where filter: invalid where filter: operand 0: invalid where "
+     "filter: got operator 'Equal', but no value<Type> field set"),
+    ({"operator": "And", "path": ["pages"], "operands": [
+        {"path": ["pages"], "operator": "Equal", "valueInt": 1}]},
+     "validate: failed to parse where filter: invalid where filter: operator 'And' not "
+     "compatible with field 'path', remove 'path' or switch to compare operator (eg. Equal, "
+     "NotEqual, etc.)"),
+    ({"operator": "Equal", "valueInt": 1},
+     "validate: failed to parse where filter: invalid where filter: field 'path': must have at "
+     "least one element"),
+    ({"path": ["shop"], "operator": "WithinGeoRange", "valueGeoRange": {
+        "geoCoordinates": {"latitude": 1, "longitude": 2}}},
+     "validate: failed to parse where filter: invalid where filter: valueGeoRange: field "
+     "'distance' must be set"),
+    ({"path": ["shop"], "operator": "WithinGeoRange", "valueGeoRange": {"distance": {"max": -1},
+                                                                       "geoCoordinates": {}}},
+     "validate: failed to parse where filter: invalid where filter: valueGeoRange: field "
+     "'distance.max' must be a positive number"),
+    ({"path": ["shop"], "operator": "WithinGeoRange", "valueGeoRange": {"distance": {"max": 1}}},
+     "validate: failed to parse where filter: invalid where filter: valueGeoRange: field "
+     "'geoCoordinates' must be set"),
+    ({"operator": "And", "operands": [
+        {"path": ["pages"], "operator": "Equal", "valueText": "x"},
+        {"path": ["nope"], "operator": "Equal", "valueInt": 1}]},
+     'validate: invalid where filter: child operand at position 0: data type filter cannot use '
+     '"valueText" on type "int", use "valueInt" instead, child operand at position 1: no such '
+     "prop with name 'nope' found in class 'Book' in the schema. Check your schema files for "
+     "which properties in this class are available"),
+    ({"path": ["price"], "operator": "IsNull", "valueInt": 1},
+     "validate: invalid where filter: operator IsNull requires a booleanValue, got valueInt "
+     "instead"),
+    ({"path": ["len(title)"], "operator": "Equal", "valueText": "x"},
+     'validate: invalid where filter: Filtering for property length requires IntValue, got '
+     '"valueText" instead'),
+    ({"path": ["_creationTimeUnix"], "operator": "Equal", "valueInt": 1},
+     'validate: invalid where filter: using ["_creationTimeUnix"] to filter by timestamp: must '
+     'use "valueText" or "valueDate"'),
+])
+def test_parse_and_validation_errors(client: httpx.Client, library: None, where: dict,
+                                     expected: str) -> None:
+    response = client.request("DELETE", "/v1/batch/objects",
+                              json={"match": {"class": "Book", "where": where}})
+    assert response.status_code == 422 and message(response) == expected
+
+
+@pytest.fixture
+def plain(client: httpx.Client) -> str:
+    """A class with default inverted index settings and one unindexed property."""
+    client.post("/v1/schema", json={"class": "Plain", "properties": [
+        {"name": "title", "dataType": ["text"]}, {"name": "born", "dataType": ["date"]},
+        {"name": "hidden", "dataType": ["int"], "indexFilterable": False}]})
+    client.post("/v1/objects", json={"class": "Plain", "properties": {"title": "a"}})
+    return client.get("/v1/schema/Plain/shards").json()[0]["name"]
+
+
+SEARCH = "resolve doc ids for prop/value pair: "
+
+
+@pytest.mark.parametrize("where, reason", [
+    ({"path": ["title"], "operator": "IsNull", "valueBoolean": True},
+     SEARCH + "Nullstate must be indexed to be filterable! Add `indexNullState: true` to the "
+              "invertedIndexConfig"),
+    ({"path": ["len(title)"], "operator": "GreaterThan", "valueInt": 1},
+     SEARCH + "Property length must be indexed to be filterable! add `IndexPropertyLength: "
+              "true` to the invertedIndexConfig in Plain.  Geo-coordinates, phone numbers and "
+              "data blobs are not supported by property length."),
+    ({"path": ["_creationTimeUnix"], "operator": "GreaterThan", "valueText": "1"},
+     SEARCH + "Timestamps must be indexed to be filterable! Add `IndexTimestamps: true` to the "
+              "InvertedIndexConfig in Plain"),
+    ({"operator": "Not", "operands": [
+        {"path": ["title"], "operator": "IsNull", "valueBoolean": False}]},
+     SEARCH + "nested NOT query: Nullstate must be indexed to be filterable! Add "
+              "`indexNullState: true` to the invertedIndexConfig"),
+    ({"path": ["hidden"], "operator": "Equal", "valueInt": 1},
+     "Filtering by property 'hidden' requires inverted index. Is `indexFilterable` option of "
+     "property 'hidden' enabled? Set it to `true` or leave empty"),
+    ({"operator": "Or", "operands": [
+        {"path": ["title"], "operator": "Equal", "valueText": "a"},
+        {"path": ["born"], "operator": "Equal", "valueDate": "2020-13-01T00:00:00Z"}]},
+     "nested query: nested clause at pos 1: trying parse time as RFC3339 string: parsing time "
+     '"2020-13-01T00:00:00Z": month out of range'),
+    ({"path": ["_creationTimeUnix"], "operator": "Equal", "valueText": "soon"},
+     "expected value to be timestamp, got 'soon'"),
+])
+def test_what_only_the_index_notices_is_a_500(client: httpx.Client, plain: str, where: dict,
+                                              reason: str) -> None:
+    response = client.request("DELETE", "/v1/batch/objects",
+                              json={"match": {"class": "Plain", "where": where}, "dryRun": True})
+    assert response.status_code == 500
+    assert message(response) == ("batch delete objects: cannot find objects: find matching doc "
+                                 f'ids in shard "{plain}": docIds: {reason}')
+
+
+@pytest.mark.parametrize("body, reason", [
+    ({"match": []}, "json: cannot unmarshal array into Go struct field BatchDelete.match of "
+                    "type models.BatchDeleteMatch"),
+    ({"match": {"class": "Book", "where": {"path": ["pages"], "operator": "Equal",
+                                           "valueInt": "1"}}},
+     "json: cannot unmarshal string into Go struct field WhereFilter.match.where.valueInt of "
+     "type int64"),
+    ({"match": {"class": "Book", "where": {"path": ["shop"], "operator": "WithinGeoRange",
+                                           "valueGeoRange": "near"}}},
+     "json: cannot unmarshal string into Go struct field WhereFilter.match.where.valueGeoRange "
+     "of type models.WhereFilterGeoRange"),
+    ({"dryRun": "yes"}, "json: cannot unmarshal string into Go struct field BatchDelete.dryRun "
+                        "of type bool"),
+])
+def test_json_type_mismatches_are_400(client: httpx.Client, library: None, body: dict,
+                                      reason: str) -> None:
+    response = client.request("DELETE", "/v1/batch/objects", json=body)
+    assert response.status_code == 400
+    assert response.json() == {"code": 400, "message": 'parsing body body from "" failed, '
+                                                       f"because {reason}"}
+
+
+def test_unknown_nested_operator_is_a_606(client: httpx.Client, library: None) -> None:
+    response = client.request("DELETE", "/v1/batch/objects", json={"match": {
+        "class": "Book", "where": {"operator": "And", "operands": [{"operator": "Near"}]}}})
+    assert response.status_code == 422 and response.json()["code"] == 606
+    assert response.json()["message"].startswith(
+        "match.where.operands.0.operator in body should be one of [And Or")
 
 
 def test_dry_run_and_verbose_output(client: httpx.Client, library: None) -> None:
