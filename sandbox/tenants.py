@@ -11,7 +11,18 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import upper_first
-from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
+from sandbox.http import (
+    ApiError,
+    GoSlice,
+    GoStruct,
+    Request,
+    Response,
+    empty,
+    fail,
+    framework_error,
+    go_decode,
+    json_response,
+)
 from sandbox.store import ACTIVE, INACTIVE, OFFLOADED, STATUS_ALIASES, Collection, Database
 
 if TYPE_CHECKING:
@@ -22,6 +33,8 @@ ENUM = ["ACTIVE", "INACTIVE", "OFFLOADED", "OFFLOADING", "ONLOADING", "HOT", "CO
         "FREEZING", "UNFREEZING"]
 MAX_UPDATE = 100
 NO_OFFLOAD = "can't offload tenants, because offload-s3 module is not enabled"
+TENANTS = GoSlice(GoStruct("Tenant", {"name": "string", "activityStatus": "string"}),
+                  "[]*models.Tenant")
 QUERY_PREFIX = "failed to execute query: could not get tenants: could not get tenants: "
 
 
@@ -40,8 +53,10 @@ def _tenant_list(request: Request, need_status: bool) -> list[dict[str, Any]]:
     body = request.json()
     if not isinstance(body, list):
         raise ApiError(framework_error(422, 601, "body in body must be of type array"))
+    go_decode(body, TENANTS)
+    body = [item or {} for item in body]  # [inferred] a null item reads as an empty tenant
     for i, item in enumerate(body):
-        status = item.get("activityStatus") if isinstance(item, dict) else None
+        status = item.get("activityStatus")
         if status is not None and status not in ENUM:
             raise ApiError(framework_error(
                 422, 606, f"body.{i}.activityStatus in body should be one of [{' '.join(ENUM)}]"))
@@ -125,6 +140,7 @@ def delete_tenants(app: App, request: Request) -> Response:
     body = request.json()
     if not isinstance(body, list):
         raise ApiError(framework_error(422, 601, "tenants in body must be of type array"))
+    go_decode(body, GoSlice("string", "[]string"))
     with db.lock:
         col = _collection(db, request)
         for i, name in enumerate(body):

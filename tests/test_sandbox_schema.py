@@ -157,3 +157,18 @@ def test_schema_rejects_malformed_json(client: httpx.Client) -> None:
     assert response.json()["message"].startswith('parsing objectClass body from "" failed')
     empty = client.post("/v1/schema", content=b"")
     assert empty.json() == {"code": 602, "message": "objectClass in body is required"}
+
+
+def test_tenant_bodies_are_decoded_as_go_does(client: httpx.Client) -> None:
+    client.post("/v1/schema", json={"class": "Mt", "multiTenancyConfig": {"enabled": True}})
+    prefix = 'parsing body body from "" failed, because json: cannot unmarshal '
+    item = client.post("/v1/schema/Mt/tenants", json=["t1"])
+    assert item.status_code == 400 and item.json()["message"] == (
+        prefix + "string into Go value of type models.Tenant")
+    name = client.post("/v1/schema/Mt/tenants", json=[{"name": 7}])
+    assert name.json()["message"] == prefix + "number into Go struct field Tenant.name of type " \
+                                              "string"
+    names = client.request("DELETE", "/v1/schema/Mt/tenants", json=["t1", 2])
+    assert names.status_code == 400 and names.json()["message"] == (
+        prefix + "number into Go value of type string")
+    assert client.get("/v1/schema/Mt/tenants").json() == []
