@@ -137,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_status)
     except KeyboardInterrupt:
         return int(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (``| head``): say nothing, and keep Python's exit flush quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitStatus.SUCCESS)
     finally:
         if sandbox is not None:
             sandbox.stop()

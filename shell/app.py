@@ -148,6 +148,9 @@ def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings:
             outcome = dispatcher.execute(line, "repl")
         except QuitRequested:
             break
-        renderer().render(outcome, outcome.format or session.format, session.expanded)
+        try:
+            renderer().render(outcome, outcome.format or session.format, session.expanded)
+        except KeyboardInterrupt:
+            continue  # Ctrl-C while printing: stop printing, keep the shell
     refresher.stop()
     return 0

@@ -50,11 +50,19 @@ def say(console: Console, text: str, style: str | None = None) -> None:
     console.print(text, style=style, highlight=False, markup=False, soft_wrap=True)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Rich would exit with 1; a reader that went away (``| head``) is not an error, so
+        the entry point decides (it exits quietly with 0)."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def consoles() -> tuple[Console, Console]:
     """stdout and stderr consoles; off a terminal, tables keep their natural width (no folding)."""
-    out, err = Console(), Console(stderr=True)
+    out, err = _Console(), _Console(stderr=True)
     if not out.is_terminal:
-        out = Console(width=4096)
+        out = _Console(width=4096)
     return out, err
 
 

@@ -121,3 +121,13 @@ def test_sandbox_flag_and_subcommand(env) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_closed_pipe_is_not_an_error(env, tmp_path: Path) -> None:
+    shell = subprocess.Popen([sys.executable, "-m", "shell", "--sandbox", "-c", r"\help",
+                              "-c", r"\ls --verbose", "--format", "yaml"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    shell.stdout.readline()
+    shell.stdout.close()  # like `| head -1`
+    assert shell.wait(timeout=60) == 0
+    assert "Traceback" not in shell.stderr.read()
