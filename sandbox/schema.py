@@ -68,6 +68,7 @@ def put_class(app: App, request: Request) -> Response:
             return empty(404)
         with _restricted():
             col.config = update_class(col, body, app.node_count)
+        col.follow_factor()
         return json_response(with_async_flag(col.config))
 
 

@@ -209,6 +209,13 @@ class Collection:
         self.shard_counts.pop(name, None)
         self.dims = {key: n for key, n in self.dims.items() if key[0] != name}
 
+    def follow_factor(self) -> None:
+        """After a lowered replication factor, each shard keeps its first ``factor`` replicas
+        [inferred: the placement must agree with the factor]; a raise is only accepted when
+        every shard already has that many (``class_update``), so it changes nothing."""
+        factor = self.config["replicationConfig"]["factor"]
+        self.placement = {shard: nodes[:factor] for shard, nodes in self.placement.items()}
+
     def nodes_for(self, start: int) -> list[str]:
         """``factor`` consecutive nodes starting at ``start``: where one shard's replicas live."""
         factor = self.config["replicationConfig"]["factor"]

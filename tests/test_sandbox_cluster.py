@@ -95,6 +95,22 @@ def test_verbose_places_every_shard_on_factor_nodes(http: httpx.Client,
     assert sum(n["stats"]["shardCount"] for n in nodes) == 6
 
 
+def test_lowering_the_factor_drops_replicas(http: httpx.Client, articles: list[str]) -> None:
+    cls = http.get("/v1/schema/Article").json()
+    cls["replicationConfig"]["factor"] = 1
+    assert http.put("/v1/schema/Article", json=cls).status_code == 200
+    nodes = ok(http.get("/v1/nodes", params={"output": "verbose"}))["nodes"]
+    shards = [s for n in nodes for s in n["shards"] or []]
+    assert sorted(s["name"] for s in shards) == articles  # each shard on one node now
+    assert {(s["replicationFactor"], s["numberOfReplicas"]) for s in shards} == {(1, 1)}
+    assert sum(s["objectCount"] for s in shards) == 30
+    status = http.get("/v1/schema/Article/shards").json()
+    assert {len(s["per_node_status"]) for s in status} == {1}
+    cls["replicationConfig"]["factor"] = 2
+    raised = http.put("/v1/schema/Article", json=cls)
+    assert raised.status_code == 422 and "not enough replicas in shard" in message(raised)
+
+
 def test_shards_sort_by_class_then_name(http: httpx.Client, articles: list[str]) -> None:
     http.post("/v1/schema", json={"class": "Book", "shardingConfig": {"desiredCount": 3}})
     for node in ok(http.get("/v1/nodes", params={"output": "verbose"}))["nodes"]:
