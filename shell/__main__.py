@@ -141,6 +141,11 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (``| head``): say nothing, and keep Python's exit flush quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return int(ExitStatus.SUCCESS)
+    except Exception as exc:  # a bug outside any command: one line, the traceback in the log
+        logging.getLogger(__name__).exception("internal error")
+        where = f" (details in {error_log})" if error_log else ""
+        renderer().error(ShellError(f"internal error: {type(exc).__name__}: {exc}{where}"))
+        return int(ExitStatus.ERROR)
     finally:
         if sandbox is not None:
             sandbox.stop()

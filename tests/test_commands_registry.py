@@ -28,3 +28,16 @@ def test_readme_command_reference_is_current() -> None:
         "the README's command reference is stale: run `make docs`"
     for spec in REGISTRY.specs:
         assert f"#### `\\{spec.name}`" in readme
+
+
+def test_every_command_answers_help() -> None:
+    from commands.audit import MemoryAuditLog
+    from commands.context import Session
+    from commands.dispatch import Dispatcher
+    from commands.results import Text
+
+    dispatcher = Dispatcher(REGISTRY, Session(), MemoryAuditLog())
+    for name in REGISTRY.names():
+        outcome = dispatcher.execute(f"\\{name} --help", "repl")
+        [text] = outcome.results
+        assert isinstance(text, Text) and text.text.startswith("usage: \\"), name

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from sandbox import Sandbox
@@ -131,3 +133,41 @@ def test_a_closed_pipe_is_not_an_error(env, tmp_path: Path) -> None:
     shell.stdout.close()  # like `| head -1`
     assert shell.wait(timeout=60) == 0
     assert "Traceback" not in shell.stderr.read()
+
+
+def test_the_seeds_listing_form_feeds_jq(env, sandbox: Sandbox) -> None:
+    for name in ("test_a", "test_b", "Keep"):
+        httpx.post(f"{sandbox.url}/v1/schema", json={"class": name}).raise_for_status()
+    result = run(env, "--url", sandbox.url, "col", "ls", "--filter", "test_*", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert [c["name"] for c in json.loads(result.stdout)] == ["Test_a", "Test_b"]
+    if shutil.which("jq"):
+        names = subprocess.run(["jq", "-r", ".[].name"], input=result.stdout, text=True,
+                               capture_output=True, check=True).stdout.split()
+        assert names == ["Test_a", "Test_b"]
+
+
+def test_keyring_profiles(monkeypatch) -> None:
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    from shell.config import Profile
+
+    class Memory(KeyringBackend):
+        priority = 1
+
+        def get_password(self, service, username):
+            return {("weaviate-prod", "prod"): "from-keyring"}.get((service, username))
+
+        def set_password(self, service, username, password):
+            raise NotImplementedError
+
+        def delete_password(self, service, username):
+            raise NotImplementedError
+
+    monkeypatch.setattr(keyring, "get_keyring", lambda: Memory())
+    monkeypatch.setattr(keyring, "get_password",
+                        lambda service, user: Memory().get_password(service, user))
+    profile = Profile("prod", api_key_env="PROD_KEY", api_key_keyring="weaviate-prod")
+    assert profile.api_key({"PROD_KEY": "from-env"}) == "from-env"
+    assert profile.api_key({}) == "from-keyring"

@@ -111,3 +111,21 @@ def test_pty_ctrl_c_cancels_the_line(terminal: pexpect.spawn) -> None:
     terminal.expect(r"127\.0\.0\.1:\d+> ")  # back at the prompt, where Ctrl-D means leave
     terminal.sendcontrol("d")
     terminal.expect(pexpect.EOF)
+
+
+def test_pty_starts_disconnected_when_nothing_answers(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "PROMPT_TOOLKIT_NO_CPR": "1", "PYTHONPATH": str(ROOT)}
+    child = pexpect.spawn(sys.executable, ["-m", "shell", "--url", "http://127.0.0.1:9"],
+                          cwd=str(ROOT), env=env, dimensions=(40, 160), timeout=20,
+                          encoding="utf-8")
+    try:
+        child.expect("cannot reach http://127.0.0.1:9")
+        child.expect(r"\(disconnected\)> ")
+        child.sendline("\\ls")
+        child.expect("not connected to a Weaviate cluster")
+        child.expect(r"\(disconnected\)> ")
+        child.sendline("\\q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.terminate(force=True)
