@@ -293,10 +293,14 @@ def test_unknown_ids_are_not_found(sandbox: Sandbox, api: Api) -> None:
 
 def test_restore_validation_and_cancel(sandbox: Sandbox, api: Api) -> None:
     seed(api)
+    sandbox.app.backups.step_seconds = 5  # still running when the restore arrives, however slow
+    api.post(FS, json={"id": "running"})
+    running = api.post(f"{FS}/running/restore", json={})
+    assert message(running) == \
+        f"invalid backup in scheduler {sandbox.app.backups.root / 'running'} status: STARTED"
+    assert api.delete(f"{FS}/running").status_code == 204
+    sandbox.app.backups.step_seconds = 0.01
     api.post(FS, json={"id": "r"})
-    running = api.post(f"{FS}/r/restore", json={})
-    assert message(running) == f"invalid backup in scheduler {sandbox.app.backups.root / 'r'} " \
-                               "status: STARTED"
     api.wait(f"{FS}/r")
     assert message(api.post(f"{FS}/r/restore", json={"include": ["Nope"]})) == \
         "class Nope doesn't exist in the backup, but does have [Article Ticket]: "

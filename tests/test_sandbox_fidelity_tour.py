@@ -185,8 +185,9 @@ def test_tour_of_every_endpoint(tour: Tour, sandbox: Sandbox) -> None:
     assert tour.post("/v1/graphql", json={
         "query": "{ Aggregate { Article { meta { count } } } }"}).json()[
         "data"]["Aggregate"]["Article"][0]["meta"]["count"] == 1
+    sandbox.app.backups.step_seconds = 5  # still running when the cancel arrives
     tour.post("/v1/backups/filesystem", json={"id": "tour-2"})
-    assert tour.delete("/v1/backups/filesystem/tour-2").status_code in (204, 422)
+    assert tour.delete("/v1/backups/filesystem/tour-2").status_code == 204
 
     assert tour.get("/v1/users/own-info").status_code == 401
     assert REQUIRED <= tour.seen, f"not visited: {sorted(REQUIRED - tour.seen)}"
