@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
+from commands.api.client import RestClient
+from commands.context import CommandContext, Connection, Session
+from commands.meta import MODULES
+from commands.parse import bind, tokenize
+from commands.registry import Registry
 from sandbox import Sandbox
+
+REGISTRY = Registry.from_modules(MODULES)
 
 
 @pytest.fixture
@@ -27,3 +35,29 @@ def client(sandbox: Sandbox) -> Iterator[httpx.Client]:
 def mutating_requests(http: httpx.Client) -> list[dict]:
     """The mutating ``/v1`` requests the sandbox has logged so far."""
     return [e for e in http.get("/__sandbox/requests").json() if e["mutating"]]
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[Sandbox]:
+    """One demo-seeded sandbox shared by the read-only tests of a module."""
+    with Sandbox(seed="demo") as server:
+        yield server
+
+
+def make_session(url: str) -> Session:
+    """A session connected to ``url`` without retries (tests want failures at once)."""
+    return Session(connection=Connection(api=RestClient(url, retries=0), url=url))
+
+
+@pytest.fixture
+def session(demo: Sandbox) -> Session:
+    return make_session(demo.url)
+
+
+def run(session: Session, line: str) -> Any:
+    """Bind ``line`` to its declaration and call the handler, without the dispatcher's
+    context defaults, so a test sees the handler's own result or exception."""
+    words = tokenize(line)
+    spec = REGISTRY.find(words[0])
+    inv = bind(spec, words[1:])
+    return spec.handler(CommandContext(session, inv.arguments), **inv.arguments)

@@ -4,42 +4,17 @@ HTTP: cursor paging, tenants (explicit and from the session), vectors and errors
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import httpx
 import pytest
+from conftest import run
 
 from commands.api.client import RestClient
-from commands.context import CommandContext, Connection, Session
+from commands.context import Connection, Session
 from commands.errors import ApiError, ShellError, UsageError
-from commands.meta import data
-from commands.parse import bind, tokenize
-from commands.registry import Registry
 from commands.results import Document, Record, Table
 from sandbox import Sandbox
 
-REGISTRY = Registry.from_modules([data])
 ARTICLE_ID = "00ef873f-0906-4665-9ad2-6b5808d9d98c"  # the demo's first Article in id order
-
-
-def run(session: Session, line: str) -> Any:
-    """Bind ``line`` to its declaration and call the handler, as the dispatcher will."""
-    words = tokenize(line)
-    spec = REGISTRY.find(words[0])
-    inv = bind(spec, words[1:])
-    return spec.handler(CommandContext(session, inv.arguments), **inv.arguments)
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[Sandbox]:
-    with Sandbox(seed="demo") as server:
-        yield server
-
-
-@pytest.fixture
-def session(demo: Sandbox) -> Session:
-    return Session(connection=Connection(api=RestClient(demo.url, retries=0), url=demo.url))
 
 
 def article_properties(session: Session) -> list[str]:

@@ -6,39 +6,18 @@ against the sandbox over HTTP: results, JSON shapes, errors and request counts.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Iterator
-from typing import Any
-
 import httpx
 import pytest
+from conftest import REGISTRY, make_session, run
 
-from commands.api.client import RestClient
-from commands.context import CommandContext, Connection, Session
+from commands.context import Session
 from commands.errors import ShellError, UsageError
-from commands.meta import data
-from commands.meta import inspect as inspect_meta
-from commands.parse import bind, tokenize
-from commands.registry import Registry
 from commands.results import Document, Record, Table
 from commands.spec import Kind
 from sandbox import Sandbox
 from sandbox.classes import build_class
 
-REGISTRY = Registry.from_modules([inspect_meta, data])
 DEMO = ["Article", "DocumentChunk", "ELYSIACTL_Audit", "Product", "SupportTicket"]
-
-
-def make_session(url: str) -> Session:
-    return Session(connection=Connection(api=RestClient(url, retries=0), url=url))
-
-
-def run(session: Session, line: str) -> Any:
-    """Bind ``line`` to its declaration and call the handler, as the dispatcher will."""
-    words = tokenize(line)
-    spec = REGISTRY.find(words[0])
-    inv = bind(spec, words[1:])
-    return spec.handler(CommandContext(session, inv.arguments), **inv.arguments)
 
 
 def requests_made(url: str) -> list[dict]:
@@ -49,39 +28,17 @@ def clear_requests(url: str) -> None:
     httpx.delete(f"{url}/__sandbox/requests")
 
 
-@pytest.fixture(scope="module")
-def demo() -> Iterator[Sandbox]:
-    """One demo sandbox shared by the read-only tests of this module."""
-    with Sandbox(seed="demo") as server:
-        yield server
-
-
-@pytest.fixture
-def session(demo: Sandbox) -> Session:
-    return make_session(demo.url)
-
 
 # --- declarations -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("spec", REGISTRY.specs, ids=lambda s: s.name)
-def test_declarations_match_handlers(spec) -> None:
-    assert spec.summary.endswith(".") and "\n" not in spec.summary
-    assert spec.help and spec.group == "inspect"
-    params = inspect.signature(spec.handler).parameters
-    keyword = {n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
-    assert keyword == {a.name for a in spec.args} | {o.dest for o in spec.opts}
-    for arg in spec.args:
-        if arg.kind is Kind.COLLECTION:
-            assert arg.from_context
-    for opt in spec.opts:
-        if opt.name == "--tenant":
-            assert opt.kind is Kind.TENANT
-
-
-def test_every_command_is_declared() -> None:
-    assert set(REGISTRY.names()) == {"ls", "show", "d", "nodes", "shards", "tenants",
-                                     "objects", "get", "count"}
+def test_every_inspection_command_is_declared() -> None:
+    inspection = {n for n in REGISTRY.names() if REGISTRY.find(n).group == "inspect"}
+    assert inspection == {"ls", "show", "d", "nodes", "shards", "tenants", "objects", "get",
+                          "count"}
     assert REGISTRY.find("d").name == "show"
+    for name in inspection:
+        for arg in REGISTRY.find(name).args:
+            assert arg.kind is not Kind.COLLECTION or arg.from_context, name
 
 
 # --- \ls ----------------------------------------------------------------------------------

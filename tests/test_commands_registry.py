@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
+
+import pytest
 
 from commands.meta import MODULES
 from commands.reference import reference, replace_reference
 from commands.registry import Registry
+from commands.spec import Kind
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = Registry.from_modules(MODULES)
 
 
-def test_every_declaration_is_complete() -> None:
-    for spec in REGISTRY.specs:
-        assert spec.summary.endswith("."), spec.name
-        assert spec.summary[0].isupper(), spec.name
-        for arg in spec.args:
-            assert arg.help, f"\\{spec.name} {arg.name} has no help"
-        for opt in spec.opts:
-            assert opt.name.startswith("--") and opt.help, f"\\{spec.name} {opt.name}"
+@pytest.mark.parametrize("spec", REGISTRY.specs, ids=lambda s: s.name)
+def test_every_declaration_is_complete(spec) -> None:
+    assert spec.summary.endswith(".") and "\n" not in spec.summary
+    assert spec.summary[0].isupper() and spec.help
+    params = inspect.signature(spec.handler).parameters
+    keyword = {n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert keyword == {a.name for a in spec.args} | {o.dest for o in spec.opts}
+    for opt in spec.opts:
+        assert opt.kind is not Kind.TENANT or opt.name == "--tenant"
+    for arg in spec.args:
+        assert arg.help, f"\\{spec.name} {arg.name} has no help"
+    for opt in spec.opts:
+        assert opt.name.startswith("--") and opt.help, f"\\{spec.name} {opt.name}"
 
 
 def test_readme_command_reference_is_current() -> None:

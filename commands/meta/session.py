@@ -19,6 +19,10 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 @command("connect", "Connect to a Weaviate cluster by URL or profile name.",
+         help="Opens a new connection and makes it current; the old one is closed. A target\n"
+              "with :// is a URL (the API key comes from WEAVIATE_API_KEY), anything else a\n"
+              "profile from the config file (its URL, key, headers and tier).\n\n"
+              "  \\connect http://localhost:8080\n  \\connect prod",
          args=(Arg("target", Kind.PROFILE, "a URL such as http://localhost:8080, or a profile"),),
          group="session", needs_connection=False)
 def connect_cmd(ctx: CommandContext, *, target: str) -> Message:
@@ -33,6 +37,8 @@ def connect_cmd(ctx: CommandContext, *, target: str) -> Message:
 
 
 @command("conninfo", "Show the current connection and context.", group="session",
+         help="Cluster URL, profile, server version, who you are to Weaviate (the API-key\n"
+              "user, or user@host without auth), tier, current collection and tenant, format.",
          needs_connection=False)
 def conninfo_cmd(ctx: CommandContext) -> Record:
     session, conn = ctx.session, ctx.session.connection
@@ -45,6 +51,10 @@ def conninfo_cmd(ctx: CommandContext) -> Record:
 
 
 @command("use", "Make a collection current; commands that take a collection default to it.",
+         help="The current collection is shown in the prompt; \\show, \\objects, \\count and\n"
+              "the other collection commands use it when none is given. Without an argument\n"
+              "the current collection is cleared.\n\n"
+              "  \\use Article\n  \\use SupportTicket --tenant acme\n  \\use",
          args=(Arg("collection", Kind.COLLECTION, "the collection (none: clear)", required=False),),
          opts=(Opt("--tenant", Kind.TENANT, "also make this tenant current"),), group="session")
 def use_cmd(ctx: CommandContext, *, collection: str | None, tenant: str | None) -> Message:
@@ -58,6 +68,8 @@ def use_cmd(ctx: CommandContext, *, collection: str | None, tenant: str | None) 
 
 
 @command("format", "Set the output format: table, json or yaml.",
+         help="Applies to every later command of this session; one command can still ask for\n"
+              "another with --format.",
          args=(Arg("format", Kind.CHOICE, "table, json or yaml", choices=FORMATS),),
          group="session", needs_connection=False)
 def format_cmd(ctx: CommandContext, *, format: str) -> Message:
@@ -66,6 +78,8 @@ def format_cmd(ctx: CommandContext, *, format: str) -> Message:
 
 
 @command("x", "Toggle expanded display: one record per row.", group="session",
+         help="In expanded display a table is shown as one field/value block per row, which\n"
+              "reads better for wide rows. JSON and YAML are not affected.",
          needs_connection=False)
 def expanded_cmd(ctx: CommandContext) -> Message:
     ctx.session.expanded = not ctx.session.expanded
@@ -73,6 +87,8 @@ def expanded_cmd(ctx: CommandContext) -> Message:
 
 
 @command("history", "Show the commands of this session.",
+         help="The lines typed (or run) in this session, numbered. The audit log (\\audit)\n"
+              "keeps every session.",
          opts=(Opt("--limit", Kind.INT, "show the last N", default=50),), group="session",
          needs_connection=False)
 def history_cmd(ctx: CommandContext, *, limit: int) -> Table:
@@ -94,6 +110,9 @@ def _since(value: str) -> datetime:
 
 
 @command("audit", "Query the audit log of every session: by time, command and outcome.",
+         help="Every command of every session is recorded in the audit log (a JSON line each,\n"
+              "file mode 0600) with its identity, cluster, source, status and duration.\n\n"
+              "  \\audit --since 2h\n  \\audit --command ls --status error",
          opts=(Opt("--since", help="a duration (30m, 2h, 7d) or an ISO date"),
                Opt("--command", Kind.COMMAND, "only this command"),
                Opt("--status", Kind.CHOICE, "only this outcome",
@@ -116,13 +135,17 @@ def audit_cmd(ctx: CommandContext, *, since: str | None, command: str | None,
                  tuple(rows[-limit:]) if limit > 0 else ())
 
 
-@command("refresh", "Reload the schema cache used by completion.", group="session")
+@command("refresh", "Reload the schema cache used by completion.", group="session",
+         help="Completion reads a cached schema refreshed in the background on connect and\n"
+              "after schema-changing commands; this refreshes it now.")
 def refresh_cmd(ctx: CommandContext) -> Message:
     ctx.session.notify("schema")
     return Message("refreshing the schema cache in the background")
 
 
 @command("help", "List the commands, or show one command's help.", aliases=("?",),
+         help="Without an argument, every command with its summary; with one, that command's\n"
+              "usage, arguments and options (the same as COMMAND --help).",
          args=(Arg("topic", Kind.COMMAND, "a command name", required=False),), group="session",
          needs_connection=False)
 def help_cmd(ctx: CommandContext, *, topic: str | None) -> Table | Text:
@@ -134,6 +157,7 @@ def help_cmd(ctx: CommandContext, *, topic: str | None) -> Table | Text:
                  note=r"\help COMMAND or COMMAND --help shows the details")
 
 
-@command("q", "Leave the shell.", aliases=("quit",), group="session", needs_connection=False)
+@command("q", "Leave the shell.", aliases=("quit",), group="session", needs_connection=False,
+         help="Ctrl-D at an empty prompt does the same.")
 def quit_cmd(ctx: CommandContext) -> None:
     raise QuitRequested()
