@@ -122,10 +122,8 @@ def uuid_param(raw: Any, name: str, go_field: str = "") -> str | None:
     if raw is None or raw == "":
         return None
     if not isinstance(raw, str):
-        if go_field:
-            raise parse_error(f"json: cannot unmarshal {go_kind(raw)} into Go struct field "
-                              f"{go_field} of type strfmt.UUID")
-        raw = str(raw)
+        raise parse_error(f"json: cannot unmarshal {go_kind(raw)} into Go struct field "
+                          f"{go_field} of type strfmt.UUID")
     if not _UUID_FORMAT.match(raw):
         raise ApiError(framework_error(422, 601, f'{name} must be of type uuid: "{raw}"'))
     return str(uuid.UUID(raw))

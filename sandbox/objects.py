@@ -52,7 +52,7 @@ def require_tenant(col: Collection, tenant: str | None) -> None:
         raise fail(422, str(exc)) from None
 
 
-def refused(template: str, col: Collection, exc: ShardRefusal) -> ApiError:
+def _refused(template: str, col: Collection, exc: ShardRefusal) -> ApiError:
     """The 500 for a write the shard refused, worded as ``template``'s code path does."""
     return fail(500, template.format(index=col.name.lower(), shard=exc.shard, error=exc))
 
@@ -234,7 +234,7 @@ def create_object(app: App, request: Request) -> Response:
         try:
             write.col.put(write.tenant, write.obj)
         except ShardRefusal as exc:
-            raise refused(PUT_REFUSED, write.col, exc) from None
+            raise _refused(PUT_REFUSED, write.col, exc) from None
         return json_response(write.obj.to_json(write.col.name, write.tenant, True))
 
 
@@ -272,7 +272,7 @@ def put_object(app: App, request: Request) -> Response:
         try:
             col.put(write.tenant, write.obj)
         except ShardRefusal as exc:
-            raise refused(PUT_REFUSED, col, exc) from None
+            raise _refused(PUT_REFUSED, col, exc) from None
         return json_response(write.obj.to_json(col.name, write.tenant, True))
 
 
@@ -306,7 +306,7 @@ def patch_object(app: App, request: Request) -> Response:
         try:
             col.put(tenant, updated, merging=True)
         except ShardRefusal as exc:
-            raise refused(MERGE_REFUSED, col, exc) from None
+            raise _refused(MERGE_REFUSED, col, exc) from None
     return empty(204)
 
 
@@ -326,7 +326,7 @@ def delete_object(app: App, request: Request) -> Response:
         try:
             col.remove(tenant, object_id)
         except ShardRefusal as exc:
-            raise refused(DELETE_REFUSED, col, exc) from None
+            raise _refused(DELETE_REFUSED, col, exc) from None
     return empty(204)
 
 
@@ -355,7 +355,7 @@ def delete_object_any_class(app: App, request: Request) -> Response:
             try:
                 found = col.remove(None, object_id) or found
             except ShardRefusal as exc:
-                raise refused(DELETE_REFUSED, col, exc) from None
+                raise _refused(DELETE_REFUSED, col, exc) from None
     return empty(204 if found else 404)
 
 
