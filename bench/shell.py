@@ -45,6 +45,15 @@ def _first_prompt(url: str, env: dict[str, str]) -> float:
     return elapsed
 
 
+def _baseline_in_terminal(env: dict[str, str]) -> float:
+    """The baseline run through the same pseudo-terminal harness as the first prompt."""
+    started = time.perf_counter()
+    child = pexpect.spawn(sys.executable, ["-c", "import prompt_toolkit, httpx, rich"],
+                          env=env, dimensions=(40, 120), timeout=30)
+    child.expect(pexpect.EOF)
+    return time.perf_counter() - started
+
+
 def _fill(url: str) -> None:
     with httpx.Client(base_url=url, timeout=30) as http:
         for i in range(COLLECTIONS):
@@ -77,6 +86,7 @@ def run() -> Section:
                 [sys.executable, "-m", "shell", "--url", url, "-c", r"\ls"], cwd=ROOT, env=env,
                 check=True, capture_output=True), RUNS)
             prompt = statistics.median(_first_prompt(url, env) for _ in range(RUNS))
+            pty_base = statistics.median(_baseline_in_terminal(env) for _ in range(RUNS))
             started = time.perf_counter()
             _fill(url)
             fill_s = time.perf_counter() - started
@@ -85,8 +95,9 @@ def run() -> Section:
             server.kill()
     latency = dict(completion())
     rows = [
-        ("time to first prompt", f"{prompt * 1000:.0f} ms ({prompt / base:.2f}x)",
-         f"at most 1.5x: {verdict(prompt / base <= 1.5)}"),
+        ("time to first prompt (in a pseudo-terminal)",
+         f"{prompt * 1000:.0f} ms ({prompt / pty_base:.2f}x)",
+         f"at most 1.5x: {verdict(prompt / pty_base <= 1.5)}"),
         (r"`elysiactl -c '\ls'` wall time", f"{one_shot * 1000:.0f} ms ({one_shot / base:.2f}x)",
          f"at most 1.5x: {verdict(one_shot / base <= 1.5)}"),
         (rf"`\ls --verbose` over {COLLECTIONS:,} collections",
@@ -96,12 +107,13 @@ def run() -> Section:
          f"{latency['p50']:.2f} ms / {latency['p99']:.2f} ms",
          f"p99 under 10 ms: {verdict(latency['p99'] < 10)}"),
     ]
-    met = prompt / base <= 1.5 and one_shot / base <= 1.5 and ls_s < 0.5 and requests <= 3 \
+    met = prompt / pty_base <= 1.5 and one_shot / base <= 1.5 and ls_s < 0.5 and requests <= 3 \
         and latency["p99"] < 10
     return Section(
         "Shell responsiveness",
-        f"Medians of {RUNS} runs against a sandbox in its own process. The baseline, "
-        f"`python -c \"import prompt_toolkit, httpx, rich\"`, took {base * 1000:.0f} ms in this "
-        f"run; ratios are to it. Creating the {COLLECTIONS:,} collections took {fill_s:.1f} s "
-        "(not counted).",
+        f"Medians of {RUNS} runs against a sandbox in its own process. The baseline is "
+        f"`python -c \"import prompt_toolkit, httpx, rich\"`, run the same way as what it is "
+        f"compared with: {base * 1000:.0f} ms as a subprocess, {pty_base * 1000:.0f} ms in a "
+        f"pseudo-terminal. Creating the {COLLECTIONS:,} collections took {fill_s:.1f} s (not "
+        "counted).",
         ("measure", "result", "aim"), rows, met)

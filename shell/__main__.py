@@ -8,6 +8,7 @@ import os
 import shlex
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,18 +115,19 @@ def main(argv: list[str] | None = None) -> int:
             profile.format if profile else None) or settings.format)
         dispatcher = Dispatcher(Registry.from_modules(MODULES), session,
                                 _audit_log(state_dir()), error_log)
-        try:
-            session.connection = _open(target, retries=1)
-        except ShellError as exc:
-            if not interactive:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            opening = pool.submit(_open, target, 1)
+            if interactive:  # import the REPL while the connection's round trip is in flight
+                from shell.app import run_repl
+            try:
+                session.connection = opening.result()
+            except ShellError as exc:
                 renderer().error(exc)
-                return int(ExitStatus.CONNECTION)
-            renderer().error(exc)
-            renderer().note(r"starting disconnected: \connect URL|PROFILE, or restart with "
-                            "--sandbox")
+                if not interactive:
+                    return int(ExitStatus.CONNECTION)
+                renderer().note(r"starting disconnected: \connect URL|PROFILE, or restart "
+                                "with --sandbox")
         if interactive:
-            from shell.app import run_repl
-
             return run_repl(dispatcher, renderer, settings)
         if args.file:
             lines = numbered(args.file, _read(args.file))

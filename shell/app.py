@@ -132,7 +132,12 @@ def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings:
         bottom_toolbar=toolbar, style=STYLE, input=input, output=output)
     refresher.on_done = lambda: prompt.app.invalidate()
     if session.connection is not None:
-        on_event("connection")
+        # Fill the schema cache once the prompt is on screen, not while it is being drawn.
+        def first_paint(_: object) -> None:
+            prompt.app.after_render -= first_paint
+            on_event("connection")
+
+        prompt.app.after_render += first_paint
     welcome = r"elysiactl: \? for help, \q or Ctrl-D to leave"
     print_formatted_text(FormattedText([("#888888", welcome)]), output=output)
     while True:
