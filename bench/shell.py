@@ -24,7 +24,7 @@ from commands.meta import MODULES
 from commands.ops.connection import open_connection
 from commands.registry import Registry
 
-RUNS = 5
+RUNS = 9
 COLLECTIONS = 1000
 
 
@@ -85,8 +85,10 @@ def run() -> Section:
             one_shot = median_seconds(lambda: subprocess.run(
                 [sys.executable, "-m", "shell", "--url", url, "-c", r"\ls"], cwd=ROOT, env=env,
                 check=True, capture_output=True), RUNS)
-            prompt = statistics.median(_first_prompt(url, env) for _ in range(RUNS))
-            pty_base = statistics.median(_baseline_in_terminal(env) for _ in range(RUNS))
+            # Interleaved, so that machine drift hits subject and baseline alike.
+            pairs = [(_first_prompt(url, env), _baseline_in_terminal(env)) for _ in range(RUNS)]
+            prompt = statistics.median(p for p, _ in pairs)
+            pty_base = statistics.median(b for _, b in pairs)
             started = time.perf_counter()
             _fill(url)
             fill_s = time.perf_counter() - started

@@ -9,8 +9,8 @@ entry is written in ``finally``, whatever happened.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ class Dispatcher:
         self.session = session
         self.audit = audit
         self.error_log = error_log
-        self.session_id = str(uuid.uuid4())
+        self.session_id = secrets.token_hex(16)  # uuid would load platform: slower start
 
     def execute(self, line: str, source: str) -> Outcome:
         """Run one command line; ``source`` is ``repl``, ``script:FILE:LINE`` or ``argv``."""

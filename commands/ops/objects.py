@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +38,8 @@ def plain_message(message: str) -> str:
 def canonical_uuid(value: str, what: str = "") -> str:
     """The lowercase canonical form of a UUID, or a ``UsageError``."""
     try:
+        import uuid  # loaded on first use: it imports platform, which slows start-up
+
         return str(uuid.UUID(value))
     except (ValueError, AttributeError, TypeError):
         raise UsageError(f"{what + ': ' if what else ''}{value!r} is not a UUID",
