@@ -32,6 +32,20 @@ def client(sandbox: Sandbox) -> Iterator[httpx.Client]:
         yield http
 
 
+@pytest.fixture
+def sb(tmp_path) -> Iterator[Sandbox]:
+    """An empty three-node sandbox (placement, nodes and GraphQL tests)."""
+    with Sandbox(nodes=3, backup_dir=tmp_path / "backups") as server:
+        yield server
+
+
+@pytest.fixture
+def http(sb: Sandbox) -> Iterator[httpx.Client]:
+    """An HTTP client for the three-node sandbox."""
+    with httpx.Client(base_url=sb.url, timeout=10) as client:
+        yield client
+
+
 def mutating_requests(http: httpx.Client) -> list[dict]:
     """The mutating ``/v1`` requests the sandbox has logged so far."""
     return [e for e in http.get("/__sandbox/requests").json() if e["mutating"]]

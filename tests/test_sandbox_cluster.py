@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,20 +13,6 @@ import pytest
 from openapi_schema import require_spec, validate
 
 from sandbox import Sandbox
-
-
-@pytest.fixture
-def sb(tmp_path) -> Iterator[Sandbox]:
-    """An empty three-node sandbox."""
-    server = Sandbox(nodes=3, backup_dir=tmp_path / "backups").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def http(sb: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sb.url, timeout=10) as client:
-        yield client
 
 
 def message(response: httpx.Response) -> str:

@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from openapi_schema import validate
 
-from sandbox import Sandbox
-
 COUNT = "{ Aggregate { Article { meta { count } } } }"
-
-
-@pytest.fixture
-def sb(tmp_path) -> Iterator[Sandbox]:
-    server = Sandbox(nodes=3, backup_dir=tmp_path / "backups").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def http(sb: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sb.url, timeout=10) as client:
-        yield client
 
 
 def add_objects(http: httpx.Client, cls: str, n: int, tenant: str | None = None) -> None:
