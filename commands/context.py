@@ -12,6 +12,7 @@ from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import NotConnected
+from commands.safety import DEFAULT_PROTECTED, Confirmer, Decision, Plan, approve
 
 
 @dataclass
@@ -38,6 +39,10 @@ class Session:
     expanded: bool = False
     history: list[str] = field(default_factory=list)
     listeners: list[Callable[[str], None]] = field(default_factory=list)
+    confirmer: Confirmer | None = None
+    assume_yes: bool = False
+    dry_run: bool = False
+    protected: tuple[str, ...] = DEFAULT_PROTECTED
 
     @property
     def api(self) -> RestClient:
@@ -68,7 +73,22 @@ class CommandContext:
     arguments: dict[str, Any]
     registry: Any = None
     audit: Any = None
+    decision: Decision | None = None
+    objects_affected: int | None = None
 
     @property
     def api(self) -> RestClient:
         return self.session.api
+
+    def approve(self, plan: Plan, *, force: bool = False, dry_run: bool = False,
+                allow_protected: bool = False) -> Decision:
+        """Pass ``plan`` through the safety gate with this session's settings."""
+        session = self.session
+        tier = session.connection.tier if session.connection else None
+        self.decision = None
+        self.decision = approve(plan, confirmer=session.confirmer,
+                                force=force or session.assume_yes,
+                                dry_run=dry_run or session.dry_run,
+                                allow_protected=allow_protected,
+                                production=tier == "production")
+        return self.decision

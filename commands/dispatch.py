@@ -70,7 +70,7 @@ class Dispatcher:
         try:
             inv = parse(text, self.registry)
             outcome.command, outcome.format = inv.spec.name, inv.format
-            outcome.results = self._run(inv)
+            outcome.results = self._run(inv, outcome)
         except QuitRequested:
             quit_requested = True
         except ShellError as exc:
@@ -89,7 +89,7 @@ class Dispatcher:
             raise QuitRequested()
         return outcome
 
-    def _run(self, inv: Invocation) -> list[Result]:
+    def _run(self, inv: Invocation, outcome: Outcome) -> list[Result]:
         spec = inv.spec
         if inv.help:
             return [Text(help_text(spec))]
@@ -103,7 +103,12 @@ class Dispatcher:
         if spec.needs_connection:
             self.session.api  # noqa: B018 - raises NotConnected with its hint
         ctx = CommandContext(self.session, inv.arguments, self.registry, self.audit)
-        produced = spec.handler(ctx, **inv.arguments)
+        try:
+            produced = spec.handler(ctx, **inv.arguments)
+        finally:
+            if ctx.decision is not None:
+                outcome.confirmation = str(ctx.decision)
+            outcome.objects_affected = ctx.objects_affected
         if spec.changes_schema:
             self.session.notify("schema")
         if produced is None:
@@ -126,10 +131,11 @@ class Dispatcher:
             "source": source, "command": outcome.command,
             "arguments": _redacted(inv) if inv else {"raw": _first_word(text)},
             "destructive": bool(inv and inv.spec.destructive),
-            "confirmation": "not-needed", "status": outcome.status,
+            "confirmation": "refused" if outcome.status == "refused" else outcome.confirmation,
+            "status": outcome.status,
             "error": outcome.error.message if isinstance(outcome.error, ShellError) else None,
             "duration_ms": round(outcome.duration_s * 1000, 1),
-            "objects_affected": None,
+            "objects_affected": outcome.objects_affected,
         }
         self.session.history.append(text)
         try:

@@ -85,3 +85,5 @@ class Outcome:
     status: str = "ok"
     duration_s: float = 0.0
     exit_code: int = 0
+    confirmation: str = "not-needed"
+    objects_affected: int | None = None
