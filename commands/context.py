@@ -7,12 +7,18 @@ for one through ``Session.connector``, so ``\\connect`` stays in the core.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import NotConnected
 from commands.safety import DEFAULT_PROTECTED, Confirmer, Decision, Plan, approve
+
+Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]
+"""``progress(description, total)`` gives a context manager yielding ``advance(n)``; the
+shell draws a bar on a terminal and nothing elsewhere."""
 
 
 @dataclass
@@ -43,6 +49,8 @@ class Session:
     assume_yes: bool = False
     dry_run: bool = False
     protected: tuple[str, ...] = DEFAULT_PROTECTED
+    template_dirs: tuple[Path, ...] = ()
+    progress: Progress | None = None
 
     @property
     def api(self) -> RestClient:

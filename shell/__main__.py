@@ -20,7 +20,7 @@ from commands.meta import MODULES
 from commands.ops.connection import open_connection
 from commands.registry import Registry
 from shell.cli import build_parser, headers
-from shell.config import Settings, Target, load_settings, resolve, state_dir
+from shell.config import Settings, Target, config_dir, load_settings, resolve, state_dir
 from shell.script import numbered, run_lines
 
 if TYPE_CHECKING:
@@ -112,7 +112,13 @@ def main(argv: list[str] | None = None) -> int:
                          headers=headers(args.header), insecure=args.insecure)
         profile = settings.profiles.get(target.profile or "")
         session = Session(connector=_connector(settings, env), format=args.format or (
-            profile.format if profile else None) or settings.format)
+            profile.format if profile else None) or settings.format,
+            assume_yes=args.yes, dry_run=args.dry_run, protected=settings.protected,
+            template_dirs=(config_dir() / "templates",))
+        if sys.stderr.isatty():
+            from shell.interact import progress_bars
+
+            session.progress = progress_bars(renderer)
         dispatcher = Dispatcher(Registry.from_modules(MODULES), session,
                                 _audit_log(state_dir()), error_log)
         with ThreadPoolExecutor(max_workers=1) as pool:

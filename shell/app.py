@@ -31,6 +31,7 @@ from completers.metadata import MetadataCache
 from completers.refresher import MetadataRefresher
 from shell.config import Settings, state_dir
 from shell.history import RedactingFileHistory
+from shell.interact import PromptConfirmer
 from shell.lexer import MetaCommandLexer
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings:
     ``renderer`` is called on the first output, so rich is not loaded before the prompt.
     """
     session = dispatcher.session
+    session.confirmer = PromptConfirmer(renderer, input=input, output=output)
     cache = MetadataCache()
     refresher = MetadataRefresher(cache, lambda: session.connection.api
                                   if session.connection else None)

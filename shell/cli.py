@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="what a script does after a failing command (default: stop)")
     run.add_argument("--echo", action="store_true", help="print each command before it runs")
     run.add_argument("--format", choices=FORMATS, help="output format (default: table)")
+    run.add_argument("--yes", action="store_true",
+                     help="answer yes to confirmations (as --force on every command)")
+    run.add_argument("--dry-run", action="store_true",
+                     help="destructive commands only show their plan; nothing is changed")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
 

@@ -16,6 +16,11 @@ The config file is ``$XDG_CONFIG_HOME/elysiactl/config.yaml``::
         format: json
         verify_tls: true
 
+    protected:                            # collections that need --allow-protected
+      - "ELYSIACTL_*"
+      - "*_SYSTEM"
+      - ".internal*"
+
 Precedence for the URL: ``--url``, then ``--profile``, then ``WEAVIATE_URL``, then the
 default profile, then ``http://localhost:8080``. Secrets never sit in the file by value.
 """
@@ -30,6 +35,7 @@ from typing import Any
 import platformdirs
 
 from commands.errors import ConfigError
+from commands.safety import DEFAULT_PROTECTED
 
 APP = "elysiactl"
 DEFAULT_URL = "http://localhost:8080"
@@ -89,7 +95,7 @@ class Settings:
     profiles: Mapping[str, Profile] = field(default_factory=dict)
     default_profile: str | None = None
     format: str = "table"
-    protected: tuple[str, ...] = ()
+    protected: tuple[str, ...] = DEFAULT_PROTECTED
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -117,8 +123,11 @@ def load_settings(path: Path | None = None) -> Settings:
     default = raw.get("default_profile")
     if default is not None and default not in profiles:
         raise ConfigError(f"{path}: default_profile {default!r} is not a profile")
+    protected = raw.get("protected", list(DEFAULT_PROTECTED))
+    if not isinstance(protected, list) or not all(isinstance(p, str) for p in protected):
+        raise ConfigError(f"{path}: protected must be a list of glob patterns")
     return Settings(profiles=profiles, default_profile=default,
-                    format=str(raw.get("format") or "table"))
+                    format=str(raw.get("format") or "table"), protected=tuple(protected))
 
 
 def _typed(body: dict[str, Any], path: Path, name: str) -> dict[str, Any]:

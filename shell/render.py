@@ -16,6 +16,7 @@ from rich.table import Table as RichTable
 
 from commands.errors import ShellError, UsageError
 from commands.results import Document, Level, Message, Outcome, Record, Result, Table, Text
+from commands.safety import Plan
 
 MAX_CELL = 60  # characters of a table cell; JSON and YAML are never shortened
 
@@ -98,6 +99,15 @@ class Renderer:
 
             return yaml.safe_dump(payload, sort_keys=False, allow_unicode=True).rstrip()
         return json.dumps(payload, indent=2, default=str, ensure_ascii=False)
+
+    def warn_plan(self, plan: Plan) -> None:
+        """What a destructive command is about to do, before the question (on stderr)."""
+        say(self.err, f"WARNING: this will {plan.action}", "bold yellow")
+        for result in plan.preview:
+            if isinstance(result, Message):
+                self.message(result)
+            else:
+                Renderer(self.err, self.err)._table(result, expanded=False)
 
     def note(self, text: str) -> None:
         """A warning-coloured line on stderr (start-up notices)."""
