@@ -116,9 +116,13 @@ def main(argv: list[str] | None = None) -> int:
             assume_yes=args.yes, dry_run=args.dry_run, protected=settings.protected,
             template_dirs=(config_dir() / "templates",))
         if sys.stderr.isatty():
-            from shell.interact import progress_bars
+            from shell.interact import PromptConfirmer, progress_bars
 
             session.progress = progress_bars(renderer)
+            if (args.rest or args.commands) and sys.stdin.isatty():
+                # A person typed this one command at a terminal, as in the seed's
+                # `elysiactl col rm UserDocuments`: ask them. Scripts and pipes never ask.
+                session.confirmer = PromptConfirmer(renderer)
         dispatcher = Dispatcher(Registry.from_modules(MODULES), session,
                                 _audit_log(state_dir()), error_log)
         with ThreadPoolExecutor(max_workers=1) as pool:
