@@ -25,7 +25,7 @@ REPLICAS_HINT = (r"the replication factor cannot exceed the number of nodes (\no
 
 
 def _template_dirs(ctx: CommandContext) -> tuple[Path, ...]:
-    return tuple(getattr(ctx.session, "template_dirs", ()) or ())
+    return tuple(ctx.session.template_dirs or ())
 
 
 def _canonical(name: str) -> str:
