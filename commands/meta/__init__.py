@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from commands.meta import data, inspect, lifecycle, session
+from commands.meta import data, inspect, lifecycle, lifecycle_remove, session
 
-MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, session)
+MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, session)

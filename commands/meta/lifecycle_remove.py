@@ -204,7 +204,7 @@ def clear_cmd(ctx: CommandContext, *, collection: str | None, tenant: str | None
     if ctx.approve(plan, force=force, dry_run=dry_run,
                    allow_protected=allow_protected) is Decision.DRY_RUN:
         return dry_run_results(plan)
-    factory = getattr(ctx.session, "progress", None)
+    factory = ctx.session.progress
     bar = factory(f"clearing {where}", total) if factory is not None else nullcontext(None)
     ctx.objects_affected = 0
     with bar as advance:
