@@ -38,7 +38,8 @@ def help_text(spec: CommandSpec) -> str:
             " (default: the current collection)" if a.from_context else "") for a in spec.args]
     lines += ["", "options:"]
     for opt in spec.opts:
-        value = "" if opt.flag else " " + opt.kind.value.upper()
+        value = "" if opt.flag else "[=VALUE]" if opt.bare is not None else \
+            " " + opt.kind.value.upper()
         lines.append(f"  {opt.name + value:<18} {opt.help}")
     lines.append(f"  {'--format FORMAT':<18} table, json or yaml for this command")
     lines.append(f"  {'--help':<18} show this help")

@@ -85,6 +85,8 @@ def bind(spec: CommandSpec, words: list[str]) -> Invocation:
                 if eq:
                     raise UsageError(f"{name} takes no value", f"usage: {spec.usage}")
                 value: Any = True
+            elif opt.bare is not None and not eq:
+                value = opt.bare
             else:
                 if not eq:
                     i += 1

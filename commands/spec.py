@@ -44,7 +44,11 @@ class Arg:
 
 @dataclass(frozen=True, slots=True)
 class Opt:
-    """A ``--long`` option; ``flag`` options take no value. ``secret`` values are redacted."""
+    """A ``--long`` option; ``flag`` options take no value. ``secret`` values are redacted.
+
+    An option with a ``bare`` value may be given alone (``--compress`` means ``bare``) or
+    with ``=VALUE`` (``--compress=gzip``); a following word is never taken as its value.
+    """
 
     name: str
     kind: Kind = Kind.TEXT
@@ -54,6 +58,7 @@ class Opt:
     choices: tuple[str, ...] = ()
     secret: bool = False
     many: bool = False
+    bare: Any = None
 
     @property
     def dest(self) -> str:
@@ -84,8 +89,8 @@ class CommandSpec:
             word = arg.name.upper() + (" ..." if arg.many else "")
             parts.append(word if arg.required and not arg.from_context else f"[{word}]")
         for opt in self.opts:
-            value = "" if opt.flag else " " + (
-                "|".join(opt.choices) if opt.choices else opt.kind.value.upper())
+            word = "|".join(opt.choices) if opt.choices else opt.kind.value.upper()
+            value = "" if opt.flag else f"[={word}]" if opt.bare is not None else f" {word}"
             parts.append(f"[{opt.name}{value}]")
         return " ".join(parts)
 

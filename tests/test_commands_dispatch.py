@@ -161,3 +161,19 @@ def test_context_collection_is_the_one_left_out() -> None:
     assert dispatcher.execute(r"\pair 1234", "repl").results == [Message("Article/1234")]
     assert dispatcher.execute(r"\pair Doc 1234", "repl").results == [Message("Doc/1234")]
     assert dispatcher.execute(r"\pair", "repl").error.message == r"\pair: missing UUID"
+
+
+def test_options_with_a_bare_value() -> None:
+    @command("pack", "Pack.", needs_connection=False,
+             opts=(Opt("--compress", Kind.CHOICE, "codec", choices=("zstd", "gzip", "none"),
+                       bare="zstd"),))
+    def pack_cmd(ctx, *, compress):
+        return Message(str(compress))
+
+    dispatcher = Dispatcher(Registry([pack_cmd.spec]), Session(), MemoryAuditLog())
+    assert dispatcher.execute(r"\pack", "repl").results == [Message("None")]
+    assert dispatcher.execute(r"\pack --compress", "repl").results == [Message("zstd")]
+    assert dispatcher.execute(r"\pack --compress=gzip", "repl").results == [Message("gzip")]
+    bad = dispatcher.execute(r"\pack --compress=lz4", "repl")
+    assert bad.exit_code == 2 and "not one of zstd, gzip, none" in bad.error.message
+    assert pack_cmd.spec.usage == r"\pack [--compress[=zstd|gzip|none]]"
