@@ -1,0 +1,200 @@
+"""``\\restore``: a logical backup (or, with ``--native``, a Weaviate backup) back into a
+cluster.
+
+A logical restore is verified whole before anything is sent. Restoring into a new or
+empty collection needs no confirmation; restoring onto a collection that already has
+objects is destructive (objects with the same ids are replaced), so it is described as a
+``Plan`` and passes the safety gate. ``--dry-run`` shows the plan of any restore and
+sends nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from commands.context import CommandContext
+from commands.errors import UsageError
+from commands.ops.native_restore import native_restore, restore_path, start_body
+from commands.ops.restore import Restore, RestoreOptions
+from commands.results import Document, Level, Message, Record, Result, Table
+from commands.safety import Decision, Plan, dry_run_results, protected_names
+from commands.spec import Arg, Kind, Opt, command
+
+MAX_BATCH, MAX_PARALLEL = 10_000, 64
+
+
+class KeywordOpt(Opt):
+    """An option whose name is a Python keyword (``--as``): its handler parameter gets a
+    trailing underscore (``as_``)."""
+
+    __slots__ = ()
+
+    @property
+    def dest(self) -> str:
+        return Opt.dest.fget(self) + "_"  # type: ignore[attr-defined]
+
+
+def restore_plan(restore: Restore, patterns: tuple[str, ...]) -> Plan:
+    """What the restore would send, for the safety gate and ``--dry-run``."""
+    name, total, cp, options = restore.name, restore.total, restore.checkpoint, restore.options
+    if restore.destructive:
+        had = "an unknown number of" if restore.existing is None else f"{restore.existing:,}"
+        action = f"restore {total:,} objects onto {name} (which has {had} objects)"
+    else:
+        action = f"restore {total:,} objects into {'new collection ' * restore.create}{name}"
+    batches = sum(-(-n // options.batch_size) for n in restore.counts.values())
+    names = [str(t) for t, _ in restore.tenants if t is not None]
+    missing = [t for t in names if t not in restore.target_tenants]
+    inactive = [t for t in names if restore.target_tenants.get(t, "ACTIVE") != "ACTIVE"]
+    final = [t for t, status in restore.tenants if t is not None and status != "ACTIVE"]
+    path = f"/v1/schema/{name}/tenants"
+    requests = ["POST /v1/schema"] if restore.create else []
+    requests += [f"POST {path} ({len(missing)} tenants, ACTIVE)"] * bool(missing)
+    requests += [f"PUT {path} ({len(inactive)} tenants set ACTIVE)"] * bool(inactive)
+    requests.append(f"POST /v1/batch/objects (x{batches}, up to {options.batch_size} objects "
+                    f"each, {options.parallel} in flight)")
+    if cp.pre_existing == 0:
+        requests.append(f"POST /v1/graphql (count check, x{max(1, len(names))})")
+    requests += [f"PUT {path} ({len(final)} tenants to their recorded status)"] * bool(final)
+    preview: list[Result] = [_chain_table(restore), Record({
+        "backup": str(restore.chain[-1].path), "into": name,
+        "creates_collection": restore.create, "tenants": names or None, "objects": total,
+        "resumes_after": cp.written + cp.failures if restore.resume else None},
+        title=f"Restore into {name}")]
+    if restore.create:
+        preview.append(Document(restore.class_definition(), title="class it would create"))
+    return Plan(action=action, targets=(name,), preview=tuple(preview),
+                requests=tuple(requests), objects=total,
+                protected=tuple(n for n, _ in protected_names([name], patterns)))
+
+
+def _chain_table(restore: Restore) -> Table:
+    rows = tuple((link.manifest.id, link.manifest.kind, link.manifest.objects,
+                  link.manifest.deleted, link.manifest.completed, link.path.name)
+                 for link in restore.chain)
+    return Table(("id", "kind", "objects", "deleted", "completed", "file"), rows,
+                 title=f"Backup chain of {restore.chain[-1].manifest.collection}")
+
+
+def _native(ctx: CommandContext, backend: str, backup_id: str, include: list[str],
+            dry_run: bool, logical: dict[str, Any]) -> list[Result]:
+    given = [f"--{k.rstrip('_').replace('_', '-')}" for k, v in logical.items() if v]
+    if given:
+        raise UsageError(f"{', '.join(given)} cannot be used with --native",
+                         "a native restore brings collections back as they were backed up")
+    if dry_run or ctx.session.dry_run:
+        ctx.decision = Decision.DRY_RUN
+        plan = Plan(action=f"restore native backup {backup_id} ({backend})",
+                    targets=tuple(include) or (backup_id,),
+                    preview=(Document(start_body(include), title="restore request"),),
+                    requests=(f"POST {restore_path(backend, backup_id)}",
+                              f"GET {restore_path(backend, backup_id)} (until it finishes)"))
+        return dry_run_results(plan)
+    status = native_restore(ctx.api, backend, backup_id, include, ctx.session.progress)
+    classes = list(status.get("classes") or [])
+    return [Message(f"restored native backup {backup_id} from {backend}: "
+                    + (", ".join(classes) or "every collection it holds")),
+            Record({"backup": backup_id, "backend": backend, "classes": classes,
+                    "status": status.get("status"), "path": status.get("path")},
+                   title=f"Native restore {backup_id}")]
+
+
+@command(
+    "restore", "Restore a backup into the cluster, verified first, resumable.",
+    args=(Arg("path", Kind.FILE, "the backup's manifest, DIR/NAME.json (with --native: "
+                                 "the backup id)"),),
+    opts=(Opt("--skip-schema", flag=True,
+              help="restore into an existing collection instead of creating it"),
+          KeywordOpt("--as", Kind.TEXT, "restore under this collection name"),
+          Opt("--tenant", Kind.TENANT, "restore only this tenant"),
+          Opt("--rename-property", Kind.TEXT, "rename a property, OLD=NEW (repeatable)",
+              many=True),
+          Opt("--drop-property", Kind.TEXT, "leave a property out (repeatable)", many=True),
+          Opt("--batch-size", Kind.INT, "objects per batch request (default 200)",
+              default=200),
+          Opt("--parallel", Kind.INT, "batch requests in flight (default 4)", default=4),
+          Opt("--force", flag=True,
+              help="restore onto a collection with objects without asking"),
+          Opt("--dry-run", flag=True, help="verify the backup, show the plan, send nothing"),
+          Opt("--allow-protected", flag=True,
+              help="allow restoring onto a protected collection"),
+          Opt("--native", Kind.TEXT, "restore Weaviate's own backup PATH (an id) from this "
+                                     "backend, e.g. filesystem, s3"),
+          Opt("--include", Kind.COLLECTION, "with --native: restore only this collection "
+                                            "(repeatable)", many=True)),
+    group="backup", destructive=True, changes_schema=True,
+    help="Restores a backup made by \\backup: PATH is its manifest (DIR/NAME.json; an\n"
+         "incremental backup brings its chain of base backups back to the full one).\n"
+         "Every chunk of the chain is verified (size, SHA-256, line count) before anything\n"
+         "is sent: a corrupted or foreign backup is refused, naming the file.\n"
+         "The collection is created from the backup's class (--skip-schema: it must exist,\n"
+         "e.g. created with a new schema), tenants are created, objects are imported in\n"
+         "batches with their ids (several in flight), tenants get their recorded status,\n"
+         "and the object count is checked. Objects the server refuses are listed in\n"
+         "DIR/NAME.ID.restore-errors.jsonl. An interrupted restore resumes where it\n"
+         "stopped when run again (checkpoint DIR/NAME.ID.restore.json); ids are kept, so\n"
+         "nothing is duplicated. --as, --rename-property and --drop-property change the\n"
+         "collection and property names; --tenant restores one tenant.\n"
+         "Restoring onto a collection that already has objects replaces those with the\n"
+         "same ids: it is shown and confirmed first (--force skips the question; a\n"
+         "protected name also needs --allow-protected). --dry-run sends nothing.\n"
+         "--native BACKEND restores Weaviate's own backup PATH (an id) and waits for it;\n"
+         "Ctrl-C cancels it.\n\n"
+         "  \\restore ./backup/UserProfile.json --skip-schema\n"
+         "  \\restore ./backup/Article.json --as ArticleCopy --drop-property draft\n"
+         "  \\restore backups/SupportTicket.json --tenant acme --dry-run\n"
+         "  \\restore nightly-2026-01-05 --native filesystem",
+)
+def restore_cmd(ctx: CommandContext, *, path: str, skip_schema: bool, as_: str | None,
+                tenant: str | None, rename_property: list[str], drop_property: list[str],
+                batch_size: int, parallel: int, force: bool, dry_run: bool,
+                allow_protected: bool, native: str | None, include: list[str]) -> list[Result]:
+    """``\\restore``: Messages and a Record of what was restored (a dry run: the plan)."""
+    if native:
+        logical = {"skip_schema": skip_schema, "as_": as_, "tenant": tenant,
+                   "rename_property": rename_property, "drop_property": drop_property}
+        return _native(ctx, native, path, list(include), dry_run, logical)
+    if include:
+        raise UsageError("--include only applies with --native",
+                         "a logical backup holds one collection")
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}, got {batch_size}")
+    if not 1 <= parallel <= MAX_PARALLEL:
+        raise UsageError(f"--parallel must be between 1 and {MAX_PARALLEL}, got {parallel}")
+    options = RestoreOptions(Path(path), target=as_, tenant=tenant,
+                             renames=tuple(rename_property), drops=tuple(drop_property),
+                             skip_schema=skip_schema, batch_size=batch_size,
+                             parallel=parallel)
+    restore = Restore(ctx.api, options, ctx.session.progress)
+    restore.prepare()
+    plan = restore_plan(restore, ctx.session.protected)
+    if restore.destructive:
+        if ctx.approve(plan, force=force, dry_run=dry_run,
+                       allow_protected=allow_protected) is Decision.DRY_RUN:
+            return dry_run_results(plan)
+    elif dry_run or ctx.session.dry_run:
+        ctx.decision = Decision.DRY_RUN
+        return dry_run_results(plan)
+    try:
+        report = restore.run()
+    except BaseException:
+        if restore.create:  # the class may exist now: refresh the completion cache
+            ctx.session.notify("schema")
+        raise
+    finally:
+        ctx.objects_affected = restore.written_now
+    out: list[Result] = []
+    if restore.resume:
+        out.append(Message(f"resumed the interrupted restore of {report.collection}"))
+    out.append(Message(f"restored {report.objects:,} objects into {report.collection}"
+                       + (" (count checked)" if report.count_checked else "")))
+    if report.failed:
+        out.append(Message(f"{report.failed:,} objects failed; see {report.error_report}",
+                           Level.WARNING))
+    out += [Message(w, Level.WARNING) for w in report.warnings]
+    out.append(Record({"collection": report.collection, "objects": report.objects,
+                       "failed": report.failed, "error_report": report.error_report,
+                       "tenants": report.tenants, "duration_s": report.duration_s},
+                      title=f"Restored {report.collection}"))
+    return out

@@ -1,0 +1,276 @@
+"""Restoring a logical backup (``commands/ops/backup_format.py``) into a cluster.
+
+``Restore.prepare`` only reads: it loads the chain of manifests, applies the options to
+the class (``Transform``), verifies every chunk of the chain (nothing is written to the
+cluster when one is corrupted), looks at the target collection and finds a checkpoint of
+the same restore to resume; ``destructive`` tells whether the target had objects (then
+the command asks first). ``run`` writes:
+
+1. the class (``POST /v1/schema``, unless ``--skip-schema`` or a resumed restore created
+   it), and for a multi-tenant class its tenants, created or set ``ACTIVE``;
+2. the final state of the chain's objects, in parallel batches (``restore_import``),
+   resuming after the checkpoint's ids;
+3. when the collection was new or empty, a count check (GraphQL ``Aggregate`` per
+   tenant) against the final state minus the objects that failed;
+4. each tenant's recorded status (``PUT .../tenants``); then the checkpoint is removed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from commands.api.client import RestClient
+from commands.context import Progress
+from commands.errors import ApiError, ShellError
+from commands.ops import objects
+from commands.ops.collections import creatable
+from commands.ops.restore_chain import (
+    Link,
+    Transform,
+    chain_lines,
+    final_objects,
+    final_tenants,
+    load_chain,
+    tenant_status,
+    verify_chain,
+)
+from commands.ops.restore_import import Checkpoint, Importer, make_batches, tenant_key
+
+TENANTS_PER_PUT = 100  # Weaviate's limit for PUT .../tenants (REST-BEHAVIOUR.md §5)
+
+
+@dataclass(frozen=True)
+class RestoreOptions:
+    """What ``\\restore`` was asked to do."""
+
+    path: Path
+    target: str | None = None
+    tenant: str | None = None
+    renames: tuple[str, ...] = ()
+    drops: tuple[str, ...] = ()
+    skip_schema: bool = False
+    batch_size: int = 200
+    parallel: int = 4
+
+
+@dataclass
+class RestoreReport:
+    """The outcome of ``Restore.run``."""
+
+    collection: str
+    objects: int
+    failed: int
+    error_report: str | None
+    tenants: list[str] | None
+    duration_s: float
+    count_checked: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def _chunked(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class Restore:
+    """One restore: ``prepare`` (reads), ``plan``, then ``run`` (writes)."""
+
+    def __init__(self, api: RestClient, options: RestoreOptions,
+                 progress: Progress | None = None) -> None:
+        self.api = api
+        self.options = options
+        self.progress = progress
+        self.written_now = 0
+
+    def _bar(self, description: str, total: int | None) -> AbstractContextManager[Any]:
+        return self.progress(description, total) if self.progress else nullcontext(None)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Load and verify the chain, inspect the target, find a checkpoint to resume."""
+        options = self.options
+        self.chain: list[Link] = load_chain(options.path.expanduser())
+        newest = self.chain[-1].manifest
+        self.transform = Transform.build(newest.cls, options.target, list(options.renames),
+                                         list(options.drops))
+        self.name = self.transform.name
+        self.multi_tenant = bool((newest.cls.get("multiTenancyConfig") or {}).get("enabled"))
+        self.tenants = final_tenants(self.chain, options.tenant)
+        restored = {str(t) for t, _ in self.tenants}
+        skipped = [f"{t.get('name')} ({t.get('status')})" for t in newest.skipped_tenants
+                   if str(t.get("name")) in restored]
+        self.warnings = [f"tenants not read by backup {newest.id} (not ACTIVE then) get only "
+                         f"the objects of earlier links, if any: {', '.join(skipped)}"] \
+            if skipped else []
+        with self._bar(f"verifying backup {newest.id}", chain_lines(self.chain)) as tick:
+            self.counts = verify_chain(self.chain, [t for t, _ in self.tenants], tick)
+        stem = self.chain[-1].directory / f"{newest.collection}.{newest.id}"
+        self.checkpoint_path = Path(f"{stem}.restore.json")
+        self.errors_path = Path(f"{stem}.restore-errors.jsonl")
+        key = {"backup": newest.id, "target": self.name, "tenant": options.tenant,
+               "renames": dict(sorted(self.transform.renames.items())),
+               "drops": sorted(self.transform.drops)}
+        found = Checkpoint.load(self.checkpoint_path, key)
+        current = self._target_class()
+        self.target_tenants: dict[str, str] = {}
+        self.existing: int | None = 0
+        self.create = current is None
+        self.resume = found is not None and current is not None
+        if current is None:
+            if options.skip_schema:
+                raise ShellError(f"collection {self.name} does not exist, and --skip-schema "
+                                 "restores into an existing collection",
+                                 f"create it first (\\create {self.name} --schema-file FILE), "
+                                 "or leave out --skip-schema to create it from the backup")
+            self.checkpoint = Checkpoint(key, created_class=True, pre_existing=0)
+            return
+        if not self.resume and not options.skip_schema:
+            raise ShellError(f"collection {self.name} already exists",
+                             "add --skip-schema to restore the objects into it (objects with "
+                             "the same ids are replaced), or --as NEWNAME for another name")
+        mt = bool((current.get("multiTenancyConfig") or {}).get("enabled"))
+        if mt != self.multi_tenant:
+            words = ("not multi-tenant", "multi-tenant")
+            raise ShellError(f"the backup's collection is {words[self.multi_tenant]}, but "
+                             f"{self.name} is {words[mt]}", "restore with --as NEWNAME")
+        if mt:
+            self.target_tenants = {str(t.get("name")): tenant_status(t) for t in
+                                   self.api.get_json(f"/v1/schema/{self.name}/tenants") or []}
+        self.existing = self._count_existing()
+        self.checkpoint = found if found is not None else Checkpoint(
+            key, created_class=False, pre_existing=self.existing)
+
+    def _target_class(self) -> dict[str, Any] | None:
+        response = self.api.request("GET", f"/v1/schema/{self.name}", ok=(404,))
+        if response.status_code == 404:
+            return None
+        cls = response.json()
+        if cls.get("class") != self.name:
+            raise ShellError(f"{self.name} is an alias of {cls.get('class')}",
+                             "restore into the collection itself, or choose another --as")
+        return cls
+
+    def _count_existing(self) -> int | None:
+        """Objects already in the target's restored partitions (None: not all countable)."""
+        if not self.multi_tenant:
+            return objects.aggregate_count(self.api, self.name)
+        total: int | None = 0
+        for tenant, _ in self.tenants:
+            status = self.target_tenants.get(str(tenant))
+            if status is None:
+                continue
+            count = objects.aggregate_count(self.api, self.name, tenant) \
+                if status == "ACTIVE" else None
+            total = None if total is None or count is None else total + count
+        return total
+
+    @property
+    def total(self) -> int:
+        """Objects in the final state of the restored partitions."""
+        return sum(self.counts.values())
+
+    @property
+    def destructive(self) -> bool:
+        """Whether objects may be overwritten: the target had objects (or an unknown number)
+        when this restore started."""
+        return not self.create and self.checkpoint.pre_existing != 0
+
+    def class_definition(self) -> dict[str, Any]:
+        """The class JSON ``POST /v1/schema`` gets."""
+        return creatable(self.transform.apply_class(self.chain[-1].manifest.cls))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def run(self) -> RestoreReport:
+        """Write the restore (see the module docstring); the checkpoint is kept on failure."""
+        started = time.monotonic()
+        cp = self.checkpoint
+        if self.create:
+            self.api.request("POST", "/v1/schema", json=self.class_definition())
+        cp.save(self.checkpoint_path)  # from here on, a rerun resumes (and knows the class)
+        self._activate()
+        importer = Importer(self.api, cp, self.checkpoint_path, self.errors_path,
+                            self.options.parallel)
+        importer.start_report(self.resume)
+        remaining = max(0, self.total - cp.written - cp.failures)
+        try:
+            with self._bar(f"restoring {self.name}", remaining) as advance:
+                importer.advance = advance
+                importer.run(make_batches(self._streams(), self.options.batch_size))
+        except ShellError as exc:
+            exc.message = (f"restore into {self.name} stopped: {exc.message} "
+                           f"({cp.written:,} objects restored so far are checkpointed)")
+            exc.args, exc.hint = (exc.message,), "run the same \\restore again to resume"
+            raise
+        finally:
+            self.written_now = importer.written_now
+        mismatches = self._count_check() if cp.pre_existing == 0 else []
+        warnings = self.warnings + self._set_statuses()
+        self.checkpoint_path.unlink(missing_ok=True)
+        if cp.failures == 0:
+            self.errors_path.unlink(missing_ok=True)
+        if mismatches:
+            raise ShellError(f"count check failed for {self.name}: " + "; ".join(mismatches),
+                             "the cluster holds a different number of objects than the "
+                             "backup's final state; run \\restore again with --skip-schema")
+        return RestoreReport(
+            collection=self.name, objects=cp.written, failed=cp.failures,
+            error_report=str(self.errors_path) if cp.failures else None,
+            tenants=[str(t) for t, _ in self.tenants] if self.multi_tenant else None,
+            duration_s=round(time.monotonic() - started, 3),
+            count_checked=cp.pre_existing == 0, warnings=warnings)
+
+    def _streams(self) -> Iterator[tuple[str | None, Iterator[dict[str, Any]]]]:
+        done = self.checkpoint.done
+        for tenant, _ in self.tenants:
+            after = done.get(tenant_key(tenant))
+            lines = final_objects(self.chain, tenant, after)
+            yield tenant, (self.transform.apply_object(line, tenant) for line in lines)
+
+    def _activate(self) -> None:
+        """Every restored tenant exists and is ACTIVE (objects can only go to those)."""
+        if not self.multi_tenant:
+            return
+        path = f"/v1/schema/{self.name}/tenants"
+        current = {str(t.get("name")): tenant_status(t)
+                   for t in self.api.get_json(path) or []}
+        names = [str(t) for t, _ in self.tenants]
+        missing = [{"name": t, "activityStatus": "ACTIVE"} for t in names if t not in current]
+        for part in _chunked(missing, TENANTS_PER_PUT):
+            self.api.request("POST", path, json=part, idempotent=True)
+        inactive = [{"name": t, "activityStatus": "ACTIVE"} for t in names
+                    if current.get(t, "ACTIVE") != "ACTIVE"]
+        for part in _chunked(inactive, TENANTS_PER_PUT):
+            self.api.request("PUT", path, json=part)
+
+    def _count_check(self) -> list[str]:
+        """``tenant t: N objects, expected M`` for every partition that does not match."""
+        out = []
+        for tenant, _ in self.tenants:
+            expected = self.counts[tenant] - self.checkpoint.failed.get(tenant_key(tenant), 0)
+            actual = objects.aggregate_count(self.api, self.name, tenant)
+            if actual != expected:
+                where = f"tenant {tenant}: " if tenant is not None else ""
+                out.append(f"{where}{actual:,} objects, expected {expected:,}")
+        return out
+
+    def _set_statuses(self) -> list[str]:
+        """Give tenants their recorded status; a status the server refuses is a warning."""
+        path = f"/v1/schema/{self.name}/tenants"
+        wanted = [{"name": t, "activityStatus": s} for t, s in self.tenants
+                  if t is not None and s != "ACTIVE"]
+        warnings = []
+        for part in _chunked(wanted, TENANTS_PER_PUT):
+            try:
+                self.api.request("PUT", path, json=part)
+            except ApiError as exc:
+                names = ", ".join(f"{t['name']} ({t['activityStatus']})" for t in part)
+                warnings.append(f"could not give tenants their recorded status, they stay "
+                                f"ACTIVE: {names}: {exc.message}")
+        return warnings

@@ -1,0 +1,227 @@
+"""The import side of a restore: parallel batches, the checkpoint, the error report.
+
+Objects go to ``POST /v1/batch/objects`` in batches, several in flight on a thread pool
+with a bounded number of outstanding batches, so memory stays flat. Ids are kept, so a
+batch is an upsert and retrying or replaying it never duplicates anything
+(REST-BEHAVIOUR.md §8.1); the client retries it on 503s and dropped connections.
+
+The checkpoint (``Checkpoint``) records, per tenant, the highest id such that every
+object up to it has been acknowledged: batches complete in any order, but it only
+advances over the contiguous prefix of completed batches. Per-object failures of that
+prefix are appended to the error report (JSON lines ``{id, tenant, message}``) before the
+checkpoint that covers them is written, and the checkpoint records the report's length,
+so a resumed restore truncates the report to it and never reports a failure twice.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from commands.api.client import RestClient
+from commands.errors import ShellError
+from commands.ops.backup_format import write_atomic
+
+CHECKPOINT_FORMAT = "elysiactl-restore-checkpoint"
+SAVE_EVERY = 0.5  # seconds between checkpoint writes (and always when stopping)
+
+Advance = Callable[[int], None]
+
+
+def tenant_key(tenant: str | None) -> str:
+    """The checkpoint's key for a tenant (``""`` for a collection without tenants)."""
+    return tenant or ""
+
+
+@dataclass
+class Checkpoint:
+    """Where a restore stands; ``key`` identifies the restore (backup, target, options)."""
+
+    key: dict[str, Any]
+    created_class: bool = False
+    pre_existing: int | None = None
+    done: dict[str, str] = field(default_factory=dict)
+    written: int = 0
+    failed: dict[str, int] = field(default_factory=dict)
+    errors_bytes: int = 0
+    format: str = CHECKPOINT_FORMAT
+
+    @property
+    def failures(self) -> int:
+        return sum(self.failed.values())
+
+    def save(self, path: Path) -> None:
+        """Write it durably (temporary file, fsync, rename)."""
+        try:
+            write_atomic(path, orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2))
+        except OSError as exc:
+            raise ShellError(f"cannot write the restore checkpoint {path}: {exc.strerror}",
+                             "the backup's directory must be writable for a restore") from None
+
+    @classmethod
+    def load(cls, path: Path, key: dict[str, Any]) -> Checkpoint | None:
+        """The checkpoint at ``path`` when it belongs to the restore ``key``, else None."""
+        try:
+            data = orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return None
+        if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT or \
+                data.get("key") != key:
+            return None
+        try:
+            return cls(**data)
+        except TypeError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Objects of one tenant, in id order; ``last`` is the highest id."""
+
+    seq: int
+    tenant: str | None
+    objects: list[dict[str, Any]]
+    last: str
+
+
+def make_batches(streams: Iterable[tuple[str | None, Iterator[dict[str, Any]]]],
+                 size: int) -> Iterator[Batch]:
+    """Cut each tenant's stream of batch objects into batches of ``size``."""
+    seq = 0
+    for tenant, stream in streams:
+        objects: list[dict[str, Any]] = []
+        for obj in stream:
+            objects.append(obj)
+            if len(objects) == size:
+                yield Batch(seq, tenant, objects, objects[-1]["id"])
+                seq, objects = seq + 1, []
+        if objects:
+            yield Batch(seq, tenant, objects, objects[-1]["id"])
+            seq += 1
+
+
+def failures_of(batch: Batch, results: Any) -> list[dict[str, Any]]:
+    """``{id, tenant, message}`` for every object Weaviate reported as failed."""
+    if not isinstance(results, list) or len(results) != len(batch.objects):
+        raise ShellError("POST /v1/batch/objects answered with "
+                         f"{len(results) if isinstance(results, list) else 'no'} results for "
+                         f"{len(batch.objects)} objects")
+    out = []
+    for obj, item in zip(batch.objects, results, strict=True):
+        result = (item or {}).get("result") or {}
+        errors = (result.get("errors") or {}).get("error") or []
+        if result.get("status") == "FAILED" or errors:
+            message = "; ".join(str(e.get("message", e)) for e in errors) or "failed"
+            out.append({"id": obj["id"], "tenant": batch.tenant, "message": message})
+    return out
+
+
+class Importer:
+    """Posts batches with ``parallel`` in flight and keeps the checkpoint and report."""
+
+    def __init__(self, api: RestClient, checkpoint: Checkpoint, checkpoint_path: Path,
+                 errors_path: Path, parallel: int, advance: Advance | None = None) -> None:
+        self.api = api
+        self.checkpoint = checkpoint
+        self.checkpoint_path = checkpoint_path
+        self.errors_path = errors_path
+        self.parallel = parallel
+        self.advance = advance
+        self.written_now = 0  # objects acknowledged by this run
+        self.save_every = SAVE_EVERY
+        self._finished: dict[int, tuple[Batch, list[dict[str, Any]]]] = {}
+        self._next = 0
+        self._errors: IO[bytes] | None = None
+        self._saved = time.monotonic()
+
+    def start_report(self, resume: bool) -> None:
+        """A fresh report, or (resuming) the report cut to what the checkpoint covers."""
+        if not resume:
+            self.errors_path.unlink(missing_ok=True)
+        elif self.errors_path.exists():
+            os.truncate(self.errors_path, min(self.checkpoint.errors_bytes,
+                                              self.errors_path.stat().st_size))
+
+    def _post(self, batch: Batch) -> list[dict[str, Any]]:
+        response = self.api.request("POST", "/v1/batch/objects",
+                                    json={"objects": batch.objects}, idempotent=True)
+        return failures_of(batch, response.json())
+
+    def run(self, batches: Iterable[Batch]) -> None:
+        """Post every batch; on any failure or interruption, the checkpoint is saved with
+        every batch acknowledged so far, and the error is raised."""
+        pending: dict[Future[list[dict[str, Any]]], Batch] = {}
+        pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="restore")
+        try:
+            for batch in batches:
+                while len(pending) >= 2 * self.parallel:
+                    self._collect(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+                pending[pool.submit(self._post, batch)] = batch
+            while pending:
+                self._collect(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+            self.save()
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future, batch in pending.items():
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    self._finished[batch.seq] = (batch, future.result())
+            self._commit()
+            self.save()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+            self._close_report()
+
+    def _collect(self, pending: dict[Future[list[dict[str, Any]]], Batch],
+                 done: set[Future[list[dict[str, Any]]]]) -> None:
+        for future in done:
+            batch = pending.pop(future)
+            try:
+                failures = future.result()
+            except BaseException:
+                pending[future] = batch  # not acknowledged; nothing of it is committed
+                raise
+            self._finished[batch.seq] = (batch, failures)
+            if self.advance is not None:
+                self.advance(len(batch.objects))
+        self._commit()
+        if time.monotonic() - self._saved >= self.save_every:
+            self.save()
+
+    def _commit(self) -> None:
+        """Advance the checkpoint over the contiguous prefix of acknowledged batches."""
+        cp = self.checkpoint
+        while self._next in self._finished:
+            batch, failures = self._finished.pop(self._next)
+            self._next += 1
+            key = tenant_key(batch.tenant)
+            cp.done[key] = batch.last
+            ok = len(batch.objects) - len(failures)
+            cp.written += ok
+            self.written_now += ok
+            if failures:
+                if self._errors is None:
+                    self._errors = open(self.errors_path, "ab")  # noqa: SIM115 - kept open
+                self._errors.write(b"".join(orjson.dumps(f) + b"\n" for f in failures))
+                cp.failed[key] = cp.failed.get(key, 0) + len(failures)
+
+    def save(self) -> None:
+        """Make the report durable, then write the checkpoint that covers it."""
+        if self._errors is not None:
+            self._errors.flush()
+            os.fsync(self._errors.fileno())
+            self.checkpoint.errors_bytes = self._errors.tell()
+        self.checkpoint.save(self.checkpoint_path)
+        self._saved = time.monotonic()
+
+    def _close_report(self) -> None:
+        if self._errors is not None:
+            self._errors.close()
+            self._errors = None
