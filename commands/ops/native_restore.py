@@ -42,10 +42,10 @@ def native_restore(api: RestClient, backend: str, backup_id: str, include: list[
     path = restore_path(backend, backup_id)
     started = api.request("POST", path, json=start_body(include)).json()
     classes = started.get("classes") or include
-    bar = progress(f"restoring backup {backup_id} ({backend})", None) if progress else \
-        nullcontext(None)
     delay = POLL_FIRST
     try:
+        bar = progress(f"restoring backup {backup_id} ({backend})", None) if progress else \
+            nullcontext(None)
         with bar as advance:
             while True:
                 status = api.get_json(path)

@@ -103,7 +103,8 @@ class Restore:
         self.multi_tenant = bool((newest.cls.get("multiTenancyConfig") or {}).get("enabled"))
         self.tenants = final_tenants(self.chain, options.tenant)
         restored = {str(t) for t, _ in self.tenants}
-        skipped = [f"{t.get('name')} ({t.get('status')})" for t in newest.skipped_tenants
+        unread = getattr(newest, "skipped_tenants", None) or []  # (newer manifests only)
+        skipped = [f"{t.get('name')} ({t.get('status')})" for t in unread
                    if str(t.get("name")) in restored]
         self.warnings = [f"tenants not read by backup {newest.id} (not ACTIVE then) get only "
                          f"the objects of earlier links, if any: {', '.join(skipped)}"] \
@@ -192,7 +193,7 @@ class Restore:
         started = time.monotonic()
         cp = self.checkpoint
         if self.create:
-            self.api.request("POST", "/v1/schema", json=self.class_definition())
+            self._create_class()
         cp.save(self.checkpoint_path)  # from here on, a rerun resumes (and knows the class)
         self._activate()
         importer = Importer(self.api, cp, self.checkpoint_path, self.errors_path,
@@ -225,6 +226,17 @@ class Restore:
             tenants=[str(t) for t, _ in self.tenants] if self.multi_tenant else None,
             duration_s=round(time.monotonic() - started, 3),
             count_checked=cp.pre_existing == 0, warnings=warnings)
+
+    def _create_class(self) -> None:
+        """``POST /v1/schema``, retried on 503s and drops: ``prepare`` saw no such class, so
+        "already exists" after a retry means the first attempt created it."""
+        try:
+            self.api.request("POST", "/v1/schema", json=self.class_definition(),
+                             idempotent=True)
+        except ApiError as exc:
+            if exc.status != 422 or "already exists" not in exc.message or \
+                    self._target_class() is None:
+                raise
 
     def _streams(self) -> Iterator[tuple[str | None, Iterator[dict[str, Any]]]]:
         done = self.checkpoint.done
