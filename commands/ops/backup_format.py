@@ -1,23 +1,51 @@
 """The logical backup format: a self-describing manifest plus checksummed data chunks.
 
-``DIR/NAME.json`` is the entry point::
+A backup of collection NAME in directory DIR is ``DIR/NAME.<id>.json`` (its manifest)
+plus ``DIR/NAME.<id>.data/NNNNNN.jsonl[.zst|.gz]`` (its chunks); ``DIR/NAME.json`` is a
+copy of the manifest of the latest completed backup of NAME (the entry point, as in
+``restore ./backup/NAME.json``). Ids are UTC times, ``20261124T015300Z``, with ``-2``,
+``-3``... when one is taken twice in a second; ``id_key`` sorts them. The manifest::
 
-    {"format": "elysiactl-backup", "version": 1, "id": "20261124T015300Z-article-7f3a",
+    {"format": "elysiactl-backup", "version": 1, "id": "20261124T015300Z",
      "kind": "full" | "incremental" | "schema-only", "collection": "Article",
      "source": {"cluster": "http://...", "server_version": "1.39.0"},
      "started": ISO, "completed": ISO | null, "class": {class JSON}, "tenants": [Tenant],
-     "objects": N, "deleted": N, "codec": "zstd" | "gzip" | "none",
+     "objects": N, "deleted": N, "present": N, "codec": "zstd" | "gzip" | "none",
      "base": null | {"id": ..., "path": "Article.20261101T...json"},
-     "chunks": [{"file": "Article.data/000001.jsonl.zst", "kind": "objects" | "deleted",
+     "tenant": null | "t1", "skipped_tenants": [{"name": "t3", "status": "INACTIVE"}],
+     "verified": null | ISO, "cursor": null | {...},
+     "chunks": [{"file": "Article.20261124T015300Z.data/000001.jsonl.zst",
+                 "kind": "objects" | "deleted" | "index",
                  "tenant": null | "t1", "objects": 5000, "bytes": 812345,
                  "sha256": "...", "first": id, "last": id}]}
 
-A chunk is JSON lines, one object each (``id, tenant, properties, vector, vectors,
-creationTimeUnix, lastUpdateTimeUnix``; a ``deleted`` chunk holds ``{"id", "tenant"}``),
-in UUID order within a tenant, compressed by ``codec``. Every file is written to a
-temporary name, flushed to disk and renamed, so a crash leaves either the old file or
-the new one, never half of one. While a backup runs, its manifest is written as
-``NAME.json.partial``: the checkpoint a rerun resumes from.
+Paths in a manifest (``chunks[].file``, ``base.path``) are relative to its directory.
+``tenants`` are Weaviate's Tenant objects as the cluster listed them; ``tenant`` is set
+when the backup covers one tenant only (``--tenant``); ``skipped_tenants`` are the
+tenants in scope that could not be read (not ACTIVE): no data of theirs was read.
+
+Chunk kinds; every chunk is JSON lines in UUID order within its tenant, compressed by
+``codec``, and the chunks of a tenant are contiguous (tenants in name order):
+
+- ``objects``: one object per line, ``{"id", "tenant", "properties", "vector", "vectors",
+  "creationTimeUnix", "lastUpdateTimeUnix"}`` (absent values are null). A full backup
+  holds every object; an incremental one the objects created or changed since its base.
+- ``deleted`` (incremental only): ``{"id", "tenant"}`` of objects its base held that are
+  gone. The ids of an incremental's ``objects`` and ``deleted`` chunks never overlap.
+- ``index``: ``{"id", "tenant", "lastUpdateTimeUnix"}`` of every object present when the
+  backup was taken (for tenants not read by an incremental, the base's entries carried
+  over). Incrementals merge-join their base's index with the live cursor to find changes
+  and deletions. ``present`` is its line count: the object count a restore of the chain
+  ending at this backup must find.
+
+Restoring a chain (``base`` links back to a full backup): restore the full backup's
+``objects``, then for each incremental, oldest first, upsert its ``objects`` and delete
+its ``deleted`` ids. ``kind: schema-only`` has no chunks (class and tenants only).
+
+Every file is written to a temporary name, flushed to disk and renamed, so a crash
+leaves either the old file or the new one, never half of one. While a backup runs,
+``NAME.<id>.json.partial`` is its checkpoint: the manifest with the chunks written so
+far, ``completed`` null and ``cursor`` (where to go on); a rerun resumes from it.
 """
 
 from __future__ import annotations
@@ -38,6 +66,8 @@ FORMAT = "elysiactl-backup"
 VERSION = 1
 CODECS = ("zstd", "gzip", "none")
 SUFFIX = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
+KINDS = ("full", "incremental", "schema-only")
+CHUNK_KINDS = ("objects", "deleted", "index")
 
 
 class BackupError(ShellError):
@@ -77,6 +107,11 @@ class Manifest:
     chunks: list[Chunk] = field(default_factory=list)
     format: str = FORMAT
     version: int = VERSION
+    present: int = 0
+    tenant: str | None = None
+    skipped_tenants: list[dict[str, Any]] = field(default_factory=list)
+    verified: str | None = None
+    cursor: dict[str, Any] | None = None
 
     def to_json(self) -> bytes:
         """The manifest file's bytes (``cls`` is written as ``class``)."""
@@ -121,10 +156,18 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
+def encode_line(line: dict[str, Any]) -> bytes:
+    """One JSON line of a chunk, newline included (what ``encode`` joins)."""
+    return orjson.dumps(line, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE)
+
+
 def encode(lines: Iterable[dict[str, Any]], codec: str) -> bytes:
     """JSON lines, compressed with ``codec``."""
-    raw = b"".join(orjson.dumps(line, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
-                   for line in lines)
+    return compress(b"".join(encode_line(line) for line in lines), codec)
+
+
+def compress(raw: bytes, codec: str) -> bytes:
+    """``raw`` JSON lines compressed with ``codec`` (deterministic: same input, same bytes)."""
     if codec == "zstd":
         import zstandard
 
@@ -156,6 +199,23 @@ def write_chunk(directory: Path, relative: str, kind: str, tenant: str | None,
                  sha256=hashlib.sha256(data).hexdigest(),
                  first=lines[0].get("id") if lines else None,
                  last=lines[-1].get("id") if lines else None)
+
+
+def write_encoded(directory: Path, relative: str, kind: str, tenant: str | None, raw: bytes,
+                  objects: int, first: str | None, last: str | None, codec: str) -> Chunk:
+    """Durably write a chunk from lines already encoded (``encode_line``); its entry."""
+    data = compress(raw, codec)
+    write_atomic(directory / relative, data)
+    return Chunk(file=relative, kind=kind, tenant=tenant, objects=objects, bytes=len(data),
+                 sha256=hashlib.sha256(data).hexdigest(), first=first, last=last)
+
+
+def id_key(backup_id: str) -> tuple[str, int]:
+    """Sort key of backup ids: by time, then by the ``-N`` suffix of a repeated second."""
+    stem, dash, suffix = backup_id.rpartition("-")
+    if dash and suffix.isdigit():
+        return stem, int(suffix)
+    return backup_id, 1
 
 
 def read_chunk(directory: Path, chunk: Chunk, codec: str) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,261 @@
+"""The streaming half of a logical backup: cursor pages read ahead, chunk buffers, and
+the steps of a backup plan (``read``, ``carry``, ``gone``; see ``commands.ops.backup``).
+
+Memory stays flat: pages of ``PAGE`` objects are read up to ``PREFETCH`` requests ahead
+by a reader thread and encoded as they arrive; at most one window of ``CHUNK`` lines
+per chunk kind is held, as encoded bytes.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from commands.api.client import RestClient
+from commands.errors import ApiError
+from commands.ops import backup_catalog as catalog
+from commands.ops.backup_format import (
+    CHUNK_KINDS,
+    SUFFIX,
+    Manifest,
+    encode_line,
+    read_chunk,
+    write_atomic,
+    write_encoded,
+)
+from commands.ops.objects import plain_message
+
+PAGE = 1000
+CHUNK = 5000
+PREFETCH = 2
+MAX_PENDING = 4
+LINE_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY  # as encode_line
+Advance = Callable[[int], None]
+
+
+def pages(api: RestClient, collection: str, tenant: str | None,
+           after: str | None) -> Iterator[list[dict[str, Any]]]:
+    """Cursor pages of ``collection`` (one tenant) after ``after``, with vectors."""
+    while True:
+        params: dict[str, Any] = {"class": collection, "limit": PAGE, "after": after or "",
+                                  "include": "vector"}
+        if tenant is not None:
+            params["tenant"] = tenant
+        try:
+            response = api.request("GET", "/v1/objects", params=params)
+        except ApiError as exc:
+            raise ApiError(exc.status, exc.method, exc.path, plain_message(exc.message),
+                           exc.hint) from None
+        objects = orjson.loads(response.content).get("objects") or []
+        if objects:
+            yield objects
+        if len(objects) < PAGE:
+            return
+        after = objects[-1]["id"]
+
+
+def prefetch(pages: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+    """``pages`` read by a thread up to ``PREFETCH`` pages ahead; its errors re-raised here."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=PREFETCH)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for page in pages:
+                if not put(("page", page)):
+                    return
+            put(("end", None))
+        except BaseException as exc:  # handed to the consumer, who raises it
+            put(("error", exc))
+
+    threading.Thread(target=work, daemon=True, name="backup-reader").start()
+    try:
+        while True:
+            try:
+                what, value = box.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if what == "end":
+                return
+            if what == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+
+
+class ChunkWriter:
+    """Buffers per chunk kind, chunk numbers and checkpoints of a running backup.
+
+    Compressing, hashing and writing happen on a writer thread, in submission order, so
+    a checkpoint is written only after the chunks before it; the thread alone updates
+    the manifest (chunks, counts, cursor) until ``close``. ``MAX_PENDING`` bounds the
+    chunks waiting for it.
+    """
+
+    def __init__(self, directory: Path, manifest: Manifest) -> None:
+        self.directory, self.manifest = directory, manifest
+        self.partial = catalog.partial_path(directory, manifest.collection, manifest.id)
+        self.lines: dict[str, list[bytes]] = {k: [] for k in CHUNK_KINDS}
+        self.number = len(manifest.chunks)
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="backup-writer")
+        self.pending: deque[Future[None]] = deque()
+
+    def add(self, kind: str, line: dict[str, Any]) -> int:
+        """Buffer one line; how many lines of ``kind`` are buffered now. (The hot loop of
+        ``Streamer._read`` appends encoded lines to ``lines[kind]`` itself.)"""
+        buffer = self.lines[kind]
+        buffer.append(encode_line(line))
+        return len(buffer)
+
+    def _submit(self, job: Callable[..., None], *args: Any) -> None:
+        while self.pending and (len(self.pending) >= MAX_PENDING or self.pending[0].done()):
+            self.pending.popleft().result()  # a failed write surfaces here
+        self.pending.append(self.pool.submit(job, *args))
+
+    def flush(self, kind: str, tenant: str | None) -> None:
+        """Queue the buffered lines of ``kind`` as the next chunk (nothing when empty); the
+        buffer list is emptied in place."""
+        buffer, m = self.lines[kind], self.manifest
+        if not buffer:
+            return
+        self.number += 1
+        relative = f"{catalog.data_dir(m.collection, m.id)}/{self.number:06d}{SUFFIX[m.codec]}"
+        self._submit(self._write_chunk, relative, kind, tenant, buffer[:])
+        buffer.clear()
+
+    def _write_chunk(self, relative: str, kind: str, tenant: str | None,
+                     lines: list[bytes]) -> None:
+        m = self.manifest
+        first, last = orjson.loads(lines[0])["id"], orjson.loads(lines[-1])["id"]
+        chunk = write_encoded(self.directory, relative, kind, tenant, b"".join(lines),
+                              len(lines), first, last, m.codec)
+        m.chunks.append(chunk)
+        if kind == "objects":
+            m.objects += chunk.objects
+        elif kind == "deleted":
+            m.deleted += chunk.objects
+        else:
+            m.present += chunk.objects
+
+    def checkpoint(self, tenant: str | None, step: int, after: str | None) -> None:
+        """End a window: write every buffer, then the checkpoint pointing after it."""
+        for kind in CHUNK_KINDS:
+            self.flush(kind, tenant)
+        self._submit(self._write_checkpoint, step, after)
+
+    def _write_checkpoint(self, step: int, after: str | None) -> None:
+        assert self.manifest.cursor is not None
+        self.manifest.cursor.update(step=step, after=after)
+        write_atomic(self.partial, self.manifest.to_json())
+
+    def close(self, failed: bool = False) -> None:
+        """Wait for every queued write; their first error is raised unless ``failed``
+        (the backup is already failing with another error)."""
+        try:
+            while self.pending:
+                future = self.pending.popleft()
+                if failed:
+                    future.exception()
+                else:
+                    future.result()
+        finally:
+            self.pool.shutdown(wait=True)
+
+
+class Streamer:
+    """One execution of a backup plan, from wherever its checkpoint says."""
+
+    def __init__(self, api: RestClient, directory: Path, manifest: Manifest,
+                 base: tuple[Path, Manifest] | None, advance: Advance) -> None:
+        self.api, self.manifest, self.base, self.advance = api, manifest, base, advance
+        self.writer = ChunkWriter(directory, manifest)
+
+    def run(self) -> None:
+        """Every step from the checkpoint's on; the manifest is complete when it returns."""
+        cursor = self.manifest.cursor
+        assert cursor is not None
+        plan, start, after = cursor["plan"], cursor["step"], cursor.get("after")
+        try:
+            for step in range(start, len(plan)):
+                tenant, action = plan[step]["tenant"], plan[step]["action"]
+                getattr(self, f"_{action}")(step, tenant, after if step == start else None)
+                self.writer.checkpoint(tenant, step + 1, None)
+        except BaseException:
+            self.writer.close(failed=True)
+            raise
+        self.writer.close()
+
+    def _base_index(self, tenant: str | None, after: str | None) -> Iterator[dict[str, Any]]:
+        """The base's index lines of ``tenant`` with ids after ``after``, in order."""
+        if self.base is None:
+            return
+        path, base = self.base
+        for chunk in base.chunks:
+            if chunk.kind != "index" or chunk.tenant != tenant or (
+                    after is not None and chunk.last is not None and chunk.last <= after):
+                continue
+            for line in read_chunk(path.parent, chunk, base.codec):
+                if after is None or line["id"] > after:
+                    yield line
+
+    def _read(self, step: int, tenant: str | None, after: str | None) -> None:
+        """Cursor through one tenant; with a base, merge-join its index (both in id order):
+        base ids passed over are deleted, ids with another update time changed."""
+        writer, old = self.writer, self._base_index(tenant, after)
+        head = next(old, None)
+        dumps, option = orjson.dumps, LINE_OPTIONS  # the hot loop: locals, no calls
+        objects, index = writer.lines["objects"], writer.lines["index"]
+        for page in prefetch(pages(self.api, self.manifest.collection, tenant, after)):
+            for obj in page:
+                oid, updated = obj["id"], obj.get("lastUpdateTimeUnix")
+                changed = True
+                if head is not None:
+                    while head is not None and head["id"] < oid:
+                        if writer.add("deleted", {"id": head["id"], "tenant": tenant}) >= CHUNK:
+                            writer.flush("deleted", tenant)
+                        head = next(old, None)
+                    if head is not None and head["id"] == oid:
+                        changed = head.get("lastUpdateTimeUnix") != updated
+                        head = next(old, None)
+                if changed:
+                    objects.append(dumps({
+                        "id": oid, "tenant": tenant, "properties": obj.get("properties") or {},
+                        "vector": obj.get("vector"), "vectors": obj.get("vectors"),
+                        "creationTimeUnix": obj.get("creationTimeUnix"),
+                        "lastUpdateTimeUnix": updated}, option=option))
+                index.append(dumps({"id": oid, "tenant": tenant, "lastUpdateTimeUnix": updated},
+                                   option=option))
+                if len(index) >= CHUNK:
+                    writer.checkpoint(tenant, step, oid)
+            self.advance(len(page))
+        while head is not None:
+            if writer.add("deleted", {"id": head["id"], "tenant": tenant}) >= CHUNK:
+                writer.flush("deleted", tenant)
+            head = next(old, None)
+
+    def _carry(self, step: int, tenant: str | None, after: str | None) -> None:
+        for line in self._base_index(tenant, after):
+            if self.writer.add("index", line) >= CHUNK:
+                self.writer.checkpoint(tenant, step, line["id"])
+
+    def _gone(self, step: int, tenant: str | None, after: str | None) -> None:
+        for line in self._base_index(tenant, after):
+            if self.writer.add("deleted", {"id": line["id"], "tenant": tenant}) >= CHUNK:
+                self.writer.checkpoint(tenant, step, line["id"])
