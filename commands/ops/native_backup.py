@@ -60,19 +60,19 @@ def cancel(api: RestClient, backend: str, backup_id: str) -> None:
 
 def create(api: RestClient, backend: str, backup_id: str, include: list[str] | None = None,
            progress: Callable[..., Any] | None = None,
-           sleep: Callable[[float], None] = time.sleep,
+           sleep: Callable[[float], None] | None = None,
            poll_seconds: float = POLL_SECONDS) -> dict[str, Any]:
     """Start a native backup and wait for it; the final status and the started answer's
     classes. Ctrl-C cancels the backup on the server, then is raised again; ``FAILED``
     and ``CANCELED`` become a ``ShellError``."""
     bar = progress(f"native backup {backup_id} on {backend}", len(PHASES) - 1) \
         if progress else nullcontext(lambda n: None)
-    shown = 0
+    shown, pause = 0, sleep if sleep is not None else time.sleep
     try:
         started = current = start(api, backend, backup_id, include)
         with bar as advance:
             while current.get("status") not in FINISHED:
-                sleep(poll_seconds)
+                pause(poll_seconds)
                 current = status(api, backend, backup_id)
                 reached = PHASES.index(current["status"]) if current.get(
                     "status") in PHASES else shown

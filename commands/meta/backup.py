@@ -1,0 +1,199 @@
+"""``\\backup`` and ``\\backups``: logical backups to files (full, incremental, schema only;
+resumable, verified) and Weaviate's native backups.
+
+Nothing here changes the cluster (a native backup writes to the server's backend, not
+to its collections), so no command is destructive and ``objects_affected`` stays None.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from commands.context import CommandContext
+from commands.errors import UsageError
+from commands.ops import backup_catalog, native_backup
+from commands.ops.backup import BackupRequest, run_backup
+from commands.ops.backup_format import CODECS
+from commands.results import Level, Message, Record, Result, Table
+from commands.spec import Arg, Kind, Opt, command
+
+DEFAULT_DIR = "./backup"
+VERIFY = "verify"
+NOT_NATIVE = ("schema_only", "compress", "incremental", "base", "tenant")
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000  # type: ignore[assignment]
+    raise AssertionError("unreachable")
+
+
+def _verify(path: str | None) -> list[Result]:
+    if not path:
+        raise UsageError(r"\backup verify: missing PATH",
+                         r"usage: \backup verify DIR/NAME.json (\backups DIR lists them)")
+    report = backup_catalog.verify(Path(path))
+    links = len(report.chain)
+    chain = f" and the {links - 1} backup{'s' * (links > 2)} it builds on" if links > 1 else ""
+    return [Message(f"verified {path}{chain}: every checksum and count matches"),
+            Table(("check", "file", "result"), tuple(report.rows),
+                  title=f"Verify {path}", note=f"verified: {report.verified}")]
+
+
+def _native(ctx: CommandContext, backend: str, collection: str | None, include: list[str],
+            backup_id: str | None) -> list[Result]:
+    classes = list(include) or ([collection] if collection else [])
+    chosen = native_backup.check_id(backup_id) if backup_id else native_backup.new_id()
+    final = native_backup.create(ctx.api, backend, chosen, classes, ctx.session.progress)
+    names = final.get("classes") or classes
+    return [Message(f"native backup {chosen} of {', '.join(names) or 'every collection'} on "
+                    f"{backend}: {final.get('status')}"),
+            Record({"id": chosen, "backend": backend, "classes": names,
+                    "status": final.get("status"), "path": final.get("path"),
+                    "size": native_backup.size_text(final.get("size")),
+                    "started": final.get("startedAt"), "completed": final.get("completedAt")},
+                   title=f"Native backup {chosen}")]
+
+
+@command(
+    "backup", "Back up a collection to files, verify a backup, or start a native backup.",
+    args=(Arg("collection", Kind.COLLECTION, "the collection to back up (default: the current "
+                                             "collection); 'verify' checks a backup",
+              required=False),
+          Arg("path", Kind.FILE, "with verify: the backup's manifest (DIR/NAME.json or "
+                                 "DIR/NAME.ID.json)", required=False, many=True)),
+    opts=(Opt("--output", Kind.FILE, f"the backup directory (default: {DEFAULT_DIR})",
+              default=DEFAULT_DIR),
+          Opt("--schema-only", flag=True, help="the class definition and tenants only"),
+          Opt("--compress", Kind.CHOICE, "compress the chunks (alone: zstd; default: none)",
+              choices=CODECS, bare="zstd"),
+          Opt("--incremental", flag=True,
+              help="only what changed since the base backup, plus deletions"),
+          Opt("--base", Kind.TEXT, "the base of --incremental (default: the latest complete "
+                                   "backup of the collection in the directory)"),
+          Opt("--tenant", Kind.TENANT, "back up this tenant only"),
+          Opt("--native", Kind.TEXT, "use Weaviate's backup module BACKEND (filesystem, s3, "
+                                     "gcs, azure) instead of files"),
+          Opt("--include", Kind.COLLECTION, "with --native: a collection to include "
+                                            "(repeatable; default: all)", many=True),
+          Opt("--id", Kind.TEXT, "the backup's id (default: the UTC time; native: "
+                                 "elysiactl-TIME)")),
+    group="backup",
+    help="Streams the collection through the cursor, with vectors, named vectors, tenants\n"
+         "and the class definition, into DIR/NAME.ID.json (the manifest) and\n"
+         "DIR/NAME.ID.data/ (chunks of 5,000 objects with SHA-256 checksums); DIR/NAME.json\n"
+         "is a copy of the latest complete manifest, the path \\restore takes. Memory stays\n"
+         "flat however big the collection is. Tenants that are not ACTIVE cannot be read:\n"
+         "they are recorded with their status, and a warning names them.\n"
+         "An interrupted backup (Ctrl-C, kill, lost connection) resumes from its last\n"
+         "checkpoint when the same command runs again, with the same result as an\n"
+         "uninterrupted run. --incremental records only objects created or changed since\n"
+         "its base, and the deletions; a chain of them restores to the collection as it\n"
+         "was at the last one. --compress alone means zstd.\n"
+         "\\backup verify PATH checks every checksum, size and count of a backup and of the\n"
+         "backups it builds on, and records the time in the manifests. --native BACKEND\n"
+         "runs Weaviate's own backup (collections from --include, else COLLECTION, else\n"
+         "all), shows its progress, and cancels it on Ctrl-C.\n\n"
+         "  \\backup UserProfile --output ./backup\n"
+         "  \\backup DocumentChunk --compress --incremental\n"
+         "  \\backup SupportTicket --tenant acme --compress=gzip\n"
+         "  \\backup verify ./backup/UserProfile.json\n"
+         "  \\backup --native filesystem --include Article --include Product",
+)
+def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], output: str,
+               schema_only: bool, compress: str | None, incremental: bool, base: str | None,
+               tenant: str | None, native: str | None, include: list[str],
+               id: str | None) -> list[Result]:
+    """``\\backup``: a Message and a Record of the backup (``verify``: a Table of checks)."""
+    if collection == VERIFY:
+        if len(path) > 1:
+            raise UsageError(rf"\backup verify: one PATH, got {len(path)}")
+        return _verify(path[0] if path else None)
+    if path:
+        raise UsageError(rf"\backup: unexpected argument {path[0]!r}",
+                         r"the directory is --output DIR; \backup verify PATH checks a backup")
+    given = {"schema_only": schema_only, "compress": compress, "incremental": incremental,
+             "base": base, "tenant": tenant}
+    if native:
+        used = [f"--{k.replace('_', '-')}" for k in NOT_NATIVE if given[k]]
+        if used:
+            raise UsageError(f"--native cannot be combined with {', '.join(used)}",
+                             "native backups copy whole collections with the server's module")
+        return _native(ctx, native, collection, include, id)
+    if include:
+        raise UsageError("--include is for --native backups",
+                         r"a file backup covers one collection: \backup NAME")
+    collection = collection or ctx.session.collection
+    if not collection:
+        raise UsageError(r"\backup: no collection given and none in use",
+                         r"give one, or pick one with \use COLLECTION")
+    if schema_only and incremental:
+        raise UsageError("--schema-only and --incremental cannot be combined")
+    if base and not incremental:
+        raise UsageError("--base is for --incremental backups")
+    kind = "schema-only" if schema_only else "incremental" if incremental else "full"
+    request = BackupRequest(collection=collection, directory=Path(output), kind=kind,
+                            codec=compress or "none", tenant=tenant, base=base, backup_id=id)
+    outcome = run_backup(ctx.api, request, ctx.session.progress)
+    m = outcome.manifest
+    size = sum(c.bytes for c in m.chunks)
+    out: list[Result] = [Message(w, Level.WARNING) for w in outcome.warnings]
+    if outcome.resumed is not None:
+        out.append(Message(f"resumed the interrupted backup {m.id} from its checkpoint "
+                           f"({outcome.resumed:,} objects were already saved)"))
+    what = f"{m.objects:,} objects" + (f" and {m.deleted:,} deletions" if m.deleted else "")
+    if kind == "schema-only":
+        what = "the schema" + (f" and {len(m.tenants)} tenants" if m.tenants else "")
+    since = f" since {m.base['id']}" if m.base else ""
+    chunks = f"{len(m.chunks)} chunk{'s' * (len(m.chunks) != 1)}"
+    out.append(Message(f"backed up {what} of {m.collection}{since} to {outcome.path} "
+                       f"({chunks}, {_size(size)}, {m.codec})"))
+    out.append(Record(_record(m, outcome.path, size), title=f"Backup {m.id}"))
+    return out
+
+
+def _record(m: Any, path: Path, size: int) -> dict[str, Any]:
+    return {"id": m.id, "collection": m.collection, "kind": m.kind, "objects": m.objects,
+            "deleted": m.deleted, "chunks": len(m.chunks), "bytes": size, "path": str(path),
+            "codec": m.codec, "base": (m.base or {}).get("id")}
+
+
+@command(
+    "backups", "List the backups in a directory, or a backend's native backups.",
+    args=(Arg("directory", Kind.FILE, f"where the backups are (default: {DEFAULT_DIR})",
+              required=False),),
+    opts=(Opt("--native", Kind.TEXT, "list Weaviate's backups on this backend instead "
+                                     "(filesystem, s3, gcs, azure)"),),
+    group="backup",
+    help="The catalog of a backup directory, read from the manifests: id, collection, kind\n"
+         "(full, incremental, schema-only; unfinished ones say incomplete: run the same\n"
+         "\\backup again to resume them), objects, size of the chunks, when it was taken,\n"
+         "the base of an incremental backup, and when \\backup verify last checked it.\n"
+         "--native BACKEND lists the backups of Weaviate's backup module instead.\n\n"
+         "  \\backups\n  \\backups /mnt/backups --format json\n  \\backups --native filesystem",
+)
+def backups_cmd(ctx: CommandContext, *, directory: str | None,
+                native: str | None) -> list[Result]:
+    """``\\backups``: a Table of backups."""
+    if native:
+        if directory:
+            raise UsageError("--native lists the server's backups: no DIR with it")
+        found = native_backup.list_backups(ctx.api, native)
+        rows = tuple((b.get("id"), b.get("classes"), b.get("status"), b.get("startedAt"),
+                      b.get("completedAt"), native_backup.size_text(b.get("size")))
+                     for b in found)
+        return [Table(("id", "classes", "status", "started", "completed", "size"), rows,
+                      title=f"Native backups on {native}")]
+    where = Path(directory or DEFAULT_DIR)
+    warnings: list[str] = []
+    entries = backup_catalog.catalog(where, warnings)
+    rows = tuple((e.id, e.collection, e.kind if e.complete else f"{e.kind} (incomplete)",
+                  e.objects, e.size, e.created, e.base, e.verified) for e in entries)
+    out: list[Result] = [Message(w, Level.WARNING) for w in warnings]
+    out.append(Table(("id", "collection", "kind", "objects", "size", "created", "base",
+                      "verified"), rows, title=f"Backups in {where}",
+                     note=None if entries else f"no backups in {where}"))
+    return out

@@ -1,0 +1,304 @@
+"""``\\backup`` and ``\\backups`` against the demo sandbox over HTTP: full backups of every
+object (vectors, named vectors, tenants), codecs, schema only, verify, the catalog and the
+command line. A backup reads the cluster only, so these tests share one demo sandbox."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import make_session
+from test_commands_backup_support import Recorder, lines, live, record, run, same_object
+
+from commands.context import Session
+from commands.errors import ShellError, UsageError
+from commands.ops import backup_stream
+from commands.ops.backup_format import CHUNK_KINDS, BackupError, Manifest
+from commands.results import Level, Message, Table
+from sandbox import Sandbox
+
+
+def messages(results: list, level: Level | None = None) -> list[str]:
+    return [r.text for r in results if isinstance(r, Message)
+            and (level is None or r.level is level)]
+
+
+def test_full_backup_of_20000_objects_holds_every_object_vector_and_property(
+        session: Session, demo: Sandbox, tmp_path: Path) -> None:
+    progress = Recorder()
+    session.progress = progress
+    results = run(session, rf"\backup DocumentChunk --output {tmp_path}")
+    fields = record(results)
+    path = Path(fields["path"])
+    assert path == tmp_path / f"DocumentChunk.{fields['id']}.json"
+    assert fields | {"id": None, "path": None, "bytes": None} == {
+        "id": None, "collection": "DocumentChunk", "kind": "full", "objects": 20_000,
+        "deleted": 0, "chunks": 8, "bytes": None, "path": None, "codec": "none", "base": None}
+    manifest = Manifest.load(path)
+    assert manifest.completed and manifest.cursor is None and manifest.present == 20_000
+    assert manifest.cls["class"] == "DocumentChunk" and manifest.source["cluster"] == demo.url
+    assert [c.objects for c in manifest.chunks] == [5000] * 8
+    assert [c.kind for c in manifest.chunks] == ["objects", "index"] * 4
+    assert all(c.file.startswith(f"DocumentChunk.{manifest.id}.data/") for c in manifest.chunks)
+    backed_up = lines(path)
+    server = live(demo.url, "DocumentChunk")
+    assert [line["id"] for line in backed_up] == sorted(server)  # UUID order, each once
+    assert all(same_object(line, server[line["id"]]) for line in backed_up)
+    assert all(len(line["vector"]) == 128 and line["properties"]["text"] for line in backed_up)
+    assert [(i["id"], i["lastUpdateTimeUnix"]) for i in lines(path, "index")] == [
+        (line["id"], line["lastUpdateTimeUnix"]) for line in backed_up]
+    # NAME.json is a copy of the latest manifest; nothing is left over
+    assert (tmp_path / "DocumentChunk.json").read_bytes() == path.read_bytes()
+    assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.rglob(".*.tmp"))
+    assert progress.bars == [("backing up DocumentChunk", 20_000)]
+    assert progress.advanced == 20_000
+    assert any("20,000 objects of DocumentChunk" in m for m in messages(results))
+
+
+def test_chunks_never_exceed_the_window_when_pages_do_not_divide_it(
+        session: Session, demo: Sandbox, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(backup_stream, "PAGE", 7)
+    monkeypatch.setattr(backup_stream, "CHUNK", 30)
+    path = Path(record(run(session, rf"\backup Article --output {tmp_path}"))["path"])
+    manifest = Manifest.load(path)
+    assert [c.objects for c in manifest.chunks if c.kind == "objects"] == [30] * 8 + [10]
+    assert [line["id"] for line in lines(path)] == sorted(live(demo.url, "Article"))
+
+
+def test_named_vectors_are_backed_up(session: Session, demo: Sandbox, tmp_path: Path) -> None:
+    path = Path(record(run(session, rf"\backup Product --output {tmp_path}"))["path"])
+    server = live(demo.url, "Product")
+    backed_up = lines(path)
+    assert len(backed_up) == len(server) == 120
+    for line in backed_up:
+        assert same_object(line, server[line["id"]])
+        assert len(line["vectors"]["title_vector"]) == 64
+        assert len(line["vectors"]["image_vector"]) == 16
+
+
+def test_multi_tenant_backup_reads_active_tenants_and_records_the_others(
+        session: Session, demo: Sandbox, tmp_path: Path) -> None:
+    results = run(session, rf"\backup SupportTicket --output {tmp_path}")
+    path = Path(record(results)["path"])
+    manifest = Manifest.load(path)
+    assert {t["name"]: t["activityStatus"] for t in manifest.tenants} == {
+        "acme": "HOT", "globex": "HOT", "initech": "COLD", "umbrella": "FROZEN"}
+    assert manifest.skipped_tenants == [{"name": "initech", "status": "INACTIVE"},
+                                        {"name": "umbrella", "status": "OFFLOADED"}]
+    backed_up = lines(path)
+    for tenant in ("acme", "globex"):
+        server = live(demo.url, "SupportTicket", tenant)
+        mine = [line for line in backed_up if line["tenant"] == tenant]
+        assert [line["id"] for line in mine] == sorted(server)
+        assert all(same_object(line, server[line["id"]]) for line in mine)
+    assert {line["tenant"] for line in backed_up} == {"acme", "globex"}
+    assert [c.tenant for c in manifest.chunks] == ["acme", "acme", "globex", "globex"]
+    warning, = messages(results, Level.WARNING)
+    assert "initech (INACTIVE)" in warning and "umbrella (OFFLOADED)" in warning
+
+
+def test_one_tenant(session: Session, demo: Sandbox, tmp_path: Path) -> None:
+    results = run(session, rf"\backup SupportTicket --tenant globex --output {tmp_path}")
+    manifest = Manifest.load(Path(record(results)["path"]))
+    assert manifest.tenant == "globex" and manifest.skipped_tenants == []
+    assert [t["name"] for t in manifest.tenants] == ["globex"]
+    assert {line["tenant"] for line in lines(Path(record(results)["path"]))} == {"globex"}
+    assert manifest.objects == len(live(demo.url, "SupportTicket", "globex"))
+    assert not messages(results, Level.WARNING)
+
+
+@pytest.mark.parametrize(("line", "error", "text"), [
+    (r"\backup SupportTicket --tenant initech", ShellError, "INACTIVE"),
+    (r"\backup SupportTicket --tenant nobody", ShellError, "no tenant 'nobody'"),
+    (r"\backup Article --tenant acme", UsageError, "no multi-tenancy"),
+    (r"\backup Nothing", ShellError, "no collection named 'Nothing'"),
+])
+def test_refusals(session: Session, tmp_path: Path, line: str, error: type, text: str) -> None:
+    with pytest.raises(error, match=text):
+        run(session, f"{line} --output {tmp_path}")
+    assert not list(tmp_path.iterdir())
+
+
+def test_schema_only(session: Session, tmp_path: Path) -> None:
+    fields = record(run(session, rf"\backup SupportTicket --schema-only --output {tmp_path}"))
+    assert fields["kind"] == "schema-only" and fields["chunks"] == 0
+    manifest = Manifest.load(tmp_path / "SupportTicket.json")
+    assert manifest.kind == "schema-only" and manifest.completed and not manifest.chunks
+    assert manifest.cls["multiTenancyConfig"]["enabled"] is True
+    assert len(manifest.tenants) == 4
+    assert not list(tmp_path.glob("*.data"))
+
+
+@pytest.mark.parametrize(("option", "codec", "magic"), [
+    ("--compress", "zstd", b"\x28\xb5\x2f\xfd"), ("--compress=zstd", "zstd", b"\x28\xb5\x2f\xfd"),
+    ("--compress=gzip", "gzip", b"\x1f\x8b"), ("--compress=none", "none", b"{"), ("", "none", b"{"),
+])
+def test_codecs(session: Session, tmp_path: Path, option: str, codec: str,
+                magic: bytes) -> None:
+    path = Path(record(run(session, rf"\backup Article --output {tmp_path} {option}"))["path"])
+    manifest = Manifest.load(path)
+    assert manifest.codec == codec
+    suffix = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}[codec]
+    for chunk in manifest.chunks:
+        data = (tmp_path / chunk.file).read_bytes()
+        assert chunk.file.endswith(suffix) and data.startswith(magic)
+        assert hashlib.sha256(data).hexdigest() == chunk.sha256 and len(data) == chunk.bytes
+    assert len(lines(path)) == 250
+
+
+def test_codecs_hold_the_same_lines(session: Session, tmp_path: Path) -> None:
+    found = {}
+    for codec in ("none", "gzip", "zstd"):
+        out = tmp_path / codec
+        found[codec] = lines(Path(record(run(
+            session, rf"\backup Product --output {out} --compress={codec}"))["path"]))
+    assert found["none"] == found["gzip"] == found["zstd"]
+    assert (sum(f.stat().st_size for f in (tmp_path / "zstd").rglob("*.zst"))
+            < sum(f.stat().st_size for f in (tmp_path / "none").rglob("*.jsonl")) / 2)
+
+
+def test_verify_checks_every_chunk_and_records_the_time(session: Session,
+                                                        tmp_path: Path) -> None:
+    run(session, rf"\backup Article --output {tmp_path} --compress")
+    results = run(session, rf"\backup verify {tmp_path / 'Article.json'}")
+    table = next(r for r in results if isinstance(r, Table))
+    manifest = Manifest.load(tmp_path / "Article.json")
+    assert [row[0] for row in table.rows] == ["objects chunk", "index chunk", "counts"]
+    assert all(row[2].startswith("ok") for row in table.rows)
+    assert manifest.verified is not None
+    assert Manifest.load(tmp_path / f"Article.{manifest.id}.json").verified == manifest.verified
+
+
+def test_verify_names_a_corrupted_chunk_and_clears_the_mark(session: Session,
+                                                           tmp_path: Path) -> None:
+    path = Path(record(run(session, rf"\backup Article --output {tmp_path}"))["path"])
+    run(session, rf"\backup verify {path}")
+    manifest = Manifest.load(path)
+    victim = tmp_path / manifest.chunks[0].file
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    victim.write_bytes(bytes(data))
+    with pytest.raises(BackupError) as caught:
+        run(session, rf"\backup verify {path}")
+    assert str(victim) in caught.value.message and "checksum" in caught.value.message
+    assert Manifest.load(path).verified is None
+    assert Manifest.load(tmp_path / "Article.json").verified is None
+
+
+@pytest.mark.parametrize("damage", ["missing chunk", "count", "truncated"])
+def test_verify_finds_other_damage(session: Session, tmp_path: Path, damage: str) -> None:
+    path = Path(record(run(session, rf"\backup Product --output {tmp_path}"))["path"])
+    manifest = Manifest.load(path)
+    chunk = tmp_path / manifest.chunks[0].file
+    if damage == "missing chunk":
+        chunk.unlink()
+        expected = str(chunk)
+    elif damage == "count":
+        data = json.loads(path.read_text())
+        path.write_text(json.dumps({**data, "objects": 121}))
+        expected = str(path)
+    else:
+        chunk.write_bytes(chunk.read_bytes()[:-10])
+        expected = str(chunk)
+    with pytest.raises(BackupError, match=expected):
+        run(session, rf"\backup verify {path}")
+
+
+def test_verify_refuses_what_is_not_a_backup(session: Session, tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text('{"hello": 1}')
+    with pytest.raises(BackupError, match="not an elysiactl backup"):
+        run(session, rf"\backup verify {tmp_path / 'x.json'}")
+    with pytest.raises(BackupError, match="no backup at"):
+        run(session, rf"\backup verify {tmp_path / 'none.json'}")
+
+
+def test_catalog_lists_manifests_once_and_unfinished_ones(session: Session, demo: Sandbox,
+                                                          tmp_path: Path) -> None:
+    full = record(run(session, rf"\backup Article --output {tmp_path} --compress"))
+    inc = record(run(session, rf"\backup Article --output {tmp_path} --incremental"))
+    schema = record(run(session, rf"\backup Product --output {tmp_path} --schema-only"))
+    run(session, rf"\backup verify {tmp_path / 'Article.json'}")
+    interrupted = make_session(demo.url)
+    interrupted.progress = Recorder(stop_after=1, error=KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        run(interrupted, rf"\backup SupportTicket --output {tmp_path}")
+    (tmp_path / "notes.json").write_text("[1, 2]")
+    table, = run(session, rf"\backups {tmp_path}")
+    assert table.columns == ("id", "collection", "kind", "objects", "size", "created", "base",
+                             "verified")
+    rows = {(r["collection"], r["id"]): r for r in table.to_data()}
+    assert len(rows) == 4
+    assert rows[("Article", full["id"])] | {"created": None, "verified": None} == {
+        "id": full["id"], "collection": "Article", "kind": "full", "objects": 250,
+        "size": full["bytes"], "created": None, "base": None, "verified": None}
+    assert rows[("Article", full["id"])]["verified"] is not None
+    assert rows[("Article", inc["id"])]["kind"] == "incremental"
+    assert rows[("Article", inc["id"])]["base"] == full["id"]
+    assert rows[("Article", inc["id"])]["objects"] == 0
+    assert rows[("Product", schema["id"])]["kind"] == "schema-only"
+    unfinished, = [r for r in rows.values() if r["collection"] == "SupportTicket"]
+    assert unfinished["kind"] == "full (incomplete)"
+
+
+def test_catalog_of_an_empty_or_missing_directory(session: Session, tmp_path: Path) -> None:
+    table, = run(session, rf"\backups {tmp_path / 'nothing'}")
+    assert table.rows == () and "no backups" in (table.note or "")
+
+
+def test_the_current_collection_is_the_default(session: Session, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no collection given"):
+        run(session, rf"\backup --output {tmp_path}")
+    session.collection = "Product"
+    assert record(run(session, rf"\backup --output {tmp_path}"))["collection"] == "Product"
+
+
+@pytest.mark.parametrize(("line", "text"), [
+    (r"\backup verify", "missing PATH"),
+    (r"\backup verify a.json b.json", "one PATH"),
+    (r"\backup Article somewhere", "unexpected argument 'somewhere'"),
+    (r"\backup Article --schema-only --incremental", "cannot be combined"),
+    (r"\backup Article --base 20260101T000000Z", "--base is for --incremental"),
+    (r"\backup Article --include Product", "--include is for --native"),
+    (r"\backup --native filesystem --compress", "--native cannot be combined with --compress"),
+    (r"\backup --native filesystem --id Bad_ID", "invalid backup id 'Bad_ID'"),
+    (r"\backup Article --compress=lz4", "is not one of zstd, gzip, none"),
+])
+def test_usage_errors(session: Session, line: str, text: str) -> None:
+    with pytest.raises(UsageError, match=text):
+        run(session, line)
+
+
+def test_incremental_needs_a_base(session: Session, tmp_path: Path) -> None:
+    with pytest.raises(BackupError, match="no complete backup of Article"):
+        run(session, rf"\backup Article --incremental --output {tmp_path}")
+    run(session, rf"\backup Article --schema-only --output {tmp_path}")
+    with pytest.raises(BackupError, match="no complete backup of Article"):
+        run(session, rf"\backup Article --incremental --output {tmp_path}")
+
+
+def test_a_given_id_is_used_once(session: Session, tmp_path: Path) -> None:
+    fields = record(run(session, rf"\backup Product --id before-upgrade --output {tmp_path}"))
+    assert fields["id"] == "before-upgrade"
+    assert (tmp_path / "Product.before-upgrade.json").is_file()
+    with pytest.raises(ShellError, match="already exists"):
+        run(session, rf"\backup Product --id before-upgrade --output {tmp_path}")
+
+
+def test_ids_of_one_second_get_a_suffix_and_sort(session: Session, tmp_path: Path) -> None:
+    ids = [record(run(session, rf"\backup Product --output {tmp_path} --schema-only"))["id"]
+           for _ in range(3)]
+    assert len(set(ids)) == 3
+    table, = run(session, rf"\backups {tmp_path}")
+    assert [r["id"] for r in table.to_data()] == ids
+
+
+def test_chunk_kinds_are_the_documented_ones(session: Session, tmp_path: Path) -> None:
+    path = Path(record(run(session, rf"\backup SupportTicket --output {tmp_path}"))["path"])
+    assert {c.kind for c in Manifest.load(path).chunks} <= set(CHUNK_KINDS)
+    assert all(set(line) == {"id", "tenant", "lastUpdateTimeUnix"}
+               for line in lines(path, "index"))
+    assert all(set(line) == {"id", "tenant", "properties", "vector", "vectors",
+                             "creationTimeUnix", "lastUpdateTimeUnix"} for line in lines(path))
