@@ -5,18 +5,29 @@ command line. A backup reads the cluster only, so these tests share one demo san
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from pathlib import Path
 
 import pytest
 from conftest import make_session
-from test_commands_backup_support import Recorder, lines, live, record, run, same_object
+from test_commands_backup_support import (
+    REGISTRY,
+    Recorder,
+    lines,
+    live,
+    record,
+    run,
+    same_object,
+)
 
+from commands.audit import MemoryAuditLog
 from commands.context import Session
+from commands.dispatch import Dispatcher
 from commands.errors import ShellError, UsageError
 from commands.ops import backup_stream
 from commands.ops.backup_format import CHUNK_KINDS, BackupError, Manifest
-from commands.results import Level, Message, Table
+from commands.results import Level, Message, Table, Text
 from sandbox import Sandbox
 
 
@@ -302,3 +313,35 @@ def test_chunk_kinds_are_the_documented_ones(session: Session, tmp_path: Path) -
                for line in lines(path, "index"))
     assert all(set(line) == {"id", "tenant", "properties", "vector", "vectors",
                              "creationTimeUnix", "lastUpdateTimeUnix"} for line in lines(path))
+
+
+@pytest.mark.parametrize("name", ["backup", "backups"])
+def test_declarations_are_complete_and_answer_help(name: str) -> None:
+    spec = REGISTRY.find(name)
+    assert spec.summary.endswith(".") and spec.summary[0].isupper() and spec.help
+    assert spec.group == "backup" and not spec.destructive
+    params = inspect.signature(spec.handler).parameters
+    keyword = {n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert keyword == {a.name for a in spec.args} | {o.dest for o in spec.opts}
+    assert all(a.help for a in spec.args) and all(o.help for o in spec.opts)
+    outcome = Dispatcher(REGISTRY, Session(), MemoryAuditLog()).execute(
+        f"\\{name} --help", "repl")
+    [text] = outcome.results
+    assert isinstance(text, Text) and text.text.startswith(f"usage: \\{name}")
+
+
+def test_through_the_dispatcher(demo: Sandbox, tmp_path: Path) -> None:
+    session = make_session(demo.url)
+    dispatcher = Dispatcher(REGISTRY, session, MemoryAuditLog())
+    outcome = dispatcher.execute(rf"\backup Product --output {tmp_path}", "repl")
+    assert outcome.exit_code == 0 and outcome.objects_affected is None
+    session.collection = "Article"
+    outcome = dispatcher.execute(rf"\backup --output {tmp_path} --compress", "repl")
+    assert outcome.exit_code == 0 and record(outcome.results)["collection"] == "Article"
+    outcome = dispatcher.execute(rf"\backup verify {tmp_path / 'Article.json'}", "repl")
+    assert outcome.exit_code == 0
+    outcome = dispatcher.execute(rf"\backups {tmp_path} --format json", "repl")
+    assert [r["collection"] for r in outcome.results[-1].to_data()] == ["Article", "Product"]
+    session.collection = None
+    outcome = dispatcher.execute(r"\backup verify", "repl")
+    assert outcome.exit_code == 2 and "missing PATH" in str(outcome.error)
