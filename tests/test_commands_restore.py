@@ -199,12 +199,18 @@ def test_schema_update_workflow_skip_schema(client, session, tmp_path) -> None:
     assert schema(client, "UserProfile") == created  # the new schema stays
 
 
-def test_existing_collection_without_skip_schema_is_refused(client, session, tmp_path) -> None:
+def test_an_existing_collection_keeps_its_definition(client, session, tmp_path) -> None:
     make_article(client, n=3)
-    snapshot(client, "Article", tmp_path, "b1")
-    with pytest.raises(ShellError, match="already exists") as refused:
-        run(session, f"\\restore {tmp_path / 'Article.json'}")
-    assert "--skip-schema" in refused.value.hint
+    path, state = snapshot(client, "Article", tmp_path, "b1")
+    client.delete(f"/v1/objects/Article/{ids(3)[0]}")
+    client.put("/v1/schema/Article", json={**schema(client, "Article"),
+                                           "description": "now"}).raise_for_status()
+    before = schema(client, "Article")
+    out = run(session, f"\\restore {path} --force")
+    assert out[0].text == ("Article exists: the objects are restored into it as it is defined "
+                           "now (the backup's class is not applied)")
+    assert comparable(read_state(client, "Article")) == comparable(state)
+    assert schema(client, "Article") == before
 
 
 def test_chain_restores_the_state_of_the_last_link(client, session, tmp_path) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import UsageError
 from commands.ops.native_restore import native_restore, restore_path, start_body
-from commands.ops.restore import Restore, RestoreOptions
+from commands.ops.restore import BATCH_SIZE, PARALLEL, Restore, RestoreOptions
 from commands.results import Document, Level, Message, Record, Result, Table
 from commands.safety import Decision, Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
@@ -57,7 +57,8 @@ def restore_plan(restore: Restore, patterns: tuple[str, ...]) -> Plan:
     if cp.pre_existing == 0:
         requests.append(f"POST /v1/graphql (count check, x{max(1, len(names))})")
     requests += [f"PUT {path} ({len(final)} tenants to their recorded status)"] * bool(final)
-    preview: list[Result] = [_chain_table(restore), Record({
+    preview: list[Result] = [*(Message(n, Level.WARNING) for n in restore.notes),
+                             _chain_table(restore), Record({
         "backup": str(restore.chain[-1].path), "into": name,
         "creates_collection": restore.create, "tenants": names or None, "objects": total,
         "resumes_after": cp.written + cp.failures if restore.resume else None},
@@ -111,9 +112,10 @@ def _native(ctx: CommandContext, backend: str, backup_id: str, include: list[str
           Opt("--rename-property", Kind.TEXT, "rename a property, OLD=NEW (repeatable)",
               many=True),
           Opt("--drop-property", Kind.TEXT, "leave a property out (repeatable)", many=True),
-          Opt("--batch-size", Kind.INT, "objects per batch request (default 200)",
-              default=200),
-          Opt("--parallel", Kind.INT, "batch requests in flight (default 4)", default=4),
+          Opt("--batch-size", Kind.INT, f"objects per batch request (default {BATCH_SIZE})",
+              default=BATCH_SIZE),
+          Opt("--parallel", Kind.INT, f"batch requests in flight (default {PARALLEL})",
+              default=PARALLEL),
           Opt("--force", flag=True,
               help="restore onto a collection with objects without asking"),
           Opt("--dry-run", flag=True, help="verify the backup, show the plan, send nothing"),
@@ -128,8 +130,9 @@ def _native(ctx: CommandContext, backend: str, backup_id: str, include: list[str
          "incremental backup brings its chain of base backups back to the full one).\n"
          "Every chunk of the chain is verified (size, SHA-256, line count) before anything\n"
          "is sent: a corrupted or foreign backup is refused, naming the file.\n"
-         "The collection is created from the backup's class (--skip-schema: it must exist,\n"
-         "e.g. created with a new schema), tenants are created, objects are imported in\n"
+         "The collection is created from the backup's class unless it exists (then its\n"
+         "definition stays; --skip-schema: it must exist, e.g. created with a new schema),\n"
+         "tenants are created, objects are imported in\n"
          "batches with their ids (several in flight), tenants get their recorded status,\n"
          "and the object count is checked. Objects the server refuses are listed in\n"
          "DIR/NAME.ID.restore-errors.jsonl. An interrupted restore resumes where it\n"
@@ -184,7 +187,7 @@ def restore_cmd(ctx: CommandContext, *, path: str, skip_schema: bool, as_: str |
         raise
     finally:
         ctx.objects_affected = restore.written_now
-    out: list[Result] = []
+    out: list[Result] = [Message(note) for note in restore.notes]
     if restore.resume:
         out.append(Message(f"resumed the interrupted restore of {report.collection}"))
     out.append(Message(f"restored {report.objects:,} objects into {report.collection}"

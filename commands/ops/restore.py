@@ -41,6 +41,8 @@ from commands.ops.restore_chain import (
 )
 from commands.ops.restore_import import Checkpoint, Importer, make_batches, tenant_key
 
+BATCH_SIZE = 200  # objects per batch request (--batch-size)
+PARALLEL = 4  # batch requests in flight (--parallel)
 TENANTS_PER_PUT = 100  # Weaviate's limit for PUT .../tenants (REST-BEHAVIOUR.md §5)
 
 
@@ -54,8 +56,8 @@ class RestoreOptions:
     renames: tuple[str, ...] = ()
     drops: tuple[str, ...] = ()
     skip_schema: bool = False
-    batch_size: int = 200
-    parallel: int = 4
+    batch_size: int = BATCH_SIZE
+    parallel: int = PARALLEL
 
 
 @dataclass
@@ -86,6 +88,7 @@ class Restore:
         self.options = options
         self.progress = progress
         self.written_now = 0
+        self.notes: list[str] = []  # for the user, before anything is written
 
     def _bar(self, description: str, total: int | None) -> AbstractContextManager[Any]:
         return self.progress(description, total) if self.progress else nullcontext(None)
@@ -132,9 +135,8 @@ class Restore:
             self.checkpoint = Checkpoint(key, created_class=True, pre_existing=0)
             return
         if not self.resume and not options.skip_schema:
-            raise ShellError(f"collection {self.name} already exists",
-                             "add --skip-schema to restore the objects into it (objects with "
-                             "the same ids are replaced), or --as NEWNAME for another name")
+            self.notes.append(f"{self.name} exists: the objects are restored into it as it is "
+                              "defined now (the backup's class is not applied)")
         mt = bool((current.get("multiTenancyConfig") or {}).get("enabled"))
         if mt != self.multi_tenant:
             words = ("not multi-tenant", "multi-tenant")
@@ -192,9 +194,13 @@ class Restore:
         """Write the restore (see the module docstring); the checkpoint is kept on failure."""
         started = time.monotonic()
         cp = self.checkpoint
+        cp.save(self.checkpoint_path)  # from here on a rerun resumes, into the class it made
         if self.create:
-            self._create_class()
-        cp.save(self.checkpoint_path)  # from here on, a rerun resumes (and knows the class)
+            try:
+                self._create_class()
+            except BaseException:
+                self.checkpoint_path.unlink(missing_ok=True)
+                raise
         self._activate()
         importer = Importer(self.api, cp, self.checkpoint_path, self.errors_path,
                             self.options.parallel)

@@ -30,7 +30,7 @@ from commands.errors import ShellError
 from commands.ops.backup_format import write_atomic
 
 CHECKPOINT_FORMAT = "elysiactl-restore-checkpoint"
-SAVE_EVERY = 0.5  # seconds between checkpoint writes (and always when stopping)
+SAVE_EVERY = 2.0  # seconds between checkpoint writes (and always when stopping)
 
 Advance = Callable[[int], None]
 
