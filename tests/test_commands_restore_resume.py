@@ -97,8 +97,9 @@ def test_dropped_connections_stop_it_and_a_rerun_finishes(client, session, tmp_p
         run(session, f"\\restore {path} --batch-size 10 --parallel 2")
     assert err.value.hint == "run the same \\restore again to resume"
     client.put("/__sandbox/faults", json={"fail_rate": 0})
-    written = checkpoint(tmp_path)["written"]
-    assert 30 <= written < 90
+    written = checkpoint(tmp_path)["written"]  # batches complete out of order: a prefix
+    assert written < 90 and written % 10 == 0
+    assert f"({written:,} objects restored so far are checkpointed)" in err.value.message
     session.progress = None
     run(session, f"\\restore {path} --batch-size 10 --parallel 2")
     assert comparable(read_state(client, "Article")) == comparable(state)
