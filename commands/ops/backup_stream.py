@@ -35,7 +35,7 @@ from commands.ops.objects import plain_message
 PAGE = 1000
 CHUNK = 5000
 PREFETCH = 2
-MAX_PENDING = 4
+MAX_PENDING = 2
 LINE_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY  # as encode_line
 Advance = Callable[[int], None]
 
@@ -100,6 +100,27 @@ def prefetch(pages: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, A
         stop.set()
 
 
+class Buffer:
+    """The encoded lines of one chunk kind in the current window, packed in one bytearray
+    (orjson's results keep their spare capacity, so holding each line apart would take
+    several times the memory)."""
+
+    __slots__ = ("data", "count", "first", "last")
+
+    def __init__(self) -> None:
+        self.data, self.count = bytearray(), 0
+        self.first: str | None = None
+        self.last: str | None = None
+
+    def add(self, line: bytes, oid: str) -> int:
+        """Append one encoded line (of object ``oid``); how many lines are held now."""
+        self.data += line
+        if not self.count:
+            self.first = oid
+        self.last, self.count = oid, self.count + 1
+        return self.count
+
+
 class ChunkWriter:
     """Buffers per chunk kind, chunk numbers and checkpoints of a running backup.
 
@@ -112,17 +133,14 @@ class ChunkWriter:
     def __init__(self, directory: Path, manifest: Manifest) -> None:
         self.directory, self.manifest = directory, manifest
         self.partial = catalog.partial_path(directory, manifest.collection, manifest.id)
-        self.lines: dict[str, list[bytes]] = {k: [] for k in CHUNK_KINDS}
+        self.buffers = {k: Buffer() for k in CHUNK_KINDS}
         self.number = len(manifest.chunks)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="backup-writer")
         self.pending: deque[Future[None]] = deque()
 
     def add(self, kind: str, line: dict[str, Any]) -> int:
-        """Buffer one line; how many lines of ``kind`` are buffered now. (The hot loop of
-        ``Streamer._read`` appends encoded lines to ``lines[kind]`` itself.)"""
-        buffer = self.lines[kind]
-        buffer.append(encode_line(line))
-        return len(buffer)
+        """Buffer one line; how many lines of ``kind`` are buffered now."""
+        return self.buffers[kind].add(encode_line(line), line["id"])
 
     def _submit(self, job: Callable[..., None], *args: Any) -> None:
         while self.pending and (len(self.pending) >= MAX_PENDING or self.pending[0].done()):
@@ -130,22 +148,20 @@ class ChunkWriter:
         self.pending.append(self.pool.submit(job, *args))
 
     def flush(self, kind: str, tenant: str | None) -> None:
-        """Queue the buffered lines of ``kind`` as the next chunk (nothing when empty); the
-        buffer list is emptied in place."""
-        buffer, m = self.lines[kind], self.manifest
-        if not buffer:
+        """Queue the buffered lines of ``kind`` as the next chunk (nothing when empty)."""
+        buffer, m = self.buffers[kind], self.manifest
+        if not buffer.count:
             return
         self.number += 1
         relative = f"{catalog.data_dir(m.collection, m.id)}/{self.number:06d}{SUFFIX[m.codec]}"
-        self._submit(self._write_chunk, relative, kind, tenant, buffer[:])
-        buffer.clear()
+        self._submit(self._write_chunk, relative, kind, tenant, buffer)
+        self.buffers[kind] = Buffer()
 
     def _write_chunk(self, relative: str, kind: str, tenant: str | None,
-                     lines: list[bytes]) -> None:
+                     buffer: Buffer) -> None:
         m = self.manifest
-        first, last = orjson.loads(lines[0])["id"], orjson.loads(lines[-1])["id"]
-        chunk = write_encoded(self.directory, relative, kind, tenant, b"".join(lines),
-                              len(lines), first, last, m.codec)
+        chunk = write_encoded(self.directory, relative, kind, tenant, bytes(buffer.data),
+                              buffer.count, buffer.first, buffer.last, m.codec)
         m.chunks.append(chunk)
         if kind == "objects":
             m.objects += chunk.objects
@@ -220,8 +236,7 @@ class Streamer:
         base ids passed over are deleted, ids with another update time changed."""
         writer, old = self.writer, self._base_index(tenant, after)
         head = next(old, None)
-        dumps, option = orjson.dumps, LINE_OPTIONS  # the hot loop: locals, no calls
-        objects, index = writer.lines["objects"], writer.lines["index"]
+        dumps, option, buffers = orjson.dumps, LINE_OPTIONS, writer.buffers
         for page in prefetch(pages(self.api, self.manifest.collection, tenant, after)):
             for obj in page:
                 oid, updated = obj["id"], obj.get("lastUpdateTimeUnix")
@@ -235,14 +250,14 @@ class Streamer:
                         changed = head.get("lastUpdateTimeUnix") != updated
                         head = next(old, None)
                 if changed:
-                    objects.append(dumps({
+                    buffers["objects"].add(dumps({
                         "id": oid, "tenant": tenant, "properties": obj.get("properties") or {},
                         "vector": obj.get("vector"), "vectors": obj.get("vectors"),
                         "creationTimeUnix": obj.get("creationTimeUnix"),
-                        "lastUpdateTimeUnix": updated}, option=option))
-                index.append(dumps({"id": oid, "tenant": tenant, "lastUpdateTimeUnix": updated},
-                                   option=option))
-                if len(index) >= CHUNK:
+                        "lastUpdateTimeUnix": updated}, option=option), oid)
+                if buffers["index"].add(dumps({"id": oid, "tenant": tenant,
+                                               "lastUpdateTimeUnix": updated},
+                                              option=option), oid) >= CHUNK:
                     writer.checkpoint(tenant, step, oid)
             self.advance(len(page))
         while head is not None:
