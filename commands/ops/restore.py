@@ -28,22 +28,30 @@ from commands.api.client import RestClient
 from commands.context import Progress
 from commands.errors import ApiError, ShellError
 from commands.ops import objects
+from commands.ops.backup_format import BackupError
 from commands.ops.collections import creatable
 from commands.ops.restore_chain import (
     Link,
-    Transform,
     chain_lines,
     final_objects,
     final_tenants,
+    inconsistent,
     load_chain,
     tenant_status,
     verify_chain,
 )
-from commands.ops.restore_import import Checkpoint, Importer, make_batches, tenant_key
+from commands.ops.restore_import import (
+    Checkpoint,
+    Importer,
+    activate_tenants,
+    make_batches,
+    set_statuses,
+    tenant_key,
+)
+from commands.ops.restore_transform import Transform
 
 BATCH_SIZE = 200  # objects per batch request (--batch-size)
 PARALLEL = 4  # batch requests in flight (--parallel)
-TENANTS_PER_PUT = 100  # Weaviate's limit for PUT .../tenants (REST-BEHAVIOUR.md §5)
 
 
 @dataclass(frozen=True)
@@ -72,11 +80,6 @@ class RestoreReport:
     duration_s: float
     count_checked: bool
     warnings: list[str] = field(default_factory=list)
-
-
-def _chunked(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 class Restore:
@@ -201,7 +204,8 @@ class Restore:
             except BaseException:
                 self.checkpoint_path.unlink(missing_ok=True)
                 raise
-        self._activate()
+        if self.multi_tenant:
+            activate_tenants(self.api, self.name, [str(t) for t, _ in self.tenants])
         importer = Importer(self.api, cp, self.checkpoint_path, self.errors_path,
                             self.options.parallel)
         importer.start_report(self.resume)
@@ -210,6 +214,8 @@ class Restore:
             with self._bar(f"restoring {self.name}", remaining) as advance:
                 importer.advance = advance
                 importer.run(make_batches(self._streams(), self.options.batch_size))
+        except BackupError:
+            raise
         except ShellError as exc:
             exc.message = (f"restore into {self.name} stopped: {exc.message} "
                            f"({cp.written:,} objects restored so far are checkpointed)")
@@ -218,7 +224,7 @@ class Restore:
         finally:
             self.written_now = importer.written_now
         mismatches = self._count_check() if cp.pre_existing == 0 else []
-        warnings = self.warnings + self._set_statuses()
+        warnings = self.warnings + set_statuses(self.api, self.name, self.tenants)
         self.checkpoint_path.unlink(missing_ok=True)
         if cp.failures == 0:
             self.errors_path.unlink(missing_ok=True)
@@ -248,24 +254,17 @@ class Restore:
         done = self.checkpoint.done
         for tenant, _ in self.tenants:
             after = done.get(tenant_key(tenant))
-            lines = final_objects(self.chain, tenant, after)
-            yield tenant, (self.transform.apply_object(line, tenant) for line in lines)
+            yield tenant, self._objects(tenant, after)
 
-    def _activate(self) -> None:
-        """Every restored tenant exists and is ACTIVE (objects can only go to those)."""
-        if not self.multi_tenant:
-            return
-        path = f"/v1/schema/{self.name}/tenants"
-        current = {str(t.get("name")): tenant_status(t)
-                   for t in self.api.get_json(path) or []}
-        names = [str(t) for t, _ in self.tenants]
-        missing = [{"name": t, "activityStatus": "ACTIVE"} for t in names if t not in current]
-        for part in _chunked(missing, TENANTS_PER_PUT):
-            self.api.request("POST", path, json=part, idempotent=True)
-        inactive = [{"name": t, "activityStatus": "ACTIVE"} for t in names
-                    if current.get(t, "ACTIVE") != "ACTIVE"]
-        for part in _chunked(inactive, TENANTS_PER_PUT):
-            self.api.request("PUT", path, json=part)
+    def _objects(self, tenant: str | None, after: str | None) -> Iterator[dict[str, Any]]:
+        """Batch objects of one tenant after ``after``; a whole replay must find as many
+        objects as the backup's index lists."""
+        count = 0
+        for line in final_objects(self.chain, tenant, after, check=True):
+            count += 1
+            yield self.transform.apply_object(line, tenant)
+        if after is None and count != self.counts[tenant]:
+            raise inconsistent(self.chain[-1], tenant, count, self.counts[tenant])
 
     def _count_check(self) -> list[str]:
         """``tenant t: N objects, expected M`` for every partition that does not match."""
@@ -277,18 +276,3 @@ class Restore:
                 where = f"tenant {tenant}: " if tenant is not None else ""
                 out.append(f"{where}{actual:,} objects, expected {expected:,}")
         return out
-
-    def _set_statuses(self) -> list[str]:
-        """Give tenants their recorded status; a status the server refuses is a warning."""
-        path = f"/v1/schema/{self.name}/tenants"
-        wanted = [{"name": t, "activityStatus": s} for t, s in self.tenants
-                  if t is not None and s != "ACTIVE"]
-        warnings = []
-        for part in _chunked(wanted, TENANTS_PER_PUT):
-            try:
-                self.api.request("PUT", path, json=part)
-            except ApiError as exc:
-                names = ", ".join(f"{t['name']} ({t['activityStatus']})" for t in part)
-                warnings.append(f"could not give tenants their recorded status, they stay "
-                                f"ACTIVE: {names}: {exc.message}")
-        return warnings

@@ -1,4 +1,5 @@
-"""The import side of a restore: parallel batches, the checkpoint, the error report.
+"""The writing side of a restore: parallel batches, the checkpoint, the error report, and
+the tenants (made ACTIVE for the import, then given their recorded status).
 
 Objects go to ``POST /v1/batch/objects`` in batches, several in flight on a thread pool
 with a bounded number of outstanding batches, so memory stays flat. Ids are kept, so a
@@ -26,10 +27,11 @@ from typing import IO, Any
 import orjson
 
 from commands.api.client import RestClient
-from commands.errors import ShellError
+from commands.errors import ApiError, ShellError
 from commands.ops.backup_format import write_atomic
 
 CHECKPOINT_FORMAT = "elysiactl-restore-checkpoint"
+TENANTS_PER_CALL = 100  # Weaviate's limit for PUT .../tenants (REST-BEHAVIOUR.md §5)
 SAVE_EVERY = 2.0  # seconds between checkpoint writes (and always when stopping)
 
 Advance = Callable[[int], None]
@@ -152,7 +154,10 @@ class Importer:
     def _post(self, batch: Batch) -> list[dict[str, Any]]:
         response = self.api.request("POST", "/v1/batch/objects",
                                     json={"objects": batch.objects}, idempotent=True)
-        return failures_of(batch, response.json())
+        body = response.content
+        if b'"FAILED"' not in body and body.count(b'"status":"SUCCESS"') == len(batch.objects):
+            return []  # every object written: no need to parse the echoed objects
+        return failures_of(batch, orjson.loads(body))
 
     def run(self, batches: Iterable[Batch]) -> None:
         """Post every batch; on any failure or interruption, the checkpoint is saved with
@@ -225,3 +230,38 @@ class Importer:
         if self._errors is not None:
             self._errors.close()
             self._errors = None
+
+
+def _chunked(items: list[Any], size: int = TENANTS_PER_CALL) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def activate_tenants(api: RestClient, name: str, tenants: list[str]) -> None:
+    """Every tenant in ``tenants`` exists and is ACTIVE (objects can only go to those)."""
+    path = f"/v1/schema/{name}/tenants"
+    current = {str(t.get("name")): str(t.get("activityStatus") or "HOT").upper()
+               for t in api.get_json(path) or []}
+    missing = [{"name": t, "activityStatus": "ACTIVE"} for t in tenants if t not in current]
+    for part in _chunked(missing):
+        api.request("POST", path, json=part, idempotent=True)
+    inactive = [{"name": t, "activityStatus": "ACTIVE"} for t in tenants
+                if current.get(t, "HOT") not in ("HOT", "ACTIVE")]
+    for part in _chunked(inactive):
+        api.request("PUT", path, json=part)
+
+
+def set_statuses(api: RestClient, name: str, tenants: list[tuple[str | None, str]]) -> list[str]:
+    """Give tenants their recorded status; a status the server refuses is a warning."""
+    path = f"/v1/schema/{name}/tenants"
+    wanted = [{"name": t, "activityStatus": s} for t, s in tenants
+              if t is not None and s != "ACTIVE"]
+    warnings = []
+    for part in _chunked(wanted):
+        try:
+            api.request("PUT", path, json=part)
+        except ApiError as exc:
+            names = ", ".join(f"{t['name']} ({t['activityStatus']})" for t in part)
+            warnings.append(f"could not give tenants their recorded status, they stay "
+                            f"ACTIVE: {names}: {exc.message}")
+    return warnings
