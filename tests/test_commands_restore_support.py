@@ -18,17 +18,19 @@ import httpx
 
 from commands.context import CommandContext, Session
 from commands.meta import MODULES
+from commands.meta import backup as backup_meta
 from commands.meta import restore as restore_meta
 from commands.ops.backup_format import Manifest, write_chunk
 from commands.parse import bind, tokenize
 from commands.registry import Registry
 
-REGISTRY = Registry.from_modules((*MODULES, restore_meta))
+REGISTRY = Registry.from_modules(dict.fromkeys((*MODULES, backup_meta, restore_meta)))
 State = dict[tuple[str | None, str], dict[str, Any]]
 
 
 def run(session: Session, line: str, ctx_out: list[CommandContext] | None = None) -> Any:
-    """Bind ``line`` and call the handler (as conftest's ``run``, with ``\\restore``)."""
+    """Bind ``line`` and call the handler (as conftest's ``run``, with ``\\backup`` and
+    ``\\restore`` whether or not they are registered yet)."""
     words = tokenize(line)
     spec = REGISTRY.find(words[0])
     inv = bind(spec, words[1:])

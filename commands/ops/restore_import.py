@@ -260,8 +260,12 @@ def set_statuses(api: RestClient, name: str, tenants: list[tuple[str | None, str
     for part in _chunked(wanted):
         try:
             api.request("PUT", path, json=part)
-        except ApiError as exc:
-            names = ", ".join(f"{t['name']} ({t['activityStatus']})" for t in part)
-            warnings.append(f"could not give tenants their recorded status, they stay "
-                            f"ACTIVE: {names}: {exc.message}")
+        except ApiError:  # one refused status fails the call: then one tenant at a time
+            for tenant in part:
+                try:
+                    api.request("PUT", path, json=[tenant])
+                except ApiError as exc:
+                    warnings.append(f"tenant {tenant['name']} stays ACTIVE: its recorded "
+                                    f"status {tenant['activityStatus']} was refused: "
+                                    f"{exc.message}")
     return warnings
