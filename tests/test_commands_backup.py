@@ -9,6 +9,7 @@ import inspect
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import make_session
 from test_commands_backup_support import (
@@ -345,3 +346,24 @@ def test_through_the_dispatcher(demo: Sandbox, tmp_path: Path) -> None:
     session.collection = None
     outcome = dispatcher.execute(r"\backup verify", "repl")
     assert outcome.exit_code == 2 and "missing PATH" in str(outcome.error)
+
+
+def test_empty_collections_and_aliases(sandbox: Sandbox, client: httpx.Client,
+                                       tmp_path: Path) -> None:
+    client.post("/v1/schema", json={"class": "Empty"}).raise_for_status()
+    client.post("/v1/schema", json={"class": "NoTenants",
+                                    "multiTenancyConfig": {"enabled": True}}).raise_for_status()
+    client.post("/v1/aliases", json={"class": "Empty", "alias": "Nothing"}).raise_for_status()
+    session = make_session(sandbox.url)
+    for line in (r"\backup Empty", r"\backup NoTenants", r"\backup Nothing --compress"):
+        fields = record(run(session, f"{line} --output {tmp_path}"))
+        assert fields["objects"] == 0 and fields["chunks"] == 0
+    assert fields["collection"] == "Empty"  # the alias's collection
+    fields = record(run(session, rf"\backup Empty --incremental --output {tmp_path}"))
+    assert fields["base"] is not None and fields["objects"] == 0
+    run(session, rf"\backup verify {tmp_path / 'Empty.json'}")
+
+
+def test_a_file_id_must_be_a_plain_word(session: Session, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="part of file names"):
+        run(session, rf"\backup Product --id ../escape --output {tmp_path}")

@@ -7,6 +7,7 @@ to its collections), so no command is destructive and ``objects_affected`` stays
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from commands.spec import Arg, Kind, Opt, command
 
 DEFAULT_DIR = "./backup"
 VERIFY = "verify"
+FILE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 NOT_NATIVE = ("schema_only", "compress", "incremental", "base", "tenant")
 
 
@@ -134,6 +136,8 @@ def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], 
         raise UsageError("--schema-only and --incremental cannot be combined")
     if base and not incremental:
         raise UsageError("--base is for --incremental backups")
+    if id is not None and not FILE_ID.match(id):
+        raise UsageError(f"--id {id!r}: use letters, digits, _ and - (it is part of file names)")
     kind = "schema-only" if schema_only else "incremental" if incremental else "full"
     request = BackupRequest(collection=collection, directory=Path(output), kind=kind,
                             codec=compress or "none", tenant=tenant, base=base, backup_id=id)
