@@ -367,3 +367,14 @@ def test_empty_collections_and_aliases(sandbox: Sandbox, client: httpx.Client,
 def test_a_file_id_must_be_a_plain_word(session: Session, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="part of file names"):
         run(session, rf"\backup Product --id ../escape --output {tmp_path}")
+
+
+def test_the_latest_backup_is_the_latest_in_time_whatever_its_id(session: Session,
+                                                                 tmp_path: Path) -> None:
+    run(session, rf"\backup Product --output {tmp_path}")
+    run(session, rf"\backup Product --id after --output {tmp_path}")
+    assert record(run(session, rf"\backup Product --incremental --output {tmp_path}")
+                  )["base"] == "after"
+    table, = run(session, rf"\backups {tmp_path}")
+    assert [r["id"] for r in table.to_data()][1:] == ["after", Manifest.load(
+        tmp_path / "Product.json").id]

@@ -64,6 +64,12 @@ def id_taken(directory: Path, collection: str, backup_id: str) -> bool:
                                     directory / data_dir(collection, backup_id)))
 
 
+def age(manifest: Manifest) -> tuple[str, tuple[str, int]]:
+    """Sort key of backups, oldest first: start time, then id (ids given with --id are
+    words, so the time decides)."""
+    return manifest.started, id_key(manifest.id)
+
+
 def _load_quietly(path: Path, warnings: list[str]) -> Manifest | None:
     """A manifest, or None for files that are not ours (a note for broken ones of ours)."""
     try:
@@ -102,7 +108,8 @@ def scan(directory: Path, warnings: list[str] | None = None
             copies.append((path, manifest))
     for path, manifest in copies:
         found.setdefault((manifest.collection, manifest.id, False), (path, manifest))
-    return [found[k] for k in sorted(found, key=lambda k: (k[0].lower(), id_key(k[1]), k[2]))]
+    return sorted(found.values(), key=lambda pm: (pm[1].collection.lower(), age(pm[1]),
+                                                  pm[0].name.endswith(PARTIAL)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +156,7 @@ def find_base(directory: Path, collection: str, base_id: str | None) -> tuple[Pa
         raise BackupError(f"no complete backup of {collection} in {directory} to be the base "
                           "of an incremental backup",
                           rf"run a full backup first: \backup {collection} --output {directory}")
-    return max(bases, key=lambda pm: id_key(pm[1].id))
+    return max(bases, key=lambda pm: age(pm[1]))
 
 
 def find_partial(directory: Path, collection: str, *, kind: str, codec: str,
@@ -171,7 +178,7 @@ def find_partial(directory: Path, collection: str, *, kind: str, codec: str,
         if backup_id is not None and manifest.id != backup_id:
             continue
         candidates.append((path, manifest))
-    return max(candidates, key=lambda pm: id_key(pm[1].id)) if candidates else None
+    return max(candidates, key=lambda pm: age(pm[1])) if candidates else None
 
 
 def publish(directory: Path, manifest: Manifest) -> Path:
