@@ -4,7 +4,8 @@ A backup of collection NAME in directory DIR is ``DIR/NAME.<id>.json`` (its mani
 plus ``DIR/NAME.<id>.data/NNNNNN.jsonl[.zst|.gz]`` (its chunks); ``DIR/NAME.json`` is a
 copy of the manifest of the latest completed backup of NAME (the entry point, as in
 ``restore ./backup/NAME.json``). Ids are UTC times, ``20261124T015300Z``, with ``-2``,
-``-3``... when one is taken twice in a second; ``id_key`` sorts them. The manifest::
+``-3``... when one is taken twice in a second (``id_key`` sorts them), or a word given
+with ``--id``; backups are ordered by ``started``, then id. The manifest::
 
     {"format": "elysiactl-backup", "version": 1, "id": "20261124T015300Z",
      "kind": "full" | "incremental" | "schema-only", "collection": "Article",
