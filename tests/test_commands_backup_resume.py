@@ -82,8 +82,9 @@ def test_dropped_connection_then_rerun(fresh: Sandbox, tmp_path: Path) -> None:
 
     cut = make_session(fresh.url)
     cut.progress = Recorder(stop_after=12_000, on_stop=fail_from_now_on)
-    with pytest.raises(ConnectionFailed):
+    with pytest.raises(ConnectionFailed) as caught:
         run(cut, rf"\backup DocumentChunk --output {tmp_path / 'b'}")
+    assert "the same command resumes the backup from its checkpoint" in caught.value.hint
     httpx.put(f"{fresh.url}/__sandbox/faults", json={"fail_rate": 0}).raise_for_status()
     partial, = (tmp_path / "b").glob("*.partial")
     assert 10_000 <= Manifest.load(partial).present < 20_000  # pages were read ahead

@@ -172,10 +172,15 @@ def run_backup(api: RestClient, request: BackupRequest,
     read = {s["tenant"] for s in manifest.cursor["plan"] if s["action"] == "read"}
     done = sum(c.objects for c in manifest.chunks if c.kind == "index" and c.tenant in read)
     bar = progress(f"backing up {name}", total) if progress else nullcontext(lambda n: None)
-    with bar as advance:
-        if done:
-            advance(done)
-        Streamer(api, directory, manifest, base, advance).run()
+    try:
+        with bar as advance:
+            if done:
+                advance(done)
+            Streamer(api, directory, manifest, base, advance).run()
+    except ShellError as exc:
+        resume = f"the same command resumes the backup from its checkpoint {partial}"
+        exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
+        raise
     manifest.cursor, manifest.completed = None, catalog.now_iso()
     path = catalog.publish(directory, manifest)
     partial.unlink(missing_ok=True)
