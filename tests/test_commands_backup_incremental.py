@@ -181,6 +181,7 @@ def test_a_removed_tenant_is_deleted_and_one_tenant_incrementals_carry_the_rest(
                                rf"--output {tmp_path}"))["path"])
     assert [(line["tenant"], line["id"]) for line in lines(only)] == [("acme", acme[0])]
     assert {i["tenant"] for i in lines(only, "index")} == {"acme", "globex"}  # carried
+    assert [t["name"] for t in Manifest.load(only).tenants] == ["acme", "globex"]
     web.request("DELETE", "/v1/schema/SupportTicket/tenants", json=["globex"]).raise_for_status()
     last = Path(record(run(me, rf"\backup SupportTicket --incremental "
                                rf"--output {tmp_path}"))["path"])

@@ -79,6 +79,19 @@ def _plan(cls: dict[str, Any], tenants: list[dict[str, Any]], only: str | None,
     return steps, skipped
 
 
+def _recorded(tenants: list[dict[str, Any]], only: str | None, steps: list[dict[str, Any]],
+              base: Manifest | None) -> list[dict[str, Any]]:
+    """The tenants a backup stands for, by name: all of them, or ``only`` plus those whose
+    objects an incremental carries over from its base (as the cluster lists them now, or
+    as the base recorded them if they are gone)."""
+    if only is not None:
+        known = {t.get("name"): t for t in (base.tenants if base else [])}
+        known |= {t.get("name"): t for t in tenants}
+        wanted = {only} | {s["tenant"] for s in steps if s["action"] == "carry"}
+        tenants = [known[n] for n in wanted if n in known]
+    return sorted(tenants, key=lambda t: t.get("name", ""))
+
+
 def _check_tenant(cls: dict[str, Any], tenants: list[dict[str, Any]], tenant: str) -> None:
     name = cls["class"]
     if not collections.is_multi_tenant(cls):
@@ -122,18 +135,17 @@ def _start(api: RestClient, request: BackupRequest, cls: dict[str, Any],
     if request.backup_id and catalog.id_taken(directory, name, backup_id):
         raise ShellError(f"a backup {backup_id} of {name} already exists in {directory}",
                          "choose another --id, or leave it out")
-    if request.tenant is not None:
-        tenants = [t for t in tenants if t.get("name") == request.tenant]
+    steps, skipped = _plan(cls, tenants, request.tenant, base[1] if base else None) \
+        if request.kind != "schema-only" else ([], [])
     meta = api.get_json("/v1/meta") or {}
     manifest = Manifest(id=backup_id, kind=request.kind, collection=name,
                         source={"cluster": api.url, "server_version": meta.get("version")},
                         started=catalog.now_iso(), cls=cls,
-                        tenants=sorted(tenants, key=lambda t: t.get("name", "")),
-                        codec=request.codec, tenant=request.tenant,
+                        tenants=_recorded(tenants, request.tenant, steps,
+                                          base[1] if base else None),
+                        codec=request.codec, tenant=request.tenant, skipped_tenants=skipped,
                         base={"id": base[1].id, "path": base[0].name} if base else None)
     if request.kind != "schema-only":
-        steps, manifest.skipped_tenants = _plan(cls, tenants, request.tenant,
-                                                base[1] if base else None)
         manifest.cursor = {"plan": steps, "step": 0, "after": None}
     return manifest, base
 
