@@ -1,0 +1,133 @@
+"""``\\backup verify`` and ``\\backups``: checks of every chunk, count and base link (and
+the damage they find, named by file), the catalog of a directory, and backup ids.
+A backup reads the cluster only, so these tests share one demo sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import make_session
+from test_commands_backup_support import Recorder, record, run
+
+from commands.context import Session
+from commands.errors import ShellError
+from commands.ops.backup_format import BackupError, Manifest
+from commands.results import Table
+from sandbox import Sandbox
+
+
+def test_verify_checks_every_chunk_and_records_the_time(session: Session,
+                                                        tmp_path: Path) -> None:
+    run(session, rf"\backup Article --output {tmp_path} --compress")
+    results = run(session, rf"\backup verify {tmp_path / 'Article.json'}")
+    table = next(r for r in results if isinstance(r, Table))
+    manifest = Manifest.load(tmp_path / "Article.json")
+    assert [row[0] for row in table.rows] == ["objects chunk", "index chunk", "counts"]
+    assert all(row[2].startswith("ok") for row in table.rows)
+    assert manifest.verified is not None
+    assert Manifest.load(tmp_path / f"Article.{manifest.id}.json").verified == manifest.verified
+
+
+def test_verify_names_a_corrupted_chunk_and_clears_the_mark(session: Session,
+                                                           tmp_path: Path) -> None:
+    path = Path(record(run(session, rf"\backup Article --output {tmp_path}"))["path"])
+    run(session, rf"\backup verify {path}")
+    manifest = Manifest.load(path)
+    victim = tmp_path / manifest.chunks[0].file
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    victim.write_bytes(bytes(data))
+    with pytest.raises(BackupError) as caught:
+        run(session, rf"\backup verify {path}")
+    assert str(victim) in caught.value.message and "checksum" in caught.value.message
+    assert Manifest.load(path).verified is None
+    assert Manifest.load(tmp_path / "Article.json").verified is None
+
+
+@pytest.mark.parametrize("damage", ["missing chunk", "count", "truncated"])
+def test_verify_finds_other_damage(session: Session, tmp_path: Path, damage: str) -> None:
+    path = Path(record(run(session, rf"\backup Product --output {tmp_path}"))["path"])
+    manifest = Manifest.load(path)
+    chunk = tmp_path / manifest.chunks[0].file
+    if damage == "missing chunk":
+        chunk.unlink()
+        expected = str(chunk)
+    elif damage == "count":
+        data = json.loads(path.read_text())
+        path.write_text(json.dumps({**data, "objects": 121}))
+        expected = str(path)
+    else:
+        chunk.write_bytes(chunk.read_bytes()[:-10])
+        expected = str(chunk)
+    with pytest.raises(BackupError, match=expected):
+        run(session, rf"\backup verify {path}")
+
+
+def test_verify_refuses_what_is_not_a_backup(session: Session, tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text('{"hello": 1}')
+    with pytest.raises(BackupError, match="not an elysiactl backup"):
+        run(session, rf"\backup verify {tmp_path / 'x.json'}")
+    with pytest.raises(BackupError, match="no backup at"):
+        run(session, rf"\backup verify {tmp_path / 'none.json'}")
+
+
+def test_catalog_lists_manifests_once_and_unfinished_ones(session: Session, demo: Sandbox,
+                                                          tmp_path: Path) -> None:
+    full = record(run(session, rf"\backup Article --output {tmp_path} --compress"))
+    inc = record(run(session, rf"\backup Article --output {tmp_path} --incremental"))
+    schema = record(run(session, rf"\backup Product --output {tmp_path} --schema-only"))
+    run(session, rf"\backup verify {tmp_path / 'Article.json'}")
+    interrupted = make_session(demo.url)
+    interrupted.progress = Recorder(stop_after=1, error=KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        run(interrupted, rf"\backup SupportTicket --output {tmp_path}")
+    (tmp_path / "notes.json").write_text("[1, 2]")
+    table, = run(session, rf"\backups {tmp_path}")
+    assert table.columns == ("id", "collection", "kind", "objects", "size", "created", "base",
+                             "verified")
+    rows = {(r["collection"], r["id"]): r for r in table.to_data()}
+    assert len(rows) == 4
+    assert rows[("Article", full["id"])] | {"created": None, "verified": None} == {
+        "id": full["id"], "collection": "Article", "kind": "full", "objects": 250,
+        "size": full["bytes"], "created": None, "base": None, "verified": None}
+    assert rows[("Article", full["id"])]["verified"] is not None
+    assert rows[("Article", inc["id"])]["kind"] == "incremental"
+    assert rows[("Article", inc["id"])]["base"] == full["id"]
+    assert rows[("Article", inc["id"])]["objects"] == 0
+    assert rows[("Product", schema["id"])]["kind"] == "schema-only"
+    unfinished, = [r for r in rows.values() if r["collection"] == "SupportTicket"]
+    assert unfinished["kind"] == "full (incomplete)"
+
+
+def test_catalog_of_an_empty_or_missing_directory(session: Session, tmp_path: Path) -> None:
+    table, = run(session, rf"\backups {tmp_path / 'nothing'}")
+    assert table.rows == () and "no backups" in (table.note or "")
+
+
+def test_a_given_id_is_used_once(session: Session, tmp_path: Path) -> None:
+    fields = record(run(session, rf"\backup Product --id before-upgrade --output {tmp_path}"))
+    assert fields["id"] == "before-upgrade"
+    assert (tmp_path / "Product.before-upgrade.json").is_file()
+    with pytest.raises(ShellError, match="already exists"):
+        run(session, rf"\backup Product --id before-upgrade --output {tmp_path}")
+
+
+def test_ids_of_one_second_get_a_suffix_and_sort(session: Session, tmp_path: Path) -> None:
+    ids = [record(run(session, rf"\backup Product --output {tmp_path} --schema-only"))["id"]
+           for _ in range(3)]
+    assert len(set(ids)) == 3
+    table, = run(session, rf"\backups {tmp_path}")
+    assert [r["id"] for r in table.to_data()] == ids
+
+
+def test_the_latest_backup_is_the_latest_in_time_whatever_its_id(session: Session,
+                                                                 tmp_path: Path) -> None:
+    run(session, rf"\backup Product --output {tmp_path}")
+    run(session, rf"\backup Product --id after --output {tmp_path}")
+    assert record(run(session, rf"\backup Product --incremental --output {tmp_path}")
+                  )["base"] == "after"
+    table, = run(session, rf"\backups {tmp_path}")
+    assert [r["id"] for r in table.to_data()][1:] == ["after", Manifest.load(
+        tmp_path / "Product.json").id]
