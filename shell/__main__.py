@@ -68,10 +68,10 @@ def _connector(settings: Settings, env: Mapping[str, str]) -> Callable[[str], Co
     return connect
 
 
-def _open(target: Target, retries: int = 4) -> Connection:
+def _open(target: Target, connect_retries: int = 4) -> Connection:
     return open_connection(target.url, api_key=target.api_key, headers=dict(target.headers),
                            verify=target.verify, profile=target.profile, tier=target.tier,
-                           retries=retries)
+                           connect_retries=connect_retries)
 
 
 def _one_shot(rest: list[str]) -> list[tuple[str, str]]:

@@ -90,3 +90,12 @@ def test_headers_and_api_key_are_sent() -> None:
                      transport=httpx.MockTransport(answer))
     api.get_json("/v1/meta")
     assert seen[0]["authorization"] == "Bearer k" and seen[0]["x-openai-api-key"] == "o"
+
+
+def test_a_fast_start_does_not_weaken_the_sessions_retries(sandbox: Sandbox) -> None:
+    from commands.ops.connection import open_connection
+
+    connection = open_connection(sandbox.url, connect_retries=0)
+    faults(sandbox.url, fail_rate=0.5, seed=11)
+    for _ in range(30):
+        assert connection.api.get_json("/v1/schema") == {"classes": []}

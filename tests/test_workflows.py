@@ -111,3 +111,35 @@ def test_dry_run_of_a_whole_script(env: dict[str, str], sandbox: Sandbox,
     assert not [e for e in httpx.get(f"{sandbox.url}/__sandbox/requests").json()
                 if e["mutating"]]
     assert classes(sandbox.url) == ["Doomed"]
+
+
+def test_schema_update_workflow(env: dict[str, str], sandbox: Sandbox, tmp_path: Path) -> None:
+    url = sandbox.url
+    httpx.post(f"{url}/v1/schema", json={"class": "UserProfile", "properties": [
+        {"name": "name", "dataType": ["text"]}, {"name": "age", "dataType": ["int"]}],
+        "vectorConfig": {"face": {}, "bio": {}}}).raise_for_status()
+    objects = [{"class": "UserProfile", "properties": {"name": f"user {i}", "age": 20 + i},
+                "vectors": {"face": [i / 7, 1 / 3, 0.1], "bio": [float(i), 2.5]}}
+               for i in range(40)]
+    httpx.post(f"{url}/v1/batch/objects", json={"objects": objects}).raise_for_status()
+    before = {o["id"]: o for o in httpx.get(f"{url}/v1/objects", params={
+        "class": "UserProfile", "limit": 100, "include": "vector"}).json()["objects"]}
+    new_schema = httpx.get(f"{url}/v1/schema/UserProfile").json()
+    new_schema["properties"].append({"name": "email", "dataType": ["text"]})
+    (tmp_path / "new-schema.json").write_text(json.dumps(new_schema))
+    steps = ["elysiactl col backup UserProfile --output ./backup",
+             "elysiactl col rm UserProfile --force",
+             "elysiactl col create UserProfile --schema-file ./new-schema.json",
+             "elysiactl col restore ./backup/UserProfile.json --skip-schema"]
+    for step in steps:
+        result = subprocess.run(["bash", "-c", step], env=env, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"{step}: {result.stderr}"
+    schema = httpx.get(f"{url}/v1/schema/UserProfile").json()
+    assert "email" in [p["name"] for p in schema["properties"]]
+    after = {o["id"]: o for o in httpx.get(f"{url}/v1/objects", params={
+        "class": "UserProfile", "limit": 100, "include": "vector"}).json()["objects"]}
+    assert after.keys() == before.keys()
+    for oid, obj in before.items():
+        assert after[oid]["properties"] == obj["properties"]
+        assert after[oid]["vectors"] == obj["vectors"]

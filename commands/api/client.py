@@ -74,10 +74,13 @@ class RestClient:
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                 json: Any = None, idempotent: bool | None = None, ok: tuple[int, ...] = (),
-                timeout: float | None = None) -> httpx.Response:
-        """Send one request with the retry policy; statuses in ``ok`` are not errors."""
+                timeout: float | None = None, retries: int | None = None) -> httpx.Response:
+        """Send one request with the retry policy; statuses in ``ok`` are not errors.
+
+        ``retries`` overrides the client's count for this request only.
+        """
         retry = method in IDEMPOTENT if idempotent is None else idempotent
-        attempts = self.retries + 1 if retry else 1
+        attempts = (self.retries if retries is None else retries) + 1 if retry else 1
         kwargs: dict[str, Any] = {"params": params, "json": json}
         if timeout is not None:
             kwargs["timeout"] = timeout
@@ -107,10 +110,10 @@ class RestClient:
     def _pause(self, attempt: int) -> None:
         self._sleep(random.uniform(0, min(5.0, self.backoff * 2 ** attempt)))
 
-    def get_json(self, path: str, **params: Any) -> Any:
+    def get_json(self, path: str, retries: int | None = None, **params: Any) -> Any:
         """``GET`` and decode; ``None`` parameters are left out."""
         clean = {k: v for k, v in params.items() if v is not None}
-        return self.request("GET", path, params=clean).json()
+        return self.request("GET", path, params=clean, retries=retries).json()
 
 
 def _describe(exc: Exception) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from commands.meta import data, inspect, lifecycle, lifecycle_remove, session
+from commands.meta import backup, data, inspect, lifecycle, lifecycle_remove, restore, session
 
-MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, session)
+MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
+                                   session)

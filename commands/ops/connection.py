@@ -22,15 +22,16 @@ def local_identity() -> str:
 def open_connection(url: str, api_key: str | None = None,
                     headers: dict[str, str] | None = None, verify: bool = True,
                     profile: str | None = None, tier: str | None = None,
-                    retries: int = 4) -> Connection:
+                    connect_retries: int = 4) -> Connection:
     """Connect, read ``/v1/meta`` and, with a key, ``/v1/users/own-info``.
 
-    Raises ``ConnectionFailed`` when nothing answers and ``ApiError`` when the cluster
-    refuses (e.g. a wrong key).
+    ``connect_retries`` applies to the first request only (start-up may want to give up
+    fast); the connection keeps the client's normal retry policy afterwards. Raises
+    ``ConnectionFailed`` when nothing answers and ``ApiError`` when the cluster refuses.
     """
-    api = RestClient(url, api_key=api_key, headers=headers, verify=verify, retries=retries)
+    api = RestClient(url, api_key=api_key, headers=headers, verify=verify)
     try:
-        meta = api.get_json("/v1/meta")
+        meta = api.get_json("/v1/meta", retries=connect_retries)
         identity = local_identity()
         if api_key:
             try:
