@@ -305,3 +305,21 @@ def test_directory_and_missing_file(session, tmp_path: Path) -> None:
         run(session, f"\\restore {tmp_path}")
     with pytest.raises(BackupError, match="no backup at"):
         run(session, f"\\restore {tmp_path / 'Nope.json'}")
+
+
+def test_a_replication_factor_the_cluster_cannot_hold(http, session, client, tmp_path) -> None:
+    """Backed up on three nodes, restored onto one: refused with the way out."""
+    http.post("/v1/schema", json={"class": "Replicated", "replicationConfig": {"factor": 3},
+                                  "properties": [{"name": "title", "dataType": ["text"]}]}
+              ).raise_for_status()
+    post_objects(http, [{"class": "Replicated", "id": oid, "properties": {"title": "x"}}
+                        for oid in ids(5)])
+    path, _ = snapshot(http, "Replicated", tmp_path, "r1")
+    with pytest.raises(ShellError, match="not enough storage replicas") as refused:
+        run(session, f"\\restore {path}")
+    assert "--replication N), then \\restore with --skip-schema" in refused.value.hint
+    assert not list(tmp_path.glob("*.restore.json"))
+    client.post("/v1/schema", json={**schema(http, "Replicated"), "replicationConfig": {
+        "factor": 1}, "shardingConfig": {"desiredCount": 1}}).raise_for_status()
+    run(session, f"\\restore {path} --skip-schema")
+    assert len(read_state(client, "Replicated")) == 5

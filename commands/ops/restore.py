@@ -246,6 +246,10 @@ class Restore:
             self.api.request("POST", "/v1/schema", json=self.class_definition(),
                              idempotent=True)
         except ApiError as exc:
+            if "not enough storage replicas" in exc.message:
+                exc.hint = (f"create {self.name} with a lower replication factor first "
+                            "(\\create NAME --schema-file FILE --replication N), then "
+                            "\\restore with --skip-schema")
             if exc.status != 422 or "already exists" not in exc.message or \
                     self._target_class() is None:
                 raise
