@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import sandbox_throughput, shell
+from bench import backup, sandbox_throughput, shell
 from bench.report import ROOT, write
 
 
@@ -19,9 +19,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--objects", type=int, default=200_000,
                         help="objects for the sandbox throughput run")
+    parser.add_argument("--backup-small", type=int, default=100_000,
+                        help="objects for backup/restore throughput and the first memory point")
+    parser.add_argument("--backup-large", type=int, default=1_000_000,
+                        help="objects for the second memory point")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
-    sections = [*sandbox_throughput.run(args.objects), shell.run()]
+    sections = [*sandbox_throughput.run(args.objects), shell.run(),
+                *backup.run(args.backup_small, args.backup_large)]
     write(args.output, sections)
     print(args.output.read_text())
     return 0 if all(s.met for s in sections) else 1
