@@ -83,7 +83,8 @@ class RestoreReport:
 
 
 class Restore:
-    """One restore: ``prepare`` (reads), ``plan``, then ``run`` (writes)."""
+    """One restore: ``prepare`` (reads only), then ``run`` (writes); in between, the command
+    builds the safety plan from what ``prepare`` found."""
 
     def __init__(self, api: RestClient, options: RestoreOptions,
                  progress: Progress | None = None) -> None:
