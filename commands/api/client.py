@@ -73,15 +73,23 @@ class RestClient:
         self._http.close()
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                json: Any = None, idempotent: bool | None = None, ok: tuple[int, ...] = (),
+                json: Any = None, content: bytes | None = None,
+                idempotent: bool | None = None, ok: tuple[int, ...] = (),
                 timeout: float | None = None, retries: int | None = None) -> httpx.Response:
         """Send one request with the retry policy; statuses in ``ok`` are not errors.
 
-        ``retries`` overrides the client's count for this request only.
+        ``content`` is a JSON body already encoded (bulk writes encode with orjson, several
+        times faster than the encoder behind ``json=``). ``retries`` overrides the client's
+        count for this request only.
         """
         retry = method in IDEMPOTENT if idempotent is None else idempotent
         attempts = (self.retries if retries is None else retries) + 1 if retry else 1
-        kwargs: dict[str, Any] = {"params": params, "json": json}
+        kwargs: dict[str, Any] = {"params": params}
+        if content is not None:
+            kwargs["content"] = content
+            kwargs["headers"] = {"Content-Type": "application/json"}
+        else:
+            kwargs["json"] = json
         if timeout is not None:
             kwargs["timeout"] = timeout
         for attempt in range(attempts):

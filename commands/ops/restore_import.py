@@ -153,7 +153,8 @@ class Importer:
 
     def _post(self, batch: Batch) -> list[dict[str, Any]]:
         response = self.api.request("POST", "/v1/batch/objects",
-                                    json={"objects": batch.objects}, idempotent=True)
+                                    content=orjson.dumps({"objects": batch.objects}),
+                                    idempotent=True)
         body = response.content
         if b'"FAILED"' not in body and body.count(b'"status":"SUCCESS"') == len(batch.objects):
             return []  # every object written: no need to parse the echoed objects
