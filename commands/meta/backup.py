@@ -13,11 +13,14 @@ from typing import Any
 
 from commands.context import CommandContext
 from commands.errors import UsageError
-from commands.ops import backup_catalog, native_backup
-from commands.ops.backup import BackupRequest, run_backup
+from commands.lazy import lazy_module
 from commands.ops.backup_format import CODECS
 from commands.results import Level, Message, Record, Result, Table
 from commands.spec import Arg, Kind, Opt, command
+
+backup_ops = lazy_module("commands.ops.backup")
+backup_catalog = lazy_module("commands.ops.backup_catalog")
+native_backup = lazy_module("commands.ops.native_backup")
 
 DEFAULT_DIR = "./backup"
 VERIFY = "verify"
@@ -139,9 +142,9 @@ def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], 
     if id is not None and not FILE_ID.match(id):
         raise UsageError(f"--id {id!r}: use letters, digits, _ and - (it is part of file names)")
     kind = "schema-only" if schema_only else "incremental" if incremental else "full"
-    request = BackupRequest(collection=collection, directory=Path(output), kind=kind,
+    request = backup_ops.BackupRequest(collection=collection, directory=Path(output), kind=kind,
                             codec=compress or "none", tenant=tenant, base=base, backup_id=id)
-    outcome = run_backup(ctx.api, request, ctx.session.progress)
+    outcome = backup_ops.run_backup(ctx.api, request, ctx.session.progress)
     m = outcome.manifest
     size = sum(c.bytes for c in m.chunks)
     out: list[Result] = [Message(w, Level.WARNING) for w in outcome.warnings]

@@ -14,11 +14,14 @@ from typing import Any
 
 from commands.context import CommandContext
 from commands.errors import ApiError, ShellError, UsageError
-from commands.ops import collections, templates
+from commands.lazy import lazy_module
 from commands.ops.schema import fetch_schema
 from commands.results import Document, Level, Message, Record, Result, Table
 from commands.safety import Decision, Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
+
+collections = lazy_module("commands.ops.collections")
+templates = lazy_module("commands.ops.templates")
 
 REPLICAS_HINT = (r"the replication factor cannot exceed the number of nodes (\nodes lists "
                  "them): lower it with --replication N")

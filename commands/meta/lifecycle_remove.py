@@ -16,11 +16,14 @@ from typing import Any
 
 from commands.context import CommandContext
 from commands.errors import ShellError, UsageError
-from commands.ops import collections, lifecycle
+from commands.lazy import lazy_module
 from commands.ops.schema import fetch_schema, unknown_collection
 from commands.results import Level, Message, Result, Table
 from commands.safety import Decision, Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
+
+collections = lazy_module("commands.ops.collections")
+lifecycle = lazy_module("commands.ops.lifecycle")
 
 FORCE = Opt("--force", flag=True, help="do not ask for confirmation (scripts that mean it)")
 DRY_RUN = Opt("--dry-run", flag=True,

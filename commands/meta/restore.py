@@ -15,11 +15,14 @@ from typing import Any
 
 from commands.context import CommandContext
 from commands.errors import UsageError
-from commands.ops.native_restore import native_restore, restore_path, start_body
-from commands.ops.restore import BATCH_SIZE, PARALLEL, Restore, RestoreOptions
+from commands.lazy import lazy_module
+from commands.ops.restore_settings import BATCH_SIZE, PARALLEL
 from commands.results import Document, Level, Message, Record, Result, Table
 from commands.safety import Decision, Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
+
+restore_ops = lazy_module("commands.ops.restore")
+native_ops = lazy_module("commands.ops.native_restore")
 
 MAX_BATCH, MAX_PARALLEL = 10_000, 64
 
@@ -35,7 +38,7 @@ class KeywordOpt(Opt):
         return Opt.dest.fget(self) + "_"  # type: ignore[attr-defined]
 
 
-def restore_plan(restore: Restore, patterns: tuple[str, ...]) -> Plan:
+def restore_plan(restore: restore_ops.Restore, patterns: tuple[str, ...]) -> Plan:
     """What the restore would send, for the safety gate and ``--dry-run``."""
     name, total, cp, options = restore.name, restore.total, restore.checkpoint, restore.options
     if restore.destructive:
@@ -70,7 +73,7 @@ def restore_plan(restore: Restore, patterns: tuple[str, ...]) -> Plan:
                 protected=tuple(n for n, _ in protected_names([name], patterns)))
 
 
-def _chain_table(restore: Restore) -> Table:
+def _chain_table(restore: restore_ops.Restore) -> Table:
     rows = tuple((link.manifest.id, link.manifest.kind, link.manifest.objects,
                   link.manifest.deleted, link.manifest.completed, link.path.name)
                  for link in restore.chain)
@@ -88,11 +91,13 @@ def _native(ctx: CommandContext, backend: str, backup_id: str, include: list[str
         ctx.decision = Decision.DRY_RUN
         plan = Plan(action=f"restore native backup {backup_id} ({backend})",
                     targets=tuple(include) or (backup_id,),
-                    preview=(Document(start_body(include), title="restore request"),),
-                    requests=(f"POST {restore_path(backend, backup_id)}",
-                              f"GET {restore_path(backend, backup_id)} (until it finishes)"))
+                    preview=(Document(native_ops.start_body(include), title="restore request"),),
+                    requests=(f"POST {native_ops.restore_path(backend, backup_id)}",
+                              f"GET {native_ops.restore_path(backend, backup_id)} "
+                              "(until it finishes)"))
         return dry_run_results(plan)
-    status = native_restore(ctx.api, backend, backup_id, include, ctx.session.progress)
+    status = native_ops.native_restore(ctx.api, backend, backup_id, include,
+                                       ctx.session.progress)
     classes = list(status.get("classes") or [])
     return [Message(f"restored native backup {backup_id} from {backend}: "
                     + (", ".join(classes) or "every collection it holds")),
@@ -165,11 +170,11 @@ def restore_cmd(ctx: CommandContext, *, path: str, skip_schema: bool, as_: str |
         raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}, got {batch_size}")
     if not 1 <= parallel <= MAX_PARALLEL:
         raise UsageError(f"--parallel must be between 1 and {MAX_PARALLEL}, got {parallel}")
-    options = RestoreOptions(Path(path), target=as_, tenant=tenant,
+    options = restore_ops.RestoreOptions(Path(path), target=as_, tenant=tenant,
                              renames=tuple(rename_property), drops=tuple(drop_property),
                              skip_schema=skip_schema, batch_size=batch_size,
                              parallel=parallel)
-    restore = Restore(ctx.api, options, ctx.session.progress)
+    restore = restore_ops.Restore(ctx.api, options, ctx.session.progress)
     restore.prepare()
     plan = restore_plan(restore, ctx.session.protected)
     if restore.destructive:

@@ -48,10 +48,8 @@ from commands.ops.restore_import import (
     set_statuses,
     tenant_key,
 )
+from commands.ops.restore_settings import BATCH_SIZE, PARALLEL
 from commands.ops.restore_transform import Transform
-
-BATCH_SIZE = 200  # objects per batch request (--batch-size)
-PARALLEL = 4  # batch requests in flight (--parallel)
 
 
 @dataclass(frozen=True)
