@@ -178,15 +178,22 @@ def compress(raw: bytes, codec: str) -> bytes:
     return raw
 
 
-def decode(data: bytes, codec: str) -> Iterator[dict[str, Any]]:
-    """The JSON lines of a chunk's bytes."""
+def decompress(data: bytes, codec: str) -> bytes:
+    """A chunk's JSON-lines bytes; an unknown codec is a ValueError."""
     if codec == "zstd":
         import zstandard
 
-        data = zstandard.ZstdDecompressor().decompress(data)
-    elif codec == "gzip":
-        data = gzip.decompress(data)
-    for line in data.splitlines():
+        return zstandard.ZstdDecompressor().decompress(data)
+    if codec == "gzip":
+        return gzip.decompress(data)
+    if codec == "none":
+        return data
+    raise ValueError(f"unknown codec {codec!r}")
+
+
+def decode(data: bytes, codec: str) -> Iterator[dict[str, Any]]:
+    """The JSON lines of a chunk's bytes."""
+    for line in decompress(data, codec).splitlines():
         if line:
             yield orjson.loads(line)
 
@@ -219,8 +226,8 @@ def id_key(backup_id: str) -> tuple[str, int]:
     return backup_id, 1
 
 
-def read_chunk(directory: Path, chunk: Chunk, codec: str) -> Iterator[dict[str, Any]]:
-    """The lines of a chunk, after checking its size and checksum (``BackupError`` if bad)."""
+def read_verified(directory: Path, chunk: Chunk) -> bytes:
+    """A chunk file's bytes after checking its size and SHA-256 (``BackupError`` if bad)."""
     path = directory / chunk.file
     try:
         data = path.read_bytes()
@@ -229,6 +236,13 @@ def read_chunk(directory: Path, chunk: Chunk, codec: str) -> Iterator[dict[str, 
     if len(data) != chunk.bytes or hashlib.sha256(data).hexdigest() != chunk.sha256:
         raise BackupError(f"{path}: checksum mismatch: the file is corrupted or was changed",
                           "restore from another backup; \\backup verify PATH checks them all")
+    return data
+
+
+def read_chunk(directory: Path, chunk: Chunk, codec: str) -> Iterator[dict[str, Any]]:
+    """The lines of a chunk, after checking its size and checksum (``BackupError`` if bad)."""
+    path = directory / chunk.file
+    data = read_verified(directory, chunk)
     count = 0
     for line in decode(data, codec):
         count += 1

@@ -11,8 +11,6 @@ one chunk per stream in memory, however big the backup is.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -20,7 +18,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from commands.errors import UsageError
-from commands.ops.backup_format import BackupError, Chunk, Manifest, read_chunk
+from commands.ops.backup_format import (
+    BackupError,
+    Chunk,
+    Manifest,
+    decompress,
+    read_chunk,
+    read_verified,
+)
 
 STREAMS = ("objects", "deleted")
 CHUNK_KINDS = (*STREAMS, "index")
@@ -164,31 +169,13 @@ def final_objects(chain: list[Link], tenant: str | None, after: str | None = Non
             yield line
 
 
-def _decompress(data: bytes, codec: str) -> bytes:
-    if codec == "zstd":
-        import zstandard
-
-        return zstandard.ZstdDecompressor().decompress(data)
-    if codec == "gzip":
-        return gzip.decompress(data)
-    if codec == "none":
-        return data
-    raise ValueError(f"unknown codec {codec!r}")
-
-
 def check_chunk(link: Link, chunk: Chunk) -> None:
     """Size, SHA-256 and line count of one chunk (``BackupError`` naming the file); the
     lines are counted, not parsed, so this costs little more than reading the file."""
     path = link.directory / chunk.file
+    data = read_verified(link.directory, chunk)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BackupError(f"{path}: missing or unreadable ({exc.strerror})") from None
-    if len(data) != chunk.bytes or hashlib.sha256(data).hexdigest() != chunk.sha256:
-        raise BackupError(f"{path}: checksum mismatch: the file is corrupted or was changed",
-                          "restore from another backup; \\backup verify PATH checks them all")
-    try:
-        lines = sum(1 for line in _decompress(data, link.manifest.codec).splitlines() if line)
+        lines = sum(1 for line in decompress(data, link.manifest.codec).splitlines() if line)
     except Exception as exc:  # zstd and gzip errors alike: the file cannot be read
         raise BackupError(f"{path}: cannot be decoded ({exc})") from None
     if lines != chunk.objects:
