@@ -12,6 +12,7 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import ApiError, ShellError
 from commands.ops import collections, objects, tenants
+from commands.ops.schema import get_class
 from commands.results import Document, Record, Result, Table
 from commands.spec import Arg, Kind, Opt, command
 
@@ -106,7 +107,7 @@ def vector_preview(obj: dict[str, Any]) -> str | None:
 def objects_cmd(ctx: CommandContext, *, collection: str, limit: int, after: str | None,
                 tenant: str | None, properties: str | None, vector: bool) -> Result:
     """``\\objects``: a Table with one row per object."""
-    cls = collections.resolve(ctx.api, collection)
+    cls = get_class(ctx.api, collection)
     name = cls["class"]
     tenant = _tenant(ctx, cls, tenant)
     start = objects.canonical_uuid(after, "--after") if after else None
@@ -147,7 +148,7 @@ def get_object_cmd(ctx: CommandContext, *, collection: str, uuid: str, tenant: s
                    vector: bool) -> Result:
     """``\\get``: a Document with the object JSON."""
     object_id = objects.canonical_uuid(uuid)
-    cls = collections.resolve(ctx.api, collection)
+    cls = get_class(ctx.api, collection)
     name = cls["class"]
     tenant = _tenant(ctx, cls, tenant)
     try:
@@ -172,7 +173,7 @@ def get_object_cmd(ctx: CommandContext, *, collection: str, uuid: str, tenant: s
 )
 def count_cmd(ctx: CommandContext, *, collection: str, tenant: str | None) -> Result:
     """``\\count``: a Record ``{collection, tenant, count}``."""
-    cls = collections.resolve(ctx.api, collection)
+    cls = get_class(ctx.api, collection)
     name = cls["class"]
     tenant = _tenant(ctx, cls, tenant)
     if collections.is_multi_tenant(cls) and not tenant:

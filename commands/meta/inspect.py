@@ -9,6 +9,7 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import ShellError, UsageError
 from commands.ops import cluster, collections, tenants
+from commands.ops.schema import get_class
 from commands.results import Document, Record, Result, Table
 from commands.spec import Arg, Kind, Opt, command
 
@@ -114,7 +115,7 @@ def show_collection_cmd(ctx: CommandContext, *, collection: str, schema: bool,
         raise UsageError("--schema and --stats cannot be combined",
                          "--schema prints the class JSON only")
     if schema:
-        cls = collections.resolve(ctx.api, collection)
+        cls = get_class(ctx.api, collection)
         return Document(collections.creatable(cls), title=f"Schema of {cls['class']}")
     details = collections.describe(ctx.api, collection)
     name = details.definition["class"]
@@ -153,7 +154,7 @@ def nodes_cmd(ctx: CommandContext) -> Result:
 )
 def shards_cmd(ctx: CommandContext, *, collection: str) -> Result:
     """``\\shards``: a Table of shards."""
-    name = collections.resolve(ctx.api, collection)["class"]
+    name = get_class(ctx.api, collection)["class"]
     rows = tuple((s.name, s.status, ", ".join(s.nodes), s.objects)
                  for s in cluster.list_shards(ctx.api, name))
     return Table(("shard", "status", "nodes", "objects"), rows, title=f"Shards of {name}",
@@ -171,7 +172,7 @@ def shards_cmd(ctx: CommandContext, *, collection: str) -> Result:
 )
 def tenants_cmd(ctx: CommandContext, *, collection: str) -> Result:
     """``\\tenants``: a Table of tenants."""
-    cls = collections.resolve(ctx.api, collection)
+    cls = get_class(ctx.api, collection)
     name = cls["class"]
     if not collections.is_multi_tenant(cls):
         raise ShellError(f"{name} is not multi-tenant, so it has no tenants",

@@ -25,7 +25,7 @@ from typing import Any
 from commands.api.client import RestClient
 from commands.errors import ShellError, UsageError
 from commands.ops import backup_catalog as catalog
-from commands.ops import collections
+from commands.ops import collections, schema
 from commands.ops.backup_format import BackupError, Manifest, write_atomic
 from commands.ops.backup_stream import CHUNK, PAGE, Streamer
 from commands.ops.objects import aggregate_count
@@ -153,7 +153,7 @@ def _start(api: RestClient, request: BackupRequest, cls: dict[str, Any],
 def run_backup(api: RestClient, request: BackupRequest,
                progress: Callable[..., Any] | None = None) -> BackupOutcome:
     """Back up ``request.collection``, resuming a matching checkpoint if there is one."""
-    cls = collections.resolve(api, request.collection)
+    cls = schema.get_class(api, request.collection)
     name, directory = cls["class"], request.directory
     tenants = fetch_tenants(api, name) if collections.is_multi_tenant(cls) else []
     if request.tenant is not None:

@@ -10,16 +10,14 @@ class-JSON readers (``vectorizer_summary``, ``vector_index_summary``,
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from commands.api.client import RestClient
 from commands.ops import cluster, objects, tenants
-from commands.ops.schema import fetch_schema, get_class, unknown_collection
+from commands.ops.schema import fetch_schema, get_class
 
-NAME = re.compile(r"^[A-Za-z][_0-9A-Za-z]{0,254}$")
 COMPRESSIONS = ("pq", "bq", "sq", "rq")
 
 
@@ -59,13 +57,6 @@ class CollectionDetails:
     tenant_status: dict[str, int] | None
     replicas: list[cluster.ShardReplica]
     shards_per_node: dict[str, int]
-
-
-def resolve(api: RestClient, name: str) -> dict[str, Any]:
-    """The class JSON for ``name`` (aliases resolve), or "no collection named ..." with a hint."""
-    if not NAME.match(name or ""):
-        raise unknown_collection(name, [c["class"] for c in fetch_schema(api)])
-    return get_class(api, name)
 
 
 def creatable(cls: dict[str, Any]) -> dict[str, Any]:
@@ -195,7 +186,7 @@ def describe(api: RestClient, name: str) -> CollectionDetails:
 
     Requests: the class, its nodes, then the Aggregate count (or the tenant list).
     """
-    cls = resolve(api, name)
+    cls = get_class(api, name)
     canonical = cls["class"]
     nodes = cluster.fetch_nodes(api, canonical)
     if is_multi_tenant(cls):

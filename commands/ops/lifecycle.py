@@ -18,7 +18,7 @@ from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import ApiError, ShellError
-from commands.ops import cluster, collections, objects, tenants
+from commands.ops import cluster, collections, objects, schema, tenants
 from commands.ops.schema import fetch_schema, get_class
 
 MATCH_ALL = {"path": ["id"], "operator": "Like", "valueText": "*"}
@@ -223,7 +223,7 @@ def clear_scope(api: RestClient, name: str, tenant: str | None = None) -> ClearS
     """What ``clear_collection`` would delete: objects per partition. Counts are exact
     (Aggregate) for a class that is not multi-tenant, one tenant, or at most
     ``EXACT_TENANTS`` tenants; beyond that they are approximate (``/v1/nodes``)."""
-    cls = collections.resolve(api, name)
+    cls = schema.get_class(api, name)
     name = cls["class"]
     parts = _partitions(api, cls, tenant)
     if len(parts) <= EXACT_TENANTS:
@@ -254,7 +254,7 @@ def clear_collection(api: RestClient, name: str, tenant: str | None = None,
     partition being cleared. A call that deletes nothing while objects still match (a
     read-only shard) stops with an error naming the cause.
     """
-    cls = collections.resolve(api, name)
+    cls = schema.get_class(api, name)
     name = cls["class"]
     done = 0
     for part in _partitions(api, cls, tenant):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import ApiError, ShellError
+
+NAME = re.compile(r"^[A-Za-z][_0-9A-Za-z]{0,254}$")
 
 
 def fetch_schema(api: RestClient, timeout: float | None = None) -> list[dict[str, Any]]:
@@ -15,7 +18,10 @@ def fetch_schema(api: RestClient, timeout: float | None = None) -> list[dict[str
 
 
 def get_class(api: RestClient, name: str) -> dict[str, Any]:
-    """One class definition; an unknown name fails with a "did you mean" hint."""
+    """One class definition (aliases resolve); an unknown name fails with a "did you mean"
+    hint. A name Weaviate could never accept is not put into a request path at all."""
+    if not NAME.match(name or ""):
+        raise unknown_collection(name, [c["class"] for c in fetch_schema(api)])
     try:
         return api.request("GET", f"/v1/schema/{name}").json()
     except ApiError as exc:
