@@ -86,18 +86,22 @@ def words(text: str) -> tuple[list[Word], bool]:
     start: int | None = None
     quote = ""
     i, n = 0, len(text)
+
+    def take(j: int) -> None:
+        """Keep the character at ``j``, remembering where it ends in ``text``."""
+        value.append(text[j])
+        ends.append(j + 1)
+
     while i < n:
         ch = text[i]
         if quote:
             if ch == quote:
                 quote = ""
             elif quote == '"' and ch == "\\" and i + 1 < n and text[i + 1] in '"\\$`':
-                value.append(text[i + 1])
-                ends.append(i + 2)
                 i += 1
+                take(i)
             else:
-                value.append(ch)
-                ends.append(i + 1)
+                take(i)
         elif ch.isspace():
             if start is not None:
                 out.append(Word("".join(value), start, tuple(ends)))
@@ -109,12 +113,10 @@ def words(text: str) -> tuple[list[Word], bool]:
                 quote = ch
             elif ch == "\\":
                 if i + 1 < n:
-                    value.append(text[i + 1])
-                    ends.append(i + 2)
                     i += 1
+                    take(i)
             else:
-                value.append(ch)
-                ends.append(i + 1)
+                take(i)
         i += 1
     if start is not None:
         out.append(Word("".join(value), start, tuple(ends), quote))
