@@ -9,42 +9,30 @@ measured for two collection sizes: flat memory means no growth between them.
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import numpy as np
 import orjson
 
 from bench.report import ROOT, Section, start_server, verdict
+from bench.sandbox_throughput import CLASS as NAME
+from bench.sandbox_throughput import DIMS, batch_bodies, post_batches, read_pages
 from commands.ops.backup_format import Manifest, read_chunk
 
-DIMS = 128
 IMPORT_BATCH = 1000
-NAME = "Bench"
 
 
 def _fill(url: str, count: int) -> None:
-    rng, ids = np.random.default_rng(3), random.Random(3)
     with httpx.Client(base_url=url, timeout=120) as http:
         http.post("/v1/schema", json={"class": NAME, "properties": [
             {"name": "title", "dataType": ["text"]}, {"name": "n", "dataType": ["int"]}]})
-        for start in range(0, count, IMPORT_BATCH):
-            n = min(IMPORT_BATCH, count - start)
-            vecs = rng.standard_normal((n, DIMS), dtype=np.float32)
-            body = orjson.dumps({"objects": [
-                {"class": NAME, "id": str(uuid.UUID(int=ids.getrandbits(128))),
-                 "properties": {"title": f"object {start + i}", "n": start + i},
-                 "vector": vecs[i]} for i in range(n)]}, option=orjson.OPT_SERIALIZE_NUMPY)
-            http.post("/v1/batch/objects", content=body,
-                      headers={"Content-Type": "application/json"}).raise_for_status()
+        post_batches(http, batch_bodies(count, IMPORT_BATCH, seed=3), check=False)
 
 
 def _peak_mb(pid: int) -> float:
@@ -78,15 +66,8 @@ def _timed_shell(url: str, state: str, command: str) -> tuple[float, float]:
 
 
 def _read_loop(url: str, page: int) -> float:
-    started, after = time.perf_counter(), ""
     with httpx.Client(base_url=url, timeout=120) as http:
-        while True:
-            objects = orjson.loads(http.get("/v1/objects", params={
-                "class": NAME, "limit": page, "after": after, "include": "vector"}).content)[
-                "objects"]
-            if not objects:
-                return time.perf_counter() - started
-            after = objects[-1]["id"]
+        return read_pages(http, page=page)[0]
 
 
 def _post_loop(url: str, directory: Path, batch: int, parallel: int) -> float:

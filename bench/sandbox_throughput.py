@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import httpx
@@ -22,6 +24,7 @@ from bench.report import Section, median_seconds, pin, start_server, verdict
 DIMS = 128
 PAGE = 1000
 TARGET = 20_000
+CLASS = "Bench"
 
 
 def _rss_mb(pid: int) -> float:
@@ -31,21 +34,22 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _batches(count: int, batch: int) -> list[bytes]:
-    rng = np.random.default_rng(1)
-    ids = random.Random(1)
-    bodies = []
+def batch_bodies(count: int, batch: int, seed: int = 1) -> Iterator[bytes]:
+    """Batch-import bodies of ``count`` seeded objects in class ``Bench`` (title, n, vector),
+    built one batch at a time."""
+    rng = np.random.default_rng(seed)
+    ids = random.Random(seed)
     for start in range(0, count, batch):
         n = min(batch, count - start)
         vecs = rng.standard_normal((n, DIMS), dtype=np.float32)
-        objects = [{"class": "Bench", "id": str(uuid.UUID(int=ids.getrandbits(128))),
+        objects = [{"class": CLASS, "id": str(uuid.UUID(int=ids.getrandbits(128))),
                     "properties": {"title": f"object {start + i}", "n": start + i},
                     "vector": vecs[i]} for i in range(n)]
-        bodies.append(orjson.dumps({"objects": objects}, option=orjson.OPT_SERIALIZE_NUMPY))
-    return bodies
+        yield orjson.dumps({"objects": objects}, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def _import(http: httpx.Client, bodies: list[bytes], check: bool) -> float:
+def post_batches(http: httpx.Client, bodies: Iterable[bytes], check: bool) -> float:
+    """Seconds to post every body to ``/v1/batch/objects``; ``check`` asserts each object."""
     started = time.perf_counter()
     for body in bodies:
         response = http.post("/v1/batch/objects", content=body,
@@ -56,11 +60,13 @@ def _import(http: httpx.Client, bodies: list[bytes], check: bool) -> float:
     return time.perf_counter() - started
 
 
-def _read(http: httpx.Client, limit: int) -> tuple[float, int, bytes]:
-    """Page through the collection; stop at an empty page or after ``limit`` objects."""
+def read_pages(http: httpx.Client, limit: int = sys.maxsize,
+               page: int = PAGE) -> tuple[float, int, bytes]:
+    """Page through ``Bench`` with the cursor; stop at an empty page or after ``limit``
+    objects. Returns the seconds, the objects read and the first page's bytes."""
     started, after, total, first = time.perf_counter(), "", 0, b""
     while True:
-        response = http.get("/v1/objects", params={"class": "Bench", "limit": PAGE,
+        response = http.get("/v1/objects", params={"class": CLASS, "limit": page,
                                                    "after": after, "include": "vector"})
         response.raise_for_status()
         objects = orjson.loads(response.content)["objects"]
@@ -103,13 +109,13 @@ def _lifecycle(runs: int = 20) -> list[tuple[str, float, float, float]]:
 def run(objects: int) -> list[Section]:
     """Import and read ``objects`` objects through the sandbox and through the baseline."""
     pin(1)
-    bodies = _batches(objects, PAGE)
+    bodies = list(batch_bodies(objects, PAGE))
     sandbox, port = start_server(["-m", "sandbox", "--port", "0", "--seed", "none"], True)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-            import_s = _import(http, bodies, check=True)
+            import_s = post_batches(http, bodies, check=True)
             rss = _rss_mb(sandbox.pid)
-            read_s, read_n, page = _read(http, objects)
+            read_s, read_n, page = read_pages(http, objects)
     finally:
         sandbox.kill()
     assert read_n == objects, f"read {read_n} of {objects}"
@@ -118,8 +124,8 @@ def run(objects: int) -> list[Section]:
         base, base_port = start_server(["-m", "bench.baseline_server", page_file.name], False)
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{base_port}", timeout=60) as http:
-                base_import_s = _import(http, bodies, check=False)
-                base_read_s, _, _ = _read(http, objects)
+                base_import_s = post_batches(http, bodies, check=False)
+                base_read_s, _, _ = read_pages(http, objects)
         finally:
             base.kill()
     rates = [("batch import (1,000 per request)", objects / import_s, objects / base_import_s),
