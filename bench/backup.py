@@ -24,6 +24,7 @@ from bench.report import ROOT, Section, start_server, verdict
 from bench.sandbox_throughput import CLASS as NAME
 from bench.sandbox_throughput import DIMS, batch_bodies, post_batches, read_pages
 from commands.ops.backup_format import Manifest, read_chunk
+from commands.ops.restore_transform import Transform
 
 IMPORT_BATCH = 1000
 
@@ -74,9 +75,8 @@ def _post_loop(url: str, directory: Path, batch: int, parallel: int) -> float:
     manifest = Manifest.load(directory / f"{NAME}.json")
     lines = [line for chunk in manifest.chunks if chunk.kind == "objects"
              for line in read_chunk(directory, chunk, manifest.codec)]
-    bodies = [orjson.dumps({"objects": [{"class": NAME, **{k: v for k, v in o.items() if v
-                                                          is not None and k != "tenant"}}
-                                        for o in lines[i:i + batch]]})
+    same = Transform(NAME)  # the batch objects \restore sends
+    bodies = [orjson.dumps({"objects": [same.apply_object(o, None) for o in lines[i:i + batch]]})
               for i in range(0, len(lines), batch)]
     started = time.perf_counter()
     with httpx.Client(base_url=url, timeout=120) as http, ThreadPoolExecutor(parallel) as pool:

@@ -140,7 +140,7 @@ def test_incremental_multi_tenant_resume_at_many_points(
     resumed = Path(record(run(session, line.format(tmp_path / "b")))["path"])
     assert chunks(resumed) == chunks(clean)
     assert Manifest.load(resumed).deleted == Manifest.load(clean).deleted > 0
-    assert max(c.objects for c in Manifest.load(resumed).chunks) <= 10
+    assert max(c.objects for c in Manifest.load(resumed).chunks) <= 14  # whole pages of 7
 
 
 def test_another_option_starts_a_new_backup_and_the_old_one_still_resumes(

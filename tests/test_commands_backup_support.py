@@ -36,7 +36,8 @@ def record(results: list[Any]) -> dict[str, Any]:
 
 
 def lines(path: Path, kind: str = "objects") -> list[dict[str, Any]]:
-    """Every line of the chunks of ``kind`` of the backup at ``path``, in order."""
+    """Every entry (object, deletion or index entry) of the chunks of ``kind`` of the
+    backup at ``path``, in order."""
     manifest = Manifest.load(path)
     return [line for chunk in manifest.chunks if chunk.kind == kind
             for line in read_chunk(path.parent, chunk, manifest.codec)]
@@ -62,18 +63,15 @@ def replay(chain: list[Path]) -> dict[tuple[str | None, str], dict[str, Any]]:
     state: dict[tuple[str | None, str], dict[str, Any]] = {}
     for path in chain:
         for line in lines(path, "objects"):
-            state[(line["tenant"], line["id"])] = line
+            state[(line.get("tenant"), line["id"])] = line
         for line in lines(path, "deleted"):
             del state[(line["tenant"], line["id"])]
     return state
 
 
 def same_object(line: dict[str, Any], obj: dict[str, Any]) -> bool:
-    """True when a backup line holds exactly the server's object."""
-    return (line["id"] == obj["id"] and line["properties"] == (obj.get("properties") or {})
-            and line["vector"] == obj.get("vector") and line["vectors"] == obj.get("vectors")
-            and line["creationTimeUnix"] == obj["creationTimeUnix"]
-            and line["lastUpdateTimeUnix"] == obj["lastUpdateTimeUnix"])
+    """True when a backup's object is exactly the server's object."""
+    return line == obj
 
 
 class Recorder:

@@ -5,27 +5,46 @@ for comparisons, and ``\\restore`` run through its declaration.
 ``snapshot`` pages through ``GET /v1/objects?include=vector`` and writes ``objects``
 chunks (and ``index`` chunks, as ``\\backup`` does); given the state of a base backup it
 writes an incremental: the objects created or changed since, and ``deleted`` chunks.
+``write_chunk`` is its own writer of the format, so the restore is tested against the
+format's description rather than against ``\\backup``'s code.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from commands.context import CommandContext, Session
 from commands.meta import MODULES
 from commands.meta import backup as backup_meta
 from commands.meta import restore as restore_meta
-from commands.ops.backup_format import Manifest, write_chunk
+from commands.ops.backup_format import Chunk, Manifest, compress, write_atomic
 from commands.parse import bind, tokenize
 from commands.registry import Registry
 
 REGISTRY = Registry.from_modules(dict.fromkeys((*MODULES, backup_meta, restore_meta)))
 State = dict[tuple[str | None, str], dict[str, Any]]
+PAGE = 7  # objects per line of an objects chunk
+
+
+def write_chunk(directory: Path, relative: str, kind: str, tenant: str | None,
+                lines: list[dict[str, Any]], codec: str) -> Chunk:
+    """One chunk as the format describes it: objects in pages of ``PAGE`` per line, other
+    kinds one entry per line."""
+    if kind == "objects":
+        lines = [{"objects": lines[i:i + PAGE]} for i in range(0, len(lines), PAGE)]
+    data = compress(b"".join(orjson.dumps(line) + b"\n" for line in lines), codec)
+    write_atomic(directory / relative, data)
+    ids = [entry["id"] for line in lines for entry in line.get("objects", [line])]
+    return Chunk(file=relative, kind=kind, tenant=tenant, objects=len(ids), lines=len(lines),
+                 bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                 first=ids[0] if ids else None, last=ids[-1] if ids else None)
 
 
 def run(session: Session, line: str, ctx_out: list[CommandContext] | None = None) -> Any:

@@ -220,14 +220,15 @@ def _verify_one(path: Path, report: VerifyReport) -> Manifest:
     for chunk in manifest.chunks:
         file = _chunk_path(directory, chunk)
         try:
-            lines = sum(1 for _ in read_chunk(directory, chunk, manifest.codec))
+            entries = sum(1 for _ in read_chunk(directory, chunk, manifest.codec))
         except BackupError:
             raise
         except Exception as exc:  # zstd, gzip and JSON errors alike: the file is bad
             raise BackupError(f"{file}: cannot be decoded ({exc})") from None
-        totals[chunk.kind] += lines
+        totals[chunk.kind] += entries
         report.rows.append((f"{chunk.kind} chunk", str(file),
-                            f"ok: {lines} lines, {chunk.bytes} bytes, sha256 matches"))
+                            f"ok: {entries} entries in {chunk.lines} lines, {chunk.bytes} "
+                            "bytes, sha256 matches"))
     expected = {"objects": manifest.objects, "deleted": manifest.deleted,
                 "index": manifest.present}
     wrong = [f"{k}: chunks hold {totals[k]}, the manifest says {expected[k]}"

@@ -7,7 +7,7 @@ copy of the manifest of the latest completed backup of NAME (the entry point, as
 ``-3``... when one is taken twice in a second (``id_key`` sorts them), or a word given
 with ``--id``; backups are ordered by ``started``, then id. The manifest::
 
-    {"format": "elysiactl-backup", "version": 1, "id": "20261124T015300Z",
+    {"format": "elysiactl-backup", "version": 2, "id": "20261124T015300Z",
      "kind": "full" | "incremental" | "schema-only", "collection": "Article",
      "source": {"cluster": "http://...", "server_version": "1.39.0"},
      "started": ISO, "completed": ISO | null, "class": {class JSON}, "tenants": [Tenant],
@@ -17,7 +17,7 @@ with ``--id``; backups are ordered by ``started``, then id. The manifest::
      "verified": null | ISO, "cursor": null | {...},
      "chunks": [{"file": "Article.20261124T015300Z.data/000001.jsonl.zst",
                  "kind": "objects" | "deleted" | "index",
-                 "tenant": null | "t1", "objects": 5000, "bytes": 812345,
+                 "tenant": null | "t1", "objects": 5000, "lines": 5, "bytes": 812345,
                  "sha256": "...", "first": id, "last": id}]}
 
 Paths in a manifest (``chunks[].file``, ``base.path``) are relative to its directory.
@@ -26,11 +26,15 @@ when the backup covers one tenant only (``--tenant``); ``skipped_tenants`` are t
 tenants in scope that could not be read (not ACTIVE): no data of theirs was read.
 
 Chunk kinds; every chunk is JSON lines in UUID order within its tenant, compressed by
-``codec``, and the chunks of a tenant are contiguous (tenants in name order):
+``codec``, and the chunks of a tenant are contiguous (tenants in name order). A chunk's
+``objects`` counts objects, ``lines`` its lines:
 
-- ``objects``: one object per line, ``{"id", "tenant", "properties", "vector", "vectors",
-  "creationTimeUnix", "lastUpdateTimeUnix"}`` (absent values are null). A full backup
-  holds every object; an incremental one the objects created or changed since its base.
+- ``objects``: one cursor page per line, ``{"objects": [object, ...]}``, the objects as
+  Weaviate's ``GET /v1/objects?include=vector`` returns them (``id``, ``properties``,
+  ``vector``, ``vectors``, ``tenant``, ``creationTimeUnix``, ``lastUpdateTimeUnix``...;
+  other keys of the page are ignored). A full backup stores the pages exactly as the
+  server sent them, so it costs no re-encoding; it holds every object, an incremental one
+  the objects created or changed since its base.
 - ``deleted`` (incremental only): ``{"id", "tenant"}`` of objects its base held that are
   gone. The ids of an incremental's ``objects`` and ``deleted`` chunks never overlap.
 - ``index``: ``{"id", "tenant", "lastUpdateTimeUnix"}`` of every object present when the
@@ -54,7 +58,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,7 +68,7 @@ import orjson
 from commands.errors import ShellError
 
 FORMAT = "elysiactl-backup"
-VERSION = 1
+VERSION = 2  # 2: objects chunks hold cursor pages
 CODECS = ("zstd", "gzip", "none")
 SUFFIX = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
 KINDS = ("full", "incremental", "schema-only")
@@ -83,6 +87,7 @@ class Chunk:
     kind: str
     tenant: str | None
     objects: int
+    lines: int
     bytes: int
     sha256: str
     first: str | None = None
@@ -136,12 +141,15 @@ class Manifest:
             raise BackupError(f"{path}: backup format version {data.get('version')} is not "
                               f"supported (this elysiactl reads version {VERSION})",
                               "use the elysiactl version that wrote it")
-        data["cls"] = data.pop("class")
-        data["chunks"] = [Chunk(**c) for c in data.get("chunks") or []]
-        return cls(**data)
+        try:
+            data["cls"] = data.pop("class")
+            data["chunks"] = [Chunk(**c) for c in data.get("chunks") or []]
+            return cls(**data)
+        except (KeyError, TypeError) as exc:
+            raise BackupError(f"{path}: malformed backup manifest ({exc})") from None
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes | bytearray) -> None:
     """Write ``data`` durably: temporary file, fsync, rename, fsync of the directory."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -157,17 +165,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
-def encode_line(line: dict[str, Any]) -> bytes:
-    """One JSON line of a chunk, newline included (what ``encode`` joins)."""
-    return orjson.dumps(line, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE)
-
-
-def encode(lines: Iterable[dict[str, Any]], codec: str) -> bytes:
-    """JSON lines, compressed with ``codec``."""
-    return compress(b"".join(encode_line(line) for line in lines), codec)
-
-
-def compress(raw: bytes, codec: str) -> bytes:
+def compress(raw: bytes | bytearray, codec: str) -> bytes | bytearray:
     """``raw`` JSON lines compressed with ``codec`` (deterministic: same input, same bytes)."""
     if codec == "zstd":
         import zstandard
@@ -198,24 +196,16 @@ def decode(data: bytes, codec: str) -> Iterator[dict[str, Any]]:
             yield orjson.loads(line)
 
 
-def write_chunk(directory: Path, relative: str, kind: str, tenant: str | None,
-                lines: list[dict[str, Any]], codec: str) -> Chunk:
-    """Encode and durably write one chunk; returns its manifest entry."""
-    data = encode(lines, codec)
-    write_atomic(directory / relative, data)
-    return Chunk(file=relative, kind=kind, tenant=tenant, objects=len(lines), bytes=len(data),
-                 sha256=hashlib.sha256(data).hexdigest(),
-                 first=lines[0].get("id") if lines else None,
-                 last=lines[-1].get("id") if lines else None)
-
-
-def write_encoded(directory: Path, relative: str, kind: str, tenant: str | None, raw: bytes,
-                  objects: int, first: str | None, last: str | None, codec: str) -> Chunk:
-    """Durably write a chunk from lines already encoded (``encode_line``); its entry."""
+def write_encoded(directory: Path, relative: str, kind: str, tenant: str | None,
+                  raw: bytes | bytearray, objects: int, lines: int, first: str | None,
+                  last: str | None, codec: str) -> Chunk:
+    """Durably write a chunk from lines already encoded (each ending in a newline); its
+    manifest entry."""
     data = compress(raw, codec)
     write_atomic(directory / relative, data)
     return Chunk(file=relative, kind=kind, tenant=tenant, objects=objects, bytes=len(data),
-                 sha256=hashlib.sha256(data).hexdigest(), first=first, last=last)
+                 sha256=hashlib.sha256(data).hexdigest(), first=first, last=last,
+                 lines=lines)
 
 
 def id_key(backup_id: str) -> tuple[str, int]:
@@ -240,12 +230,22 @@ def read_verified(directory: Path, chunk: Chunk) -> bytes:
 
 
 def read_chunk(directory: Path, chunk: Chunk, codec: str) -> Iterator[dict[str, Any]]:
-    """The lines of a chunk, after checking its size and checksum (``BackupError`` if bad)."""
+    """The objects (or index or deletion entries) of a chunk, after checking its size and
+    checksum; ``BackupError`` if the file or its counts are wrong."""
     path = directory / chunk.file
     data = read_verified(directory, chunk)
-    count = 0
+    lines = count = 0
     for line in decode(data, codec):
-        count += 1
-        yield line
-    if count != chunk.objects:
-        raise BackupError(f"{path}: holds {count} lines, the manifest says {chunk.objects}")
+        lines += 1
+        if chunk.kind != "objects":
+            count += 1
+            yield line
+            continue
+        page = line.get("objects") if isinstance(line, dict) else None
+        if not isinstance(page, list):
+            raise BackupError(f"{path}: line {lines} is not a page of objects")
+        count += len(page)
+        yield from page
+    if lines != chunk.lines or count != chunk.objects:
+        raise BackupError(f"{path}: holds {count} entries in {lines} lines, the manifest "
+                          f"says {chunk.objects} in {chunk.lines}")

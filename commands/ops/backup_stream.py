@@ -2,8 +2,9 @@
 the steps of a backup plan (``read``, ``carry``, ``gone``; see ``commands.ops.backup``).
 
 Memory stays flat: pages of ``PAGE`` objects are read up to ``PREFETCH`` requests ahead
-by a reader thread and encoded as they arrive; at most one window of ``CHUNK`` lines
-per chunk kind is held, as encoded bytes.
+by a reader thread; at most one window of about ``CHUNK`` objects per chunk kind is held,
+as encoded bytes. A page whose objects are all kept goes into its chunk as the bytes the
+server sent: re-encoding 128-dim vectors cost more than reading them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from commands.ops.backup_format import (
     CHUNK_KINDS,
     SUFFIX,
     Manifest,
-    encode_line,
     read_chunk,
     write_atomic,
     write_encoded,
@@ -36,13 +36,24 @@ PAGE = 1000
 CHUNK = 5000
 PREFETCH = 2
 MAX_PENDING = 2
-LINE_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY  # as encode_line
+LINE_OPTIONS = orjson.OPT_APPEND_NEWLINE
 Advance = Callable[[int], None]
+Page = tuple[list[dict[str, Any]], bytes]
+
+
+def page_line(body: bytes) -> bytes:
+    """A page's response body as one chunk line (its newline left to ``Buffer.add``): as
+    sent, unless it spans several lines."""
+    body = body.strip()
+    if b"\n" in body or b"\r" in body:
+        body = orjson.dumps(orjson.loads(body))
+    return body
 
 
 def pages(api: RestClient, collection: str, tenant: str | None,
-           after: str | None) -> Iterator[list[dict[str, Any]]]:
-    """Cursor pages of ``collection`` (one tenant) after ``after``, with vectors."""
+          after: str | None) -> Iterator[Page]:
+    """Cursor pages of ``collection`` (one tenant) after ``after``, with vectors: the
+    objects and the response body."""
     while True:
         params: dict[str, Any] = {"class": collection, "limit": PAGE, "after": after or "",
                                   "include": "vector"}
@@ -55,13 +66,13 @@ def pages(api: RestClient, collection: str, tenant: str | None,
                            exc.hint) from None
         objects = orjson.loads(response.content).get("objects") or []
         if objects:
-            yield objects
+            yield objects, response.content
         if len(objects) < PAGE:
             return
         after = objects[-1]["id"]
 
 
-def prefetch(pages: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+def prefetch(pages: Iterator[Page]) -> Iterator[Page]:
     """``pages`` read by a thread up to ``PREFETCH`` pages ahead; its errors re-raised here."""
     box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=PREFETCH)
     stop = threading.Event()
@@ -105,19 +116,22 @@ class Buffer:
     (orjson's results keep their spare capacity, so holding each line apart would take
     several times the memory)."""
 
-    __slots__ = ("data", "count", "first", "last")
+    __slots__ = ("data", "count", "lines", "first", "last")
 
     def __init__(self) -> None:
-        self.data, self.count = bytearray(), 0
+        self.data, self.count, self.lines = bytearray(), 0, 0
         self.first: str | None = None
         self.last: str | None = None
 
-    def add(self, line: bytes, oid: str) -> int:
-        """Append one encoded line (of object ``oid``); how many lines are held now."""
+    def add(self, line: bytes, first: str, last: str, objects: int = 1) -> int:
+        """Append one encoded line holding ``objects`` entries, ids ``first`` to ``last``
+        (a newline is added when it has none); how many entries are held now."""
         self.data += line
+        if not line.endswith(b"\n"):
+            self.data += b"\n"
         if not self.count:
-            self.first = oid
-        self.last, self.count = oid, self.count + 1
+            self.first = first
+        self.last, self.count, self.lines = last, self.count + objects, self.lines + 1
         return self.count
 
 
@@ -139,8 +153,9 @@ class ChunkWriter:
         self.pending: deque[Future[None]] = deque()
 
     def add(self, kind: str, line: dict[str, Any]) -> int:
-        """Buffer one line; how many lines of ``kind`` are buffered now."""
-        return self.buffers[kind].add(encode_line(line), line["id"])
+        """Buffer one entry of ``kind`` (not ``objects``); how many are buffered now."""
+        oid = line["id"]
+        return self.buffers[kind].add(orjson.dumps(line, option=LINE_OPTIONS), oid, oid)
 
     def _submit(self, job: Callable[..., None], *args: Any) -> None:
         while self.pending and (len(self.pending) >= MAX_PENDING or self.pending[0].done()):
@@ -160,8 +175,8 @@ class ChunkWriter:
     def _write_chunk(self, relative: str, kind: str, tenant: str | None,
                      buffer: Buffer) -> None:
         m = self.manifest
-        chunk = write_encoded(self.directory, relative, kind, tenant, bytes(buffer.data),
-                              buffer.count, buffer.first, buffer.last, m.codec)
+        chunk = write_encoded(self.directory, relative, kind, tenant, buffer.data,
+                              buffer.count, buffer.lines, buffer.first, buffer.last, m.codec)
         m.chunks.append(chunk)
         if kind == "objects":
             m.objects += chunk.objects
@@ -233,11 +248,13 @@ class Streamer:
 
     def _read(self, step: int, tenant: str | None, after: str | None) -> None:
         """Cursor through one tenant; with a base, merge-join its index (both in id order):
-        base ids passed over are deleted, ids with another update time changed."""
+        base ids passed over are deleted, ids with another update time changed. A window
+        ends at a page's end, so every page is kept whole or not at all."""
         writer, old = self.writer, self._base_index(tenant, after)
         head = next(old, None)
         dumps, option, buffers = orjson.dumps, LINE_OPTIONS, writer.buffers
-        for page in prefetch(pages(self.api, self.manifest.collection, tenant, after)):
+        for page, body in prefetch(pages(self.api, self.manifest.collection, tenant, after)):
+            kept = []
             for obj in page:
                 oid, updated = obj["id"], obj.get("lastUpdateTimeUnix")
                 changed = True
@@ -250,15 +267,16 @@ class Streamer:
                         changed = head.get("lastUpdateTimeUnix") != updated
                         head = next(old, None)
                 if changed:
-                    buffers["objects"].add(dumps({
-                        "id": oid, "tenant": tenant, "properties": obj.get("properties") or {},
-                        "vector": obj.get("vector"), "vectors": obj.get("vectors"),
-                        "creationTimeUnix": obj.get("creationTimeUnix"),
-                        "lastUpdateTimeUnix": updated}, option=option), oid)
-                if buffers["index"].add(dumps({"id": oid, "tenant": tenant,
-                                               "lastUpdateTimeUnix": updated},
-                                              option=option), oid) >= CHUNK:
-                    writer.checkpoint(tenant, step, oid)
+                    kept.append(obj)
+                buffers["index"].add(dumps({"id": oid, "tenant": tenant,
+                                            "lastUpdateTimeUnix": updated}, option=option),
+                                     oid, oid)
+            if kept:
+                line = page_line(body) if len(kept) == len(page) else \
+                    dumps({"objects": kept}, option=option)
+                buffers["objects"].add(line, kept[0]["id"], kept[-1]["id"], len(kept))
+            if buffers["index"].count >= CHUNK:
+                writer.checkpoint(tenant, step, page[-1]["id"])
             self.advance(len(page))
         while head is not None:
             if writer.add("deleted", {"id": head["id"], "tenant": tenant}) >= CHUNK:

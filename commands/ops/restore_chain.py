@@ -178,8 +178,8 @@ def check_chunk(link: Link, chunk: Chunk) -> None:
         lines = sum(1 for line in decompress(data, link.manifest.codec).splitlines() if line)
     except Exception as exc:  # zstd and gzip errors alike: the file cannot be read
         raise BackupError(f"{path}: cannot be decoded ({exc})") from None
-    if lines != chunk.objects:
-        raise BackupError(f"{path}: holds {lines} lines, the manifest says {chunk.objects}")
+    if lines != chunk.lines:
+        raise BackupError(f"{path}: holds {lines} lines, the manifest says {chunk.lines}")
 
 
 def verify_chain(chain: list[Link], tenants: Iterable[str | None],

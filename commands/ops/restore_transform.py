@@ -94,7 +94,7 @@ class Transform:
         return {**config, "vectorizer": vectorizer}
 
     def apply_object(self, line: dict[str, Any], tenant: str | None) -> dict[str, Any]:
-        """A backup line as a batch-import object of ``tenant`` (its id kept)."""
+        """A backed-up object as a batch-import object of ``tenant`` (its id kept)."""
         props = line.get("properties") or {}
         if self.renames or self.drops:
             props = {new: value for key, value in props.items()
