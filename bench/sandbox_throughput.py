@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import random
-import sys
 import tempfile
 import time
 import uuid
@@ -19,12 +18,12 @@ import httpx
 import numpy as np
 import orjson
 
+from bench.cursor import CLASS, read_pages
 from bench.report import Section, median_seconds, pin, start_server, verdict
 
 DIMS = 128
 PAGE = 1000
 TARGET = 20_000
-CLASS = "Bench"
 
 
 def _rss_mb(pid: int) -> float:
@@ -58,26 +57,6 @@ def post_batches(http: httpx.Client, bodies: Iterable[bytes], check: bool) -> fl
         if check:
             assert all(r["result"]["status"] == "SUCCESS" for r in orjson.loads(response.content))
     return time.perf_counter() - started
-
-
-def read_pages(http: httpx.Client, limit: int = sys.maxsize,
-               page: int = PAGE) -> tuple[float, int, bytes]:
-    """Page through ``Bench`` with the cursor; stop at an empty page or after ``limit``
-    objects. Returns the seconds, the objects read and the first page's bytes."""
-    started, after, total, first = time.perf_counter(), "", 0, b""
-    while True:
-        response = http.get("/v1/objects", params={"class": CLASS, "limit": page,
-                                                   "after": after, "include": "vector"})
-        response.raise_for_status()
-        objects = orjson.loads(response.content)["objects"]
-        first = first or response.content
-        if not objects:
-            break
-        total += len(objects)
-        after = objects[-1]["id"]
-        if total >= limit:
-            break
-    return time.perf_counter() - started, total, first
 
 
 def _lifecycle(runs: int = 20) -> list[tuple[str, float, float, float]]:

@@ -189,11 +189,21 @@ def decompress(data: bytes, codec: str) -> bytes:
     raise ValueError(f"unknown codec {codec!r}")
 
 
+def lines_of(raw: bytes | bytearray) -> Iterator[memoryview]:
+    """The non-empty lines of decompressed chunk bytes, as views (no copies)."""
+    view, start, end = memoryview(raw), 0, len(raw)
+    while start < end:
+        stop = raw.find(b"\n", start)
+        stop = end if stop < 0 else stop
+        if stop > start:
+            yield view[start:stop]
+        start = stop + 1
+
+
 def decode(data: bytes, codec: str) -> Iterator[dict[str, Any]]:
     """The JSON lines of a chunk's bytes."""
-    for line in decompress(data, codec).splitlines():
-        if line:
-            yield orjson.loads(line)
+    for line in lines_of(decompress(data, codec)):
+        yield orjson.loads(line)
 
 
 def write_encoded(directory: Path, relative: str, kind: str, tenant: str | None,
@@ -246,6 +256,7 @@ def read_chunk(directory: Path, chunk: Chunk, codec: str) -> Iterator[dict[str, 
             raise BackupError(f"{path}: line {lines} is not a page of objects")
         count += len(page)
         yield from page
+        del line, page  # before the next page is parsed: one page held, not two
     if lines != chunk.lines or count != chunk.objects:
         raise BackupError(f"{path}: holds {count} entries in {lines} lines, the manifest "
                           f"says {chunk.objects} in {chunk.lines}")

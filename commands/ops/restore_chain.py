@@ -23,6 +23,7 @@ from commands.ops.backup_format import (
     Chunk,
     Manifest,
     decompress,
+    lines_of,
     read_chunk,
     read_verified,
 )
@@ -175,7 +176,7 @@ def check_chunk(link: Link, chunk: Chunk) -> None:
     path = link.directory / chunk.file
     data = read_verified(link.directory, chunk)
     try:
-        lines = sum(1 for line in decompress(data, link.manifest.codec).splitlines() if line)
+        lines = sum(1 for _ in lines_of(decompress(data, link.manifest.codec)))
     except Exception as exc:  # zstd and gzip errors alike: the file cannot be read
         raise BackupError(f"{path}: cannot be decoded ({exc})") from None
     if lines != chunk.lines:

@@ -28,6 +28,7 @@ import orjson
 
 from commands.api.client import RestClient
 from commands.errors import ApiError, ShellError
+from commands.ops import heap
 from commands.ops.backup_format import write_atomic
 
 CHECKPOINT_FORMAT = "elysiactl-restore-checkpoint"
@@ -85,12 +86,22 @@ class Checkpoint:
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """Objects of one tenant, in id order; ``last`` is the highest id."""
+    """Objects of one tenant, in id order, as the request body that posts them (encoded
+    when the batch is cut, so that a batch in flight holds bytes, not objects)."""
 
     seq: int
     tenant: str | None
-    objects: list[dict[str, Any]]
-    last: str
+    ids: list[str]
+    body: bytes
+
+    @classmethod
+    def of(cls, seq: int, tenant: str | None, objects: list[dict[str, Any]]) -> Batch:
+        return cls(seq, tenant, [o["id"] for o in objects], orjson.dumps({"objects": objects}))
+
+    @property
+    def last(self) -> str:
+        """The highest id."""
+        return self.ids[-1]
 
 
 def make_batches(streams: Iterable[tuple[str | None, Iterator[dict[str, Any]]]],
@@ -102,26 +113,26 @@ def make_batches(streams: Iterable[tuple[str | None, Iterator[dict[str, Any]]]],
         for obj in stream:
             objects.append(obj)
             if len(objects) == size:
-                yield Batch(seq, tenant, objects, objects[-1]["id"])
+                yield Batch.of(seq, tenant, objects)
                 seq, objects = seq + 1, []
         if objects:
-            yield Batch(seq, tenant, objects, objects[-1]["id"])
+            yield Batch.of(seq, tenant, objects)
             seq += 1
 
 
 def failures_of(batch: Batch, results: Any) -> list[dict[str, Any]]:
     """``{id, tenant, message}`` for every object Weaviate reported as failed."""
-    if not isinstance(results, list) or len(results) != len(batch.objects):
+    if not isinstance(results, list) or len(results) != len(batch.ids):
         raise ShellError("POST /v1/batch/objects answered with "
                          f"{len(results) if isinstance(results, list) else 'no'} results for "
-                         f"{len(batch.objects)} objects")
+                         f"{len(batch.ids)} objects")
     out = []
-    for obj, item in zip(batch.objects, results, strict=True):
+    for oid, item in zip(batch.ids, results, strict=True):
         result = (item or {}).get("result") or {}
         errors = (result.get("errors") or {}).get("error") or []
         if result.get("status") == "FAILED" or errors:
             message = "; ".join(str(e.get("message", e)) for e in errors) or "failed"
-            out.append({"id": obj["id"], "tenant": batch.tenant, "message": message})
+            out.append({"id": oid, "tenant": batch.tenant, "message": message})
     return out
 
 
@@ -152,11 +163,10 @@ class Importer:
                                               self.errors_path.stat().st_size))
 
     def _post(self, batch: Batch) -> list[dict[str, Any]]:
-        response = self.api.request("POST", "/v1/batch/objects",
-                                    content=orjson.dumps({"objects": batch.objects}),
+        response = self.api.request("POST", "/v1/batch/objects", content=batch.body,
                                     idempotent=True)
         body = response.content
-        if b'"FAILED"' not in body and body.count(b'"status":"SUCCESS"') == len(batch.objects):
+        if b'"FAILED"' not in body and body.count(b'"status":"SUCCESS"') == len(batch.ids):
             return []  # every object written: no need to parse the echoed objects
         return failures_of(batch, orjson.loads(body))
 
@@ -196,7 +206,7 @@ class Importer:
                 raise
             self._finished[batch.seq] = (batch, failures)
             if self.advance is not None:
-                self.advance(len(batch.objects))
+                self.advance(len(batch.ids))
         self._commit()
         if time.monotonic() - self._saved >= self.save_every:
             self.save()
@@ -209,7 +219,7 @@ class Importer:
             self._next += 1
             key = tenant_key(batch.tenant)
             cp.done[key] = batch.last
-            ok = len(batch.objects) - len(failures)
+            ok = len(batch.ids) - len(failures)
             cp.written += ok
             self.written_now += ok
             if failures:
@@ -225,6 +235,7 @@ class Importer:
             os.fsync(self._errors.fileno())
             self.checkpoint.errors_bytes = self._errors.tell()
         self.checkpoint.save(self.checkpoint_path)
+        heap.trim()  # every few seconds: see commands/ops/heap.py
         self._saved = time.monotonic()
 
     def _close_report(self) -> None:
