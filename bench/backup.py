@@ -22,6 +22,7 @@ import httpx
 import orjson
 
 from bench.cursor import CLASS as NAME
+from bench.cursor import read_pages
 from bench.report import ROOT, Section, start_server, verdict
 from bench.sandbox_throughput import DIMS, batch_bodies, post_batches
 from commands.ops.backup_format import Manifest, read_chunk
@@ -93,22 +94,25 @@ def _drop(url: str, recreate: bool = False) -> None:
 
 
 def _throughput(url: str, tmp: str, out: Path) -> tuple[list[float], ...]:
-    """``RUNS`` runs of each operation, each followed by its baseline: seconds of the
-    backup, the cursor loop as a process, the restore, and the in-process post loop."""
+    """``RUNS`` runs of each operation, each followed by its baselines: seconds of the
+    backup, the cursor loop as a process and inside this one, the restore, and the
+    in-process post loop."""
     from commands.ops import backup as backup_ops
     from commands.ops import restore as restore_ops
 
-    backup, read, restore, post = [], [], [], []
+    backup, read, read_here, restore, post = [], [], [], [], []
     for _ in range(RUNS):
         shutil.rmtree(out, ignore_errors=True)
         backup.append(_timed(url, tmp, _shell(rf"\backup {NAME} --output {out}"))[0])
         read.append(_timed(url, tmp, ["-m", "bench.cursor", "{url}", str(backup_ops.PAGE)])[0])
+        with httpx.Client(base_url=url, timeout=120) as http:
+            read_here.append(read_pages(http, page=backup_ops.PAGE)[0])
     for _ in range(RUNS):
         _drop(url)
         restore.append(_timed(url, tmp, _shell(rf"\restore {out}/{NAME}.json"))[0])
         _drop(url, recreate=True)
         post.append(_post_loop(url, out, restore_ops.BATCH_SIZE, restore_ops.PARALLEL))
-    return backup, read, restore, post
+    return backup, read, read_here, restore, post
 
 
 def run(small: int = 100_000, large: int = 1_000_000) -> list[Section]:
@@ -125,17 +129,18 @@ def run(small: int = 100_000, large: int = 1_000_000) -> list[Section]:
                 restore_mb = _timed(url, tmp, _shell(rf"\restore {out}/{NAME}.json"))[1]
                 memory[count] = (backup_mb, restore_mb)
                 if count == small:
-                    backup, read, restore, post = _throughput(url, tmp, out)
+                    times = _throughput(url, tmp, out)
                     codecs = _codecs(url, tmp, count)
             finally:
                 server.kill()
                 shutil.rmtree(out, ignore_errors=True)
-    return [_throughput_section(small, backup, read, restore, post),
+    return [_throughput_section(small, *times),
             _memory_section(small, large, memory, codecs)]
 
 
 def _throughput_section(count: int, backup: list[float], read: list[float],
-                        restore: list[float], post: list[float]) -> Section:
+                        read_here: list[float], restore: list[float],
+                        post: list[float]) -> Section:
     rows = [("backup", median(backup), median(read), 1.0),
             ("restore", median(restore), median(post), 2.0)]
     return Section(
@@ -153,7 +158,9 @@ def _throughput_section(count: int, backup: list[float], read: list[float],
          for name, s, b, target in rows],
         all(b / s >= 0.8 and 1000 * s / count < t for _, s, b, t in rows),
         f"Every run, in seconds: backup {_runs(backup)}, cursor loop {_runs(read)}; restore "
-        f"{_runs(restore)}, post loop {_runs(post)}.")
+        f"{_runs(restore)}, post loop {_runs(post)}. The same cursor loop inside this "
+        f"process (no start-up): {_runs(read_here)}, so the backup, start-up included, runs "
+        f"at {median(read_here) / median(backup):.2f} of it.")
 
 
 def _memory_section(small: int, large: int, memory: dict[int, tuple[float, float]],
