@@ -8,6 +8,7 @@ these tests do not depend on ``\\backup``.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -249,8 +250,9 @@ def test_missing_or_foreign_links_are_refused(client, session, tmp_path) -> None
     full[0].unlink()
     with pytest.raises(BackupError, match=r"Article\.c1\.json: base backup c1 .* missing"):
         run(session, f"\\restore {path} --as X")
-    (tmp_path / "Article.c1.json").write_bytes(orjson.dumps({**data, "id": "other",
-                                                             "base": None}))
+    other = Manifest.load(path)
+    other.id, other.base = "other", None
+    (tmp_path / "Article.c1.json").write_bytes(other.to_json())
     with pytest.raises(BackupError, match="is backup other, but the next link's base is c1"):
         run(session, f"\\restore {path} --as X")
     assert not [e for e in client.get("/__sandbox/requests").json() if e["mutating"]]
@@ -277,20 +279,60 @@ def test_corrupted_chunk_is_refused_and_nothing_is_sent(client, session, tmp_pat
     assert client.get("/v1/schema/Article").status_code == 404
 
 
+@pytest.mark.parametrize("edit", ["one count", "counts moved between chunks", "a tenant"])
+def test_an_edited_or_corrupted_manifest_is_refused(client, session, tmp_path,
+                                                    edit: str) -> None:
+    make_article(client, n=20)
+    path, _ = snapshot(client, "Article", tmp_path, "b1", chunk=10)
+    data = orjson.loads(path.read_bytes())
+    if edit == "a tenant":
+        data["tenant"] = "acme"
+    else:
+        data["chunks"][0]["objects"] += 1
+        if edit == "counts moved between chunks":  # totals unchanged
+            data["chunks"][1]["objects"] -= 1
+    path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    client.delete("/v1/schema/Article")
+    client.delete("/__sandbox/requests")
+    with pytest.raises(BackupError, match="manifest is corrupted or was edited"):
+        run(session, f"\\restore {path}")
+    assert not [e for e in client.get("/__sandbox/requests").json() if e["mutating"]]
+
+
 @pytest.mark.parametrize(("field", "message"), [
     ("lines", "holds 2 lines, the manifest says 3"),  # 10 objects in pages of 7
     ("objects", "restores 11 objects, but the backup's index lists 10")])
 def test_wrong_counts_are_refused(client, session, tmp_path, field, message) -> None:
     make_article(client, n=10)
     path, _ = snapshot(client, "Article", tmp_path, "b1")
-    data = orjson.loads(path.read_bytes())
-    data["chunks"][0][field] += 1
-    path.write_bytes(orjson.dumps(data))
+    manifest = Manifest.load(path)  # changed and written with a matching checksum
+    setattr(manifest.chunks[0], field, getattr(manifest.chunks[0], field) + 1)
+    path.write_bytes(manifest.to_json())
     client.delete("/v1/schema/Article")
     client.delete("/__sandbox/requests")
     with pytest.raises(BackupError, match=message):
         run(session, f"\\restore {path}")
     assert not [e for e in client.get("/__sandbox/requests").json() if e["mutating"]]
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    (b"not json", "line 1 is not JSON"),
+    (b'{"objects": [{"properties": {}}]}', "line 1 is not a page of objects with ids"),
+    (b'{"objects": {"id": "x"}}', "line 1 is not a page of objects with ids")])
+def test_a_bad_line_with_a_matching_checksum_is_a_clear_error(
+        client, session, tmp_path, line: bytes, message: str) -> None:
+    make_article(client, n=10)
+    path, _ = snapshot(client, "Article", tmp_path, "b1")
+    manifest = Manifest.load(path)
+    chunk = next(c for c in manifest.chunks if c.kind == "objects")
+    (tmp_path / chunk.file).write_bytes(line + b"\n")
+    chunk.bytes, chunk.sha256 = len(line) + 1, hashlib.sha256(line + b"\n").hexdigest()
+    chunk.lines = 1
+    path.write_bytes(manifest.to_json())
+    with pytest.raises(BackupError, match=message):
+        run(session, f"\\backup verify {path}")
+    with pytest.raises(BackupError, match=message):
+        run(session, f"\\restore {path} --as Copy")
 
 
 def test_a_chain_that_disagrees_with_its_index_is_refused(client, session, tmp_path) -> None:

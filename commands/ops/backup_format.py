@@ -18,9 +18,13 @@ with ``--id``; backups are ordered by ``started``, then id. The manifest::
      "chunks": [{"file": "Article.20261124T015300Z.data/000001.jsonl.zst",
                  "kind": "objects" | "deleted" | "index",
                  "tenant": null | "t1", "objects": 5000, "lines": 5, "bytes": 812345,
-                 "sha256": "...", "first": id, "last": id}]}
+                 "sha256": "...", "first": id, "last": id}],
+     "sha256": "..."}
 
-Paths in a manifest (``chunks[].file``, ``base.path``) are relative to its directory.
+Paths in a manifest (``chunks[].file``, ``base.path``) are relative to its directory. The
+last ``sha256`` is the manifest's own: of its JSON object without that key, keys sorted and
+indented by two spaces, as orjson writes it; with the chunks' checksums it lets a restore
+refuse any corrupted or edited file before writing anything.
 ``tenants`` are Weaviate's Tenant objects as the cluster listed them; ``tenant`` is set
 when the backup covers one tenant only (``--tenant``); ``skipped_tenants`` are the
 tenants in scope that could not be read (not ACTIVE): no data of theirs was read.
@@ -32,9 +36,10 @@ Chunk kinds; every chunk is JSON lines in UUID order within its tenant, compress
 - ``objects``: one cursor page per line, ``{"objects": [object, ...]}``, the objects as
   Weaviate's ``GET /v1/objects?include=vector`` returns them (``id``, ``properties``,
   ``vector``, ``vectors``, ``tenant``, ``creationTimeUnix``, ``lastUpdateTimeUnix``...;
-  other keys of the page are ignored). A full backup stores the pages exactly as the
-  server sent them, so it costs no re-encoding; it holds every object, an incremental one
-  the objects created or changed since its base.
+  other keys of the page are ignored). A page whose objects are all kept is stored as the
+  server sent it (only surrounding whitespace removed, and re-encoded if it spanned several
+  lines), so a full backup costs no re-encoding. A full backup holds every object, an
+  incremental one the objects created or changed since its base.
 - ``deleted`` (incremental only): ``{"id", "tenant"}`` of objects its base held that are
   gone. The ids of an incremental's ``objects`` and ``deleted`` chunks never overlap.
 - ``index``: ``{"id", "tenant", "lastUpdateTimeUnix"}`` of every object present when the
@@ -69,6 +74,7 @@ from commands.errors import ShellError
 
 FORMAT = "elysiactl-backup"
 VERSION = 2  # 2: objects chunks hold cursor pages
+MANIFEST_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 CODECS = ("zstd", "gzip", "none")
 SUFFIX = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
 KINDS = ("full", "incremental", "schema-only")
@@ -120,10 +126,11 @@ class Manifest:
     cursor: dict[str, Any] | None = None
 
     def to_json(self) -> bytes:
-        """The manifest file's bytes (``cls`` is written as ``class``)."""
+        """The manifest file's bytes (``cls`` is written as ``class``), with its checksum."""
         data = asdict(self)
         data["class"] = data.pop("cls")
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+        data["sha256"] = manifest_sha256(data)
+        return orjson.dumps(data, option=MANIFEST_OPTIONS)
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -141,12 +148,22 @@ class Manifest:
             raise BackupError(f"{path}: backup format version {data.get('version')} is not "
                               f"supported (this elysiactl reads version {VERSION})",
                               "use the elysiactl version that wrote it")
+        if data.pop("sha256", None) != manifest_sha256(data):
+            raise BackupError(f"{path}: the manifest is corrupted or was edited (its sha256 "
+                              "does not match its contents)", "restore from another copy of "
+                              "the backup")
         try:
             data["cls"] = data.pop("class")
             data["chunks"] = [Chunk(**c) for c in data.get("chunks") or []]
             return cls(**data)
         except (KeyError, TypeError) as exc:
             raise BackupError(f"{path}: malformed backup manifest ({exc})") from None
+
+
+def manifest_sha256(data: dict[str, Any]) -> str:
+    """The checksum of a manifest's JSON object without its ``sha256`` key."""
+    return hashlib.sha256(orjson.dumps({k: v for k, v in data.items() if k != "sha256"},
+                                       option=MANIFEST_OPTIONS)).hexdigest()
 
 
 def write_atomic(path: Path, data: bytes | bytearray) -> None:
@@ -245,18 +262,20 @@ def read_chunk(directory: Path, chunk: Chunk, codec: str) -> Iterator[dict[str, 
     path = directory / chunk.file
     data = read_verified(directory, chunk)
     lines = count = 0
-    for line in decode(data, codec):
-        lines += 1
-        if chunk.kind != "objects":
-            count += 1
-            yield line
-            continue
-        page = line.get("objects") if isinstance(line, dict) else None
-        if not isinstance(page, list):
-            raise BackupError(f"{path}: line {lines} is not a page of objects")
-        count += len(page)
-        yield from page
-        del line, page  # before the next page is parsed: one page held, not two
+    try:
+        for line in decode(data, codec):
+            lines += 1
+            entries = line.get("objects") if chunk.kind == "objects" and isinstance(
+                line, dict) else [line]
+            if not isinstance(entries, list) or not all(
+                    isinstance(e, dict) and isinstance(e.get("id"), str) for e in entries):
+                what = "a page of objects" if chunk.kind == "objects" else "an entry"
+                raise BackupError(f"{path}: line {lines} is not {what} with ids")
+            count += len(entries)
+            yield from entries
+            del line, entries  # before the next line is parsed: one page held, not two
+    except orjson.JSONDecodeError as exc:
+        raise BackupError(f"{path}: line {lines + 1} is not JSON ({exc})") from None
     if lines != chunk.lines or count != chunk.objects:
         raise BackupError(f"{path}: holds {count} entries in {lines} lines, the manifest "
                           f"says {chunk.objects} in {chunk.lines}")

@@ -142,9 +142,7 @@ def _stream(link: Link, age: int, tenant: str | None, kind: str, after: str | No
         if after is not None and chunk.last is not None and chunk.last <= after:
             continue
         for line in read_chunk(link.directory, chunk, link.manifest.codec):
-            oid = line.get("id") if isinstance(line, dict) else None
-            if not isinstance(oid, str):
-                raise BackupError(f"{link.directory / chunk.file}: a line without an id")
+            oid = line["id"]  # read_chunk refuses entries without one
             if check:
                 if oid <= last:
                     raise BackupError(f"{link.directory / chunk.file}: ids are not in "
@@ -219,5 +217,5 @@ def inconsistent(link: Link, tenant: str | None, restored: int, listed: int) -> 
 
 
 def chain_lines(chain: list[Link]) -> int:
-    """Lines in every chunk of the chain (what ``verify_chain`` checks)."""
+    """Entries in every chunk of the chain (what ``verify_chain``'s ticks add up to)."""
     return sum(c.objects for link in chain for c in link.manifest.chunks)
