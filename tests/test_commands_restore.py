@@ -368,3 +368,20 @@ def test_a_replication_factor_the_cluster_cannot_hold(http, session, client, tmp
         "factor": 1}, "shardingConfig": {"desiredCount": 1}}).raise_for_status()
     run(session, f"\\restore {path} --skip-schema")
     assert len(read_state(client, "Replicated")) == 5
+
+
+@pytest.mark.parametrize(("file", "kind"), [("../outside.jsonl", "objects"),
+                                            ("/etc/passwd", "objects"),
+                                            ("Article.b1.data/000001.jsonl", "extra")])
+def test_a_chunk_outside_the_backup_or_of_an_unknown_kind_is_refused(
+        client, session, tmp_path, file: str, kind: str) -> None:
+    make_article(client, n=10)
+    path, _ = snapshot(client, "Article", tmp_path, "b1")
+    manifest = Manifest.load(path)
+    manifest.chunks[0].file, manifest.chunks[0].kind = file, kind
+    path.write_bytes(manifest.to_json())
+    client.delete("/__sandbox/requests")
+    for line in (f"\\backup verify {path}", f"\\restore {path} --as Copy"):
+        with pytest.raises(BackupError, match="names an invalid chunk"):
+            run(session, line)
+    assert not [e for e in client.get("/__sandbox/requests").json() if e["mutating"]]

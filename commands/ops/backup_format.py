@@ -65,7 +65,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import orjson
@@ -155,9 +155,15 @@ class Manifest:
         try:
             data["cls"] = data.pop("class")
             data["chunks"] = [Chunk(**c) for c in data.get("chunks") or []]
-            return cls(**data)
+            manifest = cls(**data)
         except (KeyError, TypeError) as exc:
             raise BackupError(f"{path}: malformed backup manifest ({exc})") from None
+        for chunk in manifest.chunks:  # a chunk file is always inside the manifest's directory
+            relative = PurePosixPath(chunk.file)
+            if relative.is_absolute() or ".." in relative.parts or chunk.kind not in CHUNK_KINDS:
+                raise BackupError(f"{path}: names an invalid chunk {chunk.file!r} "
+                                  f"(kind {chunk.kind!r})")
+        return manifest
 
 
 def manifest_sha256(data: dict[str, Any]) -> str:
