@@ -370,6 +370,24 @@ def test_a_replication_factor_the_cluster_cannot_hold(http, session, client, tmp
     assert len(read_state(client, "Replicated")) == 5
 
 
+@pytest.mark.parametrize("codec", ["zstd", "gzip"])
+def test_a_chunk_that_cannot_be_decompressed_is_refused_before_writing(
+        client, session, tmp_path, codec: str) -> None:
+    make_article(client, n=10)
+    path, _ = snapshot(client, "Article", tmp_path, "b1", codec=codec)
+    manifest = Manifest.load(path)
+    chunk = manifest.chunks[0]
+    garbage = b"not compressed at all"  # with a matching size and checksum
+    (tmp_path / chunk.file).write_bytes(garbage)
+    chunk.bytes, chunk.sha256 = len(garbage), hashlib.sha256(garbage).hexdigest()
+    path.write_bytes(manifest.to_json())
+    client.delete("/__sandbox/requests")
+    for line in (f"\\backup verify {path}", f"\\restore {path} --as Copy"):
+        with pytest.raises(BackupError, match=f"{chunk.file}: cannot be decoded"):
+            run(session, line)
+    assert not [e for e in client.get("/__sandbox/requests").json() if e["mutating"]]
+
+
 @pytest.mark.parametrize(("file", "kind"), [("../outside.jsonl", "objects"),
                                             ("/etc/passwd", "objects"),
                                             ("Article.b1.data/000001.jsonl", "extra")])

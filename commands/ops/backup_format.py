@@ -212,23 +212,6 @@ def decompress(data: bytes, codec: str) -> bytes:
     raise ValueError(f"unknown codec {codec!r}")
 
 
-def lines_of(raw: bytes | bytearray) -> Iterator[memoryview]:
-    """The non-empty lines of decompressed chunk bytes, as views (no copies)."""
-    view, start, end = memoryview(raw), 0, len(raw)
-    while start < end:
-        stop = raw.find(b"\n", start)
-        stop = end if stop < 0 else stop
-        if stop > start:
-            yield view[start:stop]
-        start = stop + 1
-
-
-def decode(data: bytes, codec: str) -> Iterator[dict[str, Any]]:
-    """The JSON lines of a chunk's bytes."""
-    for line in lines_of(decompress(data, codec)):
-        yield orjson.loads(line)
-
-
 def write_encoded(directory: Path, relative: str, kind: str, tenant: str | None,
                   raw: bytes | bytearray, objects: int, lines: int, first: str | None,
                   last: str | None, codec: str) -> Chunk:
@@ -262,17 +245,37 @@ def read_verified(directory: Path, chunk: Chunk) -> bytes:
     return data
 
 
+def read_lines(directory: Path, chunk: Chunk, codec: str) -> Iterator[memoryview]:
+    """The non-empty lines of a chunk file, as views of its decompressed bytes (no copies),
+    after checking its size and SHA-256; ``BackupError`` naming the file if it is bad or
+    cannot be decompressed."""
+    data = read_verified(directory, chunk)
+    try:
+        raw = decompress(data, codec)
+    except Exception as exc:  # zstd and gzip errors alike, and an unknown codec
+        raise BackupError(f"{directory / chunk.file}: cannot be decoded ({exc})") from None
+    view, start, end = memoryview(raw), 0, len(raw)
+    while start < end:
+        stop = raw.find(b"\n", start)
+        stop = end if stop < 0 else stop
+        if stop > start:
+            yield view[start:stop]
+        start = stop + 1
+
+
 def read_chunk(directory: Path, chunk: Chunk, codec: str) -> Iterator[dict[str, Any]]:
     """The objects (or index or deletion entries) of a chunk, after checking its size and
     checksum; ``BackupError`` if the file or its counts are wrong."""
     path = directory / chunk.file
-    data = read_verified(directory, chunk)
     lines = count = 0
     try:
-        for line in decode(data, codec):
+        for text in read_lines(directory, chunk, codec):
             lines += 1
-            entries = line.get("objects") if chunk.kind == "objects" and isinstance(
-                line, dict) else [line]
+            line = orjson.loads(text)
+            if chunk.kind != "objects":
+                entries = [line]
+            else:
+                entries = line.get("objects") if isinstance(line, dict) else None
             if not isinstance(entries, list) or not all(
                     isinstance(e, dict) and isinstance(e.get("id"), str) for e in entries):
                 what = "a page of objects" if chunk.kind == "objects" else "an entry"
@@ -281,7 +284,7 @@ def read_chunk(directory: Path, chunk: Chunk, codec: str) -> Iterator[dict[str, 
             yield from entries
             del line, entries  # before the next line is parsed: one page held, not two
     except orjson.JSONDecodeError as exc:
-        raise BackupError(f"{path}: line {lines + 1} is not JSON ({exc})") from None
+        raise BackupError(f"{path}: line {lines} is not JSON ({exc})") from None
     if lines != chunk.lines or count != chunk.objects:
         raise BackupError(f"{path}: holds {count} entries in {lines} lines, the manifest "
                           f"says {chunk.objects} in {chunk.lines}")
