@@ -108,8 +108,7 @@ class Restore:
         self.multi_tenant = bool((newest.cls.get("multiTenancyConfig") or {}).get("enabled"))
         self.tenants = final_tenants(self.chain, options.tenant)
         restored = {str(t) for t, _ in self.tenants}
-        unread = getattr(newest, "skipped_tenants", None) or []  # (newer manifests only)
-        skipped = [f"{t.get('name')} ({t.get('status')})" for t in unread
+        skipped = [f"{t.get('name')} ({t.get('status')})" for t in newest.skipped_tenants
                    if str(t.get("name")) in restored]
         self.warnings = [f"tenants not read by backup {newest.id} (not ACTIVE then) get only "
                          f"the objects of earlier links, if any: {', '.join(skipped)}"] \
