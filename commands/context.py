@@ -6,6 +6,7 @@ for one through ``Session.connector``, so ``\\connect`` stays in the core.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -13,8 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from commands.api.client import RestClient
-from commands.errors import NotConnected
+from commands.errors import NotConnected, UsageError
 from commands.safety import DEFAULT_PROTECTED, Confirmer, Decision, Plan, approve
+
+Connector = Callable[..., "Connection"]
+"""``connector(target, api_key=None, secondary=False)`` opens a connection to a URL or a
+profile; a ``secondary`` one (a migration target) never inherits the session's
+``WEAVIATE_API_KEY`` or ``WEAVIATE_URL``."""
 
 Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]
 """``progress(description, total)`` gives a context manager yielding ``advance(n)``; the
@@ -38,7 +44,7 @@ class Session:
     """State that outlives one command: connection, current collection, output settings."""
 
     connection: Connection | None = None
-    connector: Callable[[str], Connection] | None = None
+    connector: Connector | None = None
     collection: str | None = None
     tenant: str | None = None
     format: str = "table"
@@ -58,6 +64,23 @@ class Session:
         if self.connection is None:
             raise NotConnected()
         return self.connection.api
+
+    def open_target(self, target: str, api_key_env: str | None = None) -> Connection:
+        """A second connection beside the session's own (``--target URL|PROFILE``).
+
+        Its key comes from the profile, or from the environment variable named by
+        ``api_key_env``: never from the command line, so never from history or audit.
+        """
+        if self.connector is None:
+            raise UsageError("a second cluster cannot be opened here")
+        key = None
+        if api_key_env:
+            key = os.environ.get(api_key_env)
+            if not key:
+                raise UsageError(f"--target-api-key-env {api_key_env}: that variable is not set",
+                                 f"export {api_key_env}=... first, or use a profile with "
+                                 "api_key_env")
+        return self.connector(target, api_key=key, secondary=True)
 
     def replace_connection(self, connection: Connection | None) -> None:
         """Swap the connection, close the old one and tell listeners (cache refresh)."""
@@ -83,6 +106,9 @@ class CommandContext:
     audit: Any = None
     decision: Decision | None = None
     objects_affected: int | None = None
+    exit_code: int = 0
+    """A handler's own exit status for a run that succeeded (``\\health``: 1 degraded,
+    2 critical); failures raise instead."""
 
     @property
     def api(self) -> RestClient:

@@ -110,6 +110,7 @@ class Dispatcher:
             if ctx.decision is not None:
                 outcome.confirmation = str(ctx.decision)
             outcome.objects_affected = ctx.objects_affected
+            outcome.exit_code = ctx.exit_code
         if spec.changes_schema:
             self.session.notify("schema")
         if produced is None:

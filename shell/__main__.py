@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from shell.render import Renderer
 
 ONE_SHOT_WORDS = ("col", "collection")
+SESSION_ONLY = ("WEAVIATE_API_KEY", "WEAVIATE_URL")  # never carried over to a second cluster
 
 
 @functools.cache
@@ -60,10 +61,11 @@ def _audit_log(directory: Path) -> AuditSink:
     return JsonlAuditLog(directory / "audit.jsonl")
 
 
-def _connector(settings: Settings, env: Mapping[str, str]) -> Callable[[str], Connection]:
-    def connect(target: str) -> Connection:
-        chosen = resolve(settings, env, url=target) if "://" in target else \
-            resolve(settings, env, profile=target)
+def _connector(settings: Settings, env: Mapping[str, str]) -> Callable[..., Connection]:
+    def connect(target: str, api_key: str | None = None, secondary: bool = False) -> Connection:
+        own = {k: v for k, v in env.items() if k not in SESSION_ONLY} if secondary else env
+        chosen = resolve(settings, own, url=target, api_key=api_key) if "://" in target else \
+            resolve(settings, own, profile=target, api_key=api_key)
         return _open(chosen)
     return connect
 
