@@ -1,0 +1,177 @@
+"""``\\optimize``: recommendations for one collection, and ``--apply`` of the in-place ones.
+
+The analysis reads a few bounded requests (``commands.ops.optimize``) and runs the rules
+(``commands.ops.optimize_rules``); ``--apply`` passes the safety gate before it sends
+anything (``commands.ops.optimize_apply``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands.context import CommandContext
+from commands.errors import UsageError
+from commands.lazy import lazy_module
+from commands.ops.class_paths import MISSING
+from commands.results import Level, Message, Record, Result, Table
+from commands.safety import Decision, Plan, dry_run_results
+from commands.spec import Arg, Kind, Opt, command
+
+optimize = lazy_module("commands.ops.optimize")
+rules = lazy_module("commands.ops.optimize_rules")
+applying = lazy_module("commands.ops.optimize_apply")
+
+
+def _node_memory(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = optimize.parse_size(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise UsageError(f"--node-memory {text!r}: expected a size such as 16GiB or 512MiB")
+    return value
+
+
+def _command(m: Any, rec: Any, url: str) -> str | None:
+    """What to type to act on ``rec``: ``--apply`` in place, ``\\migrate`` for a copy."""
+    if rec.applies == "in-place":
+        return f"\\optimize {m.name} --apply {rec.rule}"
+    if rec.applies == "copy":
+        return applying.migrate_command(m, url, [rec])
+    return None
+
+
+def _summary(m: Any, count: int) -> Record:
+    busiest = max(m.node_objects().values(), default=0)
+    vectors = []
+    for space in m.vectors:
+        conn = int(space.config.get("maxConnections") or 32)
+        memory = (optimize.size(optimize.hnsw_bytes(busiest, space.dimensions, conn))
+                  if space.index_type == "hnsw" and space.dimensions and not space.compression
+                  else None)
+        vectors.append({"vector": space.name or "(class)", "index": space.index_type,
+                        "compression": space.compression, "dimensions": space.dimensions,
+                        "memory_per_node": memory})
+    fields: dict[str, Any] = {
+        "collection": m.name, "server_version": m.version, "nodes": len(m.nodes),
+        "objects": m.objects, "shards": len(m.shard_objects), "largest_shard": m.largest_shard,
+        "replication_factor": m.replication_factor,
+    }
+    if m.tenant_status is not None:
+        counts: dict[str, int] = {}
+        for status in m.tenant_status.values():
+            counts[status] = counts.get(status, 0) + 1
+        fields["tenants"] = dict(sorted(counts.items()))
+    fields["vectors"] = vectors
+    fields["assumptions"] = optimize.assumptions(m)
+    fields["recommendations"] = count
+    return Record(fields, title=f"Optimize {m.name}")
+
+
+def _analysis(m: Any, recs: list[Any], url: str) -> list[Result]:
+    out: list[Result] = [_summary(m, len(recs))]
+    for i, rec in enumerate(recs, 1):
+        out.append(Record({
+            "rule": rec.rule, "operations_rule": rec.operations_rule, "severity": rec.severity,
+            "reason": rec.reason, "change": rec.change, "applies": rec.applies,
+            "command": _command(m, rec, url), "effect": rec.effect, "source": rec.source,
+        }, title=f"{i}. {rec.rule} ({rec.severity}, {rec.applies})"))
+    if not recs:
+        out.append(Message(f"no recommendations for {m.name}: nothing measured calls for a "
+                           "change"))
+    return out
+
+
+def _not_in_place(m: Any, recs: list[Any], url: str) -> list[Result]:
+    """What ``--apply`` leaves alone, and how each of those changes is made instead."""
+    out: list[Result] = []
+    copies = [r for r in recs if r.applies == "copy"]
+    if copies:
+        out.append(Message(
+            f"not applied: {', '.join(r.rule for r in copies)} change(s) Weaviate cannot make in "
+            f"place (immutable settings); a copy does it: "
+            f"{applying.migrate_command(m, url, copies)}", Level.WARNING))
+    for rec in recs:
+        if rec.applies in ("rest-call", "server-env"):
+            how = "send" if rec.applies == "rest-call" else "set on the server"
+            out.append(Message(f"not applied: {rec.rule} is a {rec.applies} change; {how}: "
+                               f"{rec.change}", Level.WARNING))
+    return out
+
+
+def _value(value: Any) -> Any:
+    return "(absent)" if value is MISSING else value
+
+
+def _apply(ctx: CommandContext, m: Any, chosen: list[Any], url: str, *, force: bool,
+           dry_run: bool) -> list[Result]:
+    notes = _not_in_place(m, chosen, url)
+    now = [r for r in chosen if r.applies == "in-place"]
+    if not now:
+        return [*notes, Message("nothing of this to apply in place; nothing was sent")]
+    plan = applying.in_place(m, now)
+    applying.check_shards(m, plan)
+    preview: list[Result] = []
+    if plan.diff:
+        preview.append(Table(("path", "now", "new"),
+                             tuple((p, _value(a), _value(b)) for p, a, b in plan.diff),
+                             title=f"PUT /v1/schema/{m.name} changes"))
+    if plan.shards:
+        preview.append(Table(("shard", "status", "new"),
+                             tuple((s, "READONLY", "READY") for s in plan.shards),
+                             title="shard status"))
+    gate = Plan(action=f"change {m.name} in place ({', '.join(r.rule for r in now)})",
+                targets=(m.name,), preview=tuple(preview), requests=plan.requests(m.name))
+    if ctx.approve(gate, force=force, dry_run=dry_run) is Decision.DRY_RUN:
+        return [*notes, *dry_run_results(gate)]
+    after, statuses = applying.send(ctx.api, m, plan)
+    changed = [(p, _value(a), _value(b)) for p, a, b in applying.class_paths.diff(m.cls, after)]
+    changed += [(f"shard {s}", "READONLY", status) for s, status in statuses.items()]
+    out: list[Result] = [*notes, Message(f"applied to {m.name}: {', '.join(r.rule for r in now)}"),
+                         Table(("setting", "before", "after"), tuple(changed),
+                               title=f"What changed in {m.name} (read back)")]
+    missed = applying.unapplied(plan, after) + [s for s, st in statuses.items() if st != "READY"]
+    if missed:
+        ctx.exit_code = 1
+        out.append(Message(f"Weaviate did not keep: {', '.join(missed)}", Level.WARNING))
+    return out
+
+
+@command(
+    "optimize", "Recommend settings for a collection from what it measures; apply in-place ones.",
+    args=(Arg("collection", Kind.COLLECTION, "a collection or an alias", from_context=True),),
+    opts=(Opt("--analyze", flag=True, help="analyse and recommend (the default)"),
+          Opt("--apply", Kind.TEXT, "apply a recommendation by rule id (repeatable, or "
+                                    "comma-separated)", many=True),
+          Opt("--node-memory", Kind.TEXT, "RAM of one node (e.g. 16GiB), for the memory rules"),
+          Opt("--force", flag=True, help="apply without asking for confirmation"),
+          Opt("--dry-run", flag=True, help="show the changes and requests, send nothing")),
+    group="cluster", changes_schema=True,
+    help="Measures the collection with a few bounded requests (class, nodes, tenants, one\n"
+         "page of objects with vectors, /v1/meta) and prints recommendations ordered by\n"
+         "impact: rule id, severity, the measured reason, the exact change (PATH=VALUE as\n"
+         "\\migrate --set takes it, or the REST call), how it applies (in-place, rest-call,\n"
+         "copy, server-env) and the effect, then the assumptions (node RAM and the query mix\n"
+         "are not visible over REST). The README's \"Optimize rules\" lists every rule.\n"
+         "--apply RULE sends only what Weaviate changes in place (a PUT of the class with\n"
+         "mutable fields changed, or READONLY shards back to READY) after a diff preview\n"
+         "and confirmation (--force skips it, --dry-run sends nothing), then reads the\n"
+         "class back. An immutable change is reported as the \\migrate --as command that\n"
+         "makes it. With --format json: the analysis, then one object per recommendation.\n\n"
+         "  \\optimize ProductionData --analyze\n"
+         "  \\optimize Article --node-memory 16GiB\n"
+         "  \\optimize Article --apply compress-rq8 --dry-run\n"
+         "  \\optimize Logs --apply shard-readonly,compress-rq8 --force",
+)
+def optimize_cmd(ctx: CommandContext, *, collection: str, analyze: bool, apply: list[str],
+                 node_memory: str | None, force: bool, dry_run: bool) -> list[Result]:
+    """``\\optimize``: the analysis (Records), or the outcome of ``--apply``."""
+    memory = _node_memory(node_memory)
+    m = optimize.measure(ctx.api, collection, memory)
+    recs = rules.analyze(m)
+    url = ctx.session.connection.url if ctx.session.connection else ""
+    if not apply:
+        return _analysis(m, recs, url)
+    return _apply(ctx, m, applying.select(recs, apply), url, force=force, dry_run=dry_run)

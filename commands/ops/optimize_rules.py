@@ -1,0 +1,257 @@
+"""``\\optimize`` rules for vector indexes: compression, index type and HNSW settings.
+
+Each rule reads ``Measurements`` and returns ``Recommendation``s; none sends a request.
+The rule ids of OPERATIONS.md §2.3 (T1...T33) are given with each; the thresholds are
+module constants, documented in the README's "Optimize rules".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands.ops.optimize import (
+    SEVERITIES,
+    Measurements,
+    Recommendation,
+    Rule,
+    VectorSpace,
+    changes,
+    hnsw_bytes,
+    size,
+)
+from commands.ops.optimize_rules_cluster import CLUSTER_RULES
+from commands.ops.optimize_rules_inverted import INVERTED_RULES
+
+COMPRESS_RAM_SHARE = 0.25
+"""With ``--node-memory``: compress when the uncompressed HNSW index on the busiest node would
+take this share of its RAM [JUDGEMENT; T5 says "a significant share of node RAM"]."""
+COMPRESS_HIGH_SHARE = 0.5
+COMPRESS_MIN_BYTES = 1024 ** 3
+"""Without ``--node-memory``: compress from 1 GiB per node (the docs' quick table: 1M × 256-d
+≈ 1.5 GB; "below about 1M objects no planning is needed", OPERATIONS.md §2.1)."""
+COMPRESS_MIN_SHARD_VECTORS = 100_000
+"""... or from 100,000 vectors in one shard (T5: "N per shard ≥ ~100k")."""
+DYNAMIC_THRESHOLD = 10_000
+"""The dynamic index's default flat→hnsw switch (T1, T3)."""
+FLAT_MAX_VECTORS = 100_000
+"""Flat is for "fewer than 100,000" per index (T2)."""
+EF_MAX = 512
+"""Above this ``ef`` buys little recall (T11)."""
+
+QUANTIZERS = {
+    # id: (OPERATIONS.md rule, name, settings under the index config, version floor, effect)
+    "rq8": ("T5", "RQ-8", {"rq.enabled": True}, (1, 32),
+            "about 4x smaller vectors at 98-99% recall, no training (v1.32+)"),
+    "rq1": ("T6", "RQ-1", {"rq.enabled": True, "rq.bits": 1}, (1, 33),
+            "about 32x smaller vectors, recall slightly below tuned PQ; rescoreLimit "
+            "defaults to 512 (v1.33+)"),
+    "sq": ("T5", "SQ", {"sq.enabled": True}, (1, 31),
+           "4x smaller vectors; trains on the first trainingLimit (100,000) vectors of a shard"),
+    "pq": ("T5", "PQ", {"pq.enabled": True}, (0, 0),
+           "about 85% smaller vectors; the codebook trains on the vectors present, so load "
+           "10k-100k per shard first (T7)"),
+}
+COMPRESSION_SOURCE = ("D/weaviate/best-practices; D/weaviate/configuration/compression/"
+                      "rq-compression; D/weaviate/concepts/vector-quantization")
+
+
+def _busiest(m: Measurements) -> tuple[str, int]:
+    nodes = m.node_objects()
+    return max(nodes.items(), key=lambda kv: (kv[1], kv[0])) if nodes else ("-", 0)
+
+
+def _hnsw(m: Measurements) -> list[VectorSpace]:
+    return [s for s in m.vectors if s.index_type == "hnsw"]
+
+
+def _connections(space: VectorSpace) -> int:
+    return int(space.config.get("maxConnections") or 32)
+
+
+def _quantizer(m: Measurements, vectors: int, space: VectorSpace) -> str:
+    """The lightest quantizer the server has that brings the index under the RAM share
+    (the strongest one when none does); without a RAM figure, the recommended start."""
+    dims, conn = space.dimensions or 0, _connections(space)
+    usable = [q for q, spec in QUANTIZERS.items() if m.at_least(spec[3])]
+    # RQ where the server has it, else SQ (post-creation v1.31+), else PQ (OPERATIONS.md §3.3)
+    usable = [q for q in usable if q.startswith("rq")] or usable[:1]
+    if m.node_memory is None:
+        return usable[0]
+    for q in usable:
+        if hnsw_bytes(vectors, dims, conn, q) < COMPRESS_RAM_SHARE * m.node_memory:
+            return q
+    return usable[-1]
+
+
+def compression(m: Measurements) -> list[Recommendation]:
+    """T5/T6: an uncompressed HNSW index that is large on its busiest node."""
+    node, vectors = _busiest(m)
+    out = []
+    for space in _hnsw(m):
+        if space.compression or not space.dimensions or not vectors:
+            continue
+        dims, conn = space.dimensions, _connections(space)
+        full = hnsw_bytes(vectors, dims, conn)
+        share = full / m.node_memory if m.node_memory else None
+        if share is not None:
+            fires, high = share >= COMPRESS_RAM_SHARE, share >= COMPRESS_HIGH_SHARE
+            measured = f"{share:.0%} of the {size(m.node_memory or 0)} given by --node-memory"
+        else:
+            fires = full >= COMPRESS_MIN_BYTES or m.largest_shard >= COMPRESS_MIN_SHARD_VECTORS
+            high = full >= 4 * COMPRESS_MIN_BYTES
+            measured = f"the largest shard has {m.largest_shard:,} vectors"
+        if not fires:
+            continue
+        q = _quantizer(m, vectors, space)
+        ops_rule, name, settings, _floor, effect = QUANTIZERS[q]
+        after = hnsw_bytes(vectors, dims, conn, q)
+        assignments = tuple((f"{space.prefix}.{k}", v) for k, v in settings.items())
+        out.append(Recommendation(
+            rule=f"compress-{q}", operations_rule=ops_rule,
+            severity="high" if high else "medium",
+            reason=f"{node} holds {vectors:,} vectors of {dims} dimensions in {space.label} "
+                   f"(hnsw, maxConnections {conn}, no quantizer): about {size(full)} in memory "
+                   f"by N x (D x 4 + maxConnections x 10) B (OPERATIONS.md §2.1); {measured}",
+            change=changes(assignments), applies="in-place",
+            effect=f"about {size(after)} with {name} ({size(full - after)} less on {node}; the "
+                   f"graph is unchanged and full vectors stay on disk): {effect}. A quantizer "
+                   "cannot be disabled once enabled",
+            source=COMPRESSION_SOURCE, assignments=assignments, impact=full - after))
+    return out
+
+
+def _recreate_index(m: Measurements, space: VectorSpace, index_type: str,
+                    extra: dict[str, Any] | None = None) -> tuple[tuple[str, Any], ...]:
+    config = {"distance": space.config.get("distance", "cosine"), **(extra or {})}
+    return ((space.type_path, index_type), (space.prefix, config))
+
+
+def index_type(m: Measurements) -> list[Recommendation]:
+    """T1/T3/T31 (small HNSW indexes), T2 (flat too large), T8 (flat uncompressed)."""
+    out: list[Recommendation] = []
+    largest = m.largest_shard
+    for space in m.vectors:
+        if space.index_type == "hnsw" and m.multi_tenant and m.tenant_status and \
+                largest < DYNAMIC_THRESHOLD:
+            graph = m.objects * _connections(space) * 10
+            assignments = _recreate_index(m, space, "dynamic")
+            out.append(Recommendation(
+                rule="index-dynamic", operations_rule="T31/T3/T1",
+                severity="medium" if len(m.tenant_status) >= 10 else "low",
+                reason=f"{len(m.tenant_status):,} tenants; the largest active one has "
+                       f"{largest:,} vectors (< {DYNAMIC_THRESHOLD:,}, the dynamic index's "
+                       f"switch point), yet each keeps an HNSW graph for {space.label}",
+                change=changes(assignments), applies="copy",
+                effect=f"each tenant starts as a flat index without a graph (about "
+                       f"{size(graph)} less over the active tenants) and becomes HNSW at "
+                       f"{DYNAMIC_THRESHOLD:,} vectors, one way; needs ASYNC_INDEXING=true on "
+                       "the server, else creating the copy fails",
+                source="D/weaviate/starter-guides/managing-resources/indexing; "
+                       "D/weaviate/config-refs/indexing/vector-index",
+                assignments=assignments, impact=graph))
+        elif space.index_type == "hnsw" and not m.multi_tenant and 0 < largest < \
+                DYNAMIC_THRESHOLD:
+            graph = m.objects * _connections(space) * 10
+            assignments = _recreate_index(m, space, "flat")
+            out.append(Recommendation(
+                rule="index-flat", operations_rule="T1", severity="low",
+                reason=f"{m.objects:,} vectors, at most {largest:,} per shard (< "
+                       f"{DYNAMIC_THRESHOLD:,}), in an HNSW index ({space.label})",
+                change=changes(assignments), applies="copy",
+                effect=f"flat keeps no graph (about {size(graph)} less) and brute force is "
+                       "fast at this size; if the collection will grow past ~100,000 per shard, "
+                       "keep hnsw",
+                source="D/weaviate/config-refs/indexing/vector-index",
+                assignments=assignments, impact=graph))
+        elif space.index_type == "flat" and largest > FLAT_MAX_VECTORS:
+            extra = {"rq": {"enabled": True}} if m.at_least((1, 32)) else None
+            assignments = _recreate_index(m, space, "hnsw", extra)
+            out.append(Recommendation(
+                rule="index-hnsw", operations_rule="T2", severity="high",
+                reason=f"a flat index ({space.label}) with {largest:,} vectors in one shard "
+                       f"(flat is for fewer than {FLAT_MAX_VECTORS:,})",
+                change=changes(assignments), applies="copy",
+                effect="flat search is linear in the vector count; HNSW answers in "
+                       "logarithmic time" + (" and RQ-8 keeps its memory 4x smaller" if extra
+                                             else ""),
+                source="D/weaviate/best-practices", assignments=assignments,
+                impact=float(largest)))
+        elif space.index_type == "flat" and not space.compression and \
+                largest >= DYNAMIC_THRESHOLD:
+            quantizer = "rq" if m.at_least((1, 35)) else "bq"
+            assignments = _recreate_index(m, space, "flat", {quantizer: {"enabled": True}})
+            out.append(Recommendation(
+                rule=f"flat-compress-{quantizer}", operations_rule="T8", severity="low",
+                reason=f"an uncompressed flat index ({space.label}) with {largest:,} vectors "
+                       "in one shard",
+                change=changes(assignments), applies="copy",
+                effect=f"{quantizer.upper()} makes each brute-force scan read 4-32x less; on a "
+                       "flat index only RQ and BQ work, and only at creation",
+                source="D/weaviate/starter-guides/managing-resources/compression",
+                assignments=assignments, impact=float(largest)))
+    if any(r.rule == "index-dynamic" for r in out):
+        out.append(Recommendation(
+            rule="async-indexing", operations_rule="T33/T3", severity="info",
+            reason="a dynamic index is recommended, and it can only be created with "
+                   "asynchronous indexing (its setting is not visible over REST)",
+            change="ASYNC_INDEXING=true", applies="server-env",
+            effect="imports return before vectors are indexed; the dynamic index and AutoPQ "
+                   "become available",
+            source="D/deploy/configuration/env-vars"))
+    return out
+
+
+def hnsw_settings(m: Measurements) -> list[Recommendation]:
+    """T11 (ef too high), T15 (vector cache below the vector count), T16 (sweeping)."""
+    out = []
+    largest = m.largest_shard
+    for space in _hnsw(m):
+        ef = space.config.get("ef")
+        if isinstance(ef, int) and ef > EF_MAX:
+            a = ((f"{space.prefix}.ef", -1),)
+            out.append(Recommendation(
+                rule="ef-dynamic", operations_rule="T11", severity="low",
+                reason=f"ef is {ef} in {space.label}; above {EF_MAX} recall barely improves "
+                       "while every search gets slower",
+                change=changes(a), applies="in-place",
+                effect="dynamic ef: min(max(dynamicEfMin, limit x dynamicEfFactor), "
+                       "dynamicEfMax), 100/8/500 by default; raise dynamicEfMax for large "
+                       "result sets (T12)",
+                source="D/weaviate/config-refs/indexing/vector-index", assignments=a,
+                impact=float(ef)))
+        cache = space.config.get("vectorCacheMaxObjects")
+        if isinstance(cache, int) and 0 < cache < largest:
+            target = -(-2 * largest // 1000) * 1000
+            a = ((f"{space.prefix}.vectorCacheMaxObjects", target),)
+            out.append(Recommendation(
+                rule="vector-cache", operations_rule="T15", severity="medium",
+                reason=f"vectorCacheMaxObjects is {cache:,} in {space.label}, below the "
+                       f"{largest:,} vectors of the largest shard",
+                change=changes(a), applies="in-place",
+                effect="a full cache is dropped wholesale, so searches and imports keep "
+                       "reading vectors from disk; twice the largest shard leaves room to grow",
+                source="D/weaviate/concepts/resources#vector-cache", assignments=a,
+                impact=float(largest - cache)))
+        if space.config.get("filterStrategy") == "sweeping" and m.at_least((1, 34)):
+            a = ((f"{space.prefix}.filterStrategy", "acorn"),)
+            out.append(Recommendation(
+                rule="filter-acorn", operations_rule="T16", severity="low",
+                reason=f"filterStrategy is sweeping in {space.label} (collections from before "
+                       "v1.34); whether filtered searches are slow is not measurable here",
+                change=changes(a), applies="in-place",
+                effect="ACORN (the default since v1.34) keeps filtered vector search fast with "
+                       "restrictive filters that do not correlate with the query",
+                source="D/weaviate/concepts/filtering", assignments=a))
+    return out
+
+
+VECTOR_RULES: tuple[Rule, ...] = (compression, index_type, hnsw_settings)
+
+
+RULES: tuple[Rule, ...] = (*VECTOR_RULES, *CLUSTER_RULES, *INVERTED_RULES)
+
+
+def analyze(m: Measurements) -> list[Recommendation]:
+    """Every recommendation for ``m``, by severity, then by impact (bytes, objects...)."""
+    found = [rec for rule in RULES for rec in rule(m)]
+    return sorted(found, key=lambda r: (SEVERITIES.index(r.severity), -r.impact))
