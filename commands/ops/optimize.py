@@ -222,8 +222,11 @@ def assignment_text(path: str, value: Any) -> str:
     return f"{path}={json.dumps(value, separators=(',', ':'))}"
 
 
-def changes(assignments: tuple[tuple[str, Any], ...]) -> str:
-    return " ".join(assignment_text(p, v) for p, v in assignments)
+def setting(assignments: tuple[tuple[str, Any], ...], applies: str,
+            **fields: Any) -> Recommendation:
+    """A recommendation that changes class settings; its ``change`` is their PATH=VALUE text."""
+    text = " ".join(assignment_text(p, v) for p, v in assignments)
+    return Recommendation(change=text, applies=applies, assignments=assignments, **fields)
 
 
 # --- memory (OPERATIONS.md §2.1) --------------------------------------------------------------

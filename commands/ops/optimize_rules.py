@@ -15,8 +15,8 @@ from commands.ops.optimize import (
     Recommendation,
     Rule,
     VectorSpace,
-    changes,
     hnsw_bytes,
+    setting,
     size,
 )
 from commands.ops.optimize_rules_cluster import CLUSTER_RULES
@@ -105,90 +105,58 @@ def compression(m: Measurements) -> list[Recommendation]:
         q = _quantizer(m, vectors, space)
         ops_rule, name, settings, _floor, effect = QUANTIZERS[q]
         after = hnsw_bytes(vectors, dims, conn, q)
-        assignments = tuple((f"{space.prefix}.{k}", v) for k, v in settings.items())
-        out.append(Recommendation(
+        out.append(setting(
+            tuple((f"{space.prefix}.{k}", v) for k, v in settings.items()), "in-place",
             rule=f"compress-{q}", operations_rule=ops_rule,
             severity="high" if high else "medium",
             reason=f"{node} holds {vectors:,} vectors of {dims} dimensions in {space.label} "
                    f"(hnsw, maxConnections {conn}, no quantizer): about {size(full)} in memory "
                    f"by N x (D x 4 + maxConnections x 10) B (OPERATIONS.md §2.1); {measured}",
-            change=changes(assignments), applies="in-place",
             effect=f"about {size(after)} with {name} ({size(full - after)} less on {node}; the "
                    f"graph is unchanged and full vectors stay on disk): {effect}. A quantizer "
                    "cannot be disabled once enabled",
-            source=COMPRESSION_SOURCE, assignments=assignments, impact=full - after))
+            source=COMPRESSION_SOURCE, impact=full - after))
     return out
 
 
-def _recreate_index(m: Measurements, space: VectorSpace, index_type: str,
-                    extra: dict[str, Any] | None = None) -> tuple[tuple[str, Any], ...]:
+def _index_copy(space: VectorSpace, new_type: str, extra: dict[str, Any] | None = None,
+                **fields: Any) -> Recommendation:
+    """A recommendation to copy the collection with another index type for ``space``."""
     config = {"distance": space.config.get("distance", "cosine"), **(extra or {})}
-    return ((space.type_path, index_type), (space.prefix, config))
+    return setting(((space.type_path, new_type), (space.prefix, config)), "copy", **fields)
 
 
-def index_type(m: Measurements) -> list[Recommendation]:
-    """T1/T3/T31 (small HNSW indexes), T2 (flat too large), T8 (flat uncompressed)."""
+def small_hnsw(m: Measurements) -> list[Recommendation]:
+    """T1/T3/T31: HNSW indexes whose shards (tenants) stay below the dynamic threshold."""
     out: list[Recommendation] = []
     largest = m.largest_shard
-    for space in m.vectors:
-        if space.index_type == "hnsw" and m.multi_tenant and m.tenant_status and \
-                largest < DYNAMIC_THRESHOLD:
-            graph = m.objects * _connections(space) * 10
-            assignments = _recreate_index(m, space, "dynamic")
-            out.append(Recommendation(
-                rule="index-dynamic", operations_rule="T31/T3/T1",
+    tenants = m.multi_tenant and bool(m.tenant_status)
+    if largest >= DYNAMIC_THRESHOLD or not (tenants or (largest and not m.multi_tenant)):
+        return out
+    for space in _hnsw(m):
+        graph = m.objects * _connections(space) * 10
+        if tenants:
+            out.append(_index_copy(
+                space, "dynamic", rule="index-dynamic", operations_rule="T31/T3/T1",
                 severity="medium" if len(m.tenant_status) >= 10 else "low",
                 reason=f"{len(m.tenant_status):,} tenants; the largest active one has "
                        f"{largest:,} vectors (< {DYNAMIC_THRESHOLD:,}, the dynamic index's "
                        f"switch point), yet each keeps an HNSW graph for {space.label}",
-                change=changes(assignments), applies="copy",
                 effect=f"each tenant starts as a flat index without a graph (about "
                        f"{size(graph)} less over the active tenants) and becomes HNSW at "
                        f"{DYNAMIC_THRESHOLD:,} vectors, one way; needs ASYNC_INDEXING=true on "
                        "the server, else creating the copy fails",
                 source="D/weaviate/starter-guides/managing-resources/indexing; "
-                       "D/weaviate/config-refs/indexing/vector-index",
-                assignments=assignments, impact=graph))
-        elif space.index_type == "hnsw" and not m.multi_tenant and 0 < largest < \
-                DYNAMIC_THRESHOLD:
-            graph = m.objects * _connections(space) * 10
-            assignments = _recreate_index(m, space, "flat")
-            out.append(Recommendation(
-                rule="index-flat", operations_rule="T1", severity="low",
+                       "D/weaviate/config-refs/indexing/vector-index", impact=graph))
+        else:
+            out.append(_index_copy(
+                space, "flat", rule="index-flat", operations_rule="T1", severity="low",
                 reason=f"{m.objects:,} vectors, at most {largest:,} per shard (< "
                        f"{DYNAMIC_THRESHOLD:,}), in an HNSW index ({space.label})",
-                change=changes(assignments), applies="copy",
                 effect=f"flat keeps no graph (about {size(graph)} less) and brute force is "
                        "fast at this size; if the collection will grow past ~100,000 per shard, "
                        "keep hnsw",
-                source="D/weaviate/config-refs/indexing/vector-index",
-                assignments=assignments, impact=graph))
-        elif space.index_type == "flat" and largest > FLAT_MAX_VECTORS:
-            extra = {"rq": {"enabled": True}} if m.at_least((1, 32)) else None
-            assignments = _recreate_index(m, space, "hnsw", extra)
-            out.append(Recommendation(
-                rule="index-hnsw", operations_rule="T2", severity="high",
-                reason=f"a flat index ({space.label}) with {largest:,} vectors in one shard "
-                       f"(flat is for fewer than {FLAT_MAX_VECTORS:,})",
-                change=changes(assignments), applies="copy",
-                effect="flat search is linear in the vector count; HNSW answers in "
-                       "logarithmic time" + (" and RQ-8 keeps its memory 4x smaller" if extra
-                                             else ""),
-                source="D/weaviate/best-practices", assignments=assignments,
-                impact=float(largest)))
-        elif space.index_type == "flat" and not space.compression and \
-                largest >= DYNAMIC_THRESHOLD:
-            quantizer = "rq" if m.at_least((1, 35)) else "bq"
-            assignments = _recreate_index(m, space, "flat", {quantizer: {"enabled": True}})
-            out.append(Recommendation(
-                rule=f"flat-compress-{quantizer}", operations_rule="T8", severity="low",
-                reason=f"an uncompressed flat index ({space.label}) with {largest:,} vectors "
-                       "in one shard",
-                change=changes(assignments), applies="copy",
-                effect=f"{quantizer.upper()} makes each brute-force scan read 4-32x less; on a "
-                       "flat index only RQ and BQ work, and only at creation",
-                source="D/weaviate/starter-guides/managing-resources/compression",
-                assignments=assignments, impact=float(largest)))
+                source="D/weaviate/config-refs/indexing/vector-index", impact=graph))
     if any(r.rule == "index-dynamic" for r in out):
         out.append(Recommendation(
             rule="async-indexing", operations_rule="T33/T3", severity="info",
@@ -201,6 +169,35 @@ def index_type(m: Measurements) -> list[Recommendation]:
     return out
 
 
+def flat_index(m: Measurements) -> list[Recommendation]:
+    """T2: a flat index too large for brute force; T8: a mid-sized one without compression."""
+    out = []
+    largest = m.largest_shard
+    for space in (s for s in m.vectors if s.index_type == "flat"):
+        if largest > FLAT_MAX_VECTORS:
+            extra = {"rq": {"enabled": True}} if m.at_least((1, 32)) else None
+            out.append(_index_copy(
+                space, "hnsw", extra, rule="index-hnsw", operations_rule="T2", severity="high",
+                reason=f"a flat index ({space.label}) with {largest:,} vectors in one shard "
+                       f"(flat is for fewer than {FLAT_MAX_VECTORS:,})",
+                effect="flat search is linear in the vector count; HNSW answers in "
+                       "logarithmic time" + (" and RQ-8 keeps its memory 4x smaller" if extra
+                                             else ""),
+                source="D/weaviate/best-practices", impact=float(largest)))
+        elif not space.compression and largest >= DYNAMIC_THRESHOLD:
+            quantizer = "rq" if m.at_least((1, 35)) else "bq"
+            out.append(_index_copy(
+                space, "flat", {quantizer: {"enabled": True}}, rule=f"flat-compress-{quantizer}",
+                operations_rule="T8", severity="low",
+                reason=f"an uncompressed flat index ({space.label}) with {largest:,} vectors "
+                       "in one shard",
+                effect=f"{quantizer.upper()} makes each brute-force scan read 4-32x less; on a "
+                       "flat index only RQ and BQ work, and only at creation",
+                source="D/weaviate/starter-guides/managing-resources/compression",
+                impact=float(largest)))
+    return out
+
+
 def hnsw_settings(m: Measurements) -> list[Recommendation]:
     """T11 (ef too high), T15 (vector cache below the vector count), T16 (sweeping)."""
     out = []
@@ -208,44 +205,41 @@ def hnsw_settings(m: Measurements) -> list[Recommendation]:
     for space in _hnsw(m):
         ef = space.config.get("ef")
         if isinstance(ef, int) and ef > EF_MAX:
-            a = ((f"{space.prefix}.ef", -1),)
-            out.append(Recommendation(
+            out.append(setting(
+                ((f"{space.prefix}.ef", -1),), "in-place",
                 rule="ef-dynamic", operations_rule="T11", severity="low",
                 reason=f"ef is {ef} in {space.label}; above {EF_MAX} recall barely improves "
                        "while every search gets slower",
-                change=changes(a), applies="in-place",
                 effect="dynamic ef: min(max(dynamicEfMin, limit x dynamicEfFactor), "
                        "dynamicEfMax), 100/8/500 by default; raise dynamicEfMax for large "
                        "result sets (T12)",
-                source="D/weaviate/config-refs/indexing/vector-index", assignments=a,
+                source="D/weaviate/config-refs/indexing/vector-index",
                 impact=float(ef)))
         cache = space.config.get("vectorCacheMaxObjects")
         if isinstance(cache, int) and 0 < cache < largest:
             target = -(-2 * largest // 1000) * 1000
-            a = ((f"{space.prefix}.vectorCacheMaxObjects", target),)
-            out.append(Recommendation(
+            out.append(setting(
+                ((f"{space.prefix}.vectorCacheMaxObjects", target),), "in-place",
                 rule="vector-cache", operations_rule="T15", severity="medium",
                 reason=f"vectorCacheMaxObjects is {cache:,} in {space.label}, below the "
                        f"{largest:,} vectors of the largest shard",
-                change=changes(a), applies="in-place",
                 effect="a full cache is dropped wholesale, so searches and imports keep "
                        "reading vectors from disk; twice the largest shard leaves room to grow",
-                source="D/weaviate/concepts/resources#vector-cache", assignments=a,
+                source="D/weaviate/concepts/resources#vector-cache",
                 impact=float(largest - cache)))
         if space.config.get("filterStrategy") == "sweeping" and m.at_least((1, 34)):
-            a = ((f"{space.prefix}.filterStrategy", "acorn"),)
-            out.append(Recommendation(
+            out.append(setting(
+                ((f"{space.prefix}.filterStrategy", "acorn"),), "in-place",
                 rule="filter-acorn", operations_rule="T16", severity="low",
                 reason=f"filterStrategy is sweeping in {space.label} (collections from before "
                        "v1.34); whether filtered searches are slow is not measurable here",
-                change=changes(a), applies="in-place",
                 effect="ACORN (the default since v1.34) keeps filtered vector search fast with "
                        "restrictive filters that do not correlate with the query",
-                source="D/weaviate/concepts/filtering", assignments=a))
+                source="D/weaviate/concepts/filtering"))
     return out
 
 
-VECTOR_RULES: tuple[Rule, ...] = (compression, index_type, hnsw_settings)
+VECTOR_RULES: tuple[Rule, ...] = (compression, small_hnsw, flat_index, hnsw_settings)
 
 
 RULES: tuple[Rule, ...] = (*VECTOR_RULES, *CLUSTER_RULES, *INVERTED_RULES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from commands.ops.optimize import Measurements, Recommendation, Rule, changes
+from commands.ops.optimize import Measurements, Recommendation, Rule, setting
 
 LARGE_SHARD = 100_000
 """A shard this large makes an uneven shard layout matter (T18) [JUDGEMENT]."""
@@ -37,7 +37,6 @@ def replication(m: Measurements) -> list[Recommendation]:
                   f"tolerates no more failures than {rf - 1} replicas would")
     else:
         return []
-    a = (("replicationConfig.factor", target),)
     effect = (f"every shard on {target} nodes: reads scale with the replicas and a node can "
               "fail without losing availability")
     if m.at_least((1, 35)):
@@ -45,10 +44,10 @@ def replication(m: Measurements) -> list[Recommendation]:
                    f"GET /v1/replication/scale?collection={m.name}&replicationFactor={target}, "
                    "POST /v1/replication/scale, wait for the operations, then PUT the factor "
                    "(inferred sequence)")
-    return [Recommendation(
+    return [setting(
+        (("replicationConfig.factor", target),), "copy",
         rule="replication-factor", operations_rule=rule, severity=severity, reason=reason,
-        change=changes(a), applies="copy", effect=effect,
-        source="D/weaviate/concepts/cluster; D/weaviate/best-practices", assignments=a,
+        effect=effect, source="D/weaviate/concepts/cluster; D/weaviate/best-practices",
         impact=float(m.objects))]
 
 
@@ -60,17 +59,16 @@ def shard_count(m: Measurements) -> list[Recommendation]:
         return []
     target = -(-desired // nodes) * nodes
     holders = sorted({r.node for r in m.replicas})
-    a = (("shardingConfig.desiredCount", target),)
     what = "fewer shards than" if desired < nodes else "a shard count that is not a multiple of"
-    return [Recommendation(
-        rule="shard-count", operations_rule="T18",
+    return [setting(
+        (("shardingConfig.desiredCount", target),), "copy", rule="shard-count",
+        operations_rule="T18",
         severity="medium" if m.largest_shard >= LARGE_SHARD else "low",
         reason=f"{desired} shard(s) on {nodes} nodes, {what} the node count: {len(holders)} of "
                f"{nodes} nodes hold this collection's data ({', '.join(holders)}), the largest "
                f"shard {m.largest_shard:,} objects; adding nodes does not move shards",
-        change=changes(a), applies="copy",
         effect=f"{target} shards spread data, imports and query work evenly over {nodes} nodes",
-        source="D/weaviate/concepts/cluster", assignments=a, impact=float(m.objects))]
+        source="D/weaviate/concepts/cluster", impact=float(m.objects))]
 
 
 def readonly_shards(m: Measurements) -> list[Recommendation]:

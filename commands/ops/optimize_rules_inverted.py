@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from commands.ops.optimize import Measurements, Recommendation, Rule, changes
+from commands.ops.optimize import Measurements, Recommendation, Rule, setting
 
 REINDEX = (1, 39)
 """Runtime reindex API (``PUT .../properties/{p}/index/{type}``), OPERATIONS.md §3.3."""
@@ -104,16 +104,15 @@ def optional_indexes(m: Measurements) -> list[Recommendation]:
              if inverted.get(f)]
     if not flags:
         return []
-    a = tuple((f"invertedIndexConfig.{f}", False) for f in flags)
-    return [Recommendation(
+    return [setting(
+        tuple((f"invertedIndexConfig.{f}", False) for f in flags), "copy",
         rule="optional-indexes", operations_rule="T23", severity="info",
         reason=f"{', '.join(flags)} on: extra indexes written on every import; whether "
                "filters use them (creation or update time, null state, length) is not "
                "measurable over REST",
-        change=changes(a), applies="copy",
         effect="less import work and disk; turn them off only if no filter needs them "
                "(immutable: a copy)",
-        source=INDEX_SOURCE, assignments=a)]
+        source=INDEX_SOURCE)]
 
 
 INVERTED_RULES: tuple[Rule, ...] = (range_filters, id_like_text, optional_indexes)
