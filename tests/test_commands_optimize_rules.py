@@ -4,6 +4,7 @@ and the ``\\migrate`` command text."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -155,10 +156,8 @@ def test_replication_targets(nodes: int, factor: int, target: int | None) -> Non
 
 
 def test_readonly_reason_depends_on_the_version() -> None:
-    m = measured(shards={"s1": 10}, version="1.35.2")
-    m = Measurements(**{**{f: getattr(m, f) for f in (
-        "cls", "version", "modules", "nodes", "tenant_status", "vectors", "sample")},
-        "replicas": (ShardReplica("C", "s1", "node1", 10, "READONLY", True, False, 0),)})
+    m = replace(measured(shards={"s1": 10}, version="1.35.2"),
+                replicas=(ShardReplica("C", "s1", "node1", 10, "READONLY", True, False, 0),))
     rec = rules(m)["shard-readonly"]
     assert "before v1.36 Weaviate never returns them to READY itself" in rec.reason
     assert rec.shards == ("s1",)
@@ -189,10 +188,8 @@ def test_the_migrate_command_round_trips_through_the_shell_tokenizer() -> None:
            "shardingConfig": {"desiredCount": 1}, "invertedIndexConfig": {"indexTimestamps": True},
            "properties": [{"name": "note", "dataType": ["text"], "tokenization": "word",
                            "description": "it's \"quoted\""}]}
-    m = measured(shards={"s1": 5_000}, nodes=3, cls=cls, version="1.38.0")
-    m = Measurements(**{**{f: getattr(m, f) for f in (
-        "cls", "version", "modules", "nodes", "replicas", "tenant_status", "vectors")},
-        "sample": tuple({"note": f"https://x.example/{i}"} for i in range(5))})
+    m = replace(measured(shards={"s1": 5_000}, nodes=3, cls=cls, version="1.38.0"),
+                sample=tuple({"note": f"https://x.example/{i}"} for i in range(5)))
     copies = [r for r in analyze(m) if r.applies == "copy"]
     assert {r.rule for r in copies} >= {"index-flat", "tokenization-field", "optional-indexes",
                                         "replication-factor", "shard-count"}

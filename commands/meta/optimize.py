@@ -7,6 +7,7 @@ anything (``commands.ops.optimize_apply``).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from commands.context import CommandContext
@@ -44,26 +45,19 @@ def _command(m: Any, rec: Any, url: str) -> str | None:
 
 
 def _summary(m: Any, count: int) -> Record:
-    busiest = max(m.node_objects().values(), default=0)
     vectors = []
     for space in m.vectors:
-        conn = int(space.config.get("maxConnections") or 32)
-        memory = (optimize.size(optimize.hnsw_bytes(busiest, space.dimensions, conn))
-                  if space.index_type == "hnsw" and space.dimensions and not space.compression
-                  else None)
+        memory = None if space.compression else m.index_bytes(space)
         vectors.append({"vector": space.name or "(class)", "index": space.index_type,
                         "compression": space.compression, "dimensions": space.dimensions,
-                        "memory_per_node": memory})
+                        "memory_per_node": optimize.size(memory) if memory else None})
     fields: dict[str, Any] = {
         "collection": m.name, "server_version": m.version, "nodes": len(m.nodes),
         "objects": m.objects, "shards": len(m.shard_objects), "largest_shard": m.largest_shard,
         "replication_factor": m.replication_factor,
     }
     if m.tenant_status is not None:
-        counts: dict[str, int] = {}
-        for status in m.tenant_status.values():
-            counts[status] = counts.get(status, 0) + 1
-        fields["tenants"] = dict(sorted(counts.items()))
+        fields["tenants"] = dict(sorted(Counter(m.tenant_status.values()).items()))
     fields["vectors"] = vectors
     fields["assumptions"] = optimize.assumptions(m)
     fields["recommendations"] = count

@@ -14,7 +14,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from commands.api.client import RestClient
@@ -70,14 +70,15 @@ class Measurements:
     vectors: tuple[VectorSpace, ...]
     sample: tuple[dict[str, Any], ...]
     node_memory: int | None = None
-    shard_objects: dict[str, int] = field(init=False)
 
-    def __post_init__(self) -> None:
+    @property
+    def shard_objects(self) -> dict[str, int]:
+        """Approximate objects per loaded shard: the largest count over its replicas."""
         counts: dict[str, int] = {}
         for rep in self.replicas:
             if rep.objects is not None:
                 counts[rep.shard] = max(counts.get(rep.shard, 0), rep.objects)
-        object.__setattr__(self, "shard_objects", counts)
+        return counts
 
     @property
     def name(self) -> str:
@@ -114,6 +115,18 @@ class Measurements:
         for rep in self.replicas:
             out[rep.node] = out.get(rep.node, 0) + (rep.objects or 0)
         return out
+
+    def busiest_node(self) -> tuple[str, int]:
+        """The node holding the most objects over its replicas, and that number."""
+        nodes = self.node_objects()
+        return max(nodes.items(), key=lambda kv: (kv[1], kv[0])) if nodes else ("-", 0)
+
+    def index_bytes(self, space: VectorSpace, quantizer: str | None = None) -> int | None:
+        """Memory of an HNSW index on the busiest node (§2.1); None when not estimable."""
+        if space.index_type != "hnsw" or not space.dimensions:
+            return None
+        connections = int(space.config.get("maxConnections") or 32)
+        return hnsw_bytes(self.busiest_node()[1], space.dimensions, connections, quantizer)
 
     def readonly_shards(self) -> dict[str, list[str]]:
         """READONLY shards and the nodes reporting them so (OPERATIONS.md §1.3)."""

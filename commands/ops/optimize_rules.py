@@ -15,7 +15,6 @@ from commands.ops.optimize import (
     Recommendation,
     Rule,
     VectorSpace,
-    hnsw_bytes,
     setting,
     size,
 )
@@ -55,11 +54,6 @@ COMPRESSION_SOURCE = ("D/weaviate/best-practices; D/weaviate/configuration/compr
                       "rq-compression; D/weaviate/concepts/vector-quantization")
 
 
-def _busiest(m: Measurements) -> tuple[str, int]:
-    nodes = m.node_objects()
-    return max(nodes.items(), key=lambda kv: (kv[1], kv[0])) if nodes else ("-", 0)
-
-
 def _hnsw(m: Measurements) -> list[VectorSpace]:
     return [s for s in m.vectors if s.index_type == "hnsw"]
 
@@ -68,30 +62,28 @@ def _connections(space: VectorSpace) -> int:
     return int(space.config.get("maxConnections") or 32)
 
 
-def _quantizer(m: Measurements, vectors: int, space: VectorSpace) -> str:
+def _quantizer(m: Measurements, space: VectorSpace) -> str:
     """The lightest quantizer the server has that brings the index under the RAM share
     (the strongest one when none does); without a RAM figure, the recommended start."""
-    dims, conn = space.dimensions or 0, _connections(space)
     usable = [q for q, spec in QUANTIZERS.items() if m.at_least(spec[3])]
     # RQ where the server has it, else SQ (post-creation v1.31+), else PQ (OPERATIONS.md §3.3)
     usable = [q for q in usable if q.startswith("rq")] or usable[:1]
     if m.node_memory is None:
         return usable[0]
     for q in usable:
-        if hnsw_bytes(vectors, dims, conn, q) < COMPRESS_RAM_SHARE * m.node_memory:
+        if (m.index_bytes(space, q) or 0) < COMPRESS_RAM_SHARE * m.node_memory:
             return q
     return usable[-1]
 
 
 def compression(m: Measurements) -> list[Recommendation]:
     """T5/T6: an uncompressed HNSW index that is large on its busiest node."""
-    node, vectors = _busiest(m)
+    node, vectors = m.busiest_node()
     out = []
     for space in _hnsw(m):
-        if space.compression or not space.dimensions or not vectors:
+        full = m.index_bytes(space)
+        if space.compression or not full:
             continue
-        dims, conn = space.dimensions, _connections(space)
-        full = hnsw_bytes(vectors, dims, conn)
         share = full / m.node_memory if m.node_memory else None
         if share is not None:
             fires, high = share >= COMPRESS_RAM_SHARE, share >= COMPRESS_HIGH_SHARE
@@ -102,16 +94,17 @@ def compression(m: Measurements) -> list[Recommendation]:
             measured = f"the largest shard has {m.largest_shard:,} vectors"
         if not fires:
             continue
-        q = _quantizer(m, vectors, space)
+        q = _quantizer(m, space)
         ops_rule, name, settings, _floor, effect = QUANTIZERS[q]
-        after = hnsw_bytes(vectors, dims, conn, q)
+        after = m.index_bytes(space, q) or 0
         out.append(setting(
             tuple((f"{space.prefix}.{k}", v) for k, v in settings.items()), "in-place",
             rule=f"compress-{q}", operations_rule=ops_rule,
             severity="high" if high else "medium",
-            reason=f"{node} holds {vectors:,} vectors of {dims} dimensions in {space.label} "
-                   f"(hnsw, maxConnections {conn}, no quantizer): about {size(full)} in memory "
-                   f"by N x (D x 4 + maxConnections x 10) B (OPERATIONS.md §2.1); {measured}",
+            reason=f"{node} holds {vectors:,} vectors of {space.dimensions} dimensions in "
+                   f"{space.label} (hnsw, maxConnections {_connections(space)}, no quantizer): "
+                   f"about {size(full)} in memory by N x (D x 4 + maxConnections x 10) B "
+                   f"(OPERATIONS.md §2.1); {measured}",
             effect=f"about {size(after)} with {name} ({size(full - after)} less on {node}; the "
                    f"graph is unchanged and full vectors stay on disk): {effect}. A quantizer "
                    "cannot be disabled once enabled",
