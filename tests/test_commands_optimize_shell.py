@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pexpect
 import pytest
 
 from sandbox import Sandbox
@@ -73,3 +74,27 @@ def test_apply_fails_closed_without_a_terminal(tmp_path: Path, production: Sandb
     audit = [json.loads(line) for line in
              (tmp_path / "state" / "elysiactl" / "audit.jsonl").read_text().splitlines()]
     assert (audit[-1]["command"], audit[-1]["confirmation"]) == ("optimize", "refused")
+
+
+def test_a_person_sees_the_diff_then_confirms(tmp_path: Path, production: Sandbox) -> None:
+    httpx.post(f"{production.url}/v1/schema", json={
+        "class": "Cached", "vectorIndexConfig": {"vectorCacheMaxObjects": 10}}).raise_for_status()
+    objects = [{"class": "Cached", "vector": [i, 1.0]} for i in range(40)]
+    httpx.post(f"{production.url}/v1/batch/objects", json={"objects": objects}).raise_for_status()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WEAVIATE_")}
+    env.update({"WEAVIATE_URL": production.url, "XDG_CONFIG_HOME": str(tmp_path / "config"),
+                "XDG_STATE_HOME": str(tmp_path / "state"), "PYTHONPATH": str(ROOT),
+                "PROMPT_TOOLKIT_NO_CPR": "1"})
+    child = pexpect.spawn(sys.executable, ["-m", "shell", "col", "optimize", "Cached", "--apply",
+                                           "vector-cache"], env=env, cwd=str(ROOT),
+                          dimensions=(40, 160), timeout=30, encoding="utf-8")
+    child.expect("PUT /v1/schema/Cached changes")
+    child.expect(r"vectorIndexConfig\.vectorCacheMaxObjects\s+10\s+1000")
+    child.expect("Type 'yes' to confirm:")
+    child.sendline("yes")
+    child.expect("What changed in Cached")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    config = httpx.get(f"{production.url}/v1/schema/Cached").json()["vectorIndexConfig"]
+    assert config["vectorCacheMaxObjects"] == 1000
