@@ -171,6 +171,7 @@ def test_json_is_the_analysis_then_one_object_per_recommendation(
     (r"\optimize Articel", 1, "did you mean Article?"),
     (r"\optimize Article --node-memory lots", 2, "expected a size such as 16GiB"),
     (r"\optimize Article --apply compress-everything", 2, "rule ids it found: index-flat"),
+    (r"\optimize Article --dry-run", 2, "--force and --dry-run go with --apply"),
 ])
 def test_bad_input_is_one_line_and_sends_nothing(demo: Sandbox, demo_session: Session,
                                                  line: str, code: int, text: str) -> None:

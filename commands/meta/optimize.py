@@ -8,15 +8,19 @@ anything (``commands.ops.optimize_apply``).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from commands.context import CommandContext
 from commands.errors import UsageError
 from commands.lazy import lazy_module
-from commands.ops.class_paths import MISSING
+from commands.ops import class_paths
 from commands.results import Level, Message, Record, Result, Table
 from commands.safety import Decision, Plan, dry_run_results
 from commands.spec import Arg, Kind, Opt, command
+
+if TYPE_CHECKING:
+    from commands.ops.optimize import Measurements, Recommendation
+    from commands.ops.optimize_apply import InPlace
 
 optimize = lazy_module("commands.ops.optimize")
 rules = lazy_module("commands.ops.optimize_rules")
@@ -35,7 +39,7 @@ def _node_memory(text: str | None) -> int | None:
     return value
 
 
-def _command(m: Any, rec: Any, url: str) -> str | None:
+def _command(m: Measurements, rec: Recommendation, url: str) -> str | None:
     """What to type to act on ``rec``: ``--apply`` in place, ``\\migrate`` for a copy."""
     if rec.applies == "in-place":
         return f"\\optimize {m.name} --apply {rec.rule}"
@@ -44,7 +48,7 @@ def _command(m: Any, rec: Any, url: str) -> str | None:
     return None
 
 
-def _summary(m: Any, count: int) -> Record:
+def _summary(m: Measurements, count: int) -> Record:
     vectors = []
     for space in m.vectors:
         memory = None if space.compression else m.index_bytes(space)
@@ -64,7 +68,7 @@ def _summary(m: Any, count: int) -> Record:
     return Record(fields, title=f"Optimize {m.name}")
 
 
-def _analysis(m: Any, recs: list[Any], url: str) -> list[Result]:
+def _analysis(m: Measurements, recs: list[Recommendation], url: str) -> list[Result]:
     out: list[Result] = [_summary(m, len(recs))]
     for i, rec in enumerate(recs, 1):
         out.append(Record({
@@ -78,7 +82,7 @@ def _analysis(m: Any, recs: list[Any], url: str) -> list[Result]:
     return out
 
 
-def _not_in_place(m: Any, recs: list[Any], url: str) -> list[Result]:
+def _not_in_place(m: Measurements, recs: list[Recommendation], url: str) -> list[Result]:
     """What ``--apply`` leaves alone, and how each of those changes is made instead."""
     out: list[Result] = []
     copies = [r for r in recs if r.applies == "copy"]
@@ -96,17 +100,11 @@ def _not_in_place(m: Any, recs: list[Any], url: str) -> list[Result]:
 
 
 def _value(value: Any) -> Any:
-    return "(absent)" if value is MISSING else value
+    return "(absent)" if value is class_paths.MISSING else value
 
 
-def _apply(ctx: CommandContext, m: Any, chosen: list[Any], url: str, *, force: bool,
-           dry_run: bool) -> list[Result]:
-    notes = _not_in_place(m, chosen, url)
-    now = [r for r in chosen if r.applies == "in-place"]
-    if not now:
-        return [*notes, Message("nothing of this to apply in place; nothing was sent")]
-    plan = applying.in_place(m, now)
-    applying.check_shards(m, plan)
+def _preview(m: Measurements, plan: InPlace) -> tuple[Result, ...]:
+    """The class diff and the shards, shown before the question."""
     preview: list[Result] = []
     if plan.diff:
         preview.append(Table(("path", "now", "new"),
@@ -116,12 +114,23 @@ def _apply(ctx: CommandContext, m: Any, chosen: list[Any], url: str, *, force: b
         preview.append(Table(("shard", "status", "new"),
                              tuple((s, "READONLY", "READY") for s in plan.shards),
                              title="shard status"))
+    return tuple(preview)
+
+
+def _apply(ctx: CommandContext, m: Measurements, chosen: list[Recommendation], url: str, *,
+           force: bool, dry_run: bool) -> list[Result]:
+    notes = _not_in_place(m, chosen, url)
+    now = [r for r in chosen if r.applies == "in-place"]
+    if not now:
+        return [*notes, Message("nothing of this to apply in place; nothing was sent")]
+    plan = applying.in_place(m, now)
+    applying.check_shards(m, plan)
     gate = Plan(action=f"change {m.name} in place ({', '.join(r.rule for r in now)})",
-                targets=(m.name,), preview=tuple(preview), requests=plan.requests(m.name))
+                targets=(m.name,), preview=_preview(m, plan), requests=plan.requests(m.name))
     if ctx.approve(gate, force=force, dry_run=dry_run) is Decision.DRY_RUN:
         return [*notes, *dry_run_results(gate)]
     after, statuses = applying.send(ctx.api, m, plan)
-    changed = [(p, _value(a), _value(b)) for p, a, b in applying.class_paths.diff(m.cls, after)]
+    changed = [(p, _value(a), _value(b)) for p, a, b in class_paths.diff(m.cls, after)]
     changed += [(f"shard {s}", "READONLY", status) for s, status in statuses.items()]
     out: list[Result] = [*notes, Message(f"applied to {m.name}: {', '.join(r.rule for r in now)}"),
                          Table(("setting", "before", "after"), tuple(changed),
@@ -162,6 +171,9 @@ def _apply(ctx: CommandContext, m: Any, chosen: list[Any], url: str, *, force: b
 def optimize_cmd(ctx: CommandContext, *, collection: str, analyze: bool, apply: list[str],
                  node_memory: str | None, force: bool, dry_run: bool) -> list[Result]:
     """``\\optimize``: the analysis (Records), or the outcome of ``--apply``."""
+    if (force or dry_run) and not apply:
+        raise UsageError("--force and --dry-run go with --apply: the analysis changes nothing",
+                         f"e.g. \\optimize {collection} --apply RULE --dry-run")
     memory = _node_memory(node_memory)
     m = optimize.measure(ctx.api, collection, memory)
     recs = rules.analyze(m)
