@@ -127,7 +127,8 @@ def small_hnsw(m: Measurements) -> list[Recommendation]:
     if largest >= DYNAMIC_THRESHOLD or not (tenants or (largest and not m.multi_tenant)):
         return out
     for space in _hnsw(m):
-        graph = m.objects * _connections(space) * 10
+        graph = m.objects * _connections(space) * 10 if space.dimensions else 0
+        saves = f" (about {size(graph)} less)" if graph else ""
         if tenants:
             out.append(_index_copy(
                 space, "dynamic", rule="index-dynamic", operations_rule="T31/T3/T1",
@@ -135,18 +136,18 @@ def small_hnsw(m: Measurements) -> list[Recommendation]:
                 reason=f"{len(m.tenant_status):,} tenants; the largest active one has "
                        f"{largest:,} vectors (< {DYNAMIC_THRESHOLD:,}, the dynamic index's "
                        f"switch point), yet each keeps an HNSW graph for {space.label}",
-                effect=f"each tenant starts as a flat index without a graph (about "
-                       f"{size(graph)} less over the active tenants) and becomes HNSW at "
+                effect=f"each tenant starts as a flat index without a graph{saves} and becomes "
+                       f"HNSW at "
                        f"{DYNAMIC_THRESHOLD:,} vectors, one way; needs ASYNC_INDEXING=true on "
                        "the server, else creating the copy fails",
                 source="D/weaviate/starter-guides/managing-resources/indexing; "
                        "D/weaviate/config-refs/indexing/vector-index", impact=graph))
-        else:
+        elif space.dimensions:  # objects without vectors leave the index empty anyway
             out.append(_index_copy(
                 space, "flat", rule="index-flat", operations_rule="T1", severity="low",
                 reason=f"{m.objects:,} vectors, at most {largest:,} per shard (< "
                        f"{DYNAMIC_THRESHOLD:,}), in an HNSW index ({space.label})",
-                effect=f"flat keeps no graph (about {size(graph)} less) and brute force is "
+                effect=f"flat keeps no graph{saves} and brute force is "
                        "fast at this size; if the collection will grow past ~100,000 per shard, "
                        "keep hnsw",
                 source="D/weaviate/config-refs/indexing/vector-index", impact=graph))
