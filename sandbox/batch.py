@@ -7,7 +7,9 @@ reports the total number of matches, so a client must repeat until nothing match
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections import Counter
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +65,8 @@ def import_objects(app: App, request: Request) -> Response:
                         "for batching")
     _check_ids(objects)
     results = []
+    stored: Counter[tuple[str, str]] = Counter()  # (class, shard) -> objects
+    started = time.perf_counter()
     now = now_ms()  # one batch, one time
     with db.lock:
         for raw in objects:
@@ -81,7 +85,7 @@ def import_objects(app: App, request: Request) -> Response:
                 results.append(_failed(raw, str(exc)))
                 continue
             try:
-                write.col.put(write.tenant, write.obj)
+                stored[write.col.name, write.col.put(write.tenant, write.obj)] += 1
             except ShardRefusal as exc:
                 results.append(_failed(raw, str(exc)))
                 continue
@@ -89,7 +93,22 @@ def import_objects(app: App, request: Request) -> Response:
             item["deprecations"] = None
             item["result"] = {"status": "SUCCESS"}
             results.append(item)
+        _count_batch(app, stored, (time.perf_counter() - started) * 1000)
     return json_response(results)
+
+
+def _count_batch(app: App, stored: Counter[tuple[str, str]], ms: float) -> None:
+    """Feed each node's batch rate and metrics with the objects its shard replicas stored."""
+    per_node: Counter[str] = Counter()
+    for (class_name, shard), n in stored.items():
+        col = app.db.collections.get(class_name)
+        nodes = col.placement.get(shard, []) if col else []
+        for node in nodes:
+            per_node[node] += n
+        if app.metrics is not None:
+            app.metrics.batch(class_name, shard, nodes, n, ms)
+    for node, n in per_node.items():
+        app.cluster.rates[node].add(n)
 
 
 def _failed(raw: Any, message: str) -> dict[str, Any]:
