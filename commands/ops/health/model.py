@@ -1,0 +1,72 @@
+"""The shape of a health report: statuses, check rows, the evidence they read, the verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+
+class Status(IntEnum):
+    """A check's status, ordered by gravity; ``info`` never degrades the verdict."""
+
+    OK = 0
+    INFO = 1
+    WARN = 2
+    CRIT = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+VERDICTS = {Status.OK: "healthy", Status.INFO: "healthy", Status.WARN: "degraded",
+            Status.CRIT: "critical"}
+EXIT_STATUS = {"healthy": 0, "degraded": 1, "critical": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One row: what was checked, how it stands, the measured fact and the fix.
+
+    ``items`` are the per-node, per-shard or per-tenant rows behind a summary, shown
+    instead of it with ``--detailed``.
+    """
+
+    check: str
+    status: Status
+    evidence: str
+    hint: str | None = None
+    items: tuple[Check, ...] = ()
+
+
+@dataclass
+class Evidence:
+    """Everything the checks read; ``errors`` maps a source to why it could not be read."""
+
+    ready: int | None = None
+    meta: dict[str, Any] | None = None
+    nodes: list[dict[str, Any]] | None = None
+    statistics: dict[str, Any] | None = None
+    classes: list[dict[str, Any]] = field(default_factory=list)
+    collection: str | None = None
+    shards: list[dict[str, Any]] | None = None
+    tenants: list[dict[str, Any]] | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def verdict(checks: list[Check]) -> str:
+    """``critical`` if any check is crit, ``degraded`` if any warns, else ``healthy``."""
+    worst = max((c.status for c in checks), default=Status.OK)
+    return VERDICTS[worst]
+
+
+def worst(statuses: list[Status]) -> Status:
+    """The gravest of ``statuses`` (ok when there are none)."""
+    return max(statuses, default=Status.OK)
+
+
+def rows(checks: list[Check], detailed: bool) -> list[Check]:
+    """The rows to show: summaries, or with ``detailed`` each summary's items in its place."""
+    if not detailed:
+        return list(checks)
+    return [row for check in checks for row in (check.items or (check,))]
