@@ -10,7 +10,6 @@ from commands.results import Record
 from commands.spec import Arg, Kind, Opt, command
 
 health = lazy_module("commands.ops.health")
-model = lazy_module("commands.ops.health.model")
 
 @command(
     "health", "Check the cluster (or one collection): a verdict and one row per check.",
@@ -42,9 +41,9 @@ def health_cmd(ctx: CommandContext, *, collection: str | None, detailed: bool) -
     status. A Record, so that as JSON or YAML it is one document and in a table no
     evidence or hint is cut."""
     name, checks = health.check_health(ctx.api, collection)
-    verdict = model.verdict(checks)
-    ctx.exit_code = model.EXIT_STATUS[verdict]
+    verdict = health.model.verdict(checks)
+    ctx.exit_code = health.model.EXIT_STATUS[verdict]
     rows = [{"check": c.check, "status": str(c.status), "evidence": c.evidence, "hint": c.hint}
-            for c in model.rows(checks, detailed)]
+            for c in health.model.rows(checks, detailed)]
     return Record({"verdict": verdict, "exit_status": ctx.exit_code, "collection": name,
                    "checks": rows}, title=f"Health of {name or 'the cluster'}")

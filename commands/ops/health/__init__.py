@@ -7,12 +7,12 @@ RAFT checks, ``data`` the shard, replica and tenant checks (OPERATIONS.md §1.10
 from __future__ import annotations
 
 from commands.api.client import RestClient
-from commands.ops.health import cluster, data
+from commands.ops.health import cluster, data, model
 from commands.ops.health.gather import gather
-from commands.ops.health.model import Check
 
 
-def check_health(api: RestClient, collection: str | None = None) -> tuple[str | None, list[Check]]:
+def check_health(api: RestClient,
+                 collection: str | None = None) -> tuple[str | None, list[model.Check]]:
     """The canonical collection name (None for the whole cluster) and every check row."""
     evidence = gather(api, collection)
     return evidence.collection, cluster.checks(evidence) + data.checks(evidence)
