@@ -58,18 +58,45 @@ def check_ready(evidence: Evidence) -> Check:
                  "score above 0, or a module failing (see modules)")
 
 
+def _users(evidence: Evidence, module: str) -> list[str]:
+    """The collections whose vectorizer or module config names ``module``."""
+    out = []
+    for cls in evidence.classes:
+        vectorizers = [cls.get("vectorizer")] + [
+            v.get("vectorizer") for v in (cls.get("vectorConfig") or {}).values()]
+        named = {n for v in vectorizers for n in (v if isinstance(v, dict) else [v]) if n}
+        if module in named or module in (cls.get("moduleConfig") or {}):
+            out.append(cls["class"])
+    return sorted(out)
+
+
 def check_modules(evidence: Evidence) -> Check:
-    """Every module answers its meta call (§1.1: one failing makes /v1/meta fail, /ready 503)."""
+    """Every module answers its meta call (§1.1). Before v1.25.29/1.26.14/1.27.7 one failing
+    module fails /v1/meta (500) and /ready (503); since then /v1/meta reports it as
+    ``{"error": ...}`` and stays 200, so the module's own entry is read too."""
+    hint = ("a module's meta call failed; for a local inference module "
+            "(text2vec-transformers, ...) check its container and the URL Weaviate is "
+            "configured with")
     failed = _unreadable("modules", evidence, "meta")
     if failed is not None:
-        return Check("modules", Status.CRIT, failed.evidence,
-                     "a module's meta call failed; for a local inference module "
-                     "(text2vec-transformers, ...) check its container and the URL "
-                     "Weaviate is configured with")
-    modules = sorted((evidence.meta or {}).get("modules") or {})
-    return Check("modules", Status.OK,
-                 f"GET /v1/meta answered: {len(modules)} module{'s' * (len(modules) != 1)}"
-                 + (f" ({_names(modules)})" if modules else ""))
+        return Check("modules", Status.CRIT, failed.evidence, hint)
+    modules = (evidence.meta or {}).get("modules") or {}
+    broken = sorted(name for name, meta in modules.items()
+                    if isinstance(meta, dict) and meta.get("error"))
+    if not broken:
+        return Check("modules", Status.OK,
+                     f"GET /v1/meta answered: {len(modules)} module{'s' * (len(modules) != 1)}"
+                     + (f" ({_names(sorted(modules))})" if modules else ""))
+    items, facts = [], []
+    for name in broken:
+        users = _users(evidence, name)
+        # Failing only matters to the collections that use it: their writes and queries fail.
+        used = f"used by {_names(users)}" if users else "no collection checked uses it"
+        facts.append(f"{name} failing ({used})")
+        items.append(Check(f"module {name}", Status.CRIT if users else Status.WARN,
+                           f"{modules[name]['error']} ({used})", hint))
+    return Check("modules", worst([i.status for i in items]), "; ".join(facts), hint,
+                 tuple(items))
 
 
 def _node_item(node: dict[str, Any]) -> Check:
