@@ -35,11 +35,16 @@ def cluster() -> Iterator[Sandbox]:
         yield server
 
 
-@pytest.fixture
-def url(cluster: Sandbox) -> str:
+def fresh(cluster: Sandbox) -> str:
+    """The sandbox reset: no collections, every node, tenant and module healthy, no log."""
     httpx.post(f"{cluster.url}/__sandbox/reset", json={"seed": "none"}).raise_for_status()
     httpx.delete(f"{cluster.url}/__sandbox/requests").raise_for_status()
     return cluster.url
+
+
+@pytest.fixture
+def url(cluster: Sandbox) -> str:
+    return fresh(cluster)
 
 
 def health(url: str, line: str = r"\health") -> Outcome:
