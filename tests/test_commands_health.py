@@ -283,3 +283,9 @@ def test_help_documents_the_exit_statuses() -> None:
     assert r"usage: \health [COLLECTION] [--detailed]" in text
     for line in ("0  healthy", "1  degraded", "2  critical"):
         assert line in text
+
+
+def test_nothing_answering_is_a_connection_error_not_a_verdict() -> None:
+    outcome = health("http://127.0.0.1:9")
+    assert outcome.exit_code == 3 and outcome.results == []
+    assert "cannot reach" in outcome.error.message

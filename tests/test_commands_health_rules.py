@@ -168,3 +168,18 @@ def test_detailed_rows_replace_summaries_that_have_items() -> None:
     plain = Check("ready", Status.OK, "200")
     assert rows([plain, summary], detailed=False) == [plain, summary]
     assert rows([plain, summary], detailed=True) == [plain, item]
+
+
+def test_a_failing_module_is_critical_for_the_collections_vectorizing_with_it() -> None:
+    failing = {"text2vec-transformers": {"error": "connection refused"},
+               "backup-filesystem": {"backupsPath": "/b"}}
+    named = {"class": "Doc", "vectorConfig": {"body": {
+        "vectorizer": {"text2vec-transformers": {}}, "vectorIndexType": "hnsw"}}}
+    check = cluster.check_modules(Evidence(meta={"modules": failing},
+                                           classes=[hnsw(), named]))
+    assert (check.status, check.evidence) == (
+        Status.CRIT, "text2vec-transformers failing (used by Doc)")
+    [item] = check.items
+    assert item.evidence == "connection refused (used by Doc)"
+    alone = cluster.check_modules(Evidence(meta={"modules": failing}, classes=[hnsw()]))
+    assert alone.status is Status.WARN
