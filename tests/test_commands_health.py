@@ -289,3 +289,14 @@ def test_nothing_answering_is_a_connection_error_not_a_verdict() -> None:
     outcome = health("http://127.0.0.1:9")
     assert outcome.exit_code == 3 and outcome.results == []
     assert "cannot reach" in outcome.error.message
+
+
+def test_the_repl_shows_the_verdict_and_its_exit_status_and_goes_on(url: str) -> None:
+    from test_shell_repl import repl
+
+    create(url, "Solo", factor=1)
+    dispatcher, out, _ = repl(url, "\\health\r\\health --format json\r\\q\r")
+    assert "Health of the cluster" in out and "degraded" in out
+    document = json.loads(out[out.index("{"):])
+    assert (document["verdict"], document["exit_status"]) == ("degraded", 1)
+    assert dispatcher.session.history == [r"\health", r"\health --format json", r"\q"]
