@@ -20,16 +20,20 @@ from commands.ops.schema import fetch_schema, get_class
 
 FAN_OUT_TIMEOUT_S = 40.0
 """Longer than Weaviate's own peer deadline (MINIMUM_INTERNAL_TIMEOUT, 30 s, OPERATIONS.md
-§1.2), so a slow peer comes back as TIMEOUT in the answer instead of failing our request."""
+§1.2), so a slow peer comes back as TIMEOUT in the answer instead of failing our request;
+and retried once only, so a stalled cluster gets its verdict in minutes, not ten."""
+FAN_OUT_RETRIES = 1
 
 
 def _read(evidence: Evidence, source: str, api: RestClient, path: str,
-          timeout: float | None = None, **params: Any) -> Any:
+          fan_out: bool = False, **params: Any) -> Any:
     """One GET whose failure is recorded as evidence instead of raised (connection
     failures still raise: with nothing answering there is no verdict to give)."""
     clean = {k: v for k, v in params.items() if v is not None}
     try:
-        return api.request("GET", path, params=clean, timeout=timeout).json()
+        return api.request("GET", path, params=clean,
+                           timeout=FAN_OUT_TIMEOUT_S if fan_out else None,
+                           retries=FAN_OUT_RETRIES if fan_out else None).json()
     except ApiError as exc:
         evidence.errors[source] = f"GET {path} answered {exc.status}: {exc.message}"
         return None
@@ -50,10 +54,11 @@ def gather(api: RestClient, collection: str | None = None) -> Evidence:
         evidence.collection = cls["class"]
         evidence.classes = [cls]
         nodes_path = f"/v1/nodes/{evidence.collection}"
-    answer = _read(evidence, "nodes", api, nodes_path, FAN_OUT_TIMEOUT_S, output="verbose")
+    answer = _read(evidence, "nodes", api, nodes_path, fan_out=True,
+                   output="verbose")
     evidence.nodes = None if answer is None else answer.get("nodes") or []
     evidence.statistics = _read(evidence, "statistics", api, "/v1/cluster/statistics",
-                                FAN_OUT_TIMEOUT_S)
+                                fan_out=True)
     if evidence.collection is not None:
         name = evidence.collection
         evidence.shards = _read(evidence, "shards", api, f"/v1/schema/{name}/shards")
