@@ -134,9 +134,11 @@ def test_disk_pressure_makes_a_node_readonly_then_it_recovers(url: str) -> None:
     assert outcome.exit_code == 2
     detailed = report(health(url, r"\health Product --detailed"))["checks"]
     [product_shard] = [s for s, nodes in shards_of(url, "Product").items() if nodes == ["node2"]]
+    # Product has one shard on node2: on its own that cannot tell disk from a hand.
     assert {"check": f"shard Product/{product_shard}", "status": "crit",
             "evidence": "READONLY on node2: disk pressure on node2 or set by hand",
-            "hint": readonly["hint"]} in detailed
+            "hint": f"if disk: {readonly['hint']}; if by hand: PUT /v1/schema/Product/shards/"
+                    f'{product_shard} {{"status":"READY"}}'} in detailed
     knob(url, "nodes/node2", disk_used_percent=50)  # v1.36+: back to READY by itself
     assert row(health(url), "readonly shards")["status"] == "ok"
 
@@ -210,3 +212,16 @@ def test_an_old_server_fails_meta_and_is_not_ready(url: str) -> None:
     assert modules["evidence"].startswith("GET /v1/meta answered 500: send GET meta request")
     assert row(outcome, "ready")["status"] == "crit"
     assert outcome.exit_code == 2
+
+
+def test_inactive_tenants_are_not_judged_by_their_stale_shard_status(url: str) -> None:
+    httpx.post(f"{url}/v1/schema", json={
+        "class": "Ticket", "multiTenancyConfig": {"enabled": True},
+        "replicationConfig": {"factor": 3}}).raise_for_status()
+    httpx.post(f"{url}/v1/schema/Ticket/tenants", json=[
+        {"name": "acme"}, {"name": "initech", "activityStatus": "COLD"}]).raise_for_status()
+    knob(url, "nodes/node1", vector_queue=10)
+    indexing = row(health(url, r"\health Ticket --detailed"), "shard Ticket/acme")
+    assert indexing["evidence"] == "INDEXING on node1, vector queue 10"
+    checks = report(health(url, r"\health Ticket --detailed"))["checks"]
+    assert not [r for r in checks if r["check"] == "shard Ticket/initech"]

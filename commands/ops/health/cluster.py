@@ -107,7 +107,8 @@ def _node_item(node: dict[str, Any]) -> Check:
     stats = node.get("stats") or {}
     parts = [status, f"v{node.get('version')}", node.get("operationalMode") or "?"]
     if stats:
-        parts.append(f"{stats.get('shardCount', 0)} shard replicas, "
+        shards = stats.get("shardCount", 0)
+        parts.append(f"{shards} shard replica{'s' * (shards != 1)}, "
                      f"{stats.get('objectCount', 0):,} objects")
     return Check(f"node {name}", Status.OK, ", ".join(parts))
 

@@ -20,6 +20,7 @@ DISK_READONLY_DEFAULT = 90  # DISK_USE_READONLY_PERCENTAGE (OPERATIONS.md §1.3)
 AUTO_RECOVERY = (1, 36)  # shards READONLY for resource pressure recover by themselves
 PQ_SQ_TRAINING_LIMIT = 100_000  # default trainingLimit (OPERATIONS.md §1.5)
 TRANSITIONAL = ("FREEZING", "UNFREEZING")
+NOT_IN_VERBOSE = ("READONLY", "LOADING", "LAZY_LOADING")  # per_node_status worth reporting
 LIMIT = 5  # names listed in a summary row
 
 
@@ -48,16 +49,21 @@ def _scope(evidence: Evidence) -> str:
 
 
 def shard_replicas(evidence: Evidence) -> list[ShardReplica]:
-    """Every shard replica: as the nodes report them, plus those that only the shard status
-    names (a replica on a node that did not answer the fan-out)."""
+    """Every shard replica as the nodes report them, plus the READONLY or loading ones that
+    only the shard status names. Replicas of inactive tenants are left out: they are not
+    loaded, so the status they show is stale (and nodes verbose leaves them out too)."""
     found = replicas(evidence.nodes or [])
     seen = {(r.collection, r.shard, r.node): i for i, r in enumerate(found)}
+    inactive = {t.get("name") for t in evidence.tenants or []
+                if documented_status(t.get("activityStatus")) != "ACTIVE"}
     for shard in evidence.shards or []:
+        if shard.get("name") in inactive:
+            continue
         for node, status in (shard.get("per_node_status") or {}).items():
             key = (evidence.collection or "", shard.get("name", ""), node)
             if key not in seen:
-                found.append(ShardReplica(key[0], key[1], node, None, status, False, False,
-                                          None))
+                if status in NOT_IN_VERBOSE:
+                    found.append(ShardReplica(*key, None, status, False, False, None))
             elif status == "READONLY":  # the per-node status is the one writes obey
                 rep = found[seen[key]]
                 found[seen[key]] = ShardReplica(rep.collection, rep.shard, node, rep.objects,
@@ -91,12 +97,13 @@ def _readonly_cause(node: str, readonly: int, total: int, of: str,
         recovery = f"then {reset} for each (before v1.36 they stay READONLY)"
     else:
         recovery = "v1.36+ returns them to READY by itself once usage is below the threshold"
-    cause = f"likely disk pressure on {node} (>= {DISK_READONLY_DEFAULT}% used by default)" \
-        if total > 1 else f"disk pressure on {node} or set by hand"
-    fact = f"all {total} shards{of} on {node} READONLY" if total > 1 else \
-        f"the only shard{of} on {node} READONLY"
-    return (fact, cause, f"free disk on {node} (or raise DISK_USE_READONLY_PERCENTAGE); "
-                         f"{recovery}")
+    disk = f"free disk on {node} (or raise DISK_USE_READONLY_PERCENTAGE); {recovery}"
+    if total > 1:
+        return (f"all {total} shards{of} on {node} READONLY",
+                f"likely disk pressure on {node} (>= {DISK_READONLY_DEFAULT}% used by default)",
+                disk)
+    return (f"the only shard{of} on {node} READONLY", f"disk pressure on {node} or set by hand",
+            f"if disk: {disk}; if by hand: {reset}")
 
 
 def check_readonly(evidence: Evidence, found: list[ShardReplica]) -> Check:
