@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from sandbox import knobs, meta
 from sandbox.app import App
 from sandbox.http import ApiError, Request, Response, error, json_response
+from sandbox.metrics import Metrics, MetricsServers
 from sandbox.nodes import DEFAULT_INTERNAL_TIMEOUT_MS
 
 logger = logging.getLogger(__name__)
@@ -66,9 +67,13 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             app.request_log.add(request, 503 if fault == "503" else 0, fault)
             return self._inject(fault)
+        started = time.perf_counter()
         response = self._respond(app, request)
         app.request_log.add(request, response.status, None)
         self._send(response)
+        if app.metrics is not None:
+            app.metrics.request(request.method, request.route or url.path, response.status,
+                                time.perf_counter() - started)
 
     def _respond(self, app: App, request: Request) -> Response:
         user, refusal = app.auth.authenticate(request)
@@ -142,6 +147,8 @@ class Sandbox:
 
     ``auto_schema=False`` behaves as a server with ``AUTOSCHEMA_ENABLED=false``: writes to
     unknown classes or properties are refused instead of extending the schema.
+    ``metrics=True`` serves each node's Prometheus metrics on a port of its own
+    (``metrics_url``, ``metrics_urls``), as ``PROMETHEUS_MONITORING_ENABLED=true`` does.
     ``internal_timeout_ms`` is the peer deadline of fan-out requests
     (``MINIMUM_INTERNAL_TIMEOUT``); ``PUT /__sandbox/cluster`` changes it until a reset.
     """
@@ -149,17 +156,33 @@ class Sandbox:
     def __init__(self, port: int = 0, host: str = "127.0.0.1", seed: str = "none",
                  api_keys: dict[str, str] | None = None, read_only_users: set[str] | None = None,
                  nodes: int = 1, backup_dir: Path | None = None, auto_schema: bool = True,
-                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS) -> None:
+                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS,
+                 metrics: bool = False) -> None:
         self.app = App(nodes=nodes, api_keys=api_keys or {}, read_only_users=read_only_users,
                        backup_dir=backup_dir, seed=seed, auto_schema=auto_schema,
                        internal_timeout_ms=internal_timeout_ms)
         self._server = _Server((host, port), self.app)
         self.app.hostname = f"http://{host}:{self.port}"
         self._thread: threading.Thread | None = None
+        self._metrics: MetricsServers | None = None
+        if metrics:
+            self.app.metrics = Metrics(self.app)
+            self._metrics = MetricsServers(self.app.metrics, host)
 
     @property
     def port(self) -> int:
         return self._server.server_address[1]
+
+    @property
+    def metrics_urls(self) -> dict[str, str]:
+        """Each node's Prometheus endpoint (``metrics=True``), as ``http://HOST:PORT/metrics``."""
+        return self._metrics.urls if self._metrics is not None else {}
+
+    @property
+    def metrics_url(self) -> str | None:
+        """The first node's Prometheus endpoint, or None without ``metrics=True``."""
+        urls = self.metrics_urls
+        return urls[min(urls)] if urls else None
 
     @property
     def url(self) -> str:
@@ -184,6 +207,8 @@ class Sandbox:
             self._server.shutdown()
             self._thread.join()
         self._server.server_close()
+        if self._metrics is not None:
+            self._metrics.stop()
         self.app.close()
 
     def __enter__(self) -> Sandbox:
