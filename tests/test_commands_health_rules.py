@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from commands.ops.health import cluster, data
-from commands.ops.health.model import Check, Evidence, Status, rows, verdict
+from commands.ops.health.model import Check, Evidence, Status, Unread, rows, verdict
 
 
 def shard(name: str = "s1", cls: str = "Article", **fields: Any) -> dict[str, Any]:
@@ -151,13 +151,16 @@ def test_loading_shards_are_info_and_never_degrade() -> None:
 
 
 def test_a_source_answering_with_an_error_becomes_a_critical_row() -> None:
-    evidence = Evidence(ready=200, meta={"modules": {}}, nodes=None,
-                        errors={"nodes": "GET /v1/nodes answered 500: boom",
-                                "statistics": "GET /v1/cluster/statistics answered 403: no"})
+    evidence = Evidence(ready=200, meta={"modules": {}}, nodes=None, errors={
+        "nodes": Unread(500, "GET /v1/nodes answered 500: boom"),
+        "statistics": Unread(403, "GET /v1/cluster/statistics answered 403: forbidden")})
     checks = cluster.checks(evidence)
     assert found(checks, "nodes").evidence == "GET /v1/nodes answered 500: boom"
     assert found(checks, "nodes").status is Status.CRIT
-    assert found(checks, "raft").evidence == "GET /v1/cluster/statistics answered 403: no"
+    raft = found(checks, "raft")  # refused: not a fact about the cluster, so only a warning
+    assert (raft.status, raft.evidence) == (
+        Status.WARN, "not checked: GET /v1/cluster/statistics answered 403: forbidden")
+    assert "a key allowed to read" in raft.hint
     assert found(checks, "membership").status is Status.INFO
     assert data.checks(evidence) == []  # nothing to judge the data by
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.ops.health.model import Check, Evidence, Status, worst
+from commands.ops.health.model import Check, Evidence, Status, unreadable, worst
 
 NODE_HINTS = {
     # OPERATIONS.md §1.2: what each status means and where to look.
@@ -40,14 +40,6 @@ def _names(names: list[str], limit: int = 5) -> str:
     return shown + (f" (+{len(names) - limit} more)" if len(names) > limit else "")
 
 
-def _unreadable(name: str, evidence: Evidence, source: str) -> Check | None:
-    reason = evidence.errors.get(source)
-    if reason is None:
-        return None
-    return Check(name, Status.CRIT, reason, "the cluster could not report it: retry, then "
-                 "check the node's log")
-
-
 def check_ready(evidence: Evidence) -> Check:
     """The node we talk to can serve (H1; /ready, OPERATIONS.md §1.1)."""
     if evidence.ready == 200:
@@ -77,9 +69,9 @@ def check_modules(evidence: Evidence) -> Check:
     hint = ("a module's meta call failed; for a local inference module "
             "(text2vec-transformers, ...) check its container and the URL Weaviate is "
             "configured with")
-    failed = _unreadable("modules", evidence, "meta")
+    failed = unreadable("modules", evidence, "meta", hint)
     if failed is not None:
-        return Check("modules", Status.CRIT, failed.evidence, hint)
+        return failed
     modules = (evidence.meta or {}).get("modules") or {}
     broken = sorted(name for name, meta in modules.items()
                     if isinstance(meta, dict) and meta.get("error"))
@@ -115,7 +107,7 @@ def _node_item(node: dict[str, Any]) -> Check:
 
 def check_nodes(evidence: Evidence) -> Check:
     """Every node reports HEALTHY (H1; node status, OPERATIONS.md §1.2)."""
-    failed = _unreadable("nodes", evidence, "nodes")
+    failed = unreadable("nodes", evidence, "nodes")
     if failed is not None:
         return failed
     items = tuple(_node_item(n) for n in sorted(evidence.nodes or [],
@@ -179,7 +171,7 @@ def _raft(entry: dict[str, Any], key: str) -> str | None:
 
 def check_raft(evidence: Evidence) -> Check:
     """RAFT converged: synchronized, one leader all agree on, nothing pending (H3, §1.8)."""
-    failed = _unreadable("raft", evidence, "statistics")
+    failed = unreadable("raft", evidence, "statistics")
     if failed is not None:
         return failed
     stats = evidence.statistics or {}

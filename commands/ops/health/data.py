@@ -13,7 +13,7 @@ from typing import Any
 
 from commands.ops.cluster import ShardReplica, replicas
 from commands.ops.collections import is_multi_tenant, vectors
-from commands.ops.health.model import Check, Evidence, Status
+from commands.ops.health.model import Check, Evidence, Status, unreadable
 from commands.ops.tenants import documented_status
 
 DISK_READONLY_DEFAULT = 90  # DISK_USE_READONLY_PERCENTAGE (OPERATIONS.md §1.3)
@@ -264,9 +264,7 @@ def check_tenants(evidence: Evidence) -> Check | None:
                      f"{'s' * (len(multi) != 1)} (a request each)",
                      f"\\health {multi[0]} checks its tenants")
     if evidence.tenants is None:
-        reason = evidence.errors.get("tenants")
-        return Check("tenants", Status.WARN, reason, "retry; \\tenants lists them") \
-            if reason else None
+        return unreadable("tenants", evidence, "tenants")
     counts: dict[str, int] = defaultdict(int)
     for tenant in evidence.tenants:
         counts[documented_status(tenant.get("activityStatus"))] += 1

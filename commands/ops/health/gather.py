@@ -15,7 +15,7 @@ from typing import Any
 from commands.api.client import RestClient
 from commands.errors import ApiError
 from commands.ops.collections import is_multi_tenant
-from commands.ops.health.model import Evidence
+from commands.ops.health.model import Evidence, Unread
 from commands.ops.schema import fetch_schema, get_class
 
 FAN_OUT_TIMEOUT_S = 40.0
@@ -35,7 +35,8 @@ def _read(evidence: Evidence, source: str, api: RestClient, path: str,
                            timeout=FAN_OUT_TIMEOUT_S if fan_out else None,
                            retries=FAN_OUT_RETRIES if fan_out else None).json()
     except ApiError as exc:
-        evidence.errors[source] = f"GET {path} answered {exc.status}: {exc.message}"
+        evidence.errors[source] = Unread(exc.status, f"GET {path} answered {exc.status}: "
+                                                     f"{exc.message}")
         return None
 
 

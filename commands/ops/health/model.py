@@ -39,6 +39,14 @@ class Check:
     items: tuple[Check, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """A source that answered with an error: its HTTP status and what to show."""
+
+    status: int
+    text: str
+
+
 @dataclass
 class Evidence:
     """Everything the checks read; ``errors`` maps a source to why it could not be read."""
@@ -51,7 +59,7 @@ class Evidence:
     collection: str | None = None
     shards: list[dict[str, Any]] | None = None
     tenants: list[dict[str, Any]] | None = None
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, Unread] = field(default_factory=dict)
 
 
 def verdict(checks: list[Check]) -> str:
@@ -70,3 +78,21 @@ def rows(checks: list[Check], detailed: bool) -> list[Check]:
     if not detailed:
         return list(checks)
     return [row for check in checks for row in (check.items or (check,))]
+
+
+def unreadable(name: str, evidence: Evidence, source: str,
+               hint: str = "the cluster could not report it: retry, then check the logs"
+               ) -> Check | None:
+    """The row for a check whose source answered with an error, or None if it answered:
+    refused (401/403) warns, not served by this version (404/501) is info, else crit."""
+    failure = evidence.errors.get(source)
+    if failure is None:
+        return None
+    if failure.status in (401, 403):
+        return Check(name, Status.WARN, f"not checked: {failure.text}",
+                     "this key may not read it: run \\health with a key allowed to read "
+                     "the cluster, nodes and schema")
+    if failure.status in (404, 501):
+        return Check(name, Status.INFO, f"not checked: {failure.text}",
+                     "this Weaviate version does not serve it")
+    return Check(name, Status.CRIT, failure.text, hint)
