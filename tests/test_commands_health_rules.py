@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.ops.health import cluster, data
+from commands.ops.health import cluster, data, replication
 from commands.ops.health.model import Check, Evidence, Status, Unread, rows, verdict
 
 
@@ -186,3 +186,37 @@ def test_a_failing_module_is_critical_for_the_collections_vectorizing_with_it() 
     assert item.evidence == "connection refused (used by Doc)"
     alone = cluster.check_modules(Evidence(meta={"modules": failing}, classes=[hnsw()]))
     assert alone.status is Status.WARN
+
+
+# --- H12 async replication ---------------------------------------------------------------------
+
+NOW = 1_800_000_000_000
+
+
+def async_check(started_ms_ago: list[int], factor: int = 3,
+                frequency: int | None = None) -> Check | None:
+    statuses = [{"targetNode": f"node{i + 2}", "objectsPropagated": 0,
+                 "startDiffTimeUnixMillis": NOW - ago} for i, ago in enumerate(started_ms_ago)]
+    cls = {**hnsw(), "replicationConfig": {"factor": factor, "asyncConfig": (
+        {"frequency": frequency} if frequency else {})}}
+    evidence = Evidence(nodes=[node("node1", [shard(replicationFactor=factor,
+                                                    numberOfReplicas=factor,
+                                                    asyncReplicationStatus=statuses)])],
+                        classes=[cls], read_at_ms=NOW)
+    return replication.check_async(evidence)
+
+
+def test_async_replication_that_stopped_comparing_warns() -> None:
+    check = async_check([400_000, 320_000])
+    assert check.status is Status.WARN
+    assert check.evidence == "stalled on 1 shard replica: Article/s1"
+    [item] = check.items
+    assert item.evidence == "on node1: last comparison began 320 s ago (every 30 s)"
+    assert "ASYNC_REPLICATION_DISABLED" in item.hint
+
+
+def test_async_replication_comparing_recently_or_not_judged() -> None:
+    assert async_check([5_000, 400_000]).status is Status.OK  # the latest one counts
+    assert async_check([400_000], frequency=60_000).status is Status.OK  # ten periods: 600 s
+    assert async_check([], factor=3) is None  # no status: off or not run yet
+    assert async_check([400_000], factor=1) is None

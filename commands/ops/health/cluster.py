@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.ops.health.model import Check, Evidence, Status, unreadable, worst
+from commands.ops.health.model import Check, Evidence, Status, counted, listed, unreadable, worst
 
 NODE_HINTS = {
     # OPERATIONS.md §1.2: what each status means and where to look.
@@ -33,11 +33,6 @@ def checks(evidence: Evidence) -> list[Check]:
     return [check_ready(evidence), check_modules(evidence), check_nodes(evidence),
             check_membership(evidence), check_raft(evidence), check_versions(evidence),
             check_modes(evidence)]
-
-
-def _names(names: list[str], limit: int = 5) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f" (+{len(names) - limit} more)" if len(names) > limit else "")
 
 
 def check_ready(evidence: Evidence) -> Check:
@@ -77,13 +72,13 @@ def check_modules(evidence: Evidence) -> Check:
                     if isinstance(meta, dict) and meta.get("error"))
     if not broken:
         return Check("modules", Status.OK,
-                     f"GET /v1/meta answered: {len(modules)} module{'s' * (len(modules) != 1)}"
-                     + (f" ({_names(sorted(modules))})" if modules else ""))
+                     f"GET /v1/meta answered: {counted(len(modules), 'module')}"
+                     + (f" ({listed(sorted(modules))})" if modules else ""))
     items, facts = [], []
     for name in broken:
         users = _users(evidence, name)
         # Failing only matters to the collections that use it: their writes and queries fail.
-        used = f"used by {_names(users)}" if users else "no collection checked uses it"
+        used = f"used by {listed(users)}" if users else "no collection checked uses it"
         facts.append(f"{name} failing ({used})")
         items.append(Check(f"module {name}", Status.CRIT if users else Status.WARN,
                            f"{modules[name]['error']} ({used})", hint))
@@ -100,7 +95,7 @@ def _node_item(node: dict[str, Any]) -> Check:
     parts = [status, f"v{node.get('version')}", node.get("operationalMode") or "?"]
     if stats:
         shards = stats.get("shardCount", 0)
-        parts.append(f"{shards} shard replica{'s' * (shards != 1)}, "
+        parts.append(f"{counted(shards, 'shard replica')}, "
                      f"{stats.get('objectCount', 0):,} objects")
     return Check(f"node {name}", Status.OK, ", ".join(parts))
 
@@ -114,12 +109,12 @@ def check_nodes(evidence: Evidence) -> Check:
                                                 key=lambda n: n.get("name", "")))
     bad = [i for i in items if i.status is not Status.OK]
     if not bad:
-        return Check("nodes", Status.OK, f"{len(items)} node{'s' * (len(items) != 1)} HEALTHY",
+        return Check("nodes", Status.OK, f"{counted(len(items), 'node')} HEALTHY",
                      items=items)
     by_status: dict[str, list[str]] = {}
     for item in bad:
         by_status.setdefault(item.evidence, []).append(item.check.removeprefix("node "))
-    evidence_text = "; ".join(f"{_names(names)} {status}" for status, names in by_status.items())
+    evidence_text = "; ".join(f"{listed(names)} {status}" for status, names in by_status.items())
     hint = "; ".join(f"{status}: {NODE_HINTS.get(status, 'check the node log')}"
                      for status in by_status)
     return Check("nodes", Status.CRIT, f"{evidence_text} (of {len(items)} nodes)", hint,
@@ -161,7 +156,7 @@ def check_membership(evidence: Evidence) -> Check:
                         "it is gone for good, move its replicas and remove it from RAFT")
                   for name in missing)
     return Check("membership", Status.CRIT,
-                 f"{_names(missing)} missing from /v1/nodes (expected {len(expected)} nodes, "
+                 f"{listed(missing)} missing from /v1/nodes (expected {len(expected)} nodes, "
                  f"{len(present)} answer)", items[0].hint, items)
 
 
@@ -202,7 +197,7 @@ def check_raft(evidence: Evidence) -> Check:
     pending = [f"{e.get('name')} {_raft(e, 'fsmPending')}" for e in entries
                if (_raft(e, "fsmPending") or "0") != "0"]
     leader = agreed[0] if agreed else leaders[0]
-    fact = f"synchronized, leader {leader}, {len(entries)} member{'s' * (len(entries) != 1)}"
+    fact = f"synchronized, leader {leader}, {counted(len(entries), 'member')}"
     if pending:
         # One sample cannot tell a backlog that is draining from a stuck one (§1.8).
         return Check("raft", Status.INFO, f"{fact}; fsmPending {', '.join(pending)}",
@@ -220,9 +215,9 @@ def check_versions(evidence: Evidence) -> Check:
         version = next(iter(by_version), None)
         return Check("versions", Status.OK, f"every node runs {version}" if version else
                      "no node reported its version")
-    listed = "; ".join(f"{version} on {_names(sorted(names))}"
+    spread = "; ".join(f"{version} on {listed(sorted(names))}"
                        for version, names in sorted(by_version.items()))
-    return Check("versions", Status.WARN, listed,
+    return Check("versions", Status.WARN, spread,
                  "a rolling upgrade is in progress or half-finished: upgrade every node, "
                  "one minor version at a time, to the latest patch")
 

@@ -13,7 +13,9 @@ from typing import Any
 
 from commands.ops.cluster import ShardReplica, replicas
 from commands.ops.collections import is_multi_tenant, vectors
-from commands.ops.health.model import Check, Evidence, Status, unreadable
+from commands.ops.health import replication
+from commands.ops.health.model import Check, Evidence, Status, counted, listed, unreadable
+from commands.ops.health.replication import scope
 from commands.ops.tenants import documented_status
 
 DISK_READONLY_DEFAULT = 90  # DISK_USE_READONLY_PERCENTAGE (OPERATIONS.md §1.3)
@@ -21,7 +23,6 @@ AUTO_RECOVERY = (1, 36)  # shards READONLY for resource pressure recover by them
 PQ_SQ_TRAINING_LIMIT = 100_000  # default trainingLimit (OPERATIONS.md §1.5)
 TRANSITIONAL = ("FREEZING", "UNFREEZING")
 NOT_IN_VERBOSE = ("READONLY", "LOADING", "LAZY_LOADING")  # per_node_status worth reporting
-LIMIT = 5  # names listed in a summary row
 
 
 def checks(evidence: Evidence) -> list[Check]:
@@ -31,21 +32,9 @@ def checks(evidence: Evidence) -> list[Check]:
     found = shard_replicas(evidence)
     out = [check_readonly(evidence, found), check_indexing(evidence, found),
            check_loading(evidence, found), check_compression(evidence, found),
-           check_replicas(evidence), check_factor(evidence)]
+           *replication.checks(evidence)]
     tenants = check_tenants(evidence)
     return [c for c in out if c is not None] + ([tenants] if tenants else [])
-
-
-def _listed(names: list[str]) -> str:
-    shown = ", ".join(names[:LIMIT])
-    return shown + (f" (+{len(names) - LIMIT} more)" if len(names) > LIMIT else "")
-
-
-def _scope(evidence: Evidence) -> str:
-    if evidence.collection:
-        return evidence.collection
-    count = len(evidence.classes)
-    return f"{count} collection{'s' * (count != 1)}"
 
 
 def shard_replicas(evidence: Evidence) -> list[ShardReplica]:
@@ -111,7 +100,7 @@ def check_readonly(evidence: Evidence, found: list[ShardReplica]) -> Check:
     readonly = [r for r in found if r.status == "READONLY"]
     if not readonly:
         return Check("readonly shards", Status.OK,
-                     f"no READONLY shard in {_scope(evidence)} ({len(found)} shard replicas)")
+                     f"no READONLY shard in {scope(evidence)} ({len(found)} shard replicas)")
     totals: dict[str, int] = defaultdict(int)
     for rep in found:
         totals[rep.node] += 1
@@ -150,7 +139,7 @@ def check_indexing(evidence: Evidence, found: list[ShardReplica]) -> Check:
                         f"{r.status} on {r.node}, vector queue {r.vector_queue or 0:,}", hint)
                   for r in sorted(busy, key=lambda r: (_shard_label(r), r.node)))
     return Check("indexing", Status.WARN,
-                 f"{len(busy)} shard replica{'s' * (len(busy) != 1)} INDEXING, vector queue "
+                 f"{counted(len(busy), 'shard replica')} INDEXING, vector queue "
                  f"{total:,} in total (largest {largest.vector_queue or 0:,}: "
                  f"{_shard_label(largest)} on {largest.node})", hint, items)
 
@@ -164,8 +153,8 @@ def check_loading(evidence: Evidence, found: list[ShardReplica]) -> Check | None
     items = tuple(Check(f"shard {_shard_label(r)}", Status.INFO, f"{r.status} on {r.node}",
                         hint) for r in loading)
     return Check("loading", Status.INFO,
-                 f"{len(loading)} shard replica{'s' * (len(loading) != 1)} loading: "
-                 f"{_listed(sorted({_shard_label(r) for r in loading}))}", hint, items)
+                 f"{counted(len(loading), 'shard replica')} loading: "
+                 f"{listed(sorted({_shard_label(r) for r in loading}))}", hint, items)
 
 
 def _compression_due(cls: dict[str, Any], objects: int, async_indexing: bool) -> str | None:
@@ -204,52 +193,13 @@ def check_compression(evidence: Evidence, found: list[ShardReplica]) -> Check:
                                f"look for 'vector compression failed' in {rep.node}'s log"))
     if not items:
         return Check("compression", Status.OK,
-                     f"applied where configured ({_listed(configured)})" if configured else
+                     f"applied where configured ({listed(configured)})" if configured else
                      "no vector compression configured")
     return Check("compression", Status.WARN,
-                 f"configured but not applied on {len(items)} shard replica"
-                 f"{'s' * (len(items) != 1)}: {_listed([i.check[6:] for i in items])}",
+                 f"configured but not applied on {counted(len(items), 'shard replica')}: "
+                 f"{listed([i.check.removeprefix('shard ') for i in items])}",
                  "compression did not apply: look for 'vector compression failed' in the "
                  "nodes' logs; \\optimize COLLECTION --analyze", tuple(items))
-
-
-def check_replicas(evidence: Evidence) -> Check:
-    """Every shard has as many replicas as its replication factor (H10, crit)."""
-    short: dict[str, tuple[int, int]] = {}
-    for node in evidence.nodes or []:
-        for shard in node.get("shards") or []:
-            have, want = shard.get("numberOfReplicas"), shard.get("replicationFactor")
-            if isinstance(have, int) and isinstance(want, int) and have < want:
-                short[f"{shard.get('class')}/{shard.get('name')}"] = (have, want)
-    if not short:
-        return Check("replicas", Status.OK, "every shard has its replication factor's replicas")
-    hint = ("under-replicated: COPY a replica to another node (POST /v1/replication/replicate, "
-            "needs REPLICA_MOVEMENT_ENABLED=true)")
-    items = tuple(Check(f"shard {label}", Status.CRIT,
-                        f"{have} replica{'s' * (have != 1)} of factor {want}", hint)
-                  for label, (have, want) in sorted(short.items()))
-    return Check("replicas", Status.CRIT,
-                 f"{len(items)} shard{'s' * (len(items) != 1)} under-replicated: "
-                 f"{_listed(sorted(short))}", hint, items)
-
-
-def check_factor(evidence: Evidence) -> Check | None:
-    """No collection without replicas on a multi-node cluster (H11, warn); none on one node."""
-    nodes = len(evidence.nodes or [])
-    if nodes < 2:
-        return None
-    single = sorted(c["class"] for c in evidence.classes
-                    if ((c.get("replicationConfig") or {}).get("factor") or 1) == 1)
-    if not single:
-        return Check("replication factor", Status.OK,
-                     f"every collection of {_scope(evidence)} has replicas")
-    hint = ("no high availability: one node down makes their shards unavailable; raise the "
-            "factor to 3 (v1.35+: POST /v1/replication/scale with REPLICA_MOVEMENT_ENABLED, "
-            "older: recreate); \\optimize COLLECTION --analyze")
-    items = tuple(Check(f"collection {name}", Status.WARN, f"factor 1 on {nodes} nodes", hint)
-                  for name in single)
-    return Check("replication factor", Status.WARN,
-                 f"factor 1 on a {nodes}-node cluster: {_listed(single)}", hint, items)
 
 
 def check_tenants(evidence: Evidence) -> Check | None:
@@ -260,8 +210,8 @@ def check_tenants(evidence: Evidence) -> Check | None:
         if not multi:
             return None
         return Check("tenants", Status.INFO,
-                     f"tenant states not read for {len(multi)} multi-tenant collection"
-                     f"{'s' * (len(multi) != 1)} (a request each)",
+                     f"tenant states not read for {counted(len(multi), 'multi-tenant collection')}"
+                     " (a request each)",
                      f"\\health {multi[0]} checks its tenants")
     if evidence.tenants is None:
         return unreadable("tenants", evidence, "tenants")
@@ -280,5 +230,5 @@ def check_tenants(evidence: Evidence) -> Check | None:
     items = tuple(Check(f"tenant {evidence.collection}/{name}", Status.WARN, status, hint)
                   for name, status in stuck)
     return Check("tenants", Status.WARN,
-                 f"{len(stuck)} in transition: {_listed([f'{n} {s}' for n, s in stuck])} "
+                 f"{len(stuck)} in transition: {listed([f'{n} {s}' for n, s in stuck])} "
                  f"(of {len(evidence.tenants)}: {summary})", hint, items)

@@ -10,6 +10,7 @@ for the checks to report; only a cluster that does not answer at all raises.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from commands.api.client import RestClient
@@ -58,6 +59,7 @@ def gather(api: RestClient, collection: str | None = None) -> Evidence:
     answer = _read(evidence, "nodes", api, nodes_path, fan_out=True,
                    output="verbose")
     evidence.nodes = None if answer is None else answer.get("nodes") or []
+    evidence.read_at_ms = int(time.time() * 1000)
     evidence.statistics = _read(evidence, "statistics", api, "/v1/cluster/statistics",
                                 fan_out=True)
     if evidence.collection is not None:

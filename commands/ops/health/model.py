@@ -22,6 +22,7 @@ class Status(IntEnum):
 VERDICTS = {Status.OK: "healthy", Status.INFO: "healthy", Status.WARN: "degraded",
             Status.CRIT: "critical"}
 EXIT_STATUS = {"healthy": 0, "degraded": 1, "critical": 2}
+LIMIT = 5  # names listed in a summary row
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +61,24 @@ class Evidence:
     shards: list[dict[str, Any]] | None = None
     tenants: list[dict[str, Any]] | None = None
     errors: dict[str, Unread] = field(default_factory=dict)
+    read_at_ms: int | None = None  # this machine's clock when /v1/nodes answered
 
 
 def verdict(checks: list[Check]) -> str:
     """``critical`` if any check is crit, ``degraded`` if any warns, else ``healthy``."""
     worst = max((c.status for c in checks), default=Status.OK)
     return VERDICTS[worst]
+
+
+def listed(names: list[str]) -> str:
+    """``a, b, c, d, e (+2 more)``: a summary row names a few."""
+    shown = ", ".join(names[:LIMIT])
+    return shown + (f" (+{len(names) - LIMIT} more)" if len(names) > LIMIT else "")
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 node``, ``3 nodes``."""
+    return f"{count:,} {noun}{'s' * (count != 1)}"
 
 
 def worst(statuses: list[Status]) -> Status:
