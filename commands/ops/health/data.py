@@ -1,5 +1,6 @@
-"""Data checks: shard status, replication, compression and tenants, from one verbose
-``/v1/nodes`` (plus, for one collection, its ``per_node_status`` and tenant list).
+"""Data checks: shard status, compression and tenants (and, in order, the replication
+checks), from one verbose ``/v1/nodes`` (plus, for one collection, its
+``per_node_status`` and tenant list).
 
 Without a collection each check summarises every collection in one row; its items
 (``--detailed``) name each problem shard or tenant. Rule ids are OPERATIONS.md §1.10's.
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from commands.ops.cluster import ShardReplica, replicas
 from commands.ops.collections import is_multi_tenant, vectors
 from commands.ops.health import replication
-from commands.ops.health.model import Check, Evidence, Status, counted, listed, unreadable
-from commands.ops.health.replication import scope
+from commands.ops.health.model import Check, Evidence, Status, counted, listed, scope, unreadable
 from commands.ops.tenants import documented_status
 
 DISK_READONLY_DEFAULT = 90  # DISK_USE_READONLY_PERCENTAGE (OPERATIONS.md §1.3)
@@ -54,10 +55,7 @@ def shard_replicas(evidence: Evidence) -> list[ShardReplica]:
                 if status in NOT_IN_VERBOSE:
                     found.append(ShardReplica(*key, None, status, False, False, None))
             elif status == "READONLY":  # the per-node status is the one writes obey
-                rep = found[seen[key]]
-                found[seen[key]] = ShardReplica(rep.collection, rep.shard, node, rep.objects,
-                                                status, rep.loaded, rep.compressed,
-                                                rep.vector_queue)
+                found[seen[key]] = replace(found[seen[key]], status=status)
     return found
 
 

@@ -81,6 +81,11 @@ def counted(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'s' * (count != 1)}"
 
 
+def scope(evidence: Evidence) -> str:
+    """What the data checks cover: the collection, or how many collections."""
+    return evidence.collection or counted(len(evidence.classes), "collection")
+
+
 def worst(statuses: list[Status]) -> Status:
     """The gravest of ``statuses`` (ok when there are none)."""
     return max(statuses, default=Status.OK)

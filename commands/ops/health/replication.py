@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.ops.health.model import Check, Evidence, Status, counted, listed
+from commands.ops.health.model import Check, Evidence, Status, counted, listed, scope
 
 ASYNC_FREQUENCY_MS = 30_000  # async replication compares every 30 s by default (§1.6)
 STALLED_AFTER = 10  # comparisons missed before the replication counts as stalled [JUDGEMENT]
@@ -17,11 +17,6 @@ def checks(evidence: Evidence) -> list[Check]:
     """The replication checks that apply (H11 only on several nodes, H12 only with data)."""
     found = [check_replicas(evidence), check_factor(evidence), check_async(evidence)]
     return [c for c in found if c is not None]
-
-
-def scope(evidence: Evidence) -> str:
-    """What the data checks cover: the collection, or how many collections."""
-    return evidence.collection or counted(len(evidence.classes), "collection")
 
 
 def check_replicas(evidence: Evidence) -> Check:
