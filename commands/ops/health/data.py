@@ -98,7 +98,8 @@ def check_readonly(evidence: Evidence, found: list[ShardReplica]) -> Check:
     readonly = [r for r in found if r.status == "READONLY"]
     if not readonly:
         return Check("readonly shards", Status.OK,
-                     f"no READONLY shard in {scope(evidence)} ({len(found)} shard replicas)")
+                     f"no READONLY shard in {scope(evidence)} "
+                     f"({counted(len(found), 'shard replica')})")
     totals: dict[str, int] = defaultdict(int)
     for rep in found:
         totals[rep.node] += 1
