@@ -2,9 +2,9 @@
 
 ``Sandbox(...).start()`` serves on a free port in a background thread (tests,
 ``elysiactl --sandbox``); ``serve_forever()`` runs in the foreground
-(``python -m sandbox``). Liveness and readiness are answered before routing
-and auth, as Weaviate's outer middleware does; faults are injected next, then
-authentication, then the route.
+(``python -m sandbox``). The answering node's operational mode, then liveness and
+readiness, are answered before routing and auth, as Weaviate's outer middlewares do;
+faults are injected next, then authentication, then the route.
 """
 
 from __future__ import annotations
@@ -58,22 +58,35 @@ class _Handler(BaseHTTPRequestHandler):
         if app.cluster.answering() is None:  # every node is down: nothing answers
             app.request_log.add(request, 0, "down")
             return self._inject("drop")
-        if url.path == "/v1/.well-known/live" or url.path == "/v1/.well-known/ready":
-            ready = url.path.endswith("live") or meta.is_ready(app)
-            return self._send(Response(200 if ready else 503))
-        if app.faults.latency_ms:
-            time.sleep(app.faults.latency_ms / 1000)
-        fault = app.faults.draw() if url.path.startswith("/v1") else None
-        if fault is not None:
-            app.request_log.add(request, 503 if fault == "503" else 0, fault)
-            return self._inject(fault)
         started = time.perf_counter()
-        response = self._respond(app, request)
-        app.request_log.add(request, response.status, None)
+        response = self._outer(app, request)
+        if response is None:
+            return  # an injected fault
         self._send(response)
         if app.metrics is not None:
             app.metrics.request(request.method, request.route or url.path, response.status,
                                 time.perf_counter() - started)
+
+    def _outer(self, app: App, request: Request) -> Response | None:
+        """Weaviate's outer middlewares (operational mode, then liveness and readiness), the
+        sandbox's faults, then the route; None when a fault was injected instead."""
+        refusal = app.cluster.mode_refusal(request.method, request.path)
+        if refusal is not None:
+            app.request_log.add(request, 503, None)
+            return error(503, refusal)
+        if request.path in ("/v1/.well-known/live", "/v1/.well-known/ready"):
+            ready = request.path.endswith("live") or meta.is_ready(app)
+            return Response(200 if ready else 503)
+        if app.faults.latency_ms:
+            time.sleep(app.faults.latency_ms / 1000)
+        fault = app.faults.draw() if request.path.startswith("/v1") else None
+        if fault is not None:
+            app.request_log.add(request, 503 if fault == "503" else 0, fault)
+            self._inject(fault)
+            return None
+        response = self._respond(app, request)
+        app.request_log.add(request, response.status, None)
+        return response
 
     def _respond(self, app: App, request: Request) -> Response:
         user, refusal = app.auth.authenticate(request)

@@ -466,3 +466,43 @@ def test_python_m_sandbox_metrics_prints_every_scrape_url() -> None:
 
 def test_without_metrics_there_is_no_scrape_url(http: httpx.Client, cluster: Sandbox) -> None:
     assert cluster.metrics_url is None and cluster.metrics_urls == {}
+
+
+def test_the_answering_nodes_operational_mode_refuses_requests(http: httpx.Client) -> None:
+    articles(http, n=2)
+    knob(http, "nodes/node2", {"operational_mode": "WriteOnly"})
+    assert http.get("/v1/schema").status_code == 200  # node1 answers
+    knob(http, "nodes/node1", {"operational_mode": "ReadOnly"})
+    refused = http.post("/v1/schema", json={"class": "Other"})
+    assert refused.status_code == 503
+    assert refused.json() == {"error": [{"message": "read-only mode is enabled temporally at the "
+                                         "config level: write operations are not allowed "
+                                         "during this time"}]}
+    assert http.get("/v1/schema/Article").status_code == 200
+    query = {"query": "{ Aggregate { Article { meta { count } } } }"}
+    assert http.post("/v1/graphql", json=query).status_code == 200  # whitelisted
+    knob(http, "nodes/node1", {"operational_mode": "WriteOnly"})
+    refused = http.get("/v1/schema")
+    assert refused.status_code == 503 and "read operations are not allowed" in \
+        refused.json()["error"][0]["message"]
+    assert http.get("/v1/nodes").status_code == 200  # whitelisted
+    assert http.get("/v1/.well-known/ready").status_code == 200
+    assert all(r["result"]["status"] == "SUCCESS" for r in batch(http, "Article", 3))
+    knob(http, "nodes/node1", {"operational_mode": "ScaleOut"})
+    assert "besides /replication" in http.delete("/v1/schema/Article").json()["error"][0][
+        "message"]
+    log = http.get("/__sandbox/requests").json()
+    assert ("DELETE", "/v1/schema/Article", 503) in [(e["method"], e["path"], e["status"])
+                                                     for e in log]
+
+
+def test_a_tenant_being_offloaded_refuses_object_access(http: httpx.Client) -> None:
+    http.post("/v1/schema", json={"class": "Ticket", "multiTenancyConfig": {
+        "enabled": True, "autoTenantActivation": True}})
+    http.post("/v1/schema/Ticket/tenants", json=[{"name": "t1"}])
+    knob(http, "tenants/Ticket/t1", {"status": "FREEZING"})
+    refused = http.post("/v1/objects", json={"class": "Ticket", "tenant": "t1"})
+    assert refused.status_code == 422
+    assert refused.json()["error"][0]["message"] == "tenant not active: 't1'"
+    knob(http, "tenants/Ticket/t1", {"status": None})
+    assert http.post("/v1/objects", json={"class": "Ticket", "tenant": "t1"}).status_code == 200
