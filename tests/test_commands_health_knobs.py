@@ -225,3 +225,18 @@ def test_inactive_tenants_are_not_judged_by_their_stale_shard_status(url: str) -
     assert indexing["evidence"] == "INDEXING on node1, vector queue 10"
     checks = report(health(url, r"\health Ticket --detailed"))["checks"]
     assert not [r for r in checks if r["check"] == "shard Ticket/initech"]
+
+
+def test_a_write_only_node_refusing_schema_reads_still_gets_its_cluster_checks(
+        url: str) -> None:
+    knob(url, "nodes/node1", operational_mode="WriteOnly")
+    outcome = health(url, r"\health --detailed")
+    checks = {r["check"]: r for r in report(outcome)["checks"]}
+    assert checks["mode node1"]["evidence"] == "WriteOnly: reads are refused with 503"
+    assert checks["schema"]["status"] == "crit"
+    assert checks["schema"]["evidence"].startswith(
+        "GET /v1/schema answered 503: write-only mode is enabled")
+    assert "were skipped" in checks["schema"]["hint"]
+    assert checks["node node2"]["status"] == checks["raft"]["status"] == "ok"
+    assert "compression" not in checks and "replication factor" not in checks
+    assert outcome.exit_code == 2

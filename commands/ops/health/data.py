@@ -31,11 +31,14 @@ def checks(evidence: Evidence) -> list[Check]:
     if evidence.nodes is None:
         return []
     found = shard_replicas(evidence)
-    out = [check_readonly(evidence, found), check_indexing(evidence, found),
-           check_loading(evidence, found), check_compression(evidence, found),
-           *replication.checks(evidence)]
-    tenants = check_tenants(evidence)
-    return [c for c in out if c is not None] + ([tenants] if tenants else [])
+    schema = unreadable("schema", evidence, "schema", "the schema could not be read, so the "
+                        "checks that need it (compression, replication factor, tenants) were "
+                        "skipped")
+    out = [schema, check_readonly(evidence, found), check_indexing(evidence, found),
+           check_loading(evidence, found),
+           None if schema else check_compression(evidence, found),
+           *replication.checks(evidence), check_tenants(evidence)]
+    return [c for c in out if c is not None]
 
 
 def shard_replicas(evidence: Evidence) -> list[ShardReplica]:

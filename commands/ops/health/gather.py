@@ -36,9 +36,28 @@ def _read(evidence: Evidence, source: str, api: RestClient, path: str,
                            timeout=FAN_OUT_TIMEOUT_S if fan_out else None,
                            retries=FAN_OUT_RETRIES if fan_out else None).json()
     except ApiError as exc:
-        evidence.errors[source] = Unread(exc.status, f"GET {path} answered {exc.status}: "
-                                                     f"{exc.message}")
+        evidence.errors[source] = _unread(exc)
         return None
+
+
+def _unread(exc: ApiError) -> Unread:
+    return Unread(exc.status, f"GET {exc.path} answered {exc.status}: {exc.message}")
+
+
+def _classes(evidence: Evidence, api: RestClient, collection: str | None) -> None:
+    """The class definitions: every one, or the one asked for (an alias resolved). A node
+    that refuses schema reads (WriteOnly mode, RB§3.4) still gets its cluster checks."""
+    try:
+        if collection is None:
+            evidence.classes = fetch_schema(api)
+            return
+        cls = get_class(api, collection)
+    except ApiError as exc:
+        evidence.errors["schema"] = _unread(exc)
+        evidence.collection = collection
+        return
+    evidence.collection = cls["class"]
+    evidence.classes = [cls]
 
 
 def gather(api: RestClient, collection: str | None = None) -> Evidence:
@@ -48,16 +67,9 @@ def gather(api: RestClient, collection: str | None = None) -> Evidence:
     evidence.ready = api.request("GET", "/v1/.well-known/ready", ok=(503,),
                                  retries=0).status_code
     evidence.meta = _read(evidence, "meta", api, "/v1/meta")
-    if collection is None:
-        evidence.classes = fetch_schema(api)
-        nodes_path = "/v1/nodes"
-    else:
-        cls = get_class(api, collection)
-        evidence.collection = cls["class"]
-        evidence.classes = [cls]
-        nodes_path = f"/v1/nodes/{evidence.collection}"
-    answer = _read(evidence, "nodes", api, nodes_path, fan_out=True,
-                   output="verbose")
+    _classes(evidence, api, collection)
+    nodes_path = "/v1/nodes" if collection is None else f"/v1/nodes/{evidence.collection}"
+    answer = _read(evidence, "nodes", api, nodes_path, fan_out=True, output="verbose")
     evidence.nodes = None if answer is None else answer.get("nodes") or []
     evidence.read_at_ms = int(time.time() * 1000)
     evidence.statistics = _read(evidence, "statistics", api, "/v1/cluster/statistics",
@@ -65,6 +77,6 @@ def gather(api: RestClient, collection: str | None = None) -> Evidence:
     if evidence.collection is not None:
         name = evidence.collection
         evidence.shards = _read(evidence, "shards", api, f"/v1/schema/{name}/shards")
-        if is_multi_tenant(evidence.classes[0]):
+        if evidence.classes and is_multi_tenant(evidence.classes[0]):
             evidence.tenants = _read(evidence, "tenants", api, f"/v1/schema/{name}/tenants")
     return evidence

@@ -42,7 +42,7 @@ def check_replicas(evidence: Evidence) -> Check:
 def check_factor(evidence: Evidence) -> Check | None:
     """No collection without replicas on a multi-node cluster (H11, warn); none on one node."""
     nodes = len(evidence.nodes or [])
-    if nodes < 2:
+    if nodes < 2 or not evidence.classes:
         return None
     single = sorted(c["class"] for c in evidence.classes
                     if ((c.get("replicationConfig") or {}).get("factor") or 1) == 1)
