@@ -220,3 +220,14 @@ def test_async_replication_comparing_recently_or_not_judged() -> None:
     assert async_check([400_000], frequency=60_000).status is Status.OK  # ten periods: 600 s
     assert async_check([], factor=3) is None  # no status: off or not run yet
     assert async_check([400_000], factor=1) is None
+
+
+def test_an_unreadable_shard_status_is_its_own_row_unless_the_schema_failed_too() -> None:
+    evidence = Evidence(nodes=[node("node1", [shard()])], classes=[hnsw()],
+                        collection="Article",
+                        errors={"shards": Unread(500, "GET /v1/schema/Article/shards answered "
+                                                      "500: boom")})
+    assert found(data.checks(evidence), "shard status").status is Status.CRIT
+    evidence.errors["schema"] = Unread(503, "GET /v1/schema/Article answered 503: write-only")
+    names = [c.check for c in data.checks(evidence)]
+    assert "schema" in names and "shard status" not in names

@@ -34,7 +34,8 @@ def checks(evidence: Evidence) -> list[Check]:
     schema = unreadable("schema", evidence, "schema", "the schema could not be read, so the "
                         "checks that need it (compression, replication factor, tenants) were "
                         "skipped")
-    out = [schema, check_readonly(evidence, found), check_indexing(evidence, found),
+    shards = None if schema else unreadable("shard status", evidence, "shards")
+    out = [schema, shards, check_readonly(evidence, found), check_indexing(evidence, found),
            check_loading(evidence, found),
            None if schema else check_compression(evidence, found),
            *replication.checks(evidence), check_tenants(evidence)]
