@@ -5,15 +5,16 @@ from __future__ import annotations
 from types import ModuleType
 
 from commands.meta import (
-                           backup,
-                           data,
-                           inspect,
-                           lifecycle,
-                           lifecycle_remove,
-                           optimize,
-                           restore,
-                           session,
+    backup,
+    data,
+    health,
+    inspect,
+    lifecycle,
+    lifecycle_remove,
+    optimize,
+    restore,
+    session,
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, optimize)
+                                   session, health, optimize)
