@@ -71,9 +71,12 @@ def _connector(settings: Settings, env: Mapping[str, str]) -> Callable[..., Conn
 
 
 def _open(target: Target, connect_retries: int = 4) -> Connection:
-    return open_connection(target.url, api_key=target.api_key, headers=dict(target.headers),
-                           verify=target.verify, profile=target.profile, tier=target.tier,
-                           connect_retries=connect_retries)
+    connection = open_connection(target.url, api_key=target.api_key,
+                                 headers=dict(target.headers), verify=target.verify,
+                                 profile=target.profile, tier=target.tier,
+                                 connect_retries=connect_retries)
+    connection.metrics_url = target.metrics_url
+    return connection
 
 
 def _one_shot(rest: list[str]) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ The config file is ``$XDG_CONFIG_HOME/elysiactl/config.yaml``::
         tier: production
         format: json
         verify_tls: true
+        metrics_url: http://weaviate.example.com:2112/metrics   # Prometheus, for \\stats
 
     protected:                            # collections that need --allow-protected
       - "ELYSIACTL_*"
@@ -40,7 +41,7 @@ from commands.safety import DEFAULT_PROTECTED
 APP = "elysiactl"
 DEFAULT_URL = "http://localhost:8080"
 PROFILE_KEYS = {"url", "api_key_env", "api_key_keyring", "headers", "tier", "format",
-                "verify_tls"}
+                "verify_tls", "metrics_url"}
 
 
 def config_dir() -> Path:
@@ -65,6 +66,7 @@ class Profile:
     tier: str | None = None
     format: str | None = None
     verify_tls: bool = True
+    metrics_url: str | None = None
 
     def api_key(self, env: Mapping[str, str]) -> str | None:
         """The key from the named variable, else from the system keyring, else None."""
@@ -148,6 +150,7 @@ class Target:
     verify: bool = True
     profile: str | None = None
     tier: str | None = None
+    metrics_url: str | None = None
 
 
 def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
@@ -166,4 +169,5 @@ def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
     all_headers = {**(chosen.resolved_headers(env) if chosen else {}), **(headers or {})}
     return Target(url=final_url, api_key=key, headers=all_headers,
                   verify=not insecure and (chosen.verify_tls if chosen else True),
-                  profile=chosen.name if chosen else None, tier=chosen.tier if chosen else None)
+                  profile=chosen.name if chosen else None, tier=chosen.tier if chosen else None,
+                  metrics_url=chosen.metrics_url if chosen else None)
