@@ -29,7 +29,10 @@ shell draws a bar on a terminal and nothing elsewhere."""
 
 
 class LiveView(Protocol):
-    """Where a streaming command (``\\stats --watch``) sends its frames."""
+    """Where a streaming command (``\\stats --watch``) sends its frames; ``format`` is what
+    it draws (``table`` at a terminal, ``json`` for NDJSON lines)."""
+
+    format: str
 
     def show(self, results: list[Result]) -> None:
         """Draw one frame (replacing the last one on a terminal, one line elsewhere)."""
