@@ -21,6 +21,7 @@ from commands.ops.connection import open_connection
 from commands.registry import Registry
 from shell.cli import build_parser, headers
 from shell.config import Settings, Target, config_dir, load_settings, resolve, state_dir
+from shell.live import live_views
 from shell.script import numbered, run_lines
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         session = Session(connector=_connector(settings, env), format=args.format or (
             profile.format if profile else None) or settings.format,
             assume_yes=args.yes, dry_run=args.dry_run, protected=settings.protected,
-            template_dirs=(config_dir() / "templates",))
+            template_dirs=(config_dir() / "templates",), live=live_views(renderer))
         if sys.stderr.isatty():
             from shell.interact import PromptConfirmer, progress_bars
 

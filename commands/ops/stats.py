@@ -212,7 +212,7 @@ class Sampler:
                 row["query_ms"] = _round(summary.latency_by_collection.get(row["collection"]))
         columns = COLUMNS[opts.by] + (("query_ms",) if summary and opts.by == "collection"
                                       else ())
-        return Frame(number=self.number, time=datetime.now(UTC).isoformat(timespec="seconds"),
+        return Frame(number=self.number, time=datetime.now(UTC).isoformat(timespec="milliseconds"),
                      interval_s=opts.interval, by=opts.by, columns=columns, rows=rows,
                      nodes=[_node_row(n) for n in self.poller.get(NODES) or []],
                      metrics=summary, stale=self.poller.stale(), matched=len(classes),
