@@ -7,6 +7,7 @@ from pathlib import Path
 from sandbox import aliases, backups, batch, cluster, graphql, meta, objects, schema, tenants
 from sandbox.auth import Auth
 from sandbox.knobs import Faults, RequestLog
+from sandbox.nodes import DEFAULT_INTERNAL_TIMEOUT_MS, Cluster
 from sandbox.router import Router
 from sandbox.store import Database
 
@@ -20,7 +21,8 @@ class App:
 
     def __init__(self, nodes: int = 1, api_keys: dict[str, str] | None = None,
                  read_only_users: set[str] | None = None, backup_dir: Path | None = None,
-                 seed: str = "none", auto_schema: bool = True) -> None:
+                 seed: str = "none", auto_schema: bool = True,
+                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS) -> None:
         if nodes < 1:
             raise ValueError("a cluster needs at least one node")
         self.node_count = nodes
@@ -33,7 +35,10 @@ class App:
         self.router = Router(ROUTES)
         self.auto_schema = auto_schema  # AUTOSCHEMA_ENABLED; survives resets
         self.backups = backups.FilesystemBackend(backup_dir)
+        self.internal_timeout_ms = internal_timeout_ms
         self.db = self.fresh_database(seed)
+        self.cluster = Cluster(list(self.db.nodes), internal_timeout_ms)
+        self.failing_modules: set[str] = set()
 
     def fresh_database(self, seed: str = "none") -> Database:
         """A new database with a seed (``demo`` or ``none``) loaded."""
@@ -47,12 +52,20 @@ class App:
         return db
 
     def reset(self, seed: str = "none") -> None:
-        """Replace every collection and alias by a seed's.
+        """Replace every collection and alias by a seed's; every node is healthy again and
+        every module answers.
 
         The new database is built aside and swapped in with one assignment; handlers read
         ``app.db`` once per request, so each request sees the old database or the new one.
         """
         self.db = self.fresh_database(seed)
+        self.cluster = Cluster(list(self.db.nodes), self.internal_timeout_ms)
+        self.failing_modules = set()
+
+    def answering_version(self) -> str:
+        """The version of the node answering REST requests."""
+        node = self.cluster.answering()
+        return self.version if node is None else self.cluster.version(node, self.version)
 
     def close(self) -> None:
         """Release what the backends hold (temporary backup directory, worker threads)."""

@@ -8,6 +8,7 @@ reports the total number of matches, so a client must repeat until nothing match
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,7 @@ def import_objects(app: App, request: Request) -> Response:
                         "for batching")
     _check_ids(objects)
     results = []
+    stored: Counter[tuple[str, str]] = Counter()  # (class, shard) -> objects
     now = now_ms()  # one batch, one time
     with db.lock:
         for raw in objects:
@@ -81,7 +83,7 @@ def import_objects(app: App, request: Request) -> Response:
                 results.append(_failed(raw, str(exc)))
                 continue
             try:
-                write.col.put(write.tenant, write.obj)
+                stored[write.col.name, write.col.put(write.tenant, write.obj)] += 1
             except ShardRefusal as exc:
                 results.append(_failed(raw, str(exc)))
                 continue
@@ -89,7 +91,19 @@ def import_objects(app: App, request: Request) -> Response:
             item["deprecations"] = None
             item["result"] = {"status": "SUCCESS"}
             results.append(item)
+        _count_batch(app, stored)
     return json_response(results)
+
+
+def _count_batch(app: App, stored: Counter[tuple[str, str]]) -> None:
+    """Feed each node's batch rate with the objects its shard replicas stored."""
+    per_node: Counter[str] = Counter()
+    for (class_name, shard), n in stored.items():
+        col = app.db.collections.get(class_name)
+        for node in col.placement.get(shard, []) if col else []:
+            per_node[node] += n
+    for node, n in per_node.items():
+        app.cluster.rates[node].add(n)
 
 
 def _failed(raw: Any, message: str) -> dict[str, Any]:

@@ -20,11 +20,12 @@ every failure) [handlers_schema.go ``updateShardStatus`` at v1.32.9 and v1.38.3]
 
 from __future__ import annotations
 
-import re
+import time
 from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import COMPRESSIONS, upper_first
 from sandbox.http import Request, Response, fail, go_kind, go_quote, json_response, parse_error
+from sandbox.nodes import GONE, HEALTHY, UP, version_tuple
 from sandbox.store import Collection, Database
 
 if TYPE_CHECKING:
@@ -38,11 +39,6 @@ SHARD_STATUSES = ("READONLY", "INDEXING", "READY", "SHUTDOWN")
 RAFT_APPLY = "updating db: TYPE_UPDATE_SHARD_STATUS: "
 UNKNOWN_SHARD_IS_NOOP = (1, 38, 0)
 SHARD_ERRORS_404_500 = (1, 38, 3)
-
-
-def version_tuple(version: str) -> tuple[int, ...]:
-    """``"1.32.9"`` -> ``(1, 32, 9)``; suffixes such as ``-dev`` are ignored."""
-    return tuple(int(part) for part in re.findall(r"\d+", version.split("-")[0])[:3])
 
 
 def find_index(db: Database, name: str, aliases: bool) -> tuple[str, Collection | None]:
@@ -65,8 +61,15 @@ def compressed(col: Collection) -> bool:
                                            for k in COMPRESSIONS) for c in configs)
 
 
-def _shard_entries(node: str, cols: list[Collection],
-                   shard_name: str | None) -> list[dict[str, Any]]:
+def replica_status(col: Collection, shard: str, node: str, queue: int | None) -> str:
+    """A replica's status as ``GetStatus`` reports it: a READY shard with vectors queued for
+    async indexing is INDEXING (OPERATIONS.md §1.3)."""
+    status = col.replica_status(shard, node)
+    return "INDEXING" if status == "READY" and queue else status
+
+
+def _shard_entries(node: str, cols: list[Collection], shard_name: str | None,
+                   queue: int | None) -> list[dict[str, Any]]:
     out = []
     for col in sorted(cols, key=lambda c: c.name):
         factor = col.config["replicationConfig"]["factor"]
@@ -84,29 +87,44 @@ def _shard_entries(node: str, cols: list[Collection],
                 "numberOfReplicas": len(replicas),
                 "objectCount": col.shard_counts.get(shard, 0),
                 "replicationFactor": factor,
-                "vectorIndexingStatus": col.shard_status.get(shard, "READY"),
-                "vectorQueueLength": 0,
+                "vectorIndexingStatus": replica_status(col, shard, node, queue),
+                "vectorQueueLength": queue or 0,
             })
     return out
 
 
 def _node(app: App, node: str, cols: list[Collection], shard_name: str | None,
-          verbose: bool) -> dict[str, Any]:
+          verbose: bool, status: str) -> dict[str, Any]:
+    if status not in UP:  # a peer that did not answer: name and status only (nodes.go)
+        return {"name": node, "shards": None, "status": status}
+    settings = app.cluster.nodes[node]
+    queue = settings.vector_queue
+    batch: dict[str, int] = {"ratePerSecond": app.cluster.rates[node].rate}
+    if queue is None:  # the batch job queue is reported only without async indexing
+        batch = {"queueLength": 0, **batch}
     out: dict[str, Any] = {
-        "batchStats": {"queueLength": 0, "ratePerSecond": 0},
+        "batchStats": batch,
         "gitHash": GIT_HASH,
         "name": node,
-        "operationalMode": "ReadWrite",
+        "operationalMode": settings.operational_mode,
         "shards": None,  # no omitempty: minimal output and nodes without shards send null
     }
     if verbose:
-        shards = _shard_entries(node, cols, shard_name)
+        shards = _shard_entries(node, cols, shard_name, queue)
         out["shards"] = shards or None
         out["stats"] = {"objectCount": sum(s["objectCount"] for s in shards),
                         "shardCount": len(shards)}
-    out["status"] = "HEALTHY"
-    out["version"] = app.version
+    out["status"] = status
+    out["version"] = app.cluster.version(node, app.version)
     return out
+
+
+def _ask_peers(app: App) -> dict[str, str]:
+    """Wait as the answering node waits for its peers; each node's status as reported."""
+    wait, statuses = app.cluster.fan_out()
+    if wait:
+        time.sleep(wait)
+    return statuses
 
 
 def _nodes(app: App, request: Request, class_name: str | None) -> Response:
@@ -123,7 +141,10 @@ def _nodes(app: App, request: Request, class_name: str | None) -> Response:
             if col is None:
                 raise fail(404, f"class {go_quote(name)} not found")
             cols = [col]
-        nodes = [_node(app, n, cols, shard_name, output == "verbose") for n in sorted(db.nodes)]
+    statuses = _ask_peers(app)
+    with db.lock:
+        nodes = [_node(app, n, cols, shard_name, output == "verbose", statuses[n])
+                 for n in sorted(db.nodes) if statuses[n] != GONE]
     return json_response({"nodes": nodes})
 
 
@@ -144,16 +165,29 @@ def _applied_index(db: Database) -> int:
 
 
 def get_statistics(app: App, request: Request) -> Response:
-    """``GET /v1/cluster/statistics``: RAFT state of every node; the first node leads."""
+    """``GET /v1/cluster/statistics``: RAFT state of every node memberlist knows.
+
+    The first node that is up leads. Peers that did not answer are name and status only
+    (nodes.go ``getNodeStatistics``); a GONE node is left out, but stays in every
+    ``latestConfiguration``. ``synchronized``: every listed node HEALTHY with one
+    ``appliedIndex`` (handlers_nodes.go, OPERATIONS.md §1.8).
+    """
     db = app.db
+    statuses = _ask_peers(app)
     with db.lock:
         nodes = sorted(db.nodes)
         index = str(_applied_index(db))
     addresses = {n: f"10.0.0.{i + 1}:8300" for i, n in enumerate(nodes)}
-    leader = nodes[0]
+    leader = app.cluster.answering() or nodes[0]
     configuration = [{"address": addresses[n], "id": n, "suffrage": 0} for n in nodes]
-    statistics = []
+    statistics: list[dict[str, Any]] = []
     for node in nodes:
+        status = statuses[node]
+        if status == GONE:
+            continue
+        if status not in UP:
+            statistics.append({"name": node, "status": status})
+            continue
         leads = node == leader
         statistics.append({
             "bootstrapped": True,
@@ -176,9 +210,11 @@ def get_statistics(app: App, request: Request) -> Response:
                 "state": "Leader" if leads else "Follower", "term": "2",
             },
             "ready": True,
-            "status": "HEALTHY",
+            "status": status,
         })
-    return json_response({"statistics": statistics, "synchronized": True})
+    applied = {s["raft"]["appliedIndex"] for s in statistics if "raft" in s}
+    synced = all(s["status"] == HEALTHY for s in statistics) and len(applied) == 1
+    return json_response({"statistics": statistics, "synchronized": synced})
 
 
 def get_shards(app: App, request: Request) -> Response:
@@ -187,8 +223,13 @@ def get_shards(app: App, request: Request) -> Response:
     Aliases are followed, as ``ShardsStatus`` does. The status of an inactive tenant is
     the one it had when last active [unconfirmed]. ``per_node_status`` is what the spec
     (1.40-dev) documents; released 1.3x servers send name, status and vectorQueueSize only.
+    A replica whose node does not answer (UNAVAILABLE, TIMEOUT, GONE) is left out of
+    ``per_node_status``, and the legacy ``status`` is the answering node's replica or else
+    the first replica that answered; both are omitted when none did (index.go
+    ``getShardsStatus`` swallows the remote error).
     """
     db = app.db
+    nodes, me = app.cluster.nodes, app.cluster.answering()
     tenant = request.query.get("tenant")
     suffix = ": not found" if version_tuple(app.version) >= SHARD_ERRORS_404_500 else ""
     with db.lock:
@@ -199,11 +240,15 @@ def get_shards(app: App, request: Request) -> Response:
         for shard in col.shard_names():
             if tenant and shard != tenant:
                 continue
-            status = col.shard_status.get(shard, "READY")
-            out.append({"name": shard,
-                        "per_node_status": dict.fromkeys(sorted(col.placement.get(shard, [])),
-                                                         status),
-                        "status": status, "vectorQueueSize": 0})
+            replicas = col.placement.get(shard, [])
+            answered = {n: replica_status(col, shard, n, nodes[n].vector_queue)
+                        for n in replicas if nodes[n].status in UP}
+            entry: dict[str, Any] = {"name": shard}
+            if answered:
+                entry["per_node_status"] = dict(sorted(answered.items()))
+                entry["status"] = answered.get(me) or answered[next(iter(answered))]
+            entry["vectorQueueSize"] = 0
+            out.append(entry)
     return json_response(out)
 
 
@@ -248,6 +293,7 @@ def put_shard(app: App, request: Request) -> Response:
         if target not in SHARD_STATUSES:
             raise fail(500 if modern else 422, f"{RAFT_APPLY}{raw}: invalid storage status")
         col.shard_status[shard] = target
+        col.pressure.pop(shard, None)  # a manual status replaces the scanner's (§1.3)
     return json_response(body)
 
 

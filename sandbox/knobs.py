@@ -2,7 +2,8 @@
 
 ``/__sandbox/requests`` (GET the log, DELETE to clear it), ``/__sandbox/faults``
 (GET or PUT ``{"latency_ms", "fail_rate", "seed", "kinds"}``) and
-``/__sandbox/reset`` (POST ``{"seed": "demo"|"none"}``). Injected faults hit only
+``/__sandbox/reset`` (POST ``{"seed": "demo"|"none"}``); the operations knobs (nodes,
+cluster, tenants, modules) are in ``sandbox.ops_knobs``. Injected faults hit only
 ``/v1`` requests and always before the handler runs, so no mutation is ever
 half-applied and a retry is safe.
 """
@@ -15,8 +16,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sandbox import ops_knobs
 from sandbox.auth import is_write
 from sandbox.http import Request, Response, error, json_response
+from sandbox.ops_knobs import settings_body
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -86,24 +89,14 @@ def handle(app: App, request: Request) -> Response:
         return json_response(app.faults.to_json())
     if name == "faults" and request.method == "PUT":
         try:
-            app.faults.configure(_settings(request))
+            app.faults.configure(settings_body(request))
         except (TypeError, ValueError) as exc:
             return error(422, str(exc))
         return json_response(app.faults.to_json())
     if name == "reset" and request.method == "POST":
         try:
-            app.reset(seed=_settings(request).get("seed", "none"))
+            app.reset(seed=settings_body(request).get("seed", "none"))
         except (TypeError, ValueError) as exc:
             return error(422, str(exc))
         return Response(204)
-    return error(404, f"unknown sandbox knob: {request.method} /__sandbox/{name}")
-
-
-def _settings(request: Request) -> dict[str, Any]:
-    """A knob's JSON object body ({} when empty); malformed JSON is go-openapi's 400."""
-    body = request.json(required=False)
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise TypeError("the body must be a JSON object")
-    return body
+    return ops_knobs.handle(app, request, name)

@@ -1,26 +1,81 @@
-"""Root, ``/v1``, ``/v1/meta``, OpenID discovery and ``/v1/users/own-info`` (§2.1, §3)."""
+"""Root, ``/v1``, ``/v1/meta``, readiness, OpenID discovery and ``/v1/users/own-info``
+(§2.1, §3).
+
+Enabled modules: ``backup-filesystem`` and ``text2vec-transformers`` (whose meta is what
+its inference container's ``/meta`` answers, abridged). ``PUT /__sandbox/modules/{module}``
+``{"failing": true}`` makes a module's meta call fail, as an unreachable inference
+container does. Since v1.25.29, v1.26.14 and v1.27.7 ``GetMeta`` reports such a module as
+``{"error": "<message>"}`` and never fails, so ``/v1/meta`` stays 200 and ``/ready`` is
+unaffected; before, ``/v1/meta`` answered 500 and ``/ready`` 503 (weaviate commit 0ee5cd2,
+usecases/modules/modules.go ``GetMeta``; OPERATIONS.md §1.1 and RB§3.1 describe the old
+behaviour). The version that decides is the answering node's.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from sandbox.auth import own_info
-from sandbox.http import Request, Response, empty, json_response
+from sandbox.http import Request, Response, empty, fail, json_response
+from sandbox.nodes import HEALTHY, version_tuple
 
 if TYPE_CHECKING:
     from sandbox.app import App
 
 DOCS = "https://docs.weaviate.io/weaviate"
 GRPC_MAX_MESSAGE_SIZE = 104858000
+TRANSFORMERS = "text2vec-transformers"
+MODULES = ("backup-filesystem", TRANSFORMERS)
+TRANSFORMERS_META = {"model": {"_name_or_path": "sentence-transformers/all-MiniLM-L6-v2",
+                               "architectures": ["BertModel"], "hidden_size": 384,
+                               "model_type": "bert", "max_position_embeddings": 512}}
+# transformers.go MetaInfo wraps the HTTP client's error
+TRANSFORMERS_DOWN = ('send GET meta request: Get "http://t2v-transformers:8080/meta": '
+                     "dial tcp 172.18.0.3:8080: connect: connection refused")
+# first patch of each minor with per-module errors in GetMeta (commit 0ee5cd2)
+MODULE_ERRORS_INLINE = {(1, 25): 29, (1, 26): 14, (1, 27): 7}
+
+
+def _errors_inline(version: str) -> bool:
+    parts = version_tuple(version)
+    first_patch = MODULE_ERRORS_INLINE.get(parts[:2])
+    return parts[2] >= first_patch if first_patch is not None else parts >= (1, 28, 0)
+
+
+def module_metas(app: App) -> tuple[dict[str, object], str | None]:
+    """``Modules.GetMeta()`` on the answering node: the modules' meta, and the error it
+    fails with (None: it does not fail)."""
+    metas: dict[str, object] = {}
+    for name in MODULES:
+        if name in app.failing_modules:
+            if not _errors_inline(app.answering_version()):
+                return {}, TRANSFORMERS_DOWN
+            metas[name] = {"error": TRANSFORMERS_DOWN}
+        elif name == TRANSFORMERS:
+            metas[name] = TRANSFORMERS_META
+        else:
+            metas[name] = {"backupsPath": str(app.backups.root)}
+    return metas, None
+
+
+def is_ready(app: App) -> bool:
+    """``/v1/.well-known/ready``: the answering node is HEALTHY and its modules answer."""
+    node = app.cluster.answering()
+    if not app.ready or node is None or app.cluster.nodes[node].status != HEALTHY:
+        return False
+    return module_metas(app)[1] is None
 
 
 def get_meta(app: App, request: Request) -> Response:
-    """Version, listen address and modules: only the filesystem backup module is enabled."""
+    """Version, listen address and modules of the answering node."""
+    modules, problem = module_metas(app)
+    if problem is not None:
+        raise fail(500, problem)
     return json_response({
         "grpcMaxMessageSize": GRPC_MAX_MESSAGE_SIZE,
         "hostname": app.hostname,
-        "modules": {"backup-filesystem": {"backupsPath": str(app.backups.root)}},
-        "version": app.version,
+        "modules": modules,
+        "version": app.answering_version(),
     })
 
 

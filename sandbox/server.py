@@ -18,9 +18,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from sandbox import knobs
+from sandbox import knobs, meta
 from sandbox.app import App
 from sandbox.http import ApiError, Request, Response, error, json_response
+from sandbox.nodes import DEFAULT_INTERNAL_TIMEOUT_MS
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +52,14 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
         request = Request(self.command, url.path, query, headers, body)
-        if url.path == "/v1/.well-known/live" or url.path == "/v1/.well-known/ready":
-            ready = url.path.endswith("live") or app.ready
-            return self._send(Response(200 if ready else 503))
         if url.path.startswith("/__sandbox/"):
             return self._send(_guarded(request, lambda: knobs.handle(app, request)))
+        if app.cluster.answering() is None:  # every node is down: nothing answers
+            app.request_log.add(request, 0, "down")
+            return self._inject("drop")
+        if url.path == "/v1/.well-known/live" or url.path == "/v1/.well-known/ready":
+            ready = url.path.endswith("live") or meta.is_ready(app)
+            return self._send(Response(200 if ready else 503))
         if app.faults.latency_ms:
             time.sleep(app.faults.latency_ms / 1000)
         fault = app.faults.draw() if url.path.startswith("/v1") else None
@@ -138,13 +142,17 @@ class Sandbox:
 
     ``auto_schema=False`` behaves as a server with ``AUTOSCHEMA_ENABLED=false``: writes to
     unknown classes or properties are refused instead of extending the schema.
+    ``internal_timeout_ms`` is the peer deadline of fan-out requests
+    (``MINIMUM_INTERNAL_TIMEOUT``); ``PUT /__sandbox/cluster`` changes it until a reset.
     """
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", seed: str = "none",
                  api_keys: dict[str, str] | None = None, read_only_users: set[str] | None = None,
-                 nodes: int = 1, backup_dir: Path | None = None, auto_schema: bool = True) -> None:
+                 nodes: int = 1, backup_dir: Path | None = None, auto_schema: bool = True,
+                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS) -> None:
         self.app = App(nodes=nodes, api_keys=api_keys or {}, read_only_users=read_only_users,
-                       backup_dir=backup_dir, seed=seed, auto_schema=auto_schema)
+                       backup_dir=backup_dir, seed=seed, auto_schema=auto_schema,
+                       internal_timeout_ms=internal_timeout_ms)
         self._server = _Server((host, port), self.app)
         self.app.hostname = f"http://{host}:{self.port}"
         self._thread: threading.Thread | None = None

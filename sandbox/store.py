@@ -34,6 +34,7 @@ class TenantError(ValueError):
 
 
 READ_ONLY = "store is read-only due to: manually set by user"
+READ_ONLY_PRESSURE = "store is read-only due to: resource pressure"  # shard_status.go
 WRONG_DIMS = ("new node has a vector with length {}. Existing nodes have vectors with length {}: "
               "vector dimensions do not match the index dimensions")
 
@@ -89,6 +90,10 @@ class Collection:
     # vector length per (shard, vector name; "" for the legacy vector), set by the first
     # vector stored and, as in HNSW, kept when the shard is emptied again
     dims: dict[tuple[str, str], int] = field(default_factory=dict)
+    # shard -> nodes whose replica the resource scanner made READONLY (disk pressure)
+    pressure: dict[str, set[str]] = field(default_factory=dict)
+    # tenant -> (FREEZING|UNFREEZING, since when in ms): an offload in progress
+    transitions: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -134,6 +139,12 @@ class Collection:
             else:
                 self.add_tenant(tenant, ACTIVE)
 
+    def reported_status(self, tenant: str) -> str:
+        """A tenant's status as ``GET .../tenants`` reports it: an offload in progress
+        (FREEZING/UNFREEZING) over the stored one."""
+        transition = self.transitions.get(tenant)
+        return transition[0] if transition else self.tenants[tenant]
+
     def shard_names(self, loaded_only: bool = False) -> list[str]:
         """Physical shards: generated names, or one per tenant; with ``loaded_only`` only the
         shards that exist on their nodes (an inactive tenant's shard is shut down)."""
@@ -158,11 +169,36 @@ class Collection:
     def _writable(self, shard: str) -> None:
         if self.shard_status.get(shard, "READY") == "READONLY":
             raise ShardRefusal(shard, READ_ONLY)
+        blocked = self.pressure.get(shard)
+        if blocked:
+            # A write needs a QUORUM of replicas (the default level); with one replica
+            # that is the shard's own error [UNCONFIRMED: the coordinator's wrapping at RF>1].
+            replicas = self.placement.get(shard, [])
+            if len(replicas) - len(blocked) < len(replicas) // 2 + 1:
+                raise ShardRefusal(shard, READ_ONLY_PRESSURE)
 
-    def put(self, tenant: str | None, obj: StoredObject, merging: bool = False) -> None:
-        """Insert or replace one object as its shard does: ``ShardRefusal`` when the shard is
-        read-only or a vector's length differs from its index's (the wording of a merge with
-        ``merging``; flat indexes word it differently in Weaviate, this is HNSW's)."""
+    def replica_status(self, shard: str, node: str) -> str:
+        """The stored status of one replica: the shard's, or READONLY under disk pressure."""
+        if node in self.pressure.get(shard, ()):
+            return "READONLY"
+        return self.shard_status.get(shard, "READY")
+
+    def mark_pressure(self, node: str) -> None:
+        """The resource scanner made every loaded shard replica on ``node`` READONLY."""
+        for shard in self.shard_names(loaded_only=True):
+            if node in self.placement.get(shard, ()):
+                self.pressure.setdefault(shard, set()).add(node)
+
+    def clear_pressure(self, node: str) -> None:
+        """Auto-recovery: the replicas made READONLY for pressure on ``node`` are READY again."""
+        for nodes in self.pressure.values():
+            nodes.discard(node)
+
+    def put(self, tenant: str | None, obj: StoredObject, merging: bool = False) -> str:
+        """Insert or replace one object as its shard does and return the shard's name:
+        ``ShardRefusal`` when the shard is read-only or a vector's length differs from its
+        index's (the wording of a merge with ``merging``; flat indexes word it differently
+        in Weaviate, this is HNSW's)."""
         shard = self.shard_of(obj.id, tenant)
         self._writable(shard)
         given = [*(obj.vectors or {}).items(), *([("", obj.vector)] if obj.vector is not None
@@ -178,6 +214,7 @@ class Collection:
         if obj.id not in part:
             self.shard_counts[shard] = self.shard_counts.get(shard, 0) + 1
         part[obj.id] = obj
+        return shard
 
     def remove(self, tenant: str | None, object_id: str) -> bool:
         """Delete one object; False when it was not there; ``ShardRefusal`` when read-only."""
@@ -207,6 +244,8 @@ class Collection:
         self.placement.pop(name, None)
         self.shard_status.pop(name, None)
         self.shard_counts.pop(name, None)
+        self.pressure.pop(name, None)
+        self.transitions.pop(name, None)
         self.dims = {key: n for key, n in self.dims.items() if key[0] != name}
 
     def follow_factor(self) -> None:

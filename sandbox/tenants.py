@@ -94,7 +94,8 @@ def get_tenants(app: App, request: Request) -> Response:
     db = app.db
     with db.lock:
         col = _collection(db, request, query=True)
-        return json_response([{"name": n, "activityStatus": s} for n, s in col.tenants.items()])
+        return json_response([{"name": n, "activityStatus": col.reported_status(n)}
+                              for n in col.tenants])
 
 
 def add_tenants(app: App, request: Request) -> Response:
@@ -131,7 +132,8 @@ def update_tenants(app: App, request: Request) -> Response:
                 raise fail(422, f"shard not found: {item['name']}")
             wanted[item["name"]] = status
         col.tenants.update(wanted)
-        return json_response([{"name": n, "activityStatus": col.tenants[n]} for n in wanted])
+        return json_response([{"name": n, "activityStatus": col.reported_status(n)}
+                              for n in wanted])
 
 
 def delete_tenants(app: App, request: Request) -> Response:
@@ -159,7 +161,7 @@ def get_tenant(app: App, request: Request) -> Response:
         name = request.params["tenantName"]
         if name not in col.tenants:
             return empty(404)
-        return json_response({"name": name, "activityStatus": col.tenants[name]})
+        return json_response({"name": name, "activityStatus": col.reported_status(name)})
 
 
 def head_tenant(app: App, request: Request) -> Response:

@@ -53,7 +53,8 @@ def test_minimal_output_lists_every_node_without_shards(http: httpx.Client, sb: 
         assert node["shards"] is None and "stats" not in node
         assert node["status"] == "HEALTHY" and node["operationalMode"] == "ReadWrite"
         assert node["version"] == sb.app.version == http.get("/v1/meta").json()["version"]
-        assert node["batchStats"] == {"queueLength": 0, "ratePerSecond": 0}
+        assert node["batchStats"]["queueLength"] == 0
+        assert node["batchStats"]["ratePerSecond"] > 0  # the fixture's batch, on every node
         assert len(node["gitHash"]) == 7
     assert ok(http.get("/v1/nodes", params={"output": "minimal"}))["nodes"] == nodes
 
