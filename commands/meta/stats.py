@@ -173,8 +173,8 @@ def _metrics_fields(data: dict[str, Any]) -> dict[str, Any]:
     window = f"last {data['window_s']:g} s" if data["window_s"] else "since start"
     heap = data["heap_inuse_bytes"]
     return {
-        f"query latency, mean ({window})": _unit(data["query_latency_ms"], "ms"),
-        f"query latency, p95 ({window})": _unit(data["query_p95_ms"], "ms"),
+        f"query latency, mean ({window})": _unit(data["query_latency_ms"], " ms"),
+        f"query latency, p95 ({window})": _unit(data["query_p95_ms"], " ms"),
         "queries": _unit(data["queries_per_s"], "/s"),
         "import": _unit(data["import_per_s"], f" {data['import_unit'] or 'objects'}/s"),
         "heap in use": None if heap is None else f"{heap / 2**20:,.1f} MiB",

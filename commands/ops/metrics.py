@@ -43,8 +43,9 @@ class Scrape:
         return next((n for n in self.samples if n.endswith("_" + name)), None)
 
     def has(self, name: str) -> bool:
-        """True when a series of that name (possibly prefixed) was served."""
-        return self._name(name) is not None
+        """True when a series of that name (possibly prefixed; a histogram by its
+        ``_count``) was served."""
+        return self._name(name) is not None or self._name(name + "_count") is not None
 
     def total(self, name: str) -> float | None:
         """The sum over every label set of ``name``, or None when it is absent."""

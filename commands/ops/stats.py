@@ -149,7 +149,7 @@ class Sampler:
         poller.want(SCHEMA, lambda: fetch_schema(self.api), SLOW_EVERY)
         poller.want(NODES, lambda: self._get("/v1/nodes", output="minimal").get("nodes") or [])
         if self.metrics is not None:
-            poller.want(METRICS, self.metrics.scrape, self.metrics_every)
+            poller.want(METRICS, self.metrics.scrape, self.metrics_every, optional=True)
         poller.settle(deadline)
         classes = {c["class"]: c for c in poller.get(SCHEMA) or []
                    if matches(c["class"], opts.patterns)}

@@ -63,14 +63,20 @@ class Poller:
         self._round_start = self._clock()
         self._due.clear()
 
-    def want(self, key: str, fetch: Callable[[], Any], every: float = 0.0) -> None:
-        """Fetch ``key`` this round unless its answer is younger than ``every`` seconds."""
+    def want(self, key: str, fetch: Callable[[], Any], every: float = 0.0,
+             optional: bool = False) -> None:
+        """Fetch ``key`` this round unless its answer is younger than ``every`` seconds.
+
+        Inline, a failing fetch raises, unless it is ``optional``: then it is stale."""
         known = self._answers.get(key)
         if known is not None and self._round_start - known.at < every:
             return
         self._due.add(key)
         if self._pool is None:
-            self._store(key, fetch())
+            if optional:
+                self._run(key, fetch)
+            else:
+                self._store(key, fetch())
             return
         if key in self._flying and not self._flying[key].done():
             return  # single-flight: the request already out answers this round too
