@@ -244,3 +244,31 @@ def test_the_seeds_one_shot_col_stats_watch(demo: Sandbox, tmp_path: Path) -> No
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert all(json.loads(line)["interval_s"] == 2.0 for line in out.splitlines())
+
+
+# --- queues and batch rate (sandbox knobs) -------------------------------------------------
+
+def test_async_indexing_queue_and_batch_rate(replicated: Sandbox) -> None:
+    url = replicated.url
+    httpx.post(f"{url}/v1/schema", json={"class": "Queued", "replicationConfig": {"factor": 2},
+                                        "shardingConfig": {"desiredCount": 3}}
+               ).raise_for_status()
+    httpx.put(f"{url}/__sandbox/nodes/node2", json={"vector_queue": 5}).raise_for_status()
+    httpx.post(f"{url}/v1/batch/objects", json={"objects": [
+        {"class": "Queued", "properties": {"n": i}} for i in range(60)]}).raise_for_status()
+    try:
+        data = execute(url, r"\stats Queued --format json").results[0].to_data()
+        nodes = {n["node"]: n for n in data["nodes"]}
+        # §1.4: with async indexing on, the node has no batch queue to report
+        assert nodes["node2"]["batch_queue"] is None and nodes["node1"]["batch_queue"] == 0
+        assert sum(n["batch_rate"] for n in nodes.values()) > 0
+        [row] = data["rows"]
+        shards = execute(url, r"\stats Queued --by shard --format json").results[0]
+        on_node2 = sum(1 for s in shards.to_data()["rows"] if "node2" in s["nodes"])
+        assert row["vector_queue"] == 5 * on_node2 > 0
+        assert "INDEXING" in row["status"]
+        tables = execute(url, r"\stats Queued").results
+        assert "async indexing" in tables[1].note
+    finally:
+        httpx.put(f"{url}/__sandbox/nodes/node2", json={"vector_queue": None})
+        httpx.delete(f"{url}/v1/schema/Queued")
