@@ -156,6 +156,15 @@ def test_by_node_shard_and_tenant(replicated: Sandbox) -> None:
     assert mt["tenants"] == {"ACTIVE": 1, "INACTIVE": 1} and mt["objects"] == 7
 
 
+def test_empty_answers_say_why(demo: Sandbox, sandbox: Sandbox) -> None:
+    assert execute(sandbox.url, r"\stats --format json").results[0].to_data()["notes"][0] == (
+        "no collections")
+    table = execute(demo.url, r"\stats 'nothing*'").results[0]
+    assert table.rows == () and "no collection matches 'nothing*'" in table.note
+    table = execute(demo.url, r"\stats Art* --by tenant").results[0]
+    assert table.rows == () and "no multi-tenant collection" in table.note
+
+
 def test_usage_errors_are_one_line_with_a_hint(demo: Sandbox) -> None:
     run = dispatcher(demo.url).execute
     outcome = run(r"\stats 5", "test")

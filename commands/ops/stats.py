@@ -198,6 +198,11 @@ class Sampler:
         if opts.limit and len(rows) > opts.limit:
             notes.append(f"{len(rows) - opts.limit} more rows not shown (--limit 0 shows all)")
             rows = rows[:opts.limit]
+        if not classes and self.poller.get(SCHEMA) is not None:
+            notes.append("no collection matches " + " and ".join(repr(p) for p in opts.patterns)
+                         if opts.patterns else "no collections")
+        elif opts.by == "tenant" and not any(is_multi_tenant(classes[n]) for n in shown):
+            notes.append("no multi-tenant collection here: --by tenant has no rows")
         if len(classes) > len(shown):
             notes.append(f"the {len(shown)} largest of {len(classes)} matching collections "
                          "(narrow with PATTERN, or --limit N)")
