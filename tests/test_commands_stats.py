@@ -51,16 +51,22 @@ def clear_requests(url: str) -> None:
     httpx.delete(f"{url}/__sandbox/requests")
 
 
+def add_replicated(url: str, name: str = "Rep", objects: int = 30) -> None:
+    """A class of 3 shards with 2 replicas each on a three-node sandbox, and its objects."""
+    http = httpx.Client(base_url=url)
+    http.post("/v1/schema", json={"class": name, "replicationConfig": {"factor": 2},
+                                  "shardingConfig": {"desiredCount": 3}}).raise_for_status()
+    http.post("/v1/batch/objects", json={"objects": [
+        {"class": name, "properties": {"n": i}} for i in range(objects)]}).raise_for_status()
+
+
 @pytest.fixture(scope="module")
 def replicated() -> Iterator[Sandbox]:
     """Three nodes: Rep (3 shards, factor 2, 30 objects) and RepMt (factor 2, tenants hot
     with 7 objects and cold, inactive)."""
     with Sandbox(nodes=3) as server:
+        add_replicated(server.url)
         http = httpx.Client(base_url=server.url)
-        http.post("/v1/schema", json={"class": "Rep", "replicationConfig": {"factor": 2},
-                                      "shardingConfig": {"desiredCount": 3}}).raise_for_status()
-        http.post("/v1/batch/objects", json={"objects": [
-            {"class": "Rep", "properties": {"n": i}} for i in range(30)]}).raise_for_status()
         http.post("/v1/schema", json={"class": "RepMt", "replicationConfig": {"factor": 2},
                                       "multiTenancyConfig": {"enabled": True}}
                   ).raise_for_status()
@@ -259,12 +265,8 @@ def test_the_seeds_one_shot_col_stats_watch(demo: Sandbox, tmp_path: Path) -> No
 
 def test_async_indexing_queue_and_batch_rate(replicated: Sandbox) -> None:
     url = replicated.url
-    httpx.post(f"{url}/v1/schema", json={"class": "Queued", "replicationConfig": {"factor": 2},
-                                        "shardingConfig": {"desiredCount": 3}}
-               ).raise_for_status()
     httpx.put(f"{url}/__sandbox/nodes/node2", json={"vector_queue": 5}).raise_for_status()
-    httpx.post(f"{url}/v1/batch/objects", json={"objects": [
-        {"class": "Queued", "properties": {"n": i}} for i in range(60)]}).raise_for_status()
+    add_replicated(url, "Queued", objects=60)
     try:
         data = execute(url, r"\stats Queued --format json").results[0].to_data()
         nodes = {n["node"]: n for n in data["nodes"]}

@@ -18,6 +18,8 @@ import httpx
 import pexpect
 import pytest
 from conftest import REGISTRY
+from test_commands_stats import add_replicated
+from test_shell_repl import terminal  # noqa: F401 - the shell at its prompt in a pty
 
 from commands.api.client import RestClient
 from commands.audit import MemoryAuditLog
@@ -63,22 +65,8 @@ def watch(url: str, line: str, recorder: Recorder) -> Dispatcher:
 
 # --- a pseudo-terminal ---------------------------------------------------------------------
 
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[pexpect.spawn]:
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "PROMPT_TOOLKIT_NO_CPR": "1",
-           "PYTHONPATH": str(ROOT), "TERM": "xterm"}
-    child = pexpect.spawn(sys.executable, ["-m", "shell", "--sandbox"], cwd=str(ROOT), env=env,
-                          dimensions=(50, 160), timeout=20, encoding="utf-8")
-    try:
-        child.expect(PROMPT)
-        yield child
-    finally:
-        child.terminate(force=True)
-
-
-def test_dashboard_redraws_and_q_returns_to_the_prompt(terminal: pexpect.spawn,
-                                                      tmp_path: Path) -> None:
+def test_dashboard_redraws_and_q_returns_to_the_prompt(
+        terminal: pexpect.spawn, tmp_path: Path) -> None:  # noqa: F811 - the imported fixture
     terminal.sendline(r"\stats --watch 0.3")
     terminal.expect("Collections")
     terminal.expect("DocumentChunk +20000")
@@ -98,7 +86,7 @@ def test_dashboard_redraws_and_q_returns_to_the_prompt(terminal: pexpect.spawn,
         ("stats", "ok"), ("count", "ok"), ("q", "ok")]
 
 
-def test_ctrl_c_quits_the_dashboard_too(terminal: pexpect.spawn) -> None:
+def test_ctrl_c_quits_the_dashboard_too(terminal: pexpect.spawn) -> None:  # noqa: F811
     terminal.sendline(r"\stats Art* --watch 0.2 --by shard")
     terminal.expect("Collections by shard")
     terminal.expect("sample 2 at")
@@ -129,11 +117,7 @@ def test_one_shot_count_at_a_terminal_stops_by_itself(tmp_path: Path) -> None:
 @pytest.fixture
 def three_nodes() -> Iterator[Sandbox]:
     with Sandbox(nodes=3) as server:
-        http = httpx.Client(base_url=server.url)
-        http.post("/v1/schema", json={"class": "Rep", "replicationConfig": {"factor": 2},
-                                      "shardingConfig": {"desiredCount": 3}}).raise_for_status()
-        http.post("/v1/batch/objects", json={"objects": [
-            {"class": "Rep", "properties": {"n": i}} for i in range(30)]}).raise_for_status()
+        add_replicated(server.url)
         yield server
 
 

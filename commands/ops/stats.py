@@ -258,6 +258,15 @@ def _replicas(name: str, nodes: list[dict[str, Any]]) -> list[cluster.ShardRepli
     return [r for r in cluster.replicas(nodes) if r.collection == name]
 
 
+def _grouped(name: str, nodes: list[dict[str, Any]],
+             by: str) -> dict[str, list[cluster.ShardReplica]]:
+    """The collection's replicas by ``node`` or by ``shard``, sorted by that name."""
+    groups: dict[str, list[cluster.ShardReplica]] = defaultdict(list)
+    for rep in _replicas(name, nodes):
+        groups[getattr(rep, by)].append(rep)
+    return dict(sorted(groups.items()))
+
+
 def _shard_objects(name: str, nodes: list[dict[str, Any]]) -> dict[str, int | None]:
     return {shard: n for (c, shard), n in cluster.shard_counts(nodes).items() if c == name}
 
@@ -291,11 +300,8 @@ def node_rows(name: str, cls: dict[str, Any], nodes: list[dict[str, Any]],
               tenant_list: list[dict[str, Any]] | None, at: float | None,
               growth: Growth) -> list[dict[str, Any]]:
     """One row per node holding a replica of the collection."""
-    by_node: dict[str, list[cluster.ShardReplica]] = defaultdict(list)
-    for rep in _replicas(name, nodes):
-        by_node[rep.node].append(rep)
     rows = []
-    for node, reps in sorted(by_node.items()):
+    for node, reps in _grouped(name, nodes, "node").items():
         objects = sum(r.objects or 0 for r in reps)
         rows.append({"collection": name, "node": node, "objects": objects,
                      "growth_per_s": growth.rate((name, node), at, objects),
@@ -308,14 +314,12 @@ def shard_rows(name: str, cls: dict[str, Any], nodes: list[dict[str, Any]],
                tenant_list: list[dict[str, Any]] | None, at: float | None,
                growth: Growth) -> list[dict[str, Any]]:
     """One row per loaded shard (a tenant, for a multi-tenant collection)."""
-    by_shard: dict[str, list[cluster.ShardReplica]] = defaultdict(list)
-    for rep in _replicas(name, nodes):
-        by_shard[rep.shard].append(rep)
     per_shard = _shard_objects(name, nodes)
+    groups = _grouped(name, nodes, "shard")
     return [{"collection": name, "shard": shard, "objects": per_shard.get(shard),
              "growth_per_s": growth.rate((name, shard), at, per_shard.get(shard)),
              "status": _statuses(reps), "nodes": sorted(r.node for r in reps),
-             "vector_queue": _queue(reps)} for shard, reps in sorted(by_shard.items())]
+             "vector_queue": _queue(reps)} for shard, reps in groups.items()]
 
 
 def tenant_rows(name: str, cls: dict[str, Any], nodes: list[dict[str, Any]],
@@ -325,9 +329,7 @@ def tenant_rows(name: str, cls: dict[str, Any], nodes: list[dict[str, Any]],
     if not is_multi_tenant(cls):
         return []
     per_shard = _shard_objects(name, nodes)
-    queues: dict[str, int] = defaultdict(int)
-    for rep in _replicas(name, nodes):
-        queues[rep.shard] += rep.vector_queue or 0
+    queues = {shard: _queue(reps) for shard, reps in _grouped(name, nodes, "shard").items()}
     rows = []
     for tenant in sorted(tenant_list or [], key=lambda t: t.get("name", "")):
         tname = tenant.get("name", "")
