@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--nodes", type=int, default=1, help="simulated cluster nodes")
     parser.add_argument("--backup-dir", type=Path, default=None,
                         help="where filesystem backups go (default: a temporary directory)")
+    parser.add_argument("--metrics", action="store_true",
+                        help="serve each node's Prometheus metrics on a port of its own, as "
+                             "PROMETHEUS_MONITORING_ENABLED=true does")
     parser.add_argument("--no-auto-schema", dest="auto_schema", action="store_false",
                         help="refuse objects of unknown classes or with unknown properties, as "
                              "AUTOSCHEMA_ENABLED=false does")
@@ -52,13 +55,16 @@ def main(argv: list[str] | None = None) -> int:
         sandbox = Sandbox(port=args.port, host=args.host, seed=args.seed,
                           api_keys={**_keys(args.api_key), **read_only},
                           read_only_users=set(read_only.values()), nodes=args.nodes,
-                          backup_dir=args.backup_dir, auto_schema=args.auto_schema)
+                          backup_dir=args.backup_dir, auto_schema=args.auto_schema,
+                          metrics=args.metrics)
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}. "
               "Try another --port (0 picks a free one).", file=sys.stderr)
         return 1
     print(f"Weaviate sandbox (an emulator, not a real Weaviate) listening on {sandbox.url} "
           f"with {args.nodes} node(s), seed {args.seed!r}. Ctrl-C stops it.", file=sys.stderr)
+    for node, url in sandbox.metrics_urls.items():
+        print(f"  {node} metrics: {url}", file=sys.stderr)
     try:
         sandbox.serve_forever()
     except KeyboardInterrupt:

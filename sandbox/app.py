@@ -7,6 +7,7 @@ from pathlib import Path
 from sandbox import aliases, backups, batch, cluster, graphql, meta, objects, schema, tenants
 from sandbox.auth import Auth
 from sandbox.knobs import Faults, RequestLog
+from sandbox.metrics import Metrics
 from sandbox.nodes import DEFAULT_INTERNAL_TIMEOUT_MS, Cluster
 from sandbox.router import Router
 from sandbox.store import Database
@@ -39,6 +40,7 @@ class App:
         self.db = self.fresh_database(seed)
         self.cluster = Cluster(list(self.db.nodes), internal_timeout_ms)
         self.failing_modules: set[str] = set()
+        self.metrics: Metrics | None = None  # set by Sandbox(metrics=True)
 
     def fresh_database(self, seed: str = "none") -> Database:
         """A new database with a seed (``demo`` or ``none``) loaded."""

@@ -7,6 +7,7 @@ reports the total number of matches, so a client must repeat until nothing match
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from itertools import islice
@@ -65,6 +66,7 @@ def import_objects(app: App, request: Request) -> Response:
     _check_ids(objects)
     results = []
     stored: Counter[tuple[str, str]] = Counter()  # (class, shard) -> objects
+    started = time.perf_counter()
     now = now_ms()  # one batch, one time
     with db.lock:
         for raw in objects:
@@ -91,17 +93,20 @@ def import_objects(app: App, request: Request) -> Response:
             item["deprecations"] = None
             item["result"] = {"status": "SUCCESS"}
             results.append(item)
-        _count_batch(app, stored)
+        _count_batch(app, stored, (time.perf_counter() - started) * 1000)
     return json_response(results)
 
 
-def _count_batch(app: App, stored: Counter[tuple[str, str]]) -> None:
-    """Feed each node's batch rate with the objects its shard replicas stored."""
+def _count_batch(app: App, stored: Counter[tuple[str, str]], ms: float) -> None:
+    """Feed each node's batch rate and metrics with the objects its shard replicas stored."""
     per_node: Counter[str] = Counter()
     for (class_name, shard), n in stored.items():
         col = app.db.collections.get(class_name)
-        for node in col.placement.get(shard, []) if col else []:
+        nodes = col.placement.get(shard, []) if col else []
+        for node in nodes:
             per_node[node] += n
+        if app.metrics is not None:
+            app.metrics.batch(class_name, shard, nodes, n, ms)
     for node, n in per_node.items():
         app.cluster.rates[node].add(n)
 

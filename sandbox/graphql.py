@@ -18,16 +18,21 @@ whose message starts ``sandbox:``; the handler never fails with a 500.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import upper_first
 from sandbox.graphql_parser import Field, GraphQLError, Operation, Parser, Value, location
+from sandbox.graphql_suggest import suggest
 from sandbox.http import Request, Response, fail, go_kind, go_type, json_response, parse_error
 from sandbox.store import Collection, Database, TenantError
 
 if TYPE_CHECKING:
     from sandbox.app import App
+
+Observe = Callable[[str, str, float], None]  # class name, query type, milliseconds
 
 NO_PROVIDER = ("no graphql provider present, this is most likely because no schema is "
                "present. Import a schema first")
@@ -75,32 +80,11 @@ def build_schema(db: Database) -> dict[str, dict[str, FieldDef]]:
     return types
 
 
-def _distance(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for k, cb in enumerate(b, 1):
-            prev, row[k] = row[k], min(row[k] + 1, row[k - 1] + 1, prev + (ca != cb))
-    return row[-1]
-
-
-def suggest(name: str, options: Any) -> str:
-    """graphql-go's `` Did you mean "A", "B", or "C"?`` tail, or ""."""
-    scored = sorted((_distance(name, o), o) for o in options
-                    if _distance(name, o) <= max(len(name) // 2, len(o) // 2, 1))
-    quoted = [f'"{o}"' for _, o in scored[:5]]
-    if not quoted:
-        return ""
-    if len(quoted) > 2:
-        return f" Did you mean {', '.join(quoted[:-1])}, or {quoted[-1]}?"
-    return f" Did you mean {' or '.join(quoted)}?"
-
-
 class Run:
     """Validation and execution of one request against one snapshot of the database."""
 
-    def __init__(self, db: Database, src: str) -> None:
-        self.db, self.src = db, src
+    def __init__(self, db: Database, src: str, observe: Observe | None = None) -> None:
+        self.db, self.src, self.observe = db, src, observe
         self.types = build_schema(db)
         self.errors: list[GraphQLError] = []
         self.refused: list[GraphQLError] = []
@@ -259,8 +243,11 @@ class Run:
                 self.report(str(exc), cls.start, path=[sel.key, cls.key])
                 out[cls.key] = None
                 continue
+            started = time.perf_counter()
             count = col.count(tenant if col.multi_tenant else None)
             out[cls.key] = [self._group(cls.selections or [], fdef.inner, count)]
+            if self.observe is not None:
+                self.observe(col.name, "aggregate", (time.perf_counter() - started) * 1000)
         return out
 
     @staticmethod
@@ -294,12 +281,13 @@ def _sort_keys(value: Any) -> Any:
     return value
 
 
-def resolve(db: Database, query: str, operation_name: str,
-            variables: dict[str, Any]) -> dict[str, Any]:
-    """A GraphQLResponse: parse, validate, execute (the caller holds ``db.lock``)."""
+def resolve(db: Database, query: str, operation_name: str, variables: dict[str, Any],
+            observe: Observe | None = None) -> dict[str, Any]:
+    """A GraphQLResponse: parse, validate, execute (the caller holds ``db.lock``);
+    ``observe(class, query_type, ms)`` hears of every class queried."""
     try:
         definitions = Parser(query).document()
-        run = Run(db, query)
+        run = Run(db, query, observe)
         run.validate(definitions)
         if run.errors or run.refused:
             return {"errors": [e.to_json() for e in run.errors or run.refused]}
@@ -345,6 +333,10 @@ def _query_body(item: Any, model: str) -> dict[str, Any]:
     return item
 
 
+def _observer(app: App) -> Observe | None:
+    return app.metrics.query if app.metrics is not None else None
+
+
 def post_graphql(app: App, request: Request) -> Response:
     """``POST /v1/graphql``: always 200 once the query reached the GraphQL layer."""
     db = app.db
@@ -358,7 +350,8 @@ def post_graphql(app: App, request: Request) -> Response:
     with db.lock:
         if not db.collections:
             raise fail(422, NO_PROVIDER + "!")
-        result = resolve(db, query, body.get("operationName") or "", variables or {})
+        result = resolve(db, query, body.get("operationName") or "", variables or {},
+                         _observer(app))
     return json_response(result)
 
 
@@ -385,7 +378,7 @@ def post_graphql_batch(app: App, request: Request) -> Response:
                 out.append({"errors": [GraphQLError(message, None).to_json()]})
             else:
                 out.append(resolve(db, query, item.get("operationName") or "",
-                                   variables or {}))
+                                   variables or {}, _observer(app)))
     return json_response(out)
 
 

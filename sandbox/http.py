@@ -37,6 +37,7 @@ class Request:
     body: bytes = b""
     params: dict[str, str] = field(default_factory=dict)
     user: str | None = None
+    route: str | None = None  # the matched path pattern, e.g. /v1/schema/{className}
 
     def json(self, param: str = "body", required: bool = True) -> Any:
         """Decode the body, answering as go-openapi does for an empty or malformed one."""

@@ -9,6 +9,8 @@ reports them (OPERATIONS.md §1.2-§1.4):
   a GONE node was declared dead by memberlist and is left out of them altogether, while
   RAFT's configuration and shard ownership still name it. A status set to TIMEOUT is
   reported at once; ``latency_ms`` past the deadline makes a node time out for real.
+* ``operational_mode``: reported as ``operationalMode``; the answering node's mode refuses
+  requests with 503 as ``OPERATIONAL_MODE`` does (RB§3.4).
 * ``latency_ms``: the node answers the fan-out this slowly; peers past the server's
   ``internal_timeout_ms`` (``MINIMUM_INTERNAL_TIMEOUT``, 30 s) are reported TIMEOUT
   after the deadline.
@@ -37,6 +39,19 @@ HEALTHY, UNHEALTHY, UNAVAILABLE, TIMEOUT, GONE = (
 STATUSES = (HEALTHY, UNHEALTHY, UNAVAILABLE, TIMEOUT, GONE)
 UP = (HEALTHY, UNHEALTHY)
 MODES = ("ReadWrite", "ReadOnly", "WriteOnly", "ScaleOut")
+# mode -> (whitelisted /v1 namespaces, whether it blocks writes (else reads), message)
+# [usecases/config/operational_mode.go]
+MODE_RULES = {
+    "ReadOnly": ({"backups", "graphql", "mcp"}, True,
+                 "read-only mode is enabled temporally at the config level: write operations are "
+                 "not allowed during this time"),
+    "ScaleOut": ({"backups", "graphql", "replication", "mcp"}, True,
+                 "scale-out mode is enabled temporally at the config level: write operations "
+                 "(besides /replication) are not allowed during this time"),
+    "WriteOnly": ({"backups", "cluster", "nodes", "replication", ".well-known", "meta", "mcp"},
+                  False, "write-only mode is enabled temporally at the config level: read "
+                         "operations are not allowed during this time"),
+}
 DISK_READONLY_PERCENT = 90.0  # DISK_USE_READONLY_PERCENTAGE default, OPERATIONS.md §1.3
 AUTO_RECOVERY = (1, 36, 0)  # resourceUseRecovery, OPERATIONS.md §1.3
 DEFAULT_INTERNAL_TIMEOUT_MS = 30_000.0  # MINIMUM_INTERNAL_TIMEOUT, OPERATIONS.md §1.2
@@ -147,6 +162,20 @@ class Cluster:
     def version(self, node: str, default: str) -> str:
         """The version a node reports (``default``: the sandbox's)."""
         return self.nodes[node].version or default
+
+    def mode_refusal(self, method: str, path: str) -> str | None:
+        """The 503 message of the answering node's operational mode for this request, or None
+        (RB§3.4; middlewares.go ``addOperationalMode``; paths outside ``/v1`` always pass)."""
+        me = self.answering()
+        mode = self.nodes[me].operational_mode if me else "ReadWrite"
+        parts = path.split("/")
+        if mode == "ReadWrite" or len(parts) < 3 or parts[1] != "v1":
+            return None
+        reading = method in ("GET", "HEAD", "OPTIONS", "TRACE")
+        allowed, writes, message = MODE_RULES[mode]
+        if parts[2] in allowed or reading == writes:
+            return None
+        return message
 
     def fan_out(self) -> tuple[float, dict[str, str]]:
         """What asking every peer costs: the seconds the answering node waits, and each

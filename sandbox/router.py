@@ -28,21 +28,22 @@ class Router:
     """Maps (method, path) to a handler; path parameters land in ``Request.params``."""
 
     def __init__(self, routes: list[Route]) -> None:
-        self._table: list[tuple[re.Pattern[str], dict[str, Handler]]] = []
+        self._table: list[tuple[str, re.Pattern[str], dict[str, Handler]]] = []
         by_template: dict[str, dict[str, Handler]] = {}
         for method, template, handler in routes:
             by_template.setdefault(template, {})[method] = handler
         # Literal segments win over parameters (``/objects/validate`` before ``/objects/{id}``).
         for template in sorted(by_template, key=lambda t: (t.count("{"), -len(t))):
-            self._table.append((_compile(template), by_template[template]))
+            self._table.append((template, _compile(template), by_template[template]))
 
     def dispatch(self, app: App, request: Request) -> Response:
         """Run the matching handler or answer as the framework does."""
         allowed: list[str] = []
-        for pattern, methods in self._table:
+        for template, pattern, methods in self._table:
             match = pattern.match(request.path)
             if not match:
                 continue
+            request.route = template
             handler = methods.get(request.method)
             if handler is None:
                 allowed = sorted(methods)

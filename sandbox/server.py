@@ -2,9 +2,9 @@
 
 ``Sandbox(...).start()`` serves on a free port in a background thread (tests,
 ``elysiactl --sandbox``); ``serve_forever()`` runs in the foreground
-(``python -m sandbox``). Liveness and readiness are answered before routing
-and auth, as Weaviate's outer middleware does; faults are injected next, then
-authentication, then the route.
+(``python -m sandbox``). The answering node's operational mode, then liveness and
+readiness, are answered before routing and auth, as Weaviate's outer middlewares do;
+faults are injected next, then authentication, then the route.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from sandbox import knobs, meta
 from sandbox.app import App
 from sandbox.http import ApiError, Request, Response, error, json_response
+from sandbox.metrics import Metrics, MetricsServers
 from sandbox.nodes import DEFAULT_INTERNAL_TIMEOUT_MS
 
 logger = logging.getLogger(__name__)
@@ -57,18 +58,35 @@ class _Handler(BaseHTTPRequestHandler):
         if app.cluster.answering() is None:  # every node is down: nothing answers
             app.request_log.add(request, 0, "down")
             return self._inject("drop")
-        if url.path == "/v1/.well-known/live" or url.path == "/v1/.well-known/ready":
-            ready = url.path.endswith("live") or meta.is_ready(app)
-            return self._send(Response(200 if ready else 503))
+        started = time.perf_counter()
+        response = self._outer(app, request)
+        if response is None:
+            return  # an injected fault
+        self._send(response)
+        if app.metrics is not None:
+            app.metrics.request(request.method, request.route or url.path, response.status,
+                                time.perf_counter() - started)
+
+    def _outer(self, app: App, request: Request) -> Response | None:
+        """Weaviate's outer middlewares (operational mode, then liveness and readiness), the
+        sandbox's faults, then the route; None when a fault was injected instead."""
+        refusal = app.cluster.mode_refusal(request.method, request.path)
+        if refusal is not None:
+            app.request_log.add(request, 503, None)
+            return error(503, refusal)
+        if request.path in ("/v1/.well-known/live", "/v1/.well-known/ready"):
+            ready = request.path.endswith("live") or meta.is_ready(app)
+            return Response(200 if ready else 503)
         if app.faults.latency_ms:
             time.sleep(app.faults.latency_ms / 1000)
-        fault = app.faults.draw() if url.path.startswith("/v1") else None
+        fault = app.faults.draw() if request.path.startswith("/v1") else None
         if fault is not None:
             app.request_log.add(request, 503 if fault == "503" else 0, fault)
-            return self._inject(fault)
+            self._inject(fault)
+            return None
         response = self._respond(app, request)
         app.request_log.add(request, response.status, None)
-        self._send(response)
+        return response
 
     def _respond(self, app: App, request: Request) -> Response:
         user, refusal = app.auth.authenticate(request)
@@ -142,6 +160,8 @@ class Sandbox:
 
     ``auto_schema=False`` behaves as a server with ``AUTOSCHEMA_ENABLED=false``: writes to
     unknown classes or properties are refused instead of extending the schema.
+    ``metrics=True`` serves each node's Prometheus metrics on a port of its own
+    (``metrics_url``, ``metrics_urls``), as ``PROMETHEUS_MONITORING_ENABLED=true`` does.
     ``internal_timeout_ms`` is the peer deadline of fan-out requests
     (``MINIMUM_INTERNAL_TIMEOUT``); ``PUT /__sandbox/cluster`` changes it until a reset.
     """
@@ -149,17 +169,33 @@ class Sandbox:
     def __init__(self, port: int = 0, host: str = "127.0.0.1", seed: str = "none",
                  api_keys: dict[str, str] | None = None, read_only_users: set[str] | None = None,
                  nodes: int = 1, backup_dir: Path | None = None, auto_schema: bool = True,
-                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS) -> None:
+                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS,
+                 metrics: bool = False) -> None:
         self.app = App(nodes=nodes, api_keys=api_keys or {}, read_only_users=read_only_users,
                        backup_dir=backup_dir, seed=seed, auto_schema=auto_schema,
                        internal_timeout_ms=internal_timeout_ms)
         self._server = _Server((host, port), self.app)
         self.app.hostname = f"http://{host}:{self.port}"
         self._thread: threading.Thread | None = None
+        self._metrics: MetricsServers | None = None
+        if metrics:
+            self.app.metrics = Metrics(self.app)
+            self._metrics = MetricsServers(self.app.metrics, host)
 
     @property
     def port(self) -> int:
         return self._server.server_address[1]
+
+    @property
+    def metrics_urls(self) -> dict[str, str]:
+        """Each node's Prometheus endpoint (``metrics=True``), as ``http://HOST:PORT/metrics``."""
+        return self._metrics.urls if self._metrics is not None else {}
+
+    @property
+    def metrics_url(self) -> str | None:
+        """The first node's Prometheus endpoint, or None without ``metrics=True``."""
+        urls = self.metrics_urls
+        return urls[min(urls)] if urls else None
 
     @property
     def url(self) -> str:
@@ -184,6 +220,8 @@ class Sandbox:
             self._server.shutdown()
             self._thread.join()
         self._server.server_close()
+        if self._metrics is not None:
+            self._metrics.stop()
         self.app.close()
 
     def __enter__(self) -> Sandbox:

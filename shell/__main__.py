@@ -109,10 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.sandbox:
             from sandbox import Sandbox
 
-            sandbox = Sandbox(seed="demo").start()
+            sandbox = Sandbox(seed="demo", metrics=True).start()
             renderer().note(f"sandbox: an in-process Weaviate emulator with demo data at "
-                            f"{sandbox.url} (not a real Weaviate; nothing you do here touches "
-                            "a cluster)")
+                            f"{sandbox.url}, Prometheus metrics at {sandbox.metrics_url} (not "
+                            "a real Weaviate; nothing you do here touches a cluster)")
         target = resolve(settings, env, url=sandbox.url if sandbox else args.url,
                          profile=None if sandbox else args.profile, api_key=args.api_key,
                          headers=headers(args.header), insecure=args.insecure)

@@ -1,16 +1,24 @@
 """The operations knobs: node health, slow peers, disk pressure, async indexing queues,
-tenant offloads, failing modules and batch rates, as /v1 reports them (OPERATIONS.md §1)."""
+tenant offloads, failing modules and batch rates, as /v1 reports them (OPERATIONS.md §1);
+and each node's Prometheus endpoint (§1.9)."""
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from openapi_schema import require_spec, validate
+from prometheus_client.parser import text_string_to_metric_families
 
 from sandbox import Sandbox
 
@@ -359,3 +367,130 @@ def test_reset_restores_every_node(http: httpx.Client) -> None:
     assert [n["status"] for n in nodes(http)] == ["HEALTHY"] * 3
     assert http.get("/v1/.well-known/ready").status_code == 200
     assert ok(http.get("/v1/cluster/statistics"))["synchronized"] is True
+
+
+# --- Prometheus metrics (OPERATIONS.md §1.9) ---------------------------------------------------
+
+
+@pytest.fixture
+def scraped() -> Iterator[Sandbox]:
+    """Two nodes with metrics on: ``Article`` spread over both (factor 1, 4 shards)."""
+    with Sandbox(nodes=2, metrics=True, internal_timeout_ms=DEADLINE_MS) as server:
+        yield server
+
+
+def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Sample name and sorted labels -> value, parsed with the reference parser."""
+    response = httpx.get(url, timeout=5)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(response.text)
+            for s in family.samples}
+
+
+def series(samples: dict, name: str, **labels: str) -> dict[tuple, float]:
+    """The samples of ``name`` whose labels include ``labels``."""
+    return {k[1]: v for k, v in samples.items()
+            if k[0] == name and set(labels.items()) <= set(k[1])}
+
+
+def test_each_node_serves_prometheus_metrics_on_its_own_port(scraped: Sandbox) -> None:
+    with httpx.Client(base_url=scraped.url, timeout=10) as http:
+        assert http.get("/metrics").status_code == 404  # never on the REST port
+        articles(http, factor=1, shards=4, n=60)
+        urls = scraped.metrics_urls
+        assert sorted(urls) == ["node1", "node2"] and scraped.metrics_url == urls["node1"]
+        assert len({u.split("/metrics")[0] for u in urls.values()} | {scraped.url}) == 3
+        verbose = by_name(nodes(http, output="verbose"))
+        batches = {}
+        for node, url in urls.items():
+            samples = scrape(url)
+            counts = {dict(k)["shard_name"]: v for k, v in series(samples, "object_count").items()}
+            assert counts == {s["name"]: s["objectCount"] for s in verbose[node]["shards"]}
+            batches[node] = sum(series(samples, "batch_objects_processed_total").values())
+            assert batches[node] == sum(counts.values())
+            shards = series(samples, "weaviate_index_shards_total")
+            assert shards[(("status", "READY"),)] == len(counts)
+            assert series(samples, "go_memstats_heap_inuse_bytes")[()] > 1_000_000
+            assert not [k for k in samples if k[0].endswith("_created")]
+        assert sum(batches.values()) == 60
+        batch(http, "Article", 40)
+        http.post("/v1/graphql", json={"query": "{ Aggregate { Article { meta { count } } } }"})
+        http.get("/v1/schema/Article")
+        after = scrape(urls["node1"])
+        assert sum(series(after, "batch_objects_processed_total").values()) > batches["node1"]
+        assert series(after, "batch_durations_ms_count", operation="object_storage")
+        assert series(after, "queries_durations_ms_count", class_name="Article",
+                      query_type="aggregate") == {
+            (("class_name", "Article"), ("query_type", "aggregate")): 1.0}
+        routes = series(after, "weaviate_http_request_duration_seconds_count", method="GET",
+                        status_code="200")
+        assert (("method", "GET"), ("route", "/v1/schema/{className}"),
+                ("status_code", "200")) in routes
+        # node2 answers nothing from the REST side, so its HTTP series stay empty
+        assert not series(scrape(urls["node2"]), "weaviate_http_request_duration_seconds_count")
+
+
+def test_metrics_follow_the_node_knobs(scraped: Sandbox) -> None:
+    with httpx.Client(base_url=scraped.url, timeout=10) as http:
+        articles(http, factor=2, shards=2, n=10)
+        knob(http, "nodes/node1", {"disk_used_percent": 95, "vector_queue": 4})
+        samples = scrape(scraped.metrics_urls["node1"])
+        assert series(samples, "weaviate_index_shards_total", status="READONLY") == {
+            (("status", "READONLY"),): 2.0}
+        assert set(series(samples, "queue_size").values()) == {4.0}
+        assert not series(scrape(scraped.metrics_urls["node2"]), "queue_size")
+        knob(http, "nodes/node2", {"status": "GONE"})
+        with pytest.raises(httpx.TransportError):
+            httpx.get(scraped.metrics_urls["node2"], timeout=5)
+        assert httpx.get(scraped.metrics_urls["node1"].replace("/metrics", "/other")) \
+            .status_code == 404
+
+
+def test_python_m_sandbox_metrics_prints_every_scrape_url() -> None:
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", "0", "--seed", "none",
+                             "--nodes", "2", "--metrics"], cwd=root, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        assert proc.stderr is not None
+        lines = [proc.stderr.readline() for _ in range(3)]
+        urls = [re.search(r"http://127\.0\.0\.1:\d+/metrics", line) for line in lines[1:]]
+        assert [line.split()[0] for line in lines[1:]] == ["node1", "node2"]
+        assert all(u is not None and httpx.get(u.group(0)).status_code == 200 for u in urls)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+
+
+def test_without_metrics_there_is_no_scrape_url(http: httpx.Client, cluster: Sandbox) -> None:
+    assert cluster.metrics_url is None and cluster.metrics_urls == {}
+
+
+def test_the_answering_nodes_operational_mode_refuses_requests(http: httpx.Client) -> None:
+    articles(http, n=2)
+    knob(http, "nodes/node2", {"operational_mode": "WriteOnly"})
+    assert http.get("/v1/schema").status_code == 200  # node1 answers
+    knob(http, "nodes/node1", {"operational_mode": "ReadOnly"})
+    refused = http.post("/v1/schema", json={"class": "Other"})
+    assert refused.status_code == 503
+    assert refused.json() == {"error": [{"message": "read-only mode is enabled temporally at the "
+                                         "config level: write operations are not allowed "
+                                         "during this time"}]}
+    assert http.get("/v1/schema/Article").status_code == 200
+    query = {"query": "{ Aggregate { Article { meta { count } } } }"}
+    assert http.post("/v1/graphql", json=query).status_code == 200  # whitelisted
+    knob(http, "nodes/node1", {"operational_mode": "WriteOnly"})
+    refused = http.get("/v1/schema")
+    assert refused.status_code == 503 and "read operations are not allowed" in \
+        refused.json()["error"][0]["message"]
+    assert http.get("/v1/nodes").status_code == 200  # whitelisted
+    assert http.get("/v1/.well-known/ready").status_code == 200
+    assert all(r["result"]["status"] == "SUCCESS" for r in batch(http, "Article", 3))
+    knob(http, "nodes/node1", {"operational_mode": "ScaleOut"})
+    assert "besides /replication" in http.delete("/v1/schema/Article").json()["error"][0][
+        "message"]
+    log = http.get("/__sandbox/requests").json()
+    assert ("DELETE", "/v1/schema/Article", 503) in [(e["method"], e["path"], e["status"])
+                                                     for e in log]
