@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
                             "a real Weaviate; nothing you do here touches a cluster)")
         target = resolve(settings, env, url=sandbox.url if sandbox else args.url,
                          profile=None if sandbox else args.profile, api_key=args.api_key,
-                         headers=headers(args.header), insecure=args.insecure)
+                         headers=headers(args.header), insecure=args.insecure,
+                         metrics_url=sandbox.metrics_url if sandbox else None)
         profile = settings.profiles.get(target.profile or "")
         session = Session(connector=_connector(settings, env), format=args.format or (
             profile.format if profile else None) or settings.format,

@@ -155,8 +155,10 @@ class Target:
 
 def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
             profile: str | None = None, api_key: str | None = None,
-            headers: Mapping[str, str] | None = None, insecure: bool = False) -> Target:
-    """Combine flags, environment and config into a connection target."""
+            headers: Mapping[str, str] | None = None, insecure: bool = False,
+            metrics_url: str | None = None) -> Target:
+    """Combine flags, environment and config into a connection target; ``metrics_url``
+    (the in-process sandbox's) wins over the profile's."""
     if profile is not None and profile not in settings.profiles:
         raise ConfigError(f"no profile named {profile!r}",
                           "profiles: " + (", ".join(settings.profiles) or "none configured"))
@@ -170,4 +172,4 @@ def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
     return Target(url=final_url, api_key=key, headers=all_headers,
                   verify=not insecure and (chosen.verify_tls if chosen else True),
                   profile=chosen.name if chosen else None, tier=chosen.tier if chosen else None,
-                  metrics_url=chosen.metrics_url if chosen else None)
+                  metrics_url=metrics_url or (chosen.metrics_url if chosen else None))

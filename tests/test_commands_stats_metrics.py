@@ -4,11 +4,17 @@ latency, query and import rates, memory, and graceful degradation when series ar
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import httpx
 import pytest
 from conftest import REGISTRY
 
@@ -21,6 +27,8 @@ from commands.ops.metrics import parse, summarize
 from commands.ops.stats import Sampler, StatsOptions
 from commands.results import Record
 from sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parents[1]
 
 BEFORE = """\
 # TYPE queries_durations_ms histogram
@@ -163,3 +171,42 @@ def test_an_endpoint_that_is_down_only_marks_the_metrics_stale(demo: Sandbox,
     [stale] = frame.stale
     assert stale.key == "metrics" and "cannot reach http://127.0.0.1:9" in stale.error
     assert len(frame.rows) == 5  # the rest of the sample is there
+
+
+# --- the sandbox's endpoint ----------------------------------------------------------------
+
+def _aggregate(url: str) -> None:
+    httpx.post(f"{url}/v1/graphql", json={
+        "query": "{ Aggregate { Article { meta { count } } } }"}).raise_for_status()
+
+
+def test_the_sandbox_endpoint_gives_latency_import_and_memory() -> None:
+    with Sandbox(seed="demo", metrics=True) as server:
+        _aggregate(server.url)
+        sampler = Sampler(RestClient(server.url), StatsOptions(
+            patterns=("Art*",), interval=0.3, metrics_url=server.metrics_url), metrics_every=0)
+        first = sampler.sample()
+        httpx.post(f"{server.url}/v1/batch/objects", json={"objects": [
+            {"class": "Article", "properties": {"title": f"t{i}"}} for i in range(50)]}
+                   ).raise_for_status()
+        _aggregate(server.url)
+        time.sleep(0.3)
+        second = sampler.sample()
+        sampler.close()
+    assert first.metrics.query_latency_ms is not None and first.metrics.import_per_s is None
+    metrics = second.metrics
+    assert metrics.absent == () and metrics.heap_inuse_bytes > 0
+    assert metrics.query_latency_ms is not None and metrics.queries_per_s > 0
+    assert metrics.import_unit == "objects" and metrics.import_per_s > 0
+    assert second.rows[0]["query_ms"] is not None and second.stale == []
+
+
+def test_elysiactl_sandbox_knows_its_metrics_url(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "shell", "--sandbox", "-c",
+                           r"\stats Art* --format json"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads(done.stdout)["metrics"]
+    assert metrics["url"].endswith("/metrics") and metrics["heap_inuse_bytes"] > 0
