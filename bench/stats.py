@@ -32,6 +32,7 @@ class _Quiet:
     """A live view that draws nothing and waits as the terminal would."""
 
     format = "json"
+    height = None
 
     def show(self, results: list[Result]) -> None:
         pass

@@ -33,6 +33,8 @@ class LiveView(Protocol):
     it draws (``table`` at a terminal, ``json`` for NDJSON lines)."""
 
     format: str
+    height: int | None
+    """Lines on the screen (None: no screen, e.g. NDJSON), so a frame can fit in them."""
 
     def show(self, results: list[Result]) -> None:
         """Draw one frame (replacing the last one on a terminal, one line elsewhere)."""

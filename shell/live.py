@@ -32,6 +32,7 @@ class NdjsonView:
     """One JSON object per frame per line on stdout; messages go to stderr."""
 
     format = "json"
+    height = None
 
     def __init__(self, renderer: Renderer) -> None:
         self._renderer = renderer
@@ -65,6 +66,10 @@ class TerminalView:
                               redirect_stdout=False, redirect_stderr=False)
         self._fd = keys.fileno() if keys is not None and keys.isatty() else None
         self._saved: list[Any] | None = None
+
+    @property
+    def height(self) -> int:
+        return self._renderer.out.height
 
     def __enter__(self) -> TerminalView:
         if self._fd is not None:

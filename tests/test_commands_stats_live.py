@@ -37,9 +37,10 @@ class Recorder:
 
     format = "json"
 
-    def __init__(self, on_frame: Any = None) -> None:
+    def __init__(self, on_frame: Any = None, height: int | None = None) -> None:
         self.frames: list[tuple[float, dict[str, Any]]] = []
         self.on_frame = on_frame
+        self.height = height
 
     def show(self, results: list[Result]) -> None:
         self.frames.append((time.monotonic(), results[0].to_data()))
@@ -185,3 +186,13 @@ def test_one_interval_costs_minimal_nodes_and_verbose_for_the_shown_only() -> No
     per_class = [p for p, o in made if p.startswith("/v1/nodes/")]
     assert set(per_class) == shown and len(per_class) == 4 * 5
     assert len(made) == 4 * (1 + 5) + 2
+
+
+def test_a_dashboard_asks_only_for_the_rows_that_fit_on_its_screen(demo: Sandbox) -> None:
+    httpx.delete(f"{demo.url}/__sandbox/requests")
+    recorder = Recorder(height=20)  # 20 lines: one node, no metrics, leave 5 for rows
+    watch(demo.url, r"\stats --watch 0.2 --count 2", recorder)
+    assert [len(f["rows"]) for _, f in recorder.frames] == [4, 5]
+    made = [r["path"] for r in httpx.get(f"{demo.url}/__sandbox/requests").json()]
+    assert sum(p.startswith("/v1/nodes/") for p in made) == 4 + 5
+    assert made.count("/v1/nodes") == 2 + 1  # minimal twice, the full verbose ranking once

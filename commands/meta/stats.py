@@ -122,11 +122,15 @@ def _watch(ctx: CommandContext, sampler: Sampler, interval: float,
 
 
 def _loop(view: LiveView, sampler: Sampler, interval: float, count: int | None) -> None:
-    taken = 0
+    taken, wanted, frame = 0, sampler.limit, None
     try:
         while True:
             started = time.monotonic()
-            view.show(frame_results(sampler.sample(), view.format, live=True))
+            if view.height:  # only the rows on screen are asked for (OPERATIONS.md §4)
+                fit = max(3, view.height - _chrome(frame))
+                sampler.limit = min(wanted, fit) if wanted else fit
+            frame = sampler.sample()
+            view.show(frame_results(frame, view.format, live=True))
             taken += 1
             if count is not None and taken >= count:
                 return
@@ -134,6 +138,14 @@ def _loop(view: LiveView, sampler: Sampler, interval: float, count: int | None) 
                 return
     except KeyboardInterrupt:
         return  # quitting a watch is its normal end
+
+
+def _chrome(frame: Frame | None) -> int:
+    """Screen lines of a dashboard frame besides its rows: the header, stale lines, the rows'
+    table (title, header, rule, ends, count, note), the nodes' table and the metrics."""
+    if frame is None:
+        return 16
+    return 1 + len(frame.stale) + 7 + 6 + len(frame.nodes) + (9 if frame.metrics else 0)
 
 
 def frame_results(frame: Frame, fmt: str, live: bool = False) -> list[Result]:

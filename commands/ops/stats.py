@@ -125,6 +125,8 @@ class Sampler:
         self.metrics_every = max(options.interval or 0.0, metrics_every)
         self.growth = Growth()
         self.number = 0
+        self.limit = options.limit
+        """Rows shown (0: all); a dashboard lowers it to what fits on the screen."""
         self._scrapes: list[Scrape] = []
         self._summary: MetricsSummary | None = None
 
@@ -168,7 +170,7 @@ class Sampler:
     def _choose(self, classes: dict[str, dict[str, Any]], deadline: float) -> list[str]:
         """The collections shown: all that match, or the ``limit`` largest (from the full
         verbose answer, asked for only then)."""
-        limit = self.options.limit
+        limit = self.limit
         if not limit or len(classes) <= limit:
             return sorted(classes)
         self.poller.want(FULL, lambda: self._get("/v1/nodes", output="verbose").get(
@@ -195,9 +197,9 @@ class Sampler:
             tenant_list = self.poller.get(f"tenants:{name}")
             rows += ROWS[opts.by](name, classes[name], nodes, tenant_list, at, self.growth)
         rows.sort(key=lambda r: (-(r["objects"] or 0), *(str(v) for v in list(r.values())[:2])))
-        if opts.limit and len(rows) > opts.limit:
-            notes.append(f"{len(rows) - opts.limit} more rows not shown (--limit 0 shows all)")
-            rows = rows[:opts.limit]
+        if self.limit and len(rows) > self.limit:
+            notes.append(f"{len(rows) - self.limit} more rows not shown (--limit 0 shows all)")
+            rows = rows[:self.limit]
         if not classes and self.poller.get(SCHEMA) is not None:
             notes.append("no collection matches " + " and ".join(repr(p) for p in opts.patterns)
                          if opts.patterns else "no collections")
