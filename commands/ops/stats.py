@@ -36,7 +36,7 @@ from commands.ops.stats_poll import Poller, Stale
 
 SLOW_EVERY = 60.0  # schema, tenants, full verbose: tier 3 (§4)
 METRICS_EVERY = 5.0  # a scrape costs in proportion to the series (§4: 5-15 s)
-WORKERS = 4
+WORKERS = 8  # schema and minimal nodes must not queue behind slow verbose calls
 COLUMNS = {
     "collection": ("collection", "objects", "growth_per_s", "shards", "tenants", "status",
                    "vector_queue", "objects_per_node"),
