@@ -25,6 +25,9 @@ from commands.api.client import RestClient
 from commands.audit import MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
+from commands.meta.stats import frame_results
+from commands.ops.stats import Frame
+from commands.ops.stats_poll import Stale
 from commands.results import Result
 from sandbox import Sandbox
 
@@ -146,6 +149,15 @@ def test_a_slow_node_makes_samples_stale_but_never_late(three_nodes: Sandbox) ->
     assert sources["/v1/nodes"]["age_s"] >= 1.0  # the last good answer, with its age
     assert late["rows"][0]["objects"] == 30  # shown as last known, not blank
     assert [n["status"] for n in late["nodes"]] == ["HEALTHY"] * 3
+    # As tables (the dashboard): warnings with the age, the late row and nodes marked.
+    tables = frame_results(Frame(
+        number=6, time=late["time"], interval_s=0.4, by="collection",
+        columns=("collection", "objects"), rows=late["rows"], nodes=late["nodes"],
+        metrics=None, stale=[Stale(s["source"], s["age_s"], s["error"])
+                             for s in late["stale"]], matched=1), "table", live=True)
+    texts = [getattr(r, "text", "") for r in tables]
+    assert any(t.startswith("stale: /v1/nodes (last good answer") for t in texts)
+    assert tables[-2].rows[0] == ("Rep (stale)", 30) and tables[-1].title == "Nodes (stale)"
 
 
 def test_a_node_past_the_peer_deadline_is_reported_timeout(three_nodes: Sandbox) -> None:

@@ -161,6 +161,8 @@ def frame_results(frame: Frame, fmt: str, live: bool = False) -> list[Result]:
         age = "no answer yet" if item.age_s is None else f"last good answer {item.age_s:.1f} s ago"
         out.append(Message(f"stale: {item.key} ({age}; {item.error})", Level.WARNING))
     rows = tuple(tuple(_cell(row.get(c)) for c in frame.columns) for row in frame.rows)
+    late = {key.removeprefix("/v1/nodes/") for key in stale if key.startswith("/v1/nodes/")}
+    rows = tuple((f"{row[0]} (stale)", *row[1:]) if row[0] in late else row for row in rows)
     note = "; ".join(frame.notes) or None
     out.append(Table(frame.columns, rows, title=TITLES[frame.by], note=note))
     nodes_title = "Nodes" + (" (stale)" if "/v1/nodes" in stale else "")
