@@ -58,8 +58,8 @@ class Connection:
     server_version: str | None = None
     identity: str = "unknown"
     tier: str | None = None
-    metrics_url: str | None = None
-    """The cluster's Prometheus endpoint (the profile's ``metrics_url``), if known."""
+    metrics_urls: tuple[str, ...] = ()
+    """The cluster's Prometheus endpoints, one per node (the profile's ``metrics_url``)."""
 
 
 @dataclass

@@ -76,7 +76,7 @@ def _open(target: Target, connect_retries: int = 4) -> Connection:
                                  headers=dict(target.headers), verify=target.verify,
                                  profile=target.profile, tier=target.tier,
                                  connect_retries=connect_retries)
-    connection.metrics_url = target.metrics_url
+    connection.metrics_urls = target.metrics_urls
     return connection
 
 
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         target = resolve(settings, env, url=sandbox.url if sandbox else args.url,
                          profile=None if sandbox else args.profile, api_key=args.api_key,
                          headers=headers(args.header), insecure=args.insecure,
-                         metrics_url=sandbox.metrics_url if sandbox else None)
+                         metrics_urls=tuple(sandbox.metrics_urls.values()) if sandbox else ())
         profile = settings.profiles.get(target.profile or "")
         session = Session(connector=_connector(settings, env), format=args.format or (
             profile.format if profile else None) or settings.format,

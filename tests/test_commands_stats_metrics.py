@@ -22,11 +22,12 @@ from commands.api.client import RestClient
 from commands.audit import MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
-from commands.errors import ShellError
+from commands.errors import ConfigError, ShellError
 from commands.ops.metrics import parse, summarize
 from commands.ops.stats import Sampler, StatsOptions
 from commands.results import Record
 from sandbox import Sandbox
+from shell.config import load_settings, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,7 +142,7 @@ def test_stats_with_metrics_url_adds_the_metrics(demo: Sandbox, exporter: str) -
     assert data["metrics"]["heap_inuse_bytes"] == 100 * 2**20
     assert data["rows"][0]["query_ms"] == 10.0
     # The profile's metrics_url is the default; the table shows a Metrics record.
-    session.connection.metrics_url = exporter
+    session.connection.metrics_urls = (exporter,)
     tables = runner.execute(r"\stats Art*", "test").results
     record = next(r for r in tables if isinstance(r, Record))
     assert record.fields["heap in use"] == "200.0 MiB"
@@ -150,7 +151,7 @@ def test_stats_with_metrics_url_adds_the_metrics(demo: Sandbox, exporter: str) -
 
 def test_a_watch_computes_rates_between_scrapes(demo: Sandbox, exporter: str) -> None:
     sampler = Sampler(RestClient(demo.url), StatsOptions(
-        patterns=("Art*",), interval=0.2, metrics_url=exporter), metrics_every=0)
+        patterns=("Art*",), interval=0.2, metrics_urls=(exporter,)), metrics_every=0)
     first = sampler.sample()
     time.sleep(0.25)  # one interval: the scrape is due again
     second = sampler.sample()
@@ -164,12 +165,13 @@ def test_a_watch_computes_rates_between_scrapes(demo: Sandbox, exporter: str) ->
 def test_an_endpoint_that_is_down_only_marks_the_metrics_stale(demo: Sandbox,
                                                                 interval: float | None) -> None:
     sampler = Sampler(RestClient(demo.url, retries=0), StatsOptions(
-        interval=interval, metrics_url="http://127.0.0.1:9/metrics"), metrics_every=0)
+        interval=interval, metrics_urls=("http://127.0.0.1:9/metrics",)), metrics_every=0)
     frame = sampler.sample()
     sampler.close()
     assert frame.metrics is None
     [stale] = frame.stale
-    assert stale.key == "metrics" and "cannot reach http://127.0.0.1:9" in stale.error
+    assert stale.key == "metrics http://127.0.0.1:9/metrics"
+    assert "cannot reach http://127.0.0.1:9" in stale.error
     assert len(frame.rows) == 5  # the rest of the sample is there
 
 
@@ -184,7 +186,8 @@ def test_the_sandbox_endpoint_gives_latency_import_and_memory() -> None:
     with Sandbox(seed="demo", metrics=True) as server:
         _aggregate(server.url)
         sampler = Sampler(RestClient(server.url), StatsOptions(
-            patterns=("Art*",), interval=0.3, metrics_url=server.metrics_url), metrics_every=0)
+            patterns=("Art*",), interval=0.3, metrics_urls=(server.metrics_url,)),
+            metrics_every=0)
         first = sampler.sample()
         httpx.post(f"{server.url}/v1/batch/objects", json={"objects": [
             {"class": "Article", "properties": {"title": f"t{i}"}} for i in range(50)]}
@@ -209,4 +212,40 @@ def test_elysiactl_sandbox_knows_its_metrics_url(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     metrics = json.loads(done.stdout)["metrics"]
-    assert metrics["url"].endswith("/metrics") and metrics["heap_inuse_bytes"] > 0
+    assert metrics["urls"][0].endswith("/metrics") and metrics["heap_inuse_bytes"] > 0
+
+
+def test_one_endpoint_per_node_is_summed() -> None:
+    with Sandbox(nodes=2, metrics=True) as server:
+        http = httpx.Client(base_url=server.url)
+        http.post("/v1/schema", json={"class": "Spread", "replicationConfig": {"factor": 2}}
+                  ).raise_for_status()
+        urls = tuple(server.metrics_urls.values())
+        sampler = Sampler(RestClient(server.url), StatsOptions(
+            interval=0.3, metrics_urls=urls), metrics_every=0)
+        sampler.sample()
+        http.post("/v1/batch/objects", json={"objects": [
+            {"class": "Spread", "properties": {"n": i}} for i in range(40)]}).raise_for_status()
+        time.sleep(0.3)
+        both = sampler.sample().metrics
+        sampler.close()
+        one = Sampler(RestClient(server.url), StatsOptions(metrics_urls=urls[:1])).sample()
+    assert both.urls == urls and len(urls) == 2
+    # Both nodes hold a replica of every object: each counts 40 processed objects.
+    assert both.import_per_s == pytest.approx(80 / both.window_s, rel=0.3)
+    assert both.heap_inuse_bytes == pytest.approx(2 * one.metrics.heap_inuse_bytes, rel=0.2)
+
+
+def test_the_profile_metrics_url_is_a_url_or_a_list(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("profiles:\n"
+                      "  one: {url: 'http://a:8080', metrics_url: 'http://a:2112/metrics'}\n"
+                      "  two: {url: 'http://b:8080', metrics_url: ['http://b1:2112/metrics',"
+                      " 'http://b2:2112/metrics']}\n")
+    settings = load_settings(config)
+    assert resolve(settings, {}, profile="one").metrics_urls == ("http://a:2112/metrics",)
+    assert len(resolve(settings, {}, profile="two").metrics_urls) == 2
+    assert resolve(settings, {}, url="http://c:8080").metrics_urls == ()
+    config.write_text("profiles:\n  bad: {metrics_url: 2112}\n")
+    with pytest.raises(ConfigError, match="metrics_url must be a URL or a list"):
+        load_settings(config)

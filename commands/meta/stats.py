@@ -33,16 +33,16 @@ TITLES = {"collection": "Collections", "node": "Collections by node",
               default="collection"),
           Opt("--limit", Kind.INT, "at most N rows, the largest first (default 20; 0: all)",
               default=20),
-          Opt("--metrics-url", Kind.URL, "Prometheus endpoint, e.g. http://HOST:2112/metrics "
-              "(default: the profile's metrics_url)")),
+          Opt("--metrics-url", Kind.URL, "a Prometheus endpoint, e.g. http://HOST:2112/metrics; "
+              "one per node, repeatable (default: the profile's metrics_url)", many=True)),
     group="cluster",
     help="Per collection: approximate objects, growth (objects/s between two samples),\n"
          "shards, tenants by status, shard status, vector-index queue and objects per node;\n"
          "per node: status, version, mode, batch rate and batch queue (absent when async\n"
-         "indexing is on). With a Prometheus endpoint (--metrics-url, or metrics_url in\n"
-         "the profile): query latency, queries/s, import rate and heap memory; series a\n"
-         "server does not serve are left empty. Without --watch it takes one sample, which\n"
-         "has no growth yet.\n\n"
+         "indexing is on). With Prometheus endpoints (--metrics-url, one per node, or\n"
+         "metrics_url in the profile): query latency, queries/s, import rate and heap in\n"
+         "use, over all the nodes given; series a server does not serve are left empty.\n"
+         "Without --watch it takes one sample, which has no growth yet.\n\n"
          "--watch [SECONDS] redraws at a terminal every SECONDS and never waits on a slow\n"
          "node: a late answer is shown as the last good one, marked stale with its age.\n"
          "q or Ctrl-C quits. Off a terminal (or with --format json) it prints one JSON object\n"
@@ -55,7 +55,7 @@ TITLES = {"collection": "Collections", "node": "Collections by node",
          "  elysiactl col stats --watch 1 --count 10 --format json | jq .rows",
 )
 def stats_cmd(ctx: CommandContext, *, pattern: list[str], watch: str | None, count: int | None,
-              by: str, limit: int, metrics_url: str | None) -> Result | list[Result] | None:
+              by: str, limit: int, metrics_url: list[str]) -> Result | list[Result] | None:
     """``\\stats``: one sample as tables (or one JSON object), or a live view."""
     interval, patterns = _interval(watch, pattern, count)
     if limit < 0:
@@ -63,7 +63,7 @@ def stats_cmd(ctx: CommandContext, *, pattern: list[str], watch: str | None, cou
     connection = ctx.session.connection
     options = stats_ops.StatsOptions(
         patterns=tuple(patterns), by=by, limit=limit, interval=interval,
-        metrics_url=metrics_url or (connection.metrics_url if connection else None))
+        metrics_urls=tuple(metrics_url) or (connection.metrics_urls if connection else ()))
     sampler = stats_ops.Sampler(ctx.api, options)
     try:
         if interval is None:
@@ -171,8 +171,9 @@ def frame_results(frame: Frame, fmt: str, live: bool = False) -> list[Result]:
                      note="batch_queue is empty when async indexing is on"
                      if any(n["batch_queue"] is None for n in frame.nodes) else None))
     if frame.metrics is not None:
-        out.append(Record(_metrics_fields(frame.metrics.to_data()),
-                          title=f"Metrics ({frame.metrics.url})"))
+        urls = frame.metrics.urls
+        out.append(Record(_metrics_fields(frame.metrics.to_data()), title="Metrics (" + (
+            urls[0] if len(urls) == 1 else f"{len(urls)} endpoints, summed") + ")"))
     return out
 
 

@@ -104,11 +104,11 @@ class MetricsSource:
 
 @dataclass(frozen=True)
 class MetricsSummary:
-    """What the dashboard shows from the metrics: ``None`` where a series is absent, or where
-    a rate needs a second scrape. ``window_s`` is the span between the two scrapes (None:
-    latencies are averages since the server started)."""
+    """What the dashboard shows from the metrics of one or more endpoints (one per node):
+    ``None`` where a series is absent, or where a rate needs a second scrape. ``window_s`` is
+    the span between two scrapes (None: latencies are averages since the servers started)."""
 
-    url: str
+    urls: tuple[str, ...]
     window_s: float | None
     query_latency_ms: float | None
     query_p95_ms: float | None
@@ -120,7 +120,7 @@ class MetricsSummary:
     latency_by_collection: dict[str, float] = field(default_factory=dict)
 
     def to_data(self) -> dict[str, Any]:
-        return {"url": self.url, "window_s": _round(self.window_s),
+        return {"urls": list(self.urls), "window_s": _round(self.window_s),
                 "query_latency_ms": _round(self.query_latency_ms),
                 "query_p95_ms": _round(self.query_p95_ms),
                 "queries_per_s": _round(self.queries_per_s),
@@ -128,32 +128,67 @@ class MetricsSummary:
                 "heap_inuse_bytes": self.heap_inuse_bytes, "absent": list(self.absent)}
 
 
+@dataclass(frozen=True)
+class Window:
+    """What one endpoint counted between two of its scrapes (``seconds`` None: since start)."""
+
+    seconds: float | None
+    queries: float
+    query_ms: float
+    buckets: dict[float, float]
+    by_collection: dict[str, tuple[float, float]]
+    imported: float | None
+    import_unit: str | None
+    heap: float | None
+    served: frozenset[str]
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def _increase(name: str, now: Scrape, before: Scrape | None) -> float | None:
-    """A counter's value (``before`` None) or its increase since ``before``; a counter that
-    went down was reset (the node restarted), so its whole value is the increase."""
-    current = now.total(name)
-    previous = before.total(name) if before is not None else None
-    if current is None or previous is None or current < previous:
-        return current
-    return current - previous
+def _increase(now: dict[str, float], before: dict[str, float] | None) -> dict[str, float]:
+    """Counters' values (``before`` None) or increases; a counter that went down was reset
+    (the node restarted), so its whole value is the increase."""
+    if before is None:
+        return dict(now)
+    return {k: v if v < before.get(k, 0.0) else v - before.get(k, 0.0) for k, v in now.items()}
 
 
-def _p95(now: Scrape, before: Scrape | None) -> float | None:
-    """The 95th percentile from the cumulative ``le`` buckets (their increase since ``before``),
-    interpolated linearly inside the bucket, as PromQL's ``histogram_quantile`` does."""
-    name = QUERY_LATENCY + "_bucket"
-    current = now.by_label(name, "le")
-    previous = before.by_label(name, "le") if before is not None else {}
-    buckets = sorted(((float(le), count - previous.get(le, 0.0)) for le, count in current.items()
-                      if le), key=lambda b: b[0])
-    if not buckets or buckets[-1][1] <= 0:
+def window(now: Scrape, before: Scrape | None) -> Window:
+    """One endpoint's counts since ``before`` (a scrape of the same endpoint) or since start."""
+    prior = before if before is not None and now.at > before.at else None
+
+    def grown(name: str, label: str) -> dict[str, float]:
+        return _increase(now.by_label(name, label),
+                         prior.by_label(name, label) if prior else None)
+
+    totals = grown(QUERY_LATENCY + "_count", "class_name")
+    sums = grown(QUERY_LATENCY + "_sum", "class_name")
+    if now.has(BATCH_OBJECTS):
+        unit, counter = "objects", BATCH_OBJECTS
+    elif now.has(BATCH_DURATIONS):
+        unit, counter = "batches", BATCH_DURATIONS + "_count"  # one per shard batch, not objects
+    else:
+        unit, counter = None, None
+    imported = sum(grown(counter, "").values()) if counter and prior else None
+    return Window(
+        seconds=now.at - prior.at if prior else None, queries=sum(totals.values()),
+        query_ms=sum(sums.values()),
+        buckets={float(le): n for le, n in grown(QUERY_LATENCY + "_bucket", "le").items() if le},
+        by_collection={c: (sums.get(c, 0.0), n) for c, n in totals.items()},
+        imported=imported, import_unit=unit, heap=now.total(HEAP_INUSE),
+        served=frozenset(n for n in (QUERY_LATENCY, BATCH_OBJECTS, HEAP_INUSE) if now.has(n)))
+
+
+def _p95(buckets: dict[float, float]) -> float | None:
+    """The 95th percentile of cumulative ``le`` bucket counts, interpolated linearly inside
+    the bucket, as PromQL's ``histogram_quantile`` does."""
+    ordered = sorted(buckets.items())
+    if not ordered or ordered[-1][1] <= 0:
         return None
-    rank, lower, below = 0.95 * buckets[-1][1], 0.0, 0.0
-    for bound, count in buckets:
+    rank, lower, below = 0.95 * ordered[-1][1], 0.0, 0.0
+    for bound, count in ordered:
         if count >= rank:
             if math.isinf(bound):
                 return lower
@@ -162,40 +197,36 @@ def _p95(now: Scrape, before: Scrape | None) -> float | None:
     return None
 
 
-def summarize(url: str, now: Scrape, before: Scrape | None) -> MetricsSummary:
-    """Latency, query rate, import rate and memory from one scrape and, for rates, the one
-    before it (``before`` None: latencies since start, no rates)."""
-    window = now.at - before.at if before is not None and now.at > before.at else None
-    prior = before if window else None
-    absent = [n for n in (QUERY_LATENCY, BATCH_OBJECTS, HEAP_INUSE) if not now.has(n)]
-    count = _increase(QUERY_LATENCY + "_count", now, prior)
-    total = _increase(QUERY_LATENCY + "_sum", now, prior)
-    if now.has(BATCH_OBJECTS):
-        unit, counter = "objects", BATCH_OBJECTS
-    elif now.has(BATCH_DURATIONS + "_count"):
-        unit, counter = "batches", BATCH_DURATIONS + "_count"  # one per shard batch, not objects
-    else:
-        unit, counter = None, None
-    imported = _increase(counter, now, prior) if counter and prior else None
+def combine(urls: tuple[str, ...], windows: list[Window]) -> MetricsSummary:
+    """The cluster's figures from each endpoint's window: latencies over all the queries,
+    rates and heap summed over the nodes."""
+    timed = [w for w in windows if w.seconds]
+    used = timed or windows
+    queries = sum(w.queries for w in used)
+    buckets: dict[float, float] = defaultdict(float)
+    by_collection: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for w in used:
+        for bound, n in w.buckets.items():
+            buckets[bound] += n
+        for name, (ms, n) in w.by_collection.items():
+            by_collection[name][0] += ms
+            by_collection[name][1] += n
+    imports = [w.imported / w.seconds for w in timed if w.imported is not None]
+    heaps = [w.heap for w in windows if w.heap is not None]
+    served = frozenset().union(*(w.served for w in windows))
     return MetricsSummary(
-        url=url, window_s=window,
-        query_latency_ms=total / count if count and total is not None else None,
-        query_p95_ms=_p95(now, prior),
-        queries_per_s=count / window if window and count is not None else None,
-        import_per_s=imported / window if window and imported is not None else None,
-        import_unit=unit, heap_inuse_bytes=now.total(HEAP_INUSE), absent=tuple(absent),
-        latency_by_collection=_by_collection(now, prior))
+        urls=urls, window_s=max(w.seconds for w in timed) if timed else None,
+        query_latency_ms=sum(w.query_ms for w in used) / queries if queries else None,
+        query_p95_ms=_p95(buckets),
+        queries_per_s=sum(w.queries / w.seconds for w in timed) if timed else None,
+        import_per_s=sum(imports) if imports else None,
+        import_unit=next((w.import_unit for w in windows if w.import_unit), None),
+        heap_inuse_bytes=sum(heaps) if heaps else None,
+        absent=tuple(n for n in (QUERY_LATENCY, BATCH_OBJECTS, HEAP_INUSE) if n not in served),
+        latency_by_collection={name: ms / n for name, (ms, n) in by_collection.items()
+                               if n > 0 and name not in ("", "n/a")})
 
 
-def _by_collection(now: Scrape, before: Scrape | None) -> dict[str, float]:
-    """Mean query latency per ``class_name`` over the window (or since start)."""
-    sums = now.by_label(QUERY_LATENCY + "_sum", "class_name")
-    counts = now.by_label(QUERY_LATENCY + "_count", "class_name")
-    old_sums = before.by_label(QUERY_LATENCY + "_sum", "class_name") if before else {}
-    old_counts = before.by_label(QUERY_LATENCY + "_count", "class_name") if before else {}
-    out = {}
-    for name, count in counts.items():
-        n = count - old_counts.get(name, 0.0)
-        if n > 0 and name not in ("", "n/a"):
-            out[name] = (sums.get(name, 0.0) - old_sums.get(name, 0.0)) / n
-    return out
+def summarize(url: str, now: Scrape, before: Scrape | None) -> MetricsSummary:
+    """One endpoint's figures from a scrape and, for rates, the one before it."""
+    return combine((url,), [window(now, before)])

@@ -30,7 +30,7 @@ from typing import Any
 from commands.api.client import RestClient
 from commands.ops import cluster, tenants
 from commands.ops.collections import is_multi_tenant, matches
-from commands.ops.metrics import MetricsSource, MetricsSummary, Scrape, summarize
+from commands.ops.metrics import MetricsSource, MetricsSummary, Scrape, combine, window
 from commands.ops.schema import fetch_schema
 from commands.ops.stats_poll import Poller, Stale
 
@@ -47,7 +47,7 @@ COLUMNS = {
     "tenant": ("collection", "tenant", "status", "objects", "growth_per_s", "vector_queue"),
 }
 REACHABLE = ("HEALTHY", "UNHEALTHY")
-NODES, SCHEMA, FULL, METRICS = "/v1/nodes", "/v1/schema", "/v1/nodes?output=verbose", "metrics"
+NODES, SCHEMA, FULL = "/v1/nodes", "/v1/schema", "/v1/nodes?output=verbose"
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class StatsOptions:
     by: str = "collection"
     limit: int = 20
     interval: float | None = None
-    metrics_url: str | None = None
+    metrics_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,21 +120,20 @@ class Sampler:
         # The client gives up before the next redraw is due (§4: timeout below the interval).
         self.timeout = max(0.05, 0.9 * options.interval) if watch else None
         self.poller = Poller(WORKERS if watch else None, clock)
-        self.metrics = MetricsSource(options.metrics_url, timeout=self.timeout or 10.0) \
-            if options.metrics_url else None
+        self.metrics = [MetricsSource(url, timeout=self.timeout or 10.0)
+                        for url in dict.fromkeys(options.metrics_urls)]
         self.metrics_every = max(options.interval or 0.0, metrics_every)
         self.growth = Growth()
         self.number = 0
         self.limit = options.limit
         """Rows shown (0: all); a dashboard lowers it to what fits on the screen."""
-        self._scrapes: list[Scrape] = []
-        self._summary: MetricsSummary | None = None
+        self._scrapes: dict[str, list[Scrape]] = {}  # per endpoint: the last two
 
     def close(self) -> None:
         """Release threads and the metrics connection."""
         self.poller.close()
-        if self.metrics is not None:
-            self.metrics.close()
+        for source in self.metrics:
+            source.close()
 
     def _get(self, path: str, **params: Any) -> Any:
         if self.timeout is None:
@@ -150,8 +149,9 @@ class Sampler:
         deadline = self.clock() + 0.9 * (opts.interval or 0.0)
         poller.want(SCHEMA, lambda: fetch_schema(self.api), SLOW_EVERY)
         poller.want(NODES, lambda: self._get("/v1/nodes", output="minimal").get("nodes") or [])
-        if self.metrics is not None:
-            poller.want(METRICS, self.metrics.scrape, self.metrics_every, optional=True)
+        for source in self.metrics:
+            poller.want(f"metrics {source.url}", source.scrape, self.metrics_every,
+                        optional=True)
         poller.settle(deadline)
         classes = {c["class"]: c for c in poller.get(SCHEMA) or []
                    if matches(c["class"], opts.patterns)}
@@ -226,14 +226,18 @@ class Sampler:
                      notes=notes)
 
     def _metrics(self) -> MetricsSummary | None:
-        if self.metrics is None:
+        """The endpoints' figures over each one's last two scrapes (a late endpoint counts
+        with its last window)."""
+        for source in self.metrics:
+            scrape = self.poller.get(f"metrics {source.url}")
+            known = self._scrapes.setdefault(source.url, [])
+            if scrape is not None and (not known or scrape.at > known[-1].at):
+                self._scrapes[source.url] = [*known[-1:], scrape]
+        windows = [window(pair[-1], pair[0] if len(pair) == 2 else None)
+                   for pair in self._scrapes.values() if pair]
+        if not windows:
             return None
-        scrape = self.poller.get(METRICS)
-        if scrape is not None and (not self._scrapes or scrape.at > self._scrapes[-1].at):
-            self._scrapes = [*self._scrapes[-1:], scrape]
-            before = self._scrapes[0] if len(self._scrapes) == 2 else None
-            self._summary = summarize(self.metrics.url, scrape, before)
-        return self._summary
+        return combine(tuple(s.url for s in self.metrics), windows)
 
 
 def _round(value: float | None) -> float | None:
