@@ -283,3 +283,17 @@ def test_async_indexing_queue_and_batch_rate(replicated: Sandbox) -> None:
     finally:
         httpx.put(f"{url}/__sandbox/nodes/node2", json={"vector_queue": None})
         httpx.delete(f"{url}/v1/schema/Queued")
+
+
+def test_a_dropped_collection_leaves_the_watch_at_the_next_sample(sandbox: Sandbox) -> None:
+    http = httpx.Client(base_url=sandbox.url)
+    for name in ("Kept", "Dropped"):
+        http.post("/v1/schema", json={"class": name}).raise_for_status()
+    sampler = Sampler(RestClient(sandbox.url), StatsOptions(interval=0.5))
+    assert sorted(r["collection"] for r in sampler.sample().rows) == ["Dropped", "Kept"]
+    http.delete("/v1/schema/Dropped").raise_for_status()
+    late = sampler.sample()
+    assert [(s.key, "not found" in s.error) for s in late.stale] == [
+        ("/v1/nodes/Dropped", True)]
+    assert [r["collection"] for r in sampler.sample().rows] == ["Kept"]
+    sampler.close()

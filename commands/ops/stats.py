@@ -165,6 +165,9 @@ class Sampler:
                 poller.want(f"tenants:{name}", lambda n=name: tenants.fetch_tenants(
                     self.api, n), SLOW_EVERY)
         poller.settle(deadline)
+        if any(s.key.startswith("/v1/nodes/") and "not found" in (s.error or "")
+               for s in poller.stale()):
+            poller.forget(SCHEMA)  # a collection was dropped: the next sample forgets it too
         return self._frame(classes, shown)
 
     def _choose(self, classes: dict[str, dict[str, Any]], deadline: float) -> list[str]:

@@ -109,6 +109,10 @@ class Poller:
                                  self._errors.get(key) or "no answer yet"))
         return out
 
+    def forget(self, key: str) -> None:
+        """Drop the answer of ``key``, so that the next ``want`` fetches it whatever its age."""
+        self._answers.pop(key, None)
+
     def close(self) -> None:
         """Stop the threads; a request still out ends at its own client timeout."""
         if self._pool is not None:
