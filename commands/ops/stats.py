@@ -147,7 +147,7 @@ class Sampler:
         poller, opts = self.poller, self.options
         poller.begin()
         deadline = self.clock() + 0.9 * (opts.interval or 0.0)
-        poller.want(SCHEMA, lambda: fetch_schema(self.api), SLOW_EVERY)
+        poller.want(SCHEMA, lambda: fetch_schema(self.api, self.timeout), SLOW_EVERY)
         poller.want(NODES, lambda: self._get("/v1/nodes", output="minimal").get("nodes") or [])
         for source in self.metrics:
             poller.want(f"metrics {source.url}", source.scrape, self.metrics_every,
@@ -162,8 +162,8 @@ class Sampler:
                 poller.want(f"/v1/nodes/{name}", lambda n=name: self._get(
                     f"/v1/nodes/{n}", output="verbose").get("nodes") or [])
             if is_multi_tenant(classes[name]) and opts.by in ("collection", "tenant"):
-                poller.want(f"tenants:{name}", lambda n=name: tenants.fetch_tenants(
-                    self.api, n), SLOW_EVERY)
+                poller.want(f"/v1/schema/{name}/tenants", lambda n=name: self._get(
+                    f"/v1/schema/{n}/tenants") or [], SLOW_EVERY)
         poller.settle(deadline)
         if any(s.key.startswith("/v1/nodes/") and "not found" in (s.error or "")
                for s in poller.stale()):
@@ -197,7 +197,7 @@ class Sampler:
         for name in shown:
             nodes, at = self._nodes_of(name)
             missing |= {n.get("name", "") for n in nodes if n.get("status") not in REACHABLE}
-            tenant_list = self.poller.get(f"tenants:{name}")
+            tenant_list = self.poller.get(f"/v1/schema/{name}/tenants")
             rows += ROWS[opts.by](name, classes[name], nodes, tenant_list, at, self.growth)
         rows.sort(key=lambda r: (-(r["objects"] or 0), *(str(v) for v in list(r.values())[:2])))
         if self.limit and len(rows) > self.limit:
