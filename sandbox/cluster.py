@@ -2,8 +2,10 @@
 ``/v1/schema/{className}/shards`` (REST-BEHAVIOUR.md §6.1, §9).
 
 Every simulated node answers for itself: a node lists the shards whose placement
-includes it, one entry per replica it holds. Object counts are exact (a real
-node counts flushed segments only, so its numbers may lag).
+includes it, one entry per replica it holds. What each node reports about its health
+(status, version, mode, slowness, disk pressure, async queues) follows the knobs of
+``sandbox.nodes``; the fan-out requests wait for slow peers as the answering node would.
+Object counts are exact (a real node counts flushed segments only, so its numbers may lag).
 
 Multi-tenant classes: a tenant is a shard. Deactivating a tenant (COLD, FROZEN)
 shuts its shard down and removes it from the node's index

@@ -123,6 +123,10 @@ class Collection:
         status = self.tenants.get(tenant)
         if status is None and not (creating and mt["autoTenantCreation"]):
             return f'tenant not found: "{tenant}"'
+        if tenant in self.transitions:
+            # not HOT while an offload runs (multitenancy/validator.go); [INFERRED] no
+            # auto-activation can interrupt it
+            return f"tenant not active: '{tenant}'"
         if status not in (None, ACTIVE) and not mt["autoTenantActivation"]:
             return f"tenant not active: '{tenant}'"
         return None
@@ -184,7 +188,9 @@ class Collection:
         return self.shard_status.get(shard, "READY")
 
     def mark_pressure(self, node: str) -> None:
-        """The resource scanner made every loaded shard replica on ``node`` READONLY."""
+        """The resource scanner made every loaded shard replica on ``node`` READONLY. Shards
+        created or activated later stay writable: a node already flagged only checks for
+        recovery [INFERRED, OPERATIONS.md §1.3]."""
         for shard in self.shard_names(loaded_only=True):
             if node in self.placement.get(shard, ()):
                 self.pressure.setdefault(shard, set()).add(node)

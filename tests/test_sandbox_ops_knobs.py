@@ -494,3 +494,15 @@ def test_the_answering_nodes_operational_mode_refuses_requests(http: httpx.Clien
     log = http.get("/__sandbox/requests").json()
     assert ("DELETE", "/v1/schema/Article", 503) in [(e["method"], e["path"], e["status"])
                                                      for e in log]
+
+
+def test_a_tenant_being_offloaded_refuses_object_access(http: httpx.Client) -> None:
+    http.post("/v1/schema", json={"class": "Ticket", "multiTenancyConfig": {
+        "enabled": True, "autoTenantActivation": True}})
+    http.post("/v1/schema/Ticket/tenants", json=[{"name": "t1"}])
+    knob(http, "tenants/Ticket/t1", {"status": "FREEZING"})
+    refused = http.post("/v1/objects", json={"class": "Ticket", "tenant": "t1"})
+    assert refused.status_code == 422
+    assert refused.json()["error"][0]["message"] == "tenant not active: 't1'"
+    knob(http, "tenants/Ticket/t1", {"status": None})
+    assert http.post("/v1/objects", json={"class": "Ticket", "tenant": "t1"}).status_code == 200
