@@ -208,3 +208,23 @@ def test_a_dashboard_asks_only_for_the_rows_that_fit_on_its_screen(demo: Sandbox
     made = [r["path"] for r in httpx.get(f"{demo.url}/__sandbox/requests").json()]
     assert sum(p.startswith("/v1/nodes/") for p in made) == 4 + 5
     assert made.count("/v1/nodes") == 2 + 1  # minimal twice, the full verbose ranking once
+
+
+def test_q_restores_the_terminal_settings(demo: Sandbox, tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "PYTHONPATH": str(ROOT), "TERM": "xterm", "PS1": "$ ", "WEAVIATE_URL": demo.url}
+    shell = pexpect.spawn("bash", ["--norc", "--noprofile"], env=env, cwd=str(ROOT),
+                          dimensions=(50, 160), timeout=20, encoding="utf-8")
+    try:
+        shell.expect(r"\$ ")
+        shell.sendline(f"{sys.executable} -m shell col stats --watch 0.2; echo EXIT=$?")
+        shell.expect("sample 2 at")
+        shell.send("q")
+        shell.expect(r"EXIT=(\d+)")
+        assert shell.match.group(1) == "0"
+        shell.sendline("stty -a | tr ' ' '\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ,;"
+                       " echo :END")
+        shell.expect(r"(-?icanon),(-?echo),:END")
+        assert shell.match.groups() == ("icanon", "echo")  # cooked mode again, not cbreak
+    finally:
+        shell.terminate(force=True)
