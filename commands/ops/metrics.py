@@ -120,11 +120,11 @@ class MetricsSummary:
     latency_by_collection: dict[str, float] = field(default_factory=dict)
 
     def to_data(self) -> dict[str, Any]:
-        return {"urls": list(self.urls), "window_s": _round(self.window_s),
-                "query_latency_ms": _round(self.query_latency_ms),
-                "query_p95_ms": _round(self.query_p95_ms),
-                "queries_per_s": _round(self.queries_per_s),
-                "import_per_s": _round(self.import_per_s), "import_unit": self.import_unit,
+        return {"urls": list(self.urls), "window_s": rounded(self.window_s),
+                "query_latency_ms": rounded(self.query_latency_ms),
+                "query_p95_ms": rounded(self.query_p95_ms),
+                "queries_per_s": rounded(self.queries_per_s),
+                "import_per_s": rounded(self.import_per_s), "import_unit": self.import_unit,
                 "heap_inuse_bytes": self.heap_inuse_bytes, "absent": list(self.absent)}
 
 
@@ -143,7 +143,8 @@ class Window:
     served: frozenset[str]
 
 
-def _round(value: float | None) -> float | None:
+def rounded(value: float | None) -> float | None:
+    """Two decimals, for figures people read; None stays None."""
     return None if value is None else round(value, 2)
 
 

@@ -30,7 +30,14 @@ from typing import Any
 from commands.api.client import RestClient
 from commands.ops import cluster, tenants
 from commands.ops.collections import is_multi_tenant, matches
-from commands.ops.metrics import MetricsSource, MetricsSummary, Scrape, combine, window
+from commands.ops.metrics import (
+    MetricsSource,
+    MetricsSummary,
+    Scrape,
+    combine,
+    rounded,
+    window,
+)
 from commands.ops.schema import fetch_schema
 from commands.ops.stats_poll import Poller, Stale
 
@@ -219,7 +226,7 @@ class Sampler:
         summary = self._metrics()
         if summary is not None and opts.by == "collection":
             for row in rows:
-                row["query_ms"] = _round(summary.latency_by_collection.get(row["collection"]))
+                row["query_ms"] = rounded(summary.latency_by_collection.get(row["collection"]))
         columns = COLUMNS[opts.by] + (("query_ms",) if summary and opts.by == "collection"
                                       else ())
         return Frame(number=self.number, time=datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -241,10 +248,6 @@ class Sampler:
         if not windows:
             return None
         return combine(tuple(s.url for s in self.metrics), windows)
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
 
 
 def _node_row(node: dict[str, Any]) -> dict[str, Any]:
