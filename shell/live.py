@@ -36,6 +36,7 @@ class NdjsonView:
 
     def __init__(self, renderer: Renderer) -> None:
         self._renderer = renderer
+        self._reader_gone = False
 
     def show(self, results: list[Result]) -> None:
         data = [r.to_data() for r in results if not isinstance(r, Message)]
@@ -44,11 +45,19 @@ class NdjsonView:
                 self._renderer.message(result)
         payload: Any = data[0] if len(data) == 1 else data
         out: TextIO = self._renderer.out.file
-        out.write(json.dumps(payload, default=str, ensure_ascii=False,
-                             separators=(",", ":")) + "\n")
-        out.flush()
+        try:
+            out.write(json.dumps(payload, default=str, ensure_ascii=False,
+                                 separators=(",", ":")) + "\n")
+            out.flush()
+        except BrokenPipeError:
+            # The reader went away (``| head -1``): that ends the watch, quietly, and the
+            # exit's own flush must not complain either.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+            self._reader_gone = True
 
     def wait(self, seconds: float) -> bool:
+        if self._reader_gone:
+            return False
         time.sleep(seconds)  # Ctrl-C raises KeyboardInterrupt, which ends the command
         return True
 

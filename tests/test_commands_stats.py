@@ -297,3 +297,14 @@ def test_a_dropped_collection_leaves_the_watch_at_the_next_sample(sandbox: Sandb
         ("/v1/nodes/Dropped", True)]
     assert [r["collection"] for r in sampler.sample().rows] == ["Kept"]
     sampler.close()
+
+
+def test_a_reader_that_goes_away_ends_the_watch_quietly(demo: Sandbox, tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        ["bash", "-c", f"{sys.executable} -m shell --url {demo.url} col stats --watch 0.2 "
+         "| head -1; echo status=${PIPESTATUS[0]} >&2"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert json.loads(done.stdout)["sample"] == 1
+    assert done.stderr.strip() == "status=0"
