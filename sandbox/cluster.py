@@ -14,7 +14,7 @@ and ``getShardsNodeStatus`` only walks the index's shards, so ``/v1/nodes`` leav
 inactive tenants out altogether. ``loaded: false`` is reserved for lazily loaded
 HOT shards after a restart, which the sandbox never has.
 
-Behaviour that changed within 1.2x-1.3x follows ``app.version``: a shard status
+Behaviour that changed within 1.2x-1.3x follows the answering node's version: a shard status
 update on an unknown shard is a no-op from 1.38.0 on (an error before), and from
 1.38.3 on a missing class is a 404 and an invalid status a 500 (before: 422 for
 every failure) [handlers_schema.go ``updateShardStatus`` at v1.32.9 and v1.38.3].
@@ -233,7 +233,8 @@ def get_shards(app: App, request: Request) -> Response:
     db = app.db
     nodes, me = app.cluster.nodes, app.cluster.answering()
     tenant = request.query.get("tenant")
-    suffix = ": not found" if version_tuple(app.version) >= SHARD_ERRORS_404_500 else ""
+    modern = version_tuple(app.answering_version()) >= SHARD_ERRORS_404_500
+    suffix = ": not found" if modern else ""
     with db.lock:
         name, col = find_index(db, request.params["className"], aliases=True)
         if col is None:
@@ -277,7 +278,7 @@ def put_shard(app: App, request: Request) -> Response:
     db = app.db
     body = _status_body(request)
     class_name, shard = request.params["className"], request.params["shardName"]
-    version = version_tuple(app.version)
+    version = version_tuple(app.answering_version())
     modern = version >= SHARD_ERRORS_404_500
     raw = body.get("status", "")
     with db.lock:

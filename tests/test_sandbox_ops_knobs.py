@@ -173,6 +173,12 @@ def test_version_skew_and_operational_mode_are_per_node(http: httpx.Client) -> N
     settings = knob(http, "nodes/node2", {"latency_ms": 5})
     assert (settings["version"], settings["operational_mode"]) == ("1.38.2", "ReadOnly")
     assert http.get("/__sandbox/nodes").json()["node2"] == settings
+    # version-dependent answers follow the answering node's version
+    articles(http, n=1)
+    unknown = {"status": "READY"}
+    assert http.put("/v1/schema/Article/shards/nope", json=unknown).status_code == 200
+    knob(http, "nodes/node1", {"version": "1.32.9"})
+    assert http.put("/v1/schema/Article/shards/nope", json=unknown).status_code == 422
 
 
 def test_a_slow_peer_delays_fan_out_requests_only(http: httpx.Client) -> None:
