@@ -176,6 +176,8 @@ def test_usage_errors_are_one_line_with_a_hint(demo: Sandbox) -> None:
     outcome = run(r"\stats 5", "test")
     assert outcome.exit_code == 2 and "--watch 5" in outcome.error.hint
     assert run(r"\stats --watch=0", "test").exit_code == 2
+    assert run(r"\stats --watch=inf", "test").exit_code == 2
+    assert run(r"\stats nan --format json", "test").exit_code == 0  # a pattern, not a number
     assert run(r"\stats --watch", "test").exit_code == 2  # no terminal, no --count: endless
     assert run(r"\stats --by table", "test").exit_code == 2
     outcome = run(r"\stats --metrics-url localhost:2112", "test")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 stats_ops = lazy_module("commands.ops.stats")
 
 DEFAULT_INTERVAL = 2.0
+SECONDS = re.compile(r"\d+(\.\d*)?|\.\d+")
 TITLES = {"collection": "Collections", "node": "Collections by node",
           "shard": "Collections by shard", "tenant": "Collections by tenant"}
 
@@ -97,10 +99,9 @@ def _interval(watch: str | None, words: list[str], count: int | None) -> tuple[f
 
 
 def _number(word: str) -> float | None:
-    try:
-        return float(word)
-    except ValueError:
-        return None
+    """``5``, ``0.5``, ``.5`` as seconds; anything else (``nan`` and ``inf`` are collection
+    patterns too) is None."""
+    return float(word) if SECONDS.fullmatch(word) else None
 
 
 def _watch(ctx: CommandContext, sampler: Sampler, interval: float,
