@@ -10,8 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import backup, sandbox_throughput, shell
-from bench.report import ROOT, write
+from bench import backup, sandbox_throughput, shell, stats
+from bench.report import ROOT, update, write
+
+PARTS = ("sandbox", "shell", "backup", "stats")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,10 +26,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backup-large", type=int, default=1_000_000,
                         help="objects for the second memory point")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--only", choices=PARTS, action="append",
+                        help="run only this part and update its sections in place (repeatable)")
     args = parser.parse_args(argv)
-    sections = [*sandbox_throughput.run(args.objects), shell.run(),
-                *backup.run(args.backup_small, args.backup_large)]
-    write(args.output, sections)
+    parts = args.only or PARTS
+    sections = []
+    if "sandbox" in parts:
+        sections += sandbox_throughput.run(args.objects)
+    if "shell" in parts:
+        sections.append(shell.run())
+    if "backup" in parts:
+        sections += backup.run(args.backup_small, args.backup_large)
+    if "stats" in parts:
+        sections.append(stats.run())
+    (update if args.only else write)(args.output, sections)
     print(args.output.read_text())
     return 0 if all(s.met for s in sections) else 1
 

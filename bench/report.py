@@ -61,20 +61,50 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def write(path: Path, sections: list[Section]) -> None:
-    """Write the report with the machine and the date."""
+def _machine() -> list[str]:
     cpu = next((line.split(":", 1)[1].strip() for line in
                 Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
+    return [f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+            f"- machine: {cpu}, {os.cpu_count()} cores, {platform.system()} "
+            f"{platform.release()}", f"- python: {platform.python_version()}"]
+
+
+def _section_lines(section: Section) -> list[str]:
+    lines = [f"## {section.title}", "", section.intro, "",
+             "| " + " | ".join(section.columns) + " |",
+             "| " + " | ".join("---" for _ in section.columns) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in section.rows]
+    return lines + (["", section.after, ""] if section.after else [""])
+
+
+def write(path: Path, sections: list[Section]) -> None:
+    """Write the report with the machine and the date."""
     lines = ["# Benchmarks", "", "Written by `make bench` (`python -m bench`); rerun to refresh.",
-             "", f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-             f"- machine: {cpu}, {os.cpu_count()} cores, {platform.system()} "
-             f"{platform.release()}", f"- python: {platform.python_version()}", ""]
+             "", *_machine(), ""]
     for section in sections:
-        lines += [f"## {section.title}", "", section.intro, "",
-                  "| " + " | ".join(section.columns) + " |",
-                  "| " + " | ".join("---" for _ in section.columns) + " |"]
-        lines += ["| " + " | ".join(row) + " |" for row in section.rows]
-        lines += ["", section.after, ""] if section.after else [""]
+        lines += _section_lines(section)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
+
+
+def update(path: Path, sections: list[Section]) -> None:
+    """Replace (or append) only these sections of an existing report (``--only``); each
+    says when and where it was measured, as the rest of the file keeps its own run."""
+    if not path.exists():
+        write(path, sections)
+        return
+    text = path.read_text()
+    for section in sections:
+        when = "Measured alone (`python -m bench --only`): " + "; ".join(
+            line.removeprefix("- ") for line in _machine()) + "."
+        block = "\n".join(_section_lines(Section(
+            section.title, f"{section.intro}\n\n{when}", section.columns, section.rows,
+            section.met, section.after)))
+        start = text.find(f"## {section.title}\n")
+        if start < 0:
+            text = text.rstrip("\n") + "\n\n" + block
+            continue
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + block + ("\n" + text[end + 1:] if end >= 0 else "")
+    path.write_text(text)

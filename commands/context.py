@@ -11,10 +11,11 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from commands.api.client import RestClient
 from commands.errors import NotConnected, UsageError
+from commands.results import Result
 from commands.safety import DEFAULT_PROTECTED, Confirmer, Decision, Plan, approve
 
 Connector = Callable[..., "Connection"]
@@ -27,6 +28,26 @@ Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], No
 shell draws a bar on a terminal and nothing elsewhere."""
 
 
+class LiveView(Protocol):
+    """Where a streaming command (``\\stats --watch``) sends its frames; ``format`` is what
+    it draws (``table`` at a terminal, ``json`` for NDJSON lines)."""
+
+    format: str
+    height: int | None
+    """Lines on the screen (None: no screen, e.g. NDJSON), so a frame can fit in them."""
+
+    def show(self, results: list[Result]) -> None:
+        """Draw one frame (replacing the last one on a terminal, one line elsewhere)."""
+
+    def wait(self, seconds: float) -> bool:
+        """Pause; False when the user asked to stop (``q`` or Ctrl-C)."""
+
+
+Live = Callable[[str], AbstractContextManager[LiveView]]
+"""``live(format)`` gives a context manager yielding a ``LiveView``: the shell's draws a rich
+Live dashboard at a terminal (table format) and NDJSON lines elsewhere."""
+
+
 @dataclass
 class Connection:
     """A live cluster connection and what was learned when opening it."""
@@ -37,6 +58,8 @@ class Connection:
     server_version: str | None = None
     identity: str = "unknown"
     tier: str | None = None
+    metrics_urls: tuple[str, ...] = ()
+    """The cluster's Prometheus endpoints, one per node (the profile's ``metrics_url``)."""
 
 
 @dataclass
@@ -57,6 +80,7 @@ class Session:
     protected: tuple[str, ...] = DEFAULT_PROTECTED
     template_dirs: tuple[Path, ...] = ()
     progress: Progress | None = None
+    live: Live | None = None
 
     @property
     def api(self) -> RestClient:
@@ -109,6 +133,8 @@ class CommandContext:
     exit_code: int = 0
     """A handler's own exit status for a run that succeeded (``\\health``: 1 degraded,
     2 critical); failures raise instead."""
+    format: str = "table"
+    """The output format this command's results will be rendered in."""
 
     @property
     def api(self) -> RestClient:

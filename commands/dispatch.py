@@ -103,7 +103,8 @@ class Dispatcher:
                 inv.arguments[arg.name] = self.session.collection
         if spec.needs_connection:
             self.session.api  # noqa: B018 - raises NotConnected with its hint
-        ctx = CommandContext(self.session, inv.arguments, self.registry, self.audit)
+        ctx = CommandContext(self.session, inv.arguments, self.registry, self.audit,
+                             format=inv.format or self.session.format)
         try:
             produced = spec.handler(ctx, **inv.arguments)
         finally:

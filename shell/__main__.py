@@ -21,6 +21,7 @@ from commands.ops.connection import open_connection
 from commands.registry import Registry
 from shell.cli import build_parser, headers
 from shell.config import Settings, Target, config_dir, load_settings, resolve, state_dir
+from shell.live import live_views
 from shell.script import numbered, run_lines
 
 if TYPE_CHECKING:
@@ -71,9 +72,12 @@ def _connector(settings: Settings, env: Mapping[str, str]) -> Callable[..., Conn
 
 
 def _open(target: Target, connect_retries: int = 4) -> Connection:
-    return open_connection(target.url, api_key=target.api_key, headers=dict(target.headers),
-                           verify=target.verify, profile=target.profile, tier=target.tier,
-                           connect_retries=connect_retries)
+    connection = open_connection(target.url, api_key=target.api_key,
+                                 headers=dict(target.headers), verify=target.verify,
+                                 profile=target.profile, tier=target.tier,
+                                 connect_retries=connect_retries)
+    connection.metrics_urls = target.metrics_urls
+    return connection
 
 
 def _one_shot(rest: list[str]) -> list[tuple[str, str]]:
@@ -111,12 +115,13 @@ def main(argv: list[str] | None = None) -> int:
                             "a real Weaviate; nothing you do here touches a cluster)")
         target = resolve(settings, env, url=sandbox.url if sandbox else args.url,
                          profile=None if sandbox else args.profile, api_key=args.api_key,
-                         headers=headers(args.header), insecure=args.insecure)
+                         headers=headers(args.header), insecure=args.insecure,
+                         metrics_urls=tuple(sandbox.metrics_urls.values()) if sandbox else ())
         profile = settings.profiles.get(target.profile or "")
         session = Session(connector=_connector(settings, env), format=args.format or (
             profile.format if profile else None) or settings.format,
             assume_yes=args.yes, dry_run=args.dry_run, protected=settings.protected,
-            template_dirs=(config_dir() / "templates",))
+            template_dirs=(config_dir() / "templates",), live=live_views(renderer))
         if sys.stderr.isatty():
             from shell.interact import PromptConfirmer, progress_bars
 

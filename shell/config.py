@@ -15,6 +15,8 @@ The config file is ``$XDG_CONFIG_HOME/elysiactl/config.yaml``::
         tier: production
         format: json
         verify_tls: true
+        metrics_url: http://weaviate.example.com:2112/metrics   # Prometheus for \\stats
+                                          # (or a list: one endpoint per node)
 
     protected:                            # collections that need --allow-protected
       - "ELYSIACTL_*"
@@ -40,7 +42,7 @@ from commands.safety import DEFAULT_PROTECTED
 APP = "elysiactl"
 DEFAULT_URL = "http://localhost:8080"
 PROFILE_KEYS = {"url", "api_key_env", "api_key_keyring", "headers", "tier", "format",
-                "verify_tls"}
+                "verify_tls", "metrics_url"}
 
 
 def config_dir() -> Path:
@@ -65,6 +67,7 @@ class Profile:
     tier: str | None = None
     format: str | None = None
     verify_tls: bool = True
+    metrics_urls: tuple[str, ...] = ()
 
     def api_key(self, env: Mapping[str, str]) -> str | None:
         """The key from the named variable, else from the system keyring, else None."""
@@ -134,8 +137,13 @@ def _typed(body: dict[str, Any], path: Path, name: str) -> dict[str, Any]:
     headers = body.get("headers") or {}
     if not isinstance(headers, dict):
         raise ConfigError(f"{path}: profile {name!r}: headers must be a mapping")
+    metrics = body.pop("metrics_url", None) or []
+    metrics = [metrics] if isinstance(metrics, str) else metrics
+    if not isinstance(metrics, list) or not all(isinstance(u, str) for u in metrics):
+        raise ConfigError(f"{path}: profile {name!r}: metrics_url must be a URL or a list of "
+                          "URLs", "e.g. metrics_url: http://weaviate:2112/metrics")
     return {**body, "headers": {str(k): str(v) for k, v in headers.items()},
-            "verify_tls": bool(body.get("verify_tls", True))}
+            "verify_tls": bool(body.get("verify_tls", True)), "metrics_urls": tuple(metrics)}
 
 
 @dataclass(frozen=True)
@@ -148,12 +156,15 @@ class Target:
     verify: bool = True
     profile: str | None = None
     tier: str | None = None
+    metrics_urls: tuple[str, ...] = ()
 
 
 def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
             profile: str | None = None, api_key: str | None = None,
-            headers: Mapping[str, str] | None = None, insecure: bool = False) -> Target:
-    """Combine flags, environment and config into a connection target."""
+            headers: Mapping[str, str] | None = None, insecure: bool = False,
+            metrics_urls: tuple[str, ...] = ()) -> Target:
+    """Combine flags, environment and config into a connection target; ``metrics_urls``
+    (the in-process sandbox's) win over the profile's."""
     if profile is not None and profile not in settings.profiles:
         raise ConfigError(f"no profile named {profile!r}",
                           "profiles: " + (", ".join(settings.profiles) or "none configured"))
@@ -166,4 +177,5 @@ def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
     all_headers = {**(chosen.resolved_headers(env) if chosen else {}), **(headers or {})}
     return Target(url=final_url, api_key=key, headers=all_headers,
                   verify=not insecure and (chosen.verify_tls if chosen else True),
-                  profile=chosen.name if chosen else None, tier=chosen.tier if chosen else None)
+                  profile=chosen.name if chosen else None, tier=chosen.tier if chosen else None,
+                  metrics_urls=metrics_urls or (chosen.metrics_urls if chosen else ()))

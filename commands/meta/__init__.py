@@ -14,7 +14,8 @@ from commands.meta import (
     optimize,
     restore,
     session,
+    stats,
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, health, optimize)
+                                   session, stats, health, optimize)
