@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,11 @@ from commands.registry import Registry
 from sandbox import Sandbox
 
 REGISTRY = Registry.from_modules(MODULES)
+
+# pytest-xdist workers inherit LINES=24 and COLUMNS=80 from execnet; rich and prompt_toolkit
+# would believe them over the size of a test's pseudo-terminal.
+for _name in ("LINES", "COLUMNS"):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture
