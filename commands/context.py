@@ -57,6 +57,8 @@ class Session:
     protected: tuple[str, ...] = DEFAULT_PROTECTED
     template_dirs: tuple[Path, ...] = ()
     progress: Progress | None = None
+    state_dir: Path | None = None
+    """Where long operations keep their checkpoints (``$XDG_STATE_HOME/elysiactl``)."""
 
     @property
     def api(self) -> RestClient:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from commands.meta import backup, data, inspect, lifecycle, lifecycle_remove, restore, session
+from commands.meta import (
+    backup,
+    data,
+    inspect,
+    lifecycle,
+    lifecycle_remove,
+    migrate,
+    restore,
+    session,
+)
 
 MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session)
+                                   migrate, session)
