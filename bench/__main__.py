@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import backup, sandbox_throughput, shell
-from bench.report import ROOT, write
+from bench import backup, migrate, sandbox_throughput, shell
+from bench.report import ROOT, update, write
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,11 +23,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="objects for backup/restore throughput and the first memory point")
     parser.add_argument("--backup-large", type=int, default=1_000_000,
                         help="objects for the second memory point")
+    parser.add_argument("--migrate-large", type=int, default=1_000_000,
+                        help="objects for the second migrate memory point (0: skip it; "
+                             "the first is --backup-small)")
+    parser.add_argument("--only", choices=("migrate",),
+                        help="run only this benchmark and replace only its sections")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
-    sections = [*sandbox_throughput.run(args.objects), shell.run(),
-                *backup.run(args.backup_small, args.backup_large)]
-    write(args.output, sections)
+    if args.only:
+        sections = migrate.run(args.backup_small, args.migrate_large)
+        update(args.output, sections)
+    else:
+        sections = [*sandbox_throughput.run(args.objects), shell.run(),
+                    *backup.run(args.backup_small, args.backup_large),
+                    *migrate.run(args.backup_small, args.migrate_large)]
+        write(args.output, sections)
     print(args.output.read_text())
     return 0 if all(s.met for s in sections) else 1
 

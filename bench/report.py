@@ -35,10 +35,11 @@ def pin(core: int) -> None:
         os.sched_setaffinity(0, {core})
 
 
-def start_server(args: list[str], banner_on_stderr: bool) -> tuple[subprocess.Popen, int]:
-    """Start ``python ARGS`` pinned to core 0 and read its port from its first line."""
+def start_server(args: list[str], banner_on_stderr: bool,
+                 core: int = 0) -> tuple[subprocess.Popen, int]:
+    """Start ``python ARGS`` pinned to ``core`` and read its port from its first line."""
     proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=lambda: pin(0))
+                            stderr=subprocess.PIPE, text=True, preexec_fn=lambda: pin(core))
     line = (proc.stderr if banner_on_stderr else proc.stdout).readline()
     match = re.search(r":(\d+) with|^(\d+)$", line.strip())
     if not match:
@@ -63,6 +64,24 @@ def verdict(ok: bool) -> str:
 
 def write(path: Path, sections: list[Section]) -> None:
     """Write the report with the machine and the date."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(sections))
+
+
+def update(path: Path, sections: list[Section]) -> None:
+    """Replace the headings of ``sections`` in the report at ``path`` (appending new ones),
+    keeping the others: for a run of some benchmarks only."""
+    text = path.read_text() if path.exists() else render([])
+    head, *parts = text.split("\n## ")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    fresh = {s.title: render([s]).split("\n## ", 1)[1] + f"(Measured on {when}, apart from "
+             "the other sections.)\n" for s in sections}
+    kept = [fresh.pop(p.split("\n", 1)[0], p) for p in parts]
+    path.write_text("\n## ".join([head, *kept, *fresh.values()]))
+
+
+def render(sections: list[Section]) -> str:
+    """The report's text: the machine, the date, then each section."""
     cpu = next((line.split(":", 1)[1].strip() for line in
                 Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -76,5 +95,4 @@ def write(path: Path, sections: list[Section]) -> None:
                   "| " + " | ".join("---" for _ in section.columns) + " |"]
         lines += ["| " + " | ".join(row) + " |" for row in section.rows]
         lines += ["", section.after, ""] if section.after else [""]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines))
+    return "\n".join(lines)

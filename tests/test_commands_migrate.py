@@ -196,3 +196,61 @@ def test_the_target_key_comes_from_the_environment_and_is_never_recorded(source,
     assert entry["command"] == "migrate"
     leftovers = list((tmp_path / "state" / "elysiactl" / "migrations").iterdir())
     assert leftovers == []  # a finished migration leaves no checkpoint
+
+
+def test_verify_finds_every_kind_of_difference(source, target, tmp_path) -> None:
+    from commands.api.client import RestClient
+    from commands.ops.migrate.verify import verify_copy
+
+    shell = dispatcher(source.url, tmp_path)
+    assert shell.execute(rf"\migrate Product --target {target.url}", "test").exit_code == 0
+    ids = sorted(state(target.url, "Product"))
+    changed, revectored, gone = ids[3], ids[40], ids[77]
+    extra = "ffffffff-0000-4000-8000-000000000000"
+    with httpx.Client(base_url=target.url) as http:
+        http.patch(f"/v1/objects/Product/{changed}",
+                   json={"properties": {"price": 1.5}}).raise_for_status()
+        obj = http.get(f"/v1/objects/Product/{revectored}", params={"include": "vector"}).json()
+        obj["vectors"]["image_vector"][0] += 0.5
+        http.put(f"/v1/objects/Product/{revectored}", json=obj).raise_for_status()
+        http.delete(f"/v1/objects/Product/{gone}").raise_for_status()
+        http.post("/v1/objects", json={**obj, "id": extra}).raise_for_status()
+        cls = http.get("/v1/schema/Product").json()
+        cls["invertedIndexConfig"]["bm25"]["b"] = 0.5
+        http.put("/v1/schema/Product", json=cls).raise_for_status()
+    report = verify_copy(RestClient(source.url), RestClient(target.url), "Product", "Product",
+                         "full")
+    assert not report.ok
+    found = {m.id: m.what for m in report.mismatches}
+    assert found == {changed: "differs: properties", revectored: "differs: vectors.image_vector",
+                     gone: "missing on the target", extra: "not on the source"}
+    assert report.definition == [("invertedIndexConfig.bm25.b", 0.75, 0.5)]
+    rows = {name: status for name, status, _ in report.rows()}
+    assert rows == {"definition": "warn", "count": "ok", "objects": "crit"}  # 120 = 120
+    sample = verify_copy(RestClient(source.url), RestClient(target.url), "Product", "Product",
+                         "sample")  # a small collection is compared whole
+    assert {m.id for m in sample.mismatches} == set(found)
+
+
+def test_refused_objects_go_to_the_error_file(target, tmp_path) -> None:
+    with Sandbox() as source:
+        cls = {"class": "Doc", "properties": [{"name": "title", "dataType": ["text"]}]}
+        httpx.post(f"{source.url}/v1/schema", json=cls).raise_for_status()
+        httpx.post(f"{target.url}/v1/schema", json=cls).raise_for_status()
+        objects = [{"class": "Doc", "id": f"30000000-0000-4000-8000-00000000000{i}",
+                    "properties": {"title": f"doc {i}"}, "vector": [1.0, float(i)]}
+                   for i in range(6)]
+        httpx.post(f"{source.url}/v1/batch/objects", json={"objects": objects})
+        # The target's index already holds 3-dim vectors: it refuses every 2-dim one.
+        httpx.post(f"{target.url}/v1/objects", json={
+            "class": "Doc", "properties": {"title": "3-dim"}, "vector": [1.0, 2.0, 3.0]})
+        outcome = dispatcher(source.url, tmp_path).execute(
+            rf"\migrate Doc --target {target.url} --force", "test")
+    assert outcome.exit_code == 1
+    record = next(r for r in outcome.results if isinstance(r, Record))
+    assert record.fields["failed"] == 6 and record.fields["copied"] == 0
+    lines = [json.loads(line) for line in Path(record.fields["error_report"]).read_text()
+             .splitlines()]
+    assert sorted(e["id"] for e in lines) == [o["id"] for o in objects]
+    assert all("vector dimensions do not match" in e["message"] for e in lines)
+    assert f"6 objects failed; see {record.fields['error_report']}" in texts(outcome)

@@ -90,8 +90,7 @@ def _summary(migration: Any, report: Any, target_url: str) -> list[Result]:
 
 @command(
     "migrate", "Copy a collection to another cluster, online, resumable, verified.",
-    args=(Arg("collection", Kind.COLLECTION, "the collection to copy (default: the current "
-                                             "collection)", from_context=True),),
+    args=(Arg("collection", Kind.COLLECTION, "the collection to copy", from_context=True),),
     opts=(Opt("--target", Kind.URL, "the cluster to copy to: a URL or a profile"),
           KeywordOpt("--as", Kind.TEXT, "the collection's name on the target (default: the "
                                         "same)"),

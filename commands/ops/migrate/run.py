@@ -21,10 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from commands.api.client import RestClient
 from commands.context import Progress
 from commands.errors import ShellError, UsageError
 from commands.ops import objects, schema
+from commands.ops.backup_format import write_atomic
 from commands.ops.class_paths import MISSING
 from commands.ops.collections import is_multi_tenant
 from commands.ops.migrate import plan as planning
@@ -106,13 +109,18 @@ class Migration:
         found = MigrateCheckpoint.load(self.checkpoint_path, key)
         self.tenants = planning.plan_tenants(
             fetch_tenants(source, self.name) if self.multi_tenant else [], opts.tenant)
-        if opts.tenant is not None and not (self.tenants.copied or self.tenants.skipped):
-            raise ShellError(f"no tenant {opts.tenant!r} in {self.name}",
+        if opts.tenant is not None and not self.tenants.copied:
+            found_status = dict(self.tenants.skipped).get(opts.tenant)
+            raise ShellError(f"tenant {opts.tenant} of {self.name} is {found_status}: its "
+                             "objects cannot be read" if found_status else
+                             f"no tenant {opts.tenant!r} in {self.name}",
                              f"\\tenants {self.name} lists them")
         if found is not None:  # the tenants as they were when the migration began
             self.tenants = planning.TenantPlan([(n, s) for n, s in found.tenants],
                                                self.tenants.skipped)
         current = schema.find_class(target, self.target_name)
+        if current is None and found is not None and (found.done or found.phase != "copy"):
+            found = None  # its class is gone from the target: what it records is gone too
         self.create, self.resume = current is None, found is not None
         existing: int | None = 0
         if current is not None:
@@ -159,18 +167,24 @@ class Migration:
 
     def requests(self) -> list[tuple[str, str]]:
         """``(cluster, request)`` for what ``run`` would send, for a dry run's plan."""
-        tenants = f"/v1/schema/{{class}}/tenants ({len(self.partitions)} tenants)"
-        out = [("source", f"PUT {tenants.format(**{'class': self.name})}: "
-                          f"{len(self.tenants.to_activate)} INACTIVE set ACTIVE for the copy, "
-                          "then back")] if self.tenants.to_activate else []
-        out += [("target", "POST /v1/schema")] if self.create else []
-        out += [("target", f"POST {tenants.format(**{'class': self.target_name})}")] \
-            if self.multi_tenant else []
+        out = []
+        if self.tenants.to_activate:
+            out.append(("source", f"PUT /v1/schema/{self.name}/tenants "
+                                  f"({len(self.tenants.to_activate)} INACTIVE set ACTIVE for "
+                                  "the copy, then back)"))
+        if self.create:
+            out.append(("target", "POST /v1/schema"))
+        if self.multi_tenant:
+            out.append(("target", f"POST /v1/schema/{self.target_name}/tenants "
+                                  f"({len(self.partitions)} tenants, ACTIVE)"))
         passes = "twice for objects with references, " if self.refs else ""
         out += [("target", f"POST /v1/batch/objects ({self.options.batch_size} objects each, "
                            f"{self.options.parallel} in flight; {passes}again for changes "
                            "during the copy)"),
                 ("target", "DELETE /v1/batch/objects (what the source no longer has)")]
+        if self.multi_tenant:
+            out.append(("target", f"PUT /v1/schema/{self.target_name}/tenants (the source's "
+                                  "states)"))
         return out
 
     # -- writing ---------------------------------------------------------------------------
@@ -207,13 +221,14 @@ class Migration:
             self.written_now = cp.written - before
         report = self._verify()
         warnings = list(self.check.warnings) + self._restore_tenants()
+        failed = distinct_failures(self.errors_path) if cp.failures else 0
         self.checkpoint_path.unlink(missing_ok=True)
-        if cp.failures == 0:
+        if not failed:
             self.errors_path.unlink(missing_ok=True)
         seconds = time.monotonic() - started
         return MigrateReport(
-            copied=cp.copied, caught_up=cp.caught_up, deleted=cp.deleted, failed=cp.failures,
-            error_report=str(self.errors_path) if cp.failures else None,
+            copied=cp.copied, caught_up=cp.caught_up, deleted=cp.deleted, failed=failed,
+            error_report=str(self.errors_path) if failed else None,
             duration_s=round(seconds, 3),
             objects_per_s=round(self.written_now / seconds, 1) if seconds else 0.0,
             verify=report, created_diff=created_diff, warnings=warnings)
@@ -296,3 +311,14 @@ class Migration:
             warnings.append(f"tenants that cannot be read were not copied: {names}")
         return warnings
 
+
+def distinct_failures(path: Path) -> int:
+    """Keep one line per object in the error report (its last refusal: the catch-up and the
+    reconciliation try a refused object again); how many objects it lists."""
+    last: dict[tuple[Any, Any], bytes] = {}
+    with open(path, "rb") as report:
+        for line in report:
+            entry = orjson.loads(line)
+            last[(entry.get("tenant"), entry.get("id"))] = line
+    write_atomic(path, b"".join(last.values()))
+    return len(last)

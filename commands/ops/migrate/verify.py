@@ -90,8 +90,10 @@ class VerifyReport:
                 else "the same definition (normalised)")]
         for c in self.counts:
             name = f"count {c.tenant}" if c.tenant is not None else "count"
-            if c.source is None or c.target is None:
+            if c.source is None:
                 out.append((name, "warn", c.note or "not countable"))
+            elif c.target is None:
+                out.append((name, "crit", f"source {c.source:,}, {c.note}"))
             else:
                 out.append((name, "ok" if c.source == c.target else "crit",
                             f"source {c.source:,}, target {c.target:,}"))
@@ -218,21 +220,16 @@ def compare_window(source: RestClient, target: RestClient, names: tuple[str, str
 
 
 def _partitions(source: RestClient, target: RestClient, cls: dict[str, Any], target_name: str,
-                tenant: str | None) -> list[tuple[str | None, str | None]]:
-    """``(tenant, why not countable)`` for each partition to verify."""
+                tenant: str | None) -> list[tuple[str | None, str, str]]:
+    """``(tenant, status on the source, status on the target)`` of each partition."""
     if not is_multi_tenant(cls):
-        return [(None, None)]
+        return [(None, "ACTIVE", "ACTIVE")]
     theirs = {t.get("name"): documented_status(t.get("activityStatus"))
               for t in fetch_tenants(target, target_name)}
-    out = []
-    for raw in sorted(fetch_tenants(source, cls["class"]), key=lambda t: t.get("name", "")):
-        name, status = raw.get("name"), documented_status(raw.get("activityStatus"))
-        if tenant is not None and name != tenant:
-            continue
-        why = None if status == "ACTIVE" else f"source tenant is {status}"
-        if why is None and theirs.get(name) != "ACTIVE":
-            why = f"target tenant is {theirs.get(name) or 'missing'}"
-        out.append((name, why))
+    out = [(raw.get("name"), documented_status(raw.get("activityStatus")),
+            theirs.get(raw.get("name"), "missing"))
+           for raw in sorted(fetch_tenants(source, cls["class"]), key=lambda t: t.get("name", ""))
+           if tenant is None or raw.get("name") == tenant]
     if tenant is not None and not out:
         raise ShellError(f"no tenant {tenant!r} in {cls['class']}")
     return out
@@ -253,11 +250,15 @@ def verify_copy(source: RestClient, target: RestClient, source_name: str, target
     report = VerifyReport(mine["class"], theirs["class"], mode,
                           definition_diff(mine, theirs, ignore))
     names = (mine["class"], theirs["class"])
-    for part, why in _partitions(source, target, mine, theirs["class"], tenant):
-        if why is not None:
-            report.counts.append(Count(part, None, None, f"not counted: {why}"))
+    for part, status, their_status in _partitions(source, target, mine, names[1], tenant):
+        if status != "ACTIVE":  # its objects cannot be read (OPERATIONS.md §3.1.3)
+            report.counts.append(Count(part, None, None, f"not counted: source tenant is "
+                                                         f"{status}"))
             continue
         size = objects.aggregate_count(source, names[0], part)
+        if their_status != "ACTIVE":
+            report.counts.append(Count(part, size, None, f"target tenant is {their_status}"))
+            continue
         report.counts.append(Count(part, size, objects.aggregate_count(target, names[1], part)))
         if mode == "full" or (mode == "sample" and size <= SAMPLE):
             after = None
