@@ -217,6 +217,11 @@ class Migration:
         before = cp.written
         try:
             self._phases(copier)
+        except ShellError as exc:
+            resume = (f"the same \\migrate resumes from its checkpoint {self.checkpoint_path} "
+                      f"(phase {cp.phase}, {cp.written:,} objects written so far)")
+            exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
+            raise
         finally:
             self.written_now = cp.written - before
         report = self._verify()
