@@ -254,3 +254,39 @@ def test_refused_objects_go_to_the_error_file(target, tmp_path) -> None:
     assert sorted(e["id"] for e in lines) == [o["id"] for o in objects]
     assert all("vector dimensions do not match" in e["message"] for e in lines)
     assert f"6 objects failed; see {record.fields['error_report']}" in texts(outcome)
+
+
+def test_one_tenant_and_tenants_that_cannot_be_read(source, target, tmp_path) -> None:
+    shell = dispatcher(source.url, tmp_path)
+    outcome = shell.execute(rf"\migrate SupportTicket --target {target.url} --tenant globex "
+                            "--verify full", "test")
+    assert outcome.exit_code == 0, outcome.error
+    assert tenants(target.url, "SupportTicket") == {"globex": "HOT"}
+    assert state(target.url, "SupportTicket", "globex") == \
+        state(source.url, "SupportTicket", "globex")
+    assert set(checks(outcome)) == {"definition", "count globex", "objects"}
+    offloaded = shell.execute(rf"\migrate SupportTicket --target {target.url} "
+                              "--tenant umbrella", "test")
+    assert offloaded.exit_code == 1
+    assert "umbrella of SupportTicket is OFFLOADED" in str(offloaded.error)
+
+
+def test_a_replication_factor_the_target_cannot_hold(target, tmp_path) -> None:
+    with Sandbox(nodes=3) as source:
+        httpx.post(f"{source.url}/v1/schema", json={
+            "class": "Replicated", "replicationConfig": {"factor": 3}}).raise_for_status()
+        httpx.post(f"{source.url}/v1/objects", json={
+            "class": "Replicated", "properties": {"n": 1}}).raise_for_status()
+        clear_log(target.url)
+        shell = dispatcher(source.url, tmp_path)
+        refused = shell.execute(rf"\migrate Replicated --target {target.url}", "test")
+        assert refused.exit_code == 1
+        assert "replication factor 3 needs 3 nodes; the target has 1" in str(refused.error)
+        assert "--set replicationConfig.factor=1" in refused.error.hint
+        assert mutating(target.url) == []
+        done = shell.execute(rf"\migrate Replicated --target {target.url} "
+                             "--set replicationConfig.factor=1", "test")
+        assert done.exit_code == 0, done.error
+    assert httpx.get(f"{target.url}/v1/schema/Replicated").json()[
+        "replicationConfig"]["factor"] == 1
+    assert checks(done)["definition"] == "ok"
