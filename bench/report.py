@@ -74,7 +74,7 @@ def update(path: Path, sections: list[Section]) -> None:
     text = path.read_text() if path.exists() else render([])
     head, *parts = text.split("\n## ")
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    fresh = {s.title: render([s]).split("\n## ", 1)[1] + f"(Measured on {when}, apart from "
+    fresh = {s.title: render([s]).split("\n## ", 1)[1] + f"\n(Measured on {when}, apart from "
              "the other sections.)\n" for s in sections}
     kept = [fresh.pop(p.split("\n", 1)[0], p) for p in parts]
     path.write_text("\n## ".join([head, *kept, *fresh.values()]))

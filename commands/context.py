@@ -128,3 +128,16 @@ class CommandContext:
                                 allow_protected=allow_protected,
                                 production=tier == "production")
         return self.decision
+
+    def dry_run_or_approve(self, plan: Plan, destructive: bool, *, force: bool, dry_run: bool,
+                           allow_protected: bool) -> bool:
+        """True when the command must stop and show ``plan`` as a dry run. A destructive
+        plan passes the safety gate (which raises ``Refused``); any other one is a dry run
+        only when asked for."""
+        if destructive:
+            return self.approve(plan, force=force, dry_run=dry_run,
+                                allow_protected=allow_protected) is Decision.DRY_RUN
+        if dry_run or self.session.dry_run:
+            self.decision = Decision.DRY_RUN
+            return True
+        return False

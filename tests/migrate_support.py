@@ -3,8 +3,6 @@ cluster, and every object of a collection as the server returns it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from commands.dispatch import Dispatcher
 from commands.meta import MODULES
 from commands.ops.connection import open_connection
 from commands.registry import Registry
+from tests.test_commands_backup_support import live
 
 REGISTRY = Registry.from_modules(MODULES)
 
@@ -34,20 +33,8 @@ def dispatcher(url: str, state_dir: Path, **settings: Any) -> Dispatcher:
 
 def state(url: str, collection: str, tenant: str | None = None) -> dict[str, tuple]:
     """Every object of one partition: id -> (properties, vector, vectors)."""
-    out, after = {}, ""
-    with httpx.Client(base_url=url, timeout=60) as http:
-        while True:
-            params = {"class": collection, "limit": 1000, "after": after, "include": "vector"}
-            if tenant:
-                params["tenant"] = tenant
-            response = http.get("/v1/objects", params=params)
-            response.raise_for_status()
-            page = response.json()["objects"]
-            if not page:
-                return out
-            for obj in page:
-                out[obj["id"]] = (obj.get("properties"), obj.get("vector"), obj.get("vectors"))
-            after = page[-1]["id"]
+    return {oid: (obj.get("properties"), obj.get("vector"), obj.get("vectors"))
+            for oid, obj in live(url, collection, tenant).items()}
 
 
 def mutating(url: str) -> list[dict]:
@@ -59,15 +46,3 @@ def clear_log(*urls: str) -> None:
     for url in urls:
         httpx.delete(f"{url}/__sandbox/requests").raise_for_status()
 
-
-def recording(descriptions: list[str], before: Callable[[str], None] | None = None):
-    """A ``Session.progress`` that draws nothing and records each bar's description
-    (``before`` is called with it first: a test's hook into the phases of a command)."""
-    @contextmanager
-    def progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-        descriptions.append(description)
-        if before is not None:
-            before(description)
-        yield lambda n: None
-
-    return progress

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from migrate_support import clear_log, dispatcher, mutating, recording, state
+from migrate_support import clear_log, dispatcher, mutating, state
+from test_commands_backup_support import Recorder
 
 from commands.results import Message, Record, Table
 from sandbox import Sandbox
@@ -160,14 +161,15 @@ def test_references_are_copied_in_a_second_pass(target, tmp_path) -> None:
                 props["sequelOf"] = [{"beacon": f"weaviate://localhost/Book/{books[i - 1]}"}]
             http.post("/v1/objects", json={"class": "Book", "id": book, "properties": props,
                                            "vector": [0.1 * i, 1.0]}).raise_for_status()
-        phases: list[str] = []
-        shell = dispatcher(source.url, tmp_path, progress=recording(phases))
+        bars = Recorder()
+        shell = dispatcher(source.url, tmp_path, progress=bars)
         for name in ("Author", "Book"):
             outcome = shell.execute(rf"\migrate {name} --target {target.url} --verify full",
                                     "test")
             assert outcome.exit_code == 0, outcome.error
         assert state(target.url, "Book") == state(source.url, "Book")
         # Book went without its references first, then its objects with references again.
+        phases = [description for description, _ in bars.bars]
         assert "copying the references of Book" in phases
         assert "copying the references of Author" not in phases
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from migrate_support import dispatcher, recording, state
+from migrate_support import dispatcher, state
+from test_commands_backup_support import Recorder
 
 from commands.results import Record
 from sandbox import Sandbox
@@ -156,8 +157,8 @@ def test_a_writer_on_the_source_until_the_final_pass(target, tmp_path) -> None:
                 writer.stop.set()  # the writes stop here, as a cut-over would
                 writer.join()
 
-        phases: list[str] = []
-        shell = dispatcher(source.url, tmp_path, progress=recording(phases, before))
+        bars = Recorder(on_bar=before)
+        shell = dispatcher(source.url, tmp_path, progress=bars)
         writer.start()
         time.sleep(0.3)
         outcome = shell.execute(rf"\migrate {NAME} --target {target.url} --verify full",
@@ -165,8 +166,8 @@ def test_a_writer_on_the_source_until_the_final_pass(target, tmp_path) -> None:
         writer.stop.set()
         assert outcome.exit_code == 0, outcome.error
         assert min(writer.done.values()) >= 5, writer.done
-        assert [p.split(" ")[0] for p in phases] == ["copying", "catching", "final",
-                                                     "verifying"]
+        assert [d.split(" ")[0] for d, _ in bars.bars] == ["copying", "catching", "final",
+                                                           "verifying"]
         assert state(target.url, NAME) == state(source.url, NAME)
         record = next(r for r in outcome.results if isinstance(r, Record))
         # The catch-up copied changes again; the reconciliation deleted what the writer

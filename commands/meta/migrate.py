@@ -19,7 +19,7 @@ from commands.meta.restore import MAX_BATCH, MAX_PARALLEL, KeywordOpt
 from commands.ops.class_paths import parse_assignment
 from commands.ops.restore_settings import BATCH_SIZE, PARALLEL
 from commands.results import Document, Level, Message, Record, Result, Table
-from commands.safety import Decision, Plan, dry_run_results, protected_names
+from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
 
 migrate_ops = lazy_module("commands.ops.migrate.run")
@@ -169,12 +169,8 @@ def migrate_cmd(ctx: CommandContext, *, collection: str | None, target: str | No
     try:
         migration.prepare()
         plan = migrate_plan(migration, connection.url, ctx.session.protected)
-        if migration.destructive:
-            if ctx.approve(plan, force=force, dry_run=dry_run,
-                           allow_protected=allow_protected) is Decision.DRY_RUN:
-                return dry_run_results(plan)
-        elif dry_run or ctx.session.dry_run:
-            ctx.decision = Decision.DRY_RUN
+        if ctx.dry_run_or_approve(plan, migration.destructive, force=force, dry_run=dry_run,
+                                  allow_protected=allow_protected):
             return dry_run_results(plan)
         try:
             report = migration.run()

@@ -10,8 +10,9 @@ server on every write) and the cursor lists ids in ascending order on both clust
   since the catch-up began (``Reconcile``). After it, with no writes in between, both sides
   hold the same objects.
 
-The clock is the source's own (``server_now_ms``), read from its HTTP ``Date`` header, so a
-skewed client clock cannot hide a change; ``MARGIN_MS`` covers the header's whole seconds.
+The clock is the source's own (``server_now_ms``), read from its HTTP ``Date`` header (whole
+seconds, rounded down), so a skewed client clock cannot hide a change; ``MARGIN_MS`` covers
+a skew between the source's nodes.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from commands.api.client import RestClient
 from commands.ops.cursor import ids
 from commands.ops.migrate.copy import DELETE_IDS, Pick, delete_ids
 
-MARGIN_MS = 2000
+MARGIN_MS = 1000
 
 
 def server_now_ms(api: RestClient) -> int:

@@ -84,6 +84,11 @@ class Copier:
     batch_size: int
     parallel: int
 
+    def start_report(self, resume: bool) -> None:
+        """A fresh error report, or (resuming) the report cut to what the checkpoint covers."""
+        Importer(self.target, self.checkpoint, self.checkpoint_path, self.errors_path,
+                 self.parallel).start_report(resume)
+
     def post(self, streams: Iterable[Stream], advance: Advance | None) -> int:
         """Post the batch objects of ``streams``; how many the target acknowledged."""
         importer = Importer(self.target, self.checkpoint, self.checkpoint_path,

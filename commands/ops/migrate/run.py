@@ -35,7 +35,7 @@ from commands.ops.migrate.catchup import ChangedSince, Reconcile, server_now_ms
 from commands.ops.migrate.checkpoint import MigrateCheckpoint, cluster_id, migration_key, paths
 from commands.ops.migrate.copy import Copier, HasReferences
 from commands.ops.migrate.verify import VerifyReport, definition_diff, verify_copy
-from commands.ops.restore_import import Importer, activate_tenants, set_statuses
+from commands.ops.restore_import import activate_tenants, set_statuses
 from commands.ops.restore_transform import Transform
 from commands.ops.tenants import documented_status, fetch_tenants
 
@@ -203,15 +203,11 @@ class Migration:
                 if not self.resume:
                     self.checkpoint_path.unlink(missing_ok=True)
                 raise
-        created = schema.find_class(self.target, self.target_name) or {}
-        # A field the target added is a default it filled in, not a change.
-        created_diff = [d for d in definition_diff(self.definition, created)
-                        if d[1] is not MISSING] if self.create else []
+        created_diff = self._created_diff() if self.create else []
         copier = Copier(self.source, self.target, self.name, self.target_name, cp,
                         self.checkpoint_path, self.errors_path, self.options.batch_size,
                         self.options.parallel)
-        Importer(self.target, cp, self.checkpoint_path, self.errors_path, 1).start_report(
-            self.resume)
+        copier.start_report(self.resume)
         if self.multi_tenant:
             self._activate()
         before = cp.written
@@ -237,6 +233,13 @@ class Migration:
             duration_s=round(seconds, 3),
             objects_per_s=round(self.written_now / seconds, 1) if seconds else 0.0,
             verify=report, created_diff=created_diff, warnings=warnings)
+
+    def _created_diff(self) -> list[tuple[str, Any, Any]]:
+        """How the class the target stored differs from the one sent (OPERATIONS.md §3.1.2:
+        an older server drops what it does not know); a field the target added is a
+        default it filled in, not a change."""
+        created = schema.find_class(self.target, self.target_name) or {}
+        return [d for d in definition_diff(self.definition, created) if d[1] is not MISSING]
 
     def _activate(self) -> None:
         """Source tenants INACTIVE at the start are made ACTIVE (recorded first, so that a
