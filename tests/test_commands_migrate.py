@@ -292,3 +292,17 @@ def test_a_replication_factor_the_target_cannot_hold(target, tmp_path) -> None:
     assert httpx.get(f"{target.url}/v1/schema/Replicated").json()[
         "replicationConfig"]["factor"] == 1
     assert checks(done)["definition"] == "ok"
+
+
+def test_canonical_hashes_of_properties_and_multi_vectors() -> None:
+    from commands.ops.migrate.verify import differing_parts
+
+    one = {"properties": {"n": 3, "at": "2024-01-02T03:04:05Z", "tags": ["a"]},
+           "vectors": {"colbert": [[1.0, 2.0], [3.0, 4.0]], "plain": [0.5, 0.25]}}
+    same = {"properties": {"tags": ["a"], "at": "2024-01-02T04:04:05+01:00", "n": 3.0},
+            "vectors": {"plain": [0.5, 0.25], "colbert": [[1, 2], [3, 4]]}}
+    assert differing_parts(one, same) == []  # key order, int/float, time zone do not count
+    other = {**same, "vectors": {"plain": [0.5, 0.25], "colbert": [[1, 2], [3, 4.5]]}}
+    assert differing_parts(one, other) == ["vectors.colbert"]
+    assert differing_parts(one, {**one, "properties": {**one["properties"], "n": 4}}) == \
+        ["properties"]
