@@ -306,3 +306,23 @@ def test_canonical_hashes_of_properties_and_multi_vectors() -> None:
     assert differing_parts(one, other) == ["vectors.colbert"]
     assert differing_parts(one, {**one, "properties": {**one["properties"], "n": 4}}) == \
         ["properties"]
+
+
+def test_interrupted_in_the_final_pass_then_rerun(source, target, tmp_path) -> None:
+    interrupted = []
+
+    def ctrl_c(description: str) -> None:
+        if description.startswith("final reconciliation") and not interrupted:
+            interrupted.append(description)
+            raise KeyboardInterrupt
+
+    shell = dispatcher(source.url, tmp_path, progress=Recorder(on_bar=ctrl_c))
+    first = shell.execute(rf"\migrate Product --target {target.url}", "test")
+    assert first.exit_code == 130 and interrupted
+    checkpoint = json.loads(next((tmp_path / "migrations").glob("*.json")).read_text())
+    assert checkpoint["phase"] == "final" and checkpoint["copied"] == 120
+    again = shell.execute(rf"\migrate Product --target {target.url} --verify full", "test")
+    assert again.exit_code == 0, again.error
+    assert "resumed the interrupted migration" in texts(again)
+    assert state(target.url, "Product") == state(source.url, "Product")
+    assert not list((tmp_path / "migrations").glob("*.json"))

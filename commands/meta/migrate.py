@@ -174,11 +174,12 @@ def migrate_cmd(ctx: CommandContext, *, collection: str | None, target: str | No
             return dry_run_results(plan)
         try:
             report = migration.run()
+        except BaseException:
+            if migration.create:  # the class may exist now: refresh the completion cache
+                ctx.session.notify("schema")
+            raise
         finally:
             ctx.objects_affected = migration.written_now
-            if migration.create and connection.url == getattr(ctx.session.connection, "url",
-                                                              None):
-                ctx.session.notify("schema")  # a new collection on this cluster
     finally:
         connection.api.close()
     if report.failed or any(status == "crit" for _, status, _ in report.verify.rows()):
