@@ -41,6 +41,8 @@ def migrate_plan(migration: Any, target_url: str, patterns: tuple[str, ...]) -> 
     preview: list[Result] = [
         *(Message(w, Level.WARNING) for w in migration.check.warnings),
         Record({"source": f"{migration.name} on {migration.source.url}", "target": where,
+                "versions": f"{migration.check.source_version} -> "
+                            f"{migration.check.target_version}",
                 "creates_collection": migration.create,
                 "target_objects": cp.pre_existing,
                 "tenants": [n for n, _ in migration.tenants.copied] or None,

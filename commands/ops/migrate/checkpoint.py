@@ -20,7 +20,6 @@ import orjson
 from commands.ops.restore_import import Checkpoint
 
 MIGRATE_FORMAT = "elysiactl-migrate-checkpoint"
-PHASES = ("copy", "references", "catchup", "final", "finish")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
 
 
@@ -28,7 +27,7 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
 class MigrateCheckpoint(Checkpoint):
     """A restore checkpoint plus what a migration needs to resume every phase."""
 
-    phase: str = "copy"
+    phase: str = "copy"  # then references, catchup, final, finish (see migrate.run)
     copy_started_ms: int = 0
     catchup_started_ms: int = 0
     tenants: list[list[Any]] = field(default_factory=list)
