@@ -102,7 +102,9 @@ def test_dry_run_sends_nothing_to_either_cluster(source, target, tmp_path) -> No
     assert outcome.exit_code == 0, outcome.error
     assert "dry run: would migrate SupportTicket into new collection" in texts(outcome)
     requests = next(r for r in outcome.results if isinstance(r, Table))
-    assert ("POST", "/v1/schema (on the target)") in requests.rows
+    assert ("POST", "target: /v1/schema") in requests.rows
+    assert ("PUT", "source: /v1/schema/SupportTicket/tenants (1 INACTIVE set ACTIVE for the "
+                   "copy, then back)") in requests.rows
     assert mutating(source.url) == [] and mutating(target.url) == []
     assert not list(tmp_path.rglob("*.json"))  # no checkpoint either
 

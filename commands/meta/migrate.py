@@ -51,7 +51,8 @@ def migrate_plan(migration: Any, target_url: str, patterns: tuple[str, ...]) -> 
                title=f"Migrate {migration.name}")]
     if migration.create:
         preview.append(Document(migration.definition, title="class it would create"))
-    requests = tuple(f"{r} (on the {side})" for side, r in migration.requests())
+    requests = tuple(f"{method} {side}: {rest}" for side, request in migration.requests()
+                     for method, rest in [request.split(" ", 1)])
     return Plan(action=action, targets=(name,), preview=tuple(preview), requests=requests,
                 protected=tuple(n for n, _ in protected_names([name], patterns)))
 
