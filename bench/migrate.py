@@ -46,7 +46,7 @@ def _empty(url: str) -> None:
 def run(small: int = 100_000, large: int = 1_000_000) -> list[Section]:
     """Throughput and memory at ``small`` objects, memory again at ``large`` (0: skipped)."""
     times: dict[str, list[float]] = {"backup": [], "restore": [], "migrate": []}
-    memory: dict[int, float] = {}
+    memory: dict[int, tuple[float, float]] = {}  # objects: (peak MB, seconds of one run)
     with tempfile.TemporaryDirectory() as tmp:
         for count in (small, large) if large else (small,):
             procs, source, target = _servers()
@@ -63,8 +63,9 @@ def run(small: int = 100_000, large: int = 1_000_000) -> list[Section]:
                             rf"\restore {out}/{NAME}.json"))[0])
                     _empty(target)
                     seconds, peak = _migrate(source, target, tmp)
-                    memory[count] = max(memory.get(count, 0.0), peak)
-                    times["migrate"].append(seconds)
+                    memory[count] = max(memory.get(count, (0.0, 0.0)), (peak, seconds))
+                    if count == small:
+                        times["migrate"].append(seconds)
             finally:
                 for proc in procs:
                     proc.kill()
@@ -92,15 +93,18 @@ def _throughput(count: int, times: dict[str, list[float]]) -> Section:
         ratio >= 0.8, f"Every run, in seconds: {runs}.")
 
 
-def _memory(memory: dict[int, float]) -> Section:
+def _memory(memory: dict[int, tuple[float, float]]) -> Section:
     sizes = sorted(memory)
-    flat = len(sizes) < 2 or memory[sizes[-1]] <= 1.1 * memory[sizes[0]]
+    peak = {n: memory[n][0] for n in sizes}
+    flat = len(sizes) < 2 or peak[sizes[-1]] <= 1.1 * peak[sizes[0]]
     growth = f"Growth from {sizes[0]:,} to {sizes[-1]:,} objects: " \
-        f"{memory[sizes[-1]] - memory[sizes[0]]:+.0f} MB ({verdict(flat)})." if len(sizes) > 1 \
+        f"{peak[sizes[-1]] - peak[sizes[0]]:+.0f} MB ({verdict(flat)})." if len(sizes) > 1 \
         else "Only one size was measured (`python -m bench --migrate-large 0` skips the second)."
     return Section(
         "Migrate memory",
         "Peak resident memory of the elysiactl process running `\\migrate` (aim: under 150 MB, "
         "and at most 10% more at the larger size).",
-        ("objects", "migrate peak"), [(f"{n:,}", f"{memory[n]:.0f} MB") for n in sizes],
-        flat and all(mb < 150 for mb in memory.values()), growth)
+        ("objects", "migrate peak", "seconds (objects/s)"),
+        [(f"{n:,}", f"{peak[n]:.0f} MB", f"{memory[n][1]:.1f} ({n / memory[n][1]:,.0f}/s)")
+         for n in sizes],
+        flat and all(mb < 150 for mb in peak.values()), growth)
