@@ -10,10 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import backup, sandbox_throughput, shell, stats
+from bench import backup, migrate, sandbox_throughput, shell, stats
 from bench.report import ROOT, update, write
 
-PARTS = ("sandbox", "shell", "backup", "stats")
+PARTS = ("sandbox", "shell", "backup", "stats", "migrate")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="objects for backup/restore throughput and the first memory point")
     parser.add_argument("--backup-large", type=int, default=1_000_000,
                         help="objects for the second memory point")
+    parser.add_argument("--migrate-large", type=int, default=1_000_000,
+                        help="objects for the second migrate memory point (0: skip it; "
+                             "the first is --backup-small)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--only", choices=PARTS, action="append",
                         help="run only this part and update its sections in place (repeatable)")
@@ -39,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         sections += backup.run(args.backup_small, args.backup_large)
     if "stats" in parts:
         sections.append(stats.run())
+    if "migrate" in parts:
+        sections += migrate.run(args.backup_small, args.migrate_large)
     (update if args.only else write)(args.output, sections)
     print(args.output.read_text())
     return 0 if all(s.met for s in sections) else 1

@@ -32,7 +32,7 @@ IMPORT_BATCH = 1000
 RUNS = 3
 
 
-def _fill(url: str, count: int) -> None:
+def fill(url: str, count: int) -> None:
     with httpx.Client(base_url=url, timeout=120) as http:
         http.post("/v1/schema", json={"class": NAME, "properties": [
             {"name": "title", "dataType": ["text"]}, {"name": "n", "dataType": ["int"]}]})
@@ -51,7 +51,7 @@ def _peak_mb(pid: int) -> float:
     return 0.0
 
 
-def _timed(url: str, state: str, args: list[str]) -> tuple[float, float]:
+def timed(url: str, state: str, args: list[str]) -> tuple[float, float]:
     """Seconds and peak resident MB of one ``python ARGS`` (``{url}`` in ARGS filled in)."""
     env = {**os.environ, "XDG_STATE_HOME": state, "XDG_CONFIG_HOME": state,
            "PYTHONPATH": str(ROOT)}
@@ -69,7 +69,7 @@ def _timed(url: str, state: str, args: list[str]) -> tuple[float, float]:
     return seconds, peak
 
 
-def _shell(command: str) -> list[str]:
+def shell_command(command: str) -> list[str]:
     return ["-m", "shell", "--url", "{url}", "-c", command]
 
 
@@ -87,7 +87,7 @@ def _post_loop(url: str, directory: Path, batch: int, parallel: int) -> float:
     return time.perf_counter() - started
 
 
-def _drop(url: str, recreate: bool = False) -> None:
+def drop(url: str, recreate: bool = False) -> None:
     httpx.delete(f"{url}/v1/schema/{NAME}").raise_for_status()
     if recreate:
         httpx.post(f"{url}/v1/schema", json={"class": NAME}).raise_for_status()
@@ -103,14 +103,14 @@ def _throughput(url: str, tmp: str, out: Path) -> tuple[list[float], ...]:
     backup, read, read_here, restore, post = [], [], [], [], []
     for _ in range(RUNS):
         shutil.rmtree(out, ignore_errors=True)
-        backup.append(_timed(url, tmp, _shell(rf"\backup {NAME} --output {out}"))[0])
-        read.append(_timed(url, tmp, ["-m", "bench.cursor", "{url}", str(backup_ops.PAGE)])[0])
+        backup.append(timed(url, tmp, shell_command(rf"\backup {NAME} --output {out}"))[0])
+        read.append(timed(url, tmp, ["-m", "bench.cursor", "{url}", str(backup_ops.PAGE)])[0])
         with httpx.Client(base_url=url, timeout=120) as http:
             read_here.append(read_pages(http, page=backup_ops.PAGE)[0])
     for _ in range(RUNS):
-        _drop(url)
-        restore.append(_timed(url, tmp, _shell(rf"\restore {out}/{NAME}.json"))[0])
-        _drop(url, recreate=True)
+        drop(url)
+        restore.append(timed(url, tmp, shell_command(rf"\restore {out}/{NAME}.json"))[0])
+        drop(url, recreate=True)
         post.append(_post_loop(url, out, restore_ops.BATCH_SIZE, restore_ops.PARALLEL))
     return backup, read, read_here, restore, post
 
@@ -123,10 +123,10 @@ def run(small: int = 100_000, large: int = 1_000_000) -> list[Section]:
             server, port = start_server(["-m", "sandbox", "--port", "0", "--seed", "none"], True)
             url, out = f"http://127.0.0.1:{port}", Path(tmp) / f"b{count}"
             try:
-                _fill(url, count)
-                backup_mb = _timed(url, tmp, _shell(rf"\backup {NAME} --output {out}"))[1]
-                _drop(url)
-                restore_mb = _timed(url, tmp, _shell(rf"\restore {out}/{NAME}.json"))[1]
+                fill(url, count)
+                backup_mb = timed(url, tmp, shell_command(rf"\backup {NAME} --output {out}"))[1]
+                drop(url)
+                restore_mb = timed(url, tmp, shell_command(rf"\restore {out}/{NAME}.json"))[1]
                 memory[count] = (backup_mb, restore_mb)
                 if count == small:
                     times = _throughput(url, tmp, out)
@@ -187,7 +187,8 @@ def _codecs(url: str, tmp: str, count: int) -> list[str]:
     results = []
     for codec in ("none", "gzip", "zstd"):
         out = Path(tmp) / f"codec-{codec}"
-        seconds, _ = _timed(url, tmp, _shell(rf"\backup {NAME} --output {out} --compress={codec}"))
+        seconds, _ = timed(url, tmp, shell_command(
+            rf"\backup {NAME} --output {out} --compress={codec}"))
         size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
         results.append(f"{codec} {size / 1e6:,.0f} MB in {seconds:.1f} s "
                        f"({count / seconds:,.0f} objects/s)")

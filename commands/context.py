@@ -81,6 +81,8 @@ class Session:
     template_dirs: tuple[Path, ...] = ()
     progress: Progress | None = None
     live: Live | None = None
+    state_dir: Path | None = None
+    """Where long operations keep their checkpoints (``$XDG_STATE_HOME/elysiactl``)."""
 
     @property
     def api(self) -> RestClient:
@@ -152,3 +154,16 @@ class CommandContext:
                                 allow_protected=allow_protected,
                                 production=tier == "production")
         return self.decision
+
+    def dry_run_or_approve(self, plan: Plan, destructive: bool, *, force: bool, dry_run: bool,
+                           allow_protected: bool) -> bool:
+        """True when the command must stop and show ``plan`` as a dry run. A destructive
+        plan passes the safety gate (which raises ``Refused``); any other one is a dry run
+        only when asked for."""
+        if destructive:
+            return self.approve(plan, force=force, dry_run=dry_run,
+                                allow_protected=allow_protected) is Decision.DRY_RUN
+        if dry_run or self.session.dry_run:
+            self.decision = Decision.DRY_RUN
+            return True
+        return False

@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         session = Session(connector=_connector(settings, env), format=args.format or (
             profile.format if profile else None) or settings.format,
             assume_yes=args.yes, dry_run=args.dry_run, protected=settings.protected,
-            template_dirs=(config_dir() / "templates",), live=live_views(renderer))
+            template_dirs=(config_dir() / "templates",), live=live_views(renderer),
+            state_dir=state_dir())
         if sys.stderr.isatty():
             from shell.interact import PromptConfirmer, progress_bars
 

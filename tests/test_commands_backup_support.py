@@ -76,18 +76,23 @@ def same_object(line: dict[str, Any], obj: dict[str, Any]) -> bool:
 
 class Recorder:
     """A ``session.progress`` factory that records bars and advances, and can raise
-    ``error`` once ``stop_after`` objects were advanced (an interruption between pages)."""
+    ``error`` once ``stop_after`` objects were advanced (an interruption between pages);
+    ``on_bar`` is told each bar's description before it starts (a hook into the phases)."""
 
     def __init__(self, stop_after: int | None = None,
                  error: BaseException | None = None,
-                 on_stop: Callable[[], None] | None = None) -> None:
+                 on_stop: Callable[[], None] | None = None,
+                 on_bar: Callable[[str], None] | None = None) -> None:
         self.bars: list[tuple[str, int | None]] = []
         self.advanced = 0
         self.stop_after, self.error, self.on_stop = stop_after, error, on_stop
+        self.on_bar = on_bar
 
     @contextmanager
     def __call__(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
         self.bars.append((description, total))
+        if self.on_bar is not None:
+            self.on_bar(description)
 
         def advance(n: int) -> None:
             self.advanced += n

@@ -11,6 +11,7 @@ from commands.meta import (
     inspect,
     lifecycle,
     lifecycle_remove,
+    migrate,
     optimize,
     restore,
     session,
@@ -18,4 +19,4 @@ from commands.meta import (
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, stats, health, optimize)
+                                   session, stats, health, optimize, migrate)

@@ -177,12 +177,8 @@ def restore_cmd(ctx: CommandContext, *, path: str, skip_schema: bool, as_: str |
     restore = restore_ops.Restore(ctx.api, options, ctx.session.progress)
     restore.prepare()
     plan = restore_plan(restore, ctx.session.protected)
-    if restore.destructive:
-        if ctx.approve(plan, force=force, dry_run=dry_run,
-                       allow_protected=allow_protected) is Decision.DRY_RUN:
-            return dry_run_results(plan)
-    elif dry_run or ctx.session.dry_run:
-        ctx.decision = Decision.DRY_RUN
+    if ctx.dry_run_or_approve(plan, restore.destructive, force=force, dry_run=dry_run,
+                              allow_protected=allow_protected):
         return dry_run_results(plan)
     try:
         report = restore.run()

@@ -1,16 +1,14 @@
 """The streaming half of a logical backup: cursor pages read ahead, chunk buffers, and
 the steps of a backup plan (``read``, ``carry``, ``gone``; see ``commands.ops.backup``).
 
-Memory stays flat: pages of ``PAGE`` objects are read up to ``PREFETCH`` requests ahead
-by a reader thread; at most one window of about ``CHUNK`` objects per chunk kind is held,
-as encoded bytes. A page whose objects are all kept goes into its chunk as the bytes the
-server sent: re-encoding 128-dim vectors cost more than reading them.
+Memory stays flat: pages of ``PAGE`` objects are read a few requests ahead by a reader
+thread (``commands.ops.cursor``); at most one window of about ``CHUNK`` objects per chunk
+kind is held, as encoded bytes. A page whose objects are all kept goes into its chunk as
+the bytes the server sent: re-encoding 128-dim vectors cost more than reading them.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,7 +18,6 @@ from typing import Any
 import orjson
 
 from commands.api.client import RestClient
-from commands.errors import ApiError
 from commands.ops import backup_catalog as catalog
 from commands.ops.backup_format import (
     CHUNK_KINDS,
@@ -30,15 +27,12 @@ from commands.ops.backup_format import (
     write_atomic,
     write_encoded,
 )
-from commands.ops.objects import plain_message
+from commands.ops.cursor import PAGE, pages, prefetch
 
-PAGE = 1000
 CHUNK = 5000
-PREFETCH = 2
 MAX_PENDING = 2
 LINE_OPTIONS = orjson.OPT_APPEND_NEWLINE
 Advance = Callable[[int], None]
-Page = tuple[list[dict[str, Any]], bytes]
 
 
 def page_line(body: bytes) -> bytes:
@@ -48,67 +42,6 @@ def page_line(body: bytes) -> bytes:
     if b"\n" in body or b"\r" in body:
         body = orjson.dumps(orjson.loads(body))
     return body
-
-
-def pages(api: RestClient, collection: str, tenant: str | None,
-          after: str | None) -> Iterator[Page]:
-    """Cursor pages of ``collection`` (one tenant) after ``after``, with vectors: the
-    objects and the response body."""
-    while True:
-        params: dict[str, Any] = {"class": collection, "limit": PAGE, "after": after or "",
-                                  "include": "vector"}
-        if tenant is not None:
-            params["tenant"] = tenant
-        try:
-            response = api.request("GET", "/v1/objects", params=params)
-        except ApiError as exc:
-            raise ApiError(exc.status, exc.method, exc.path, plain_message(exc.message),
-                           exc.hint) from None
-        objects = orjson.loads(response.content).get("objects") or []
-        if objects:
-            yield objects, response.content
-        if len(objects) < PAGE:
-            return
-        after = objects[-1]["id"]
-
-
-def prefetch(pages: Iterator[Page]) -> Iterator[Page]:
-    """``pages`` read by a thread up to ``PREFETCH`` pages ahead; its errors re-raised here."""
-    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=PREFETCH)
-    stop = threading.Event()
-
-    def put(item: tuple[str, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                box.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            for page in pages:
-                if not put(("page", page)):
-                    return
-            put(("end", None))
-        except BaseException as exc:  # handed to the consumer, who raises it
-            put(("error", exc))
-
-    threading.Thread(target=work, daemon=True, name="backup-reader").start()
-    try:
-        while True:
-            try:
-                what, value = box.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            if what == "end":
-                return
-            if what == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
 
 
 class Buffer:
@@ -253,7 +186,8 @@ class Streamer:
         writer, old = self.writer, self._base_index(tenant, after)
         head = next(old, None)
         dumps, option, buffers = orjson.dumps, LINE_OPTIONS, writer.buffers
-        for page, body in prefetch(pages(self.api, self.manifest.collection, tenant, after)):
+        for page, body in prefetch(pages(self.api, self.manifest.collection, tenant, after,
+                                          size=PAGE)):
             kept = []
             for obj in page:
                 oid, updated = obj["id"], obj.get("lastUpdateTimeUnix")

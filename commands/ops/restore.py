@@ -50,6 +50,7 @@ from commands.ops.restore_import import (
 )
 from commands.ops.restore_settings import BATCH_SIZE, PARALLEL
 from commands.ops.restore_transform import Transform
+from commands.ops.schema import create_class, find_class
 
 
 @dataclass(frozen=True)
@@ -151,14 +152,11 @@ class Restore:
             key, created_class=False, pre_existing=self.existing)
 
     def _target_class(self) -> dict[str, Any] | None:
-        response = self.api.request("GET", f"/v1/schema/{self.name}", ok=(404,))
-        if response.status_code == 404:
-            return None
-        cls = response.json()
-        if cls.get("class") != self.name:
-            raise ShellError(f"{self.name} is an alias of {cls.get('class')}",
-                             "restore into the collection itself, or choose another --as")
-        return cls
+        try:
+            return find_class(self.api, self.name)
+        except ShellError as exc:
+            exc.hint = "restore into the collection itself, or choose another --as"
+            raise
 
     def _count_existing(self) -> int | None:
         """Objects already in the target's restored partitions (None: not all countable)."""
@@ -238,19 +236,14 @@ class Restore:
             count_checked=cp.pre_existing == 0, warnings=warnings)
 
     def _create_class(self) -> None:
-        """``POST /v1/schema``, retried on 503s and drops: ``prepare`` saw no such class, so
-        "already exists" after a retry means the first attempt created it."""
         try:
-            self.api.request("POST", "/v1/schema", json=self.class_definition(),
-                             idempotent=True)
+            create_class(self.api, self.class_definition())
         except ApiError as exc:
             if "not enough storage replicas" in exc.message:
                 exc.hint = (f"create {self.name} with a lower replication factor first "
                             "(\\create NAME --schema-file FILE --replication N), then "
                             "\\restore with --skip-schema")
-            if exc.status != 422 or "already exists" not in exc.message or \
-                    self._target_class() is None:
-                raise
+            raise
 
     def _streams(self) -> Iterator[tuple[str | None, Iterator[dict[str, Any]]]]:
         done = self.checkpoint.done

@@ -65,17 +65,18 @@ class Checkpoint:
         try:
             write_atomic(path, orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2))
         except OSError as exc:
-            raise ShellError(f"cannot write the restore checkpoint {path}: {exc.strerror}",
-                             "the backup's directory must be writable for a restore") from None
+            raise ShellError(f"cannot write the checkpoint {path}: {exc.strerror}",
+                             f"{path.parent} must be writable") from None
 
     @classmethod
     def load(cls, path: Path, key: dict[str, Any]) -> Checkpoint | None:
-        """The checkpoint at ``path`` when it belongs to the restore ``key``, else None."""
+        """The checkpoint at ``path`` when it belongs to the operation ``key`` (and is of
+        this class's ``format``), else None."""
         try:
             data = orjson.loads(path.read_bytes())
         except (OSError, orjson.JSONDecodeError):
             return None
-        if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT or \
+        if not isinstance(data, dict) or data.get("format") != cls.format or \
                 data.get("key") != key:
             return None
         try:

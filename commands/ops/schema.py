@@ -37,3 +37,27 @@ def unknown_collection(name: str, known: list[str]) -> ShellError:
     hint = ("did you mean " + " or ".join(lowered[c] for c in close) + "?") if close else \
         r"\ls lists the collections"
     return ShellError(f"no collection named {name!r}", hint)
+
+
+def find_class(api: RestClient, name: str) -> dict[str, Any] | None:
+    """The class ``name`` itself, or None when there is none; an alias of another class is
+    an error (writing through it would land in that class)."""
+    response = api.request("GET", f"/v1/schema/{name}", ok=(404,))
+    if response.status_code == 404:
+        return None
+    cls = response.json()
+    if cls.get("class") != name:
+        raise ShellError(f"{name} is an alias of {cls.get('class')}",
+                         "write into the collection itself, or choose another name")
+    return cls
+
+
+def create_class(api: RestClient, cls: dict[str, Any]) -> None:
+    """``POST /v1/schema``, retried on 503s and drops: the caller saw no such class, so
+    "already exists" after a retry means the first attempt created it."""
+    try:
+        api.request("POST", "/v1/schema", json=cls, idempotent=True)
+    except ApiError as exc:
+        if exc.status != 422 or "already exists" not in exc.message or \
+                find_class(api, cls["class"]) is None:
+            raise

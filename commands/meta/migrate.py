@@ -1,0 +1,190 @@
+"""``\\migrate``: an online copy of one collection to another cluster (or under another name
+on the same one): schema, tenants, objects with their vectors, then what changed during the
+copy, then a reconciliation and a verification (OPERATIONS.md §3).
+
+Copying into a new or empty collection needs no confirmation; into a collection that
+already has objects it is destructive (objects with the same ids are replaced, objects the
+source lacks are deleted), so it passes the safety gate. ``--dry-run`` sends nothing to
+either cluster.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands.context import CommandContext
+from commands.errors import UsageError
+from commands.lazy import lazy_module
+from commands.meta.restore import MAX_BATCH, MAX_PARALLEL, KeywordOpt
+from commands.ops.class_paths import parse_assignment
+from commands.ops.restore_settings import BATCH_SIZE, PARALLEL
+from commands.results import Document, Level, Message, Record, Result, Table
+from commands.safety import Plan, dry_run_results, protected_names
+from commands.spec import Arg, Kind, Opt, command
+
+migrate_ops = lazy_module("commands.ops.migrate.run")
+planning = lazy_module("commands.ops.migrate.plan")
+
+VERIFY_MODES = ("count", "sample", "full")
+
+
+def migrate_plan(migration: Any, target_url: str, patterns: tuple[str, ...]) -> Plan:
+    """What the migration would do, for the safety gate and ``--dry-run``."""
+    cp, name = migration.checkpoint, migration.target_name
+    where = f"{name} on {target_url}"
+    if migration.destructive:
+        had = "an unknown number of" if cp.pre_existing is None else f"{cp.pre_existing:,}"
+        action = (f"migrate {migration.name} onto {where}, which has {had} objects (same ids "
+                  "are replaced, objects the source lacks are deleted)")
+    else:
+        action = f"migrate {migration.name} into {'new collection ' * migration.create}{where}"
+    preview: list[Result] = [
+        *(Message(w, Level.WARNING) for w in migration.check.warnings),
+        Record({"source": f"{migration.name} on {migration.source.url}", "target": where,
+                "versions": f"{migration.check.source_version} -> "
+                            f"{migration.check.target_version}",
+                "creates_collection": migration.create,
+                "target_objects": cp.pre_existing,
+                "tenants": [n for n, _ in migration.tenants.copied] or None,
+                "tenants_skipped": [f"{n} ({s})" for n, s in migration.tenants.skipped] or None,
+                "resumes_phase": cp.phase if migration.resume else None},
+               title=f"Migrate {migration.name}")]
+    if migration.create:
+        preview.append(Document(migration.definition, title="class it would create"))
+    requests = tuple(f"{method} {side}: {rest}" for side, request in migration.requests()
+                     for method, rest in [request.split(" ", 1)])
+    return Plan(action=action, targets=(name,), preview=tuple(preview), requests=requests,
+                protected=tuple(n for n, _ in protected_names([name], patterns)))
+
+
+def _summary(migration: Any, report: Any, target_url: str) -> list[Result]:
+    name, out = migration.target_name, []
+    if migration.resume:
+        out.append(Message(f"resumed the interrupted migration of {migration.name} from its "
+                           "checkpoint"))
+    extra = [f"{report.caught_up:,} changed during the copy copied again"] * bool(
+        report.caught_up) + [f"{report.deleted:,} deleted by the reconciliation"] * bool(
+        report.deleted)
+    out.append(Message(f"migrated {report.copied:,} objects of {migration.name} to {name} on "
+                       f"{target_url}" + (f" ({'; '.join(extra)})" if extra else "")))
+    if report.failed:
+        out.append(Message(f"{report.failed:,} objects failed; see {report.error_report}",
+                           Level.WARNING))
+    out += [Message(w, Level.WARNING) for w in report.warnings]
+    if report.created_diff:
+        changed = "; ".join(f"{p}" for p, _, _ in report.created_diff[:10])
+        out.append(Message(f"the target stored the class differently from what was sent: "
+                           f"{changed}", Level.WARNING))
+    out.append(Message("not carried: " + "; ".join(planning.NOT_CARRIED)))
+    verify = report.verify
+    out.append(Record({"source": migration.name, "target": name, "target_cluster": target_url,
+                       "copied": report.copied, "caught_up": report.caught_up,
+                       "deleted": report.deleted, "failed": report.failed,
+                       "error_report": report.error_report,
+                       "verified": f"{verify.mode}: " + ("identical" if verify.ok else
+                                                         "differences found"),
+                       "objects_compared": verify.compared,
+                       "duration_s": report.duration_s,
+                       "objects_per_s": report.objects_per_s}, title=f"Migrated {name}"))
+    out.append(Table(("check", "status", "evidence"), tuple(verify.rows()),
+                     title=f"Verify {name} against {migration.name}"))
+    return out
+
+
+@command(
+    "migrate", "Copy a collection to another cluster, online, resumable, verified.",
+    args=(Arg("collection", Kind.COLLECTION, "the collection to copy", from_context=True),),
+    opts=(Opt("--target", Kind.URL, "the cluster to copy to: a URL or a profile"),
+          KeywordOpt("--as", Kind.TEXT, "the collection's name on the target (default: the "
+                                        "same)"),
+          Opt("--tenant", Kind.TENANT, "copy only this tenant"),
+          Opt("--batch-size", Kind.INT, f"objects per batch request (default {BATCH_SIZE})",
+              default=BATCH_SIZE),
+          Opt("--parallel", Kind.INT, f"batch requests in flight (default {PARALLEL})",
+              default=PARALLEL),
+          Opt("--verify", Kind.CHOICE, "what to compare at the end (default: sample)",
+              choices=VERIFY_MODES, default="sample"),
+          Opt("--set", Kind.TEXT, "change the target's class before it is created, PATH=VALUE "
+                                  "(repeatable)", many=True),
+          Opt("--target-api-key-env", Kind.TEXT,
+              "the environment variable holding the target's API key"),
+          Opt("--dry-run", flag=True, help="check both clusters, show the plan, send nothing"),
+          Opt("--force", flag=True,
+              help="write into a target collection that has objects without asking"),
+          Opt("--allow-protected", flag=True,
+              help="allow writing into a protected collection")),
+    group="cluster", destructive=True, changes_schema=True,
+    help="Copies COLLECTION to the --target cluster (a URL or a profile; its API key from\n"
+         "the profile or --target-api-key-env, never from the command line) while the\n"
+         "source stays online. Preflight: both versions, the target's nodes against the\n"
+         "replication factor, its modules, schema synchronization. The class is created on\n"
+         "the target without the fields the server fills in (multi-tenant: without\n"
+         "shardingConfig), --set PATH=VALUE changes it first (e.g. an immutable setting:\n"
+         "--as Docs_v2 --set vectorIndexType=flat), and the stored class is compared.\n"
+         "Tenants are created ACTIVE; INACTIVE source tenants are activated for the copy\n"
+         "and set back at the end (OFFLOADED ones cannot be read and are skipped); the\n"
+         "target's tenants then get the source's states. Objects go by cursor pages, with\n"
+         "vectors and named vectors, into batches (--parallel in flight), every object's\n"
+         "result checked; refused objects are listed in an error file. A class with\n"
+         "references is copied in two passes. Then what changed on the source during the\n"
+         "copy is copied again, and a final reconciliation (both id lists merge-joined)\n"
+         "deletes on the target what the source no longer has and copies what is missing\n"
+         "or changed. --verify compares definitions, exact counts, and a sample (or all)\n"
+         "of the objects property by property and vector by vector; the exit status is 1\n"
+         "when anything differs or failed. A rerun of the same command after Ctrl-C, a\n"
+         "lost connection or kill -9 resumes from its checkpoint (in the state directory)\n"
+         "without duplicates. Not carried: creation and update timestamps (reset to the\n"
+         "import time), shard layout, HNSW graphs and codebooks (rebuilt), offloaded\n"
+         "tenants. Writes during the final reconciliation may be missed: stop writers (or\n"
+         "swap an alias) before it for an exact copy. Copying onto a collection that has\n"
+         "objects is confirmed first (--force; protected names need --allow-protected).\n\n"
+         "  \\migrate Article --target http://new-cluster:8080\n"
+         "  \\migrate SupportTicket --target prod-eu --tenant acme --verify full\n"
+         "  \\migrate Docs --target http://same:8080 --as Docs_v2 --set vectorIndexType=flat\n"
+         "  \\migrate Product --target http://b:8080 --target-api-key-env B_KEY --dry-run",
+)
+def migrate_cmd(ctx: CommandContext, *, collection: str | None, target: str | None,
+                as_: str | None, tenant: str | None, batch_size: int, parallel: int,
+                verify: str, set: list[str], target_api_key_env: str | None,
+                dry_run: bool, force: bool, allow_protected: bool) -> list[Result]:
+    """``\\migrate``: Messages, a Record of the migration and a Table of verification checks
+    (a dry run: the plan)."""
+    collection = collection or ctx.session.collection
+    if not collection:
+        raise UsageError(r"\migrate: no collection given and none in use",
+                         r"give one, or pick one with \use COLLECTION")
+    if not target:
+        raise UsageError(r"\migrate: --target URL|PROFILE is required",
+                         r"e.g. \migrate " + f"{collection} --target http://new-cluster:8080")
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}, got {batch_size}")
+    if not 1 <= parallel <= MAX_PARALLEL:
+        raise UsageError(f"--parallel must be between 1 and {MAX_PARALLEL}, got {parallel}")
+    if ctx.session.state_dir is None:
+        raise UsageError("no state directory for the migration's checkpoint")
+    options = migrate_ops.MigrateOptions(
+        collection=collection, state_dir=ctx.session.state_dir, target_as=as_, tenant=tenant,
+        batch_size=batch_size, parallel=parallel, verify=verify,
+        assignments=tuple(parse_assignment(s) for s in set))
+    source = ctx.api
+    connection = ctx.session.open_target(target, target_api_key_env)
+    migration = migrate_ops.Migration(source, connection.api, options, ctx.session.progress)
+    try:
+        migration.prepare()
+        plan = migrate_plan(migration, connection.url, ctx.session.protected)
+        if ctx.dry_run_or_approve(plan, migration.destructive, force=force, dry_run=dry_run,
+                                  allow_protected=allow_protected):
+            return dry_run_results(plan)
+        try:
+            report = migration.run()
+        except BaseException:
+            if migration.create:  # the class may exist now: refresh the completion cache
+                ctx.session.notify("schema")
+            raise
+        finally:
+            ctx.objects_affected = migration.written_now
+    finally:
+        connection.api.close()
+    if report.failed or any(status == "crit" for _, status, _ in report.verify.rows()):
+        ctx.exit_code = 1
+    return _summary(migration, report, connection.url)

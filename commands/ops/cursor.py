@@ -1,0 +1,91 @@
+"""Reading a collection by the ``after`` cursor (REST-BEHAVIOUR.md §7.3), a page at a time,
+with a reader thread that keeps a few pages ahead of the consumer.
+
+Shared by the logical backup (``backup_stream``), ``\\migrate`` and its verification.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from commands.api.client import RestClient
+from commands.errors import ApiError
+from commands.ops.objects import plain_message
+
+PAGE = 1000
+PREFETCH = 2
+Page = tuple[list[dict[str, Any]], bytes]
+
+
+def pages(api: RestClient, collection: str, tenant: str | None, after: str | None, *,
+          size: int = PAGE, vectors: bool = True) -> Iterator[Page]:
+    """Cursor pages of ``collection`` (one tenant) after ``after``, with vectors unless
+    ``vectors`` is False: the objects and the response body."""
+    while True:
+        params: dict[str, Any] = {"class": collection, "limit": size, "after": after or ""}
+        if vectors:
+            params["include"] = "vector"
+        if tenant is not None:
+            params["tenant"] = tenant
+        try:
+            response = api.request("GET", "/v1/objects", params=params)
+        except ApiError as exc:
+            raise ApiError(exc.status, exc.method, exc.path, plain_message(exc.message),
+                           exc.hint) from None
+        objects = orjson.loads(response.content).get("objects") or []
+        if objects:
+            yield objects, response.content
+        if len(objects) < size:
+            return
+        after = objects[-1]["id"]
+
+
+def prefetch(source: Iterator[Any], ahead: int = PREFETCH) -> Iterator[Any]:
+    """``source`` read by a thread up to ``ahead`` items ahead; its errors re-raised here."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in source:
+                if not put(("item", item)):
+                    return
+            put(("end", None))
+        except BaseException as exc:  # handed to the consumer, who raises it
+            put(("error", exc))
+
+    threading.Thread(target=work, daemon=True, name="cursor-reader").start()
+    try:
+        while True:
+            try:
+                what, value = box.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if what == "end":
+                return
+            if what == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+
+
+def ids(api: RestClient, collection: str, tenant: str | None,
+        after: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every object of one partition in id order, without vectors, read ahead."""
+    for objects, _ in prefetch(pages(api, collection, tenant, after, vectors=False)):
+        yield from objects

@@ -1,0 +1,7 @@
+"""``\\migrate``: an online copy of one collection to another cluster (OPERATIONS.md §3).
+
+``plan`` (preflight and the target's class), ``checkpoint`` (where a migration stands),
+``copy`` (cursor pages pipelined into batches), ``catchup`` (what changed during the
+copy, and the final reconciliation), ``verify`` (definition, counts, contents) and
+``run`` (the phases in order).
+"""

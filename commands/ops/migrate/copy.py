@@ -1,0 +1,151 @@
+"""Moving objects: cursor pages of the source (read ahead by a thread) cut into batches that
+the restore's ``Importer`` posts to the target, ``parallel`` in flight, checking every
+object's result and advancing the checkpoint over acknowledged batches only.
+
+Besides the full copy, a rescan reads the source without vectors and fetches, with vectors,
+only the objects a ``pick`` wants: the catch-up, the final reconciliation and the second
+pass of references are rescans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from commands.api.client import RestClient
+from commands.errors import ShellError
+from commands.ops.cursor import PAGE, pages, prefetch
+from commands.ops.migrate.checkpoint import MigrateCheckpoint
+from commands.ops.restore_import import Advance, Importer, make_batches, tenant_key
+from commands.ops.restore_transform import Transform
+
+DELETE_IDS = 100  # ids per DELETE /v1/batch/objects (one Or filter)
+Stream = tuple[str | None, Iterator[dict[str, Any]]]
+
+
+def fetch_ids(api: RestClient, name: str, tenant: str | None, wanted: list[str],
+              after: str | None) -> Iterator[dict[str, Any]]:
+    """The objects of ``wanted`` (ascending ids, all after ``after``) with their vectors,
+    read by cursor from ``after``: usually one request for a page of a rescan."""
+    keep, last = set(wanted), wanted[-1]
+    for page, _ in pages(api, name, tenant, after):
+        for obj in page:
+            if obj["id"] in keep:
+                yield obj
+        if page[-1]["id"] >= last:
+            return
+
+
+def rescan(api: RestClient, name: str, tenant: str | None,
+           pick: Callable[[dict[str, Any]], bool]) -> Iterator[dict[str, Any]]:
+    """Every object of one partition ``pick`` wants, with vectors: the partition is read
+    without vectors (id, timestamps, properties), then each page's picks are fetched."""
+    after = None
+    for page, _ in prefetch(pages(api, name, tenant, None, size=PAGE, vectors=False)):
+        wanted = [obj["id"] for obj in page if pick(obj)]
+        if wanted:
+            yield from fetch_ids(api, name, tenant, wanted, after)
+        after = page[-1]["id"]
+
+
+def id_filter(ids: list[str]) -> dict[str, Any]:
+    """A where filter matching exactly ``ids``."""
+    clauses = [{"path": ["id"], "operator": "Equal", "valueText": i} for i in ids]
+    return clauses[0] if len(clauses) == 1 else {"operator": "Or", "operands": clauses}
+
+
+def delete_ids(api: RestClient, name: str, tenant: str | None, ids: list[str]) -> int:
+    """Delete ``ids`` from ``name`` (one tenant); how many were deleted. Repeating it after a
+    lost answer deletes nothing more, so it is retried like any idempotent request."""
+    body = {"match": {"class": name, "where": id_filter(ids)}, "output": "minimal"}
+    params = {"tenant": tenant} if tenant is not None else None
+    results = api.request("DELETE", "/v1/batch/objects", json=body,
+                          params=params).json().get("results") or {}
+    if results.get("failed"):
+        raise ShellError(f"the target refused to delete {results['failed']} of {len(ids)} "
+                         f"objects of {name}" + (f" (tenant {tenant})" if tenant else ""),
+                         "run the same \\migrate again to retry the reconciliation")
+    return int(results.get("successful") or 0)
+
+
+@dataclass
+class Copier:
+    """Both sides of one migration and the checkpoint its batches advance."""
+
+    source: RestClient
+    target: RestClient
+    source_name: str
+    target_name: str
+    checkpoint: MigrateCheckpoint
+    checkpoint_path: Path
+    errors_path: Path
+    batch_size: int
+    parallel: int
+
+    def start_report(self, resume: bool) -> None:
+        """A fresh error report, or (resuming) the report cut to what the checkpoint covers."""
+        Importer(self.target, self.checkpoint, self.checkpoint_path, self.errors_path,
+                 self.parallel).start_report(resume)
+
+    def post(self, streams: Iterable[Stream], advance: Advance | None) -> int:
+        """Post the batch objects of ``streams``; how many the target acknowledged."""
+        importer = Importer(self.target, self.checkpoint, self.checkpoint_path,
+                            self.errors_path, self.parallel, advance)
+        importer.run(make_batches(streams, self.batch_size))
+        return importer.written_now
+
+    def as_batch(self, objects: Iterable[dict[str, Any]], tenant: str | None,
+                 drops: frozenset[str] = frozenset()) -> Iterator[dict[str, Any]]:
+        """Source objects as batch objects of the target (its name, the same ids)."""
+        transform = Transform(self.target_name, drops=drops)
+        for obj in objects:
+            yield transform.apply_object(obj, tenant)
+
+    def full(self, tenants: list[str | None], drops: frozenset[str],
+             advance: Advance | None) -> int:
+        """Copy every object of ``tenants``, each after its checkpointed id (``drops``:
+        properties left out, for the first pass of a class with references)."""
+        done = self.checkpoint.done
+
+        def streams() -> Iterator[Stream]:
+            for tenant in tenants:
+                source = prefetch(pages(self.source, self.source_name, tenant,
+                                        done.get(tenant_key(tenant))))
+                objects = (obj for page, _ in source for obj in page)
+                yield tenant, self.as_batch(objects, tenant, drops)
+
+        return self.post(streams(), advance)
+
+    def picked(self, tenants: list[str | None], make_pick: Callable[[str | None], Pick],
+               advance: Advance | None) -> int:
+        """Copy, tenant by tenant, the objects ``make_pick(tenant)`` wants (see ``rescan``);
+        each pick's ``finish`` runs once its tenant's rescan is through."""
+        def objects(tenant: str | None) -> Iterator[dict[str, Any]]:
+            pick = make_pick(tenant)
+            yield from self.as_batch(rescan(self.source, self.source_name, tenant, pick), tenant)
+            pick.finish()
+
+        return self.post(((tenant, objects(tenant)) for tenant in tenants), advance)
+
+
+class Pick:
+    """Which objects of a rescan to copy; ``finish`` is told when the rescan is through."""
+
+    def __call__(self, obj: dict[str, Any]) -> bool:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Nothing to do by default."""
+
+
+class HasReferences(Pick):
+    """Objects with a value in any of the reference properties ``names``."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+
+    def __call__(self, obj: dict[str, Any]) -> bool:
+        props = obj.get("properties") or {}
+        return any(props.get(name) for name in self.names)

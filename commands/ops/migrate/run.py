@@ -1,0 +1,332 @@
+"""One migration: ``prepare`` (reads only: both clusters, the target class, a checkpoint to
+resume), then ``run``, in phases recorded in the checkpoint so that a rerun picks up the
+phase it stopped in (OPERATIONS.md §3.1, §3.6):
+
+1. ``copy``: the class is created on the target (unless it exists), tenants are created
+   ACTIVE there (INACTIVE source tenants are activated for the copy), and every object is
+   copied, resuming after the checkpoint's ids. A class with reference properties is
+   copied without them first, and
+2. ``references``: the objects that hold references are copied again, whole, once every
+   object they may point to exists (§3.1.5);
+3. ``catchup``: what was written on the source since the copy began is copied again;
+4. ``final``: the reconciliation (merge-join of both id lists: deletions, missing and
+   changed objects), then the verification, and the tenants get their states back.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from commands.api.client import RestClient
+from commands.context import Progress
+from commands.errors import ShellError, UsageError
+from commands.ops import objects, schema
+from commands.ops.backup_format import write_atomic
+from commands.ops.class_paths import MISSING
+from commands.ops.collections import is_multi_tenant
+from commands.ops.migrate import plan as planning
+from commands.ops.migrate.catchup import ChangedSince, Reconcile, server_now_ms
+from commands.ops.migrate.checkpoint import MigrateCheckpoint, cluster_id, migration_key, paths
+from commands.ops.migrate.copy import Copier, HasReferences
+from commands.ops.migrate.verify import VerifyReport, definition_diff, verify_copy
+from commands.ops.restore_import import activate_tenants, set_statuses
+from commands.ops.restore_transform import Transform
+from commands.ops.tenants import documented_status, fetch_tenants
+
+COUNTED_PARTITIONS = 50  # above this many tenants the progress total is not counted first
+
+
+@dataclass(frozen=True)
+class MigrateOptions:
+    """What ``\\migrate`` was asked to do."""
+
+    collection: str
+    state_dir: Path
+    target_as: str | None = None
+    tenant: str | None = None
+    batch_size: int = 200
+    parallel: int = 4
+    verify: str = "sample"
+    assignments: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass
+class MigrateReport:
+    """The outcome of ``Migration.run``."""
+
+    copied: int
+    caught_up: int
+    deleted: int
+    failed: int
+    error_report: str | None
+    duration_s: float
+    objects_per_s: float
+    verify: VerifyReport
+    created_diff: list[tuple[str, Any, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Migration:
+    """``prepare`` (reads only), then ``run`` (writes); in between, the command decides
+    whether the safety gate applies (``destructive``)."""
+
+    def __init__(self, source: RestClient, target: RestClient, options: MigrateOptions,
+                 progress: Progress | None = None) -> None:
+        self.source, self.target, self.options, self.progress = source, target, options, progress
+        self.written_now = 0
+
+    def _bar(self, description: str, total: int | None) -> AbstractContextManager[Any]:
+        return self.progress(description, total) if self.progress else nullcontext(None)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Read both clusters; refuse what cannot work before anything is written."""
+        opts, source, target = self.options, self.source, self.target
+        self.cls = schema.get_class(source, opts.collection)
+        self.name = self.cls["class"]
+        self.target_name = Transform.build(self.cls, opts.target_as, [], []).name
+        if cluster_id(source.url) == cluster_id(target.url) and self.target_name == self.name:
+            raise UsageError(f"the target is the source cluster and the name is the same: "
+                             f"{self.name} would be copied onto itself",
+                             f"add --as NEWNAME, e.g. --as {self.name}_v2")
+        self.multi_tenant = is_multi_tenant(self.cls)
+        if opts.tenant is not None and not self.multi_tenant:
+            raise UsageError(f"{self.name} has no multi-tenancy: --tenant cannot be used")
+        self.check = planning.preflight(source, target, self.cls)
+        self.definition = planning.target_definition(self.cls, self.target_name,
+                                                     list(opts.assignments))
+        planning.check_replication(self.definition, self.check)
+        self.refs = planning.reference_properties(self.cls)
+        key = migration_key(source.url, self.name, target.url, self.target_name, opts.tenant)
+        self.checkpoint_path, self.errors_path = paths(opts.state_dir, key)
+        found = MigrateCheckpoint.load(self.checkpoint_path, key)
+        self.tenants = planning.plan_tenants(
+            fetch_tenants(source, self.name) if self.multi_tenant else [], opts.tenant)
+        if opts.tenant is not None and not self.tenants.copied:
+            found_status = dict(self.tenants.skipped).get(opts.tenant)
+            raise ShellError(f"tenant {opts.tenant} of {self.name} is {found_status}: its "
+                             "objects cannot be read" if found_status else
+                             f"no tenant {opts.tenant!r} in {self.name}",
+                             f"\\tenants {self.name} lists them")
+        if found is not None:  # the tenants as they were when the migration began
+            self.tenants = planning.TenantPlan([(n, s) for n, s in found.tenants],
+                                               self.tenants.skipped)
+        current = schema.find_class(target, self.target_name)
+        if current is None and found is not None and (found.done or found.phase != "copy"):
+            found = None  # its class is gone from the target: what it records is gone too
+        self.create, self.resume = current is None, found is not None
+        existing: int | None = 0
+        if current is not None:
+            if opts.assignments and not (found and found.created_class):
+                raise UsageError(f"--set changes the class a migration creates, but "
+                                 f"{self.target_name} already exists on the target",
+                                 "choose a new name with --as, or leave out --set")
+            problems = planning.incompatibilities(self.cls, current)
+            if problems:
+                raise ShellError(f"{self.target_name} exists on the target with a definition "
+                                 "that cannot take the objects: " + "; ".join(problems),
+                                 "migrate under another name with --as NAME")
+            existing = self._count_target()
+        self.checkpoint = found if found is not None else MigrateCheckpoint(
+            key, created_class=self.create, pre_existing=existing,
+            tenants=[[n, s] for n, s in self.tenants.copied])
+
+    def _count_target(self) -> int | None:
+        """Objects already in the target's partitions (None: some cannot be counted)."""
+        if not self.multi_tenant:
+            return objects.aggregate_count(self.target, self.target_name)
+        theirs = {t.get("name"): documented_status(t.get("activityStatus"))
+                  for t in fetch_tenants(self.target, self.target_name)}
+        total: int | None = 0
+        for name, _ in self.tenants.copied:
+            if name not in theirs:
+                continue
+            if theirs[name] != "ACTIVE" or total is None:
+                total = None
+                continue
+            total += objects.aggregate_count(self.target, self.target_name, name)
+        return total
+
+    @property
+    def partitions(self) -> list[str | None]:
+        """The tenants copied, or ``[None]`` for a collection without tenants."""
+        return [n for n, _ in self.tenants.copied] if self.multi_tenant else [None]
+
+    @property
+    def destructive(self) -> bool:
+        """Whether objects on the target may be overwritten or deleted: it had objects (or
+        an unknown number) when this migration began."""
+        return not self.create and self.checkpoint.pre_existing != 0
+
+    def requests(self) -> list[tuple[str, str]]:
+        """``(cluster, request)`` for what ``run`` would send, for a dry run's plan."""
+        out = []
+        if self.tenants.to_activate:
+            out.append(("source", f"PUT /v1/schema/{self.name}/tenants "
+                                  f"({len(self.tenants.to_activate)} INACTIVE set ACTIVE for "
+                                  "the copy, then back)"))
+        if self.create:
+            out.append(("target", "POST /v1/schema"))
+        if self.multi_tenant:
+            out.append(("target", f"POST /v1/schema/{self.target_name}/tenants "
+                                  f"({len(self.partitions)} tenants, ACTIVE)"))
+        passes = "twice for objects with references, " if self.refs else ""
+        out += [("target", f"POST /v1/batch/objects ({self.options.batch_size} objects each, "
+                           f"{self.options.parallel} in flight; {passes}again for changes "
+                           "during the copy)"),
+                ("target", "DELETE /v1/batch/objects (what the source no longer has)")]
+        if self.multi_tenant:
+            out.append(("target", f"PUT /v1/schema/{self.target_name}/tenants (the source's "
+                                  "states)"))
+        return out
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def run(self) -> MigrateReport:
+        """Every phase from the checkpoint's on (module docstring); the checkpoint stays
+        when anything fails, so the same command resumes."""
+        started, cp = time.monotonic(), self.checkpoint
+        if not cp.copy_started_ms:
+            cp.copy_started_ms = server_now_ms(self.source)
+        cp.save(self.checkpoint_path)
+        if self.create:
+            try:
+                schema.create_class(self.target, self.definition)
+            except BaseException:
+                if not self.resume:
+                    self.checkpoint_path.unlink(missing_ok=True)
+                raise
+        created_diff = self._created_diff() if self.create else []
+        copier = Copier(self.source, self.target, self.name, self.target_name, cp,
+                        self.checkpoint_path, self.errors_path, self.options.batch_size,
+                        self.options.parallel)
+        copier.start_report(self.resume)
+        if self.multi_tenant:
+            self._activate()
+        before = cp.written
+        try:
+            self._phases(copier)
+        except ShellError as exc:
+            resume = (f"the same \\migrate resumes from its checkpoint {self.checkpoint_path} "
+                      f"(phase {cp.phase}, {cp.written:,} objects written so far)")
+            exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
+            raise
+        finally:
+            self.written_now = cp.written - before
+        report = self._verify()
+        warnings = list(self.check.warnings) + self._restore_tenants()
+        failed = distinct_failures(self.errors_path) if cp.failures else 0
+        self.checkpoint_path.unlink(missing_ok=True)
+        if not failed:
+            self.errors_path.unlink(missing_ok=True)
+        seconds = time.monotonic() - started
+        return MigrateReport(
+            copied=cp.copied, caught_up=cp.caught_up, deleted=cp.deleted, failed=failed,
+            error_report=str(self.errors_path) if failed else None,
+            duration_s=round(seconds, 3),
+            objects_per_s=round(self.written_now / seconds, 1) if seconds else 0.0,
+            verify=report, created_diff=created_diff, warnings=warnings)
+
+    def _created_diff(self) -> list[tuple[str, Any, Any]]:
+        """How the class the target stored differs from the one sent (OPERATIONS.md §3.1.2:
+        an older server drops what it does not know); a field the target added is a
+        default it filled in, not a change."""
+        created = schema.find_class(self.target, self.target_name) or {}
+        return [d for d in definition_diff(self.definition, created) if d[1] is not MISSING]
+
+    def _activate(self) -> None:
+        """Source tenants INACTIVE at the start are made ACTIVE (recorded first, so that a
+        rerun after a kill still sets them back); target tenants are created ACTIVE."""
+        cp, wanted = self.checkpoint, self.tenants.to_activate
+        if wanted and cp.phase != "finish":
+            cp.activated = sorted(set(cp.activated) | set(wanted))
+            cp.save(self.checkpoint_path)
+            activate_tenants(self.source, self.name, wanted)
+        activate_tenants(self.target, self.target_name, [str(p) for p in self.partitions])
+
+    def _total(self) -> int | None:
+        if len(self.partitions) > COUNTED_PARTITIONS:
+            return None
+        return sum(objects.aggregate_count(self.source, self.name, p) for p in self.partitions)
+
+    def _phases(self, copier: Copier) -> None:
+        cp, name, parts = self.checkpoint, self.name, self.partitions
+        if cp.phase == "copy":
+            total = self._total()
+            remaining = None if total is None else max(0, total - cp.written - cp.failures)
+            with self._bar(f"copying {name}", remaining) as advance:
+                copier.full(parts, frozenset(self.refs), advance)
+            self._next("references" if self.refs else "catchup", copied=cp.written)
+        if cp.phase == "references":
+            with self._bar(f"copying the references of {name}", None) as advance:
+                copier.picked(parts, lambda _: HasReferences(self.refs), advance)
+            self._next("catchup")
+        if cp.phase == "catchup":
+            cp.catchup_started_ms = server_now_ms(self.source)
+            cp.save(self.checkpoint_path)
+            with self._bar(f"catching up with changes to {name}", None) as advance:
+                cp.caught_up += copier.picked(
+                    parts, lambda _: ChangedSince(cp.copy_started_ms), advance)
+            self._next("final")
+        if cp.phase == "final":
+            merges: list[Reconcile] = []
+
+            def merge(tenant: str | None) -> Reconcile:
+                merges.append(Reconcile(self.target, self.target_name, tenant,
+                                        cp.catchup_started_ms))
+                return merges[-1]
+
+            with self._bar(f"final reconciliation of {name}", None) as advance:
+                cp.caught_up += copier.picked(parts, merge, advance)
+            cp.deleted += sum(m.deleted for m in merges)
+            self._next("finish")
+
+    def _next(self, phase: str, copied: int | None = None) -> None:
+        cp = self.checkpoint
+        cp.phase, cp.done = phase, {}
+        if copied is not None:
+            cp.copied = copied
+        cp.save(self.checkpoint_path)
+
+    def _verify(self) -> VerifyReport:
+        with self._bar(f"verifying {self.target_name} ({self.options.verify})", None):
+            return verify_copy(self.source, self.target, self.name, self.target_name,
+                               self.options.verify, self.options.tenant,
+                               ignore=self._changed_paths())
+
+    def _changed_paths(self) -> tuple[str, ...]:
+        """What ``--set`` changed on purpose; another index type brings its own config."""
+        paths = [p for p, _ in self.options.assignments]
+        return tuple(paths + [p.removesuffix("vectorIndexType") + "vectorIndexConfig"
+                              for p in paths if p.endswith("vectorIndexType")])
+
+    def _restore_tenants(self) -> list[str]:
+        """Target tenants get the source's states; source tenants activated go back."""
+        if not self.multi_tenant:
+            return []
+        warnings = set_statuses(self.target, self.target_name, self.tenants.copied)
+        activated = self.checkpoint.activated
+        warnings += set_statuses(self.source, self.name, [(t, "INACTIVE") for t in activated])
+        if self.tenants.skipped:
+            names = ", ".join(f"{n} ({s})" for n, s in self.tenants.skipped)
+            warnings.append(f"tenants that cannot be read were not copied: {names}")
+        return warnings
+
+
+def distinct_failures(path: Path) -> int:
+    """Keep one line per object in the error report (its last refusal: the catch-up and the
+    reconciliation try a refused object again); how many objects it lists."""
+    last: dict[tuple[Any, Any], bytes] = {}
+    with open(path, "rb") as report:
+        for line in report:
+            entry = orjson.loads(line)
+            last[(entry.get("tenant"), entry.get("id"))] = line
+    write_atomic(path, b"".join(last.values()))
+    return len(last)
