@@ -1,12 +1,13 @@
 """Turn a command line into an ``Invocation``: tokenise like a shell, bind to the spec.
 
 ``--format`` and ``--help`` are accepted by every command. Values are converted by
-kind (``INT``); a ``COLLECTION`` argument marked ``from_context`` is left ``None``
+kind (``INT``, ``NUMBER``); a ``COLLECTION`` argument marked ``from_context`` is left ``None``
 when absent, for the dispatcher to fill from the session.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from commands.registry import Registry
 from commands.spec import CommandSpec, Kind, Opt
 
 FORMATS = ("table", "json", "yaml")
+NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")  # non-negative, as intervals and sizes are
 COMMON = (Opt("--format", Kind.CHOICE, "output format for this command", choices=FORMATS),
           Opt("--help", flag=True, help="show this command's help"))
 
@@ -49,7 +51,18 @@ def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
         except ValueError:
             raise UsageError(f"{name} expects a whole number, got {value!r}",
                              f"usage: {spec.usage}") from None
+    if kind is Kind.NUMBER:
+        if not NUMBER.fullmatch(value):
+            raise UsageError(f"{name} expects a number, got {value!r}", f"usage: {spec.usage}")
+        return float(value)
     return value
+
+
+def _takes_next(opt: Opt, words: list[str], i: int) -> bool:
+    """Whether an option with a ``bare`` value takes the next word: a number, for a numeric
+    option (collection names and patterns start with a letter)."""
+    return (opt.kind in (Kind.INT, Kind.NUMBER) and i + 1 < len(words)
+            and NUMBER.fullmatch(words[i + 1]) is not None)
 
 
 def parse(line: str, registry: Registry) -> Invocation:
@@ -85,7 +98,7 @@ def bind(spec: CommandSpec, words: list[str]) -> Invocation:
                 if eq:
                     raise UsageError(f"{name} takes no value", f"usage: {spec.usage}")
                 value: Any = True
-            elif opt.bare is not None and not eq:
+            elif opt.bare is not None and not eq and not _takes_next(opt, words, i):
                 value = opt.bare
             else:
                 if not eq:

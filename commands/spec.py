@@ -17,6 +17,7 @@ class Kind(StrEnum):
 
     TEXT = "text"
     INT = "int"
+    NUMBER = "number"
     COLLECTION = "collection"
     PROPERTY = "property"
     TENANT = "tenant"
@@ -47,7 +48,8 @@ class Opt:
     """A ``--long`` option; ``flag`` options take no value. ``secret`` values are redacted.
 
     An option with a ``bare`` value may be given alone (``--compress`` means ``bare``) or
-    with ``=VALUE`` (``--compress=gzip``); a following word is never taken as its value.
+    with ``=VALUE`` (``--compress=gzip``); a following word is taken as its value only when
+    the option is numeric and the word a number (``--watch 5``), never otherwise.
     """
 
     name: str

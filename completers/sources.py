@@ -131,6 +131,7 @@ SOURCES: dict[Kind, Source] = {
     Kind.FILE: _files,
     Kind.TEXT: _nothing,
     Kind.INT: _nothing,
+    Kind.NUMBER: _nothing,
     Kind.UUID: _nothing,
     Kind.CHOICE: _nothing,  # choices are declared on the Arg/Opt and matched generically
     Kind.URL: _nothing,

@@ -177,3 +177,23 @@ def test_options_with_a_bare_value() -> None:
     bad = dispatcher.execute(r"\pack --compress=lz4", "repl")
     assert bad.exit_code == 2 and "not one of zstd, gzip, none" in bad.error.message
     assert pack_cmd.spec.usage == r"\pack [--compress[=zstd|gzip|none]]"
+
+
+def test_a_numeric_option_with_a_bare_value_takes_a_following_number_only() -> None:
+    @command("tick", "Tick.", needs_connection=False,
+             args=(Arg("pattern", Kind.PATTERN, "names", required=False, many=True),),
+             opts=(Opt("--every", Kind.NUMBER, "seconds", bare=2.0),
+                   Opt("--compress", Kind.CHOICE, "codec", choices=("zstd", "gzip"),
+                       bare="zstd")))
+    def tick_cmd(ctx, *, pattern, every, compress):
+        return Message(f"{pattern} {every} {compress}")
+
+    run = Dispatcher(Registry([tick_cmd.spec]), Session(), MemoryAuditLog()).execute
+    assert run(r"\tick --every 5", "repl").results == [Message("[] 5.0 None")]
+    assert run(r"\tick --every .5 Art*", "repl").results == [Message("['Art*'] 0.5 None")]
+    assert run(r"\tick --every Art*", "repl").results == [Message("['Art*'] 2.0 None")]
+    assert run(r"\tick --every=0.25", "repl").results == [Message("[] 0.25 None")]
+    # a choice option never takes the next word, even one of its choices
+    assert run(r"\tick --compress gzip", "repl").results == [Message("['gzip'] None zstd")]
+    bad = run(r"\tick --every=soon", "repl")
+    assert bad.exit_code == 2 and bad.error.message == "--every expects a number, got 'soon'"

@@ -218,9 +218,9 @@ def test_watch_through_the_dispatcher_sees_writes_between_samples(sandbox: Sandb
     assert growth[0] is None and max(growth[1:]) > 20  # 40 objects within about a second
     assert all(f["interval_s"] == 0.6 for f in frames)
     [entry] = runner.audit.entries()
-    # --watch takes its value optionally, so the parser leaves "0.6" among the words
-    assert (entry["command"], entry["status"], entry["arguments"]["pattern"]) == (
-        "stats", "ok", ["0.6"])
+    # a numeric option with an optional value takes the number that follows it
+    assert (entry["command"], entry["status"], entry["arguments"]["pattern"],
+            entry["arguments"]["watch"]) == ("stats", "ok", [], 0.6)
 
 
 # --- as a process --------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import time
 from typing import TYPE_CHECKING, Any
 
 from commands.context import CommandContext, LiveView
 from commands.errors import UsageError
 from commands.lazy import lazy_module
+from commands.parse import NUMBER
 from commands.results import Document, Level, Message, Record, Result, Table
 from commands.spec import Arg, Kind, Opt, command
 
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 stats_ops = lazy_module("commands.ops.stats")
 
 DEFAULT_INTERVAL = 2.0
-SECONDS = re.compile(r"\d+(\.\d*)?|\.\d+")
 TITLES = {"collection": "Collections", "node": "Collections by node",
           "shard": "Collections by shard", "tenant": "Collections by tenant"}
 
@@ -27,8 +26,8 @@ TITLES = {"collection": "Collections", "node": "Collections by node",
     "stats", "Watch collections and nodes: objects, growth, shards, tenants, queues, batch rate.",
     args=(Arg("pattern", Kind.PATTERN, "glob filter on the collection name, e.g. 'Art*'",
               required=False, many=True),),
-    opts=(Opt("--watch", help="redraw every SECONDS (default 2) until q or Ctrl-C",
-              bare=str(DEFAULT_INTERVAL)),
+    opts=(Opt("--watch", Kind.NUMBER, "redraw every SECONDS (default 2) until q or Ctrl-C",
+              bare=DEFAULT_INTERVAL),
           Opt("--count", Kind.INT, "stop after N samples (implies --watch)"),
           Opt("--by", Kind.CHOICE, "one row per collection (default), node, shard or tenant",
               choices=("collection", "node", "shard", "tenant"),
@@ -56,15 +55,20 @@ TITLES = {"collection": "Collections", "node": "Collections by node",
          "  \\stats --watch 5 --by node --metrics-url http://weaviate:2112/metrics\n"
          "  elysiactl col stats --watch 1 --count 10 --format json | jq .rows",
 )
-def stats_cmd(ctx: CommandContext, *, pattern: list[str], watch: str | None, count: int | None,
+def stats_cmd(ctx: CommandContext, *, pattern: list[str], watch: float | None,
+              count: int | None,
               by: str, limit: int, metrics_url: list[str]) -> Result | list[Result] | None:
     """``\\stats``: one sample as tables (or one JSON object), or a live view."""
-    interval, patterns = _interval(watch, pattern, count)
+    interval = _interval(watch, count)
+    numbers = [p for p in pattern if NUMBER.fullmatch(p)]
+    if numbers:  # class names start with a letter: a number can only be a misplaced interval
+        raise UsageError(f"\\stats: {numbers[0]!r} is not a collection pattern",
+                         f"did you mean --watch {numbers[0]}?")
     if limit < 0:
         raise UsageError("--limit must be 0 (all rows) or more")
     connection = ctx.session.connection
     options = stats_ops.StatsOptions(
-        patterns=tuple(patterns), by=by, limit=limit, interval=interval,
+        patterns=tuple(pattern), by=by, limit=limit, interval=interval,
         metrics_urls=tuple(metrics_url) or (connection.metrics_urls if connection else ()))
     sampler = stats_ops.Sampler(ctx.api, options)
     try:
@@ -75,33 +79,17 @@ def stats_cmd(ctx: CommandContext, *, pattern: list[str], watch: str | None, cou
         sampler.close()
 
 
-def _interval(watch: str | None, words: list[str], count: int | None) -> tuple[float | None,
-                                                                             list[str]]:
-    """The watch interval and the patterns. ``--watch 5`` leaves ``5`` among the positional
-    words (the option's value is optional); collection names start with a letter, so a
-    number there can only be the interval."""
-    numbers = [w for w in words if _number(w) is not None]
-    patterns = [w for w in words if _number(w) is None]
-    if numbers and watch is None:
-        raise UsageError(f"\\stats: {numbers[0]!r} is not a collection pattern",
-                         f"did you mean --watch {numbers[0]}?")
-    if len(numbers) > 1:
-        raise UsageError(f"\\stats: two intervals given: {', '.join(numbers)}")
+def _interval(watch: float | None, count: int | None) -> float | None:
+    """Seconds between samples (None: one sample); ``--count`` alone watches at the default."""
     if count is not None and count < 1:
         raise UsageError("--count must be 1 or more")
     if watch is None and count is None:
-        return None, patterns
-    seconds = _number(numbers[0] if numbers else watch or str(DEFAULT_INTERVAL))
-    if seconds is None or seconds <= 0:
-        raise UsageError(f"--watch expects a number of seconds above 0, got {watch!r}",
+        return None
+    seconds = DEFAULT_INTERVAL if watch is None else watch
+    if seconds <= 0:
+        raise UsageError(f"--watch expects a number of seconds above 0, got {seconds:g}",
                          "e.g. --watch 5 or --watch=0.5")
-    return seconds, patterns
-
-
-def _number(word: str) -> float | None:
-    """``5``, ``0.5``, ``.5`` as seconds; anything else (``nan`` and ``inf`` are collection
-    patterns too) is None."""
-    return float(word) if SECONDS.fullmatch(word) else None
+    return seconds
 
 
 def _watch(ctx: CommandContext, sampler: Sampler, interval: float,
