@@ -171,7 +171,7 @@ def test_json_is_the_analysis_then_one_object_per_recommendation(
     (r"\optimize Articel", 1, "did you mean Article?"),
     (r"\optimize Article --node-memory lots", 2, "expected a size such as 16GiB"),
     (r"\optimize Article --apply compress-everything", 2, "rule ids it found: index-flat"),
-    (r"\optimize Article --dry-run", 2, "--force and --dry-run go with --apply"),
+    (r"\optimize Article --dry-run", 2, "--force, --dry-run and --allow-protected go with --apply"),
 ])
 def test_bad_input_is_one_line_and_sends_nothing(demo: Sandbox, demo_session: Session,
                                                  line: str, code: int, text: str) -> None:
@@ -397,3 +397,19 @@ def test_the_audit_records_the_run(demo_session: Session) -> None:
     execute(demo_session, r"\optimize Article", audit)
     [entry] = audit.entries()
     assert (entry["command"], entry["status"], entry["destructive"]) == ("optimize", "ok", False)
+
+
+def test_applying_to_a_protected_collection_needs_allow_protected(sandbox: Sandbox) -> None:
+    create(sandbox.url, {"class": "Jobs_SYSTEM"})
+    shard = httpx.get(f"{sandbox.url}/v1/schema/Jobs_SYSTEM/shards").json()[0]["name"]
+    httpx.put(f"{sandbox.url}/v1/schema/Jobs_SYSTEM/shards/{shard}",
+              json={"status": "READONLY"}).raise_for_status()
+    clear(sandbox.url)
+    session = make_session(sandbox.url)
+    refused = execute(session, r"\optimize Jobs_SYSTEM --apply shard-readonly --force")
+    assert refused.exit_code == 4 and "Jobs_SYSTEM is protected" in refused.error.message
+    assert mutating_requests(httpx.Client(base_url=sandbox.url)) == []
+    applied = execute(session, r"\optimize Jobs_SYSTEM --apply shard-readonly --force "
+                               "--allow-protected")
+    assert applied.exit_code == 0, applied.error
+    assert httpx.get(f"{sandbox.url}/v1/schema/Jobs_SYSTEM/shards").json()[0]["status"] == "READY"

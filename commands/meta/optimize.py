@@ -15,7 +15,7 @@ from commands.errors import UsageError
 from commands.lazy import lazy_module
 from commands.ops import class_paths
 from commands.results import Level, Message, Record, Result, Table
-from commands.safety import Decision, Plan, dry_run_results
+from commands.safety import Decision, Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def _preview(m: Measurements, plan: InPlace) -> tuple[Result, ...]:
 
 
 def _apply(ctx: CommandContext, m: Measurements, chosen: list[Recommendation], url: str, *,
-           force: bool, dry_run: bool) -> list[Result]:
+           force: bool, dry_run: bool, allow_protected: bool) -> list[Result]:
     notes = _not_in_place(m, chosen, url)
     now = [r for r in chosen if r.applies == "in-place"]
     if not now:
@@ -126,8 +126,10 @@ def _apply(ctx: CommandContext, m: Measurements, chosen: list[Recommendation], u
     plan = applying.in_place(m, now)
     applying.check_shards(m, plan)
     gate = Plan(action=f"change {m.name} in place ({', '.join(r.rule for r in now)})",
-                targets=(m.name,), preview=_preview(m, plan), requests=plan.requests(m.name))
-    if ctx.approve(gate, force=force, dry_run=dry_run) is Decision.DRY_RUN:
+                targets=(m.name,), preview=_preview(m, plan), requests=plan.requests(m.name),
+                protected=tuple(n for n, _ in protected_names([m.name], ctx.session.protected)))
+    if ctx.approve(gate, force=force, dry_run=dry_run,
+                   allow_protected=allow_protected) is Decision.DRY_RUN:
         return [*notes, *dry_run_results(gate)]
     after, statuses = applying.send(ctx.api, m, plan)
     changed = [(p, _value(a), _value(b)) for p, a, b in class_paths.diff(m.cls, after)]
@@ -150,6 +152,7 @@ def _apply(ctx: CommandContext, m: Measurements, chosen: list[Recommendation], u
                                     "comma-separated)", many=True),
           Opt("--node-memory", Kind.TEXT, "RAM of one node (e.g. 16GiB), for the memory rules"),
           Opt("--force", flag=True, help="apply without asking for confirmation"),
+          Opt("--allow-protected", flag=True, help="allow changing a protected collection"),
           Opt("--dry-run", flag=True, help="show the changes and requests, send nothing")),
     group="cluster", changes_schema=True,
     help="Measures the collection with a few bounded requests (class, nodes, tenants, one\n"
@@ -160,19 +163,22 @@ def _apply(ctx: CommandContext, m: Measurements, chosen: list[Recommendation], u
          "are not visible over REST). The README's \"Optimize rules\" lists every rule.\n"
          "--apply RULE sends only what Weaviate changes in place (a PUT of the class with\n"
          "mutable fields changed, or READONLY shards back to READY) after a diff preview\n"
-         "and confirmation (--force skips it, --dry-run sends nothing), then reads the\n"
-         "class back. An immutable change is reported as the \\migrate --as command that\n"
-         "makes it. With --format json: the analysis, then one object per recommendation.\n\n"
+         "and confirmation (--force skips it, --dry-run sends nothing; a protected\n"
+         "collection also needs --allow-protected), then reads the class back. An immutable\n"
+         "change is reported as the \\migrate --as command that makes it. With --format\n"
+         "json: the analysis, then one object per recommendation.\n\n"
          "  \\optimize ProductionData --analyze\n"
          "  \\optimize Article --node-memory 16GiB\n"
          "  \\optimize Article --apply compress-rq8 --dry-run\n"
          "  \\optimize Logs --apply shard-readonly,compress-rq8 --force",
 )
 def optimize_cmd(ctx: CommandContext, *, collection: str, analyze: bool, apply: list[str],
-                 node_memory: str | None, force: bool, dry_run: bool) -> list[Result]:
+                 node_memory: str | None, force: bool, dry_run: bool,
+                 allow_protected: bool) -> list[Result]:
     """``\\optimize``: the analysis (Records), or the outcome of ``--apply``."""
-    if (force or dry_run) and not apply:
-        raise UsageError("--force and --dry-run go with --apply: the analysis changes nothing",
+    if (force or dry_run or allow_protected) and not apply:
+        raise UsageError("--force, --dry-run and --allow-protected go with --apply: the "
+                         "analysis changes nothing",
                          f"e.g. \\optimize {collection} --apply RULE --dry-run")
     memory = _node_memory(node_memory)
     m = optimize.measure(ctx.api, collection, memory)
@@ -180,4 +186,5 @@ def optimize_cmd(ctx: CommandContext, *, collection: str, analyze: bool, apply: 
     url = ctx.session.connection.url if ctx.session.connection else ""
     if not apply:
         return _analysis(m, recs, url)
-    return _apply(ctx, m, applying.select(recs, apply), url, force=force, dry_run=dry_run)
+    return _apply(ctx, m, applying.select(recs, apply), url, force=force, dry_run=dry_run,
+                  allow_protected=allow_protected)
