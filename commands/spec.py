@@ -67,6 +67,17 @@ class Opt:
         return self.name.lstrip("-").replace("-", "_")
 
 
+class KeywordOpt(Opt):
+    """An option whose name is a Python keyword (``--as``): its handler parameter gets a
+    trailing underscore (``as_``)."""
+
+    __slots__ = ()
+
+    @property
+    def dest(self) -> str:
+        return Opt.dest.fget(self) + "_"  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     """Everything known about one meta-command."""

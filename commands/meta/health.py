@@ -9,10 +9,9 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import ShellError, UsageError
 from commands.lazy import lazy_module
-from commands.meta.restore import KeywordOpt
 from commands.ops.schema import find_class, get_class
 from commands.results import Record
-from commands.spec import Arg, Kind, Opt, command
+from commands.spec import Arg, KeywordOpt, Kind, Opt, command
 
 health = lazy_module("commands.ops.health")
 verification = lazy_module("commands.ops.migrate.verify")

@@ -15,12 +15,12 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import UsageError
 from commands.lazy import lazy_module
-from commands.meta.restore import MAX_BATCH, MAX_PARALLEL, KeywordOpt
+from commands.meta.restore import MAX_BATCH, MAX_PARALLEL
 from commands.ops.class_paths import parse_assignment
 from commands.ops.restore_settings import BATCH_SIZE, PARALLEL
 from commands.results import Document, Level, Message, Record, Result, Table
 from commands.safety import Plan, dry_run_results, protected_names
-from commands.spec import Arg, Kind, Opt, command
+from commands.spec import Arg, KeywordOpt, Kind, Opt, command
 
 migrate_ops = lazy_module("commands.ops.migrate.run")
 planning = lazy_module("commands.ops.migrate.plan")

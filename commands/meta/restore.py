@@ -19,23 +19,12 @@ from commands.lazy import lazy_module
 from commands.ops.restore_settings import BATCH_SIZE, PARALLEL
 from commands.results import Document, Level, Message, Record, Result, Table
 from commands.safety import Decision, Plan, dry_run_results, protected_names
-from commands.spec import Arg, Kind, Opt, command
+from commands.spec import Arg, KeywordOpt, Kind, Opt, command
 
 restore_ops = lazy_module("commands.ops.restore")
 native_ops = lazy_module("commands.ops.native_restore")
 
 MAX_BATCH, MAX_PARALLEL = 10_000, 64
-
-
-class KeywordOpt(Opt):
-    """An option whose name is a Python keyword (``--as``): its handler parameter gets a
-    trailing underscore (``as_``)."""
-
-    __slots__ = ()
-
-    @property
-    def dest(self) -> str:
-        return Opt.dest.fget(self) + "_"  # type: ignore[attr-defined]
 
 
 def restore_plan(restore: restore_ops.Restore, patterns: tuple[str, ...]) -> Plan:
