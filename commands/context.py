@@ -122,6 +122,17 @@ class Session:
             listener(event)
 
 
+class Job(Protocol):
+    """A prepared long write (``\\restore``, ``\\migrate``) as ``CommandContext.run_job``
+    runs it."""
+
+    destructive: bool
+    create: bool
+    written_now: int
+
+    def run(self) -> Any: ...
+
+
 @dataclass
 class CommandContext:
     """What a handler gets besides its arguments."""
@@ -167,3 +178,20 @@ class CommandContext:
             self.decision = Decision.DRY_RUN
             return True
         return False
+
+    def run_job(self, job: Job, plan: Plan, *, force: bool, dry_run: bool,
+                allow_protected: bool) -> Any:
+        """Pass ``plan`` through the gate, then run ``job`` (a prepared restore or migration):
+        its report, or None for a dry run. The objects it wrote are recorded however it ends,
+        and a failure that may have left a new class behind refreshes the schema cache."""
+        if self.dry_run_or_approve(plan, job.destructive, force=force, dry_run=dry_run,
+                                   allow_protected=allow_protected):
+            return None
+        try:
+            return job.run()
+        except BaseException:
+            if job.create:
+                self.session.notify("schema")
+            raise
+        finally:
+            self.objects_affected = job.written_now

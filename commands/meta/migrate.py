@@ -172,17 +172,10 @@ def migrate_cmd(ctx: CommandContext, *, collection: str | None, target: str | No
     try:
         migration.prepare()
         plan = migrate_plan(migration, connection.url, ctx.session.protected)
-        if ctx.dry_run_or_approve(plan, migration.destructive, force=force, dry_run=dry_run,
-                                  allow_protected=allow_protected):
+        report = ctx.run_job(migration, plan, force=force, dry_run=dry_run,
+                             allow_protected=allow_protected)
+        if report is None:
             return dry_run_results(plan)
-        try:
-            report = migration.run()
-        except BaseException:
-            if migration.create:  # the class may exist now: refresh the completion cache
-                ctx.session.notify("schema")
-            raise
-        finally:
-            ctx.objects_affected = migration.written_now
     finally:
         connection.api.close()
     if report.failed or any(status == "crit" for _, status, _ in report.verify.rows()):

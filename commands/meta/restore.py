@@ -166,17 +166,10 @@ def restore_cmd(ctx: CommandContext, *, path: str, skip_schema: bool, as_: str |
     restore = restore_ops.Restore(ctx.api, options, ctx.session.progress)
     restore.prepare()
     plan = restore_plan(restore, ctx.session.protected)
-    if ctx.dry_run_or_approve(plan, restore.destructive, force=force, dry_run=dry_run,
-                              allow_protected=allow_protected):
+    report = ctx.run_job(restore, plan, force=force, dry_run=dry_run,
+                         allow_protected=allow_protected)
+    if report is None:
         return dry_run_results(plan)
-    try:
-        report = restore.run()
-    except BaseException:
-        if restore.create:  # the class may exist now: refresh the completion cache
-            ctx.session.notify("schema")
-        raise
-    finally:
-        ctx.objects_affected = restore.written_now
     out: list[Result] = [Message(note) for note in restore.notes]
     if restore.resume:
         out.append(Message(f"resumed the interrupted restore of {report.collection}"))
