@@ -144,8 +144,10 @@ class CommandContext:
     decision: Decision | None = None
     objects_affected: int | None = None
     exit_code: int = 0
-    """A handler's own exit status for a run that succeeded (``\\health``: 1 degraded,
-    2 critical); failures raise instead."""
+    """A handler's own exit status for a run that completed (``\\health``: 1 degraded,
+    2 critical; ``\\migrate``: 1 when objects were refused); failures raise instead."""
+    status: str | None = None
+    """The audit status of such a run (default ``error``), e.g. ``\\health``'s verdict."""
     format: str = "table"
     """The output format this command's results will be rendered in."""
 

@@ -112,6 +112,8 @@ class Dispatcher:
                 outcome.confirmation = str(ctx.decision)
             outcome.objects_affected = ctx.objects_affected
             outcome.exit_code = ctx.exit_code
+            if ctx.exit_code:
+                outcome.status = ctx.status or "error"
         if spec.changes_schema:
             self.session.notify("schema")
         if produced is None:
@@ -127,13 +129,15 @@ class Dispatcher:
 
     def _record(self, text: str, source: str, inv: Invocation | None, outcome: Outcome) -> None:
         connection = self.session.connection
+        # a command that met the safety gate was destructive this time (\optimize --apply)
+        gated = outcome.confirmation != "not-needed" or outcome.status == "refused"
         entry: dict[str, Any] = {
             "time": now_iso(), "session": self.session_id,
             "identity": connection.identity if connection else None,
             "cluster": connection.url if connection else None,
             "source": source, "command": outcome.command,
             "arguments": _redacted(inv) if inv else {"raw": _first_word(text)},
-            "destructive": bool(inv and inv.spec.destructive),
+            "destructive": bool(inv and inv.spec.destructive) or gated,
             "confirmation": "refused" if outcome.status == "refused" else outcome.confirmation,
             "status": outcome.status,
             "error": outcome.error.message if isinstance(outcome.error, ShellError) else None,

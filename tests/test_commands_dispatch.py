@@ -16,6 +16,7 @@ from commands.ops.connection import open_connection
 from commands.parse import parse
 from commands.registry import Registry
 from commands.results import Message, Text
+from commands.safety import Plan
 from commands.spec import Arg, Kind, Opt, command
 from sandbox import Sandbox
 
@@ -197,3 +198,37 @@ def test_a_numeric_option_with_a_bare_value_takes_a_following_number_only() -> N
     assert run(r"\tick --compress gzip", "repl").results == [Message("['gzip'] None zstd")]
     bad = run(r"\tick --every=soon", "repl")
     assert bad.exit_code == 2 and bad.error.message == "--every expects a number, got 'soon'"
+
+
+def test_a_completed_run_with_its_own_exit_status_is_audited_with_its_status() -> None:
+    @command("probe", "Probe.", needs_connection=False,
+             opts=(Opt("--verdict", Kind.TEXT, "a status word"),
+                   Opt("--code", Kind.INT, "exit status", default=0)))
+    def probe_cmd(ctx, *, verdict, code):
+        ctx.exit_code, ctx.status = code, verdict
+        return Message("done")
+
+    audit = MemoryAuditLog()
+    run = Dispatcher(Registry([probe_cmd.spec]), Session(), audit).execute
+    assert run(r"\probe", "repl").exit_code == 0
+    degraded = run(r"\probe --code 1 --verdict degraded", "repl")
+    assert (degraded.exit_code, degraded.status, degraded.error) == (1, "degraded", None)
+    assert run(r"\probe --code 1", "repl").status == "error"
+    assert [e["status"] for e in audit.entries()] == ["ok", "degraded", "error"]
+
+
+def test_a_command_that_meets_the_safety_gate_is_audited_as_destructive() -> None:
+    @command("tweak", "Tweak.", needs_connection=False,
+             opts=(Opt("--dry-run", flag=True), Opt("--change", flag=True)))
+    def tweak_cmd(ctx, *, dry_run, change):
+        if change:
+            ctx.approve(Plan(action="tweak it", targets=("it",)), dry_run=dry_run)
+        return Message("ok")
+
+    audit = MemoryAuditLog()
+    run = Dispatcher(Registry([tweak_cmd.spec]), Session(), audit).execute
+    run(r"\tweak", "repl")
+    run(r"\tweak --change --dry-run", "repl")
+    assert run(r"\tweak --change", "repl").exit_code == 4  # no terminal: refused
+    assert [(e["destructive"], e["confirmation"]) for e in audit.entries()] == [
+        (False, "not-needed"), (True, "dry-run"), (True, "refused")]

@@ -73,6 +73,7 @@ def health_cmd(ctx: CommandContext, *, collection: str | None, detailed: bool,
                                            target_api_key_env)
     verdict = health.model.verdict(checks)
     ctx.exit_code = health.model.EXIT_STATUS[verdict]
+    ctx.status = verdict
     rows = [{"check": c.check, "status": str(c.status), "evidence": c.evidence, "hint": c.hint}
             for c in health.model.rows(checks, detailed)]
     return Record({"verdict": verdict, "exit_status": ctx.exit_code, "collection": name,

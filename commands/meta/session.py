@@ -116,7 +116,8 @@ def _since(value: str) -> datetime:
          opts=(Opt("--since", help="a duration (30m, 2h, 7d) or an ISO date"),
                Opt("--command", Kind.COMMAND, "only this command"),
                Opt("--status", Kind.CHOICE, "only this outcome",
-                   choices=("ok", "error", "usage-error", "refused", "interrupted")),
+                   choices=("ok", "error", "usage-error", "refused", "interrupted",
+                            "degraded", "critical")),
                Opt("--limit", Kind.INT, "show the last N", default=50)),
          group="session", needs_connection=False)
 def audit_cmd(ctx: CommandContext, *, since: str | None, command: str | None,
