@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from commands.api.client import RestClient
-from commands.errors import NotConnected, UsageError
+from commands.errors import ApiError, ConnectionFailed, NotConnected, UsageError
 from commands.results import Result
 from commands.safety import DEFAULT_PROTECTED, Confirmer, Decision, Plan, approve
 
@@ -106,7 +106,17 @@ class Session:
                 raise UsageError(f"--target-api-key-env {api_key_env}: that variable is not set",
                                  f"export {api_key_env}=... first, or use a profile with "
                                  "api_key_env")
-        return self.connector(target, api_key=key, secondary=True)
+        try:
+            return self.connector(target, api_key=key, secondary=True)
+        except ApiError as exc:
+            if exc.status not in (401, 403):
+                raise
+            raise ConnectionFailed(
+                f"the target {target} refused the credentials: {exc.message}",
+                "give the target's key with --target-api-key-env VAR, or use a profile "
+                "with api_key_env") from None
+        except ConnectionFailed as exc:
+            raise ConnectionFailed(f"the target: {exc.message}", exc.hint) from None
 
     def replace_connection(self, connection: Connection | None) -> None:
         """Swap the connection, close the old one and tell listeners (cache refresh)."""
@@ -165,7 +175,7 @@ class CommandContext:
                                 force=force or session.assume_yes,
                                 dry_run=dry_run or session.dry_run,
                                 allow_protected=allow_protected,
-                                production=tier == "production")
+                                production=tier == "production" or plan.production)
         return self.decision
 
     def dry_run_or_approve(self, plan: Plan, destructive: bool, *, force: bool, dry_run: bool,

@@ -39,6 +39,9 @@ class Plan:
     requests: tuple[str, ...] = ()
     objects: int | None = None
     protected: tuple[str, ...] = field(default=())
+    production: bool = False
+    """The data at stake is on a ``tier: production`` cluster other than the session's
+    (a ``\\migrate`` target): the typed confirmation is the collection's name."""
 
 
 class Confirmer(Protocol):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import getpass
 import socket
+from typing import Any
+from urllib.parse import urlsplit
 
 from commands.api.client import RestClient
 from commands.context import Connection
-from commands.errors import ApiError
+from commands.errors import ApiError, ConnectionFailed, UsageError
 
 
 def local_identity() -> str:
@@ -17,6 +19,19 @@ def local_identity() -> str:
     except (KeyError, OSError):
         user = "unknown"
     return f"{user}@{socket.gethostname()}"
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL that cannot name a Weaviate REST endpoint, before any request."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise UsageError(f"{url!r} is not a valid URL: {exc}",
+                         "e.g. http://localhost:8080 or https://weaviate.example.com") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{url!r} is not an http(s) URL with a host",
+                         "e.g. http://localhost:8080 or https://weaviate.example.com")
 
 
 def open_connection(url: str, api_key: str | None = None,
@@ -29,9 +44,10 @@ def open_connection(url: str, api_key: str | None = None,
     fast); the connection keeps the client's normal retry policy afterwards. Raises
     ``ConnectionFailed`` when nothing answers and ``ApiError`` when the cluster refuses.
     """
+    check_url(url)
     api = RestClient(url, api_key=api_key, headers=headers, verify=verify)
     try:
-        meta = api.get_json("/v1/meta", retries=connect_retries)
+        meta = _meta(api, connect_retries)
         identity = local_identity()
         if api_key:
             try:
@@ -44,6 +60,25 @@ def open_connection(url: str, api_key: str | None = None,
         raise
     return Connection(api=api, url=api.url, profile=profile, server_version=meta.get("version"),
                       identity=identity, tier=tier)
+
+
+def _meta(api: RestClient, retries: int) -> dict[str, Any]:
+    """``GET /v1/meta``, or ``ConnectionFailed`` when what answers is not Weaviate."""
+    hint = "check the URL: Weaviate's REST port, usually 8080"
+    try:
+        meta = api.get_json("/v1/meta", retries=retries)
+    except ApiError as exc:
+        if exc.status not in (404, 405):
+            raise
+        raise ConnectionFailed(f"{api.url} does not answer as Weaviate: GET /v1/meta answered "
+                               f"{exc.status}", hint) from None
+    except ValueError:
+        raise ConnectionFailed(f"{api.url} does not answer as Weaviate: GET /v1/meta is not "
+                               "JSON", hint) from None
+    if not isinstance(meta, dict):
+        raise ConnectionFailed(f"{api.url} does not answer as Weaviate: GET /v1/meta is not a "
+                               "JSON object", hint)
+    return meta
 
 
 def nodes_health(api: RestClient) -> tuple[int, int]:
