@@ -39,6 +39,11 @@ def run_lines(lines: Iterable[tuple[str, str]], dispatcher: Dispatcher, renderer
         if outcome.exit_code:
             first_failure = first_failure or outcome.exit_code
             if on_error == "stop" or outcome.status == "interrupted":
+                if outcome.error is None and location != "-c":
+                    # no error line said why the script ends (\health degraded, say)
+                    renderer.note(f"{prefix}\\{outcome.command} exited with status "
+                                  f"{outcome.exit_code} ({outcome.status}): the script stops "
+                                  "here (--on-error continue goes on)")
                 break
     return first_failure
 

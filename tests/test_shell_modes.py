@@ -70,6 +70,20 @@ def test_script_stops_at_the_first_failure(env, sandbox: Sandbox, tmp_path: Path
     assert going_on.returncode == 2 and going_on.stdout.count("cluster") == 2
 
 
+def test_a_script_says_why_it_stops_after_a_degraded_health(env, tmp_path: Path) -> None:
+    script = tmp_path / "checks.txt"
+    script.write_text("\\health\n\\conninfo\n")
+    with Sandbox(nodes=3) as three:
+        httpx.post(f"{three.url}/v1/schema", json={"class": "Single"}).raise_for_status()
+        stopped = run(env, "--url", three.url, "-f", str(script))
+        going_on = run(env, "--url", three.url, "-f", str(script), "--on-error", "continue")
+    assert stopped.returncode == 1 and "degraded" in stopped.stdout
+    assert (f"{script}:1: \\health exited with status 1 (degraded): the script stops here "
+            "(--on-error continue goes on)") in stopped.stderr
+    assert going_on.returncode == 1 and "stops here" not in going_on.stderr
+    assert [e["command"] for e in audit(env)] == ["health", "health", "conninfo"]
+
+
 def test_piped_stdin_is_a_script(env, sandbox: Sandbox) -> None:
     result = run(env, "--url", sandbox.url, "--format", "json",
                  stdin="\\conninfo\n\\use Nope\n\\conninfo\n")
