@@ -103,7 +103,8 @@ def bind(spec: CommandSpec, words: list[str]) -> Invocation:
             else:
                 if not eq:
                     i += 1
-                    if i >= len(words):
+                    # the next option is not this one's value: --target --format json
+                    if i >= len(words) or words[i].partition("=")[0] in options:
                         raise UsageError(f"{name} needs a value", f"usage: {spec.usage}")
                     inline = words[i]
                 value = _convert(spec, name, opt.kind, inline, opt.choices)

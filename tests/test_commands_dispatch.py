@@ -232,3 +232,19 @@ def test_a_command_that_meets_the_safety_gate_is_audited_as_destructive() -> Non
     assert run(r"\tweak --change", "repl").exit_code == 4  # no terminal: refused
     assert [(e["destructive"], e["confirmation"]) for e in audit.entries()] == [
         (False, "not-needed"), (True, "dry-run"), (True, "refused")]
+
+
+def test_an_option_is_never_the_value_of_the_one_before_it() -> None:
+    @command("send", "Send.", needs_connection=False,
+             opts=(Opt("--target", Kind.URL, "where"), Opt("--force", flag=True)))
+    def send_cmd(ctx, *, target, force):
+        return Message(f"{target} {force}")
+
+    run = Dispatcher(Registry([send_cmd.spec]), Session(), MemoryAuditLog()).execute
+    for line in (r"\send --target --format json", r"\send --target --force",
+                 r"\send --target --help", r"\send --target"):
+        outcome = run(line, "repl")
+        assert (outcome.exit_code, outcome.error.message) == (2, "--target needs a value"), line
+    # an unknown word that merely starts with dashes stays a value; = always gives one
+    assert run(r"\send --target --elsewhere", "repl").results == [Message("--elsewhere False")]
+    assert run(r"\send --target=--force", "repl").results == [Message("--force False")]
