@@ -18,6 +18,7 @@ from commands.dispatch import Dispatcher
 from commands.errors import ExitStatus, ShellError, UsageError
 from commands.meta import MODULES
 from commands.ops.connection import open_connection
+from commands.parse import parse
 from commands.registry import Registry
 from shell.cli import build_parser, headers
 from shell.config import Settings, Target, config_dir, load_settings, resolve, state_dir
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
                 session.confirmer = PromptConfirmer(renderer)
         dispatcher = Dispatcher(Registry.from_modules(MODULES), session,
                                 _audit_log(state_dir()), error_log)
+        if lines and all(_asks_help(line, dispatcher.registry) for _, line in lines):
+            return run_lines(lines, dispatcher, renderer(), args.format)  # no cluster needed
         with ThreadPoolExecutor(max_workers=1) as pool:
             opening = pool.submit(_open, target, 1)
             if interactive:  # import the REPL while the connection's round trip is in flight
@@ -169,6 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if sandbox is not None:
             sandbox.stop()
+
+
+def _asks_help(line: str, registry: Registry) -> bool:
+    """Whether ``line`` only asks for help (``CMD --help``, ``\\help``), which needs no cluster."""
+    try:
+        inv = parse("\\" + line.strip().lstrip("\\"), registry)
+    except ShellError:
+        return False
+    return inv.help or inv.spec.name == "help"
 
 
 def _read(path: str) -> list[str]:

@@ -99,6 +99,16 @@ def test_connection_failure_exit_code(env) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_help_needs_no_cluster(env) -> None:
+    for args in (["col", "migrate", "--help"], ["-c", "\\help stats", "-c", "\\ls --help"]):
+        result = run(env, "--url", "http://127.0.0.1:9", *args)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("usage: \\") and "cannot reach" not in result.stderr
+    # anything else still needs the cluster
+    mixed = run(env, "--url", "http://127.0.0.1:9", "-c", "\\help stats", "-c", "\\ls")
+    assert mixed.returncode == 3 and "cannot reach" in mixed.stderr
+
+
 def test_environment_and_profiles(env, sandbox: Sandbox) -> None:
     config = Path(env["XDG_CONFIG_HOME"]) / "elysiactl"
     config.mkdir(parents=True)
