@@ -40,9 +40,9 @@ def texts(outcome) -> str:
 
 
 def checks(outcome) -> dict[str, str]:
-    table = next(r for r in outcome.results
-                 if isinstance(r, Table) and r.title.startswith("Verify"))
-    return {row[0]: row[1] for row in table.rows}
+    record = next(r for r in outcome.results
+                  if isinstance(r, Record) and r.title.startswith("Verify"))
+    return {row["check"]: row["status"] for row in record.fields["checks"]}
 
 
 def tenants(url: str, name: str) -> dict[str, str]:

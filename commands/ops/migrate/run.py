@@ -299,13 +299,7 @@ class Migration:
         with self._bar(f"verifying {self.target_name} ({self.options.verify})", None):
             return verify_copy(self.source, self.target, self.name, self.target_name,
                                self.options.verify, self.options.tenant,
-                               ignore=self._changed_paths())
-
-    def _changed_paths(self) -> tuple[str, ...]:
-        """What ``--set`` changed on purpose; another index type brings its own config."""
-        paths = [p for p, _ in self.options.assignments]
-        return tuple(paths + [p.removesuffix("vectorIndexType") + "vectorIndexConfig"
-                              for p in paths if p.endswith("vectorIndexType")])
+                               self.options.assignments, self.check.target_nodes)
 
     def _restore_tenants(self) -> list[str]:
         """Target tenants get the source's states; source tenants activated go back."""

@@ -4,7 +4,8 @@
 crit, evidence), for ``\\migrate --verify`` and ``\\health COLLECTION --target``:
 
 * the class definitions, normalised: names, fields the server fills in or synthesizes, and
-  property order do not count;
+  property order do not count; for ``\\migrate``, what its ``--set`` asked and the target
+  stored as asked, and a shard count the target capped at its node count, do not either;
 * exact counts per partition on both sides, by GraphQL ``Aggregate`` (``/v1/nodes`` counts
   only flushed segments, §1.5);
 * objects, property by property and vector by vector, by canonical hashes: properties as
@@ -142,12 +143,42 @@ def _without(value: Any, keys: tuple[str, ...]) -> Any:
     return value
 
 
+def _holds(stored: Any, asked: Any) -> bool:
+    """Whether a stored value is what was asked (an object: with the asked keys as asked;
+    the server may add its defaults beside them)."""
+    if isinstance(asked, dict):
+        return isinstance(stored, dict) and all(
+            _holds(stored.get(k, class_paths.MISSING), v) for k, v in asked.items())
+    return stored == asked or (isinstance(stored, int | float) and not isinstance(
+        stored, bool) and isinstance(asked, int | float) and float(stored) == float(asked))
+
+
+def _capped(difference: tuple[str, Any, Any], target_nodes: int | None) -> bool:
+    """A shard count the target lowered to its node count (OPERATIONS.md §3.1.2)."""
+    path, wanted, stored = difference
+    return path == "shardingConfig.desiredCount" and target_nodes is not None and \
+        isinstance(wanted, int) and stored == target_nodes < wanted
+
+
 def definition_diff(source: dict[str, Any], target: dict[str, Any],
-                    ignore: tuple[str, ...] = ()) -> list[tuple[str, Any, Any]]:
-    """``(path, source value, target value)`` for every normalised difference, except under
-    the paths in ``ignore`` (e.g. what ``\\migrate --set`` changed on purpose)."""
-    return [d for d in class_paths.diff(normalised(source), normalised(target))
-            if not any(d[0] == p or d[0].startswith(p + ".") for p in ignore)]
+                    assignments: tuple[tuple[str, Any], ...] = (),
+                    target_nodes: int | None = None) -> list[tuple[str, Any, Any]]:
+    """``(path, expected value, target value)`` for every normalised difference between the
+    target and the source changed by ``assignments`` (``\\migrate --set``). Under a path the
+    target stored as asked nothing is compared (it fills in its defaults there), nor under
+    the index config when ``vectorIndexType`` was set (another type has another config); a
+    path it did not store as asked is a difference. ``target_nodes``: a desiredCount capped
+    at the target's node count is expected."""
+    expected = source
+    for path, value in assignments:
+        expected = class_paths.set_path(expected, path, value)
+    kept = [path for path, value in assignments
+            if _holds(class_paths.get_path(target, path, class_paths.MISSING), value)]
+    kept += [p.removesuffix("vectorIndexType") + "vectorIndexConfig"
+             for p in kept if p.endswith("vectorIndexType")]
+    return [d for d in class_paths.diff(normalised(expected), normalised(target))
+            if not any(d[0] == p or d[0].startswith(p + ".") for p in kept)
+            and not _capped(d, target_nodes)]
 
 
 def _canonical(value: Any) -> Any:
@@ -237,9 +268,10 @@ def _partitions(source: RestClient, target: RestClient, cls: dict[str, Any], tar
 
 def verify_copy(source: RestClient, target: RestClient, source_name: str, target_name: str,
                 mode: str = "sample", tenant: str | None = None,
-                ignore: tuple[str, ...] = ()) -> VerifyReport:
+                assignments: tuple[tuple[str, Any], ...] = (),
+                target_nodes: int | None = None) -> VerifyReport:
     """Compare ``source_name`` on ``source`` with ``target_name`` on ``target`` (one tenant
-    or all): definitions (except ``ignore``d paths), counts, and objects by ``mode``."""
+    or all): definitions (see ``definition_diff``), counts, and objects by ``mode``."""
     if mode not in MODES:
         raise ShellError(f"unknown verify mode {mode!r}", "count, sample or full")
     mine = schema.get_class(source, source_name)
@@ -248,7 +280,7 @@ def verify_copy(source: RestClient, target: RestClient, source_name: str, target
         raise ShellError(f"the target has no collection {target_name}",
                          f"\\migrate {source_name} --target URL copies it")
     report = VerifyReport(mine["class"], theirs["class"], mode,
-                          definition_diff(mine, theirs, ignore))
+                          definition_diff(mine, theirs, assignments, target_nodes))
     names = (mine["class"], theirs["class"])
     for part, status, their_status in _partitions(source, target, mine, names[1], tenant):
         if status != "ACTIVE":  # its objects cannot be read (OPERATIONS.md §3.1.3)
