@@ -1,9 +1,11 @@
 """What ``\\migrate``'s verification counts as a difference: not what ``--set`` asked and the
 target stored as asked (nor a shard count capped by a smaller target); every other
-difference makes the exit status 1 and is shown in full."""
+difference, a tenant on one side only included, makes the exit status 1 and is shown in
+full. The reconciliation deletes the target's tenants the source does not have."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,9 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from migrate_support import clear_log, dispatcher, mutating, state
 
+from commands.api.client import RestClient
 from commands.ops.class_paths import MISSING
-from commands.ops.migrate.verify import definition_diff
+from commands.ops.migrate.verify import definition_diff, verify_copy
+from commands.results import Message, Record
 from sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,3 +68,44 @@ def test_a_difference_left_exits_1_and_its_evidence_is_shown_whole(tmp_path) -> 
                 "invertedIndexConfig.bm25.k1: 1.2 -> 1.5")
     assert evidence in done.stdout  # not cut at 60 characters
     assert "differences found" in done.stdout
+
+
+def test_extra_target_tenants_are_deleted_and_verified(tmp_path) -> None:
+    with Sandbox() as source, Sandbox() as target:
+        http = httpx.Client(base_url=source.url)
+        http.post("/v1/schema", json={"class": "Tix", "multiTenancyConfig": {"enabled": True},
+                                      "properties": [{"name": "title", "dataType": ["text"]}]}
+                  ).raise_for_status()
+        http.post("/v1/schema/Tix/tenants", json=[{"name": "a"}, {"name": "b"}])
+        for tenant in ("a", "b"):
+            http.post("/v1/objects", json={"class": "Tix", "tenant": tenant,
+                                           "properties": {"title": tenant}}).raise_for_status()
+        shell = dispatcher(source.url, tmp_path)
+        assert shell.execute(rf"\migrate Tix --target {target.url}", "test").exit_code == 0
+        httpx.post(f"{target.url}/v1/schema/Tix/tenants",
+                   json=[{"name": "extra"}]).raise_for_status()
+        httpx.post(f"{target.url}/v1/objects", json={"class": "Tix", "tenant": "extra",
+                                                     "properties": {"title": "x"}})
+        apis = RestClient(source.url), RestClient(target.url)
+        report = verify_copy(*apis, "Tix", "Tix", "full")
+        assert not report.ok and ("tenant extra", "crit", "only on the target") in report.rows()
+        assert verify_copy(*apis, "Tix", "Tix", "full", tenant="a").ok  # only a is compared
+        one = shell.execute(rf"\migrate Tix --target {target.url} --tenant a --force", "test")
+        assert one.exit_code == 0, one.error
+        clear_log(target.url)
+        dry = shell.execute(rf"\migrate Tix --target {target.url} --dry-run", "test")
+        said = "\n".join(r.text for r in dry.results if isinstance(r, Message))
+        assert "delete the tenants only the target has, with their objects: extra" in said
+        assert mutating(target.url) == []
+        forced = shell.execute(rf"\migrate Tix --target {target.url} --force", "test")
+        assert forced.exit_code == 0, forced.error
+        names = {t["name"] for t in httpx.get(f"{target.url}/v1/schema/Tix/tenants").json()}
+        assert names == {"a", "b"}
+        record = next(r for r in forced.results if isinstance(r, Record))
+        assert record.fields["tenants_deleted"] == ["extra"]
+        for tenant in ("a", "b"):
+            assert state(target.url, "Tix", tenant) == state(source.url, "Tix", tenant)
+        checks = next(r for r in forced.results if isinstance(r, Record) and
+                      r.title.startswith("Verify")).fields["checks"]
+        assert [c["check"] for c in checks] == ["definition", "count a", "count b", "objects"]
+        assert json.dumps(checks).count('"ok"') == 4

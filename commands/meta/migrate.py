@@ -38,6 +38,9 @@ def migrate_plan(migration: Any, target_url: str, patterns: tuple[str, ...]) -> 
                   "are replaced, objects the source lacks are deleted)")
     else:
         action = f"migrate {migration.name} into {'new collection ' * migration.create}{where}"
+    if migration.extra_tenants:
+        action += (f"; delete the tenants only the target has, with their objects: "
+                   f"{', '.join(migration.extra_tenants)}")
     preview: list[Result] = [
         *(Message(w, Level.WARNING) for w in migration.check.warnings),
         Record({"source": f"{migration.name} on {migration.source.url}", "target": where,
@@ -47,6 +50,7 @@ def migrate_plan(migration: Any, target_url: str, patterns: tuple[str, ...]) -> 
                 "target_objects": cp.pre_existing,
                 "tenants": [n for n, _ in migration.tenants.copied] or None,
                 "tenants_skipped": [f"{n} ({s})" for n, s in migration.tenants.skipped] or None,
+                "tenants_deleted": migration.extra_tenants or None,
                 "resumes_phase": cp.phase if migration.resume else None},
                title=f"Migrate {migration.name}")]
     if migration.create:
@@ -64,7 +68,8 @@ def _summary(migration: Any, report: Any, target_url: str) -> list[Result]:
                            "checkpoint"))
     extra = [f"{report.caught_up:,} changed during the copy copied again"] * bool(
         report.caught_up) + [f"{report.deleted:,} deleted by the reconciliation"] * bool(
-        report.deleted)
+        report.deleted) + ["tenants deleted by the reconciliation: " + ", ".join(
+        report.tenants_deleted)] * bool(report.tenants_deleted)
     out.append(Message(f"migrated {report.copied:,} objects of {migration.name} to {name} on "
                        f"{target_url}" + (f" ({'; '.join(extra)})" if extra else "")))
     if report.failed:
@@ -80,7 +85,9 @@ def _summary(migration: Any, report: Any, target_url: str) -> list[Result]:
     verdict = "identical" if verify.ok else "differences found"
     out.append(Record({"source": migration.name, "target": name, "target_cluster": target_url,
                        "copied": report.copied, "caught_up": report.caught_up,
-                       "deleted": report.deleted, "failed": report.failed,
+                       "deleted": report.deleted,
+                       "tenants_deleted": report.tenants_deleted or None,
+                       "failed": report.failed,
                        "error_report": report.error_report,
                        "verified": f"{verify.mode}: {verdict}",
                        "objects_compared": verify.compared,

@@ -35,6 +35,7 @@ class MigrateCheckpoint(Checkpoint):
     copied: int = 0
     caught_up: int = 0
     deleted: int = 0
+    tenants_deleted: list[str] = field(default_factory=list)
     format: str = MIGRATE_FORMAT
 
 

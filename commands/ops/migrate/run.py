@@ -9,8 +9,9 @@ phase it stopped in (OPERATIONS.md §3.1, §3.6):
 2. ``references``: the objects that hold references are copied again, whole, once every
    object they may point to exists (§3.1.5);
 3. ``catchup``: what was written on the source since the copy began is copied again;
-4. ``final``: the reconciliation (merge-join of both id lists: deletions, missing and
-   changed objects), then the verification, and the tenants get their states back.
+4. ``final``: the target's tenants the source does not have are deleted, then the
+   reconciliation (merge-join of both id lists: deletions, missing and changed objects),
+   then the verification, and the tenants get their states back.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from commands.ops.migrate import plan as planning
 from commands.ops.migrate.catchup import ChangedSince, Reconcile, server_now_ms
 from commands.ops.migrate.checkpoint import MigrateCheckpoint, cluster_id, migration_key, paths
 from commands.ops.migrate.copy import Copier, HasReferences
+from commands.ops.migrate.tenants import delete_tenants, extra_tenants
 from commands.ops.migrate.verify import VerifyReport, definition_diff, verify_copy
 from commands.ops.restore_import import activate_tenants, set_statuses
 from commands.ops.restore_transform import Transform
@@ -63,6 +65,7 @@ class MigrateReport:
     copied: int
     caught_up: int
     deleted: int
+    tenants_deleted: list[str]
     failed: int
     error_report: str | None
     duration_s: float
@@ -107,8 +110,8 @@ class Migration:
         key = migration_key(source.url, self.name, target.url, self.target_name, opts.tenant)
         self.checkpoint_path, self.errors_path = paths(opts.state_dir, key)
         found = MigrateCheckpoint.load(self.checkpoint_path, key)
-        self.tenants = planning.plan_tenants(
-            fetch_tenants(source, self.name) if self.multi_tenant else [], opts.tenant)
+        raw_tenants = fetch_tenants(source, self.name) if self.multi_tenant else []
+        self.tenants = planning.plan_tenants(raw_tenants, opts.tenant)
         if opts.tenant is not None and not self.tenants.copied:
             found_status = dict(self.tenants.skipped).get(opts.tenant)
             raise ShellError(f"tenant {opts.tenant} of {self.name} is {found_status}: its "
@@ -122,6 +125,10 @@ class Migration:
         if current is None and found is not None and (found.done or found.phase != "copy"):
             found = None  # its class is gone from the target: what it records is gone too
         self.create, self.resume = current is None, found is not None
+        self.extra_tenants: list[str] = []
+        if self.multi_tenant and opts.tenant is None and current is not None:
+            self.extra_tenants = extra_tenants(target, self.target_name,
+                                               {str(t.get("name")) for t in raw_tenants})
         existing: int | None = 0
         if current is not None:
             if opts.assignments and not (found and found.created_class):
@@ -163,7 +170,8 @@ class Migration:
     def destructive(self) -> bool:
         """Whether objects on the target may be overwritten or deleted: it had objects (or
         an unknown number) when this migration began."""
-        return not self.create and self.checkpoint.pre_existing != 0
+        return not self.create and (self.checkpoint.pre_existing != 0 or
+                                    bool(self.extra_tenants))
 
     def requests(self) -> list[tuple[str, str]]:
         """``(cluster, request)`` for what ``run`` would send, for a dry run's plan."""
@@ -178,6 +186,10 @@ class Migration:
             out.append(("target", f"POST /v1/schema/{self.target_name}/tenants "
                                   f"({len(self.partitions)} tenants, ACTIVE)"))
         passes = "twice for objects with references, " if self.refs else ""
+        if self.extra_tenants:
+            out.append(("target", f"DELETE /v1/schema/{self.target_name}/tenants "
+                                  f"({', '.join(self.extra_tenants)}: the source has no such "
+                                  "tenant)"))
         out += [("target", f"POST /v1/batch/objects ({self.options.batch_size} objects each, "
                            f"{self.options.parallel} in flight; {passes}again for changes "
                            "during the copy)"),
@@ -228,7 +240,8 @@ class Migration:
             self.errors_path.unlink(missing_ok=True)
         seconds = time.monotonic() - started
         return MigrateReport(
-            copied=cp.copied, caught_up=cp.caught_up, deleted=cp.deleted, failed=failed,
+            copied=cp.copied, caught_up=cp.caught_up, deleted=cp.deleted,
+            tenants_deleted=cp.tenants_deleted, failed=failed,
             error_report=str(self.errors_path) if failed else None,
             duration_s=round(seconds, 3),
             objects_per_s=round(self.written_now / seconds, 1) if seconds else 0.0,
@@ -276,6 +289,8 @@ class Migration:
                     parts, lambda _: ChangedSince(cp.copy_started_ms), advance)
             self._next("final")
         if cp.phase == "final":
+            delete_tenants(self.target, self.target_name, self.extra_tenants)
+            cp.tenants_deleted = sorted(set(cp.tenants_deleted) | set(self.extra_tenants))
             merges: list[Reconcile] = []
 
             def merge(tenant: str | None) -> Reconcile:
