@@ -12,6 +12,8 @@ phase it stopped in (OPERATIONS.md §3.1, §3.6):
 4. ``final``: the target's tenants the source does not have are deleted, then the
    reconciliation (merge-join of both id lists: deletions, missing and changed objects),
    then the verification, and the tenants get their states back.
+
+A failure or Ctrl-C sets the source tenants the migration activated back to INACTIVE.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import orjson
 
 from commands.api.client import RestClient
 from commands.context import Progress
-from commands.errors import ShellError, UsageError
+from commands.errors import ExitStatus, ShellError, UsageError
 from commands.ops import objects, schema
 from commands.ops.backup_format import write_atomic
 from commands.ops.class_paths import MISSING
@@ -35,7 +37,7 @@ from commands.ops.migrate import plan as planning
 from commands.ops.migrate.catchup import ChangedSince, Reconcile, server_now_ms
 from commands.ops.migrate.checkpoint import MigrateCheckpoint, cluster_id, migration_key, paths
 from commands.ops.migrate.copy import Copier, HasReferences
-from commands.ops.migrate.tenants import delete_tenants, extra_tenants
+from commands.ops.migrate.tenants import delete_tenants, extra_tenants, set_back
 from commands.ops.migrate.verify import VerifyReport, definition_diff, verify_copy
 from commands.ops.restore_import import activate_tenants, set_statuses
 from commands.ops.restore_transform import Transform
@@ -56,6 +58,12 @@ class MigrateOptions:
     parallel: int = 4
     verify: str = "sample"
     assignments: tuple[tuple[str, Any], ...] = ()
+
+
+class Interrupted(ShellError):
+    """Ctrl-C, with what it left behind that the user must know."""
+
+    exit_status = ExitStatus.INTERRUPTED
 
 
 @dataclass
@@ -220,19 +228,16 @@ class Migration:
                         self.checkpoint_path, self.errors_path, self.options.batch_size,
                         self.options.parallel)
         copier.start_report(self.resume)
-        if self.multi_tenant:
-            self._activate()
         before = cp.written
         try:
+            if self.multi_tenant:
+                self._activate()
             self._phases(copier)
-        except ShellError as exc:
-            resume = (f"the same \\migrate resumes from its checkpoint {self.checkpoint_path} "
-                      f"(phase {cp.phase}, {cp.written:,} objects written so far)")
-            exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
-            raise
+            report = self._verify()
+        except BaseException as exc:
+            raise self._failed(exc) from None
         finally:
             self.written_now = cp.written - before
-        report = self._verify()
         warnings = list(self.check.warnings) + self._restore_tenants()
         failed = distinct_failures(self.errors_path) if cp.failures else 0
         self.checkpoint_path.unlink(missing_ok=True)
@@ -247,6 +252,23 @@ class Migration:
             objects_per_s=round(self.written_now / seconds, 1) if seconds else 0.0,
             verify=report, created_diff=created_diff, warnings=warnings)
 
+    def _failed(self, exc: BaseException) -> BaseException:
+        """``exc`` once the source tenants this run activated are set back (when they cannot
+        be, the error says so and how), with the hint that the same command resumes."""
+        left = set_back(self.source, self.name, self.checkpoint.activated)
+        if isinstance(exc, KeyboardInterrupt):
+            return exc if left is None else Interrupted(f"interrupted; {left}")
+        if not isinstance(exc, ShellError):
+            return exc
+        cp = self.checkpoint
+        resume = (f"the same \\migrate resumes from its checkpoint {self.checkpoint_path} "
+                  f"(phase {cp.phase}, {cp.written:,} objects written so far)")
+        exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
+        if left is not None:
+            exc.message = f"{exc.message}; {left}"
+            exc.args = (exc.message,)
+        return exc
+
     def _created_diff(self) -> list[tuple[str, Any, Any]]:
         """How the class the target stored differs from the one sent (OPERATIONS.md §3.1.2:
         an older server drops what it does not know); a field the target added is a
@@ -258,7 +280,7 @@ class Migration:
         """Source tenants INACTIVE at the start are made ACTIVE (recorded first, so that a
         rerun after a kill still sets them back); target tenants are created ACTIVE."""
         cp, wanted = self.checkpoint, self.tenants.to_activate
-        if wanted and cp.phase != "finish":
+        if wanted:
             cp.activated = sorted(set(cp.activated) | set(wanted))
             cp.save(self.checkpoint_path)
             activate_tenants(self.source, self.name, wanted)

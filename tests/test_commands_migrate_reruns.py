@@ -1,0 +1,84 @@
+"""``\\migrate`` interrupted: it sets the source tenants it activated back (or says how)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from migrate_support import REGISTRY, connect, dispatcher
+from test_commands_backup_support import Recorder
+
+from commands.api.client import RestClient
+from commands.audit import MemoryAuditLog
+from commands.context import Connection, Session
+from commands.dispatch import Dispatcher
+from sandbox import Sandbox
+
+
+@pytest.fixture(scope="module")
+def source():
+    """The demo seed; these tests only read it (tenants are set back)."""
+    with Sandbox(seed="demo") as server:
+        yield server
+
+
+@pytest.fixture
+def target():
+    with Sandbox() as server:
+        yield server
+
+
+def interrupt_at(phase: str) -> Recorder:
+    def ctrl_c(description: str) -> None:
+        if description.startswith(phase):
+            raise KeyboardInterrupt
+
+    return Recorder(on_bar=ctrl_c)
+
+
+def status(url: str, name: str, tenant: str) -> str:
+    return httpx.get(f"{url}/v1/schema/{name}/tenants/{tenant}").json()["activityStatus"]
+
+
+def test_an_interrupted_run_sets_the_activated_tenant_back(source, target, tmp_path) -> None:
+    assert status(source.url, "SupportTicket", "initech") == "COLD"
+    line = rf"\migrate SupportTicket --target {target.url} --tenant initech"
+    first = dispatcher(source.url, tmp_path, progress=interrupt_at("copying")).execute(line,
+                                                                                        "t")
+    assert first.exit_code == 130 and str(first.error) == "interrupted"
+    assert status(source.url, "SupportTicket", "initech") == "COLD"
+    again = dispatcher(source.url, tmp_path).execute(line, "test")
+    assert again.exit_code == 0, again.error
+    assert status(source.url, "SupportTicket", "initech") == "COLD"
+
+
+def test_a_tenant_that_cannot_be_set_back_is_named_with_the_request(source, target,
+                                                                    tmp_path: Path) -> None:
+    def faults(rate: float) -> None:
+        httpx.put(f"{source.url}/__sandbox/faults",
+                  json={"fail_rate": rate, "kinds": ["503"]}).raise_for_status()
+
+    def source_goes_away(description: str) -> None:
+        if description.startswith("copying"):
+            faults(1.0)
+            raise KeyboardInterrupt
+
+    api = RestClient(source.url, retries=0)  # the fault is not retried away
+    session = Session(connection=Connection(api=api, url=source.url), connector=connect,
+                      state_dir=tmp_path, progress=Recorder(on_bar=source_goes_away))
+    line = rf"\migrate SupportTicket --target {target.url} --tenant initech"
+    try:
+        failed = Dispatcher(REGISTRY, session, MemoryAuditLog(), None).execute(line, "test")
+    finally:
+        faults(0)
+    assert failed.exit_code == 130 and failed.status == "interrupted"
+    assert status(source.url, "SupportTicket", "initech") == "HOT"
+    message = str(failed.error)
+    assert message.startswith("interrupted; tenant initech of SupportTicket stays ACTIVE")
+    assert (f"curl -X PUT {source.url}/v1/schema/SupportTicket/tenants -H 'Content-Type: "
+            "application/json' -d '[{\"name\":\"initech\",\"activityStatus\":\"INACTIVE\"}]'"
+            ) in message
+    again = dispatcher(source.url, tmp_path).execute(line, "test")
+    assert again.exit_code == 0, again.error
+    assert status(source.url, "SupportTicket", "initech") == "COLD"
