@@ -1,4 +1,6 @@
-"""``\\migrate`` interrupted: it sets the source tenants it activated back (or says how)."""
+"""``\\migrate`` run again: a rerun with other options than the interrupted migration's is
+refused (it would resume with the old ones), and an interrupted run sets the source tenants
+it activated back (or says how)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from migrate_support import REGISTRY, connect, dispatcher
+from migrate_support import REGISTRY, clear_log, connect, dispatcher, mutating, state
 from test_commands_backup_support import Recorder
 
 from commands.api.client import RestClient
@@ -39,6 +41,28 @@ def interrupt_at(phase: str) -> Recorder:
 
 def status(url: str, name: str, tenant: str) -> str:
     return httpx.get(f"{url}/v1/schema/{name}/tenants/{tenant}").json()["activityStatus"]
+
+
+def test_a_rerun_with_other_options_is_refused(source, target, tmp_path) -> None:
+    first = dispatcher(source.url, tmp_path, progress=interrupt_at("copying")).execute(
+        rf"\migrate Article --target {target.url} --as A9", "test")
+    assert first.exit_code == 130
+    shell = dispatcher(source.url, tmp_path)
+    clear_log(target.url)
+    for other in ("--as A9 --set vectorIndexType=flat", "--as A10", ""):
+        refused = shell.execute(rf"\migrate Article --target {target.url} {other}", "test")
+        assert refused.exit_code == 2, other
+        message = str(refused.error)
+        assert "an interrupted migration of Article to" in message
+        assert "--as A9" in message and "--set" not in message  # the pending one's options
+        assert "rerun that command to resume it" in refused.error.hint
+        assert "remove its checkpoint" in refused.error.hint and "A9 it created" in \
+            refused.error.hint
+    assert mutating(target.url) == []
+    resumed = shell.execute(rf"\migrate Article --target {target.url} --as A9", "test")
+    assert resumed.exit_code == 0, resumed.error
+    assert httpx.get(f"{target.url}/v1/schema/A9").json()["vectorIndexType"] == "hnsw"
+    assert state(target.url, "A9") == state(source.url, "Article")
 
 
 def test_an_interrupted_run_sets_the_activated_tenant_back(source, target, tmp_path) -> None:

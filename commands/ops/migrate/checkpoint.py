@@ -10,6 +10,7 @@ from, the tenants as they were when it began, and the source tenants it activate
 from __future__ import annotations
 
 import hashlib
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from commands.errors import UsageError
 from commands.ops.restore_import import Checkpoint
 
 MIGRATE_FORMAT = "elysiactl-migrate-checkpoint"
@@ -38,6 +40,16 @@ class MigrateCheckpoint(Checkpoint):
     tenants_deleted: list[str] = field(default_factory=list)
     format: str = MIGRATE_FORMAT
 
+    @classmethod
+    def pending(cls, path: Path) -> MigrateCheckpoint | None:
+        """The migration checkpoint at ``path`` whatever its key (None: there is none)."""
+        try:
+            key = orjson.loads(path.read_bytes()).get("key")
+        except (OSError, orjson.JSONDecodeError, AttributeError):
+            return None
+        found = cls.load(path, key)
+        return found if isinstance(found, MigrateCheckpoint) else None
+
 
 def cluster_id(url: str) -> str:
     """A URL reduced to what names a cluster: scheme, host (local names as one) and port."""
@@ -49,14 +61,49 @@ def cluster_id(url: str) -> str:
 
 
 def migration_key(source_url: str, source: str, target_url: str, target: str,
-                  tenant: str | None) -> dict[str, Any]:
-    """What identifies one migration: both clusters, both names, the tenant option."""
+                  tenant: str | None, assignments: Any = ()) -> dict[str, Any]:
+    """What identifies one migration: both clusters, both names, the tenant and the
+    ``--set`` options (what the copy becomes; batch sizes and the verify mode may change)."""
     return {"source": cluster_id(source_url), "collection": source,
-            "target": cluster_id(target_url), "as": target, "tenant": tenant}
+            "target": cluster_id(target_url), "as": target, "tenant": tenant,
+            "set": orjson.loads(orjson.dumps([[path, value] for path, value in assignments]))}
 
 
 def paths(state_dir: Path, key: dict[str, Any]) -> tuple[Path, Path]:
-    """The checkpoint and the error report of the migration ``key``."""
-    digest = hashlib.sha256(orjson.dumps(key, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
-    stem = state_dir / "migrations" / f"{key['collection']}-to-{key['as']}.{digest}"
+    """The checkpoint and the error report of the migrations of ``key``'s collection
+    to ``key``'s target cluster: one slot whatever the other options, so that a rerun with
+    other options finds the interrupted migration instead of starting a second one."""
+    slot = {name: key[name] for name in ("source", "collection", "target")}
+    digest = hashlib.sha256(orjson.dumps(slot, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
+    stem = state_dir / "migrations" / f"{key['collection']}.{digest}"
     return Path(f"{stem}.json"), Path(f"{stem}.errors.jsonl")
+
+
+def command_line(key: dict[str, Any]) -> str:
+    """The ``\\migrate`` command of the migration ``key``."""
+    words = ["\\migrate", key["collection"], "--target", key["target"]]
+    if key["as"] != key["collection"]:
+        words += ["--as", key["as"]]
+    if key["tenant"] is not None:
+        words += ["--tenant", key["tenant"]]
+    for path, value in key.get("set") or []:
+        text = value if isinstance(value, str) else orjson.dumps(value).decode()
+        words += ["--set", shlex.quote(f"{path}={text}")]
+    return " ".join(words)
+
+
+def other_options(found: MigrateCheckpoint, path: Path) -> UsageError:
+    """The refusal of a run whose options differ from those of the pending checkpoint
+    ``found`` (at ``path``): how to resume it, or how to start over."""
+    key = found.key
+    start_over = f"remove its checkpoint {path}"
+    if found.created_class:
+        start_over += f" and the collection {key['as']} it created on the target"
+    if found.activated:
+        start_over += (f", and set the source tenants {', '.join(found.activated)} back to "
+                       "INACTIVE")
+    return UsageError(f"an interrupted migration of {key['collection']} to {key['target']} "
+                      f"with other options is pending (phase {found.phase}, "
+                      f"{found.written:,} objects written): {command_line(key)}",
+                      f"rerun that command to resume it; to start over with these options, "
+                      f"{start_over}")

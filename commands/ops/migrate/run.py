@@ -13,7 +13,8 @@ phase it stopped in (OPERATIONS.md §3.1, §3.6):
    reconciliation (merge-join of both id lists: deletions, missing and changed objects),
    then the verification, and the tenants get their states back.
 
-A failure or Ctrl-C sets the source tenants the migration activated back to INACTIVE.
+A checkpoint records the options it was made with: a rerun with others is refused while
+it is pending. A failure or Ctrl-C sets the source tenants the migration activated back to INACTIVE.
 """
 
 from __future__ import annotations
@@ -35,7 +36,13 @@ from commands.ops.class_paths import MISSING
 from commands.ops.collections import is_multi_tenant
 from commands.ops.migrate import plan as planning
 from commands.ops.migrate.catchup import ChangedSince, Reconcile, server_now_ms
-from commands.ops.migrate.checkpoint import MigrateCheckpoint, cluster_id, migration_key, paths
+from commands.ops.migrate.checkpoint import (
+    MigrateCheckpoint,
+    cluster_id,
+    migration_key,
+    other_options,
+    paths,
+)
 from commands.ops.migrate.copy import Copier, HasReferences
 from commands.ops.migrate.tenants import delete_tenants, extra_tenants, set_back
 from commands.ops.migrate.verify import VerifyReport, definition_diff, verify_copy
@@ -115,9 +122,12 @@ class Migration:
                                                      list(opts.assignments))
         planning.check_replication(self.definition, self.check)
         self.refs = planning.reference_properties(self.cls)
-        key = migration_key(source.url, self.name, target.url, self.target_name, opts.tenant)
+        key = migration_key(source.url, self.name, target.url, self.target_name, opts.tenant,
+                            opts.assignments)
         self.checkpoint_path, self.errors_path = paths(opts.state_dir, key)
-        found = MigrateCheckpoint.load(self.checkpoint_path, key)
+        found = MigrateCheckpoint.pending(self.checkpoint_path)
+        if found is not None and found.key != key:
+            raise other_options(found, self.checkpoint_path)
         raw_tenants = fetch_tenants(source, self.name) if self.multi_tenant else []
         self.tenants = planning.plan_tenants(raw_tenants, opts.tenant)
         if opts.tenant is not None and not self.tenants.copied:
