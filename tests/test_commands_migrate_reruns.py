@@ -1,9 +1,11 @@
 """``\\migrate`` run again: a rerun with other options than the interrupted migration's is
-refused (it would resume with the old ones), and an interrupted run sets the source tenants
-it activated back (or says how)."""
+refused (it would resume with the old ones), a second run while one runs is refused at
+once, and an interrupted run sets the source tenants it activated back (or says how)."""
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import httpx
@@ -63,6 +65,35 @@ def test_a_rerun_with_other_options_is_refused(source, target, tmp_path) -> None
     assert resumed.exit_code == 0, resumed.error
     assert httpx.get(f"{target.url}/v1/schema/A9").json()["vectorIndexType"] == "hnsw"
     assert state(target.url, "A9") == state(source.url, "Article")
+
+
+def test_a_second_identical_run_is_refused_while_the_first_runs(source, target,
+                                                                tmp_path) -> None:
+    copying, go_on = threading.Event(), threading.Event()
+
+    def hold(description: str) -> None:
+        if description.startswith("copying"):
+            copying.set()
+            go_on.wait(30)
+
+    line = rf"\migrate Article --target {target.url}"
+    outcomes = []
+    first = threading.Thread(target=lambda: outcomes.append(
+        dispatcher(source.url, tmp_path, progress=Recorder(on_bar=hold)).execute(line, "t")))
+    first.start()
+    try:
+        assert copying.wait(30)
+        second = dispatcher(source.url, tmp_path).execute(line, "test")
+    finally:
+        go_on.set()
+        first.join(60)
+    assert second.exit_code == 1
+    assert f"another \\migrate of Article to http://localhost:{target.port} is running " \
+           f"(pid {os.getpid()}, started 20" in str(second.error)
+    assert "resumed" not in " ".join(str(r) for r in second.results)
+    assert outcomes[0].exit_code == 0, outcomes[0].error
+    assert state(target.url, "Article") == state(source.url, "Article")
+    assert not list((tmp_path / "migrations").iterdir())  # neither checkpoint nor lock left
 
 
 def test_an_interrupted_run_sets_the_activated_tenant_back(source, target, tmp_path) -> None:

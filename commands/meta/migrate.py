@@ -187,6 +187,7 @@ def migrate_cmd(ctx: CommandContext, *, collection: str | None, target: str | No
         if report is None:
             return dry_run_results(plan)
     finally:
+        migration.close()
         connection.api.close()
     if report.failed or not report.verify.ok:  # expected differences are not in the report
         ctx.exit_code = 1

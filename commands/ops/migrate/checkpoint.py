@@ -4,21 +4,26 @@ command resumes it (after Ctrl-C, a lost connection or ``kill -9``).
 The object copy is the restore's ``Checkpoint`` (per tenant, the highest id whose batch
 and every batch before it were acknowledged; ids upsert, so a replay never duplicates);
 a migration adds its phase, the clock readings the catch-up and the reconciliation start
-from, the tenants as they were when it began, and the source tenants it activated.
+from, the tenants as they were when it began, and the source tenants it activated. One
+migration of a collection to a cluster runs at a time: a lock file beside its checkpoint is
+held for the whole run.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import shlex
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from commands.errors import UsageError
+from commands.errors import ShellError, UsageError
 from commands.ops.restore_import import Checkpoint
 
 MIGRATE_FORMAT = "elysiactl-migrate-checkpoint"
@@ -69,14 +74,14 @@ def migration_key(source_url: str, source: str, target_url: str, target: str,
             "set": orjson.loads(orjson.dumps([[path, value] for path, value in assignments]))}
 
 
-def paths(state_dir: Path, key: dict[str, Any]) -> tuple[Path, Path]:
-    """The checkpoint and the error report of the migrations of ``key``'s collection
+def paths(state_dir: Path, key: dict[str, Any]) -> tuple[Path, Path, Path]:
+    """The checkpoint, error report and lock file of the migrations of ``key``'s collection
     to ``key``'s target cluster: one slot whatever the other options, so that a rerun with
     other options finds the interrupted migration instead of starting a second one."""
     slot = {name: key[name] for name in ("source", "collection", "target")}
     digest = hashlib.sha256(orjson.dumps(slot, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
     stem = state_dir / "migrations" / f"{key['collection']}.{digest}"
-    return Path(f"{stem}.json"), Path(f"{stem}.errors.jsonl")
+    return Path(f"{stem}.json"), Path(f"{stem}.errors.jsonl"), Path(f"{stem}.lock")
 
 
 def command_line(key: dict[str, Any]) -> str:
@@ -107,3 +112,51 @@ def other_options(found: MigrateCheckpoint, path: Path) -> UsageError:
                       f"{found.written:,} objects written): {command_line(key)}",
                       f"rerun that command to resume it; to start over with these options, "
                       f"{start_over}")
+
+
+class RunLock:
+    """An exclusive ``flock`` on a file beside a checkpoint, held while a migration runs; the
+    file says who holds it. The operating system releases it when the process dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.fd = path, None
+
+    def acquire(self, what: str) -> None:
+        """Take the lock, or refuse at once naming the process that holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while self.fd is None:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 4096)
+                os.close(fd)
+                raise ShellError(f"another \\migrate of {what} is running ({_holder(holder)})",
+                                 "wait for it to end (or stop it); if it is interrupted, the "
+                                 "same command resumes it") from None
+            try:  # the holder before us may have removed the file it locked: lock the new one
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self.fd = fd
+            else:
+                os.close(fd)
+        os.ftruncate(self.fd, 0)
+        started = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        os.write(self.fd, orjson.dumps({"pid": os.getpid(), "started": started}))
+
+    def release(self) -> None:
+        """Remove the file and let go (nothing if it was never taken)."""
+        if self.fd is not None:
+            self.path.unlink(missing_ok=True)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _holder(raw: bytes) -> str:
+    try:
+        found = orjson.loads(raw)
+        return f"pid {found['pid']}, started {found['started']}"
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return "its process is starting"

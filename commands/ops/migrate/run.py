@@ -14,7 +14,8 @@ phase it stopped in (OPERATIONS.md §3.1, §3.6):
    then the verification, and the tenants get their states back.
 
 A checkpoint records the options it was made with: a rerun with others is refused while
-it is pending. A failure or Ctrl-C sets the source tenants the migration activated back to INACTIVE.
+it is pending, and a lock keeps a second run of the same migration out while one runs.
+A failure or Ctrl-C sets the source tenants the migration activated back to INACTIVE.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from commands.ops.migrate import plan as planning
 from commands.ops.migrate.catchup import ChangedSince, Reconcile, server_now_ms
 from commands.ops.migrate.checkpoint import (
     MigrateCheckpoint,
+    RunLock,
     cluster_id,
     migration_key,
     other_options,
@@ -98,6 +100,12 @@ class Migration:
                  progress: Progress | None = None) -> None:
         self.source, self.target, self.options, self.progress = source, target, options, progress
         self.written_now = 0
+        self.lock: RunLock | None = None
+
+    def close(self) -> None:
+        """Let go of the migration's lock (taken by ``prepare``)."""
+        if self.lock is not None:
+            self.lock.release()
 
     def _bar(self, description: str, total: int | None) -> AbstractContextManager[Any]:
         return self.progress(description, total) if self.progress else nullcontext(None)
@@ -124,7 +132,9 @@ class Migration:
         self.refs = planning.reference_properties(self.cls)
         key = migration_key(source.url, self.name, target.url, self.target_name, opts.tenant,
                             opts.assignments)
-        self.checkpoint_path, self.errors_path = paths(opts.state_dir, key)
+        self.checkpoint_path, self.errors_path, lock_path = paths(opts.state_dir, key)
+        self.lock = RunLock(lock_path)
+        self.lock.acquire(f"{self.name} to {key['target']}")
         found = MigrateCheckpoint.pending(self.checkpoint_path)
         if found is not None and found.key != key:
             raise other_options(found, self.checkpoint_path)
