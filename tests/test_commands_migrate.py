@@ -45,6 +45,10 @@ def checks(outcome) -> dict[str, str]:
     return {row["check"]: row["status"] for row in record.fields["checks"]}
 
 
+def record(outcome) -> Record:
+    return next(r for r in outcome.results if isinstance(r, Record))
+
+
 def tenants(url: str, name: str) -> dict[str, str]:
     return {t["name"]: t["activityStatus"]
             for t in httpx.get(f"{url}/v1/schema/{name}/tenants").json()}
@@ -178,6 +182,9 @@ def test_references_are_copied_in_a_second_pass(target, tmp_path) -> None:
         phases = [description for description, _ in bars.bars]
         assert "copying the references of Book" in phases
         assert "copying the references of Author" not in phases
+        # the second pass is reported as such, not as changes during the copy
+        assert record(outcome).fields["references"] == 5
+        assert "5 copied again with their references" in texts(outcome)
 
 
 def test_the_target_key_comes_from_the_environment_and_is_never_recorded(source,

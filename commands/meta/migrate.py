@@ -66,10 +66,13 @@ def _summary(migration: Any, report: Any, target_url: str) -> list[Result]:
     if migration.resume:
         out.append(Message(f"resumed the interrupted migration of {migration.name} from its "
                            "checkpoint"))
-    extra = [f"{report.caught_up:,} changed during the copy copied again"] * bool(
-        report.caught_up) + [f"{report.deleted:,} deleted by the reconciliation"] * bool(
-        report.deleted) + ["tenants deleted by the reconciliation: " + ", ".join(
-        report.tenants_deleted)] * bool(report.tenants_deleted)
+    extra = [text for count, text in (
+        (report.references, f"{report.references:,} copied again with their references"),
+        (report.caught_up, f"{report.caught_up:,} changed during the copy copied again"),
+        (report.reconciled, f"{report.reconciled:,} copied again by the reconciliation"),
+        (report.deleted, f"{report.deleted:,} deleted by the reconciliation"),
+        (report.tenants_deleted, "tenants deleted by the reconciliation: "
+                                 + ", ".join(report.tenants_deleted))) if count]
     out.append(Message(f"migrated {report.copied:,} objects of {migration.name} to {name} on "
                        f"{target_url}" + (f" ({'; '.join(extra)})" if extra else "")))
     if report.failed:
@@ -84,11 +87,11 @@ def _summary(migration: Any, report: Any, target_url: str) -> list[Result]:
     verify = report.verify
     verdict = "identical" if verify.ok else "differences found"
     out.append(Record({"source": migration.name, "target": name, "target_cluster": target_url,
-                       "copied": report.copied, "caught_up": report.caught_up,
+                       "copied": report.copied, "references": report.references,
+                       "caught_up": report.caught_up, "reconciled": report.reconciled,
                        "deleted": report.deleted,
                        "tenants_deleted": report.tenants_deleted or None,
-                       "failed": report.failed,
-                       "error_report": report.error_report,
+                       "failed": report.failed, "error_report": report.error_report,
                        "verified": f"{verify.mode}: {verdict}",
                        "objects_compared": verify.compared,
                        "duration_s": report.duration_s,

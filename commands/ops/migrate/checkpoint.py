@@ -40,7 +40,9 @@ class MigrateCheckpoint(Checkpoint):
     tenants: list[list[Any]] = field(default_factory=list)
     activated: list[str] = field(default_factory=list)
     copied: int = 0
+    references: int = 0
     caught_up: int = 0
+    reconciled: int = 0
     deleted: int = 0
     tenants_deleted: list[str] = field(default_factory=list)
     format: str = MIGRATE_FORMAT

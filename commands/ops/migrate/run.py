@@ -77,10 +77,13 @@ class Interrupted(ShellError):
 
 @dataclass
 class MigrateReport:
-    """The outcome of ``Migration.run``."""
+    """The outcome of ``Migration.run``: objects copied, copied again by the second pass of
+    references, by the catch-up and by the reconciliation, deleted by it, and so on."""
 
     copied: int
+    references: int
     caught_up: int
+    reconciled: int
     deleted: int
     tenants_deleted: list[str]
     failed: int
@@ -265,8 +268,9 @@ class Migration:
             self.errors_path.unlink(missing_ok=True)
         seconds = time.monotonic() - started
         return MigrateReport(
-            copied=cp.copied, caught_up=cp.caught_up, deleted=cp.deleted,
-            tenants_deleted=cp.tenants_deleted, failed=failed,
+            copied=cp.copied, references=cp.references, caught_up=cp.caught_up,
+            reconciled=cp.reconciled, deleted=cp.deleted, tenants_deleted=cp.tenants_deleted,
+            failed=failed,
             error_report=str(self.errors_path) if failed else None,
             duration_s=round(seconds, 3),
             objects_per_s=round(self.written_now / seconds, 1) if seconds else 0.0,
@@ -321,7 +325,8 @@ class Migration:
             self._next("references" if self.refs else "catchup", copied=cp.written)
         if cp.phase == "references":
             with self._bar(f"copying the references of {name}", None) as advance:
-                copier.picked(parts, lambda _: HasReferences(self.refs), advance)
+                cp.references += copier.picked(parts, lambda _: HasReferences(self.refs),
+                                               advance)
             self._next("catchup")
         if cp.phase == "catchup":
             cp.catchup_started_ms = server_now_ms(self.source)
@@ -341,7 +346,7 @@ class Migration:
                 return merges[-1]
 
             with self._bar(f"final reconciliation of {name}", None) as advance:
-                cp.caught_up += copier.picked(parts, merge, advance)
+                cp.reconciled += copier.picked(parts, merge, advance)
             cp.deleted += sum(m.deleted for m in merges)
             self._next("finish")
 
