@@ -90,6 +90,12 @@ def test_extra_target_tenants_are_deleted_and_verified(tmp_path) -> None:
         report = verify_copy(*apis, "Tix", "Tix", "full")
         assert not report.ok and ("tenant extra", "crit", "only on the target") in report.rows()
         assert verify_copy(*apis, "Tix", "Tix", "full", tenant="a").ok  # only a is compared
+        health = shell.execute(rf"\health Tix --target {target.url}", "test")
+        assert health.exit_code == 2, health.error  # critical
+        row = next(c for c in health.results[0].fields["checks"]
+                   if c["check"] == "copy tenant extra")
+        assert row["status"] == "crit" and row["evidence"] == "only on the target"
+        assert row["hint"].startswith(rf"rerun \migrate Tix --target {target.url}: it ")
         one = shell.execute(rf"\migrate Tix --target {target.url} --tenant a --force", "test")
         assert one.exit_code == 0, one.error
         clear_log(target.url)
