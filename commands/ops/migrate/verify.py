@@ -152,8 +152,7 @@ def _holds(stored: Any, asked: Any) -> bool:
     if isinstance(asked, dict):
         return isinstance(stored, dict) and all(
             _holds(stored.get(k, class_paths.MISSING), v) for k, v in asked.items())
-    return stored == asked or (isinstance(stored, int | float) and not isinstance(
-        stored, bool) and isinstance(asked, int | float) and float(stored) == float(asked))
+    return stored == asked
 
 
 def _capped(difference: tuple[str, Any, Any], target_nodes: int | None) -> bool:
