@@ -104,7 +104,10 @@ def _copy_health(ctx: CommandContext, collection: str | None, target: str, as_: 
              "count": f"rerun {again}: it reconciles, copying what is missing and deleting "
                       "what the source no longer has (it asks first; --force in a script)",
              "objects": f"rerun {again}: its reconciliation copies changed objects (it asks "
-                        "first; --force in a script)"}
+                        "first; --force in a script)",
+             "tenant": f"rerun {again}: it creates the tenants the copy lacks (an OFFLOADED "
+                       "one must be activated on the source first) and deletes those the "
+                       "source does not have (it asks first; --force in a script)"}
     status = {"ok": health.model.Status.OK, "warn": health.model.Status.WARN,
               "crit": health.model.Status.CRIT}
     checks += [health.model.Check(f"copy {check}", status[level], evidence,

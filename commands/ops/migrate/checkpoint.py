@@ -4,19 +4,26 @@ command resumes it (after Ctrl-C, a lost connection or ``kill -9``).
 The object copy is the restore's ``Checkpoint`` (per tenant, the highest id whose batch
 and every batch before it were acknowledged; ids upsert, so a replay never duplicates);
 a migration adds its phase, the clock readings the catch-up and the reconciliation start
-from, the tenants as they were when it began, and the source tenants it activated.
+from, the tenants as they were when it began, and the source tenants it activated. One
+migration of a collection to a cluster runs at a time: a lock file beside its checkpoint is
+held for the whole run.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
+import shlex
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
+from commands.errors import ShellError, UsageError
 from commands.ops.restore_import import Checkpoint
 
 MIGRATE_FORMAT = "elysiactl-migrate-checkpoint"
@@ -33,9 +40,22 @@ class MigrateCheckpoint(Checkpoint):
     tenants: list[list[Any]] = field(default_factory=list)
     activated: list[str] = field(default_factory=list)
     copied: int = 0
+    references: int = 0
     caught_up: int = 0
+    reconciled: int = 0
     deleted: int = 0
+    tenants_deleted: list[str] = field(default_factory=list)
     format: str = MIGRATE_FORMAT
+
+    @classmethod
+    def pending(cls, path: Path) -> MigrateCheckpoint | None:
+        """The migration checkpoint at ``path`` whatever its key (None: there is none)."""
+        try:
+            key = orjson.loads(path.read_bytes()).get("key")
+        except (OSError, orjson.JSONDecodeError, AttributeError):
+            return None
+        found = cls.load(path, key)
+        return found if isinstance(found, MigrateCheckpoint) else None
 
 
 def cluster_id(url: str) -> str:
@@ -48,14 +68,97 @@ def cluster_id(url: str) -> str:
 
 
 def migration_key(source_url: str, source: str, target_url: str, target: str,
-                  tenant: str | None) -> dict[str, Any]:
-    """What identifies one migration: both clusters, both names, the tenant option."""
+                  tenant: str | None, assignments: Any = ()) -> dict[str, Any]:
+    """What identifies one migration: both clusters, both names, the tenant and the
+    ``--set`` options (what the copy becomes; batch sizes and the verify mode may change)."""
     return {"source": cluster_id(source_url), "collection": source,
-            "target": cluster_id(target_url), "as": target, "tenant": tenant}
+            "target": cluster_id(target_url), "as": target, "tenant": tenant,
+            "set": orjson.loads(orjson.dumps([[path, value] for path, value in assignments]))}
 
 
-def paths(state_dir: Path, key: dict[str, Any]) -> tuple[Path, Path]:
-    """The checkpoint and the error report of the migration ``key``."""
-    digest = hashlib.sha256(orjson.dumps(key, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
-    stem = state_dir / "migrations" / f"{key['collection']}-to-{key['as']}.{digest}"
-    return Path(f"{stem}.json"), Path(f"{stem}.errors.jsonl")
+def paths(state_dir: Path, key: dict[str, Any]) -> tuple[Path, Path, Path]:
+    """The checkpoint, error report and lock file of the migrations of ``key``'s collection
+    to ``key``'s target cluster: one slot whatever the other options, so that a rerun with
+    other options finds the interrupted migration instead of starting a second one."""
+    slot = {name: key[name] for name in ("source", "collection", "target")}
+    digest = hashlib.sha256(orjson.dumps(slot, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
+    stem = state_dir / "migrations" / f"{key['collection']}.{digest}"
+    return Path(f"{stem}.json"), Path(f"{stem}.errors.jsonl"), Path(f"{stem}.lock")
+
+
+def command_line(key: dict[str, Any]) -> str:
+    """The ``\\migrate`` command of the migration ``key``."""
+    words = ["\\migrate", key["collection"], "--target", key["target"]]
+    if key["as"] != key["collection"]:
+        words += ["--as", key["as"]]
+    if key["tenant"] is not None:
+        words += ["--tenant", key["tenant"]]
+    for path, value in key.get("set") or []:
+        text = value if isinstance(value, str) else orjson.dumps(value).decode()
+        words += ["--set", shlex.quote(f"{path}={text}")]
+    return " ".join(words)
+
+
+def other_options(found: MigrateCheckpoint, path: Path) -> UsageError:
+    """The refusal of a run whose options differ from those of the pending checkpoint
+    ``found`` (at ``path``): how to resume it, or how to start over."""
+    key = found.key
+    start_over = f"remove its checkpoint {path}"
+    if found.created_class:
+        start_over += f" and the collection {key['as']} it created on the target"
+    if found.activated:
+        start_over += (f", and set the source tenants {', '.join(found.activated)} back to "
+                       "INACTIVE")
+    return UsageError(f"an interrupted migration of {key['collection']} to {key['target']} "
+                      f"with other options is pending (phase {found.phase}, "
+                      f"{found.written:,} objects written): {command_line(key)}",
+                      f"rerun that command to resume it; to start over with these options, "
+                      f"{start_over}")
+
+
+class RunLock:
+    """An exclusive ``flock`` on a file beside a checkpoint, held while a migration runs; the
+    file says who holds it. The operating system releases it when the process dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.fd = path, None
+
+    def acquire(self, what: str) -> None:
+        """Take the lock, or refuse at once naming the process that holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while self.fd is None:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 4096)
+                os.close(fd)
+                raise ShellError(f"another \\migrate of {what} is running ({_holder(holder)})",
+                                 "wait for it to end (or stop it); if it is interrupted, the "
+                                 "same command resumes it") from None
+            try:  # the holder before us may have removed the file it locked: lock the new one
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self.fd = fd
+            else:
+                os.close(fd)
+        os.ftruncate(self.fd, 0)
+        started = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        os.write(self.fd, orjson.dumps({"pid": os.getpid(), "started": started}))
+
+    def release(self) -> None:
+        """Remove the file and let go (nothing if it was never taken)."""
+        if self.fd is not None:
+            self.path.unlink(missing_ok=True)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _holder(raw: bytes) -> str:
+    try:
+        found = orjson.loads(raw)
+        return f"pid {found['pid']}, started {found['started']}"
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return "its process is starting"

@@ -9,8 +9,13 @@ phase it stopped in (OPERATIONS.md §3.1, §3.6):
 2. ``references``: the objects that hold references are copied again, whole, once every
    object they may point to exists (§3.1.5);
 3. ``catchup``: what was written on the source since the copy began is copied again;
-4. ``final``: the reconciliation (merge-join of both id lists: deletions, missing and
-   changed objects), then the verification, and the tenants get their states back.
+4. ``final``: the target's tenants the source does not have are deleted, then the
+   reconciliation (merge-join of both id lists: deletions, missing and changed objects),
+   then the verification, and the tenants get their states back.
+
+A checkpoint records the options it was made with: a rerun with others is refused while
+it is pending, and a lock keeps a second run of the same migration out while one runs.
+A failure or Ctrl-C sets the source tenants the migration activated back to INACTIVE.
 """
 
 from __future__ import annotations
@@ -25,15 +30,23 @@ import orjson
 
 from commands.api.client import RestClient
 from commands.context import Progress
-from commands.errors import ShellError, UsageError
+from commands.errors import ExitStatus, ShellError, UsageError
 from commands.ops import objects, schema
 from commands.ops.backup_format import write_atomic
 from commands.ops.class_paths import MISSING
 from commands.ops.collections import is_multi_tenant
 from commands.ops.migrate import plan as planning
 from commands.ops.migrate.catchup import ChangedSince, Reconcile, server_now_ms
-from commands.ops.migrate.checkpoint import MigrateCheckpoint, cluster_id, migration_key, paths
+from commands.ops.migrate.checkpoint import (
+    MigrateCheckpoint,
+    RunLock,
+    cluster_id,
+    migration_key,
+    other_options,
+    paths,
+)
 from commands.ops.migrate.copy import Copier, HasReferences
+from commands.ops.migrate.tenants import delete_tenants, extra_tenants, set_back
 from commands.ops.migrate.verify import VerifyReport, definition_diff, verify_copy
 from commands.ops.restore_import import activate_tenants, set_statuses
 from commands.ops.restore_transform import Transform
@@ -56,13 +69,23 @@ class MigrateOptions:
     assignments: tuple[tuple[str, Any], ...] = ()
 
 
+class Interrupted(ShellError):
+    """Ctrl-C, with what it left behind that the user must know."""
+
+    exit_status = ExitStatus.INTERRUPTED
+
+
 @dataclass
 class MigrateReport:
-    """The outcome of ``Migration.run``."""
+    """The outcome of ``Migration.run``: objects copied, copied again by the second pass of
+    references, by the catch-up and by the reconciliation, deleted by it, and so on."""
 
     copied: int
+    references: int
     caught_up: int
+    reconciled: int
     deleted: int
+    tenants_deleted: list[str]
     failed: int
     error_report: str | None
     duration_s: float
@@ -80,6 +103,12 @@ class Migration:
                  progress: Progress | None = None) -> None:
         self.source, self.target, self.options, self.progress = source, target, options, progress
         self.written_now = 0
+        self.lock: RunLock | None = None
+
+    def close(self) -> None:
+        """Let go of the migration's lock (taken by ``prepare``)."""
+        if self.lock is not None:
+            self.lock.release()
 
     def _bar(self, description: str, total: int | None) -> AbstractContextManager[Any]:
         return self.progress(description, total) if self.progress else nullcontext(None)
@@ -104,11 +133,16 @@ class Migration:
                                                      list(opts.assignments))
         planning.check_replication(self.definition, self.check)
         self.refs = planning.reference_properties(self.cls)
-        key = migration_key(source.url, self.name, target.url, self.target_name, opts.tenant)
-        self.checkpoint_path, self.errors_path = paths(opts.state_dir, key)
-        found = MigrateCheckpoint.load(self.checkpoint_path, key)
-        self.tenants = planning.plan_tenants(
-            fetch_tenants(source, self.name) if self.multi_tenant else [], opts.tenant)
+        key = migration_key(source.url, self.name, target.url, self.target_name, opts.tenant,
+                            opts.assignments)
+        self.checkpoint_path, self.errors_path, lock_path = paths(opts.state_dir, key)
+        self.lock = RunLock(lock_path)
+        self.lock.acquire(f"{self.name} to {key['target']}")
+        found = MigrateCheckpoint.pending(self.checkpoint_path)
+        if found is not None and found.key != key:
+            raise other_options(found, self.checkpoint_path)
+        raw_tenants = fetch_tenants(source, self.name) if self.multi_tenant else []
+        self.tenants = planning.plan_tenants(raw_tenants, opts.tenant)
         if opts.tenant is not None and not self.tenants.copied:
             found_status = dict(self.tenants.skipped).get(opts.tenant)
             raise ShellError(f"tenant {opts.tenant} of {self.name} is {found_status}: its "
@@ -122,6 +156,10 @@ class Migration:
         if current is None and found is not None and (found.done or found.phase != "copy"):
             found = None  # its class is gone from the target: what it records is gone too
         self.create, self.resume = current is None, found is not None
+        self.extra_tenants: list[str] = []
+        if self.multi_tenant and opts.tenant is None and current is not None:
+            self.extra_tenants = extra_tenants(target, self.target_name,
+                                               {str(t.get("name")) for t in raw_tenants})
         existing: int | None = 0
         if current is not None:
             if opts.assignments and not (found and found.created_class):
@@ -163,7 +201,8 @@ class Migration:
     def destructive(self) -> bool:
         """Whether objects on the target may be overwritten or deleted: it had objects (or
         an unknown number) when this migration began."""
-        return not self.create and self.checkpoint.pre_existing != 0
+        return not self.create and (self.checkpoint.pre_existing != 0 or
+                                    bool(self.extra_tenants))
 
     def requests(self) -> list[tuple[str, str]]:
         """``(cluster, request)`` for what ``run`` would send, for a dry run's plan."""
@@ -178,6 +217,10 @@ class Migration:
             out.append(("target", f"POST /v1/schema/{self.target_name}/tenants "
                                   f"({len(self.partitions)} tenants, ACTIVE)"))
         passes = "twice for objects with references, " if self.refs else ""
+        if self.extra_tenants:
+            out.append(("target", f"DELETE /v1/schema/{self.target_name}/tenants "
+                                  f"({', '.join(self.extra_tenants)}: the source has no such "
+                                  "tenant)"))
         out += [("target", f"POST /v1/batch/objects ({self.options.batch_size} objects each, "
                            f"{self.options.parallel} in flight; {passes}again for changes "
                            "during the copy)"),
@@ -208,19 +251,16 @@ class Migration:
                         self.checkpoint_path, self.errors_path, self.options.batch_size,
                         self.options.parallel)
         copier.start_report(self.resume)
-        if self.multi_tenant:
-            self._activate()
         before = cp.written
         try:
+            if self.multi_tenant:
+                self._activate()
             self._phases(copier)
-        except ShellError as exc:
-            resume = (f"the same \\migrate resumes from its checkpoint {self.checkpoint_path} "
-                      f"(phase {cp.phase}, {cp.written:,} objects written so far)")
-            exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
-            raise
+            report = self._verify()
+        except BaseException as exc:
+            raise self._failed(exc) from None
         finally:
             self.written_now = cp.written - before
-        report = self._verify()
         warnings = list(self.check.warnings) + self._restore_tenants()
         failed = distinct_failures(self.errors_path) if cp.failures else 0
         self.checkpoint_path.unlink(missing_ok=True)
@@ -228,11 +268,30 @@ class Migration:
             self.errors_path.unlink(missing_ok=True)
         seconds = time.monotonic() - started
         return MigrateReport(
-            copied=cp.copied, caught_up=cp.caught_up, deleted=cp.deleted, failed=failed,
+            copied=cp.copied, references=cp.references, caught_up=cp.caught_up,
+            reconciled=cp.reconciled, deleted=cp.deleted, tenants_deleted=cp.tenants_deleted,
+            failed=failed,
             error_report=str(self.errors_path) if failed else None,
             duration_s=round(seconds, 3),
             objects_per_s=round(self.written_now / seconds, 1) if seconds else 0.0,
             verify=report, created_diff=created_diff, warnings=warnings)
+
+    def _failed(self, exc: BaseException) -> BaseException:
+        """``exc`` once the source tenants this run activated are set back (when they cannot
+        be, the error says so and how), with the hint that the same command resumes."""
+        left = set_back(self.source, self.name, self.checkpoint.activated)
+        if isinstance(exc, KeyboardInterrupt):
+            return exc if left is None else Interrupted(f"interrupted; {left}")
+        if not isinstance(exc, ShellError):
+            return exc
+        cp = self.checkpoint
+        resume = (f"the same \\migrate resumes from its checkpoint {self.checkpoint_path} "
+                  f"(phase {cp.phase}, {cp.written:,} objects written so far)")
+        exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
+        if left is not None:
+            exc.message = f"{exc.message}; {left}"
+            exc.args = (exc.message,)
+        return exc
 
     def _created_diff(self) -> list[tuple[str, Any, Any]]:
         """How the class the target stored differs from the one sent (OPERATIONS.md §3.1.2:
@@ -245,7 +304,7 @@ class Migration:
         """Source tenants INACTIVE at the start are made ACTIVE (recorded first, so that a
         rerun after a kill still sets them back); target tenants are created ACTIVE."""
         cp, wanted = self.checkpoint, self.tenants.to_activate
-        if wanted and cp.phase != "finish":
+        if wanted:
             cp.activated = sorted(set(cp.activated) | set(wanted))
             cp.save(self.checkpoint_path)
             activate_tenants(self.source, self.name, wanted)
@@ -266,7 +325,8 @@ class Migration:
             self._next("references" if self.refs else "catchup", copied=cp.written)
         if cp.phase == "references":
             with self._bar(f"copying the references of {name}", None) as advance:
-                copier.picked(parts, lambda _: HasReferences(self.refs), advance)
+                cp.references += copier.picked(parts, lambda _: HasReferences(self.refs),
+                                               advance)
             self._next("catchup")
         if cp.phase == "catchup":
             cp.catchup_started_ms = server_now_ms(self.source)
@@ -276,6 +336,8 @@ class Migration:
                     parts, lambda _: ChangedSince(cp.copy_started_ms), advance)
             self._next("final")
         if cp.phase == "final":
+            delete_tenants(self.target, self.target_name, self.extra_tenants)
+            cp.tenants_deleted = sorted(set(cp.tenants_deleted) | set(self.extra_tenants))
             merges: list[Reconcile] = []
 
             def merge(tenant: str | None) -> Reconcile:
@@ -284,7 +346,7 @@ class Migration:
                 return merges[-1]
 
             with self._bar(f"final reconciliation of {name}", None) as advance:
-                cp.caught_up += copier.picked(parts, merge, advance)
+                cp.reconciled += copier.picked(parts, merge, advance)
             cp.deleted += sum(m.deleted for m in merges)
             self._next("finish")
 
@@ -299,13 +361,7 @@ class Migration:
         with self._bar(f"verifying {self.target_name} ({self.options.verify})", None):
             return verify_copy(self.source, self.target, self.name, self.target_name,
                                self.options.verify, self.options.tenant,
-                               ignore=self._changed_paths())
-
-    def _changed_paths(self) -> tuple[str, ...]:
-        """What ``--set`` changed on purpose; another index type brings its own config."""
-        paths = [p for p, _ in self.options.assignments]
-        return tuple(paths + [p.removesuffix("vectorIndexType") + "vectorIndexConfig"
-                              for p in paths if p.endswith("vectorIndexType")])
+                               self.options.assignments, self.check.target_nodes)
 
     def _restore_tenants(self) -> list[str]:
         """Target tenants get the source's states; source tenants activated go back."""

@@ -4,9 +4,10 @@
 crit, evidence), for ``\\migrate --verify`` and ``\\health COLLECTION --target``:
 
 * the class definitions, normalised: names, fields the server fills in or synthesizes, and
-  property order do not count;
-* exact counts per partition on both sides, by GraphQL ``Aggregate`` (``/v1/nodes`` counts
-  only flushed segments, §1.5);
+  property order do not count; for ``\\migrate``, what its ``--set`` asked and the target
+  stored as asked, and a shard count the target capped at its node count, do not either;
+* the tenant sets (a tenant on one side only), and exact counts per partition on both
+  sides, by GraphQL ``Aggregate`` (``/v1/nodes`` counts only flushed segments, §1.5);
 * objects, property by property and vector by vector, by canonical hashes: properties as
   sorted JSON with numbers as float64 and dates in UTC, vectors as float32 bytes; the
   timestamps always differ (§3.2) and are left out. ``sample`` compares windows of the
@@ -74,11 +75,13 @@ class VerifyReport:
     counts: list[Count] = field(default_factory=list)
     compared: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
+    lone_tenants: list[tuple[str, str]] = field(default_factory=list)
+    """``(tenant, why)`` for a tenant only one side has."""
 
     @property
     def ok(self) -> bool:
-        """No difference anywhere (definition, counts, objects)."""
-        return not self.definition and not self.mismatches and all(
+        """No difference anywhere (definition, tenants, counts, objects)."""
+        return not self.definition and not self.mismatches and not self.lone_tenants and all(
             c.source == c.target for c in self.counts)
 
     def rows(self) -> list[tuple[str, str, str]]:
@@ -88,6 +91,7 @@ class VerifyReport:
         out = [("definition", "warn" if self.definition else "ok",
                 f"{len(self.definition)} differences: {diffs}" if self.definition
                 else "the same definition (normalised)")]
+        out += [(f"tenant {name}", "crit", why) for name, why in self.lone_tenants]
         for c in self.counts:
             name = f"count {c.tenant}" if c.tenant is not None else "count"
             if c.source is None:
@@ -142,12 +146,41 @@ def _without(value: Any, keys: tuple[str, ...]) -> Any:
     return value
 
 
+def _holds(stored: Any, asked: Any) -> bool:
+    """Whether a stored value is what was asked (an object: with the asked keys as asked;
+    the server may add its defaults beside them)."""
+    if isinstance(asked, dict):
+        return isinstance(stored, dict) and all(
+            _holds(stored.get(k, class_paths.MISSING), v) for k, v in asked.items())
+    return stored == asked
+
+
+def _capped(difference: tuple[str, Any, Any], target_nodes: int | None) -> bool:
+    """A shard count the target lowered to its node count (OPERATIONS.md §3.1.2)."""
+    path, wanted, stored = difference
+    return path == "shardingConfig.desiredCount" and target_nodes is not None and \
+        isinstance(wanted, int) and stored == target_nodes < wanted
+
+
 def definition_diff(source: dict[str, Any], target: dict[str, Any],
-                    ignore: tuple[str, ...] = ()) -> list[tuple[str, Any, Any]]:
-    """``(path, source value, target value)`` for every normalised difference, except under
-    the paths in ``ignore`` (e.g. what ``\\migrate --set`` changed on purpose)."""
-    return [d for d in class_paths.diff(normalised(source), normalised(target))
-            if not any(d[0] == p or d[0].startswith(p + ".") for p in ignore)]
+                    assignments: tuple[tuple[str, Any], ...] = (),
+                    target_nodes: int | None = None) -> list[tuple[str, Any, Any]]:
+    """``(path, expected value, target value)`` for every normalised difference between the
+    target and the source changed by ``assignments`` (``\\migrate --set``). Under a path the
+    target stored as asked nothing is compared (it fills in its defaults there), nor under
+    the index config when ``vectorIndexType`` was set (another type has another config); a
+    path it did not store as asked is a difference. ``target_nodes``: a desiredCount capped
+    at the target's node count is expected."""
+    expected = source
+    for path, value in assignments:
+        expected = class_paths.set_path(expected, path, value)
+    kept = [path for path, value in assignments
+            if _holds(class_paths.get_path(target, path, class_paths.MISSING), value)]
+    kept += [p.removesuffix("vectorIndexType") + "vectorIndexConfig"
+             for p in kept if p.endswith("vectorIndexType")]
+    return [d for d in class_paths.diff(normalised(expected), normalised(target))
+            if not any(d[0] == p or d[0].startswith(p + ".") for p in kept)
+            and not _capped(d, target_nodes)]
 
 
 def _canonical(value: Any) -> Any:
@@ -220,10 +253,11 @@ def compare_window(source: RestClient, target: RestClient, names: tuple[str, str
 
 
 def _partitions(source: RestClient, target: RestClient, cls: dict[str, Any], target_name: str,
-                tenant: str | None) -> list[tuple[str | None, str, str]]:
-    """``(tenant, status on the source, status on the target)`` of each partition."""
+                tenant: str | None) -> tuple[list[tuple[str | None, str, str]], list[str]]:
+    """``(tenant, status on the source, status on the target or "missing")`` of each source
+    partition, and the tenants only the target has (one tenant: that one only)."""
     if not is_multi_tenant(cls):
-        return [(None, "ACTIVE", "ACTIVE")]
+        return [(None, "ACTIVE", "ACTIVE")], []
     theirs = {t.get("name"): documented_status(t.get("activityStatus"))
               for t in fetch_tenants(target, target_name)}
     out = [(raw.get("name"), documented_status(raw.get("activityStatus")),
@@ -232,14 +266,17 @@ def _partitions(source: RestClient, target: RestClient, cls: dict[str, Any], tar
            if tenant is None or raw.get("name") == tenant]
     if tenant is not None and not out:
         raise ShellError(f"no tenant {tenant!r} in {cls['class']}")
-    return out
+    mine = {name for name, _, _ in out}
+    return out, sorted(str(n) for n in theirs if n not in mine and tenant in (None, n))
 
 
 def verify_copy(source: RestClient, target: RestClient, source_name: str, target_name: str,
                 mode: str = "sample", tenant: str | None = None,
-                ignore: tuple[str, ...] = ()) -> VerifyReport:
+                assignments: tuple[tuple[str, Any], ...] = (),
+                target_nodes: int | None = None) -> VerifyReport:
     """Compare ``source_name`` on ``source`` with ``target_name`` on ``target`` (one tenant
-    or all): definitions (except ``ignore``d paths), counts, and objects by ``mode``."""
+    or all): definitions (see ``definition_diff``), tenants, counts, and objects by
+    ``mode``."""
     if mode not in MODES:
         raise ShellError(f"unknown verify mode {mode!r}", "count, sample or full")
     mine = schema.get_class(source, source_name)
@@ -248,9 +285,16 @@ def verify_copy(source: RestClient, target: RestClient, source_name: str, target
         raise ShellError(f"the target has no collection {target_name}",
                          f"\\migrate {source_name} --target URL copies it")
     report = VerifyReport(mine["class"], theirs["class"], mode,
-                          definition_diff(mine, theirs, ignore))
+                          definition_diff(mine, theirs, assignments, target_nodes))
     names = (mine["class"], theirs["class"])
-    for part, status, their_status in _partitions(source, target, mine, names[1], tenant):
+    partitions, extra = _partitions(source, target, mine, names[1], tenant)
+    report.lone_tenants += [(name, "only on the target") for name in extra]
+    for part, status, their_status in partitions:
+        if their_status == "missing":
+            why = f"{objects.aggregate_count(source, names[0], part):,} objects" \
+                if status == "ACTIVE" else f"{status} there: its objects cannot be read"
+            report.lone_tenants.append((str(part), f"only on the source ({why})"))
+            continue
         if status != "ACTIVE":  # its objects cannot be read (OPERATIONS.md §3.1.3)
             report.counts.append(Count(part, None, None, f"not counted: source tenant is "
                                                          f"{status}"))
