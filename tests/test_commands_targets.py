@@ -6,10 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import REGISTRY, make_session
 
+from commands.audit import MemoryAuditLog
+from commands.dispatch import Dispatcher
 from commands.errors import ConnectionFailed, UsageError
 from commands.ops.connection import check_url, open_connection
 from sandbox import Sandbox
@@ -63,3 +67,30 @@ def test_target_errors_name_the_target_and_exit_3(tmp_path: Path) -> None:
         bad = elysiactl(tmp_path, "--url", source.url, "col", "migrate", "Article",
                         "--target", "ftp://elsewhere")
         assert bad.returncode == 2 and "not an http(s) URL" in bad.stderr
+
+
+class Words:
+    """A person at a terminal who is asked to type a word, and refuses."""
+
+    interactive = True
+
+    def __init__(self) -> None:
+        self.words: list[str] = []
+
+    def confirm(self, plan: object, word: str) -> bool:
+        self.words.append(word)
+        return False
+
+
+@pytest.mark.parametrize(("tier", "word"), [("production", "Article"), (None, "yes")])
+def test_overwriting_a_production_target_asks_for_the_collection_name(
+        tmp_path: Path, tier: str | None, word: str) -> None:
+    with Sandbox(seed="demo") as source, Sandbox(seed="demo") as target:
+        session = make_session(source.url)
+        session.state_dir = tmp_path
+        session.connector = lambda url, api_key=None, secondary=False: replace(
+            open_connection(url, api_key=api_key), tier=tier)
+        session.confirmer = Words()
+        outcome = Dispatcher(REGISTRY, session, MemoryAuditLog()).execute(
+            rf"\migrate Article --target {target.url}", "test")
+        assert outcome.exit_code == 4 and session.confirmer.words == [word]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.context import CommandContext
+from commands.context import CommandContext, Connection
 from commands.errors import UsageError
 from commands.lazy import lazy_module
 from commands.meta.restore import MAX_BATCH, MAX_PARALLEL
@@ -28,8 +28,10 @@ planning = lazy_module("commands.ops.migrate.plan")
 VERIFY_MODES = ("count", "sample", "full")
 
 
-def migrate_plan(migration: Any, target_url: str, patterns: tuple[str, ...]) -> Plan:
-    """What the migration would do, for the safety gate and ``--dry-run``."""
+def migrate_plan(migration: Any, target: Connection, patterns: tuple[str, ...]) -> Plan:
+    """What the migration would do, for the safety gate and ``--dry-run``; a target on a
+    production tier asks for the collection's name, as a production session does."""
+    target_url = target.url
     cp, name = migration.checkpoint, migration.target_name
     where = f"{name} on {target_url}"
     if migration.destructive:
@@ -58,7 +60,8 @@ def migrate_plan(migration: Any, target_url: str, patterns: tuple[str, ...]) -> 
     requests = tuple(f"{method} {side}: {rest}" for side, request in migration.requests()
                      for method, rest in [request.split(" ", 1)])
     return Plan(action=action, targets=(name,), preview=tuple(preview), requests=requests,
-                protected=tuple(n for n, _ in protected_names([name], patterns)))
+                protected=tuple(n for n, _ in protected_names([name], patterns)),
+                production=target.tier == "production")
 
 
 def _summary(migration: Any, report: Any, target_url: str) -> list[Result]:
@@ -107,7 +110,7 @@ def _summary(migration: Any, report: Any, target_url: str) -> list[Result]:
 @command(
     "migrate", "Copy a collection to another cluster, online, resumable, verified.",
     args=(Arg("collection", Kind.COLLECTION, "the collection to copy", from_context=True),),
-    opts=(Opt("--target", Kind.URL, "the cluster to copy to: a URL or a profile"),
+    opts=(Opt("--target", Kind.PROFILE, "the cluster to copy to: a URL or a profile"),
           KeywordOpt("--as", Kind.TEXT, "the collection's name on the target (default: the "
                                         "same)"),
           Opt("--tenant", Kind.TENANT, "copy only this tenant"),
@@ -188,7 +191,7 @@ def migrate_cmd(ctx: CommandContext, *, collection: str | None, target: str | No
     migration = migrate_ops.Migration(source, connection.api, options, ctx.session.progress)
     try:
         migration.prepare()
-        plan = migrate_plan(migration, connection.url, ctx.session.protected)
+        plan = migrate_plan(migration, connection, ctx.session.protected)
         report = ctx.run_job(migration, plan, force=force, dry_run=dry_run,
                              allow_protected=allow_protected)
         if report is None:
