@@ -18,6 +18,7 @@ from commands.errors import ApiError
 from commands.ops.objects import plain_message
 
 PAGE = 1000
+ID_PAGE = 1000  # objects per page of a scan without vectors
 PREFETCH = 2
 Page = tuple[list[dict[str, Any]], bytes]
 
@@ -84,8 +85,9 @@ def prefetch(source: Iterator[Any], ahead: int = PREFETCH) -> Iterator[Any]:
         stop.set()
 
 
-def ids(api: RestClient, collection: str, tenant: str | None,
-        after: str | None = None) -> Iterator[dict[str, Any]]:
-    """Every object of one partition in id order, without vectors, read ahead."""
-    for objects, _ in prefetch(pages(api, collection, tenant, after, vectors=False)):
-        yield from objects
+def id_pages(api: RestClient, collection: str, tenant: str | None) -> Iterator[list[str]]:
+    """The ids of one partition in ascending order, a page at a time (read without
+    vectors, ahead of the consumer)."""
+    for objects, _ in prefetch(pages(api, collection, tenant, None, size=ID_PAGE,
+                                     vectors=False)):
+        yield [obj["id"] for obj in objects]

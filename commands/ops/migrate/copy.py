@@ -16,7 +16,7 @@ from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import ShellError
-from commands.ops.cursor import PAGE, pages, prefetch
+from commands.ops.cursor import ID_PAGE, pages, prefetch
 from commands.ops.migrate.checkpoint import MigrateCheckpoint
 from commands.ops.restore_import import Advance, Importer, make_batches, tenant_key
 from commands.ops.restore_transform import Transform
@@ -39,12 +39,12 @@ def fetch_ids(api: RestClient, name: str, tenant: str | None, wanted: list[str],
 
 
 def rescan(api: RestClient, name: str, tenant: str | None,
-           pick: Callable[[dict[str, Any]], bool]) -> Iterator[dict[str, Any]]:
+           pick: Pick) -> Iterator[dict[str, Any]]:
     """Every object of one partition ``pick`` wants, with vectors: the partition is read
     without vectors (id, timestamps, properties), then each page's picks are fetched."""
     after = None
-    for page, _ in prefetch(pages(api, name, tenant, None, size=PAGE, vectors=False)):
-        wanted = [obj["id"] for obj in page if pick(obj)]
+    for page, _ in prefetch(pages(api, name, tenant, None, size=ID_PAGE, vectors=False)):
+        wanted = pick.choose(page)
         if wanted:
             yield from fetch_ids(api, name, tenant, wanted, after)
         after = page[-1]["id"]
@@ -131,9 +131,11 @@ class Copier:
 
 
 class Pick:
-    """Which objects of a rescan to copy; ``finish`` is told when the rescan is through."""
+    """Which objects of a rescan to copy, a page at a time (whole pages keep the per-object
+    work in comprehensions); ``finish`` is told when the rescan is through."""
 
-    def __call__(self, obj: dict[str, Any]) -> bool:
+    def choose(self, page: list[dict[str, Any]]) -> list[str]:
+        """The ids of ``page`` (ascending, without vectors) to copy, in order."""
         raise NotImplementedError
 
     def finish(self) -> None:
@@ -146,6 +148,7 @@ class HasReferences(Pick):
     def __init__(self, names: list[str]) -> None:
         self.names = names
 
-    def __call__(self, obj: dict[str, Any]) -> bool:
-        props = obj.get("properties") or {}
-        return any(props.get(name) for name in self.names)
+    def choose(self, page: list[dict[str, Any]]) -> list[str]:
+        names = self.names
+        return [obj["id"] for obj in page
+                if any((obj.get("properties") or {}).get(name) for name in names)]
