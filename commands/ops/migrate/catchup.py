@@ -101,7 +101,6 @@ class Reconcile(Pick):
         self._drop(self.ahead)
         while self._refill():
             self._drop(self.ahead)
-        self.ahead = []
         if self.doomed:
             self.deleted += delete_ids(self.target, self.name, self.tenant, self.doomed)
             self.doomed = []
