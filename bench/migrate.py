@@ -9,6 +9,7 @@ slower of the two (it cannot beat either: every object is read once and written 
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -46,6 +47,7 @@ def _empty(url: str) -> None:
 def run(small: int = 100_000, large: int = 1_000_000) -> list[Section]:
     """Throughput and memory at ``small`` objects, memory again at ``large`` (0: skipped)."""
     times: dict[str, list[float]] = {"backup": [], "restore": [], "migrate": []}
+    load = [os.getloadavg()[0]]  # the machine's 1-minute load before and after the runs
     memory: dict[int, tuple[float, float]] = {}  # objects: (peak MB, seconds of one run)
     with tempfile.TemporaryDirectory() as tmp:
         for count in (small, large) if large else (small,):
@@ -70,10 +72,12 @@ def run(small: int = 100_000, large: int = 1_000_000) -> list[Section]:
                 for proc in procs:
                     proc.kill()
                 shutil.rmtree(out, ignore_errors=True)
-    return [_throughput(small, times), _memory(memory)]
+            if count == small:
+                load.append(os.getloadavg()[0])
+    return [_throughput(small, times, load), _memory(memory)]
 
 
-def _throughput(count: int, times: dict[str, list[float]]) -> Section:
+def _throughput(count: int, times: dict[str, list[float]], load: list[float]) -> Section:
     rate = {name: count / median(seconds) for name, seconds in times.items()}
     slower = min(rate["backup"], rate["restore"])
     ratio = rate["migrate"] / slower
@@ -90,7 +94,9 @@ def _throughput(count: int, times: dict[str, list[float]]) -> Section:
         ("operation", "objects/s", "ratio to min(backup, restore) (aim >= 0.8)"),
         [("migrate", f"{rate['migrate']:,.0f}", f"{ratio:.2f}: {verdict(ratio >= 0.8)}"),
          ("backup", f"{rate['backup']:,.0f}", ""), ("restore", f"{rate['restore']:,.0f}", "")],
-        ratio >= 0.8, f"Every run, in seconds: {runs}.")
+        ratio >= 0.8, f"Every run, in seconds: {runs}. The machine's 1-minute load average "
+        f"before and after the runs: {load[0]:.1f} and {load[-1]:.1f} ({os.cpu_count()} cores; "
+        "a migration keeps three processes busy, a backup or a restore two).")
 
 
 def _memory(memory: dict[int, tuple[float, float]]) -> Section:

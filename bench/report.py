@@ -35,10 +35,11 @@ def pin(core: int) -> None:
         os.sched_setaffinity(0, {core})
 
 
-def start_server(args: list[str], banner_on_stderr: bool) -> tuple[subprocess.Popen, int]:
-    """Start ``python ARGS`` pinned to core 0 and read its port from its first line."""
+def start_server(args: list[str], banner_on_stderr: bool,
+                 core: int = 0) -> tuple[subprocess.Popen, int]:
+    """Start ``python ARGS`` pinned to ``core`` and read its port from its first line."""
     proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=lambda: pin(0))
+                            stderr=subprocess.PIPE, text=True, preexec_fn=lambda: pin(core))
     line = (proc.stderr if banner_on_stderr else proc.stdout).readline()
     match = re.search(r":(\d+) with|^(\d+)$", line.strip())
     if not match:

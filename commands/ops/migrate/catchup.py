@@ -18,12 +18,13 @@ a skew between the source's nodes.
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from commands.api.client import RestClient
-from commands.ops.cursor import ids
+from commands.ops.cursor import id_pages
 from commands.ops.migrate.copy import DELETE_IDS, Pick, delete_ids
 
 MARGIN_MS = 1000
@@ -50,46 +51,56 @@ class ChangedSince(Pick):
     def __init__(self, since: int) -> None:
         self.since = since
 
-    def __call__(self, obj: dict[str, Any]) -> bool:
-        return updated(obj) >= self.since
+    def choose(self, page: list[dict[str, Any]]) -> list[str]:
+        since = self.since
+        return [obj["id"] for obj in page if updated(obj) >= since]
 
 
 class Reconcile(Pick):
-    """The merge-join of one partition: the source's ids arrive in order through ``pick``;
-    the target's are read alongside. Target ids the source skipped are deleted (in groups
-    of ``DELETE_IDS``); a source id is copied when the target lacks it or it changed at or
+    """The merge-join of one partition: the source's pages arrive in id order through
+    ``choose``; the target's ids are read alongside, a page at a time, up to each source
+    page's last id. Target ids the source skipped are deleted (in groups of
+    ``DELETE_IDS``); a source id is copied when the target lacks it or it changed at or
     after ``since``."""
 
     def __init__(self, target: RestClient, name: str, tenant: str | None, since: int) -> None:
         self.target, self.name, self.tenant, self.since = target, name, tenant, since
-        self.theirs: Iterator[dict[str, Any]] = ids(target, name, tenant)
-        self.head = next(self.theirs, None)
+        self.theirs: Iterator[list[str]] = id_pages(target, name, tenant)
+        self.ahead: list[str] = next(self.theirs, [])  # target ids not yet matched
         self.doomed: list[str] = []
         self.deleted = 0
 
-    def _drop_head(self) -> None:
-        assert self.head is not None
-        self.doomed.append(self.head["id"])
-        if len(self.doomed) >= DELETE_IDS:
-            self._flush()
-        self.head = next(self.theirs, None)
+    def _refill(self) -> bool:
+        """The target's next page of ids into ``ahead``; False at its end."""
+        page = next(self.theirs, None)
+        self.ahead = page or []
+        return page is not None
 
-    def _flush(self) -> None:
-        if self.doomed:
-            self.deleted += delete_ids(self.target, self.name, self.tenant, self.doomed)
-            self.doomed = []
+    def _drop(self, ids: list[str]) -> None:
+        self.doomed += ids
+        while len(self.doomed) >= DELETE_IDS:
+            self.deleted += delete_ids(self.target, self.name, self.tenant,
+                                       self.doomed[:DELETE_IDS])
+            self.doomed = self.doomed[DELETE_IDS:]
 
-    def __call__(self, obj: dict[str, Any]) -> bool:
-        oid = obj["id"]
-        while self.head is not None and self.head["id"] < oid:
-            self._drop_head()
-        if self.head is not None and self.head["id"] == oid:
-            self.head = next(self.theirs, None)
-            return updated(obj) >= self.since
-        return True
+    def choose(self, page: list[dict[str, Any]]) -> list[str]:
+        last, mine = page[-1]["id"], {obj["id"] for obj in page}
+        matched: set[str] = set()
+        while True:
+            cut = bisect_right(self.ahead, last)
+            here, self.ahead = self.ahead[:cut], self.ahead[cut:]
+            matched |= mine.intersection(here)
+            self._drop([oid for oid in here if oid not in mine])
+            if self.ahead or not self._refill():
+                break
+        since = self.since
+        return [obj["id"] for obj in page if obj["id"] not in matched or updated(obj) >= since]
 
     def finish(self) -> None:
         """Delete the target's ids after the source's last one."""
-        while self.head is not None:
-            self._drop_head()
-        self._flush()
+        self._drop(self.ahead)
+        while self._refill():
+            self._drop(self.ahead)
+        if self.doomed:
+            self.deleted += delete_ids(self.target, self.name, self.tenant, self.doomed)
+            self.doomed = []

@@ -9,6 +9,7 @@ pass of references are rescans.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import ShellError
-from commands.ops.cursor import PAGE, pages, prefetch
+from commands.ops.cursor import ID_PAGE, PAGE, pages, prefetch
 from commands.ops.migrate.checkpoint import MigrateCheckpoint
 from commands.ops.restore_import import Advance, Importer, make_batches, tenant_key
 from commands.ops.restore_transform import Transform
@@ -26,11 +27,11 @@ Stream = tuple[str | None, Iterator[dict[str, Any]]]
 
 
 def fetch_ids(api: RestClient, name: str, tenant: str | None, wanted: list[str],
-              after: str | None) -> Iterator[dict[str, Any]]:
+              after: str | None, size: int) -> Iterator[dict[str, Any]]:
     """The objects of ``wanted`` (ascending ids, all after ``after``) with their vectors,
-    read by cursor from ``after``: usually one request for a page of a rescan."""
+    read by cursor from ``after`` in pages of ``size``: usually one request."""
     keep, last = set(wanted), wanted[-1]
-    for page, _ in pages(api, name, tenant, after):
+    for page, _ in pages(api, name, tenant, after, size=size):
         for obj in page:
             if obj["id"] in keep:
                 yield obj
@@ -38,15 +39,38 @@ def fetch_ids(api: RestClient, name: str, tenant: str | None, wanted: list[str],
             return
 
 
+def spans(ids: list[str], wanted: list[str],
+          after: str | None) -> Iterator[tuple[str | None, list[str], int]]:
+    """``wanted`` (some of ``ids``, both ascending; ``after``: the id before ``ids``) cut
+    into groups spanning at most ``PAGE`` of ``ids``: the id before each group, its ids,
+    and how many of ``ids`` it spans (what one cursor page must read to hold it)."""
+    group: list[str] = []
+    first = last = 0
+    for oid in wanted:
+        at = bisect_left(ids, oid)
+        if group and at - first >= PAGE:
+            yield (ids[first - 1] if first else after), group, last - first + 1
+            group = []
+        if not group:
+            first = at
+        group.append(oid)
+        last = at
+    if group:
+        yield (ids[first - 1] if first else after), group, last - first + 1
+
+
 def rescan(api: RestClient, name: str, tenant: str | None,
-           pick: Callable[[dict[str, Any]], bool]) -> Iterator[dict[str, Any]]:
+           pick: Pick) -> Iterator[dict[str, Any]]:
     """Every object of one partition ``pick`` wants, with vectors: the partition is read
-    without vectors (id, timestamps, properties), then each page's picks are fetched."""
+    without vectors (id, timestamps, properties) in pages of ``ID_PAGE``, then each page's
+    picks are fetched, reading from the first pick to the last only."""
     after = None
-    for page, _ in prefetch(pages(api, name, tenant, None, size=PAGE, vectors=False)):
-        wanted = [obj["id"] for obj in page if pick(obj)]
+    for page, _ in prefetch(pages(api, name, tenant, None, size=ID_PAGE, vectors=False)):
+        wanted = pick.choose(page)
         if wanted:
-            yield from fetch_ids(api, name, tenant, wanted, after)
+            ids = [obj["id"] for obj in page]
+            for before, group, size in spans(ids, wanted, after):
+                yield from fetch_ids(api, name, tenant, group, before, size)
         after = page[-1]["id"]
 
 
@@ -131,9 +155,11 @@ class Copier:
 
 
 class Pick:
-    """Which objects of a rescan to copy; ``finish`` is told when the rescan is through."""
+    """Which objects of a rescan to copy, a page at a time (whole pages keep the per-object
+    work in comprehensions); ``finish`` is told when the rescan is through."""
 
-    def __call__(self, obj: dict[str, Any]) -> bool:
+    def choose(self, page: list[dict[str, Any]]) -> list[str]:
+        """The ids of ``page`` (ascending, without vectors) to copy, in order."""
         raise NotImplementedError
 
     def finish(self) -> None:
@@ -146,6 +172,7 @@ class HasReferences(Pick):
     def __init__(self, names: list[str]) -> None:
         self.names = names
 
-    def __call__(self, obj: dict[str, Any]) -> bool:
-        props = obj.get("properties") or {}
-        return any(props.get(name) for name in self.names)
+    def choose(self, page: list[dict[str, Any]]) -> list[str]:
+        names = self.names
+        return [obj["id"] for obj in page
+                if any((obj.get("properties") or {}).get(name) for name in names)]
