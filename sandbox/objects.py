@@ -22,6 +22,7 @@ from sandbox.http import (
     parse_error,
     uuid_param,
 )
+from sandbox.references import References
 from sandbox.store import Collection, Database, ShardRefusal, StoredObject, TenantError, now_ms
 from sandbox.values import normalize, parse_uuid, uuid_error, vectors
 from sandbox.writes import check_consistency, invalid, prepare
@@ -293,7 +294,8 @@ def patch_object(app: App, request: Request) -> Response:
         if old is None:
             return empty(404)
         try:
-            changes = normalize(col, body.get("properties"), db.auto_schema, keep_nulls=True)
+            changes = normalize(col, body.get("properties"), db.auto_schema,
+                                References(db, col, tenant), keep_nulls=True)
             merged = {**old.properties, **changes}
             vector, named = vectors(col, body.get("vector"), body.get("vectors"))
         except ValueError as exc:
