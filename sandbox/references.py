@@ -4,8 +4,10 @@ Object writes (create, PUT, PATCH, validate, batch) check every beacon of a refe
 property and that its target object exists, as Weaviate's validator does
 (``usecases/objects/validation/properties_validation.go`` ``properties``, ``cRef``,
 ``parseAndValidateSingleRef``; ``model_validation.go`` ``ValidateExistence``;
-``adapters/repos/db/crud.go`` ``Exists``). Functions raise ``ValueError`` with Weaviate's
-message text.
+``adapters/repos/db/crud.go`` ``Exists``). Schema writes refuse a reference property to a
+class that does not exist, a self-reference aside (``cluster/schema/manager.go`` ``AddClass``;
+``entities/schema/data_types.go`` ``FindPropertyDataTypeWithRefsAndAuth``). Functions raise
+``ValueError`` (objects) or ``SchemaError`` (schema) with Weaviate's message text.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from sandbox.classes import SchemaError
 from sandbox.http import go_syntax, go_type, go_value, is_uuid_format
 from sandbox.store import Collection, Database
 from sandbox.values import parse_uuid
 
+MISSING_CLASS = "reference property to nonexistent class"
 LOCALHOST = "localhost"
 INVALID_SINGLE_REF = (
     "only direct references supported at the moment, concept references not supported yet: "
@@ -27,6 +31,30 @@ INVALID_SINGLE_REF = (
 def is_reference(data_type: list[str]) -> bool:
     """A reference dataType is a list of class names (capitalised), primitives are lowercase."""
     return len(data_type) > 1 or data_type[0][:1].isupper()
+
+
+def require_classes(db: Database, cls: dict[str, Any]) -> None:
+    """``POST /v1/schema``: every reference target must be a class, or the class itself.
+
+    Weaviate checks this last, when the schema change is applied (after the duplicate-name
+    check), with aliases not counting as classes (``schema.classExists``).
+    """
+    for prop in cls["properties"]:
+        if is_reference(prop["dataType"]):
+            for target in prop["dataType"]:
+                if target != cls["class"] and target not in db.collections:
+                    raise SchemaError(f"bad request: {MISSING_CLASS}")
+
+
+def require_property_classes(db: Database, class_name: str, prop: dict[str, Any]) -> None:
+    """``POST /v1/schema/{className}/properties``: the same rule, worded by the property
+    validator (``usecases/schema/class.go`` ``validateProperty``)."""
+    data_type = prop["dataType"]
+    if is_reference(data_type):
+        for target in data_type:
+            if target != class_name and target not in db.collections:
+                raise SchemaError(f"property '{prop['name']}': invalid dataType: "
+                                  f"{go_value(data_type)}: {MISSING_CLASS}")
 
 
 def _parse_beacon(beacon: str) -> tuple[str, str, str]:
@@ -98,8 +126,24 @@ def _exists(db: Database, class_name: str, object_id: str, tenant: str | None) -
 class References:
     """The reference checks of one object write: the store, the object's class and tenant."""
 
-    def __init__(self, db: Database, col: Collection, tenant: str | None) -> None:
-        self.db, self.col, self.tenant = db, col, tenant
+    def __init__(self, db: Database, col: Collection, tenant: str | None,
+                 new_class: bool = False) -> None:
+        self.db, self.col, self.tenant, self.new_class = db, col, tenant, new_class
+
+    def new_property(self, prop: dict[str, Any]) -> None:
+        """Auto-schema may add a reference property only to a class that exists, and says
+        which of its two steps refused it (``usecases/objects/auto_schema.go``)."""
+        try:
+            if self.new_class:
+                require_classes(self.db, {**self.col.config, "properties": [prop]})
+            else:
+                require_property_classes(self.db, self.col.name, prop)
+        except SchemaError as exc:
+            if self.new_class:
+                # Weaviate creates the class with its properties in one step: nothing is left
+                self.db.drop(self.col.name)
+            step = "create" if self.new_class else "update"
+            raise ValueError(f"auto-schema: {step} collection: {exc}") from None
 
     def check(self, prop: dict[str, Any], value: Any) -> list[dict[str, str]]:
         """Validate the value of one reference property and return it as Weaviate stores

@@ -198,6 +198,7 @@ def normalize(col: Collection, raw: Any, extend: bool, refs: References,
                     "in this class are available")
             prop = check_property({"name": name, "description": autoschema_description(),
                                    **_infer(value)})
+            refs.new_property(prop)
             col.config["properties"].append(prop)
             known[name] = prop
         out[name] = _check(prop, value, col.name, refs)

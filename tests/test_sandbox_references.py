@@ -159,3 +159,52 @@ def test_multi_tenant_references(library: httpx.Client) -> None:
         "noted": beacon(note, "Note")}})
     assert message(untenanted) == ("invalid object: invalid cref: determine shard: class Note "
                                    "has multi-tenancy enabled, but request was without tenant")
+
+
+def test_schema_refuses_a_reference_to_a_missing_class(library: httpx.Client) -> None:
+    refused = library.post("/v1/schema", json={"class": "Shelf", "properties": [
+        {"name": "holds", "dataType": ["NoSuchClass"]}]})
+    assert refused.status_code == 422
+    assert refused.json() == {"allowed": None, "error": [
+        {"message": "bad request: reference property to nonexistent class"}]}
+    assert library.get("/v1/schema/Shelf").status_code == 404
+    # A class that exists already is reported as such first.
+    taken = library.post("/v1/schema", json={"class": "Book", "properties": [
+        {"name": "holds", "dataType": ["NoSuchClass"]}]})
+    assert message(taken) == "class name Book already exists"
+    # A reference to the class itself, or to an existing one, is allowed.
+    library.post("/v1/schema", json={"class": "Shelf", "properties": [
+        {"name": "next", "dataType": ["Shelf"]},
+        {"name": "holds", "dataType": ["Book", "Author"]}]}).raise_for_status()
+    added = library.post("/v1/schema/Shelf/properties", json={"name": "lost",
+                                                              "dataType": ["Book", "Ghost"]})
+    assert added.status_code == 422
+    assert added.json() == {"allowed": None, "error": [{"message": (
+        "property 'lost': invalid dataType: [Book Ghost]: reference property to nonexistent "
+        "class")}]}
+    library.post("/v1/schema/Shelf/properties", json={"name": "prev",
+                                                      "dataType": ["Shelf"]}).raise_for_status()
+    names = [p["name"] for p in library.get("/v1/schema/Shelf").json()["properties"]]
+    assert names == ["next", "holds", "prev"]
+
+
+def test_auto_schema_adds_no_reference_to_a_missing_class(library: httpx.Client) -> None:
+    before = library.get("/v1/schema/Book").json()["properties"]
+    refused = library.post("/v1/objects", json={"class": "Book", "properties": {
+        "editedBy": beacon(ANN, "Nobody")}})
+    assert (refused.status_code, message(refused)) == (422, (
+        "invalid object: auto-schema: update collection: property 'editedBy': invalid "
+        "dataType: [Nobody]: reference property to nonexistent class"))
+    assert library.get("/v1/schema/Book").json()["properties"] == before
+    # A class auto-schema would create is not created either; in a batch the error is the
+    # item's own.
+    results = library.post("/v1/batch/objects", json={"objects": [
+        {"class": "Pamphlet", "properties": {"cites": beacon(ANN, "Nobody")}}]}).json()
+    assert results[0]["result"]["errors"]["error"][0]["message"] == \
+        "auto-schema: create collection: bad request: reference property to nonexistent class"
+    assert library.get("/v1/schema/Pamphlet").status_code == 404
+    # A reference to an existing class is added as before.
+    added = library.post("/v1/objects", json={"class": "Book", "properties": {
+        "editedBy": beacon(ANN)}})
+    assert added.status_code == 200, added.text
+    assert library.get("/v1/schema/Book").json()["properties"][-1]["dataType"] == ["Author"]
