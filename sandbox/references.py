@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sandbox.classes import SchemaError
+from sandbox.classes import SchemaError, is_reference
 from sandbox.http import go_syntax, go_type, go_value, is_uuid_format
 from sandbox.store import Collection, Database
 from sandbox.values import parse_uuid
@@ -26,11 +26,6 @@ INVALID_SINGLE_REF = (
     "only direct references supported at the moment, concept references not supported yet: "
     "class '{cls}' with property '{prop}' requires exactly 1 arguments: 'beacon'. Check your "
     "input schema, got: {got}")
-
-
-def is_reference(data_type: list[str]) -> bool:
-    """A reference dataType is a list of class names (capitalised), primitives are lowercase."""
-    return len(data_type) > 1 or data_type[0][:1].isupper()
 
 
 def require_classes(db: Database, cls: dict[str, Any]) -> None:

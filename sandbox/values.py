@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sandbox.classes import build_class, check_property, lower_first
+from sandbox.classes import build_class, check_property, is_reference, lower_first
 from sandbox.http import go_quote, go_type
 from sandbox.matching import DateError, rfc3339_ms
 from sandbox.store import Collection, Database
@@ -166,7 +166,7 @@ def _check(prop: dict[str, Any], value: Any, cls: str, refs: References) -> Any:
         if not isinstance(value, list):
             raise _type_error(kind, name, cls, f"not an array, but {go_type(value)}")
         return [_scalar(kind[:-2], item, name, cls) for item in value]
-    if len(prop["dataType"]) > 1 or kind[:1].isupper():
+    if is_reference(prop["dataType"]):
         return refs.check(prop, value)
     return _scalar(kind, value, name, cls)
 
