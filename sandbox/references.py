@@ -22,6 +22,7 @@ from sandbox.values import parse_uuid
 
 MISSING_CLASS = "reference property to nonexistent class"
 LOCALHOST = "localhost"
+LOCAL_BEACON = f"weaviate://{LOCALHOST}/"
 INVALID_SINGLE_REF = (
     "only direct references supported at the moment, concept references not supported yet: "
     "class '{cls}' with property '{prop}' requires exactly 1 arguments: 'beacon'. Check your "
@@ -158,5 +159,27 @@ class References:
                 raise ValueError(f"invalid cref: 'cref' {cls}:{name}: no object with id "
                                  f"{target} found")
             path = f"{class_name}/{target}" if class_name else target
-            stored.append({"beacon": f"weaviate://{LOCALHOST}/{path}"})
+            stored.append({"beacon": LOCAL_BEACON + path})
         return stored
+
+
+def with_links(col: Collection, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Response objects with an ``href`` beside each beacon, as the REST object handlers add
+    it (``handlers_objects.go`` ``extendReferenceWithAPILink``): ``ORIGIN`` is unset, so the
+    link is the object's path. Stored references are left as they are."""
+    names = [p["name"] for p in col.config["properties"] if is_reference(p["dataType"])]
+    if not names:
+        return objects
+    for obj in objects:
+        props = obj["properties"]
+        linked = {n: [_linked(ref) for ref in props[n]] for n in names if props.get(n)}
+        if linked:
+            obj["properties"] = {**props, **linked}
+    return objects
+
+
+def _linked(ref: dict[str, str]) -> dict[str, str]:
+    beacon = ref["beacon"]
+    if not beacon.startswith(LOCAL_BEACON):
+        return ref  # Weaviate leaves a beacon it cannot parse unchanged
+    return {**ref, "href": "/v1/objects/" + beacon[len(LOCAL_BEACON):]}

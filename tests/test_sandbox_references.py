@@ -19,6 +19,11 @@ def beacon(target: str, cls: str = "Author") -> list[dict[str, str]]:
     return [{"beacon": f"weaviate://localhost/{cls}/{target}"}]
 
 
+def linked(target: str, cls: str = "Author") -> list[dict[str, str]]:
+    return [{"beacon": f"weaviate://localhost/{cls}/{target}",
+             "href": f"/v1/objects/{cls}/{target}"}]
+
+
 def missing(target: str, prop: str = "writtenBy", cls: str = "Book") -> str:
     return f"invalid cref: 'cref' {cls}:{prop}: no object with id {target} found"
 
@@ -56,22 +61,26 @@ def test_create_refuses_a_reference_to_a_missing_object(library: httpx.Client) -
     assert (nowhere.status_code, message(nowhere)) == (422, f"invalid object: {missing(ANN)}")
 
 
-def test_references_are_stored_as_weaviate_stores_them(library: httpx.Client) -> None:
+def test_references_are_stored_and_answered_as_weaviate_does(library: httpx.Client) -> None:
     book = "20000000-0000-4000-8000-000000000002"
     created = library.post("/v1/objects", json={"class": "Book", "id": book, "properties": {
         "writtenBy": [{"beacon": f"weaviate://localhost/Author/{ANN.upper()}",
-                       "href": f"/v1/objects/Author/{ANN}"}],
+                       "href": "/ignored"}],
         "about": [{"beacon": f"weaviate://localhost/{ANN}"}]}})
     assert created.status_code == 200, created.text
-    stored = library.get(f"/v1/objects/Book/{book}").json()["properties"]
-    # The id is lowercased and href dropped; a class-less beacon keeps no class on a
-    # multi-target property (its target was found in any class).
-    assert stored["writtenBy"] == beacon(ANN)
-    assert stored["about"] == [{"beacon": f"weaviate://localhost/{ANN}"}]
-    # On a single-target property a class-less beacon gets the property's class.
-    sequel = library.post("/v1/objects", json={"class": "Book", "properties": {
-        "sequelOf": [{"beacon": f"weaviate://localhost/{book}"}]}})
-    assert sequel.json()["properties"]["sequelOf"] == beacon(book, "Book")
+    # The id is lowercased and the given href replaced by the object's path; a class-less
+    # beacon keeps no class on a multi-target property (its target was found in any class).
+    expected = {"writtenBy": linked(ANN), "about": [{
+        "beacon": f"weaviate://localhost/{ANN}", "href": f"/v1/objects/{ANN}"}]}
+    assert created.json()["properties"] == expected
+    assert library.get(f"/v1/objects/Book/{book}").json()["properties"] == expected
+    listed = library.get("/v1/objects", params={"class": "Book", "limit": 100}).json()
+    assert next(o for o in listed["objects"] if o["id"] == book)["properties"] == expected
+    # On a single-target property a class-less beacon gets the property's class; batch
+    # results carry the references as stored, without links.
+    sequel = library.post("/v1/batch/objects", json={"objects": [{"class": "Book", "properties": {
+        "sequelOf": [{"beacon": f"weaviate://localhost/{book}"}]}}]})
+    assert sequel.json()[0]["properties"]["sequelOf"] == beacon(book, "Book")
     ghost = library.post("/v1/objects", json={"class": "Book", "properties": {
         "sequelOf": [{"beacon": f"weaviate://localhost/{GHOST}"}]}})
     assert message(ghost) == f"invalid object: {missing(GHOST, 'sequelOf')}"
@@ -92,7 +101,7 @@ def test_put_patch_and_validate_check_targets(library: httpx.Client) -> None:
         "writtenBy": beacon(GHOST)}})
     assert (validate.status_code, message(validate)) == (422, f"invalid object: {missing(GHOST)}")
     assert library.get(f"/v1/objects/Book/{book}").json()["properties"] == {
-        "title": "Real", "writtenBy": beacon(ANN)}
+        "title": "Real", "writtenBy": linked(ANN)}
 
 
 @pytest.mark.parametrize(("value", "error"), [
