@@ -35,7 +35,7 @@ from sandbox.where import (
     check_operators,
     compile_where,
 )
-from sandbox.writes import check_consistency, prepare
+from sandbox.writes import Write, check_consistency, prepare
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -64,11 +64,14 @@ def import_objects(app: App, request: Request) -> Response:
         raise fail(422, "invalid param 'objects': cannot be empty, need at least one object "
                         "for batching")
     _check_ids(objects)
-    results = []
+    results: list[dict[str, Any]] = []
+    valid: list[tuple[int, Any, Write]] = []  # (place in results, body, validated object)
     stored: Counter[tuple[str, str]] = Counter()  # (class, shard) -> objects
     started = time.perf_counter()
     now = now_ms()  # one batch, one time
     with db.lock:
+        # Weaviate validates the whole batch before it stores any of it, so a reference to
+        # an object of the same batch is refused (batch_add.go validateAndGetVector).
         for raw in objects:
             if isinstance(raw, dict) and raw.get("class"):
                 # Weaviate gives every object with a class an id and the batch time before it
@@ -80,19 +83,21 @@ def import_objects(app: App, request: Request) -> Response:
                                                 "present in schema"))
                     continue
             try:
-                write = prepare(db, raw, now=now)
+                valid.append((len(results), raw, prepare(db, raw, now=now)))
             except ValueError as exc:
                 results.append(_failed(raw, str(exc)))
                 continue
+            results.append({})  # filled in when stored
+        for place, raw, write in valid:
             try:
                 stored[write.col.name, write.col.put(write.tenant, write.obj)] += 1
             except ShardRefusal as exc:
-                results.append(_failed(raw, str(exc)))
+                results[place] = _failed(raw, str(exc))
                 continue
             item = write.obj.to_json(write.col.name, write.tenant, include_vector=True)
             item["deprecations"] = None
             item["result"] = {"status": "SUCCESS"}
-            results.append(item)
+            results[place] = item
         _count_batch(app, stored, (time.perf_counter() - started) * 1000)
     return json_response(results)
 

@@ -40,6 +40,11 @@ def lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+def is_reference(data_type: list[str]) -> bool:
+    """A reference dataType is a list of class names (capitalised), primitives are lowercase."""
+    return len(data_type) > 1 or data_type[0][:1].isupper()
+
+
 class SchemaError(ValueError):
     """A class or property Weaviate refuses; the schema handlers answer it with the
     ``{"allowed":null,"error":[..]}`` 422, object writes (auto-schema) as invalid objects."""

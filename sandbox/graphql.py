@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING, Any
 from sandbox.classes import upper_first
 from sandbox.graphql_parser import Field, GraphQLError, Operation, Parser, Value, location
 from sandbox.graphql_suggest import suggest
-from sandbox.http import Request, Response, fail, go_kind, go_type, json_response, parse_error
+from sandbox.http import (
+    Request,
+    Response,
+    fail,
+    go_kind,
+    go_type,
+    go_value,
+    json_response,
+    parse_error,
+)
 from sandbox.store import Collection, Database, TenantError
 
 if TYPE_CHECKING:
@@ -304,19 +313,6 @@ def resolve(db: Database, query: str, operation_name: str, variables: dict[str, 
     if run.errors:
         out["errors"] = [e.to_json() for e in run.errors]
     return out
-
-
-def go_value(value: Any) -> str:
-    """Go's ``%v`` of a decoded JSON value (numbers arrive as json.Number)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "<nil>"
-    if isinstance(value, list):
-        return "[" + " ".join(go_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{go_value(value[k])}" for k in sorted(value)) + "]"
-    return str(value)
 
 
 def _query_body(item: Any, model: str) -> dict[str, Any]:

@@ -135,6 +135,39 @@ def go_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def go_value(value: Any) -> str:
+    """Go's ``%v`` of a decoded JSON value (numbers arrive as json.Number)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, list):
+        return "[" + " ".join(go_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{go_value(value[k])}" for k in sorted(value)) + "]"
+    return str(value)
+
+
+def go_syntax(value: Any) -> str:
+    """Go's ``%#v`` of a decoded JSON value; json.Number prints quoted, as a string kind
+    does [UNCONFIRMED for strings outside printable ASCII]."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "interface {}(nil)"
+    if isinstance(value, list):
+        return "[]interface {}{" + ", ".join(go_syntax(v) for v in value) + "}"
+    if isinstance(value, dict):
+        return "map[string]interface {}{" + ", ".join(
+            f"{go_quote(k)}:{go_syntax(value[k])}" for k in sorted(value)) + "}"
+    return go_quote(str(value))
+
+
+def is_uuid_format(text: str) -> bool:
+    """go-openapi strfmt's ``IsUUID``."""
+    return bool(_UUID_FORMAT.match(text))
+
+
 def go_kind(value: Any) -> str:
     """The JSON kind as Go's ``encoding/json`` names it in unmarshal errors."""
     kinds = {dict: "object", list: "array", str: "string", bool: "bool"}

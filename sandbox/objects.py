@@ -22,6 +22,7 @@ from sandbox.http import (
     parse_error,
     uuid_param,
 )
+from sandbox.references import References, with_links
 from sandbox.store import Collection, Database, ShardRefusal, StoredObject, TenantError, now_ms
 from sandbox.values import normalize, parse_uuid, uuid_error, vectors
 from sandbox.writes import check_consistency, invalid, prepare
@@ -139,8 +140,8 @@ def list_objects(app: App, request: Request) -> Response:
             chosen = _sorted(list(part.values()), keys)[offset:offset + effective]
         else:
             chosen = list(islice(part.values(), offset, offset + effective))
-        objects = [o.to_json(col.name, tenant if col.multi_tenant else None, include_vector)
-                   for o in chosen]
+        objects = with_links(col, [o.to_json(col.name, tenant if col.multi_tenant else None,
+                                             include_vector) for o in chosen])
     return json_response(_page(objects, deprecations=[]))
 
 
@@ -180,9 +181,9 @@ def _list_all_classes(db: Database, request: Request, offset: int, limit: int,
         raise fail(500, "list objects: after parameter not allowed, cursor must be specific to "
                         "one class, set class query param")
     with db.lock:
-        found = [o.to_json(c.name, None, include_vector)
-                 for c in db.collections.values() if not c.multi_tenant
-                 for o in c.partition(None).values()]
+        found = [linked for c in db.collections.values() if not c.multi_tenant
+                 for linked in with_links(c, [o.to_json(c.name, None, include_vector)
+                                              for o in c.partition(None).values()])]
     found.sort(key=lambda o: o["id"])
     return json_response(_page(found[offset:offset + limit], deprecations=None))
 
@@ -208,8 +209,8 @@ def get_object(app: App, request: Request) -> Response:
         col, obj = _find(db, request, tenant)
         if obj is None:
             return empty(404)
-        return json_response(obj.to_json(col.name, tenant if col.multi_tenant else None,
-                                          include_vector))
+        return json_response(with_links(col, [obj.to_json(
+            col.name, tenant if col.multi_tenant else None, include_vector)])[0])
 
 
 def head_object(app: App, request: Request) -> Response:
@@ -235,7 +236,8 @@ def create_object(app: App, request: Request) -> Response:
             write.col.put(write.tenant, write.obj)
         except ShardRefusal as exc:
             raise _refused(PUT_REFUSED, write.col, exc) from None
-        return json_response(write.obj.to_json(write.col.name, write.tenant, True))
+        return json_response(with_links(write.col, [write.obj.to_json(write.col.name,
+                                                                       write.tenant, True)])[0])
 
 
 def _body_id(body: Any) -> str | None:
@@ -273,7 +275,8 @@ def put_object(app: App, request: Request) -> Response:
             col.put(write.tenant, write.obj)
         except ShardRefusal as exc:
             raise _refused(PUT_REFUSED, col, exc) from None
-        return json_response(write.obj.to_json(col.name, write.tenant, True))
+        return json_response(with_links(col, [write.obj.to_json(col.name, write.tenant,
+                                                                 True)])[0])
 
 
 def patch_object(app: App, request: Request) -> Response:
@@ -293,7 +296,8 @@ def patch_object(app: App, request: Request) -> Response:
         if old is None:
             return empty(404)
         try:
-            changes = normalize(col, body.get("properties"), db.auto_schema, keep_nulls=True)
+            changes = normalize(col, body.get("properties"), db.auto_schema,
+                                References(db, col, tenant), keep_nulls=True)
             merged = {**old.properties, **changes}
             vector, named = vectors(col, body.get("vector"), body.get("vectors"))
         except ValueError as exc:
@@ -339,7 +343,8 @@ def get_object_any_class(app: App, request: Request) -> Response:
         for col in db.collections.values():
             obj = None if col.multi_tenant else col.partition(None).get(object_id)
             if obj is not None:
-                return json_response(obj.to_json(col.name, None, include_vector))
+                return json_response(with_links(col, [obj.to_json(col.name, None,
+                                                                  include_vector)])[0])
     return empty(404)
 
 

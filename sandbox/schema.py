@@ -16,6 +16,7 @@ from sandbox.classes import (
     with_async_flag,
 )
 from sandbox.http import ApiError, Request, Response, empty, json_response, restriction_error
+from sandbox.references import require_classes, require_property_classes
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -44,6 +45,8 @@ def create_class(app: App, request: Request) -> Response:
     body = request.json("objectClass")
     with db.lock, _restricted():
         config = build_class(body, app.node_count)
+        db.check_new_name(config["class"])
+        require_classes(db, config)  # OPERATIONS.md §3.1.5
         db.add(config)
     return json_response(with_async_flag(config))
 
@@ -94,6 +97,7 @@ def add_property(app: App, request: Request) -> Response:
                 raise SchemaError("property body must be a JSON object")
             prop = check_property(body)
             check_no_duplicates(col.name, [*col.config["properties"], prop])
+            require_property_classes(db, col.name, prop)
         col.config["properties"].append(prop)
     return json_response(prop)
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sandbox.classes import build_class, check_property, lower_first
+from sandbox.classes import build_class, check_property, is_reference, lower_first
 from sandbox.http import go_quote, go_type
 from sandbox.matching import DateError, rfc3339_ms
 from sandbox.store import Collection, Database
+
+if TYPE_CHECKING:
+    from sandbox.references import References
 
 
 def autoschema_description() -> str:
@@ -99,7 +102,7 @@ def _infer(value: Any) -> dict[str, Any]:
             {"name": k, **_infer(v)} for k, v in value.items() if v is not None]}
     if isinstance(value, list):
         first = value[0] if value else ""
-        if isinstance(first, dict) and "beacon" in first:
+        if isinstance(first, dict) and isinstance(first.get("beacon"), str):
             target = first["beacon"].split("/")[-2] if first["beacon"].count("/") >= 4 else ""
             return {"dataType": [target]}
         inner = _infer(first)
@@ -156,25 +159,22 @@ def _scalar(kind: str, value: Any, name: str, cls: str) -> Any:
     return value
 
 
-def _check(prop: dict[str, Any], value: Any, cls: str) -> Any:
+def _check(prop: dict[str, Any], value: Any, cls: str, refs: References) -> Any:
     kind = prop["dataType"][0]
     name = prop["name"]
     if kind.endswith("[]"):
         if not isinstance(value, list):
             raise _type_error(kind, name, cls, f"not an array, but {go_type(value)}")
         return [_scalar(kind[:-2], item, name, cls) for item in value]
-    if len(prop["dataType"]) > 1 or kind[:1].isupper():
-        if not (isinstance(value, list) and all(isinstance(r, dict) and "beacon" in r
-                                                for r in value)):
-            raise ValueError(f"invalid cref property '{name}' on class '{cls}': "
-                             "expected a list of beacons")
-        return value
+    if is_reference(prop["dataType"]):
+        return refs.check(prop, value)
     return _scalar(kind, value, name, cls)
 
 
-def normalize(col: Collection, raw: Any, extend: bool, keep_nulls: bool = False) -> dict:
+def normalize(col: Collection, raw: Any, extend: bool, refs: References,
+              keep_nulls: bool = False) -> dict:
     """Validate and normalise object properties; ``extend`` adds unknown ones to the class
-    (auto-schema), else they are refused."""
+    (auto-schema), else they are refused; ``refs`` checks reference properties."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
@@ -198,9 +198,10 @@ def normalize(col: Collection, raw: Any, extend: bool, keep_nulls: bool = False)
                     "in this class are available")
             prop = check_property({"name": name, "description": autoschema_description(),
                                    **_infer(value)})
+            refs.new_property(prop)
             col.config["properties"].append(prop)
             known[name] = prop
-        out[name] = _check(prop, value, col.name)
+        out[name] = _check(prop, value, col.name, refs)
     return out
 
 

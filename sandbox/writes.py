@@ -14,6 +14,7 @@ from typing import Any
 
 from sandbox.classes import upper_first
 from sandbox.http import fail
+from sandbox.references import References
 from sandbox.store import Collection, Database, StoredObject, TenantError, now_ms
 from sandbox.values import collection_for_write, normalize, parse_uuid, vectors
 
@@ -48,6 +49,7 @@ def prepare(db: Database, body: Any, unique: bool = False, validate_only: bool =
     if not class_name:
         raise ValueError("object has an empty class")
     extend = db.auto_schema and not validate_only
+    new_class = db.get(class_name) is None
     col = collection_for_write(db, class_name, create=extend)
     tenant = body.get("tenant") or None
     raw_id = body.get("id")
@@ -56,7 +58,7 @@ def prepare(db: Database, body: Any, unique: bool = False, validate_only: bool =
         col.require_tenant(tenant, creating=True)
         if unique and object_id in col.partition(tenant):
             raise DuplicateId(f"id '{raw_id}' already exists")
-    props = normalize(col, body.get("properties"), extend)
+    props = normalize(col, body.get("properties"), extend, References(db, col, tenant, new_class))
     vector, named = vectors(col, body.get("vector"), body.get("vectors"))
     stamp = now_ms() if now is None else now
     return Write(col, tenant if col.multi_tenant else None,
