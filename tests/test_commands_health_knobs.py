@@ -5,6 +5,8 @@ through the sandbox's operations knobs (``/__sandbox/nodes``, ``/__sandbox/tenan
 
 from __future__ import annotations
 
+import importlib
+import re
 import time
 from collections.abc import Iterator
 
@@ -12,7 +14,11 @@ import httpx
 import pytest
 from test_commands_health import create, fresh, health, report, row, shards_of
 
+from commands.ops.health import cluster as health_cluster
 from sandbox import Sandbox
+
+# the package's gather() function shadows its module of the same name
+health_gather = importlib.import_module("commands.ops.health.gather")
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +80,45 @@ def test_a_slow_node_past_the_peer_deadline_times_out(url: str) -> None:
     outcome = health(url)
     assert time.perf_counter() - started < 5  # the server's deadline, not the slow node
     assert row(outcome, "nodes")["evidence"] == "node2 TIMEOUT (of 3 nodes)"
+    assert outcome.exit_code == 2
+
+
+def test_a_slow_node_is_a_slow_response_reported_in_one_delay_not_two(
+        url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(health_cluster, "SLOW_FAN_OUT_S", 0.5)
+    knob(url, "nodes/node2", latency_ms=1500)  # below the 30 s deadline: still HEALTHY
+    started = time.perf_counter()
+    outcome = health(url)
+    assert time.perf_counter() - started < 2.7  # /v1/nodes and statistics asked together
+    assert row(outcome, "nodes")["evidence"] == "3 nodes HEALTHY"
+    slow = row(outcome, "response time")
+    assert slow["status"] == "warn"
+    assert re.fullmatch(r"GET /v1/nodes 1\.\d s; GET /v1/cluster/statistics 1\.\d s "
+                        r"\(over 0\.5 s\)", slow["evidence"]), slow["evidence"]
+    assert "wait for the slowest node, up to MINIMUM_INTERNAL_TIMEOUT" in slow["hint"]
+    assert (report(outcome)["verdict"], outcome.exit_code) == ("degraded", 1)
+
+
+def test_a_fan_out_past_our_timeout_is_critical_and_not_asked_again(
+        url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(health_gather, "FAN_OUT_TIMEOUT_S", 1.0)
+    knob(url, "cluster", internal_timeout_ms=10_000)
+    knob(url, "nodes/node2", latency_ms=2000)
+    httpx.delete(f"{url}/__sandbox/requests")
+    started = time.perf_counter()
+    outcome = health(url)
+    assert time.perf_counter() - started < 2.0  # one timeout, no retry after it
+    time.sleep(started + 3.4 - time.perf_counter())  # the sandbox logs a request once answered
+    asked = [e["path"] for e in httpx.get(f"{url}/__sandbox/requests").json()]
+    assert (asked.count("/v1/nodes"), asked.count("/v1/cluster/statistics")) == (1, 1)
+    nodes = row(outcome, "nodes")
+    assert (nodes["status"], nodes["evidence"]) == (
+        "crit", "GET /v1/nodes did not answer within 1 s")
+    assert "overloaded or stuck" in nodes["hint"]
+    assert row(outcome, "raft")["evidence"] == (
+        "GET /v1/cluster/statistics did not answer within 1 s")
+    assert row(outcome, "response time")["evidence"] == (
+        "GET /v1/nodes no answer; GET /v1/cluster/statistics no answer (over 5 s)")
     assert outcome.exit_code == 2
 
 

@@ -11,33 +11,62 @@ for the checks to report; only a cluster that does not answer at all raises.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from commands.api.client import RestClient
-from commands.errors import ApiError
+from commands.api.client import RETRY_STATUSES, RestClient
+from commands.errors import ApiError, ConnectionFailed
 from commands.ops.collections import is_multi_tenant
 from commands.ops.health.model import Evidence, Unread
 from commands.ops.schema import fetch_schema, get_class
 
 FAN_OUT_TIMEOUT_S = 40.0
 """Longer than Weaviate's own peer deadline (MINIMUM_INTERNAL_TIMEOUT, 30 s, OPERATIONS.md
-§1.2), so a slow peer comes back as TIMEOUT in the answer instead of failing our request;
-and retried once only, so a stalled cluster gets its verdict in minutes, not ten."""
-FAN_OUT_RETRIES = 1
+§1.2), so a slow peer comes back as TIMEOUT in the answer instead of failing our request."""
+QUICK_FAILURE_S = 5.0
+"""A fan-out that failed faster than this (a dropped connection, a 503) is tried once more;
+one that timed out is not: the verdict comes within one timeout, as a cron job polling
+every minute expects (§4: never stack requests behind a slow node)."""
 
 
-def _read(evidence: Evidence, source: str, api: RestClient, path: str,
-          fan_out: bool = False, **params: Any) -> Any:
+def _read(evidence: Evidence, source: str, api: RestClient, path: str) -> Any:
     """One GET whose failure is recorded as evidence instead of raised (connection
     failures still raise: with nothing answering there is no verdict to give)."""
-    clean = {k: v for k, v in params.items() if v is not None}
     try:
-        return api.request("GET", path, params=clean,
-                           timeout=FAN_OUT_TIMEOUT_S if fan_out else None,
-                           retries=FAN_OUT_RETRIES if fan_out else None).json()
+        return api.request("GET", path).json()
     except ApiError as exc:
         evidence.errors[source] = _unread(exc)
         return None
+
+
+def _fan_out(evidence: Evidence, source: str, api: RestClient, path: str,
+             **params: Any) -> Any:
+    """A GET the answering node fans out to every peer, timed into ``evidence.timings``;
+    an error or a timeout is recorded as evidence (the node we talk to answered /ready)."""
+    for attempt in (1, 2):
+        started = time.perf_counter()
+        try:
+            answer = api.request("GET", path, params=params, timeout=FAN_OUT_TIMEOUT_S,
+                                 retries=0)
+        except ApiError as exc:
+            elapsed = time.perf_counter() - started
+            if attempt == 1 and exc.status in RETRY_STATUSES and elapsed < QUICK_FAILURE_S:
+                continue
+            evidence.timings[path] = elapsed
+            evidence.errors[source] = _unread(exc)
+            return None
+        except ConnectionFailed as exc:
+            timed_out = "timed out" in exc.message  # the client's words for httpx's timeouts
+            if attempt == 1 and not timed_out \
+                    and time.perf_counter() - started < QUICK_FAILURE_S:
+                continue
+            evidence.errors[source] = Unread(None, f"GET {path} did not answer within "
+                                                   f"{FAN_OUT_TIMEOUT_S:g} s" if timed_out
+                                             else f"GET {path} failed: {exc.message}")
+            return None
+        evidence.timings[path] = time.perf_counter() - started
+        return answer.json()
+    raise AssertionError("unreachable")
 
 
 def _unread(exc: ApiError) -> Unread:
@@ -69,11 +98,16 @@ def gather(api: RestClient, collection: str | None = None) -> Evidence:
     evidence.meta = _read(evidence, "meta", api, "/v1/meta")
     _classes(evidence, api, collection)
     nodes_path = "/v1/nodes" if collection is None else f"/v1/nodes/{evidence.collection}"
-    answer = _read(evidence, "nodes", api, nodes_path, fan_out=True, output="verbose")
+    # Both wait for the slowest peer: asked together, a slow node costs its delay once.
+    evidence.timings = dict.fromkeys((nodes_path, "/v1/cluster/statistics"))
+    with ThreadPoolExecutor(2, thread_name_prefix="health") as pool:
+        nodes = pool.submit(_fan_out, evidence, "nodes", api, nodes_path, output="verbose")
+        statistics = pool.submit(_fan_out, evidence, "statistics", api,
+                                 "/v1/cluster/statistics")
+        answer = nodes.result()
+        evidence.read_at_ms = int(time.time() * 1000)
+        evidence.statistics = statistics.result()
     evidence.nodes = None if answer is None else answer.get("nodes") or []
-    evidence.read_at_ms = int(time.time() * 1000)
-    evidence.statistics = _read(evidence, "statistics", api, "/v1/cluster/statistics",
-                                fan_out=True)
     if evidence.collection is not None:
         name = evidence.collection
         evidence.shards = _read(evidence, "shards", api, f"/v1/schema/{name}/shards")
