@@ -99,8 +99,8 @@ def test_a_healthy_cluster_is_healthy_with_exit_status_0(url: str) -> None:
     assert statuses == {
         "ready": "ok", "modules": "ok", "nodes": "ok", "response time": "ok",
         "membership": "ok", "raft": "ok", "versions": "ok", "operational mode": "ok",
-        "readonly shards": "ok", "indexing": "ok", "compression": "ok", "replicas": "ok",
-        "replication factor": "ok"}
+        "reachable shards": "ok", "readonly shards": "ok", "indexing": "ok",
+        "compression": "ok", "replicas": "ok", "replication factor": "ok"}
     assert row(outcome, "nodes")["evidence"] == "3 nodes HEALTHY"
     assert re.fullmatch(r"GET /v1/nodes \d+ ms; GET /v1/cluster/statistics \d+ ms",
                         row(outcome, "response time")["evidence"])

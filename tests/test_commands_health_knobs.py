@@ -140,6 +140,54 @@ def test_a_dead_node_is_missing_from_the_membership(url: str) -> None:
             "hint": membership["hint"]} in detailed
 
 
+# --- shards no live node reports --------------------------------------------------------------
+
+def test_a_shard_only_on_a_node_that_is_down_is_unreachable_data(url: str) -> None:
+    create(url, "Solo", factor=1, shards=3)
+    [lost] = [name for name, owners in shards_of(url, "Solo").items() if owners == ["node2"]]
+    assert row(health(url, r"\health Solo"), "reachable shards")["evidence"] == (
+        "every shard of Solo (3) is reported by a live node")
+    knob(url, "nodes/node2", status="UNAVAILABLE")
+    outcome = health(url, r"\health Solo")
+    reach = row(outcome, "reachable shards")
+    assert (reach["status"], reach["evidence"]) == (
+        "crit", "1 of 3 shards of Solo is not reported by any live node: its data is "
+                "unreachable")
+    assert "(node2 UNAVAILABLE)" in reach["hint"]
+    assert row(outcome, "replicas")["evidence"] == (
+        "every reported shard has its replication factor's replicas (1 shard not reported "
+        "by any live node)")
+    assert row(outcome, "readonly shards")["evidence"] == (
+        "no READONLY shard in Solo (2 shard replicas; 1 shard not reported by any live node)")
+    detailed = report(health(url, r"\health Solo --detailed"))["checks"]
+    assert {"check": f"shard Solo/{lost}", "status": "crit",
+            "evidence": "not reported by any live node", "hint": reach["hint"]} in detailed
+    whole = row(health(url), "reachable shards")
+    assert (whole["status"], whole["evidence"]) == (
+        "crit", "1 shard not reported by any live node (Solo 1 of 3): its data is unreachable")
+    detailed = report(health(url, r"\health --detailed"))["checks"]
+    assert {"check": "shards of Solo", "status": "crit",
+            "evidence": "1 of 3 shards not reported by any live node",
+            "hint": whole["hint"] + r"; \health Solo names them"} in detailed
+
+
+def test_an_active_tenant_only_on_a_gone_node_is_unreachable_data(url: str) -> None:
+    httpx.post(f"{url}/v1/schema", json={
+        "class": "Ticket", "multiTenancyConfig": {"enabled": True}}).raise_for_status()
+    httpx.post(f"{url}/v1/schema/Ticket/tenants", json=[
+        {"name": f"t{i}"} for i in range(6)]).raise_for_status()
+    on_node3 = sorted(name for name, owners in shards_of(url, "Ticket").items()
+                      if owners == ["node3"])
+    assert on_node3
+    knob(url, "nodes/node3", status="GONE")
+    reach = row(health(url, r"\health Ticket"), "reachable shards")
+    verb = "is" if len(on_node3) == 1 else "are"
+    assert reach["status"] == "crit"
+    assert reach["evidence"].startswith(
+        f"{len(on_node3)} of 6 active tenants of Ticket {verb} not reported by any live node")
+    assert "(node3 missing)" in reach["hint"]
+
+
 # --- H4 versions, H5 operational mode ----------------------------------------------------------
 
 def test_version_skew_is_degraded(url: str) -> None:
