@@ -140,6 +140,23 @@ def test_a_dead_node_is_missing_from_the_membership(url: str) -> None:
             "hint": membership["hint"]} in detailed
 
 
+def test_a_quick_failure_is_tried_once_more_then_reported(url: str) -> None:
+    knob(url, "faults", fail_rate=1.0, kinds=["503"])
+    try:
+        httpx.delete(f"{url}/__sandbox/requests")
+        outcome = health(url)
+        asked = [e["path"] for e in httpx.get(f"{url}/__sandbox/requests").json()]
+    finally:
+        knob(url, "faults", fail_rate=0.0)
+    assert [asked.count(p) for p in ("/v1/meta", "/v1/nodes", "/v1/cluster/statistics")] \
+        == [2, 2, 2]
+    nodes = row(outcome, "nodes")
+    assert (nodes["status"], nodes["evidence"]) == (
+        "crit", "GET /v1/nodes answered 503: sandbox: injected fault (service unavailable)")
+    assert row(outcome, "response time")["status"] == "ok"  # answered at once, with an error
+    assert outcome.exit_code == 2
+
+
 # --- shards no live node reports --------------------------------------------------------------
 
 def test_a_shard_only_on_a_node_that_is_down_is_unreachable_data(url: str) -> None:

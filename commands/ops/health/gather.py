@@ -14,6 +14,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
+
 from commands.api.client import RETRY_STATUSES, RestClient
 from commands.errors import ApiError, ConnectionFailed
 from commands.ops.collections import is_multi_tenant
@@ -23,50 +25,58 @@ from commands.ops.schema import fetch_schema, get_class
 FAN_OUT_TIMEOUT_S = 40.0
 """Longer than Weaviate's own peer deadline (MINIMUM_INTERNAL_TIMEOUT, 30 s, OPERATIONS.md
 §1.2), so a slow peer comes back as TIMEOUT in the answer instead of failing our request."""
+READ_TIMEOUT_S = 30.0  # the other reads; /v1/meta asks every module, maybe over HTTP (§1.1)
 QUICK_FAILURE_S = 5.0
-"""A fan-out that failed faster than this (a dropped connection, a 503) is tried once more;
-one that timed out is not: the verdict comes within one timeout, as a cron job polling
-every minute expects (§4: never stack requests behind a slow node)."""
+"""A read that failed faster than this (a dropped connection, a 502/503/504) is tried once
+more; one that timed out is not: the verdict comes within one timeout per read, as a cron
+job expects (§4: never stack requests behind a slow node)."""
 
 
-def _read(evidence: Evidence, source: str, api: RestClient, path: str) -> Any:
-    """One GET whose failure is recorded as evidence instead of raised (connection
-    failures still raise: with nothing answering there is no verdict to give)."""
+def _timed_out(exc: ConnectionFailed) -> bool:
+    return "timed out" in exc.message  # the client's words for httpx's timeouts
+
+
+def _get(api: RestClient, path: str, timeout: float, **params: Any) -> httpx.Response:
+    """One GET, tried a second time only after a quick failure (see QUICK_FAILURE_S)."""
+    for attempt in (1, 2):
+        started = time.perf_counter()
+        try:
+            return api.request("GET", path, params=params or None, timeout=timeout,
+                               retries=0)
+        except (ApiError, ConnectionFailed) as exc:
+            quick = time.perf_counter() - started < QUICK_FAILURE_S
+            transient = exc.status in RETRY_STATUSES if isinstance(exc, ApiError) \
+                else not _timed_out(exc)
+            if attempt == 2 or not (quick and transient):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _read(evidence: Evidence, source: str, api: RestClient, path: str,
+          timeout: float = READ_TIMEOUT_S, **params: Any) -> Any:
+    """One GET whose error, or silence, is recorded as evidence instead of raised (the
+    node we talk to answered /ready, so there is a verdict to give)."""
     try:
-        return api.request("GET", path).json()
+        return _get(api, path, timeout, **params).json()
     except ApiError as exc:
         evidence.errors[source] = _unread(exc)
-        return None
+    except ConnectionFailed as exc:
+        evidence.errors[source] = Unread(None, f"GET {path} did not answer within {timeout:g} s"
+                                         if _timed_out(exc) else
+                                         f"GET {path} failed: {exc.message}")
+    return None
 
 
 def _fan_out(evidence: Evidence, source: str, api: RestClient, path: str,
              **params: Any) -> Any:
-    """A GET the answering node fans out to every peer, timed into ``evidence.timings``;
-    an error or a timeout is recorded as evidence (the node we talk to answered /ready)."""
-    for attempt in (1, 2):
-        started = time.perf_counter()
-        try:
-            answer = api.request("GET", path, params=params, timeout=FAN_OUT_TIMEOUT_S,
-                                 retries=0)
-        except ApiError as exc:
-            elapsed = time.perf_counter() - started
-            if attempt == 1 and exc.status in RETRY_STATUSES and elapsed < QUICK_FAILURE_S:
-                continue
-            evidence.timings[path] = elapsed
-            evidence.errors[source] = _unread(exc)
-            return None
-        except ConnectionFailed as exc:
-            timed_out = "timed out" in exc.message  # the client's words for httpx's timeouts
-            if attempt == 1 and not timed_out \
-                    and time.perf_counter() - started < QUICK_FAILURE_S:
-                continue
-            evidence.errors[source] = Unread(None, f"GET {path} did not answer within "
-                                                   f"{FAN_OUT_TIMEOUT_S:g} s" if timed_out
-                                             else f"GET {path} failed: {exc.message}")
-            return None
+    """A read the answering node fans out to every peer, timed into ``evidence.timings``
+    (left None when no answer came)."""
+    started = time.perf_counter()
+    answer = _read(evidence, source, api, path, FAN_OUT_TIMEOUT_S, **params)
+    failure = evidence.errors.get(source)
+    if failure is None or failure.status is not None:
         evidence.timings[path] = time.perf_counter() - started
-        return answer.json()
-    raise AssertionError("unreachable")
+    return answer
 
 
 def _unread(exc: ApiError) -> Unread:

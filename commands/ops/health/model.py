@@ -106,11 +106,11 @@ def rows(checks: list[Check], detailed: bool) -> list[Check]:
     return [row for check in checks for row in (check.items or (check,))]
 
 
-def unreadable(name: str, evidence: Evidence, source: str,
-               hint: str = "the cluster could not report it: retry, then check the logs"
+def unreadable(name: str, evidence: Evidence, source: str, hint: str | None = None
                ) -> Check | None:
-    """The row for a check whose source answered with an error, or None if it answered:
-    refused (401/403) warns, not served by this version (404/501) is info, else crit."""
+    """The row for a check whose source answered with an error or not at all, or None if it
+    answered: refused (401/403) warns, not served by this version (404/501) is info, else
+    crit; ``hint`` replaces the generic one."""
     failure = evidence.errors.get(source)
     if failure is None:
         return None
@@ -122,5 +122,6 @@ def unreadable(name: str, evidence: Evidence, source: str,
         return Check(name, Status.INFO, f"not checked: {failure.text}",
                      "this Weaviate version does not serve it")
     if failure.status is None:
-        return Check(name, Status.CRIT, failure.text, NO_ANSWER_HINT)
-    return Check(name, Status.CRIT, failure.text, hint)
+        return Check(name, Status.CRIT, failure.text, hint or NO_ANSWER_HINT)
+    return Check(name, Status.CRIT, failure.text,
+                 hint or "the cluster could not report it: retry, then check the logs")
