@@ -41,6 +41,8 @@ def _cell(value: Any, limit: int | None = None) -> Any:
 def _nested(rows: list[dict[str, Any]]) -> RichTable:
     columns = list(dict.fromkeys(k for row in rows for k in row))
     table = RichTable(*columns, box=box.SIMPLE, show_edge=False, pad_edge=False)
+    for column in table.columns:
+        column.overflow = "fold"  # nothing is cut, at any width
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
     return table

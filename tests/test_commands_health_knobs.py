@@ -5,6 +5,8 @@ through the sandbox's operations knobs (``/__sandbox/nodes``, ``/__sandbox/tenan
 
 from __future__ import annotations
 
+import importlib
+import re
 import time
 from collections.abc import Iterator
 
@@ -12,7 +14,11 @@ import httpx
 import pytest
 from test_commands_health import create, fresh, health, report, row, shards_of
 
+from commands.ops.health import cluster as health_cluster
 from sandbox import Sandbox
+
+# the package's gather() function shadows its module of the same name
+health_gather = importlib.import_module("commands.ops.health.gather")
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +83,45 @@ def test_a_slow_node_past_the_peer_deadline_times_out(url: str) -> None:
     assert outcome.exit_code == 2
 
 
+def test_a_slow_node_is_a_slow_response_reported_in_one_delay_not_two(
+        url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(health_cluster, "SLOW_FAN_OUT_S", 0.5)
+    knob(url, "nodes/node2", latency_ms=1500)  # below the 30 s deadline: still HEALTHY
+    started = time.perf_counter()
+    outcome = health(url)
+    assert time.perf_counter() - started < 2.7  # /v1/nodes and statistics asked together
+    assert row(outcome, "nodes")["evidence"] == "3 nodes HEALTHY"
+    slow = row(outcome, "response time")
+    assert slow["status"] == "warn"
+    assert re.fullmatch(r"GET /v1/nodes 1\.\d s; GET /v1/cluster/statistics 1\.\d s "
+                        r"\(over 0\.5 s\)", slow["evidence"]), slow["evidence"]
+    assert "wait for the slowest node, up to MINIMUM_INTERNAL_TIMEOUT" in slow["hint"]
+    assert (report(outcome)["verdict"], outcome.exit_code) == ("degraded", 1)
+
+
+def test_a_fan_out_past_our_timeout_is_critical_and_not_asked_again(
+        url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(health_gather, "FAN_OUT_TIMEOUT_S", 1.0)
+    knob(url, "cluster", internal_timeout_ms=10_000)
+    knob(url, "nodes/node2", latency_ms=2000)
+    httpx.delete(f"{url}/__sandbox/requests")
+    started = time.perf_counter()
+    outcome = health(url)
+    assert time.perf_counter() - started < 2.0  # one timeout, no retry after it
+    time.sleep(started + 3.4 - time.perf_counter())  # the sandbox logs a request once answered
+    asked = [e["path"] for e in httpx.get(f"{url}/__sandbox/requests").json()]
+    assert (asked.count("/v1/nodes"), asked.count("/v1/cluster/statistics")) == (1, 1)
+    nodes = row(outcome, "nodes")
+    assert (nodes["status"], nodes["evidence"]) == (
+        "crit", "GET /v1/nodes did not answer within 1 s")
+    assert "overloaded or stuck" in nodes["hint"]
+    assert row(outcome, "raft")["evidence"] == (
+        "GET /v1/cluster/statistics did not answer within 1 s")
+    assert row(outcome, "response time")["evidence"] == (
+        "GET /v1/nodes no answer; GET /v1/cluster/statistics no answer (over 5 s)")
+    assert outcome.exit_code == 2
+
+
 # --- H2 membership ---------------------------------------------------------------------------
 
 def test_a_dead_node_is_missing_from_the_membership(url: str) -> None:
@@ -93,6 +138,71 @@ def test_a_dead_node_is_missing_from_the_membership(url: str) -> None:
     assert {"check": "member node3", "status": "crit",
             "evidence": "named in the RAFT configuration but absent from /v1/nodes",
             "hint": membership["hint"]} in detailed
+
+
+def test_a_quick_failure_is_tried_once_more_then_reported(url: str) -> None:
+    knob(url, "faults", fail_rate=1.0, kinds=["503"])
+    try:
+        httpx.delete(f"{url}/__sandbox/requests")
+        outcome = health(url)
+        asked = [e["path"] for e in httpx.get(f"{url}/__sandbox/requests").json()]
+    finally:
+        knob(url, "faults", fail_rate=0.0)
+    assert [asked.count(p) for p in ("/v1/meta", "/v1/nodes", "/v1/cluster/statistics")] \
+        == [2, 2, 2]
+    nodes = row(outcome, "nodes")
+    assert (nodes["status"], nodes["evidence"]) == (
+        "crit", "GET /v1/nodes answered 503: sandbox: injected fault (service unavailable)")
+    assert row(outcome, "response time")["status"] == "ok"  # answered at once, with an error
+    assert outcome.exit_code == 2
+
+
+# --- shards no live node reports --------------------------------------------------------------
+
+def test_a_shard_only_on_a_node_that_is_down_is_unreachable_data(url: str) -> None:
+    create(url, "Solo", factor=1, shards=3)
+    [lost] = [name for name, owners in shards_of(url, "Solo").items() if owners == ["node2"]]
+    assert row(health(url, r"\health Solo"), "reachable shards")["evidence"] == (
+        "every shard of Solo (3) is reported by a live node")
+    knob(url, "nodes/node2", status="UNAVAILABLE")
+    outcome = health(url, r"\health Solo")
+    reach = row(outcome, "reachable shards")
+    assert (reach["status"], reach["evidence"]) == (
+        "crit", "1 of 3 shards of Solo is not reported by any live node: its data is "
+                "unreachable")
+    assert "(node2 UNAVAILABLE)" in reach["hint"]
+    assert row(outcome, "replicas")["evidence"] == (
+        "every reported shard has its replication factor's replicas (1 shard not reported "
+        "by any live node)")
+    assert row(outcome, "readonly shards")["evidence"] == (
+        "no READONLY shard in Solo (2 shard replicas; 1 shard not reported by any live node)")
+    detailed = report(health(url, r"\health Solo --detailed"))["checks"]
+    assert {"check": f"shard Solo/{lost}", "status": "crit",
+            "evidence": "not reported by any live node", "hint": reach["hint"]} in detailed
+    whole = row(health(url), "reachable shards")
+    assert (whole["status"], whole["evidence"]) == (
+        "crit", "1 shard not reported by any live node (Solo 1 of 3): its data is unreachable")
+    detailed = report(health(url, r"\health --detailed"))["checks"]
+    assert {"check": "shards of Solo", "status": "crit",
+            "evidence": "1 of 3 shards not reported by any live node",
+            "hint": whole["hint"] + r"; \health Solo names them"} in detailed
+
+
+def test_an_active_tenant_only_on_a_gone_node_is_unreachable_data(url: str) -> None:
+    httpx.post(f"{url}/v1/schema", json={
+        "class": "Ticket", "multiTenancyConfig": {"enabled": True}}).raise_for_status()
+    httpx.post(f"{url}/v1/schema/Ticket/tenants", json=[
+        {"name": f"t{i}"} for i in range(6)]).raise_for_status()
+    on_node3 = sorted(name for name, owners in shards_of(url, "Ticket").items()
+                      if owners == ["node3"])
+    assert on_node3
+    knob(url, "nodes/node3", status="GONE")
+    reach = row(health(url, r"\health Ticket"), "reachable shards")
+    verb = "is" if len(on_node3) == 1 else "are"
+    assert reach["status"] == "crit"
+    assert reach["evidence"].startswith(
+        f"{len(on_node3)} of 6 active tenants of Ticket {verb} not reported by any live node")
+    assert "(node3 missing)" in reach["hint"]
 
 
 # --- H4 versions, H5 operational mode ----------------------------------------------------------

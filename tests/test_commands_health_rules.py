@@ -95,6 +95,23 @@ def test_fewer_replicas_than_the_factor_is_critical() -> None:
     assert verdict(checks) == "critical"
 
 
+def test_a_shard_no_node_reports_while_every_node_answers_warns() -> None:
+    """With no node down, a filtered verbose /v1/nodes (RBAC) is likelier than lost data."""
+    cls = {**hnsw(), "shardingConfig": {"actualCount": 2}}
+    evidence = Evidence(nodes=[node("node1", [shard("s1")]), node("node2", [])],
+                        classes=[cls])
+    reach = found(data.checks(evidence), "reachable shards")
+    assert (reach.status, reach.evidence) == (
+        Status.WARN, "1 shard not reported by any node, though every node answers "
+                     "(Article 1 of 2)")
+    assert "RBAC" in reach.hint
+    evidence.collection, evidence.shards = "Article", [{"name": "s1"}, {"name": "s2"}]
+    reach = found(data.checks(evidence), "reachable shards")
+    assert reach.evidence == ("1 of 2 shards of Article is not reported by any node, though "
+                              "every node answers")
+    assert [i.check for i in reach.items] == ["shard Article/s2"]
+
+
 # --- H3 RAFT -----------------------------------------------------------------------------------
 
 def stats(name: str, state: str, leader: str, applied: str = "42", pending: str = "0",

@@ -1,7 +1,8 @@
 """``\\health``: evidence read in a fixed number of requests, pure checks over it, a verdict.
 
 ``model`` holds the row and verdict types, ``gather`` the reads, ``cluster`` the node and
-RAFT checks, ``data`` the shard, replica and tenant checks (OPERATIONS.md §1.10).
+RAFT checks, ``coverage`` the shards no live node reports, ``data`` the shard, replica and
+tenant checks (OPERATIONS.md §1.10).
 """
 
 from __future__ import annotations

@@ -28,11 +28,17 @@ MODE_EFFECTS = {
 }
 
 
+SLOW_FAN_OUT_S = 5.0
+"""A fan-out slower than this warns [JUDGEMENT]: peers answer in milliseconds, and the node
+waits for its slowest one up to the 30 s deadline (OPERATIONS.md §1.2, §4)."""
+
+
 def checks(evidence: Evidence) -> list[Check]:
     """The cluster-level checks, in the order a runbook reads them."""
-    return [check_ready(evidence), check_modules(evidence), check_nodes(evidence),
-            check_membership(evidence), check_raft(evidence), check_versions(evidence),
-            check_modes(evidence)]
+    found = [check_ready(evidence), check_modules(evidence), check_nodes(evidence),
+             check_response_time(evidence), check_membership(evidence), check_raft(evidence),
+             check_versions(evidence), check_modes(evidence)]
+    return [c for c in found if c is not None]
 
 
 def check_ready(evidence: Evidence) -> Check:
@@ -119,6 +125,28 @@ def check_nodes(evidence: Evidence) -> Check:
                      for status in by_status)
     return Check("nodes", Status.CRIT, f"{evidence_text} (of {len(items)} nodes)", hint,
                  items)
+
+
+def _took(seconds: float | None) -> str:
+    if seconds is None:
+        return "no answer"
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def check_response_time(evidence: Evidence) -> Check | None:
+    """The requests every peer must answer came back quickly (OPERATIONS.md §1.2, §4):
+    the node we ask waits for its slowest peer, and a peer past the 30 s deadline is
+    TIMEOUT; one that answers in 20 s is HEALTHY but slows every cluster-wide read."""
+    if not evidence.timings:
+        return None
+    took = "; ".join(f"GET {path} {_took(seconds)}" for path, seconds in evidence.timings.items())
+    slow = [s for s in evidence.timings.values() if s is None or s > SLOW_FAN_OUT_S]
+    if not slow:
+        return Check("response time", Status.OK, took)
+    return Check("response time", Status.WARN, f"{took} (over {SLOW_FAN_OUT_S:g} s)",
+                 "these requests wait for the slowest node, up to MINIMUM_INTERNAL_TIMEOUT "
+                 "(30 s): a node is overloaded or its network is slow; check each node's "
+                 "CPU, memory, network and log")
 
 
 def expected_nodes(evidence: Evidence) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""Data checks: shard status, compression and tenants (and, in order, the replication
-checks), from one verbose ``/v1/nodes`` (plus, for one collection, its
+"""Data checks: unreported shards, shard status, compression and tenants (and, in order,
+the replication checks), from one verbose ``/v1/nodes`` (plus, for one collection, its
 ``per_node_status`` and tenant list).
 
 Without a collection each check summarises every collection in one row; its items
@@ -15,7 +15,7 @@ from typing import Any
 
 from commands.ops.cluster import ShardReplica, replicas
 from commands.ops.collections import is_multi_tenant, vectors
-from commands.ops.health import replication
+from commands.ops.health import coverage, replication
 from commands.ops.health.model import Check, Evidence, Status, counted, listed, scope, unreadable
 from commands.ops.tenants import documented_status
 
@@ -31,14 +31,17 @@ def checks(evidence: Evidence) -> list[Check]:
     if evidence.nodes is None:
         return []
     found = shard_replicas(evidence)
+    found_gaps = coverage.gaps(evidence, found)
+    unseen = coverage.unseen(found_gaps)
     schema = unreadable("schema", evidence, "schema", "the schema could not be read, so the "
                         "checks that need it (compression, replication factor, tenants) were "
                         "skipped")
     shards = None if schema else unreadable("shard status", evidence, "shards")
-    out = [schema, shards, check_readonly(evidence, found), check_indexing(evidence, found),
+    out = [schema, shards, coverage.check_reachable(evidence, found_gaps),
+           check_readonly(evidence, found, unseen), check_indexing(evidence, found),
            check_loading(evidence, found),
            None if schema else check_compression(evidence, found),
-           *replication.checks(evidence), check_tenants(evidence)]
+           *replication.checks(evidence, unseen), check_tenants(evidence)]
     return [c for c in out if c is not None]
 
 
@@ -97,13 +100,14 @@ def _readonly_cause(node: str, readonly: int, total: int, of: str,
             f"if disk: {disk}; if by hand: {reset}")
 
 
-def check_readonly(evidence: Evidence, found: list[ShardReplica]) -> Check:
-    """No shard replica is READONLY (H6, crit): writes to it fail."""
+def check_readonly(evidence: Evidence, found: list[ShardReplica], unseen: str = "") -> Check:
+    """No shard replica is READONLY (H6, crit): writes to it fail. ``unseen`` names the
+    shards no live node reported, which it could not judge."""
     readonly = [r for r in found if r.status == "READONLY"]
     if not readonly:
         return Check("readonly shards", Status.OK,
                      f"no READONLY shard in {scope(evidence)} "
-                     f"({counted(len(found), 'shard replica')})")
+                     f"({counted(len(found), 'shard replica')}{'; ' + unseen if unseen else ''})")
     totals: dict[str, int] = defaultdict(int)
     for rep in found:
         totals[rep.node] += 1

@@ -11,33 +11,72 @@ for the checks to report; only a cluster that does not answer at all raises.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from commands.api.client import RestClient
-from commands.errors import ApiError
+import httpx
+
+from commands.api.client import RETRY_STATUSES, RestClient
+from commands.errors import ApiError, ConnectionFailed
 from commands.ops.collections import is_multi_tenant
 from commands.ops.health.model import Evidence, Unread
 from commands.ops.schema import fetch_schema, get_class
 
 FAN_OUT_TIMEOUT_S = 40.0
 """Longer than Weaviate's own peer deadline (MINIMUM_INTERNAL_TIMEOUT, 30 s, OPERATIONS.md
-§1.2), so a slow peer comes back as TIMEOUT in the answer instead of failing our request;
-and retried once only, so a stalled cluster gets its verdict in minutes, not ten."""
-FAN_OUT_RETRIES = 1
+§1.2), so a slow peer comes back as TIMEOUT in the answer instead of failing our request."""
+READ_TIMEOUT_S = 30.0  # the other reads; /v1/meta asks every module, maybe over HTTP (§1.1)
+QUICK_FAILURE_S = 5.0
+"""A read that failed faster than this (a dropped connection, a 502/503/504) is tried once
+more; one that timed out is not: the verdict comes within one timeout per read, as a cron
+job expects (§4: never stack requests behind a slow node)."""
+
+
+def _timed_out(exc: ConnectionFailed) -> bool:
+    return "timed out" in exc.message  # the client's words for httpx's timeouts
+
+
+def _get(api: RestClient, path: str, timeout: float, **params: Any) -> httpx.Response:
+    """One GET, tried a second time only after a quick failure (see QUICK_FAILURE_S)."""
+    for attempt in (1, 2):
+        started = time.perf_counter()
+        try:
+            return api.request("GET", path, params=params or None, timeout=timeout,
+                               retries=0)
+        except (ApiError, ConnectionFailed) as exc:
+            quick = time.perf_counter() - started < QUICK_FAILURE_S
+            transient = exc.status in RETRY_STATUSES if isinstance(exc, ApiError) \
+                else not _timed_out(exc)
+            if attempt == 2 or not (quick and transient):
+                raise
+    raise AssertionError("unreachable")
 
 
 def _read(evidence: Evidence, source: str, api: RestClient, path: str,
-          fan_out: bool = False, **params: Any) -> Any:
-    """One GET whose failure is recorded as evidence instead of raised (connection
-    failures still raise: with nothing answering there is no verdict to give)."""
-    clean = {k: v for k, v in params.items() if v is not None}
+          timeout: float = READ_TIMEOUT_S, **params: Any) -> Any:
+    """One GET whose error, or silence, is recorded as evidence instead of raised (the
+    node we talk to answered /ready, so there is a verdict to give)."""
     try:
-        return api.request("GET", path, params=clean,
-                           timeout=FAN_OUT_TIMEOUT_S if fan_out else None,
-                           retries=FAN_OUT_RETRIES if fan_out else None).json()
+        return _get(api, path, timeout, **params).json()
     except ApiError as exc:
         evidence.errors[source] = _unread(exc)
-        return None
+    except ConnectionFailed as exc:
+        evidence.errors[source] = Unread(None, f"GET {path} did not answer within {timeout:g} s"
+                                         if _timed_out(exc) else
+                                         f"GET {path} failed: {exc.message}")
+    return None
+
+
+def _fan_out(evidence: Evidence, source: str, api: RestClient, path: str,
+             **params: Any) -> Any:
+    """A read the answering node fans out to every peer, timed into ``evidence.timings``
+    (left None when no answer came)."""
+    started = time.perf_counter()
+    answer = _read(evidence, source, api, path, FAN_OUT_TIMEOUT_S, **params)
+    failure = evidence.errors.get(source)
+    if failure is None or failure.status is not None:
+        evidence.timings[path] = time.perf_counter() - started
+    return answer
 
 
 def _unread(exc: ApiError) -> Unread:
@@ -69,11 +108,16 @@ def gather(api: RestClient, collection: str | None = None) -> Evidence:
     evidence.meta = _read(evidence, "meta", api, "/v1/meta")
     _classes(evidence, api, collection)
     nodes_path = "/v1/nodes" if collection is None else f"/v1/nodes/{evidence.collection}"
-    answer = _read(evidence, "nodes", api, nodes_path, fan_out=True, output="verbose")
+    # Both wait for the slowest peer: asked together, a slow node costs its delay once.
+    evidence.timings = dict.fromkeys((nodes_path, "/v1/cluster/statistics"))
+    with ThreadPoolExecutor(2, thread_name_prefix="health") as pool:
+        nodes = pool.submit(_fan_out, evidence, "nodes", api, nodes_path, output="verbose")
+        statistics = pool.submit(_fan_out, evidence, "statistics", api,
+                                 "/v1/cluster/statistics")
+        answer = nodes.result()
+        evidence.read_at_ms = int(time.time() * 1000)
+        evidence.statistics = statistics.result()
     evidence.nodes = None if answer is None else answer.get("nodes") or []
-    evidence.read_at_ms = int(time.time() * 1000)
-    evidence.statistics = _read(evidence, "statistics", api, "/v1/cluster/statistics",
-                                fan_out=True)
     if evidence.collection is not None:
         name = evidence.collection
         evidence.shards = _read(evidence, "shards", api, f"/v1/schema/{name}/shards")

@@ -42,9 +42,10 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class Unread:
-    """A source that answered with an error: its HTTP status and what to show."""
+    """A source that answered with an error (its HTTP status) or not at all (None), and
+    what to show."""
 
-    status: int
+    status: int | None
     text: str
 
 
@@ -62,6 +63,13 @@ class Evidence:
     tenants: list[dict[str, Any]] | None = None
     errors: dict[str, Unread] = field(default_factory=dict)
     read_at_ms: int | None = None  # this machine's clock when /v1/nodes answered
+    # seconds each fan-out request took, by path; None: no answer within the timeout
+    timings: dict[str, float | None] = field(default_factory=dict)
+
+
+NO_ANSWER_HINT = ("the node we talk to gives up on a peer after MINIMUM_INTERNAL_TIMEOUT (30 s "
+                  "by default), so no answer at all means it is overloaded or stuck itself: "
+                  "check its CPU, memory and log, or ask another node (\\connect)")
 
 
 def verdict(checks: list[Check]) -> str:
@@ -98,11 +106,11 @@ def rows(checks: list[Check], detailed: bool) -> list[Check]:
     return [row for check in checks for row in (check.items or (check,))]
 
 
-def unreadable(name: str, evidence: Evidence, source: str,
-               hint: str = "the cluster could not report it: retry, then check the logs"
+def unreadable(name: str, evidence: Evidence, source: str, hint: str | None = None
                ) -> Check | None:
-    """The row for a check whose source answered with an error, or None if it answered:
-    refused (401/403) warns, not served by this version (404/501) is info, else crit."""
+    """The row for a check whose source answered with an error or not at all, or None if it
+    answered: refused (401/403) warns, not served by this version (404/501) is info, else
+    crit; ``hint`` replaces the generic one."""
     failure = evidence.errors.get(source)
     if failure is None:
         return None
@@ -113,4 +121,7 @@ def unreadable(name: str, evidence: Evidence, source: str,
     if failure.status in (404, 501):
         return Check(name, Status.INFO, f"not checked: {failure.text}",
                      "this Weaviate version does not serve it")
-    return Check(name, Status.CRIT, failure.text, hint)
+    if failure.status is None:
+        return Check(name, Status.CRIT, failure.text, hint or NO_ANSWER_HINT)
+    return Check(name, Status.CRIT, failure.text,
+                 hint or "the cluster could not report it: retry, then check the logs")

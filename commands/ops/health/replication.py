@@ -13,14 +13,16 @@ ASYNC_FREQUENCY_MS = 30_000  # async replication compares every 30 s by default 
 STALLED_AFTER = 10  # comparisons missed before the replication counts as stalled [JUDGEMENT]
 
 
-def checks(evidence: Evidence) -> list[Check]:
-    """The replication checks that apply (H11 only on several nodes, H12 only with data)."""
-    found = [check_replicas(evidence), check_factor(evidence), check_async(evidence)]
+def checks(evidence: Evidence, unseen: str = "") -> list[Check]:
+    """The replication checks that apply (H11 only on several nodes, H12 only with data);
+    ``unseen`` names the shards no live node reported."""
+    found = [check_replicas(evidence, unseen), check_factor(evidence), check_async(evidence)]
     return [c for c in found if c is not None]
 
 
-def check_replicas(evidence: Evidence) -> Check:
-    """Every shard has as many replicas as its replication factor (H10, crit)."""
+def check_replicas(evidence: Evidence, unseen: str = "") -> Check:
+    """Every shard has as many replicas as its replication factor (H10, crit); only the
+    shards some live node reports can be judged (``unseen`` names the others)."""
     short: dict[str, tuple[int, int]] = {}
     for node in evidence.nodes or []:
         for shard in node.get("shards") or []:
@@ -28,7 +30,9 @@ def check_replicas(evidence: Evidence) -> Check:
             if isinstance(have, int) and isinstance(want, int) and have < want:
                 short[f"{shard.get('class')}/{shard.get('name')}"] = (have, want)
     if not short:
-        return Check("replicas", Status.OK, "every shard has its replication factor's replicas")
+        return Check("replicas", Status.OK,
+                     f"every reported shard has its replication factor's replicas ({unseen})"
+                     if unseen else "every shard has its replication factor's replicas")
     hint = ("under-replicated: COPY a replica to another node (POST /v1/replication/replicate, "
             "needs REPLICA_MOVEMENT_ENABLED=true)")
     items = tuple(Check(f"shard {label}", Status.CRIT,
