@@ -1,8 +1,11 @@
 """The only writer: results to stdout as a table, JSON or YAML; messages and errors to stderr.
 
-Nothing is lost in a table (long values fold instead of being cut). When stdout is
-not a terminal rich emits no colour, and JSON is plain ``json.dumps``, so ``jq``
-always gets parseable output.
+A row of a table keeps to one screen line's worth per cell: values longer than
+``MAX_CELL`` are shortened with "…" (``--format json|yaml`` and ``\\x`` show them whole).
+A Record's fields, and the tables nested in them, fold long text instead of cutting it:
+reports whose every word matters (``\\health``, ``\\migrate``) are Records. When stdout is
+not a terminal rich emits no colour, and JSON is plain ``json.dumps``, so ``jq`` always
+gets parseable output.
 """
 
 from __future__ import annotations
