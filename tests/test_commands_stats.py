@@ -184,6 +184,21 @@ def test_usage_errors_are_one_line_with_a_hint(demo: Sandbox) -> None:
     assert outcome.exit_code == 2 and "2112" in outcome.error.hint
 
 
+@pytest.mark.parametrize("seconds", ["0.1", "0.01", "86401", "10000000000", "99999999999"])
+def test_the_interval_is_bounded_from_a_fifth_of_a_second_to_a_day(
+        demo: Sandbox, seconds: str) -> None:
+    clear_requests(demo.url)
+    outcome = dispatcher(demo.url).execute(rf"\stats --watch {seconds} --count 1", "test")
+    assert outcome.exit_code == 2
+    assert "--watch expects 0.2 to 86400 seconds" in outcome.error.message
+    assert requests_made(demo.url) == []  # refused before anything was asked
+
+
+def test_a_one_day_interval_is_taken(demo: Sandbox) -> None:
+    frames = execute(demo.url, r"\stats --watch 86400 --count 1 --format json").results
+    assert [(f.to_data()["interval_s"], f.to_data()["stale"]) for f in frames] == [(86400, [])]
+
+
 # --- growth --------------------------------------------------------------------------------
 
 def test_growth_is_objects_per_second_between_two_samples(sandbox: Sandbox) -> None:
