@@ -184,6 +184,31 @@ def test_usage_errors_are_one_line_with_a_hint(demo: Sandbox) -> None:
     assert outcome.exit_code == 2 and "2112" in outcome.error.hint
 
 
+@pytest.mark.parametrize(("word", "hint"), [
+    ("5", "--watch 5?"), ("1e3", "--watch 1000?"), (".5", "--watch 0.5?"),
+    ("-1", "--watch SECONDS (0.2 to 86400)?"), ("0.01", "--watch SECONDS (0.2 to 86400)?"),
+    ("-x", "--watch SECONDS (0.2 to 86400)?"), ("9lives", "--watch SECONDS (0.2 to 86400)?")])
+def test_a_pattern_no_collection_name_can_match_is_a_misplaced_interval(
+        demo: Sandbox, word: str, hint: str) -> None:
+    outcome = dispatcher(demo.url).execute(rf"\stats {word} --count 1", "test")
+    assert outcome.exit_code == 2
+    assert outcome.error.message == (rf"\stats: {word!r} is not a collection pattern "
+                                     "(collection names start with a letter)")
+    assert outcome.error.hint == f"did you mean {hint}"
+
+
+def test_a_misplaced_negative_interval_fails_as_a_process(demo: Sandbox, tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "shell", "--url", demo.url, "col", "stats",
+                           "--watch", "-1"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=30)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        r"error: \stats: '-1' is not a collection pattern (collection names start with a "
+        "letter)", "hint: did you mean --watch SECONDS (0.2 to 86400)?"]
+
+
 @pytest.mark.parametrize("seconds", ["0.1", "0.01", "86401", "10000000000", "99999999999"])
 def test_the_interval_is_bounded_from_a_fifth_of_a_second_to_a_day(
         demo: Sandbox, seconds: str) -> None:

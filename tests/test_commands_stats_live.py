@@ -103,6 +103,17 @@ def test_ctrl_c_quits_the_dashboard_too(terminal: pexpect.spawn) -> None:  # noq
     terminal.expect(pexpect.EOF)
 
 
+def test_a_watch_that_matches_nothing_says_so_at_every_redraw(
+        terminal: pexpect.spawn) -> None:  # noqa: F811
+    terminal.sendline(r"\stats abc --watch 0.2")
+    terminal.expect("no collection matches 'abc': only the nodes are watched")
+    terminal.expect("sample 2 at")
+    terminal.expect("no collection matches 'abc': only the nodes are watched")  # redrawn too
+    terminal.expect("node1")
+    terminal.send("q")
+    terminal.expect(PROMPT)
+
+
 def test_one_shot_count_at_a_terminal_stops_by_itself(tmp_path: Path) -> None:
     with Sandbox(seed="demo") as server:
         env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from commands.context import CommandContext, LiveView
 from commands.errors import UsageError
 from commands.lazy import lazy_module
-from commands.parse import NUMBER
 from commands.results import Document, Level, Message, Record, Result, Table
 from commands.spec import Arg, Kind, Opt, command
 
@@ -62,11 +61,8 @@ def stats_cmd(ctx: CommandContext, *, pattern: list[str], watch: float | None,
               count: int | None,
               by: str, limit: int, metrics_url: list[str]) -> Result | list[Result] | None:
     """``\\stats``: one sample as tables (or one JSON object), or a live view."""
+    _check_patterns(pattern)
     interval = _interval(watch, count)
-    numbers = [p for p in pattern if NUMBER.fullmatch(p)]
-    if numbers:  # class names start with a letter: a number can only be a misplaced interval
-        raise UsageError(f"\\stats: {numbers[0]!r} is not a collection pattern",
-                         f"did you mean --watch {numbers[0]}?")
     if limit < 0:
         raise UsageError("--limit must be 0 (all rows) or more")
     connection = ctx.session.connection
@@ -80,6 +76,26 @@ def stats_cmd(ctx: CommandContext, *, pattern: list[str], watch: float | None,
         return _watch(ctx, sampler, interval, count)
     finally:
         sampler.close()
+
+
+def _check_patterns(patterns: list[str]) -> None:
+    """Class names start with a letter (``*`` and ``?`` may stand for one): a pattern that
+    starts with a digit, ``-`` or ``.`` matches nothing, so it is a misplaced interval."""
+    for word in patterns:
+        if word[:1].isdigit() or word[:1] in ("-", "."):
+            raise UsageError(f"\\stats: {word!r} is not a collection pattern (collection names "
+                             "start with a letter)", f"did you mean --watch {_seconds(word)}?")
+
+
+def _seconds(word: str) -> str:
+    """``word`` as ``--watch`` would take it (``1e3`` -> ``1000``), or what it takes."""
+    try:
+        value = float(word)
+    except ValueError:
+        value = -1.0
+    if MIN_INTERVAL <= value <= MAX_INTERVAL:
+        return f"{value:.10g}"
+    return f"SECONDS ({MIN_INTERVAL:g} to {MAX_INTERVAL:g})"
 
 
 def _interval(watch: float | None, count: int | None) -> float | None:
@@ -148,6 +164,9 @@ def frame_results(frame: Frame, fmt: str, live: bool = False) -> list[Result]:
     if live:
         out.append(Message(f"\\stats every {frame.interval_s:g} s, sample {frame.number} at "
                            f"{frame.time}; q or Ctrl-C quits"))
+        if frame.nothing_matches:
+            out.append(Message(f"{frame.nothing_matches}: only the nodes are watched",
+                               Level.WARNING))
     stale = {s.key: s for s in frame.stale}
     for item in frame.stale:
         age = "no answer yet" if item.age_s is None else f"last good answer {item.age_s:.1f} s ago"

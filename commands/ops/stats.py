@@ -83,6 +83,8 @@ class Frame:
     stale: list[Stale]
     matched: int
     notes: list[str] = field(default_factory=list)
+    nothing_matches: str | None = None
+    """Why no collection is watched (also among ``notes``): a dashboard says it at the top."""
 
     def to_data(self) -> dict[str, Any]:
         """The machine form: one NDJSON line of ``--watch``, or the one-shot JSON."""
@@ -210,9 +212,11 @@ class Sampler:
         if self.limit and len(rows) > self.limit:
             notes.append(f"{len(rows) - self.limit} more rows not shown (--limit 0 shows all)")
             rows = rows[:self.limit]
+        nothing = None
         if not classes and self.poller.get(SCHEMA) is not None:
-            notes.append("no collection matches " + " and ".join(repr(p) for p in opts.patterns)
-                         if opts.patterns else "no collections")
+            nothing = ("no collection matches " + " and ".join(repr(p) for p in opts.patterns)
+                       if opts.patterns else "no collections")
+            notes.append(nothing)
         elif opts.by == "tenant" and not any(is_multi_tenant(classes[n]) for n in shown):
             notes.append("no multi-tenant collection here: --by tenant has no rows")
         if len(classes) > len(shown):
@@ -233,7 +237,7 @@ class Sampler:
                      interval_s=opts.interval, by=opts.by, columns=columns, rows=rows,
                      nodes=[_node_row(n) for n in self.poller.get(NODES) or []],
                      metrics=summary, stale=self.poller.stale(), matched=len(classes),
-                     notes=notes)
+                     notes=notes, nothing_matches=nothing)
 
     def _metrics(self) -> MetricsSummary | None:
         """The endpoints' figures over each one's last two scrapes (a late endpoint counts
