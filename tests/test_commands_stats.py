@@ -284,6 +284,22 @@ def test_watch_off_a_terminal_prints_ndjson_lines(demo: Sandbox, tmp_path: Path)
         ("stats", "ok", 3)]
 
 
+def test_watch_as_yaml_prints_one_document_per_sample(demo: Sandbox, tmp_path: Path) -> None:
+    import yaml
+
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "shell", "--url", demo.url, "col", "stats",
+                           "--watch", "0.2", "--count", "2", "--format", "yaml"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("---\nsample: 1\n")
+    assert done.stdout.count("---\n") == 2 and "{" not in done.stdout.splitlines()[0]
+    frames = list(yaml.safe_load_all(done.stdout))
+    assert [(f["sample"], f["interval_s"]) for f in frames] == [(1, 0.2), (2, 0.2)]
+    assert [r["collection"] for r in frames[1]["rows"]] == DEMO_ORDER
+
+
 def test_the_seeds_one_shot_col_stats_watch(demo: Sandbox, tmp_path: Path) -> None:
     """The seed's literal `elysiactl col stats --watch`, stopped by Ctrl-C (SIGINT): exit 0."""
     import signal
