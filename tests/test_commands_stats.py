@@ -162,6 +162,30 @@ def test_by_node_shard_and_tenant(replicated: Sandbox) -> None:
     assert mt["tenants"] == {"ACTIVE": 1, "INACTIVE": 1} and mt["objects"] == 7
 
 
+@pytest.mark.parametrize(("line", "rows", "note"), [
+    (r"\stats --limit 1", ["Rep"],
+     "the largest of 2 matching collections; narrow with PATTERN, or --limit 0 for all"),
+    (r"\stats --by node --limit 1", ["Rep"],
+     "1 of 3 rows (one per collection and node, the largest first), from the largest of 2 "
+     "matching collections; narrow with PATTERN, or --limit 0 for all"),
+    (r"\stats --by node --limit 2", ["Rep", "Rep"],
+     "2 of 5 rows (one per collection and node, the largest first); narrow with PATTERN, or "
+     "--limit 0 for all"),
+    # the multi-tenant collections only are ranked: Rep has no tenants
+    (r"\stats --by tenant --limit 1", ["RepMt"],
+     "1 of 2 rows (one per tenant, the largest first); narrow with PATTERN, or --limit 0 for "
+     "all"),
+    (r"\stats --by shard", None, None),
+])
+def test_the_note_says_what_the_rows_are_for_each_by(
+        replicated: Sandbox, line: str, rows: list[str] | None, note: str | None) -> None:
+    data = execute(replicated.url, line + " --format json").results[0].to_data()
+    if rows is not None:
+        assert [r["collection"] for r in data["rows"]] == rows
+    assert data["notes"][:1] == ([note] if note else ["growth needs two samples: \\stats "
+                                                      "--watch shows it"])
+
+
 def test_empty_answers_say_why(demo: Sandbox, sandbox: Sandbox) -> None:
     assert execute(sandbox.url, r"\stats --format json").results[0].to_data()["notes"][0] == (
         "no collections")

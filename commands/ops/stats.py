@@ -53,6 +53,7 @@ COLUMNS = {
               "vector_queue"),
     "tenant": ("collection", "tenant", "status", "objects", "growth_per_s", "vector_queue"),
 }
+ROW_UNITS = {"node": "collection and node", "shard": "shard", "tenant": "tenant"}
 REACHABLE = ("HEALTHY", "UNHEALTHY")
 NODES, SCHEMA, FULL = "/v1/nodes", "/v1/schema", "/v1/nodes?output=verbose"
 
@@ -164,7 +165,9 @@ class Sampler:
         poller.settle(deadline)
         classes = {c["class"]: c for c in poller.get(SCHEMA) or []
                    if matches(c["class"], opts.patterns)}
-        shown = self._choose(classes, deadline)
+        # --by tenant ranks the multi-tenant collections only: the others have no tenant rows
+        ranked = {n: c for n, c in classes.items() if opts.by != "tenant" or is_multi_tenant(c)}
+        shown = self._choose(ranked, deadline)
         full = poller.get(FULL) if opts.interval is None else None
         for name in shown:
             if full is None:
@@ -177,7 +180,7 @@ class Sampler:
         if any(s.key.startswith("/v1/nodes/") and "not found" in (s.error or "")
                for s in poller.stale()):
             poller.forget(SCHEMA)  # a collection was dropped: the next sample forgets it too
-        return self._frame(classes, shown)
+        return self._frame(classes, shown, len(ranked))
 
     def _choose(self, classes: dict[str, dict[str, Any]], deadline: float) -> list[str]:
         """The collections shown: all that match, or the ``limit`` largest (from the full
@@ -198,7 +201,9 @@ class Sampler:
                 return self.poller.get(key), self.poller.at(key)
         return [], None
 
-    def _frame(self, classes: dict[str, dict[str, Any]], shown: list[str]) -> Frame:
+    def _frame(self, classes: dict[str, dict[str, Any]], shown: list[str],
+               ranked: int) -> Frame:
+        """The frame of ``shown``, the largest of the ``ranked`` collections of ``classes``."""
         opts = self.options
         rows: list[dict[str, Any]] = []
         notes: list[str] = []
@@ -209,9 +214,12 @@ class Sampler:
             tenant_list = self.poller.get(f"/v1/schema/{name}/tenants")
             rows += ROWS[opts.by](name, classes[name], nodes, tenant_list, at, self.growth)
         rows.sort(key=lambda r: (-(r["objects"] or 0), *(str(v) for v in list(r.values())[:2])))
-        if self.limit and len(rows) > self.limit:
-            notes.append(f"{len(rows) - self.limit} more rows not shown (--limit 0 shows all)")
+        total = len(rows)
+        if self.limit:
             rows = rows[:self.limit]
+        shown_note = _shown_note(opts.by, len(rows), total, len(shown), ranked)
+        if shown_note:
+            notes.append(shown_note)
         nothing = None
         if not classes and self.poller.get(SCHEMA) is not None:
             nothing = ("no collection matches " + " and ".join(repr(p) for p in opts.patterns)
@@ -219,9 +227,6 @@ class Sampler:
             notes.append(nothing)
         elif opts.by == "tenant" and not any(is_multi_tenant(classes[n]) for n in shown):
             notes.append("no multi-tenant collection here: --by tenant has no rows")
-        if len(classes) > len(shown):
-            notes.append(f"the {len(shown)} largest of {len(classes)} matching collections "
-                         "(narrow with PATTERN, or --limit N)")
         if missing:
             notes.append(f"not counted: the shards on {', '.join(sorted(missing))} "
                          "(unreachable in /v1/nodes)")
@@ -252,6 +257,23 @@ class Sampler:
         if not windows:
             return None
         return combine(tuple(s.url for s in self.metrics), windows)
+
+
+def _shown_note(by: str, rows: int, total: int, collections: int, matched: int) -> str | None:
+    """What the rows are when some are left out: the largest collections, or (``--by`` node,
+    shard, tenant) the largest rows of the largest collections."""
+    if not total or (rows == total and collections == matched):
+        return None
+    largest = "the largest" if collections == 1 else f"the {collections} largest"
+    kind = "multi-tenant collections" if by == "tenant" else "collections"
+    if by == "collection":
+        what = f"{largest} of {matched} matching collections"
+    else:
+        what = (f"{rows} of {total}" if rows < total else f"{total}") + \
+            f" rows (one per {ROW_UNITS[by]}, the largest first)"
+        if collections < matched:
+            what += f", from {largest} of {matched} matching {kind}"
+    return what + "; narrow with PATTERN, or --limit 0 for all"
 
 
 def _node_row(node: dict[str, Any]) -> dict[str, Any]:
