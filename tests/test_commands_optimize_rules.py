@@ -4,7 +4,9 @@ and the ``\\migrate`` command text."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +23,7 @@ from commands.ops.optimize import (
     vector_bytes,
 )
 from commands.ops.optimize_apply import edited_class, migrate_command, select
-from commands.ops.optimize_rules import analyze
+from commands.ops.optimize_rules import RULE_IDS, analyze
 from commands.parse import tokenize
 
 
@@ -177,9 +179,19 @@ def test_recommendations_are_ordered_by_severity_then_impact() -> None:
 def test_unknown_rules_list_what_the_analysis_found() -> None:
     recs = analyze(measured(shards={"s1": 150_000}))
     with pytest.raises(UsageError) as caught:
-        select(recs, ["compress-rq8,nope"])
+        select(recs, ["compress-rq8,nope"], RULE_IDS)
     assert "nope" in caught.value.message and "compress-rq8" in caught.value.hint
-    assert [r.rule for r in select(recs, ["compress-rq8"])] == ["compress-rq8"]
+    chosen, idle = select(recs, ["compress-rq8,shard-readonly", "compress-rq8"], RULE_IDS)
+    assert ([r.rule for r in chosen], idle) == (["compress-rq8"], ["shard-readonly"])
+
+
+def test_every_rule_id_is_in_the_readme_table_and_known_to_apply() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme[readme.index("| rule | OPERATIONS.md |"):]
+    table = table[:table.index("\n\n")]
+    documented = [i for row in table.splitlines()[2:]
+                  for i in re.findall(r"`([a-z0-9-]+)`", row.split("|")[1])]
+    assert sorted(documented) == sorted(RULE_IDS)
 
 
 def test_the_migrate_command_round_trips_through_the_shell_tokenizer() -> None:

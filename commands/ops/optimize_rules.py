@@ -237,6 +237,13 @@ VECTOR_RULES: tuple[Rule, ...] = (compression, small_hnsw, flat_index, hnsw_sett
 
 
 RULES: tuple[Rule, ...] = (*VECTOR_RULES, *CLUSTER_RULES, *INVERTED_RULES)
+RULE_IDS: tuple[str, ...] = (
+    "shard-readonly", *(f"compress-{q}" for q in QUANTIZERS), "index-dynamic", "async-indexing",
+    "index-flat", "index-hnsw", "flat-compress-rq", "flat-compress-bq", "ef-dynamic",
+    "vector-cache", "filter-acorn", "replication-factor", "shard-count", "offload-tenants",
+    "range-filters", "tokenization-field", "optional-indexes")
+"""Every id a rule can recommend (the README's "Optimize rules" table lists them): ``--apply``
+of one not recommended now is nothing to do, of any other id a usage error."""
 
 
 def analyze(m: Measurements) -> list[Recommendation]:
