@@ -125,6 +125,19 @@ def test_a_mid_sized_flat_index_is_compressed_at_creation(version: str, rule: st
     assert found[rule].operations_rule == "T8" and found[rule].applies == "copy"
 
 
+def test_a_flat_index_saves_the_graph_on_the_node_the_memory_estimate_is_for() -> None:
+    # three shards on three nodes: node1 holds 3,000 vectors, the cluster 6,000
+    m = measured(shards={"s1": 3000, "s2": 2000, "s3": 1000}, nodes=3, dims=128)
+    summary = size(m.index_bytes(m.vectors[0]) or 0)  # \optimize's memory_per_node
+    assert summary == "2.4 MiB"  # 3,000 x (128 x 4 + 32 x 10) B
+    effect = rules(m)["index-flat"].effect
+    assert "about 937.5 KiB less on node1, the busiest node" in effect  # 3,000 x 320 B
+    tenants = {f"t{i}": "ACTIVE" for i in range(4)}
+    dynamic = rules(measured(shards={"t0": 600, "t1": 500, "t2": 500, "t3": 500},
+                             tenants=tenants, nodes=2, dims=128))["index-dynamic"]
+    assert "about 343.8 KiB less on node1, the busiest node" in dynamic.effect  # 1,100 x 320
+
+
 def test_many_small_tenants_get_a_dynamic_index() -> None:
     tenants = {f"t{i}": "ACTIVE" for i in range(12)}
     found = rules(measured(shards={t: 500 for t in tenants}, tenants=tenants))

@@ -126,9 +126,11 @@ def small_hnsw(m: Measurements) -> list[Recommendation]:
     tenants = m.multi_tenant and bool(m.tenant_status)
     if largest >= DYNAMIC_THRESHOLD or not (tenants or (largest and not m.multi_tenant)):
         return out
+    node, vectors = m.busiest_node()
     for space in _hnsw(m):
-        graph = m.objects * _connections(space) * 10 if space.dimensions else 0
-        saves = f" (about {size(graph)} less)" if graph else ""
+        # per node, as the summary's memory_per_node: the graph's share of that estimate (§2.1)
+        graph = vectors * _connections(space) * 10 if space.dimensions else 0
+        saves = f" (about {size(graph)} less on {node}, the busiest node)" if graph else ""
         if tenants:
             out.append(_index_copy(
                 space, "dynamic", rule="index-dynamic", operations_rule="T31/T3/T1",
