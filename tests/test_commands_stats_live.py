@@ -26,7 +26,8 @@ from commands.audit import MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
 from commands.meta.stats import frame_results
-from commands.ops.stats import Frame
+from commands.ops import stats as stats_ops
+from commands.ops.stats import Frame, Sampler, StatsOptions
 from commands.ops.stats_poll import Stale
 from commands.results import Result
 from sandbox import Sandbox
@@ -158,6 +159,8 @@ def test_a_slow_node_makes_samples_stale_but_never_late(three_nodes: Sandbox) ->
     sources = {s["source"]: s for s in late["stale"]}
     assert {"/v1/nodes", "/v1/nodes/Rep"} <= set(sources)
     assert sources["/v1/nodes"]["age_s"] >= 1.0  # the last good answer, with its age
+    assert sources["/v1/nodes"]["error"] == (  # what happened, not "cannot reach"
+        "/v1/nodes did not answer within 0.36 s (a slow node delays every /v1/nodes answer)")
     assert late["rows"][0]["objects"] == 30  # shown as last known, not blank
     assert [n["status"] for n in late["nodes"]] == ["HEALTHY"] * 3
     # As tables (the dashboard): warnings with the age, the late row and nodes marked.
@@ -169,6 +172,21 @@ def test_a_slow_node_makes_samples_stale_but_never_late(three_nodes: Sandbox) ->
     texts = [getattr(r, "text", "") for r in tables]
     assert any(t.startswith("stale: /v1/nodes (last good answer") for t in texts)
     assert tables[-2].rows[0] == ("Rep (stale)", 30) and tables[-1].title == "Nodes (stale)"
+
+
+def test_a_one_shot_gives_up_on_a_slow_node_and_says_which_request(
+        three_nodes: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = three_nodes.url
+    assert Sampler(RestClient(url), StatsOptions()).timeout == 10  # the one-shot's own limit
+    monkeypatch.setattr(stats_ops, "ONE_SHOT_TIMEOUT", 0.5)
+    httpx.put(f"{url}/__sandbox/nodes/node2", json={"latency_ms": 2000}).raise_for_status()
+    started = time.monotonic()
+    outcome = Dispatcher(REGISTRY, Session(connection=Connection(
+        api=RestClient(url), url=url)), MemoryAuditLog()).execute(r"\stats", "test")
+    assert time.monotonic() - started < 1.5  # one request, once: no retry of a slow answer
+    assert outcome.exit_code == 3
+    assert outcome.error.message == ("/v1/nodes did not answer within 0.5 s (a slow node "
+                                     "delays every /v1/nodes answer)")
 
 
 def test_a_node_past_the_peer_deadline_is_reported_timeout(three_nodes: Sandbox) -> None:

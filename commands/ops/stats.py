@@ -10,8 +10,10 @@ What each sample asks for (OPERATIONS.md §4, the polling tiers):
   every shard) only when more collections match than are shown, to pick the largest;
 * every ``max(interval, 5 s)``: the Prometheus endpoint, when one is known (§1.9).
 
-A one-shot sample runs the same plan inline (errors propagate); when more collections
-match than are shown it reads their rows from the one full verbose answer instead.
+A one-shot sample runs the same plan inline (errors propagate), each request within
+``ONE_SHOT_TIMEOUT``; when more collections match than are shown it reads their rows from
+the one full verbose answer instead. A late answer is reported as late, naming its request,
+never as an unreachable server.
 Growth is ``(objects now - objects before) / seconds`` between two answers of the same
 source, so a one-shot sample has none. Counts from ``/v1/nodes`` lag writes until a
 memtable flushes (§1.5), so growth is coarse; the nodes' ``batchStats.ratePerSecond``
@@ -28,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from commands.api.client import RestClient
+from commands.errors import TimedOut
 from commands.ops import cluster, tenants
 from commands.ops.collections import is_multi_tenant, matches
 from commands.ops.metrics import (
@@ -38,10 +41,12 @@ from commands.ops.metrics import (
     rounded,
     window,
 )
-from commands.ops.schema import fetch_schema
 from commands.ops.stats_poll import Poller, Stale
 
 SLOW_EVERY = 60.0  # schema, tenants, full verbose: tier 3 (§4)
+ONE_SHOT_TIMEOUT = 10.0
+"""Seconds a one-shot sample waits for each answer: a node slower than this delays every
+``/v1/nodes`` answer, up to the server's 30 s peer deadline (OPERATIONS.md §1.2)."""
 METRICS_EVERY = 5.0  # a scrape costs in proportion to the series (§4: 5-15 s)
 WORKERS = 8  # schema and minimal nodes must not queue behind slow verbose calls
 COLUMNS = {
@@ -128,9 +133,9 @@ class Sampler:
         self.clock = clock
         watch = options.interval is not None
         # The client gives up before the next redraw is due (§4: timeout below the interval).
-        self.timeout = max(0.05, 0.9 * options.interval) if watch else None
+        self.timeout = max(0.05, 0.9 * options.interval) if watch else ONE_SHOT_TIMEOUT
         self.poller = Poller(WORKERS if watch else None, clock)
-        self.metrics = [MetricsSource(url, timeout=self.timeout or 10.0)
+        self.metrics = [MetricsSource(url, timeout=self.timeout)
                         for url in dict.fromkeys(options.metrics_urls)]
         self.metrics_every = max(options.interval or 0.0, metrics_every)
         self.growth = Growth()
@@ -146,10 +151,16 @@ class Sampler:
             source.close()
 
     def _get(self, path: str, **params: Any) -> Any:
-        if self.timeout is None:
-            return self.api.get_json(path, **params)
-        return self.api.request("GET", path, params=params, timeout=self.timeout,
-                                retries=0).json()
+        """``GET`` once, within the sampler's timeout; a late answer names its request."""
+        try:
+            return self.api.request("GET", path, params=params, timeout=self.timeout,
+                                    retries=0).json()
+        except TimedOut as exc:
+            # §1.2: the answering node waits for every peer, so one slow node delays them all
+            why = " (a slow node delays every /v1/nodes answer)" if path.startswith(
+                "/v1/nodes") else ""
+            raise TimedOut(f"{path} did not answer within {exc.seconds:g} s{why}", exc.hint,
+                           exc.seconds) from None
 
     def sample(self) -> Frame:
         """One sample: at most ``0.9 * interval`` long in a watch, whatever the cluster does."""
@@ -157,7 +168,7 @@ class Sampler:
         poller, opts = self.poller, self.options
         poller.begin()
         deadline = self.clock() + 0.9 * (opts.interval or 0.0)
-        poller.want(SCHEMA, lambda: fetch_schema(self.api, self.timeout), SLOW_EVERY)
+        poller.want(SCHEMA, lambda: self._get(SCHEMA).get("classes") or [], SLOW_EVERY)
         poller.want(NODES, lambda: self._get("/v1/nodes", output="minimal").get("nodes") or [])
         for source in self.metrics:
             poller.want(f"metrics {source.url}", source.scrape, self.metrics_every,
