@@ -34,6 +34,7 @@ class StreamView:
     per frame (``yaml``); messages go to stderr."""
 
     height = None
+    width = None
 
     def __init__(self, renderer: Renderer, fmt: str) -> None:
         self._renderer = renderer
@@ -85,6 +86,11 @@ class TerminalView:
     @property
     def height(self) -> int:
         return self._renderer.out.height
+
+    @property
+    def width(self) -> int:
+        """Columns on the screen, so a frame can choose the columns that fit."""
+        return self._renderer.out.width
 
     def __enter__(self) -> TerminalView:
         if self._fd is not None:

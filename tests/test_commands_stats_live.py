@@ -25,11 +25,11 @@ from commands.api.client import RestClient
 from commands.audit import MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
-from commands.meta.stats import frame_results
+from commands.meta.stats import frame_results, screen_lines
 from commands.ops import stats as stats_ops
 from commands.ops.stats import Frame, Sampler, StatsOptions
 from commands.ops.stats_poll import Stale
-from commands.results import Result
+from commands.results import Result, Table
 from sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +54,19 @@ class Recorder:
     def wait(self, seconds: float) -> bool:
         time.sleep(seconds)
         return True
+
+
+class Screen(Recorder):
+    """A dashboard of ``height`` x 80 that keeps what it was shown."""
+
+    format, width = "table", 80
+
+    def __init__(self, height: int = 24) -> None:
+        super().__init__(height=height)
+        self.shown: list[list[Result]] = []
+
+    def show(self, results: list[Result]) -> None:
+        self.shown.append(results)
 
 
 def watch(url: str, line: str, recorder: Recorder) -> Dispatcher:
@@ -126,6 +139,41 @@ def test_one_shot_count_at_a_terminal_stops_by_itself(tmp_path: Path) -> None:
         child.expect(pexpect.EOF)
         child.close()
         assert child.exitstatus == 0
+
+
+def test_the_dashboard_fits_80_columns_and_24_lines(demo: Sandbox, tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "PYTHONPATH": str(ROOT), "TERM": "xterm", "WEAVIATE_URL": demo.url}
+    for line in ("col stats", "col stats --watch 0.3"):  # one-shot, then the dashboard
+        child = pexpect.spawn(sys.executable, ["-m", "shell", *line.split()], cwd=str(ROOT),
+                              env=env, dimensions=(24, 80), timeout=20, encoding="utf-8")
+        child.expect(r"ELYSIACTL_Audit +40 ")  # names whole, never "DocumentCh/unk"
+        child.expect("left out at 80 columns: objects_per_node, tenants")  # said, not lost
+        child.expect("Nodes")
+        child.expect(r"node1 +HEALTHY")  # the nodes' table is drawn, not cut to "..."
+        if "--watch" in line:
+            child.expect(r"sample \d+ at")  # redrawn: the nodes' table again
+            child.expect(r"node1 +HEALTHY")
+            child.send("q")
+        child.expect(pexpect.EOF)
+        assert "DocumentCh\r" not in child.before and "..." not in child.before
+
+
+def test_every_frame_fits_the_screen_with_the_nodes_last(sandbox: Sandbox) -> None:
+    http = httpx.Client(base_url=sandbox.url)
+    for i in range(30):
+        http.post("/v1/schema", json={"class": f"AVeryLongCollectionName{i:02d}",
+                                      "multiTenancyConfig": {"enabled": i % 2 == 0}}
+                  ).raise_for_status()
+    screen = Screen()
+    watch(sandbox.url, r"\stats --watch 0.2 --count 3", screen)
+    for results in screen.shown:
+        assert screen_lines(results, 80) <= 24
+        rows, nodes = (r for r in results if isinstance(r, Table))
+        assert "objects_per_node" not in rows.columns and "objects_per_node" in rows.note
+        assert max(len(str(row[0])) for row in rows.rows) == len("AVeryLongCollectionName00")
+        assert nodes.title == "Nodes" and [n[0] for n in nodes.rows] == ["node1"]
+    assert len(rows.rows) >= 5  # the second frame on used what the first one measured
 
 
 # --- a slow node ---------------------------------------------------------------------------
@@ -231,9 +279,10 @@ def test_one_interval_costs_minimal_nodes_and_verbose_for_the_shown_only() -> No
 
 def test_a_dashboard_asks_only_for_the_rows_that_fit_on_its_screen(demo: Sandbox) -> None:
     httpx.delete(f"{demo.url}/__sandbox/requests")
-    recorder = Recorder(height=20)  # 20 lines: one node, no metrics, leave 5 for rows
-    watch(demo.url, r"\stats --watch 0.2 --count 2", recorder)
-    assert [len(f["rows"]) for _, f in recorder.frames] == [4, 5]
+    screen = Screen(height=24)  # one node, no metrics: 4 rows first, then what it measured
+    watch(demo.url, r"\stats --watch 0.2 --count 2", screen)
+    rows = [next(r for r in shown if isinstance(r, Table)).rows for shown in screen.shown]
+    assert [len(r) for r in rows] == [4, 5]
     made = [r["path"] for r in httpx.get(f"{demo.url}/__sandbox/requests").json()]
     assert sum(p.startswith("/v1/nodes/") for p in made) == 4 + 5
     assert made.count("/v1/nodes") == 2 + 1  # minimal twice, the full verbose ranking once
