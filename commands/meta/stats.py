@@ -123,7 +123,7 @@ def _interval(watch: float | None, count: int | None) -> float | None:
     seconds = DEFAULT_INTERVAL if watch is None else watch
     if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
         raise UsageError(f"--watch expects {MIN_INTERVAL:g} to {MAX_INTERVAL:g} seconds (one "
-                         f"day), got {seconds:g}", "e.g. --watch 5 or --watch=0.5")
+                         f"day), got {seconds:.15g}", "e.g. --watch 5 or --watch=0.5")
     return seconds
 
 
