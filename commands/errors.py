@@ -55,6 +55,14 @@ class ConnectionFailed(ShellError):
     exit_status = ExitStatus.CONNECTION
 
 
+class TimedOut(ConnectionFailed):
+    """The server was reached, but its answer did not come within ``seconds``."""
+
+    def __init__(self, message: str, hint: str | None = None, seconds: float = 0.0) -> None:
+        super().__init__(message, hint)
+        self.seconds = seconds
+
+
 class ApiError(ShellError):
     """Weaviate answered with an error status."""
 

@@ -1,10 +1,11 @@
 """Live views for streaming commands (``\\stats --watch``): a rich Live dashboard at a
-terminal, NDJSON lines elsewhere.
+terminal, NDJSON lines (or YAML documents) elsewhere.
 
 The dashboard redraws in place and reads keys from the terminal in cbreak mode while
 the command runs (prompt_toolkit is idle then): ``q`` quits, Ctrl-C too. The terminal's
 settings are restored whatever happens. NDJSON is one compact JSON object per frame,
-flushed per line, so ``| jq`` sees each sample as it comes.
+flushed per line, so ``| jq`` sees each sample as it comes; with ``--format yaml`` each frame
+is one YAML document, opened by ``---`` and flushed.
 """
 
 from __future__ import annotations
@@ -28,14 +29,16 @@ if TYPE_CHECKING:
 QUIT_KEYS = (b"q", b"Q", b"\x03")
 
 
-class NdjsonView:
-    """One JSON object per frame per line on stdout; messages go to stderr."""
+class StreamView:
+    """Frames as a stream on stdout: one JSON object per line (``json``) or one YAML document
+    per frame (``yaml``); messages go to stderr."""
 
-    format = "json"
     height = None
+    width = None
 
-    def __init__(self, renderer: Renderer) -> None:
+    def __init__(self, renderer: Renderer, fmt: str) -> None:
         self._renderer = renderer
+        self.format = fmt
         self._reader_gone = False
 
     def show(self, results: list[Result]) -> None:
@@ -46,14 +49,18 @@ class NdjsonView:
         payload: Any = data[0] if len(data) == 1 else data
         out: TextIO = self._renderer.out.file
         try:
-            out.write(json.dumps(payload, default=str, ensure_ascii=False,
-                                 separators=(",", ":")) + "\n")
+            out.write(self._text(payload))
             out.flush()
         except BrokenPipeError:
             # The reader went away (``| head -1``): that ends the watch, quietly, and the
             # exit's own flush must not complain either.
             os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
             self._reader_gone = True
+
+    def _text(self, payload: Any) -> str:
+        if self.format == "yaml":
+            return "---\n" + self._renderer.dump(payload, "yaml") + "\n"
+        return json.dumps(payload, default=str, ensure_ascii=False, separators=(",", ":")) + "\n"
 
     def wait(self, seconds: float) -> bool:
         if self._reader_gone:
@@ -79,6 +86,11 @@ class TerminalView:
     @property
     def height(self) -> int:
         return self._renderer.out.height
+
+    @property
+    def width(self) -> int:
+        """Columns on the screen, so a frame can choose the columns that fit."""
+        return self._renderer.out.width
 
     def __enter__(self) -> TerminalView:
         if self._fd is not None:
@@ -128,7 +140,8 @@ class TerminalView:
 
 
 def live_views(renderer: Callable[[], Renderer]) -> Live:
-    """The ``Session.live`` factory: a dashboard for table output at a terminal, else NDJSON."""
+    """The ``Session.live`` factory: a dashboard for table output at a terminal, else a
+    stream: YAML documents for ``--format yaml``, NDJSON otherwise."""
 
     @contextmanager
     def live(fmt: str) -> Iterator[LiveView]:
@@ -137,6 +150,6 @@ def live_views(renderer: Callable[[], Renderer]) -> Live:
             with TerminalView(shown, sys.stdin) as view:
                 yield view
         else:
-            yield NdjsonView(shown)
+            yield StreamView(shown, "yaml" if fmt == "yaml" else "json")
 
     return live

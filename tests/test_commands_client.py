@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from commands.api.client import RestClient
-from commands.errors import ApiError, ConnectionFailed
+from commands.errors import ApiError, ConnectionFailed, TimedOut
 from sandbox import Sandbox
 
 
@@ -57,6 +57,27 @@ def test_retries_give_up_with_a_connection_error() -> None:
     assert failed.value.message == ("cannot reach http://127.0.0.1:9: connection refused or "
                                     "host not found")
     assert failed.value.hint
+
+
+def test_a_late_answer_is_not_an_unreachable_server() -> None:
+    def late(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("read timed out", request=request)
+
+    def unconnected(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectTimeout("connect timed out", request=request)
+
+    api = client("http://weaviate.test", transport=httpx.MockTransport(late), timeout=7.0)
+    with pytest.raises(TimedOut) as failed:
+        api.get_json("/v1/nodes", output="minimal")
+    assert (failed.value.message, failed.value.seconds) == (
+        "GET /v1/nodes did not answer within 7 s", 7.0)
+    with pytest.raises(TimedOut, match=r"within 0\.5 s"):
+        api.request("GET", "/v1/nodes", timeout=0.5, retries=0)
+    api = client("http://weaviate.test", transport=httpx.MockTransport(unconnected))
+    with pytest.raises(ConnectionFailed) as failed:
+        api.get_json("/v1/meta", retries=0)
+    assert not isinstance(failed.value, TimedOut)
+    assert failed.value.message == "cannot reach http://weaviate.test: timed out"
 
 
 @pytest.mark.parametrize("status, body, message", [

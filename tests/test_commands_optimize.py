@@ -170,7 +170,8 @@ def test_json_is_the_analysis_then_one_object_per_recommendation(
 @pytest.mark.parametrize(("line", "code", "text"), [
     (r"\optimize Articel", 1, "did you mean Article?"),
     (r"\optimize Article --node-memory lots", 2, "expected a size such as 16GiB"),
-    (r"\optimize Article --apply compress-everything", 2, "rule ids it found: index-flat"),
+    (r"\optimize Article --apply compress-everything", 2,
+     "rule ids this analysis found: index-flat"),
     (r"\optimize Article --dry-run", 2, "--force, --dry-run and --allow-protected go with --apply"),
 ])
 def test_bad_input_is_one_line_and_sends_nothing(demo: Sandbox, demo_session: Session,
@@ -312,6 +313,29 @@ def test_force_applies_shards_first_then_the_class_and_reads_back(vectors: Sandb
     recs = recommendations(execute(make_session(vectors.url),
                                    r"\optimize Items --node-memory 4MiB"))
     assert "compress-rq8" not in recs and "shard-readonly" not in recs
+    # ... so the same apply, rerun, has nothing to do: exit 0 and nothing sent
+    clear(vectors.url)
+    again = execute(make_session(vectors.url), r"\optimize Items --node-memory 4MiB "
+                    r"--apply compress-rq8,shard-readonly --force")
+    assert (again.exit_code, messages(again)) == (0, "nothing to apply: compress-rq8, "
+                                                     "shard-readonly are not recommended for "
+                                                     "Items now; nothing was sent")
+    assert mutating_requests(httpx.Client(base_url=vectors.url)) == []
+
+
+def test_apply_of_a_rule_that_recommends_nothing_now_sends_only_the_others(
+        vectors: Sandbox) -> None:
+    outcome = execute(make_session(vectors.url),
+                      r"\optimize Items --apply shard-readonly,filter-acorn --force")
+    assert outcome.exit_code == 0, outcome.error
+    assert "not applied: filter-acorn is not recommended for Items now" in messages(outcome)
+    shard = shard_of(vectors.url)
+    assert [(e["method"], e["path"]) for e in mutating_requests(
+        httpx.Client(base_url=vectors.url))] == [
+        ("PUT", f"/v1/schema/Items/shards/{shard['name']}")]
+    unknown = execute(make_session(vectors.url), r"\optimize Items --apply shard-readonli")
+    assert unknown.exit_code == 2
+    assert unknown.error.message == r"--apply shard-readonli: no \optimize rule has this id"
 
 
 class Person:

@@ -4,7 +4,9 @@ and the ``\\migrate`` command text."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +23,7 @@ from commands.ops.optimize import (
     vector_bytes,
 )
 from commands.ops.optimize_apply import edited_class, migrate_command, select
-from commands.ops.optimize_rules import analyze
+from commands.ops.optimize_rules import RULE_IDS, analyze
 from commands.parse import tokenize
 
 
@@ -123,6 +125,19 @@ def test_a_mid_sized_flat_index_is_compressed_at_creation(version: str, rule: st
     assert found[rule].operations_rule == "T8" and found[rule].applies == "copy"
 
 
+def test_a_flat_index_saves_the_graph_on_the_node_the_memory_estimate_is_for() -> None:
+    # three shards on three nodes: node1 holds 3,000 vectors, the cluster 6,000
+    m = measured(shards={"s1": 3000, "s2": 2000, "s3": 1000}, nodes=3, dims=128)
+    summary = size(m.index_bytes(m.vectors[0]) or 0)  # \optimize's memory_per_node
+    assert summary == "2.4 MiB"  # 3,000 x (128 x 4 + 32 x 10) B
+    effect = rules(m)["index-flat"].effect
+    assert "about 937.5 KiB less on node1, the busiest node" in effect  # 3,000 x 320 B
+    tenants = {f"t{i}": "ACTIVE" for i in range(4)}
+    dynamic = rules(measured(shards={"t0": 600, "t1": 500, "t2": 500, "t3": 500},
+                             tenants=tenants, nodes=2, dims=128))["index-dynamic"]
+    assert "about 343.8 KiB less on node1, the busiest node" in dynamic.effect  # 1,100 x 320
+
+
 def test_many_small_tenants_get_a_dynamic_index() -> None:
     tenants = {f"t{i}": "ACTIVE" for i in range(12)}
     found = rules(measured(shards={t: 500 for t in tenants}, tenants=tenants))
@@ -177,9 +192,19 @@ def test_recommendations_are_ordered_by_severity_then_impact() -> None:
 def test_unknown_rules_list_what_the_analysis_found() -> None:
     recs = analyze(measured(shards={"s1": 150_000}))
     with pytest.raises(UsageError) as caught:
-        select(recs, ["compress-rq8,nope"])
+        select(recs, ["compress-rq8,nope"], RULE_IDS)
     assert "nope" in caught.value.message and "compress-rq8" in caught.value.hint
-    assert [r.rule for r in select(recs, ["compress-rq8"])] == ["compress-rq8"]
+    chosen, idle = select(recs, ["compress-rq8,shard-readonly", "compress-rq8"], RULE_IDS)
+    assert ([r.rule for r in chosen], idle) == (["compress-rq8"], ["shard-readonly"])
+
+
+def test_every_rule_id_is_in_the_readme_table_and_known_to_apply() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme[readme.index("| rule | OPERATIONS.md |"):]
+    table = table[:table.index("\n\n")]
+    documented = [i for row in table.splitlines()[2:]
+                  for i in re.findall(r"`([a-z0-9-]+)`", row.split("|")[1])]
+    assert sorted(documented) == sorted(RULE_IDS)
 
 
 def test_the_migrate_command_round_trips_through_the_shell_tokenizer() -> None:

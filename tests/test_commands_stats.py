@@ -162,6 +162,30 @@ def test_by_node_shard_and_tenant(replicated: Sandbox) -> None:
     assert mt["tenants"] == {"ACTIVE": 1, "INACTIVE": 1} and mt["objects"] == 7
 
 
+@pytest.mark.parametrize(("line", "rows", "note"), [
+    (r"\stats --limit 1", ["Rep"],
+     "the largest of 2 matching collections; narrow with PATTERN, or --limit 0 for all"),
+    (r"\stats --by node --limit 1", ["Rep"],
+     "1 of 3 rows (one per collection and node, the largest first), from the largest of 2 "
+     "matching collections; narrow with PATTERN, or --limit 0 for all"),
+    (r"\stats --by node --limit 2", ["Rep", "Rep"],
+     "2 of 5 rows (one per collection and node, the largest first); narrow with PATTERN, or "
+     "--limit 0 for all"),
+    # the multi-tenant collections only are ranked: Rep has no tenants
+    (r"\stats --by tenant --limit 1", ["RepMt"],
+     "1 of 2 rows (one per tenant, the largest first); narrow with PATTERN, or --limit 0 for "
+     "all"),
+    (r"\stats --by shard", None, None),
+])
+def test_the_note_says_what_the_rows_are_for_each_by(
+        replicated: Sandbox, line: str, rows: list[str] | None, note: str | None) -> None:
+    data = execute(replicated.url, line + " --format json").results[0].to_data()
+    if rows is not None:
+        assert [r["collection"] for r in data["rows"]] == rows
+    assert data["notes"][:1] == ([note] if note else ["growth needs two samples: \\stats "
+                                                      "--watch shows it"])
+
+
 def test_empty_answers_say_why(demo: Sandbox, sandbox: Sandbox) -> None:
     assert execute(sandbox.url, r"\stats --format json").results[0].to_data()["notes"][0] == (
         "no collections")
@@ -182,6 +206,47 @@ def test_usage_errors_are_one_line_with_a_hint(demo: Sandbox) -> None:
     assert run(r"\stats --by table", "test").exit_code == 2
     outcome = run(r"\stats --metrics-url localhost:2112", "test")
     assert outcome.exit_code == 2 and "2112" in outcome.error.hint
+
+
+@pytest.mark.parametrize(("word", "hint"), [
+    ("5", "--watch 5?"), ("1e3", "--watch 1000?"), (".5", "--watch 0.5?"),
+    ("-1", "--watch SECONDS (0.2 to 86400)?"), ("0.01", "--watch SECONDS (0.2 to 86400)?"),
+    ("-x", "--watch SECONDS (0.2 to 86400)?"), ("9lives", "--watch SECONDS (0.2 to 86400)?")])
+def test_a_pattern_no_collection_name_can_match_is_a_misplaced_interval(
+        demo: Sandbox, word: str, hint: str) -> None:
+    outcome = dispatcher(demo.url).execute(rf"\stats {word} --count 1", "test")
+    assert outcome.exit_code == 2
+    assert outcome.error.message == (rf"\stats: {word!r} is not a collection pattern "
+                                     "(collection names start with a letter)")
+    assert outcome.error.hint == f"did you mean {hint}"
+
+
+def test_a_misplaced_negative_interval_fails_as_a_process(demo: Sandbox, tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "shell", "--url", demo.url, "col", "stats",
+                           "--watch", "-1"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=30)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        r"error: \stats: '-1' is not a collection pattern (collection names start with a "
+        "letter)", "hint: did you mean --watch SECONDS (0.2 to 86400)?"]
+
+
+@pytest.mark.parametrize("seconds", ["0.1", "0.01", "86401", "10000000000", "99999999999"])
+def test_the_interval_is_bounded_from_a_fifth_of_a_second_to_a_day(
+        demo: Sandbox, seconds: str) -> None:
+    clear_requests(demo.url)
+    outcome = dispatcher(demo.url).execute(rf"\stats --watch {seconds} --count 1", "test")
+    assert outcome.exit_code == 2
+    assert outcome.error.message == (
+        f"--watch expects 0.2 to 86400 seconds (one day), got {seconds}")
+    assert requests_made(demo.url) == []  # refused before anything was asked
+
+
+def test_a_one_day_interval_is_taken(demo: Sandbox) -> None:
+    frames = execute(demo.url, r"\stats --watch 86400 --count 1 --format json").results
+    assert [(f.to_data()["interval_s"], f.to_data()["stale"]) for f in frames] == [(86400, [])]
 
 
 # --- growth --------------------------------------------------------------------------------
@@ -242,6 +307,22 @@ def test_watch_off_a_terminal_prints_ndjson_lines(demo: Sandbox, tmp_path: Path)
              .read_text().splitlines()]
     assert [(e["command"], e["status"], e["arguments"]["count"]) for e in audit] == [
         ("stats", "ok", 3)]
+
+
+def test_watch_as_yaml_prints_one_document_per_sample(demo: Sandbox, tmp_path: Path) -> None:
+    import yaml
+
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "shell", "--url", demo.url, "col", "stats",
+                           "--watch", "0.2", "--count", "2", "--format", "yaml"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("---\nsample: 1\n")
+    assert done.stdout.count("---\n") == 2 and "{" not in done.stdout.splitlines()[0]
+    frames = list(yaml.safe_load_all(done.stdout))
+    assert [(f["sample"], f["interval_s"]) for f in frames] == [(1, 0.2), (2, 0.2)]
+    assert [r["collection"] for r in frames[1]["rows"]] == DEMO_ORDER
 
 
 def test_the_seeds_one_shot_col_stats_watch(demo: Sandbox, tmp_path: Path) -> None:

@@ -25,10 +25,11 @@ from commands.api.client import RestClient
 from commands.audit import MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
-from commands.meta.stats import frame_results
-from commands.ops.stats import Frame
+from commands.meta.stats import frame_results, screen_lines
+from commands.ops import stats as stats_ops
+from commands.ops.stats import Frame, Sampler, StatsOptions
 from commands.ops.stats_poll import Stale
-from commands.results import Result
+from commands.results import Result, Table
 from sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +54,19 @@ class Recorder:
     def wait(self, seconds: float) -> bool:
         time.sleep(seconds)
         return True
+
+
+class Screen(Recorder):
+    """A dashboard of ``height`` x 80 that keeps what it was shown."""
+
+    format, width = "table", 80
+
+    def __init__(self, height: int = 24) -> None:
+        super().__init__(height=height)
+        self.shown: list[list[Result]] = []
+
+    def show(self, results: list[Result]) -> None:
+        self.shown.append(results)
 
 
 def watch(url: str, line: str, recorder: Recorder) -> Dispatcher:
@@ -103,6 +117,17 @@ def test_ctrl_c_quits_the_dashboard_too(terminal: pexpect.spawn) -> None:  # noq
     terminal.expect(pexpect.EOF)
 
 
+def test_a_watch_that_matches_nothing_says_so_at_every_redraw(
+        terminal: pexpect.spawn) -> None:  # noqa: F811
+    terminal.sendline(r"\stats abc --watch 0.2")
+    terminal.expect("no collection matches 'abc': only the nodes are watched")
+    terminal.expect("sample 2 at")
+    terminal.expect("no collection matches 'abc': only the nodes are watched")  # redrawn too
+    terminal.expect("node1")
+    terminal.send("q")
+    terminal.expect(PROMPT)
+
+
 def test_one_shot_count_at_a_terminal_stops_by_itself(tmp_path: Path) -> None:
     with Sandbox(seed="demo") as server:
         env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
@@ -114,6 +139,41 @@ def test_one_shot_count_at_a_terminal_stops_by_itself(tmp_path: Path) -> None:
         child.expect(pexpect.EOF)
         child.close()
         assert child.exitstatus == 0
+
+
+def test_the_dashboard_fits_80_columns_and_24_lines(demo: Sandbox, tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "PYTHONPATH": str(ROOT), "TERM": "xterm", "WEAVIATE_URL": demo.url}
+    for line in ("col stats", "col stats --watch 0.3"):  # one-shot, then the dashboard
+        child = pexpect.spawn(sys.executable, ["-m", "shell", *line.split()], cwd=str(ROOT),
+                              env=env, dimensions=(24, 80), timeout=20, encoding="utf-8")
+        child.expect(r"ELYSIACTL_Audit +40 ")  # names whole, never "DocumentCh/unk"
+        child.expect("left out at 80 columns: objects_per_node, tenants")  # said, not lost
+        child.expect("Nodes")
+        child.expect(r"node1 +HEALTHY")  # the nodes' table is drawn, not cut to "..."
+        if "--watch" in line:
+            child.expect(r"sample \d+ at")  # redrawn: the nodes' table again
+            child.expect(r"node1 +HEALTHY")
+            child.send("q")
+        child.expect(pexpect.EOF)
+        assert "DocumentCh\r" not in child.before and "..." not in child.before
+
+
+def test_every_frame_fits_the_screen_with_the_nodes_last(sandbox: Sandbox) -> None:
+    http = httpx.Client(base_url=sandbox.url)
+    for i in range(30):
+        http.post("/v1/schema", json={"class": f"AVeryLongCollectionName{i:02d}",
+                                      "multiTenancyConfig": {"enabled": i % 2 == 0}}
+                  ).raise_for_status()
+    screen = Screen()
+    watch(sandbox.url, r"\stats --watch 0.2 --count 3", screen)
+    for results in screen.shown:
+        assert screen_lines(results, 80) <= 24
+        rows, nodes = (r for r in results if isinstance(r, Table))
+        assert "objects_per_node" not in rows.columns and "objects_per_node" in rows.note
+        assert max(len(str(row[0])) for row in rows.rows) == len("AVeryLongCollectionName00")
+        assert nodes.title == "Nodes" and [n[0] for n in nodes.rows] == ["node1"]
+    assert len(rows.rows) >= 5  # the second frame on used what the first one measured
 
 
 # --- a slow node ---------------------------------------------------------------------------
@@ -147,6 +207,8 @@ def test_a_slow_node_makes_samples_stale_but_never_late(three_nodes: Sandbox) ->
     sources = {s["source"]: s for s in late["stale"]}
     assert {"/v1/nodes", "/v1/nodes/Rep"} <= set(sources)
     assert sources["/v1/nodes"]["age_s"] >= 1.0  # the last good answer, with its age
+    assert sources["/v1/nodes"]["error"] == (  # what happened, not "cannot reach"
+        "/v1/nodes did not answer within 0.36 s (a slow node delays every /v1/nodes answer)")
     assert late["rows"][0]["objects"] == 30  # shown as last known, not blank
     assert [n["status"] for n in late["nodes"]] == ["HEALTHY"] * 3
     # As tables (the dashboard): warnings with the age, the late row and nodes marked.
@@ -158,6 +220,21 @@ def test_a_slow_node_makes_samples_stale_but_never_late(three_nodes: Sandbox) ->
     texts = [getattr(r, "text", "") for r in tables]
     assert any(t.startswith("stale: /v1/nodes (last good answer") for t in texts)
     assert tables[-2].rows[0] == ("Rep (stale)", 30) and tables[-1].title == "Nodes (stale)"
+
+
+def test_a_one_shot_gives_up_on_a_slow_node_and_says_which_request(
+        three_nodes: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = three_nodes.url
+    assert Sampler(RestClient(url), StatsOptions()).timeout == 10  # the one-shot's own limit
+    monkeypatch.setattr(stats_ops, "ONE_SHOT_TIMEOUT", 0.5)
+    httpx.put(f"{url}/__sandbox/nodes/node2", json={"latency_ms": 2000}).raise_for_status()
+    started = time.monotonic()
+    outcome = Dispatcher(REGISTRY, Session(connection=Connection(
+        api=RestClient(url), url=url)), MemoryAuditLog()).execute(r"\stats", "test")
+    assert time.monotonic() - started < 1.5  # one request, once: no retry of a slow answer
+    assert outcome.exit_code == 3
+    assert outcome.error.message == ("/v1/nodes did not answer within 0.5 s (a slow node "
+                                     "delays every /v1/nodes answer)")
 
 
 def test_a_node_past_the_peer_deadline_is_reported_timeout(three_nodes: Sandbox) -> None:
@@ -202,9 +279,10 @@ def test_one_interval_costs_minimal_nodes_and_verbose_for_the_shown_only() -> No
 
 def test_a_dashboard_asks_only_for_the_rows_that_fit_on_its_screen(demo: Sandbox) -> None:
     httpx.delete(f"{demo.url}/__sandbox/requests")
-    recorder = Recorder(height=20)  # 20 lines: one node, no metrics, leave 5 for rows
-    watch(demo.url, r"\stats --watch 0.2 --count 2", recorder)
-    assert [len(f["rows"]) for _, f in recorder.frames] == [4, 5]
+    screen = Screen(height=24)  # one node, no metrics: 4 rows first, then what it measured
+    watch(demo.url, r"\stats --watch 0.2 --count 2", screen)
+    rows = [next(r for r in shown if isinstance(r, Table)).rows for shown in screen.shown]
+    assert [len(r) for r in rows] == [4, 5]
     made = [r["path"] for r in httpx.get(f"{demo.url}/__sandbox/requests").json()]
     assert sum(p.startswith("/v1/nodes/") for p in made) == 4 + 5
     assert made.count("/v1/nodes") == 2 + 1  # minimal twice, the full verbose ranking once

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from commands.errors import ApiError, ConnectionFailed
+from commands.errors import ApiError, ConnectionFailed, TimedOut
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,11 @@ class RestClient:
                 logger.debug("%s %s -> %s in %.3fs", method, path, response.status_code,
                              time.perf_counter() - started)
             except TRANSIENT as exc:
+                if last and _answer_late(exc):
+                    seconds = timeout if timeout is not None else self._http.timeout.read or 0.0
+                    raise TimedOut(f"{method} {path} did not answer within {seconds:g} s",
+                                   r"the server is slow or overloaded: retry, or check it with "
+                                   r"\health", seconds) from None
                 if last:
                     raise ConnectionFailed(
                         f"cannot reach {self.url}: {_describe(exc)}",
@@ -122,6 +127,11 @@ class RestClient:
         """``GET`` and decode; ``None`` parameters are left out."""
         clean = {k: v for k, v in params.items() if v is not None}
         return self.request("GET", path, params=clean, retries=retries).json()
+
+
+def _answer_late(exc: Exception) -> bool:
+    """A timeout after the connection was made: the server is there, but slow."""
+    return isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout)
 
 
 def _describe(exc: Exception) -> str:

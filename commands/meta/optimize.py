@@ -117,9 +117,17 @@ def _preview(m: Measurements, plan: InPlace) -> tuple[Result, ...]:
     return tuple(preview)
 
 
-def _apply(ctx: CommandContext, m: Measurements, chosen: list[Recommendation], url: str, *,
-           force: bool, dry_run: bool, allow_protected: bool) -> list[Result]:
-    notes = _not_in_place(m, chosen, url)
+def _apply(ctx: CommandContext, m: Measurements, chosen: list[Recommendation],
+           idle: list[str], url: str, *, force: bool, dry_run: bool,
+           allow_protected: bool) -> list[Result]:
+    notes: list[Result] = []
+    if idle:  # known rules that find nothing now: rerunning an apply that worked is no error
+        verb = "is" if len(idle) == 1 else "are"
+        text = f"{', '.join(idle)} {verb} not recommended for {m.name} now"
+        if not chosen:
+            return [Message(f"nothing to apply: {text}; nothing was sent")]
+        notes.append(Message(f"not applied: {text}"))
+    notes += _not_in_place(m, chosen, url)
     now = [r for r in chosen if r.applies == "in-place"]
     if not now:
         return [*notes, Message("nothing of this to apply in place; nothing was sent")]
@@ -186,5 +194,6 @@ def optimize_cmd(ctx: CommandContext, *, collection: str, analyze: bool, apply: 
     url = ctx.session.connection.url if ctx.session.connection else ""
     if not apply:
         return _analysis(m, recs, url)
-    return _apply(ctx, m, applying.select(recs, apply), url, force=force, dry_run=dry_run,
+    chosen, idle = applying.select(recs, apply, rules.RULE_IDS)
+    return _apply(ctx, m, chosen, idle, url, force=force, dry_run=dry_run,
                   allow_protected=allow_protected)

@@ -37,16 +37,21 @@ class InPlace:
         return (*calls, f"PUT /v1/schema/{name}") if self.diff else tuple(calls)
 
 
-def select(recs: list[Recommendation], wanted: list[str]) -> list[Recommendation]:
-    """The recommendations whose rule is in ``wanted`` (comma-separated words allowed)."""
-    names = [w.strip() for word in wanted for w in word.split(",") if w.strip()]
+def select(recs: list[Recommendation], wanted: list[str],
+           known: tuple[str, ...]) -> tuple[list[Recommendation], list[str]]:
+    """The recommendations whose rule is in ``wanted`` (comma-separated words allowed), and
+    the wanted ids of ``known`` rules that recommend nothing now; an unknown id is a
+    UsageError."""
+    names = list(dict.fromkeys(w.strip() for word in wanted for w in word.split(",")
+                               if w.strip()))
     found = list(dict.fromkeys(r.rule for r in recs))
-    unknown = [n for n in names if n not in found]
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise UsageError(f"--apply {', '.join(unknown)}: not a recommendation of this analysis",
-                         "rule ids it found: " + ", ".join(found) if found else
-                         "the analysis found nothing to apply")
-    return [r for r in recs if r.rule in names]
+        raise UsageError(f"--apply {', '.join(unknown)}: no \\optimize rule has this id",
+                         "rule ids this analysis found: " + ", ".join(found) if found else
+                         "the analysis found nothing to apply; the README's \"Optimize rules\" "
+                         "lists every rule")
+    return [r for r in recs if r.rule in names], [n for n in names if n not in found]
 
 
 def edited_class(cls: dict[str, Any], recs: list[Recommendation]) -> dict[str, Any]:

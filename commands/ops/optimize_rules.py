@@ -126,9 +126,11 @@ def small_hnsw(m: Measurements) -> list[Recommendation]:
     tenants = m.multi_tenant and bool(m.tenant_status)
     if largest >= DYNAMIC_THRESHOLD or not (tenants or (largest and not m.multi_tenant)):
         return out
+    node, vectors = m.busiest_node()
     for space in _hnsw(m):
-        graph = m.objects * _connections(space) * 10 if space.dimensions else 0
-        saves = f" (about {size(graph)} less)" if graph else ""
+        # per node, as the summary's memory_per_node: the graph's share of that estimate (§2.1)
+        graph = vectors * _connections(space) * 10 if space.dimensions else 0
+        saves = f" (about {size(graph)} less on {node}, the busiest node)" if graph else ""
         if tenants:
             out.append(_index_copy(
                 space, "dynamic", rule="index-dynamic", operations_rule="T31/T3/T1",
@@ -237,6 +239,13 @@ VECTOR_RULES: tuple[Rule, ...] = (compression, small_hnsw, flat_index, hnsw_sett
 
 
 RULES: tuple[Rule, ...] = (*VECTOR_RULES, *CLUSTER_RULES, *INVERTED_RULES)
+RULE_IDS: tuple[str, ...] = (
+    "shard-readonly", *(f"compress-{q}" for q in QUANTIZERS), "index-dynamic", "async-indexing",
+    "index-flat", "index-hnsw", "flat-compress-rq", "flat-compress-bq", "ef-dynamic",
+    "vector-cache", "filter-acorn", "replication-factor", "shard-count", "offload-tenants",
+    "range-filters", "tokenization-field", "optional-indexes")
+"""Every id a rule can recommend (the README's "Optimize rules" table lists them): ``--apply``
+of one not recommended now is nothing to do, of any other id a usage error."""
 
 
 def analyze(m: Measurements) -> list[Recommendation]:

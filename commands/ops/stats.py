@@ -10,8 +10,10 @@ What each sample asks for (OPERATIONS.md §4, the polling tiers):
   every shard) only when more collections match than are shown, to pick the largest;
 * every ``max(interval, 5 s)``: the Prometheus endpoint, when one is known (§1.9).
 
-A one-shot sample runs the same plan inline (errors propagate); when more collections
-match than are shown it reads their rows from the one full verbose answer instead.
+A one-shot sample runs the same plan inline (errors propagate), each request within
+``ONE_SHOT_TIMEOUT``; when more collections match than are shown it reads their rows from
+the one full verbose answer instead. A late answer is reported as late, naming its request,
+never as an unreachable server.
 Growth is ``(objects now - objects before) / seconds`` between two answers of the same
 source, so a one-shot sample has none. Counts from ``/v1/nodes`` lag writes until a
 memtable flushes (§1.5), so growth is coarse; the nodes' ``batchStats.ratePerSecond``
@@ -28,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from commands.api.client import RestClient
+from commands.errors import TimedOut
 from commands.ops import cluster, tenants
 from commands.ops.collections import is_multi_tenant, matches
 from commands.ops.metrics import (
@@ -38,10 +41,12 @@ from commands.ops.metrics import (
     rounded,
     window,
 )
-from commands.ops.schema import fetch_schema
 from commands.ops.stats_poll import Poller, Stale
 
 SLOW_EVERY = 60.0  # schema, tenants, full verbose: tier 3 (§4)
+ONE_SHOT_TIMEOUT = 10.0
+"""Seconds a one-shot sample waits for each answer: a node slower than this delays every
+``/v1/nodes`` answer, up to the server's 30 s peer deadline (OPERATIONS.md §1.2)."""
 METRICS_EVERY = 5.0  # a scrape costs in proportion to the series (§4: 5-15 s)
 WORKERS = 8  # schema and minimal nodes must not queue behind slow verbose calls
 COLUMNS = {
@@ -53,6 +58,7 @@ COLUMNS = {
               "vector_queue"),
     "tenant": ("collection", "tenant", "status", "objects", "growth_per_s", "vector_queue"),
 }
+ROW_UNITS = {"node": "collection and node", "shard": "shard", "tenant": "tenant"}
 REACHABLE = ("HEALTHY", "UNHEALTHY")
 NODES, SCHEMA, FULL = "/v1/nodes", "/v1/schema", "/v1/nodes?output=verbose"
 
@@ -83,6 +89,8 @@ class Frame:
     stale: list[Stale]
     matched: int
     notes: list[str] = field(default_factory=list)
+    nothing_matches: str | None = None
+    """Why no collection is watched (also among ``notes``): a dashboard says it at the top."""
 
     def to_data(self) -> dict[str, Any]:
         """The machine form: one NDJSON line of ``--watch``, or the one-shot JSON."""
@@ -125,9 +133,9 @@ class Sampler:
         self.clock = clock
         watch = options.interval is not None
         # The client gives up before the next redraw is due (§4: timeout below the interval).
-        self.timeout = max(0.05, 0.9 * options.interval) if watch else None
+        self.timeout = max(0.05, 0.9 * options.interval) if watch else ONE_SHOT_TIMEOUT
         self.poller = Poller(WORKERS if watch else None, clock)
-        self.metrics = [MetricsSource(url, timeout=self.timeout or 10.0)
+        self.metrics = [MetricsSource(url, timeout=self.timeout)
                         for url in dict.fromkeys(options.metrics_urls)]
         self.metrics_every = max(options.interval or 0.0, metrics_every)
         self.growth = Growth()
@@ -143,10 +151,16 @@ class Sampler:
             source.close()
 
     def _get(self, path: str, **params: Any) -> Any:
-        if self.timeout is None:
-            return self.api.get_json(path, **params)
-        return self.api.request("GET", path, params=params, timeout=self.timeout,
-                                retries=0).json()
+        """``GET`` once, within the sampler's timeout; a late answer names its request."""
+        try:
+            return self.api.request("GET", path, params=params, timeout=self.timeout,
+                                    retries=0).json()
+        except TimedOut as exc:
+            # §1.2: the answering node waits for every peer, so one slow node delays them all
+            why = " (a slow node delays every /v1/nodes answer)" if path.startswith(
+                "/v1/nodes") else ""
+            raise TimedOut(f"{path} did not answer within {exc.seconds:g} s{why}", exc.hint,
+                           exc.seconds) from None
 
     def sample(self) -> Frame:
         """One sample: at most ``0.9 * interval`` long in a watch, whatever the cluster does."""
@@ -154,7 +168,7 @@ class Sampler:
         poller, opts = self.poller, self.options
         poller.begin()
         deadline = self.clock() + 0.9 * (opts.interval or 0.0)
-        poller.want(SCHEMA, lambda: fetch_schema(self.api, self.timeout), SLOW_EVERY)
+        poller.want(SCHEMA, lambda: self._get(SCHEMA).get("classes") or [], SLOW_EVERY)
         poller.want(NODES, lambda: self._get("/v1/nodes", output="minimal").get("nodes") or [])
         for source in self.metrics:
             poller.want(f"metrics {source.url}", source.scrape, self.metrics_every,
@@ -162,7 +176,9 @@ class Sampler:
         poller.settle(deadline)
         classes = {c["class"]: c for c in poller.get(SCHEMA) or []
                    if matches(c["class"], opts.patterns)}
-        shown = self._choose(classes, deadline)
+        # --by tenant ranks the multi-tenant collections only: the others have no tenant rows
+        ranked = {n: c for n, c in classes.items() if opts.by != "tenant" or is_multi_tenant(c)}
+        shown = self._choose(ranked, deadline)
         full = poller.get(FULL) if opts.interval is None else None
         for name in shown:
             if full is None:
@@ -175,7 +191,7 @@ class Sampler:
         if any(s.key.startswith("/v1/nodes/") and "not found" in (s.error or "")
                for s in poller.stale()):
             poller.forget(SCHEMA)  # a collection was dropped: the next sample forgets it too
-        return self._frame(classes, shown)
+        return self._frame(classes, shown, len(ranked))
 
     def _choose(self, classes: dict[str, dict[str, Any]], deadline: float) -> list[str]:
         """The collections shown: all that match, or the ``limit`` largest (from the full
@@ -196,7 +212,9 @@ class Sampler:
                 return self.poller.get(key), self.poller.at(key)
         return [], None
 
-    def _frame(self, classes: dict[str, dict[str, Any]], shown: list[str]) -> Frame:
+    def _frame(self, classes: dict[str, dict[str, Any]], shown: list[str],
+               ranked: int) -> Frame:
+        """The frame of ``shown``, the largest of the ``ranked`` collections of ``classes``."""
         opts = self.options
         rows: list[dict[str, Any]] = []
         notes: list[str] = []
@@ -207,17 +225,19 @@ class Sampler:
             tenant_list = self.poller.get(f"/v1/schema/{name}/tenants")
             rows += ROWS[opts.by](name, classes[name], nodes, tenant_list, at, self.growth)
         rows.sort(key=lambda r: (-(r["objects"] or 0), *(str(v) for v in list(r.values())[:2])))
-        if self.limit and len(rows) > self.limit:
-            notes.append(f"{len(rows) - self.limit} more rows not shown (--limit 0 shows all)")
+        total = len(rows)
+        if self.limit:
             rows = rows[:self.limit]
+        shown_note = _shown_note(opts.by, len(rows), total, len(shown), ranked)
+        if shown_note:
+            notes.append(shown_note)
+        nothing = None
         if not classes and self.poller.get(SCHEMA) is not None:
-            notes.append("no collection matches " + " and ".join(repr(p) for p in opts.patterns)
-                         if opts.patterns else "no collections")
+            nothing = ("no collection matches " + " and ".join(repr(p) for p in opts.patterns)
+                       if opts.patterns else "no collections")
+            notes.append(nothing)
         elif opts.by == "tenant" and not any(is_multi_tenant(classes[n]) for n in shown):
             notes.append("no multi-tenant collection here: --by tenant has no rows")
-        if len(classes) > len(shown):
-            notes.append(f"the {len(shown)} largest of {len(classes)} matching collections "
-                         "(narrow with PATTERN, or --limit N)")
         if missing:
             notes.append(f"not counted: the shards on {', '.join(sorted(missing))} "
                          "(unreachable in /v1/nodes)")
@@ -233,7 +253,7 @@ class Sampler:
                      interval_s=opts.interval, by=opts.by, columns=columns, rows=rows,
                      nodes=[_node_row(n) for n in self.poller.get(NODES) or []],
                      metrics=summary, stale=self.poller.stale(), matched=len(classes),
-                     notes=notes)
+                     notes=notes, nothing_matches=nothing)
 
     def _metrics(self) -> MetricsSummary | None:
         """The endpoints' figures over each one's last two scrapes (a late endpoint counts
@@ -248,6 +268,23 @@ class Sampler:
         if not windows:
             return None
         return combine(tuple(s.url for s in self.metrics), windows)
+
+
+def _shown_note(by: str, rows: int, total: int, collections: int, matched: int) -> str | None:
+    """What the rows are when some are left out: the largest collections, or (``--by`` node,
+    shard, tenant) the largest rows of the largest collections."""
+    if not total or (rows == total and collections == matched):
+        return None
+    largest = "the largest" if collections == 1 else f"the {collections} largest"
+    kind = "multi-tenant collections" if by == "tenant" else "collections"
+    if by == "collection":
+        what = f"{largest} of {matched} matching collections"
+    else:
+        what = (f"{rows} of {total}" if rows < total else f"{total}") + \
+            f" rows (one per {ROW_UNITS[by]}, the largest first)"
+        if collections < matched:
+            what += f", from {largest} of {matched} matching {kind}"
+    return what + "; narrow with PATTERN, or --limit 0 for all"
 
 
 def _node_row(node: dict[str, Any]) -> dict[str, Any]:
