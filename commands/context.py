@@ -35,6 +35,8 @@ class LiveView(Protocol):
     format: str
     height: int | None
     """Lines on the screen (None: no screen, e.g. NDJSON), so a frame can fit in them."""
+    width: int | None
+    """Columns on the screen (None: no screen), so a frame can choose the columns that fit."""
 
     def show(self, results: list[Result]) -> None:
         """Draw one frame (replacing the last one on a terminal, one line elsewhere)."""
@@ -81,6 +83,9 @@ class Session:
     template_dirs: tuple[Path, ...] = ()
     progress: Progress | None = None
     live: Live | None = None
+    screen_width: Callable[[], int | None] | None = None
+    """The terminal's columns when results go to one (None off a terminal: a pipe gets every
+    column); the shell provides it."""
     state_dir: Path | None = None
     """Where long operations keep their checkpoints (``$XDG_STATE_HOME/elysiactl``)."""
 

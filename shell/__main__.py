@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             profile.format if profile else None) or settings.format,
             assume_yes=args.yes, dry_run=args.dry_run, protected=settings.protected,
             template_dirs=(config_dir() / "templates",), live=live_views(renderer),
+            screen_width=lambda: renderer().out.width if renderer().out.is_terminal else None,
             state_dir=state_dir())
         if sys.stderr.isatty():
             from shell.interact import PromptConfirmer, progress_bars

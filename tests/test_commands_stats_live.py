@@ -40,6 +40,7 @@ class Recorder:
     """A live view that keeps each frame's data and when it was shown."""
 
     format = "json"
+    width = None
 
     def __init__(self, on_frame: Any = None, height: int | None = None) -> None:
         self.frames: list[tuple[float, dict[str, Any]]] = []

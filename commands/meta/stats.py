@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -81,17 +79,11 @@ def stats_cmd(ctx: CommandContext, *, pattern: list[str], watch: float | None,
     sampler = stats_ops.Sampler(ctx.api, options)
     try:
         if interval is None:
-            return frame_results(sampler.sample(), ctx.format, width=_terminal_width())
+            width = ctx.session.screen_width() if ctx.session.screen_width else None
+            return frame_results(sampler.sample(), ctx.format, width=width)
         return _watch(ctx, sampler, interval, count)
     finally:
         sampler.close()
-
-
-def _terminal_width() -> int | None:
-    """The terminal's columns when the table goes to one (None: a pipe keeps every column)."""
-    if not sys.stdout.isatty():
-        return None
-    return shutil.get_terminal_size().columns
 
 
 def _check_patterns(patterns: list[str]) -> None:
@@ -147,8 +139,7 @@ def _watch(ctx: CommandContext, sampler: Sampler, interval: float,
 
 def _loop(view: LiveView, sampler: Sampler, interval: float, count: int | None) -> None:
     taken, wanted, chrome = 0, sampler.limit, FIRST_CHROME
-    # the protocol has no width; a view without one (NDJSON, YAML) is not a screen
-    width = getattr(view, "width", None)
+    width = view.width
     try:
         while True:
             started = time.monotonic()
