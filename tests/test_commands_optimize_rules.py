@@ -14,7 +14,8 @@ import pytest
 from commands.errors import UsageError
 from commands.ops import class_paths
 from commands.ops.cluster import ShardReplica
-from commands.ops.optimize import (
+from commands.ops.optimize.apply import edited_class, migrate_command, select
+from commands.ops.optimize.measure import (
     Measurements,
     VectorSpace,
     hnsw_bytes,
@@ -22,8 +23,7 @@ from commands.ops.optimize import (
     size,
     vector_bytes,
 )
-from commands.ops.optimize_apply import edited_class, migrate_command, select
-from commands.ops.optimize_rules import RULE_IDS, analyze
+from commands.ops.optimize.rules import RULE_IDS, analyze
 from commands.parse import tokenize
 
 

@@ -1,8 +1,8 @@
 """``\\optimize``: recommendations for one collection, and ``--apply`` of the in-place ones.
 
-The analysis reads a few bounded requests (``commands.ops.optimize``) and runs the rules
-(``commands.ops.optimize_rules``); ``--apply`` passes the safety gate before it sends
-anything (``commands.ops.optimize_apply``).
+The analysis reads a few bounded requests (``commands.ops.optimize.measure``) and runs the rules
+(``commands.ops.optimize.rules``); ``--apply`` passes the safety gate before it sends
+anything (``commands.ops.optimize.apply``).
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from commands.safety import Decision, Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
 
 if TYPE_CHECKING:
-    from commands.ops.optimize import Measurements, Recommendation
-    from commands.ops.optimize_apply import InPlace
+    from commands.ops.optimize.apply import InPlace
+    from commands.ops.optimize.measure import Measurements, Recommendation
 
-optimize = lazy_module("commands.ops.optimize")
-rules = lazy_module("commands.ops.optimize_rules")
-applying = lazy_module("commands.ops.optimize_apply")
+optimize = lazy_module("commands.ops.optimize.measure")
+rules = lazy_module("commands.ops.optimize.rules")
+applying = lazy_module("commands.ops.optimize.apply")
 
 
 def _node_memory(text: str | None) -> int | None:

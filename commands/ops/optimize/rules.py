@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.ops.optimize import (
+from commands.ops.optimize.measure import (
     SEVERITIES,
     Measurements,
     Recommendation,
@@ -18,8 +18,8 @@ from commands.ops.optimize import (
     setting,
     size,
 )
-from commands.ops.optimize_rules_cluster import CLUSTER_RULES
-from commands.ops.optimize_rules_inverted import INVERTED_RULES
+from commands.ops.optimize.rules_cluster import CLUSTER_RULES
+from commands.ops.optimize.rules_inverted import INVERTED_RULES
 
 COMPRESS_RAM_SHARE = 0.25
 """With ``--node-memory``: compress when the uncompressed HNSW index on the busiest node would

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from commands.ops.optimize import Measurements, Recommendation, Rule, setting
+from commands.ops.optimize.measure import Measurements, Recommendation, Rule, setting
 
 REINDEX = (1, 39)
 """Runtime reindex API (``PUT .../properties/{p}/index/{type}``), OPERATIONS.md §3.3."""

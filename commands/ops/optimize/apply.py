@@ -16,7 +16,7 @@ from typing import Any
 from commands.api.client import RestClient
 from commands.errors import ShellError, UsageError
 from commands.ops import class_paths, cluster
-from commands.ops.optimize import Measurements, Recommendation, assignment_text
+from commands.ops.optimize.measure import Measurements, Recommendation, assignment_text
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from commands.ops.optimize import Measurements, Recommendation, Rule, setting
+from commands.ops.optimize.measure import Measurements, Recommendation, Rule, setting
 
 LARGE_SHARD = 100_000
 """A shard this large makes an uneven shard layout matter (T18) [JUDGEMENT]."""
