@@ -17,7 +17,7 @@ from commands.context import Session
 from commands.dispatch import Dispatcher
 from commands.meta import MODULES
 from commands.ops.connection import open_connection
-from commands.ops.stats import Sampler, StatsOptions
+from commands.ops.stats.sample import Sampler, StatsOptions
 from commands.registry import Registry
 from commands.results import Result
 

@@ -23,7 +23,7 @@ from commands.api.client import RestClient
 from commands.audit import MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
-from commands.ops.stats import Sampler, StatsOptions
+from commands.ops.stats.sample import Sampler, StatsOptions
 from commands.results import Document, Outcome, Table
 from sandbox import Sandbox
 

@@ -26,9 +26,9 @@ from commands.audit import MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
 from commands.meta.stats import frame_results, screen_lines
-from commands.ops import stats as stats_ops
-from commands.ops.stats import Frame, Sampler, StatsOptions
-from commands.ops.stats_poll import Stale
+from commands.ops.stats import sample as stats_ops
+from commands.ops.stats.poll import Stale
+from commands.ops.stats.sample import Frame, Sampler, StatsOptions
 from commands.results import Result, Table
 from sandbox import Sandbox
 

@@ -23,8 +23,8 @@ from commands.audit import MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
 from commands.errors import ConfigError, ShellError
-from commands.ops.metrics import parse, summarize
-from commands.ops.stats import Sampler, StatsOptions
+from commands.ops.stats.metrics import parse, summarize
+from commands.ops.stats.sample import Sampler, StatsOptions
 from commands.results import Record
 from sandbox import Sandbox
 from shell.config import load_settings, resolve

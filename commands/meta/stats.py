@@ -12,10 +12,10 @@ from commands.results import Document, Level, Message, Record, Result, Table
 from commands.spec import Arg, Kind, Opt, command
 
 if TYPE_CHECKING:
-    from commands.ops.stats import Frame, Sampler
-    from commands.ops.stats_poll import Stale
+    from commands.ops.stats.poll import Stale
+    from commands.ops.stats.sample import Frame, Sampler
 
-stats_ops = lazy_module("commands.ops.stats")
+stats_ops = lazy_module("commands.ops.stats.sample")
 
 DEFAULT_INTERVAL = 2.0
 MIN_INTERVAL = 0.2  # faster floods the cluster: a reviewer saw 1,560 requests in 2.5 s at 0.01

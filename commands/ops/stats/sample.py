@@ -33,7 +33,7 @@ from commands.api.client import RestClient
 from commands.errors import TimedOut
 from commands.ops import cluster, tenants
 from commands.ops.collections import is_multi_tenant, matches
-from commands.ops.metrics import (
+from commands.ops.stats.metrics import (
     MetricsSource,
     MetricsSummary,
     Scrape,
@@ -41,7 +41,7 @@ from commands.ops.metrics import (
     rounded,
     window,
 )
-from commands.ops.stats_poll import Poller, Stale
+from commands.ops.stats.poll import Poller, Stale
 
 SLOW_EVERY = 60.0  # schema, tenants, full verbose: tier 3 (§4)
 ONE_SHOT_TIMEOUT = 10.0
