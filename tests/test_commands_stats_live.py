@@ -228,11 +228,11 @@ def test_a_one_shot_gives_up_on_a_slow_node_and_says_which_request(
     url = three_nodes.url
     assert Sampler(RestClient(url), StatsOptions()).timeout == 10  # the one-shot's own limit
     monkeypatch.setattr(stats_ops, "ONE_SHOT_TIMEOUT", 0.5)
-    httpx.put(f"{url}/__sandbox/nodes/node2", json={"latency_ms": 2000}).raise_for_status()
+    httpx.put(f"{url}/__sandbox/nodes/node2", json={"latency_ms": 5000}).raise_for_status()
     started = time.monotonic()
     outcome = Dispatcher(REGISTRY, Session(connection=Connection(
         api=RestClient(url), url=url)), MemoryAuditLog()).execute(r"\stats", "test")
-    assert time.monotonic() - started < 1.5  # one request, once: no retry of a slow answer
+    assert time.monotonic() - started < 3  # its own 0.5 s limit, not the node's 5 s
     assert outcome.exit_code == 3
     assert outcome.error.message == ("/v1/nodes did not answer within 0.5 s (a slow node "
                                      "delays every /v1/nodes answer)")

@@ -182,20 +182,21 @@ def test_version_skew_and_operational_mode_are_per_node(http: httpx.Client) -> N
 
 
 def test_a_slow_peer_delays_fan_out_requests_only(http: httpx.Client) -> None:
-    knob(http, "nodes/node2", {"latency_ms": 150})
+    # margins as wide as the delay itself, so a loaded machine cannot blur them
+    knob(http, "nodes/node2", {"latency_ms": 300})  # below the 400 ms deadline
     for path in ("/v1/nodes", "/v1/nodes/Missing", "/v1/cluster/statistics"):
         started = time.monotonic()
         response = http.get(path)
         elapsed = time.monotonic() - started
         if path.endswith("Missing"):
-            assert response.status_code == 404 and elapsed < 0.1  # no fan-out for it
+            assert response.status_code == 404 and elapsed < 0.3  # no fan-out for it
         else:
-            assert elapsed >= 0.15 and response.status_code == 200
+            assert elapsed >= 0.3 and response.status_code == 200
     assert by_name(nodes(http))["node2"]["status"] == "HEALTHY"
     started = time.monotonic()
     http.get("/v1/schema")
     http.get("/v1/meta")
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 0.3
     # past the deadline the peer is reported TIMEOUT once the deadline has passed
     knob(http, "nodes/node2", {"latency_ms": 5000})
     started = time.monotonic()

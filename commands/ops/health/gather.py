@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from commands.api.client import RETRY_STATUSES, RestClient
-from commands.errors import ApiError, ConnectionFailed
+from commands.errors import ApiError, ConnectionFailed, TimedOut
 from commands.ops.collections import is_multi_tenant
 from commands.ops.health.model import Evidence, Unread
 from commands.ops.schema import fetch_schema, get_class
@@ -32,10 +32,6 @@ more; one that timed out is not: the verdict comes within one timeout per read, 
 job expects (§4: never stack requests behind a slow node)."""
 
 
-def _timed_out(exc: ConnectionFailed) -> bool:
-    return "timed out" in exc.message  # the client's words for httpx's timeouts
-
-
 def _get(api: RestClient, path: str, timeout: float, **params: Any) -> httpx.Response:
     """One GET, tried a second time only after a quick failure (see QUICK_FAILURE_S)."""
     for attempt in (1, 2):
@@ -46,7 +42,7 @@ def _get(api: RestClient, path: str, timeout: float, **params: Any) -> httpx.Res
         except (ApiError, ConnectionFailed) as exc:
             quick = time.perf_counter() - started < QUICK_FAILURE_S
             transient = exc.status in RETRY_STATUSES if isinstance(exc, ApiError) \
-                else not _timed_out(exc)
+                else not isinstance(exc, TimedOut)
             if attempt == 2 or not (quick and transient):
                 raise
     raise AssertionError("unreachable")
@@ -62,7 +58,7 @@ def _read(evidence: Evidence, source: str, api: RestClient, path: str,
         evidence.errors[source] = _unread(exc)
     except ConnectionFailed as exc:
         evidence.errors[source] = Unread(None, f"GET {path} did not answer within {timeout:g} s"
-                                         if _timed_out(exc) else
+                                         if isinstance(exc, TimedOut) else
                                          f"GET {path} failed: {exc.message}")
     return None
 
