@@ -19,6 +19,7 @@ from commands.api.client import RestClient
 from commands.errors import ShellError
 from commands.ops.cursor import ID_PAGE, PAGE, pages, prefetch
 from commands.ops.migrate.checkpoint import MigrateCheckpoint
+from commands.ops.references import holds_references
 from commands.ops.restore_import import Advance, Importer, make_batches, tenant_key
 from commands.ops.restore_transform import Transform
 
@@ -174,5 +175,4 @@ class HasReferences(Pick):
 
     def choose(self, page: list[dict[str, Any]]) -> list[str]:
         names = self.names
-        return [obj["id"] for obj in page
-                if any((obj.get("properties") or {}).get(name) for name in names)]
+        return [obj["id"] for obj in page if holds_references(obj.get("properties"), names)]

@@ -177,12 +177,6 @@ def incompatibilities(source: dict[str, Any], target: dict[str, Any]) -> list[st
     return problems
 
 
-def reference_properties(cls: dict[str, Any]) -> list[str]:
-    """Properties holding cross-references (their data type is a class name)."""
-    return [str(p["name"]) for p in cls.get("properties") or []
-            if any(str(t)[:1].isupper() for t in p.get("dataType") or [])]
-
-
 @dataclass(frozen=True)
 class TenantPlan:
     """The tenants of a migration as they were when it began: copied as they are, activated

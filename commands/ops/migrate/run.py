@@ -26,13 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from commands.api.client import RestClient
 from commands.context import Progress
 from commands.errors import ExitStatus, ShellError, UsageError
 from commands.ops import objects, schema
-from commands.ops.backup_format import write_atomic
 from commands.ops.class_paths import MISSING
 from commands.ops.collections import is_multi_tenant
 from commands.ops.migrate import plan as planning
@@ -48,7 +45,8 @@ from commands.ops.migrate.checkpoint import (
 from commands.ops.migrate.copy import Copier, HasReferences
 from commands.ops.migrate.tenants import delete_tenants, extra_tenants, set_back
 from commands.ops.migrate.verify import VerifyReport, definition_diff, verify_copy
-from commands.ops.restore_import import activate_tenants, set_statuses
+from commands.ops.references import reference_properties
+from commands.ops.restore_import import activate_tenants, distinct_failures, set_statuses
 from commands.ops.restore_transform import Transform
 from commands.ops.tenants import documented_status, fetch_tenants
 
@@ -132,7 +130,7 @@ class Migration:
         self.definition = planning.target_definition(self.cls, self.target_name,
                                                      list(opts.assignments))
         planning.check_replication(self.definition, self.check)
-        self.refs = planning.reference_properties(self.cls)
+        self.refs = reference_properties(self.cls)
         key = migration_key(source.url, self.name, target.url, self.target_name, opts.tenant,
                             opts.assignments)
         self.checkpoint_path, self.errors_path, lock_path = paths(opts.state_dir, key)
@@ -262,7 +260,8 @@ class Migration:
         finally:
             self.written_now = cp.written - before
         warnings = list(self.check.warnings) + self._restore_tenants()
-        failed = distinct_failures(self.errors_path) if cp.failures else 0
+        failures = distinct_failures(self.errors_path) if cp.failures else []
+        failed = len(failures)
         self.checkpoint_path.unlink(missing_ok=True)
         if not failed:
             self.errors_path.unlink(missing_ok=True)
@@ -376,13 +375,3 @@ class Migration:
         return warnings
 
 
-def distinct_failures(path: Path) -> int:
-    """Keep one line per object in the error report (its last refusal: the catch-up and the
-    reconciliation try a refused object again); how many objects it lists."""
-    last: dict[tuple[Any, Any], bytes] = {}
-    with open(path, "rb") as report:
-        for line in report:
-            entry = orjson.loads(line)
-            last[(entry.get("tenant"), entry.get("id"))] = line
-    write_atomic(path, b"".join(last.values()))
-    return len(last)

@@ -1,0 +1,27 @@
+"""Cross-references in copies of a class (``\\restore``, ``\\migrate``), OPERATIONS.md §3.1.5.
+
+Weaviate checks on every object write that each beacon's target object exists, and checks a
+batch in full before storing any of it: an object cannot refer to another object of the same
+batch, nor to one later in the copy. A class with reference properties is therefore copied
+in two passes: every object without its reference properties, then the objects that hold
+references again, whole.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def is_reference(data_type: Any) -> bool:
+    """Whether a property's data type is a list of class names (a cross-reference)."""
+    return any(str(t)[:1].isupper() for t in data_type or [])
+
+
+def reference_properties(cls: dict[str, Any]) -> list[str]:
+    """Properties holding cross-references (their data type is a class name)."""
+    return [str(p["name"]) for p in cls.get("properties") or [] if is_reference(p.get("dataType"))]
+
+
+def holds_references(properties: dict[str, Any] | None, names: list[str]) -> bool:
+    """Whether an object's properties have a value in any of the reference properties."""
+    return properties is not None and any(properties.get(name) for name in names)
