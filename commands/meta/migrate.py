@@ -17,6 +17,7 @@ from commands.errors import UsageError
 from commands.lazy import lazy_module
 from commands.meta.restore import MAX_BATCH, MAX_PARALLEL
 from commands.ops.class_paths import parse_assignment
+from commands.ops.references import referenced_classes
 from commands.ops.restore_settings import BATCH_SIZE, PARALLEL
 from commands.results import Document, Level, Message, Record, Result
 from commands.safety import Plan, dry_run_results, protected_names
@@ -81,6 +82,14 @@ def _summary(migration: Any, report: Any, target_url: str) -> list[Result]:
     if report.failed:
         out.append(Message(f"{report.failed:,} objects failed; see {report.error_report}",
                            Level.WARNING))
+    others = referenced_classes(migration.cls)
+    if report.missing_targets and others:
+        names = ", ".join(others)
+        out.append(Message(
+            f"{report.missing_targets:,} of them refer to objects {target_url} does not have: "
+            f"{migration.name} refers to {names}: migrate {names} first ("
+            + " and ".join(f"\\migrate {n} --target {target_url}" for n in others)
+            + "), then run this \\migrate again", Level.WARNING))
     out += [Message(w, Level.WARNING) for w in report.warnings]
     if report.created_diff:
         changed = "; ".join(f"{p}" for p, _, _ in report.created_diff[:10])

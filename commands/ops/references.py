@@ -9,7 +9,11 @@ references again, whole.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# Weaviate's answer for a beacon whose target object does not exist (§3.1.5).
+MISSING_TARGET = re.compile(r"no object with id \S+ found")
 
 
 def is_reference(data_type: Any) -> bool:
@@ -22,6 +26,17 @@ def reference_properties(cls: dict[str, Any]) -> list[str]:
     return [str(p["name"]) for p in cls.get("properties") or [] if is_reference(p.get("dataType"))]
 
 
+def referenced_classes(cls: dict[str, Any]) -> list[str]:
+    """The other classes the reference properties of ``cls`` point at."""
+    return sorted({str(t) for p in cls.get("properties") or [] if is_reference(p.get("dataType"))
+                   for t in p["dataType"]} - {cls.get("class")})
+
+
 def holds_references(properties: dict[str, Any] | None, names: list[str]) -> bool:
     """Whether an object's properties have a value in any of the reference properties."""
     return properties is not None and any(properties.get(name) for name in names)
+
+
+def refused_for_missing_targets(messages: list[str]) -> int:
+    """How many of the error report's messages say a referenced object does not exist."""
+    return sum(1 for message in messages if MISSING_TARGET.search(message))

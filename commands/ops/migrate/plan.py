@@ -14,6 +14,7 @@ from commands.api.client import RestClient
 from commands.errors import ApiError, ShellError, UsageError
 from commands.ops import class_paths
 from commands.ops.collections import compression, creatable, is_multi_tenant
+from commands.ops.references import referenced_classes
 from commands.ops.tenants import documented_status
 
 # Read-only or synthesized fields Weaviate fills in itself (OPERATIONS.md §3.1.2).
@@ -96,6 +97,23 @@ def preflight(source: RestClient, target: RestClient, cls: dict[str, Any]) -> Pr
             check.warnings.append(f"the {side} cluster's schema is not synchronized between "
                                   "its nodes (GET /v1/cluster/statistics)")
     return check
+
+
+def _has_class(api: RestClient, name: str) -> bool:
+    """Whether ``name`` is a class (an alias does not count, as for a reference target)."""
+    response = api.request("GET", f"/v1/schema/{name}", ok=(404,))
+    return response.status_code != 404 and response.json().get("class") == name
+
+
+def check_referenced_classes(target: RestClient, cls: dict[str, Any]) -> None:
+    """Refuse a class whose references point at classes the target lacks: creating it would
+    fail (reference property to nonexistent class, OPERATIONS.md §3.1.5)."""
+    missing = [name for name in referenced_classes(cls) if not _has_class(target, name)]
+    if missing:
+        names = ", ".join(missing)
+        first = " and ".join(f"\\migrate {name} --target {target.url}" for name in missing)
+        raise ShellError(f"{cls['class']} refers to {names}, which {target.url} does not "
+                         f"have", f"migrate {names} first ({first})")
 
 
 def _strip_internal(props: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -45,7 +45,7 @@ from commands.ops.migrate.checkpoint import (
 from commands.ops.migrate.copy import Copier, HasReferences
 from commands.ops.migrate.tenants import delete_tenants, extra_tenants, set_back
 from commands.ops.migrate.verify import VerifyReport, definition_diff, verify_copy
-from commands.ops.references import reference_properties
+from commands.ops.references import reference_properties, refused_for_missing_targets
 from commands.ops.restore_import import activate_tenants, distinct_failures, set_statuses
 from commands.ops.restore_transform import Transform
 from commands.ops.tenants import documented_status, fetch_tenants
@@ -91,6 +91,7 @@ class MigrateReport:
     verify: VerifyReport
     created_diff: list[tuple[str, Any, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    missing_targets: int = 0  # failed objects whose references point at missing objects
 
 
 class Migration:
@@ -127,6 +128,7 @@ class Migration:
         if opts.tenant is not None and not self.multi_tenant:
             raise UsageError(f"{self.name} has no multi-tenancy: --tenant cannot be used")
         self.check = planning.preflight(source, target, self.cls)
+        planning.check_referenced_classes(target, self.cls)
         self.definition = planning.target_definition(self.cls, self.target_name,
                                                      list(opts.assignments))
         planning.check_replication(self.definition, self.check)
@@ -273,7 +275,9 @@ class Migration:
             error_report=str(self.errors_path) if failed else None,
             duration_s=round(seconds, 3),
             objects_per_s=round(self.written_now / seconds, 1) if seconds else 0.0,
-            verify=report, created_diff=created_diff, warnings=warnings)
+            verify=report, created_diff=created_diff, warnings=warnings,
+            missing_targets=refused_for_missing_targets([str(f.get("message"))
+                                                         for f in failures]))
 
     def _failed(self, exc: BaseException) -> BaseException:
         """``exc`` once the source tenants this run activated are set back (when they cannot
