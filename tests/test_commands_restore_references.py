@@ -1,6 +1,7 @@
 """``\\restore`` of a class with references (OPERATIONS.md §3.1.5): objects whose references
 point later in the backup come back whole (two passes), an interrupted second pass resumes,
-``--dry-run`` sends nothing, and refused objects exit 1 naming the error report."""
+``--dry-run`` sends nothing, refused objects exit 1 naming the error report, and ``--as``
+renames self-references with the class."""
 
 from __future__ import annotations
 
@@ -131,3 +132,16 @@ def test_refused_objects_exit_1_and_name_the_report(client, sandbox, tmp_path) -
     assert all(f"no object with id {AUTHOR} found" in e["message"] for e in lines)
     # the books are there, without the references that could not be stored
     assert len(read_state(client, "Book")) == 5
+
+
+def test_as_renames_self_references(client, sandbox, tmp_path) -> None:
+    make_books(client)
+    path, _ = snapshot(client, "Book", tmp_path, "b1")
+    outcome = dispatcher(sandbox.url, tmp_path).execute(f"\\restore {path} --as Novel",
+                                                         "test")
+    assert outcome.exit_code == 0, outcome.error
+    cls = client.get("/v1/schema/Novel").json()
+    assert {p["name"]: p["dataType"] for p in cls["properties"]}["sequelOf"] == ["Novel"]
+    novels = references(read_state(client, "Novel"))
+    assert novels[BOOKS[0]] == [{"beacon": f"weaviate://localhost/Novel/{BOOKS[1]}",
+                                 "href": f"/v1/objects/Novel/{BOOKS[1]}"}]

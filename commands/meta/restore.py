@@ -137,7 +137,7 @@ def _native(ctx: CommandContext, backend: str, backup_id: str, include: list[str
          "restore resumes where it stopped when run again (checkpoint\n"
          "DIR/NAME.ID.restore.json); ids are kept, so nothing is duplicated. --as,\n"
          "--rename-property and --drop-property change the collection and property\n"
-         "names; --tenant restores one tenant.\n"
+         "names (self-references follow --as); --tenant restores one tenant.\n"
          "Restoring onto a collection that already has objects replaces those with the\n"
          "same ids: it is shown and confirmed first (--force skips the question; a\n"
          "protected name also needs --allow-protected). --dry-run sends nothing.\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,7 @@ class Copier:
     source: RestClient
     target: RestClient
     source_name: str
-    target_name: str
+    transform: Transform  # the target's name; self-references renamed with it
     checkpoint: MigrateCheckpoint
     checkpoint_path: Path
     errors_path: Path
@@ -124,7 +124,7 @@ class Copier:
     def as_batch(self, objects: Iterable[dict[str, Any]], tenant: str | None,
                  drops: frozenset[str] = frozenset()) -> Iterator[dict[str, Any]]:
         """Source objects as batch objects of the target (its name, the same ids)."""
-        transform = Transform(self.target_name, drops=drops)
+        transform = replace(self.transform, drops=drops) if drops else self.transform
         for obj in objects:
             yield transform.apply_object(obj, tenant)
 

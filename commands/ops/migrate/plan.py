@@ -14,7 +14,7 @@ from commands.api.client import RestClient
 from commands.errors import ApiError, ShellError, UsageError
 from commands.ops import class_paths
 from commands.ops.collections import compression, creatable, is_multi_tenant
-from commands.ops.references import referenced_classes
+from commands.ops.references import referenced_classes, rename_data_types
 from commands.ops.tenants import documented_status
 
 # Read-only or synthesized fields Weaviate fills in itself (OPERATIONS.md §3.1.2).
@@ -139,6 +139,8 @@ def target_definition(cls: dict[str, Any], name: str,
     fields the server fills in (OPERATIONS.md §3.1.2), then ``--set`` applied."""
     out = copy.deepcopy(cls)
     out["class"] = name
+    # Self-references follow the class under its new name (OPERATIONS.md §3.1.5).
+    out["properties"] = rename_data_types(out.get("properties") or [], cls["class"], name)
     for path in SERVER_FILLED:
         parent, _, leaf = path.rpartition(".")
         node = class_paths.get_path(out, parent)

@@ -119,7 +119,8 @@ class Migration:
         opts, source, target = self.options, self.source, self.target
         self.cls = schema.get_class(source, opts.collection)
         self.name = self.cls["class"]
-        self.target_name = Transform.build(self.cls, opts.target_as, [], []).name
+        self.transform = Transform.build(self.cls, opts.target_as, [], [])
+        self.target_name = self.transform.name
         if cluster_id(source.url) == cluster_id(target.url) and self.target_name == self.name:
             raise UsageError(f"the target is the source cluster and the name is the same: "
                              f"{self.name} would be copied onto itself",
@@ -247,7 +248,7 @@ class Migration:
                     self.checkpoint_path.unlink(missing_ok=True)
                 raise
         created_diff = self._created_diff() if self.create else []
-        copier = Copier(self.source, self.target, self.name, self.target_name, cp,
+        copier = Copier(self.source, self.target, self.name, self.transform, cp,
                         self.checkpoint_path, self.errors_path, self.options.batch_size,
                         self.options.parallel)
         copier.start_report(self.resume)
