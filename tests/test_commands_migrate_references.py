@@ -8,9 +8,10 @@ from __future__ import annotations
 import httpx
 import pytest
 from migrate_support import clear_log, dispatcher, mutating
+from test_commands_migrate import texts
 from test_commands_restore_references import AUTHOR, BOOKS, make_books
 
-from commands.results import Message, Record
+from commands.results import Record
 from sandbox import Sandbox
 
 
@@ -26,10 +27,6 @@ def source():
 def target():
     with Sandbox() as server:
         yield server
-
-
-def texts(outcome) -> str:
-    return "\n".join(r.text for r in outcome.results if isinstance(r, Message))
 
 
 def beacons(url: str, name: str, prop: str) -> dict[str, list]:
