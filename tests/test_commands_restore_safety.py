@@ -153,7 +153,8 @@ def test_objects_the_server_refuses_go_to_the_error_report(client, session, tmp_
     record = next(r for r in out if isinstance(r, Record))
     assert record.fields["failed"] == 10 and record.fields["objects"] == 10
     assert record.fields["error_report"] == str(report)
-    assert any(m.text == f"10 objects failed; see {report}" for m in out
+    assert any(m.text == f"10 of the backup's objects were refused by the server; each is "
+               f"listed (id, tenant, message) in {report}" for m in out
                if isinstance(m, Message))
     lines = [orjson.loads(line) for line in report.read_bytes().splitlines()]
     assert sorted(e["id"] for e in lines) == sorted(o["id"] for o in objects

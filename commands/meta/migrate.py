@@ -17,6 +17,7 @@ from commands.errors import UsageError
 from commands.lazy import lazy_module
 from commands.meta.restore import MAX_BATCH, MAX_PARALLEL
 from commands.ops.class_paths import parse_assignment
+from commands.ops.references import referenced_classes
 from commands.ops.restore_settings import BATCH_SIZE, PARALLEL
 from commands.results import Document, Level, Message, Record, Result
 from commands.safety import Plan, dry_run_results, protected_names
@@ -81,6 +82,14 @@ def _summary(migration: Any, report: Any, target_url: str) -> list[Result]:
     if report.failed:
         out.append(Message(f"{report.failed:,} objects failed; see {report.error_report}",
                            Level.WARNING))
+    others = referenced_classes(migration.cls)
+    if report.missing_targets and others:
+        names = ", ".join(others)
+        out.append(Message(
+            f"{report.missing_targets:,} of them refer to objects {target_url} does not have: "
+            f"{migration.name} refers to {names}: migrate {names} first ("
+            + " and ".join(f"\\migrate {n} --target {target_url}" for n in others)
+            + "), then run this \\migrate again", Level.WARNING))
     out += [Message(w, Level.WARNING) for w in report.warnings]
     if report.created_diff:
         changed = "; ".join(f"{p}" for p, _, _ in report.created_diff[:10])
@@ -142,8 +151,9 @@ def _summary(migration: Any, report: Any, target_url: str) -> list[Result]:
          "target's tenants then get the source's states. Objects go by cursor pages, with\n"
          "vectors and named vectors, into batches (--parallel in flight), every object's\n"
          "result checked; refused objects are listed in an error file. A class with\n"
-         "references is copied in two passes. Then what changed on the source during the\n"
-         "copy is copied again, and a final reconciliation (both id lists merge-joined)\n"
+         "references is copied in two passes (a class it refers to must be migrated\n"
+         "first; self-references follow --as). Then what changed on the source during\n"
+         "the copy is copied again, and a final reconciliation (both id lists merge-joined)\n"
          "deletes on the target what the source no longer has and copies what is missing\n"
          "or changed, and (without --tenant) deletes the tenants only the target has.\n"
          "--verify compares the definition (with what --set asked and the target stored),\n"

@@ -45,7 +45,9 @@ def restore_plan(restore: restore_ops.Restore, patterns: tuple[str, ...]) -> Pla
     requests += [f"POST {path} ({len(missing)} tenants, ACTIVE)"] * bool(missing)
     requests += [f"PUT {path} ({len(inactive)} tenants set ACTIVE)"] * bool(inactive)
     requests.append(f"POST /v1/batch/objects (x{batches}, up to {options.batch_size} objects "
-                    f"each, {options.parallel} in flight)")
+                    f"each, {options.parallel} in flight"
+                    + ("; without references, then again for the objects that hold them "
+                       f"({', '.join(restore.refs)})" if restore.refs else "") + ")")
     if cp.pre_existing == 0:
         requests.append(f"POST /v1/graphql (count check, x{max(1, len(names))})")
     requests += [f"PUT {path} ({len(final)} tenants to their recorded status)"] * bool(final)
@@ -128,11 +130,14 @@ def _native(ctx: CommandContext, backend: str, backup_id: str, include: list[str
          "definition stays; --skip-schema: it must exist, e.g. created with a new schema),\n"
          "tenants are created, objects are imported in\n"
          "batches with their ids (several in flight), tenants get their recorded status,\n"
-         "and the object count is checked. Objects the server refuses are listed in\n"
-         "DIR/NAME.ID.restore-errors.jsonl. An interrupted restore resumes where it\n"
-         "stopped when run again (checkpoint DIR/NAME.ID.restore.json); ids are kept, so\n"
-         "nothing is duplicated. --as, --rename-property and --drop-property change the\n"
-         "collection and property names; --tenant restores one tenant.\n"
+         "and the object count is checked. A class with references is restored in two\n"
+         "passes (objects without them, then the objects that hold them), so references\n"
+         "to objects later in the backup hold. Objects the server refuses are listed in\n"
+         "DIR/NAME.ID.restore-errors.jsonl and the exit status is 1. An interrupted\n"
+         "restore resumes where it stopped when run again (checkpoint\n"
+         "DIR/NAME.ID.restore.json); ids are kept, so nothing is duplicated. --as,\n"
+         "--rename-property and --drop-property change the collection and property\n"
+         "names (self-references follow --as); --tenant restores one tenant.\n"
          "Restoring onto a collection that already has objects replaces those with the\n"
          "same ids: it is shown and confirmed first (--force skips the question; a\n"
          "protected name also needs --allow-protected). --dry-run sends nothing.\n"
@@ -175,9 +180,11 @@ def restore_cmd(ctx: CommandContext, *, path: str, skip_schema: bool, as_: str |
         out.append(Message(f"resumed the interrupted restore of {report.collection}"))
     out.append(Message(f"restored {report.objects:,} objects into {report.collection}"
                        + (" (count checked)" if report.count_checked else "")))
-    if report.failed:
-        out.append(Message(f"{report.failed:,} objects failed; see {report.error_report}",
-                           Level.WARNING))
+    if report.failed:  # a restore that lost objects is not a success
+        ctx.exit_code = 1
+        out.append(Message(f"{report.failed:,} of the backup's objects were refused by the "
+                           f"server; each is listed (id, tenant, message) in "
+                           f"{report.error_report}", Level.WARNING))
     out += [Message(w, Level.WARNING) for w in report.warnings]
     out.append(Record({"collection": report.collection, "objects": report.objects,
                        "failed": report.failed, "error_report": report.error_report,

@@ -9,7 +9,9 @@ the command asks first). ``run`` writes:
 1. the class (``POST /v1/schema``, unless ``--skip-schema`` or a resumed restore created
    it), and for a multi-tenant class its tenants, created or set ``ACTIVE``;
 2. the final state of the chain's objects, in parallel batches (``restore_import``),
-   resuming after the checkpoint's ids;
+   resuming after the checkpoint's ids; a class with reference properties in two passes
+   (``commands/ops/references.py``, OPERATIONS.md §3.1.5): every object without its
+   references, then the objects that hold references again, whole;
 3. when the collection was new or empty, a count check (GraphQL ``Aggregate`` per
    tenant) against the final state minus the objects that failed;
 4. each tenant's recorded status (``PUT .../tenants``); then the checkpoint is removed.
@@ -18,9 +20,9 @@ the command asks first). ``run`` writes:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from commands.errors import ApiError, ShellError
 from commands.ops import objects
 from commands.ops.backup_format import BackupError
 from commands.ops.collections import creatable
+from commands.ops.references import holds_references, reference_properties
 from commands.ops.restore_chain import (
     Link,
     chain_lines,
@@ -41,9 +44,11 @@ from commands.ops.restore_chain import (
     verify_chain,
 )
 from commands.ops.restore_import import (
+    Advance,
     Checkpoint,
     Importer,
     activate_tenants,
+    distinct_failures,
     make_batches,
     set_statuses,
     tenant_key,
@@ -106,6 +111,7 @@ class Restore:
         self.transform = Transform.build(newest.cls, options.target, list(options.renames),
                                          list(options.drops))
         self.name = self.transform.name
+        self.refs = [p for p in reference_properties(newest.cls) if p not in self.transform.drops]
         self.multi_tenant = bool((newest.cls.get("multiTenancyConfig") or {}).get("enabled"))
         self.tenants = final_tenants(self.chain, options.tenant)
         restored = {str(t) for t, _ in self.tenants}
@@ -202,14 +208,20 @@ class Restore:
                 raise
         if self.multi_tenant:
             activate_tenants(self.api, self.name, [str(t) for t, _ in self.tenants])
-        importer = Importer(self.api, cp, self.checkpoint_path, self.errors_path,
-                            self.options.parallel)
-        importer.start_report(self.resume)
         remaining = max(0, self.total - cp.written - cp.failures)
+        resuming_references = cp.phase == "references"
         try:
-            with self._bar(f"restoring {self.name}", remaining) as advance:
-                importer.advance = advance
-                importer.run(make_batches(self._streams(), self.options.batch_size))
+            if cp.phase == "copy":
+                with self._bar(f"restoring {self.name}", remaining) as advance:
+                    self._import(self._streams(), advance, start=True)
+                if self.refs:
+                    cp.phase, cp.done, cp.copied = "references", {}, cp.written
+                    cp.copy_failed = dict(cp.failed)
+                    cp.save(self.checkpoint_path)
+            if cp.phase == "references":
+                with self._bar(f"restoring the references of {self.name}", None) as advance:
+                    self._import(self._streams(references=True), advance,
+                                 start=resuming_references)
         except BackupError:
             raise
         except ShellError as exc:
@@ -217,20 +229,19 @@ class Restore:
                            f"({cp.written:,} objects restored so far are checkpointed)")
             exc.args, exc.hint = (exc.message,), "run the same \\restore again to resume"
             raise
-        finally:
-            self.written_now = importer.written_now
         mismatches = self._count_check() if cp.pre_existing == 0 else []
         warnings = self.warnings + set_statuses(self.api, self.name, self.tenants)
+        failed = len(distinct_failures(self.errors_path)) if cp.failures else 0
         self.checkpoint_path.unlink(missing_ok=True)
-        if cp.failures == 0:
+        if not failed:
             self.errors_path.unlink(missing_ok=True)
         if mismatches:
             raise ShellError(f"count check failed for {self.name}: " + "; ".join(mismatches),
                              "the cluster holds a different number of objects than the "
                              "backup's final state; run \\restore again with --skip-schema")
         return RestoreReport(
-            collection=self.name, objects=cp.written, failed=cp.failures,
-            error_report=str(self.errors_path) if cp.failures else None,
+            collection=self.name, objects=self.restored, failed=failed,
+            error_report=str(self.errors_path) if failed else None,
             tenants=[str(t) for t, _ in self.tenants] if self.multi_tenant else None,
             duration_s=round(time.monotonic() - started, 3),
             count_checked=cp.pre_existing == 0, warnings=warnings)
@@ -245,19 +256,49 @@ class Restore:
                             "\\restore with --skip-schema")
             raise
 
-    def _streams(self) -> Iterator[tuple[str | None, Iterator[dict[str, Any]]]]:
+    @property
+    def restored(self) -> int:
+        """Objects written (the second pass of references writes some of them again)."""
+        cp = self.checkpoint
+        return cp.copied if cp.phase == "references" else cp.written
+
+    def _import(self, streams: Iterable[tuple[str | None, Iterator[dict[str, Any]]]],
+                advance: Advance | None, start: bool) -> None:
+        """One pass: ``streams`` in batches; ``start``: the error report starts (fresh, or
+        cut to the checkpoint when resuming)."""
+        cp = self.checkpoint
+        importer = Importer(self.api, cp, self.checkpoint_path, self.errors_path,
+                            self.options.parallel, advance)
+        if start:
+            importer.start_report(self.resume)
+        try:
+            importer.run(make_batches(streams, self.options.batch_size))
+        finally:
+            self.written_now += importer.written_now
+
+    def _streams(self, references: bool = False
+                 ) -> Iterator[tuple[str | None, Iterator[dict[str, Any]]]]:
+        """Each tenant's batch objects after the checkpoint's id: in the first pass without
+        their references, in the second (``references``) those that hold some, whole."""
         done = self.checkpoint.done
+        transform = self.transform
+        if self.refs and not references:
+            transform = replace(transform, drops=transform.drops | frozenset(self.refs))
         for tenant, _ in self.tenants:
             after = done.get(tenant_key(tenant))
-            yield tenant, self._objects(tenant, after)
+            lines = self._lines(tenant, after)
+            if references:
+                lines = (line for line in lines
+                         if holds_references(line.get("properties"), self.refs))
+            yield tenant, (transform.apply_object(line, tenant) for line in lines)
 
-    def _objects(self, tenant: str | None, after: str | None) -> Iterator[dict[str, Any]]:
-        """Batch objects of one tenant after ``after``; a whole replay must find as many
-        objects as the backup's index lists."""
+    def _lines(self, tenant: str | None, after: str | None) -> Iterator[dict[str, Any]]:
+        """The backup's objects of one tenant after ``after``; a whole replay must find as
+        many objects as the backup's index lists."""
         count = 0
         for line in final_objects(self.chain, tenant, after, check=True):
             count += 1
-            yield self.transform.apply_object(line, tenant)
+            yield line
         if after is None and count != self.counts[tenant]:
             raise inconsistent(self.chain[-1], tenant, count, self.counts[tenant])
 
@@ -265,7 +306,9 @@ class Restore:
         """``tenant t: N objects, expected M`` for every partition that does not match."""
         out = []
         for tenant, _ in self.tenants:
-            expected = self.counts[tenant] - self.checkpoint.failed.get(tenant_key(tenant), 0)
+            cp = self.checkpoint  # objects refused by the second pass exist without references
+            failed = cp.copy_failed if cp.phase == "references" else cp.failed
+            expected = self.counts[tenant] - failed.get(tenant_key(tenant), 0)
             actual = objects.aggregate_count(self.api, self.name, tenant)
             if actual != expected:
                 where = f"tenant {tenant}: " if tenant is not None else ""

@@ -55,6 +55,11 @@ class Checkpoint:
     failed: dict[str, int] = field(default_factory=dict)
     errors_bytes: int = 0
     format: str = CHECKPOINT_FORMAT
+    # A class with references is written in two passes (commands/ops/references.py): the
+    # phase, and what the first pass wrote and had refused (``done`` restarts between them).
+    phase: str = "copy"
+    copied: int = 0
+    copy_failed: dict[str, int] = field(default_factory=dict)
 
     @property
     def failures(self) -> int:
@@ -243,6 +248,18 @@ class Importer:
         if self._errors is not None:
             self._errors.close()
             self._errors = None
+
+
+def distinct_failures(path: Path) -> list[dict[str, Any]]:
+    """Keep one line per object in the error report (its last refusal: a later pass tries a
+    refused object again); the entries it keeps."""
+    last: dict[tuple[Any, Any], bytes] = {}
+    with open(path, "rb") as report:
+        for line in report:
+            entry = orjson.loads(line)
+            last[(entry.get("tenant"), entry.get("id"))] = line
+    write_atomic(path, b"".join(last.values()))
+    return [orjson.loads(line) for line in last.values()]
 
 
 def _chunked(items: list[Any], size: int = TENANTS_PER_CALL) -> Iterator[list[Any]]:

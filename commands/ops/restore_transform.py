@@ -1,5 +1,6 @@
 """``--as``, ``--rename-property`` and ``--drop-property``: checked against the backup's
-class, applied to the class JSON and to every object of a restore."""
+class, applied to the class JSON and to every object of a restore (or a migration).
+Under a new name, self-references follow the class (``commands/ops/references.py``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from commands.errors import UsageError
+from commands.ops.references import (
+    rename_data_types,
+    rename_self_references,
+    self_references,
+)
 
 CLASS_NAME = re.compile(r"^[A-Z][_0-9A-Za-z]{0,254}$")
 PROPERTY_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,230}$")
@@ -28,6 +34,8 @@ class Transform:
     name: str
     renames: dict[str, str] = field(default_factory=dict)
     drops: frozenset[str] = frozenset()
+    renamed_from: str | None = None  # the source class, when self-references are renamed
+    self_refs: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, source: dict[str, Any], target: str | None, renames: list[str],
@@ -62,7 +70,9 @@ class Transform:
         clash = sorted({p for p in final if [q.lower() for q in final].count(p.lower()) > 1})
         if clash:
             raise UsageError(f"--rename-property: {', '.join(clash)} would exist twice")
-        return cls(name, mapping, dropped)
+        source_name = str(source.get("class") or "")
+        refs = self_references(source) if name != source_name else frozenset()
+        return cls(name, mapping, dropped, source_name if refs else None, refs)
 
     def prop(self, name: str) -> str | None:
         """A property's new name, or None when it is dropped."""
@@ -72,7 +82,10 @@ class Transform:
         """The class JSON to create: renamed, properties renamed or left out."""
         out = {**source, "class": self.name}
         props = []
-        for prop in source.get("properties") or []:
+        properties = source.get("properties") or []
+        if self.renamed_from:
+            properties = rename_data_types(properties, self.renamed_from, self.name)
+        for prop in properties:
             new = self.prop(str(prop.get("name")))
             if new is not None:
                 props.append({**prop, "name": new})
@@ -96,6 +109,8 @@ class Transform:
     def apply_object(self, line: dict[str, Any], tenant: str | None) -> dict[str, Any]:
         """A backed-up object as a batch-import object of ``tenant`` (its id kept)."""
         props = line.get("properties") or {}
+        if self.renamed_from:
+            props = rename_self_references(props, self.self_refs, self.renamed_from, self.name)
         if self.renames or self.drops:
             props = {new: value for key, value in props.items()
                      if (new := self.prop(key)) is not None}

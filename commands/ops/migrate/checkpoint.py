@@ -34,12 +34,11 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
 class MigrateCheckpoint(Checkpoint):
     """A restore checkpoint plus what a migration needs to resume every phase."""
 
-    phase: str = "copy"  # then references, catchup, final, finish (see migrate.run)
+    # phase: copy, then references, catchup, final, finish (see migrate.run)
     copy_started_ms: int = 0
     catchup_started_ms: int = 0
     tenants: list[list[Any]] = field(default_factory=list)
     activated: list[str] = field(default_factory=list)
-    copied: int = 0
     references: int = 0
     caught_up: int = 0
     reconciled: int = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from commands.api.client import RestClient
 from commands.errors import ShellError
 from commands.ops.cursor import ID_PAGE, PAGE, pages, prefetch
 from commands.ops.migrate.checkpoint import MigrateCheckpoint
+from commands.ops.references import holds_references
 from commands.ops.restore_import import Advance, Importer, make_batches, tenant_key
 from commands.ops.restore_transform import Transform
 
@@ -101,7 +102,7 @@ class Copier:
     source: RestClient
     target: RestClient
     source_name: str
-    target_name: str
+    transform: Transform  # the target's name; self-references renamed with it
     checkpoint: MigrateCheckpoint
     checkpoint_path: Path
     errors_path: Path
@@ -123,7 +124,7 @@ class Copier:
     def as_batch(self, objects: Iterable[dict[str, Any]], tenant: str | None,
                  drops: frozenset[str] = frozenset()) -> Iterator[dict[str, Any]]:
         """Source objects as batch objects of the target (its name, the same ids)."""
-        transform = Transform(self.target_name, drops=drops)
+        transform = replace(self.transform, drops=drops) if drops else self.transform
         for obj in objects:
             yield transform.apply_object(obj, tenant)
 
@@ -174,5 +175,4 @@ class HasReferences(Pick):
 
     def choose(self, page: list[dict[str, Any]]) -> list[str]:
         names = self.names
-        return [obj["id"] for obj in page
-                if any((obj.get("properties") or {}).get(name) for name in names)]
+        return [obj["id"] for obj in page if holds_references(obj.get("properties"), names)]

@@ -14,6 +14,7 @@ from commands.api.client import RestClient
 from commands.errors import ApiError, ShellError, UsageError
 from commands.ops import class_paths
 from commands.ops.collections import compression, creatable, is_multi_tenant
+from commands.ops.references import referenced_classes, rename_data_types
 from commands.ops.tenants import documented_status
 
 # Read-only or synthesized fields Weaviate fills in itself (OPERATIONS.md §3.1.2).
@@ -98,6 +99,23 @@ def preflight(source: RestClient, target: RestClient, cls: dict[str, Any]) -> Pr
     return check
 
 
+def _has_class(api: RestClient, name: str) -> bool:
+    """Whether ``name`` is a class (an alias does not count, as for a reference target)."""
+    response = api.request("GET", f"/v1/schema/{name}", ok=(404,))
+    return response.status_code != 404 and response.json().get("class") == name
+
+
+def check_referenced_classes(target: RestClient, cls: dict[str, Any]) -> None:
+    """Refuse a class whose references point at classes the target lacks: creating it would
+    fail (reference property to nonexistent class, OPERATIONS.md §3.1.5)."""
+    missing = [name for name in referenced_classes(cls) if not _has_class(target, name)]
+    if missing:
+        names = ", ".join(missing)
+        first = " and ".join(f"\\migrate {name} --target {target.url}" for name in missing)
+        raise ShellError(f"{cls['class']} refers to {names}, which {target.url} does not "
+                         f"have", f"migrate {names} first ({first})")
+
+
 def _strip_internal(props: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for prop in props:
@@ -121,6 +139,8 @@ def target_definition(cls: dict[str, Any], name: str,
     fields the server fills in (OPERATIONS.md §3.1.2), then ``--set`` applied."""
     out = copy.deepcopy(cls)
     out["class"] = name
+    # Self-references follow the class under its new name (OPERATIONS.md §3.1.5).
+    out["properties"] = rename_data_types(out.get("properties") or [], cls["class"], name)
     for path in SERVER_FILLED:
         parent, _, leaf = path.rpartition(".")
         node = class_paths.get_path(out, parent)
@@ -175,12 +195,6 @@ def incompatibilities(source: dict[str, Any], target: dict[str, Any]) -> list[st
             problems.append(f"property {name} is {theirs[name.lower()]} on the target, "
                             f"{prop.get('dataType')} on the source")
     return problems
-
-
-def reference_properties(cls: dict[str, Any]) -> list[str]:
-    """Properties holding cross-references (their data type is a class name)."""
-    return [str(p["name"]) for p in cls.get("properties") or []
-            if any(str(t)[:1].isupper() for t in p.get("dataType") or [])]
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from commands.api.client import RestClient
 from commands.context import Progress
 from commands.errors import ExitStatus, ShellError, UsageError
 from commands.ops import objects, schema
-from commands.ops.backup_format import write_atomic
 from commands.ops.class_paths import MISSING
 from commands.ops.collections import is_multi_tenant
 from commands.ops.migrate import plan as planning
@@ -48,7 +45,8 @@ from commands.ops.migrate.checkpoint import (
 from commands.ops.migrate.copy import Copier, HasReferences
 from commands.ops.migrate.tenants import delete_tenants, extra_tenants, set_back
 from commands.ops.migrate.verify import VerifyReport, definition_diff, verify_copy
-from commands.ops.restore_import import activate_tenants, set_statuses
+from commands.ops.references import reference_properties, refused_for_missing_targets
+from commands.ops.restore_import import activate_tenants, distinct_failures, set_statuses
 from commands.ops.restore_transform import Transform
 from commands.ops.tenants import documented_status, fetch_tenants
 
@@ -93,6 +91,7 @@ class MigrateReport:
     verify: VerifyReport
     created_diff: list[tuple[str, Any, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    missing_targets: int = 0  # failed objects whose references point at missing objects
 
 
 class Migration:
@@ -120,7 +119,8 @@ class Migration:
         opts, source, target = self.options, self.source, self.target
         self.cls = schema.get_class(source, opts.collection)
         self.name = self.cls["class"]
-        self.target_name = Transform.build(self.cls, opts.target_as, [], []).name
+        self.transform = Transform.build(self.cls, opts.target_as, [], [])
+        self.target_name = self.transform.name
         if cluster_id(source.url) == cluster_id(target.url) and self.target_name == self.name:
             raise UsageError(f"the target is the source cluster and the name is the same: "
                              f"{self.name} would be copied onto itself",
@@ -129,10 +129,11 @@ class Migration:
         if opts.tenant is not None and not self.multi_tenant:
             raise UsageError(f"{self.name} has no multi-tenancy: --tenant cannot be used")
         self.check = planning.preflight(source, target, self.cls)
+        planning.check_referenced_classes(target, self.cls)
         self.definition = planning.target_definition(self.cls, self.target_name,
                                                      list(opts.assignments))
         planning.check_replication(self.definition, self.check)
-        self.refs = planning.reference_properties(self.cls)
+        self.refs = reference_properties(self.cls)
         key = migration_key(source.url, self.name, target.url, self.target_name, opts.tenant,
                             opts.assignments)
         self.checkpoint_path, self.errors_path, lock_path = paths(opts.state_dir, key)
@@ -247,7 +248,7 @@ class Migration:
                     self.checkpoint_path.unlink(missing_ok=True)
                 raise
         created_diff = self._created_diff() if self.create else []
-        copier = Copier(self.source, self.target, self.name, self.target_name, cp,
+        copier = Copier(self.source, self.target, self.name, self.transform, cp,
                         self.checkpoint_path, self.errors_path, self.options.batch_size,
                         self.options.parallel)
         copier.start_report(self.resume)
@@ -262,7 +263,8 @@ class Migration:
         finally:
             self.written_now = cp.written - before
         warnings = list(self.check.warnings) + self._restore_tenants()
-        failed = distinct_failures(self.errors_path) if cp.failures else 0
+        failures = distinct_failures(self.errors_path) if cp.failures else []
+        failed = len(failures)
         self.checkpoint_path.unlink(missing_ok=True)
         if not failed:
             self.errors_path.unlink(missing_ok=True)
@@ -274,7 +276,9 @@ class Migration:
             error_report=str(self.errors_path) if failed else None,
             duration_s=round(seconds, 3),
             objects_per_s=round(self.written_now / seconds, 1) if seconds else 0.0,
-            verify=report, created_diff=created_diff, warnings=warnings)
+            verify=report, created_diff=created_diff, warnings=warnings,
+            missing_targets=refused_for_missing_targets([str(f.get("message"))
+                                                         for f in failures]))
 
     def _failed(self, exc: BaseException) -> BaseException:
         """``exc`` once the source tenants this run activated are set back (when they cannot
@@ -376,13 +380,3 @@ class Migration:
         return warnings
 
 
-def distinct_failures(path: Path) -> int:
-    """Keep one line per object in the error report (its last refusal: the catch-up and the
-    reconciliation try a refused object again); how many objects it lists."""
-    last: dict[tuple[Any, Any], bytes] = {}
-    with open(path, "rb") as report:
-        for line in report:
-            entry = orjson.loads(line)
-            last[(entry.get("tenant"), entry.get("id"))] = line
-    write_atomic(path, b"".join(last.values()))
-    return len(last)

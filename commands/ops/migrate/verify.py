@@ -33,6 +33,7 @@ from commands.errors import ShellError
 from commands.ops import class_paths, objects, schema
 from commands.ops.collections import is_multi_tenant
 from commands.ops.migrate.plan import INTERNAL_PROPERTY_FIELDS, SERVER_FILLED
+from commands.ops.references import rename_data_types, rename_self_references, self_references
 from commands.ops.tenants import documented_status, fetch_tenants
 
 MODES = ("count", "sample", "full")
@@ -170,8 +171,10 @@ def definition_diff(source: dict[str, Any], target: dict[str, Any],
     target stored as asked nothing is compared (it fills in its defaults there), nor under
     the index config when ``vectorIndexType`` was set (another type has another config); a
     path it did not store as asked is a difference. ``target_nodes``: a desiredCount capped
-    at the target's node count is expected."""
-    expected = source
+    at the target's node count is expected. A copy under another name has its
+    self-references renamed with it (OPERATIONS.md §3.1.5)."""
+    expected = {**source, "properties": rename_data_types(
+        source.get("properties") or [], source.get("class"), target.get("class"))}
     for path, value in assignments:
         expected = class_paths.set_path(expected, path, value)
     kept = [path for path, value in assignments
@@ -229,9 +232,10 @@ def differing_parts(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
 
 def compare_window(source: RestClient, target: RestClient, names: tuple[str, str],
                    tenant: str | None, after: str | None, size: int,
-                   out: VerifyReport) -> str | None:
+                   out: VerifyReport, self_refs: frozenset[str] = frozenset()) -> str | None:
     """Compare one cursor window of both sides into ``out``; the id the next window
-    starts after (None: both sides are through)."""
+    starts after (None: both sides are through). ``self_refs``: the source's
+    self-references, whose beacons the copy names with its own class."""
     pages = [objects.list_objects(api, name, limit=size, after=after, tenant=tenant,
                                   include_vector=True).objects
              for api, name in zip((source, target), names, strict=True)]
@@ -239,6 +243,9 @@ def compare_window(source: RestClient, target: RestClient, names: tuple[str, str
     upto = min(ends) if ends else None
     mine, theirs = ({o["id"]: o for o in page if upto is None or o["id"] <= upto}
                     for page in pages)
+    if self_refs:
+        mine = {oid: {**obj, "properties": rename_self_references(
+            obj.get("properties") or {}, self_refs, *names)} for oid, obj in mine.items()}
     for oid in sorted(set(mine) | set(theirs)):
         if oid not in theirs:
             out.mismatches.append(Mismatch(oid, tenant, "missing on the target"))
@@ -287,6 +294,7 @@ def verify_copy(source: RestClient, target: RestClient, source_name: str, target
     report = VerifyReport(mine["class"], theirs["class"], mode,
                           definition_diff(mine, theirs, assignments, target_nodes))
     names = (mine["class"], theirs["class"])
+    self_refs = self_references(mine) if names[0] != names[1] else frozenset()
     partitions, extra = _partitions(source, target, mine, names[1], tenant)
     report.lone_tenants += [(name, "only on the target") for name in extra]
     for part, status, their_status in partitions:
@@ -307,7 +315,8 @@ def verify_copy(source: RestClient, target: RestClient, source_name: str, target
         if mode == "full" or (mode == "sample" and size <= SAMPLE):
             after = None
             while True:
-                after = compare_window(source, target, names, part, after, FULL_WINDOW, report)
+                after = compare_window(source, target, names, part, after, FULL_WINDOW, report,
+                                       self_refs)
                 if after is None:
                     break
         elif mode == "sample":
@@ -315,5 +324,5 @@ def verify_copy(source: RestClient, target: RestClient, source_name: str, target
             rng = random.Random()
             for _ in range(windows):
                 start = str(uuid.UUID(int=rng.getrandbits(128)))
-                compare_window(source, target, names, part, start, WINDOW, report)
+                compare_window(source, target, names, part, start, WINDOW, report, self_refs)
     return report
