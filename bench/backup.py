@@ -25,8 +25,8 @@ from bench.cursor import CLASS as NAME
 from bench.cursor import read_pages
 from bench.report import ROOT, Section, start_server, verdict
 from bench.sandbox_throughput import DIMS, batch_bodies, post_batches
-from commands.ops.backup_format import Manifest, read_chunk
-from commands.ops.restore_transform import Transform
+from commands.ops.backup.format import Manifest, read_chunk
+from commands.ops.backup.transform import Transform
 
 IMPORT_BATCH = 1000
 RUNS = 3
@@ -97,8 +97,8 @@ def _throughput(url: str, tmp: str, out: Path) -> tuple[list[float], ...]:
     """``RUNS`` runs of each operation, each followed by its baselines: seconds of the
     backup, the cursor loop as a process and inside this one, the restore, and the
     in-process post loop."""
-    from commands.ops import backup as backup_ops
-    from commands.ops import restore as restore_ops
+    from commands.ops.backup import restore as restore_ops
+    from commands.ops.backup import run as backup_ops
 
     backup, read, read_here, restore, post = [], [], [], [], []
     for _ in range(RUNS):

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from commands.ops.backup_format import Manifest, read_chunk
+from commands.ops.backup.format import Manifest, read_chunk
 from sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]

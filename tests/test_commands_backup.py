@@ -26,8 +26,8 @@ from commands.audit import MemoryAuditLog
 from commands.context import Session
 from commands.dispatch import Dispatcher
 from commands.errors import ShellError, UsageError
-from commands.ops import backup_stream
-from commands.ops.backup_format import CHUNK_KINDS, BackupError, Manifest
+from commands.ops.backup import stream as backup_stream
+from commands.ops.backup.format import CHUNK_KINDS, BackupError, Manifest
 from commands.results import Level, Message, Text
 from sandbox import Sandbox
 

@@ -13,7 +13,7 @@ from test_commands_backup_support import Recorder, record, run
 
 from commands.context import Session
 from commands.errors import ShellError
-from commands.ops.backup_format import BackupError, Manifest
+from commands.ops.backup.format import BackupError, Manifest
 from commands.results import Table
 from sandbox import Sandbox
 

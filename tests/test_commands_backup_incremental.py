@@ -15,8 +15,8 @@ from test_commands_backup_support import lines, live, record, replay, run, same_
 
 from commands.context import Session
 from commands.errors import ShellError
-from commands.ops import backup_stream
-from commands.ops.backup_format import Manifest
+from commands.ops.backup import stream as backup_stream
+from commands.ops.backup.format import Manifest
 from sandbox import Sandbox
 
 

@@ -17,7 +17,7 @@ from test_commands_backup_support import Recorder, record, run
 
 from commands.context import Session
 from commands.errors import ApiError, ShellError
-from commands.ops import native_backup
+from commands.ops.backup import native_backup
 from commands.results import Table
 from sandbox import Sandbox
 

@@ -18,8 +18,8 @@ from test_commands_backup_support import Recorder, lines, record, run
 
 from commands.context import Session
 from commands.errors import ConnectionFailed
-from commands.ops import backup_stream
-from commands.ops.backup_format import BackupError, Manifest
+from commands.ops.backup import stream as backup_stream
+from commands.ops.backup.format import BackupError, Manifest
 from commands.results import Table
 from sandbox import Sandbox
 

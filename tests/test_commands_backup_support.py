@@ -12,7 +12,7 @@ import httpx
 
 from commands.context import CommandContext, Session
 from commands.meta import backup
-from commands.ops.backup_format import Manifest, read_chunk
+from commands.ops.backup.format import Manifest, read_chunk
 from commands.parse import bind, tokenize
 from commands.registry import Registry
 from commands.results import Record

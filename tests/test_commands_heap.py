@@ -1,4 +1,4 @@
-"""``commands.ops.heap.trim`` really gives freed heap memory back (on glibc)."""
+"""``commands.ops.backup.heap.trim`` really gives freed heap memory back (on glibc)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from commands.ops import heap
+from commands.ops.backup import heap
 
 
 def _rss_kb() -> int:

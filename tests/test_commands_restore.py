@@ -2,7 +2,7 @@
 (ids, properties, float32 vectors bit for bit, named vectors, tenants and their statuses),
 the transformations, ``--skip-schema``, chains, and refusals that send nothing.
 
-Backups are built with ``backup_format`` directly (``test_commands_restore_support``), so
+Backups are built with ``commands.ops.backup.format`` directly (``test_commands_restore_support``), so
 these tests do not depend on ``\\backup``.
 """
 
@@ -20,7 +20,7 @@ import pytest
 from test_commands_restore_support import comparable, read_state, run, snapshot, tenants_of
 
 from commands.errors import ShellError, UsageError
-from commands.ops.backup_format import BackupError, Manifest
+from commands.ops.backup.format import BackupError, Manifest
 from commands.results import Message, Record
 from sandbox import Sandbox
 from tests.conftest import make_session

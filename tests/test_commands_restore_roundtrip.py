@@ -20,7 +20,7 @@ from test_commands_restore import ids, make_article, make_tickets, post_objects,
 from test_commands_restore_support import comparable, read_state, run, tenants_of
 
 from commands.errors import ShellError
-from commands.ops.backup_format import BackupError, Manifest
+from commands.ops.backup.format import BackupError, Manifest
 from commands.results import Message, Record
 from sandbox import Sandbox
 from tests.conftest import make_session

@@ -1,5 +1,5 @@
 """Support for the restore tests (no tests here): backups built from a sandbox collection
-with ``backup_format`` (independently of ``\\backup``), the collection's state read back
+with ``commands.ops.backup.format`` (independently of ``\\backup``), the collection's state read back
 for comparisons, and ``\\restore`` run through its declaration.
 
 ``snapshot`` pages through ``GET /v1/objects?include=vector`` and writes ``objects``
@@ -24,7 +24,7 @@ from commands.context import CommandContext, Session
 from commands.meta import MODULES
 from commands.meta import backup as backup_meta
 from commands.meta import restore as restore_meta
-from commands.ops.backup_format import Chunk, Manifest, compress, write_atomic
+from commands.ops.backup.format import Chunk, Manifest, compress, write_atomic
 from commands.parse import bind, tokenize
 from commands.registry import Registry
 

@@ -14,13 +14,13 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import UsageError
 from commands.lazy import lazy_module
-from commands.ops.backup_format import CODECS
+from commands.ops.backup.format import CODECS
 from commands.results import Level, Message, Record, Result, Table
 from commands.spec import Arg, Kind, Opt, command
 
-backup_ops = lazy_module("commands.ops.backup")
-backup_catalog = lazy_module("commands.ops.backup_catalog")
-native_backup = lazy_module("commands.ops.native_backup")
+backup_ops = lazy_module("commands.ops.backup.run")
+backup_catalog = lazy_module("commands.ops.backup.catalog")
+native_backup = lazy_module("commands.ops.backup.native_backup")
 
 DEFAULT_DIR = "./backup"
 VERIFY = "verify"

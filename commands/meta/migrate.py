@@ -16,9 +16,9 @@ from commands.context import CommandContext, Connection
 from commands.errors import UsageError
 from commands.lazy import lazy_module
 from commands.meta.restore import MAX_BATCH, MAX_PARALLEL
+from commands.ops.backup.settings import BATCH_SIZE, PARALLEL
 from commands.ops.class_paths import parse_assignment
 from commands.ops.references import referenced_classes
-from commands.ops.restore_settings import BATCH_SIZE, PARALLEL
 from commands.results import Document, Level, Message, Record, Result
 from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Arg, KeywordOpt, Kind, Opt, command

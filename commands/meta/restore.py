@@ -16,13 +16,13 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import UsageError
 from commands.lazy import lazy_module
-from commands.ops.restore_settings import BATCH_SIZE, PARALLEL
+from commands.ops.backup.settings import BATCH_SIZE, PARALLEL
 from commands.results import Document, Level, Message, Record, Result, Table
 from commands.safety import Decision, Plan, dry_run_results, protected_names
 from commands.spec import Arg, KeywordOpt, Kind, Opt, command
 
-restore_ops = lazy_module("commands.ops.restore")
-native_ops = lazy_module("commands.ops.native_restore")
+restore_ops = lazy_module("commands.ops.backup.restore")
+native_ops = lazy_module("commands.ops.backup.native_restore")
 
 MAX_BATCH, MAX_PARALLEL = 10_000, 64
 

@@ -1,7 +1,7 @@
 """Reading a collection by the ``after`` cursor (REST-BEHAVIOUR.md §7.3), a page at a time,
 with a reader thread that keeps a few pages ahead of the consumer.
 
-Shared by the logical backup (``backup_stream``), ``\\migrate`` and its verification.
+Shared by the logical backup (``commands.ops.backup.stream``), ``\\migrate`` and its verification.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from commands.errors import ShellError, UsageError
-from commands.ops.restore_import import Checkpoint
+from commands.ops.backup.imports import Checkpoint
 
 MIGRATE_FORMAT = "elysiactl-migrate-checkpoint"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}

@@ -17,11 +17,11 @@ from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import ShellError
+from commands.ops.backup.imports import Advance, Importer, make_batches, tenant_key
+from commands.ops.backup.transform import Transform
 from commands.ops.cursor import ID_PAGE, PAGE, pages, prefetch
 from commands.ops.migrate.checkpoint import MigrateCheckpoint
 from commands.ops.references import holds_references
-from commands.ops.restore_import import Advance, Importer, make_batches, tenant_key
-from commands.ops.restore_transform import Transform
 
 DELETE_IDS = 100  # ids per DELETE /v1/batch/objects (one Or filter)
 Stream = tuple[str | None, Iterator[dict[str, Any]]]

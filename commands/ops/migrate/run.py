@@ -30,6 +30,8 @@ from commands.api.client import RestClient
 from commands.context import Progress
 from commands.errors import ExitStatus, ShellError, UsageError
 from commands.ops import objects, schema
+from commands.ops.backup.imports import activate_tenants, distinct_failures, set_statuses
+from commands.ops.backup.transform import Transform
 from commands.ops.class_paths import MISSING
 from commands.ops.collections import is_multi_tenant
 from commands.ops.migrate import plan as planning
@@ -46,8 +48,6 @@ from commands.ops.migrate.copy import Copier, HasReferences
 from commands.ops.migrate.tenants import delete_tenants, extra_tenants, set_back
 from commands.ops.migrate.verify import VerifyReport, definition_diff, verify_copy
 from commands.ops.references import reference_properties, refused_for_missing_targets
-from commands.ops.restore_import import activate_tenants, distinct_failures, set_statuses
-from commands.ops.restore_transform import Transform
 from commands.ops.tenants import documented_status, fetch_tenants
 
 COUNTED_PARTITIONS = 50  # above this many tenants the progress total is not counted first

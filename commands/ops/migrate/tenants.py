@@ -9,7 +9,7 @@ import orjson
 
 from commands.api.client import RestClient
 from commands.errors import ShellError
-from commands.ops.restore_import import set_statuses
+from commands.ops.backup.imports import set_statuses
 from commands.ops.tenants import documented_status, fetch_tenants
 
 

@@ -1,4 +1,4 @@
-"""Restoring a logical backup (``commands/ops/backup_format.py``) into a cluster.
+"""Restoring a logical backup (``commands.ops.backup.format``) into a cluster.
 
 ``Restore.prepare`` only reads: it loads the chain of manifests, applies the options to
 the class (``Transform``), verifies every chunk of the chain (nothing is written to the
@@ -8,7 +8,7 @@ the command asks first). ``run`` writes:
 
 1. the class (``POST /v1/schema``, unless ``--skip-schema`` or a resumed restore created
    it), and for a multi-tenant class its tenants, created or set ``ACTIVE``;
-2. the final state of the chain's objects, in parallel batches (``restore_import``),
+2. the final state of the chain's objects, in parallel batches (``imports``),
    resuming after the checkpoint's ids; a class with reference properties in two passes
    (``commands/ops/references.py``, OPERATIONS.md §3.1.5): every object without its
    references, then the objects that hold references again, whole;
@@ -30,10 +30,7 @@ from commands.api.client import RestClient
 from commands.context import Progress
 from commands.errors import ApiError, ShellError
 from commands.ops import objects
-from commands.ops.backup_format import BackupError
-from commands.ops.collections import creatable
-from commands.ops.references import holds_references, reference_properties
-from commands.ops.restore_chain import (
+from commands.ops.backup.chain import (
     Link,
     chain_lines,
     final_objects,
@@ -43,7 +40,8 @@ from commands.ops.restore_chain import (
     tenant_status,
     verify_chain,
 )
-from commands.ops.restore_import import (
+from commands.ops.backup.format import BackupError
+from commands.ops.backup.imports import (
     Advance,
     Checkpoint,
     Importer,
@@ -53,8 +51,10 @@ from commands.ops.restore_import import (
     set_statuses,
     tenant_key,
 )
-from commands.ops.restore_settings import BATCH_SIZE, PARALLEL
-from commands.ops.restore_transform import Transform
+from commands.ops.backup.settings import BATCH_SIZE, PARALLEL
+from commands.ops.backup.transform import Transform
+from commands.ops.collections import creatable
+from commands.ops.references import holds_references, reference_properties
 from commands.ops.schema import create_class, find_class
 
 

@@ -28,8 +28,8 @@ import orjson
 
 from commands.api.client import RestClient
 from commands.errors import ApiError, ShellError
-from commands.ops import heap
-from commands.ops.backup_format import write_atomic
+from commands.ops.backup import heap
+from commands.ops.backup.format import write_atomic
 
 CHECKPOINT_FORMAT = "elysiactl-restore-checkpoint"
 TENANTS_PER_CALL = 100  # Weaviate's limit for PUT .../tenants (REST-BEHAVIOUR.md §5)

@@ -1,6 +1,6 @@
 """Logical backups: a collection streamed through the ``after`` cursor into checksummed chunks.
 
-The work (streamed with flat memory by ``commands.ops.backup_stream``) is a plan of
+The work (streamed with flat memory by ``commands.ops.backup.stream``) is a plan of
 steps, one per tenant in name order (a single step for a class without
 multi-tenancy): ``read`` (cursor through the live tenant, merge-joined with the base's
 index for an incremental backup), ``carry`` (copy the base's index of a tenant this
@@ -24,10 +24,10 @@ from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import ShellError, UsageError
-from commands.ops import backup_catalog as catalog
 from commands.ops import collections, schema
-from commands.ops.backup_format import BackupError, Manifest, write_atomic
-from commands.ops.backup_stream import CHUNK, PAGE, Streamer
+from commands.ops.backup import catalog
+from commands.ops.backup.format import BackupError, Manifest, write_atomic
+from commands.ops.backup.stream import CHUNK, PAGE, Streamer
 from commands.ops.objects import aggregate_count
 from commands.ops.tenants import documented_status, fetch_tenants
 

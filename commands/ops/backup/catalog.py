@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from commands.ops.backup_format import (
+from commands.ops.backup.format import (
     CHUNK_KINDS,
     KINDS,
     BackupError,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from commands.errors import UsageError
-from commands.ops.backup_format import (
+from commands.ops.backup.format import (
     BackupError,
     Chunk,
     Manifest,

@@ -1,5 +1,5 @@
 """The streaming half of a logical backup: cursor pages read ahead, chunk buffers, and
-the steps of a backup plan (``read``, ``carry``, ``gone``; see ``commands.ops.backup``).
+the steps of a backup plan (``read``, ``carry``, ``gone``; see ``commands.ops.backup.run``).
 
 Memory stays flat: pages of ``PAGE`` objects are read a few requests ahead by a reader
 thread (``commands.ops.cursor``); at most one window of about ``CHUNK`` objects per chunk
@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 
 from commands.api.client import RestClient
-from commands.ops import backup_catalog as catalog
-from commands.ops.backup_format import (
+from commands.ops.backup import catalog
+from commands.ops.backup.format import (
     CHUNK_KINDS,
     SUFFIX,
     Manifest,
