@@ -2,8 +2,8 @@
 (ids, properties, float32 vectors bit for bit, named vectors, tenants and their statuses),
 the transformations, ``--skip-schema``, chains, and refusals that send nothing.
 
-Backups are built with ``commands.ops.backup.format`` directly (``test_commands_restore_support``), so
-these tests do not depend on ``\\backup``.
+Backups are built with ``commands.ops.backup.format`` directly
+(``test_commands_restore_support``), so these tests do not depend on ``\\backup``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Support for the restore tests (no tests here): backups built from a sandbox collection
-with ``commands.ops.backup.format`` (independently of ``\\backup``), the collection's state read back
-for comparisons, and ``\\restore`` run through its declaration.
+with ``commands.ops.backup.format`` (independently of ``\\backup``), the collection's state
+read back for comparisons, and ``\\restore`` run through its declaration.
 
 ``snapshot`` pages through ``GET /v1/objects?include=vector`` and writes ``objects``
 chunks (and ``index`` chunks, as ``\\backup`` does); given the state of a base backup it
