@@ -58,6 +58,21 @@ def mutating_requests(http: httpx.Client) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
+def source() -> Iterator[Sandbox]:
+    """A demo-seeded cluster to migrate from, shared by a module's tests, which only read it
+    (tenants they activate are set back); a module may define its own."""
+    with Sandbox(seed="demo") as server:
+        yield server
+
+
+@pytest.fixture
+def target() -> Iterator[Sandbox]:
+    """An empty cluster to migrate to."""
+    with Sandbox() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
 def demo() -> Iterator[Sandbox]:
     """One demo-seeded sandbox shared by the read-only tests of a module."""
     with Sandbox(seed="demo") as server:

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import httpx
-import pytest
 from migrate_support import clear_log, dispatcher, mutating, state
 from test_commands_backup_support import Recorder
 
@@ -20,19 +19,6 @@ from commands.results import Message, Record, Table
 from sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def source():
-    """The demo seed, only read by these tests (INACTIVE tenants are set back)."""
-    with Sandbox(seed="demo") as server:
-        yield server
-
-
-@pytest.fixture
-def target():
-    with Sandbox() as server:
-        yield server
 
 
 def texts(outcome) -> str:

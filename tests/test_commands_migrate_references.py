@@ -23,12 +23,6 @@ def source():
         yield server
 
 
-@pytest.fixture
-def target():
-    with Sandbox() as server:
-        yield server
-
-
 def beacons(url: str, name: str, prop: str) -> dict[str, list]:
     found = httpx.get(f"{url}/v1/objects", params={"class": name, "limit": 100}).json()
     return {o["id"]: o["properties"].get(prop) for o in found["objects"]}

@@ -9,7 +9,6 @@ import threading
 from pathlib import Path
 
 import httpx
-import pytest
 from migrate_support import REGISTRY, clear_log, connect, dispatcher, mutating, state
 from test_commands_backup_support import Recorder
 
@@ -17,20 +16,6 @@ from commands.api.client import RestClient
 from commands.audit import MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
-from sandbox import Sandbox
-
-
-@pytest.fixture(scope="module")
-def source():
-    """The demo seed; these tests only read it (tenants are set back)."""
-    with Sandbox(seed="demo") as server:
-        yield server
-
-
-@pytest.fixture
-def target():
-    with Sandbox() as server:
-        yield server
 
 
 def interrupt_at(phase: str) -> Recorder:
