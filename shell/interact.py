@@ -53,11 +53,11 @@ def progress_bars(renderer: Callable[[], Renderer]) -> Callable[[str, int | None
             Progress,
             TextColumn,
             TimeRemainingColumn,
-            TransferSpeedColumn,
         )
 
+        # objects/s from the task's own rate field: rich's speed column would say bytes/s
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TransferSpeedColumn(), TimeRemainingColumn())
+                   TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
         with Progress(*columns, console=renderer().err, transient=True) as bar:
             task = bar.add_task(description, total=total, rate="")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,19 @@ def test_progress_bars_count(tmp_path: Path) -> None:
         for _ in range(3):
             advance(10)
     assert "clearing Article" in err.getvalue()
+
+
+def test_progress_bars_show_objects_per_second_not_bytes() -> None:
+    err = io.StringIO()
+    shown = Renderer(Console(file=io.StringIO()), Console(file=err, force_terminal=True,
+                                                          width=120))
+    with progress_bars(lambda: shown)("copying Article", 3000) as advance:
+        for _ in range(4):
+            advance(500)
+            time.sleep(0.15)  # rich's speed needs samples spread over time
+    drawn = err.getvalue()
+    assert re.search(r"\d[\d,]* objects/s", drawn), drawn
+    assert not re.search(r"\d (bytes|[kMG]?B)/s", drawn), drawn
 
 
 def test_protected_patterns_come_from_the_config(tmp_path: Path) -> None:
