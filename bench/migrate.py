@@ -88,9 +88,9 @@ def _throughput(count: int, times: dict[str, list[float]], load: list[float]) ->
         f"{count:,} objects with 128-dim vectors from one sandbox to another (each in its own "
         f"process on its own core), elysiactl as a process; medians of {RUNS} runs. Each run "
         "backs the source up, restores the backup into the empty target, empties it again "
-        "and migrates into it (`--verify count`: the catch-up and the final reconciliation "
-        "run, each a rescan of the source without vectors, the second also of the target), "
-        "so the three are measured together.",
+        "and migrates into it (`--verify count`; the catch-up, a rescan of the source "
+        "without vectors merge-joined with the target's ids, finds nothing written during "
+        "the copy, so no final reconciliation runs), so the three are measured together.",
         ("operation", "objects/s", "ratio to min(backup, restore) (aim >= 0.8)"),
         [("migrate", f"{rate['migrate']:,.0f}", f"{ratio:.2f}: {verdict(ratio >= 0.8)}"),
          ("backup", f"{rate['backup']:,.0f}", ""), ("restore", f"{rate['restore']:,.0f}", "")],

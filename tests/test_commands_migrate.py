@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -307,10 +308,30 @@ def test_canonical_hashes_of_properties_and_multi_vectors() -> None:
         ["properties"]
 
 
+def test_a_quiet_source_needs_no_final_pass(source, target, tmp_path) -> None:
+    objects = httpx.get(f"{source.url}/v1/objects",
+                        params={"class": "Product", "limit": 1000}).json()["objects"]
+    last_write_s = max(o["lastUpdateTimeUnix"] for o in objects) / 1000
+    # older than the catch-up's margin (a second, and the Date header's whole seconds)
+    time.sleep(max(0.0, last_write_s + 2.1 - time.time()))
+    bars = Recorder()
+    shell = dispatcher(source.url, tmp_path, progress=bars)
+    outcome = shell.execute(rf"\migrate Product --target {target.url} --verify full", "test")
+    assert outcome.exit_code == 0, outcome.error
+    # the catch-up found nothing written since the copy began: it was the reconciliation
+    assert [d.split(" ")[0] for d, _ in bars.bars] == ["copying", "catching", "verifying"]
+    assert state(target.url, "Product") == state(source.url, "Product")
+
+
 def test_interrupted_in_the_final_pass_then_rerun(source, target, tmp_path) -> None:
     interrupted = []
+    changed = sorted(state(source.url, "Product"))[3]
 
     def ctrl_c(description: str) -> None:
+        if description.startswith("catching up"):  # a write the catch-up must copy
+            httpx.patch(f"{source.url}/v1/objects/Product/{changed}",
+                        json={"properties": {"name": "changed during the copy"}}
+                        ).raise_for_status()
         if description.startswith("final reconciliation") and not interrupted:
             interrupted.append(description)
             raise KeyboardInterrupt

@@ -3,12 +3,12 @@
 Weaviate has no change feed, but every object carries ``lastUpdateTimeUnix`` (set by the
 server on every write) and the cursor lists ids in ascending order on both clusters:
 
-* the catch-up rescans the source without vectors and copies what was written since the
-  copy began (``ChangedSince``);
-* the final reconciliation merge-joins the source's ids with the target's, deleting on the
-  target what the source no longer has and copying what the target misses or what changed
-  since the catch-up began (``Reconcile``). After it, with no writes in between, both sides
-  hold the same objects.
+* the catch-up merge-joins the source's ids (read without vectors) with the target's,
+  deleting on the target what the source no longer has and copying what the target misses
+  or what was written since the copy began (``Reconcile``);
+* when the catch-up copied or deleted anything, the final reconciliation does it again for
+  what was written since the catch-up began. After it, with no writes in between, both
+  sides hold the same objects; a catch-up that found nothing to do already left them so.
 
 The clock is the source's own (``server_now_ms``), read from its HTTP ``Date`` header (whole
 seconds, rounded down), so a skewed client clock cannot hide a change; ``MARGIN_MS`` covers
@@ -43,17 +43,6 @@ def server_now_ms(api: RestClient) -> int:
 
 def updated(obj: dict[str, Any]) -> int:
     return int(obj.get("lastUpdateTimeUnix") or obj.get("creationTimeUnix") or 0)
-
-
-class ChangedSince(Pick):
-    """Objects written at or after ``since`` (ms, source clock)."""
-
-    def __init__(self, since: int) -> None:
-        self.since = since
-
-    def choose(self, page: list[dict[str, Any]]) -> list[str]:
-        since = self.since
-        return [obj["id"] for obj in page if updated(obj) >= since]
 
 
 class Reconcile(Pick):

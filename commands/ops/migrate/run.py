@@ -8,10 +8,12 @@ phase it stopped in (OPERATIONS.md §3.1, §3.6):
    copied without them first, and
 2. ``references``: the objects that hold references are copied again, whole, once every
    object they may point to exists (§3.1.5);
-3. ``catchup``: what was written on the source since the copy began is copied again;
-4. ``final``: the target's tenants the source does not have are deleted, then the
-   reconciliation (merge-join of both id lists: deletions, missing and changed objects),
-   then the verification, and the tenants get their states back.
+3. ``catchup``: the target's tenants the source does not have are deleted, then the
+   reconciliation (merge-join of both id lists: deletions, missing objects and what was
+   written on the source since the copy began);
+4. ``final``: the reconciliation again for what was written since the catch-up began,
+   unless the catch-up found nothing to copy or delete (then both sides were already
+   equal); then the verification, and the tenants get their states back.
 
 A checkpoint records the options it was made with: a rerun with others is refused while
 it is pending, and a lock keeps a second run of the same migration out while one runs.
@@ -30,12 +32,12 @@ from commands.api.client import RestClient
 from commands.context import Progress
 from commands.errors import ExitStatus, ShellError, UsageError
 from commands.ops import objects, schema
-from commands.ops.backup.imports import activate_tenants, distinct_failures, set_statuses
+from commands.ops.backup.imports import Advance, activate_tenants, distinct_failures, set_statuses
 from commands.ops.backup.transform import Transform
 from commands.ops.class_paths import MISSING
 from commands.ops.collections import is_multi_tenant
 from commands.ops.migrate import plan as planning
-from commands.ops.migrate.catchup import ChangedSince, Reconcile, server_now_ms
+from commands.ops.migrate.catchup import Reconcile, server_now_ms
 from commands.ops.migrate.checkpoint import (
     MigrateCheckpoint,
     RunLock,
@@ -333,26 +335,35 @@ class Migration:
                                                advance)
             self._next("catchup")
         if cp.phase == "catchup":
+            delete_tenants(self.target, self.target_name, self.extra_tenants)
+            cp.tenants_deleted = sorted(set(cp.tenants_deleted) | set(self.extra_tenants))
             cp.catchup_started_ms = server_now_ms(self.source)
             cp.save(self.checkpoint_path)
             with self._bar(f"catching up with changes to {name}", None) as advance:
-                cp.caught_up += copier.picked(
-                    parts, lambda _: ChangedSince(cp.copy_started_ms), advance)
-            self._next("final")
+                copied, deleted = self._reconcile(copier, cp.copy_started_ms, advance)
+            cp.caught_up += copied
+            cp.deleted += deleted
+            # a catch-up that found nothing to copy or delete left both sides equal: it was
+            # the final reconciliation, and a second pass would only read them again
+            self._next("final" if copied or deleted else "finish")
         if cp.phase == "final":
-            delete_tenants(self.target, self.target_name, self.extra_tenants)
-            cp.tenants_deleted = sorted(set(cp.tenants_deleted) | set(self.extra_tenants))
-            merges: list[Reconcile] = []
-
-            def merge(tenant: str | None) -> Reconcile:
-                merges.append(Reconcile(self.target, self.target_name, tenant,
-                                        cp.catchup_started_ms))
-                return merges[-1]
-
             with self._bar(f"final reconciliation of {name}", None) as advance:
-                cp.reconciled += copier.picked(parts, merge, advance)
-            cp.deleted += sum(m.deleted for m in merges)
+                copied, deleted = self._reconcile(copier, cp.catchup_started_ms, advance)
+            cp.reconciled += copied
+            cp.deleted += deleted
             self._next("finish")
+
+    def _reconcile(self, copier: Copier, since: int, advance: Advance | None) -> tuple[int, int]:
+        """One merge-join of every partition with the target (``Reconcile``): objects copied
+        (missing on the target, or written at or after ``since``) and deleted."""
+        merges: list[Reconcile] = []
+
+        def merge(tenant: str | None) -> Reconcile:
+            merges.append(Reconcile(self.target, self.target_name, tenant, since))
+            return merges[-1]
+
+        copied = copier.picked(self.partitions, merge, advance)
+        return copied, sum(m.deleted for m in merges)
 
     def _next(self, phase: str, copied: int | None = None) -> None:
         cp = self.checkpoint
