@@ -68,10 +68,8 @@ def _takes_next(opt: Opt, words: list[str], i: int) -> bool:
 def parse(line: str, registry: Registry) -> Invocation:
     """Bind ``\\name args...`` to its declaration."""
     words = tokenize(line)
-    if not words:
-        raise UsageError("empty command")
-    spec = registry.find(words[0])
-    return bind(spec, words[1:])
+    spec, used = registry.resolve(words)
+    return bind(spec, words[used:])
 
 
 def bind(spec: CommandSpec, words: list[str]) -> Invocation:

@@ -1,9 +1,13 @@
-"""The table of every meta-command: built once from an explicit list of modules."""
+"""The table of every meta-command: built once from an explicit list of modules.
+
+A command name may have two words: ``tenant create`` is a subcommand of ``\\tenant``, which
+may itself be a command (``\\alias`` lists, ``\\alias create`` creates) or only a group.
+"""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import ModuleType
 
 from commands.errors import UsageError
@@ -11,16 +15,20 @@ from commands.spec import CommandSpec
 
 
 class Registry:
-    """Name and alias index over command specs."""
+    """Name and alias index over command specs, and the subcommands of each group."""
 
     def __init__(self, specs: Iterable[CommandSpec]) -> None:
         self.specs: list[CommandSpec] = []
         self._index: dict[str, CommandSpec] = {}
+        self._groups: dict[str, list[str]] = {}  # first word: its subcommands' second words
         for spec in specs:
             for name in (spec.name, *spec.aliases):
                 if name in self._index:
                     raise ValueError(f"command name {name!r} is declared twice")
                 self._index[name] = spec
+                first, _, second = name.partition(" ")
+                if second:
+                    self._groups.setdefault(first, []).append(second)
             self.specs.append(spec)
 
     @classmethod
@@ -30,15 +38,43 @@ class Registry:
                    if callable(value) and isinstance(getattr(value, "spec", None), CommandSpec))
 
     def names(self) -> list[str]:
-        """Every name and alias, without the backslash."""
+        """Every name and alias, without the backslash (subcommands as ``group sub``)."""
         return sorted(self._index)
 
+    def subcommands(self, group: str) -> list[str]:
+        """The second words of ``group``'s subcommands, in declaration order ([] if none)."""
+        return self._groups.get(group.lstrip("\\"), [])
+
     def find(self, name: str) -> CommandSpec:
-        """The spec for ``name`` (with or without the backslash), or a UsageError with a hint."""
-        key = name.lstrip("\\")
-        spec = self._index.get(key)
-        if spec is None:
-            close = difflib.get_close_matches(key, self.names(), n=1)
-            hint = f"did you mean \\{close[0]}?" if close else r"\? lists every command"
-            raise UsageError(f"unknown command \\{key}", hint)
+        """The spec for ``name`` (with or without the backslash; ``group sub`` for a
+        subcommand), or a UsageError with a hint."""
+        spec, used = self.resolve(name.split())
+        if used < len(name.split()):
+            raise UsageError(f"\\{name.lstrip(chr(92))} is not a command",
+                             f"\\help {spec.name} shows its usage")
         return spec
+
+    def resolve(self, words: Sequence[str]) -> tuple[CommandSpec, int]:
+        """The spec the first words of a command line name, and how many words name it."""
+        if not words:
+            raise UsageError("empty command")
+        key = words[0].lstrip("\\")
+        subs = self._groups.get(key)
+        if subs and len(words) > 1 and words[1] in subs:
+            return self._index[f"{key} {words[1]}"], 2
+        spec = self._index.get(key)
+        if spec is not None and not (subs and len(words) > 1 and not spec.args
+                                     and not words[1].startswith("-")):
+            return spec, 1
+        if subs:
+            listed = ", ".join(subs)
+            if len(words) < 2 or words[1].startswith("-"):
+                raise UsageError(f"\\{key} needs a subcommand: {listed}",
+                                 f"\\help {key} {subs[0]} shows one's usage")
+            close = difflib.get_close_matches(words[1], subs, n=1)
+            hint = f"did you mean \\{key} {close[0]}?" if close else f"subcommands: {listed}"
+            raise UsageError(f"unknown subcommand \\{key} {words[1]}", hint)
+        firsts = sorted({n.partition(" ")[0] for n in self._index})
+        close = difflib.get_close_matches(key, firsts, n=1)
+        hint = f"did you mean \\{close[0]}?" if close else r"\? lists every command"
+        raise UsageError(f"unknown command \\{key}", hint)

@@ -67,15 +67,31 @@ def _matching(names: Iterable[str], prefix: str) -> Iterator[str]:
 
 
 def _commands(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    if s.group:
+        yield from _subcommands(ctx, s)
+        return
     slash = "\\" if s.backslash or not s.replace else ""
     # Declaration order, not alphabetical: the everyday command of a group is declared first,
-    # so \sh offers \show before \shards.
-    entries = [(name, spec.summary) for spec in ctx.registry.specs
-               for name in (spec.name, *spec.aliases)]
+    # so \sh offers \show before \shards. A group is offered once, by its first word.
+    firsts: dict[str, str] = {}
+    for spec in ctx.registry.specs:
+        for name in (spec.name, *spec.aliases):
+            first, _, sub = name.partition(" ")
+            if not sub:
+                firsts[first] = spec.summary
+            else:
+                firsts.setdefault(first, "subcommands: " +
+                                  ", ".join(ctx.registry.subcommands(first)))
+    entries = list(firsts.items())
     for name, summary in entries:
         if name.lower().startswith(s.prefix.lower()):
             yield Completion(s.lead + slash + name, start_position=-s.replace,
                              display=slash + name, display_meta=summary)
+
+
+def _subcommands(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    for sub in _matching(ctx.registry.subcommands(s.group), s.prefix):
+        yield completion(s, sub, ctx.registry.find(f"{s.group} {sub}").summary)
 
 
 def _collections(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:

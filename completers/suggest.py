@@ -43,6 +43,7 @@ class Suggestion:
     replaces the last ``replace`` characters before the cursor with ``lead`` + its text.
     ``collection`` is the collection named earlier on the line, or before the ``.`` of
     ``Collection.prop`` (``dotted``); ``None`` means "the current collection, if any".
+    ``group`` is set when the word is a subcommand of that group (``\\tenant cr``).
     """
 
     what: What
@@ -54,6 +55,7 @@ class Suggestion:
     option: Opt | None = None
     choices: tuple[str, ...] = ()
     collection: str | None = None
+    group: str = ""  # a subcommand of this group is being typed (kind COMMAND)
     dotted: bool = False
     used: frozenset[str] = frozenset()
     lead: str = ""
@@ -131,11 +133,14 @@ def suggest(text_before_cursor: str, registry: Registry) -> Suggestion:
     current = all_words.pop() if typing else Word("", end, (), "")
     if not all_words:
         return _value(text_before_cursor, current, 0, Kind.COMMAND)
+    group = all_words[0].value.lstrip("\\")
+    if len(all_words) == 1 and registry.subcommands(group):
+        return _value(text_before_cursor, current, 0, Kind.COMMAND, group=group)
     try:
-        spec = registry.find(all_words[0].value)
+        spec, used = registry.resolve([w.value for w in all_words])
     except UsageError:
         return Suggestion(What.NOTHING)
-    return _in_command(text_before_cursor, spec, all_words[1:], current)
+    return _in_command(text_before_cursor, spec, all_words[used:], current)
 
 
 def _in_command(text: str, spec: CommandSpec, before: list[Word], current: Word) -> Suggestion:

@@ -50,3 +50,58 @@ def test_every_command_answers_help() -> None:
         outcome = dispatcher.execute(f"\\{name} --help", "repl")
         [text] = outcome.results
         assert isinstance(text, Text) and text.text.startswith("usage: \\"), name
+
+
+def _group_registry() -> Registry:
+    from commands.spec import Arg, CommandSpec
+
+    def handler(ctx, **_):
+        return None
+
+    return Registry([
+        CommandSpec("alias", "List aliases.", handler, help="x"),
+        CommandSpec("alias create", "Create an alias.", handler, help="x",
+                    args=(Arg("alias", help="a"), Arg("collection", Kind.COLLECTION, "c"))),
+        CommandSpec("alias rm", "Remove an alias.", handler, help="x", args=(Arg("alias"),)),
+        CommandSpec("user create", "Create a user.", handler, help="x", args=(Arg("name"),)),
+    ])
+
+
+def test_subcommands_resolve_by_their_two_words() -> None:
+    from commands.errors import UsageError
+    from commands.parse import parse
+
+    registry = _group_registry()
+    assert parse(r"\alias", registry).spec.name == "alias"
+    bound = parse(r"\alias create Books Book_v2", registry)
+    assert bound.spec.name == "alias create"
+    assert bound.arguments == {"alias": "Books", "collection": "Book_v2"}
+    assert parse("alias rm Books --format json", registry).format == "json"
+    assert registry.find("user create").name == "user create"
+    cases = {r"\user": (r"\user needs a subcommand: create", "help user create"),
+             r"\user --help": (r"\user needs a subcommand: create", "help user create"),
+             r"\user crate x": (r"unknown subcommand \user crate", r"did you mean \user create?"),
+             r"\alias creat": (r"unknown subcommand \alias creat", r"did you mean \alias create?"),
+             r"\usr": (r"unknown command \usr", r"did you mean \user?")}
+    for line, (message, hint) in cases.items():
+        with pytest.raises(UsageError) as caught:
+            parse(line, registry)
+        assert caught.value.message == message and hint in caught.value.hint, line
+
+
+def test_subcommands_complete_after_their_group() -> None:
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from completers.meta import MetaCommandCompleter
+    from completers.metadata import MetadataCache
+
+    completer = MetaCommandCompleter(_group_registry(), MetadataCache())
+
+    def texts(line: str) -> list[str]:
+        return [c.text for c in completer.get_completions(Document(line), CompleteEvent())]
+
+    assert texts(r"\us") == [r"\user"]
+    assert texts(r"\alias ") == ["create", "rm"]
+    assert texts(r"\alias c") == ["create"]
+    assert texts(r"\user create x --f") == ["--format"]

@@ -12,7 +12,7 @@ from commands.errors import QuitRequested, UsageError
 from commands.ops.schema import get_class
 from commands.parse import FORMATS
 from commands.results import Message, Record, Table, Text
-from commands.spec import Arg, Kind, Opt, command
+from commands.spec import Arg, CommandSpec, Kind, Opt, command
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -146,16 +146,27 @@ def refresh_cmd(ctx: CommandContext) -> Message:
 
 @command("help", "List the commands, or show one command's help.", aliases=("?",),
          help="Without an argument, every command with its summary; with one, that command's\n"
-              "usage, arguments and options (the same as COMMAND --help).",
-         args=(Arg("topic", Kind.COMMAND, "a command name", required=False),), group="session",
+              "usage, arguments and options (the same as COMMAND --help); with a group such\n"
+              "as tenant, its subcommands (\\help tenant create shows one).",
+         args=(Arg("topic", Kind.COMMAND, "a command name (a group and a subcommand: two "
+                   "words)", required=False, many=True),), group="session",
          needs_connection=False)
-def help_cmd(ctx: CommandContext, *, topic: str | None) -> Table | Text:
+def help_cmd(ctx: CommandContext, *, topic: list[str]) -> Table | Text:
+    registry = ctx.registry
+    if len(topic) == 1 and registry.subcommands(topic[0]):
+        group = topic[0].lstrip("\\")
+        members = [s for s in registry.specs if s.name.partition(" ")[0] == group]
+        return _listing(members, rf"\help {group} SUBCOMMAND shows the details")
     if topic:
-        return Text(help_text(ctx.registry.find(topic)))
+        return Text(help_text(registry.find(" ".join(topic))))
+    return _listing(sorted(registry.specs, key=lambda s: (s.group, s.name)),
+                    r"\help COMMAND or COMMAND --help shows the details")
+
+
+def _listing(specs: list[CommandSpec], note: str) -> Table:
     rows = tuple((f"\\{s.name}", ", ".join(f"\\{a}" for a in s.aliases), s.summary)
-                 for s in sorted(ctx.registry.specs, key=lambda s: (s.group, s.name)))
-    return Table(("command", "aliases", "summary"), rows,
-                 note=r"\help COMMAND or COMMAND --help shows the details")
+                 for s in specs)
+    return Table(("command", "aliases", "summary"), rows, note=note)
 
 
 @command("q", "Leave the shell.", aliases=("quit",), group="session", needs_connection=False,
