@@ -28,6 +28,11 @@ class Kind(StrEnum):
     CHOICE = "choice"
     PATTERN = "pattern"
     URL = "url"
+    ALIAS = "alias"
+    USER = "user"
+    ROLE = "role"
+    NODE = "node"
+    SHARD = "shard"
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,6 +151,12 @@ SOURCES: dict[Kind, Source] = {
     Kind.UUID: _nothing,
     Kind.CHOICE: _nothing,  # choices are declared on the Arg/Opt and matched generically
     Kind.URL: _nothing,
+    # cluster-admin names: not cached yet (issue 11)
+    Kind.ALIAS: _nothing,
+    Kind.USER: _nothing,
+    Kind.ROLE: _nothing,
+    Kind.NODE: _nothing,
+    Kind.SHARD: _nothing,
 }
 
 

@@ -8,7 +8,6 @@ Without a collection each check summarises every collection in one row; its item
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import replace
 from typing import Any
@@ -18,6 +17,7 @@ from commands.ops.collections import is_multi_tenant, vectors
 from commands.ops.health import coverage, replication
 from commands.ops.health.model import Check, Evidence, Status, counted, listed, scope, unreadable
 from commands.ops.tenants import documented_status
+from commands.ops.versions import version_tuple
 
 DISK_READONLY_DEFAULT = 90  # DISK_USE_READONLY_PERCENTAGE (OPERATIONS.md §1.3)
 AUTO_RECOVERY = (1, 36)  # shards READONLY for resource pressure recover by themselves
@@ -66,12 +66,8 @@ def shard_replicas(evidence: Evidence) -> list[ShardReplica]:
     return found
 
 
-def _version(text: str | None) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", (text or "").split("-")[0])[:3])
-
-
 def _node_versions(evidence: Evidence) -> dict[str, tuple[int, ...]]:
-    return {n.get("name", ""): _version(n.get("version")) for n in evidence.nodes or []}
+    return {n.get("name", ""): version_tuple(n.get("version")) for n in evidence.nodes or []}
 
 
 def _shard_label(rep: ShardReplica) -> str:

@@ -6,7 +6,6 @@ objects, and which tenants can be read (§3.1.3). Everything here only reads.
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +15,7 @@ from commands.ops import class_paths
 from commands.ops.collections import compression, creatable, is_multi_tenant
 from commands.ops.references import referenced_classes, rename_data_types
 from commands.ops.tenants import documented_status
+from commands.ops.versions import at_least
 
 # Read-only or synthesized fields Weaviate fills in itself (OPERATIONS.md §3.1.2).
 SERVER_FILLED = ("shardingConfig.actualCount", "shardingConfig.actualVirtualCount",
@@ -39,12 +39,6 @@ class Preflight:
     target_version: str | None
     target_nodes: int
     warnings: list[str] = field(default_factory=list)
-
-
-def version(text: str | None) -> tuple[int, int]:
-    """``"1.39.0"`` -> ``(1, 39)``; an unreadable version reads as new."""
-    match = re.match(r"^v?(\d+)\.(\d+)", text or "")
-    return (int(match.group(1)), int(match.group(2))) if match else (999, 0)
 
 
 def used_modules(cls: dict[str, Any]) -> set[str]:
@@ -82,9 +76,8 @@ def preflight(source: RestClient, target: RestClient, cls: dict[str, Any]) -> Pr
                          f"{cls['class']} uses (POST /v1/schema would fail: no module with name)",
                          "enable the module on the target cluster, or change the class with "
                          "--set (e.g. --set vectorizer=none)")
-    floor_version = version(check.target_version)
     for feature, floor in FLOORS:
-        if feature in _features(cls) and floor_version < floor:
+        if feature in _features(cls) and not at_least(check.target_version, floor):
             check.warnings.append(f"the target runs {check.target_version}, older than "
                                   f"{floor[0]}.{floor[1]}: it may drop the {feature} of the "
                                   "class without an error (the definition diff shows it)")

@@ -20,6 +20,7 @@ from typing import Any
 from commands.api.client import RestClient
 from commands.ops import cluster, collections, tenants
 from commands.ops.schema import get_class
+from commands.ops.versions import version_tuple
 
 SAMPLE_OBJECTS = 20
 """Objects read (with vectors) for the dimensions and the id-like text check."""
@@ -135,12 +136,6 @@ class Measurements:
             if rep.status == "READONLY":
                 out[rep.shard].append(rep.node)
         return dict(sorted(out.items()))
-
-
-def version_tuple(version: str | None) -> tuple[int, ...]:
-    """``"1.39.0-rc.1"`` -> ``(1, 39, 0)``; unknown -> ``(0,)``."""
-    numbers = re.findall(r"\d+", (version or "").split("-")[0])[:3]
-    return tuple(int(n) for n in numbers) or (0,)
 
 
 def _dimensions(sample: list[dict[str, Any]]) -> dict[str | None, int]:
