@@ -16,7 +16,8 @@ from commands.meta import (
     restore,
     session,
     stats,
+    tenant,
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, stats, health, optimize, migrate)
+                                   session, stats, health, optimize, migrate, tenant)
