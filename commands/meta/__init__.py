@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from commands.meta import (
+    alias,
     backup,
     data,
     health,
@@ -20,4 +21,5 @@ from commands.meta import (
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, stats, health, optimize, migrate, tenant)
+                                   session, stats, health, optimize, migrate, tenant,
+                                   alias)
