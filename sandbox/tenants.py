@@ -49,7 +49,7 @@ def _collection(db: Database, request: Request, query: bool = False) -> Collecti
     return col
 
 
-def _tenant_list(request: Request, need_status: bool) -> list[dict[str, Any]]:
+def _tenant_list(request: Request) -> list[dict[str, Any]]:
     body = request.json()
     if not isinstance(body, list):
         raise ApiError(framework_error(422, 601, "body in body must be of type array"))
@@ -60,8 +60,6 @@ def _tenant_list(request: Request, need_status: bool) -> list[dict[str, Any]]:
         if status is not None and status not in ENUM:
             raise ApiError(framework_error(
                 422, 606, f"body.{i}.activityStatus in body should be one of [{' '.join(ENUM)}]"))
-        if need_status and not status:
-            raise fail(422, f"tenant {item.get('name')!r}: activity status must not be empty")
     return body
 
 
@@ -79,14 +77,24 @@ def _check_names(body: list[dict[str, Any]]) -> None:
         seen.add(name)
 
 
-def _status(item: dict[str, Any]) -> str | None:
-    """The requested status in the internal vocabulary; only HOT and COLD can be asked for."""
-    given = item.get("activityStatus") or None
-    status = STATUS_ALIASES.get(given or "", given)
-    if status not in (None, ACTIVE, INACTIVE):
-        raise fail(422, NO_OFFLOAD if status == OFFLOADED else
-                   f"invalid activity status '{status}' for tenant \"{item['name']}\"")
-    return status
+def _statuses(body: list[dict[str, Any]], allow_empty: bool) -> list[str | None]:
+    """The requested statuses in the internal vocabulary, after the names were checked
+    (usecases/schema/tenant.go ``validateActivityStatuses``): only HOT and COLD can be asked
+    for without the offload module; every other one is listed in one message."""
+    out: list[str | None] = []
+    invalid = []
+    for item in body:
+        given = item.get("activityStatus") or None
+        status = STATUS_ALIASES.get(given or "", given)
+        if status == OFFLOADED:
+            raise fail(422, NO_OFFLOAD)
+        if status not in (ACTIVE, INACTIVE) and not (status is None and allow_empty):
+            invalid.append(f"invalid activity status '{status or ''}' for tenant "
+                           f"\"{item.get('name') or ''}\"")
+        out.append(status)
+    if invalid:
+        raise fail(422, ", ".join(invalid))
+    return out
 
 
 def get_tenants(app: App, request: Request) -> Response:
@@ -99,16 +107,15 @@ def get_tenants(app: App, request: Request) -> Response:
 
 
 def add_tenants(app: App, request: Request) -> Response:
-    """``POST .../tenants``: existing names are silently ignored; the echo uses HOT/COLD."""
+    """``POST .../tenants``: existing names are silently ignored; the echo uses HOT/COLD.
+    Names and statuses are checked before the class is looked up, as Weaviate does."""
     db = app.db
-    body = _tenant_list(request, need_status=False)
+    body = _tenant_list(request)
+    _check_names(body)
+    echo = [{**item, **({"activityStatus": status} if status else {})}
+            for item, status in zip(body, _statuses(body, allow_empty=True), strict=True)]
     with db.lock:
         col = _collection(db, request)
-        _check_names(body)
-        echo = []
-        for item in body:
-            status = _status(item)
-            echo.append({**item, **({"activityStatus": status} if status else {})})
         for item in echo:
             if item["name"] not in col.tenants:
                 col.add_tenant(item["name"], item.get("activityStatus") or ACTIVE)
@@ -118,16 +125,16 @@ def add_tenants(app: App, request: Request) -> Response:
 def update_tenants(app: App, request: Request) -> Response:
     """``PUT .../tenants``: at most 100 per request; answers with the tenants re-read."""
     db = app.db
-    body = _tenant_list(request, need_status=True)
+    body = _tenant_list(request)
     if len(body) > MAX_UPDATE:
         raise fail(422, "maximum number of tenants allowed to be updated simultaneously is 100. "
                         "Please reduce the number of tenants in your request and try again")
+    _check_names(body)
+    statuses = _statuses(body, allow_empty=False)
     with db.lock:
         col = _collection(db, request)
-        _check_names(body)
         wanted = {}
-        for item in body:
-            status = _status(item)
+        for item, status in zip(body, statuses, strict=True):
             if item["name"] not in col.tenants:
                 raise fail(422, f"shard not found: {item['name']}")
             wanted[item["name"]] = status
