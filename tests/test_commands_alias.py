@@ -4,21 +4,16 @@ and as ``elysiactl`` processes; the sandbox's request log proves what was (not) 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import REGISTRY, make_session, mutating_requests
-from test_commands_tenant import Typist, execute, messages
+from test_commands_tenant import Typist, cli, execute, messages
 
 from commands.results import Table
 from sandbox import Sandbox
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -155,14 +150,7 @@ def test_an_old_server_is_refused_before_any_request(http: httpx.Client, line: s
 
 
 def test_as_processes(server: Sandbox, http: httpx.Client, tmp_path: Path) -> None:
-    env = {**os.environ, "WEAVIATE_URL": server.url, "PYTHONPATH": str(ROOT),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "XDG_STATE_HOME": str(tmp_path / "state")}
-
-    def elysiactl(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "shell", *args], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=60)
-
+    elysiactl = cli(server, tmp_path)
     listed = elysiactl("col", "alias", "--format", "json")
     assert json.loads(listed.stdout) == [{"alias": "Products", "collection": "Products_v1"}]
     refused = elysiactl("col", "alias", "set", "Products", "Products_v2")

@@ -8,37 +8,23 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import REGISTRY, make_session, mutating_requests
+from test_commands_lifecycle_remove import FakeConfirmer as Typist
 
 from commands.audit import MemoryAuditLog
 from commands.context import Session
 from commands.dispatch import Dispatcher
 from commands.results import Outcome, Table
-from commands.safety import Plan
 from sandbox import Sandbox
 from sandbox.writes import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 TENANTS = "/v1/schema/Ticket/tenants"
-
-
-class Typist:
-    """A person at a terminal who types ``typed`` whatever is asked."""
-
-    interactive = True
-
-    def __init__(self, typed: str) -> None:
-        self.typed = typed
-        self.asked: list[tuple[Plan, str]] = []
-
-    def confirm(self, plan: Plan, word: str) -> bool:
-        self.asked.append((plan, word))
-        return self.typed == word
 
 
 @pytest.fixture
@@ -77,6 +63,19 @@ def execute(session: Session, line: str) -> Outcome:
 
 def statuses(http: httpx.Client) -> dict[str, str]:
     return {t["name"]: t["activityStatus"] for t in http.get(TENANTS).json()}
+
+
+def cli(server: Sandbox, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess]:
+    """``elysiactl ARGS`` as a process against ``server``."""
+    env = {**os.environ, "WEAVIATE_URL": server.url, "PYTHONPATH": str(ROOT),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_STATE_HOME": str(tmp_path / "state")}
+
+    def elysiactl(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "shell", *args], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+
+    return elysiactl
 
 
 def messages(outcome: Outcome) -> str:
@@ -249,14 +248,7 @@ def test_server_refusals_keep_weaviate_s_reason(http: httpx.Client) -> None:
 
 
 def test_as_processes(server: Sandbox, http: httpx.Client, tmp_path: Path) -> None:
-    env = {**os.environ, "WEAVIATE_URL": server.url, "PYTHONPATH": str(ROOT),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "XDG_STATE_HOME": str(tmp_path / "state")}
-
-    def elysiactl(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "shell", *args], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=60)
-
+    elysiactl = cli(server, tmp_path)
     refused = elysiactl("col", "tenant", "rm", "Ticket", "globex")
     assert refused.returncode == 4 and "without confirmation" in refused.stderr
     planned = elysiactl("col", "tenant", "rm", "Ticket", "g*", "--dry-run", "--format", "json")

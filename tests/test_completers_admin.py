@@ -4,16 +4,15 @@ servers that refuse the RBAC lists), and once through the REPL in a pseudo-termi
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pexpect
 import pytest
 from test_completers_meta import CLASSES, complete, texts
+from test_shell_repl import terminal
 
 from commands.api.client import RestClient
 from commands.meta import MODULES
@@ -24,7 +23,7 @@ from completers.metadata import MetadataCache, MetadataSnapshot
 from completers.refresher import MetadataRefresher
 from sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parents[1]
+__all__ = ["terminal"]  # the pseudo-terminal fixture, imported for pytest
 
 
 @command("probe", "Test-only: one argument of each admin kind.",
@@ -181,27 +180,18 @@ def test_users_and_roles_only_when_the_server_answers(users: int, roles: int,
 
 # --- through the REPL -----------------------------------------------------------------------
 
-def test_pty_completes_tenants_and_aliases(tmp_path: Path) -> None:
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "PROMPT_TOOLKIT_NO_CPR": "1",
-           "PYTHONPATH": str(ROOT), "TERM": "xterm"}
-    child = pexpect.spawn(sys.executable, ["-m", "shell", "--sandbox"], cwd=str(ROOT), env=env,
-                          dimensions=(40, 160), timeout=20, encoding="utf-8")
-    try:
-        child.expect(r"127\.0\.0\.1:\d+> ")
-        child.send("\\tenant set SupportTicket ini")
-        child.expect("COLD")  # the menu: initech with its status, loaded in the background
-        child.send("\t")
-        child.send(" --status ACTIVE --format json\r")
-        child.send("\r")
-        child.expect("set 1 tenant of SupportTicket ACTIVE")
-        child.send("\\alias rm ")
-        child.expect("alias of DocumentChunk")
-        child.send("\t")
-        child.send(" --dry-run --format json\r")
-        child.send("\r")
-        child.expect(r'"path": "/v1/aliases/Docs"')
-        child.sendline("\\q")
-        child.expect(pexpect.EOF)
-    finally:
-        child.terminate(force=True)
+def test_pty_completes_tenants_and_aliases(terminal: pexpect.spawn) -> None:
+    terminal.send("\\tenant set SupportTicket ini")
+    terminal.expect("COLD")  # the menu: initech with its status, loaded in the background
+    terminal.send("\t")
+    terminal.send(" --status ACTIVE\r")
+    terminal.send("\r")
+    terminal.expect("set 1 tenant of SupportTicket ACTIVE")
+    terminal.send("\\alias rm ")
+    terminal.expect("alias of DocumentChunk")
+    terminal.send("\t")
+    terminal.send(" --dry-run --format json\r")
+    terminal.send("\r")
+    terminal.expect(r'"path": "/v1/aliases/Docs"')
+    terminal.sendline("\\q")
+    terminal.expect(pexpect.EOF)

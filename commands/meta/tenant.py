@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from commands.context import CommandContext
-from commands.errors import ApiError, ShellError
+from commands.errors import ApiError, ShellError, UsageError
 from commands.lazy import lazy_module
 from commands.meta.lifecycle_remove import DRY_RUN, FORCE
 from commands.ops import versions
@@ -196,7 +196,7 @@ def tenant_set_cmd(ctx: CommandContext, *, collection: str, patterns: list[str],
                    allow_protected: bool) -> list[Result]:
     """``\\tenant set``: one plan for every matching tenant, then batches of 100."""
     if status is None:
-        raise ShellError(r"\tenant set needs --status ACTIVE|INACTIVE|OFFLOADED",
+        raise UsageError(r"\tenant set needs --status ACTIVE|INACTIVE|OFFLOADED",
                          f"\\tenant set {collection} {' '.join(patterns)} --status INACTIVE")
     if status == "OFFLOADED":
         _check_offload(ctx)
