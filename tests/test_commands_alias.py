@@ -125,6 +125,8 @@ def test_protected_alias_targets(http: httpx.Client) -> None:
     (r"\alias rm Nope --force", "no alias named 'Nope'", r"\alias lists"),
     (r"\alias create Products Products_v2", "alias Products exists already",
      r"\alias set Products"),
+    (r"\alias create products_v2 Products_v1", "Products_v2 is a collection",
+     "choose another name"),
     (r"\alias create Shop Product_v9", "no collection named 'Product_v9'", "did you mean"),
     (r"\alias set Products Products_v1", None, None),
 ])

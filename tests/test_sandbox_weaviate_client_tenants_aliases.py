@@ -98,12 +98,19 @@ def test_every_alias_call(wv: WeaviateClient, client: httpx.Client) -> None:
         "Current": "Article", "Shelf": "Book"}
     assert set(wv.alias.list_all(collection="Book")) == {"Shelf"}
     assert set(wv.alias.list_all(collection="Nothing")) == set()
-    with pytest.raises(WeaviateBaseError) as exists:
-        wv.alias.create(alias_name="Current", target_collection="Book")
-    assert "alias already exists" in str(exists.value)
-    with pytest.raises(WeaviateBaseError) as clash:
+    with pytest.raises(UnexpectedStatusCodeError) as exists:
+        wv.alias.create(alias_name="CURRENT", target_collection="Book")  # names fold case
+    assert status_of(exists) == 422
+    assert "validation: updating schema: TYPE_CREATE_ALIAS: create alias: CURRENT, alias " \
+           "already exists" in str(exists.value)
+    # not a validation error in Weaviate (cluster/schema/schema.go createAlias): a 500
+    with pytest.raises(UnexpectedStatusCodeError) as clash:
         wv.alias.create(alias_name="Book", target_collection="Article")
-    assert "class Book already exists" in str(clash.value)
+    assert status_of(clash) == 500 and "create alias: class Book already exists" in str(
+        clash.value)
+    bad = client.post("/v1/aliases", json={"alias": "a b", "class": "Nothing"})
+    assert bad.status_code == 422
+    assert bad.json() == {"error": [{"message": "validation: 'A b' is not a valid alias name"}]}
     with pytest.raises(WeaviateBaseError) as missing:
         wv.alias.create(alias_name="Other", target_collection="Nothing")
     assert 'target class "Nothing" does not exist' in str(missing.value)

@@ -15,7 +15,7 @@ from commands.errors import ShellError
 from commands.lazy import lazy_module
 from commands.meta.lifecycle_remove import DRY_RUN, FORCE
 from commands.ops import aliases, class_paths
-from commands.ops.schema import get_class, upper_first
+from commands.ops.schema import find_class, get_class, upper_first
 from commands.results import Level, Message, Result, Table
 from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
@@ -87,6 +87,9 @@ def alias_create_cmd(ctx: CommandContext, *, alias: str, collection: str,
         raise ShellError(f"alias {existing.name} exists already (it names "
                          f"{existing.collection})",
                          f"\\alias set {existing.name} {collection} points it elsewhere")
+    if find_class(ctx.api, name) is not None:
+        raise ShellError(f"{name} is a collection; an alias needs a name no collection has",
+                         "choose another name")
     target, notes = _target(ctx, collection)
     plan = Plan(action=f"create alias {name} for {target}", targets=(name,),
                 requests=(f'POST /v1/aliases {{"alias":"{name}","class":"{target}"}}',))
