@@ -38,12 +38,16 @@ TENANTS = GoSlice(GoStruct("Tenant", {"name": "string", "activityStatus": "strin
 QUERY_PREFIX = "failed to execute query: could not get tenants: could not get tenants: "
 
 
-def _collection(db: Database, request: Request, query: bool = False) -> Collection:
+def _collection(db: Database, request: Request, write: str | None = None) -> Collection:
+    """The class of the path. Reads resolve an alias (namespacing.Resolve); writes do not
+    (namespacing.QualifyClass), and their errors come back through the RAFT apply with its
+    ``updating schema: TYPE_..._TENANT: `` wrapper (cluster/schema/schema.go
+    ``multiTenancyEnabled``, cluster/schema/manager.go ``apply``)."""
     name = upper_first(request.params["className"])
-    col = db.get(name)
-    prefix = QUERY_PREFIX if query else ""
+    col = db.collections.get(name) if write else db.get(name)
+    prefix = f"updating schema: TYPE_{write}_TENANT: " if write else QUERY_PREFIX
     if col is None:
-        raise fail(422, f"{prefix}class not found" if query else f'class "{name}" not found')
+        raise fail(422, f"{prefix}class not found")
     if not col.multi_tenant:
         raise fail(422, f'{prefix}multi-tenancy is not enabled for class "{col.name}"')
     return col
@@ -101,7 +105,7 @@ def get_tenants(app: App, request: Request) -> Response:
     """``GET .../tenants``."""
     db = app.db
     with db.lock:
-        col = _collection(db, request, query=True)
+        col = _collection(db, request)
         return json_response([{"name": n, "activityStatus": col.reported_status(n)}
                               for n in col.tenants])
 
@@ -115,7 +119,7 @@ def add_tenants(app: App, request: Request) -> Response:
     echo = [{**item, **({"activityStatus": status} if status else {})}
             for item, status in zip(body, _statuses(body, allow_empty=True), strict=True)]
     with db.lock:
-        col = _collection(db, request)
+        col = _collection(db, request, "ADD")
         for item in echo:
             if item["name"] not in col.tenants:
                 col.add_tenant(item["name"], item.get("activityStatus") or ACTIVE)
@@ -123,7 +127,8 @@ def add_tenants(app: App, request: Request) -> Response:
 
 
 def update_tenants(app: App, request: Request) -> Response:
-    """``PUT .../tenants``: at most 100 per request; answers with the tenants re-read."""
+    """``PUT .../tenants``: at most 100 per request; answers with the tenants re-read.
+    Unknown names fail the request, after the known ones were updated."""
     db = app.db
     body = _tenant_list(request)
     if len(body) > MAX_UPDATE:
@@ -132,13 +137,19 @@ def update_tenants(app: App, request: Request) -> Response:
     _check_names(body)
     statuses = _statuses(body, allow_empty=False)
     with db.lock:
-        col = _collection(db, request)
+        col = _collection(db, request, "UPDATE")
         wanted = {}
+        missing = []
         for item, status in zip(body, statuses, strict=True):
             if item["name"] not in col.tenants:
-                raise fail(422, f"shard not found: {item['name']}")
-            wanted[item["name"]] = status
+                missing.append(f"shard not found: {item['name']}")
+            else:
+                wanted[item["name"]] = status
+        # the known tenants change even when others are missing (meta_class.go UpdateTenants:
+        # a PartialUpdateError, reported after the update)
         col.tenants.update(wanted)
+        if missing:
+            raise fail(422, "updating schema: TYPE_UPDATE_TENANT: " + "; ".join(missing))
         return json_response([{"name": n, "activityStatus": col.reported_status(n)}
                               for n in wanted])
 
@@ -150,11 +161,11 @@ def delete_tenants(app: App, request: Request) -> Response:
     if not isinstance(body, list):
         raise ApiError(framework_error(422, 601, "tenants in body must be of type array"))
     go_decode(body, GoSlice("string", "[]string"))
+    for i, name in enumerate(body):
+        if not name:
+            raise fail(422, f"empty tenant name at index {i}")
     with db.lock:
-        col = _collection(db, request)
-        for i, name in enumerate(body):
-            if not name:
-                raise fail(422, f"empty tenant name at index {i}")
+        col = _collection(db, request, "DELETE")
         for name in body:
             col.drop_tenant(name)
     return empty(200)
@@ -164,7 +175,7 @@ def get_tenant(app: App, request: Request) -> Response:
     """``GET .../tenants/{tenantName}``: 404 without a body when absent."""
     db = app.db
     with db.lock:
-        col = _collection(db, request, query=True)
+        col = _collection(db, request)
         name = request.params["tenantName"]
         if name not in col.tenants:
             return empty(404)
@@ -175,7 +186,7 @@ def head_tenant(app: App, request: Request) -> Response:
     """``HEAD .../tenants/{tenantName}``: 200 or 404."""
     db = app.db
     with db.lock:
-        col = _collection(db, request, query=True)
+        col = _collection(db, request)
         return empty(200 if request.params["tenantName"] in col.tenants else 404)
 
 

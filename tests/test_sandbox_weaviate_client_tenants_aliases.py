@@ -123,3 +123,38 @@ def test_every_alias_call(wv: WeaviateClient, client: httpx.Client) -> None:
     gone = client.delete("/v1/aliases/Shelf")
     assert gone.status_code == 404 and gone.content == b""
     assert set(wv.alias.list_all()) == {"Current"}
+
+
+def test_tenant_writes_name_the_class_itself(wv: WeaviateClient, client: httpx.Client) -> None:
+    """Reads resolve an alias, writes do not (namespacing.Resolve vs QualifyClass), and write
+    errors carry the RAFT apply's wrapper."""
+    docs = make_docs(wv)
+    docs.tenants.create(Tenant(name="acme"))
+    wv.alias.create(alias_name="Papers", target_collection="Doc")
+    papers = wv.collections.use("Papers")
+    assert papers.tenants.exists("acme")  # a read follows the alias
+    with pytest.raises(UnexpectedStatusCodeError) as through_alias:
+        papers.tenants.create(Tenant(name="globex"))
+    assert status_of(through_alias) == 422
+    assert "updating schema: TYPE_ADD_TENANT: class not found" in str(through_alias.value)
+    wv.collections.create("Plain")
+    plain = client.put("/v1/schema/Plain/tenants", json=[{"name": "a", "activityStatus": "HOT"}])
+    assert plain.json()["error"][0]["message"] == (
+        'updating schema: TYPE_UPDATE_TENANT: multi-tenancy is not enabled for class "Plain"')
+    empty = client.request("DELETE", "/v1/schema/Nothing/tenants", json=[""])
+    assert empty.json()["error"][0]["message"] == "empty tenant name at index 0"
+
+
+def test_a_status_update_with_unknown_tenants_updates_the_others(wv: WeaviateClient,
+                                                                client: httpx.Client) -> None:
+    docs = make_docs(wv)
+    docs.tenants.create([Tenant(name="acme"), Tenant(name="globex")])
+    with pytest.raises(UnexpectedStatusCodeError) as partial:
+        docs.tenants.update([
+            Tenant(name="acme", activity_status=TenantActivityStatus.INACTIVE),
+            Tenant(name="ghost", activity_status=TenantActivityStatus.INACTIVE),
+            Tenant(name="spook", activity_status=TenantActivityStatus.INACTIVE)])
+    assert status_of(partial) == 422
+    assert "updating schema: TYPE_UPDATE_TENANT: shard not found: ghost; shard not found: " \
+           "spook" in str(partial.value)
+    assert statuses(client) == {"acme": "COLD", "globex": "HOT"}
