@@ -103,7 +103,8 @@ def _preview(scope: Scope, counts: dict[str, int] | None, verb: str) -> tuple[Re
 
 
 def _requests(method: str, collection: str, bodies: list[list[object]]) -> tuple[str, ...]:
-    """The REST calls as ``METHOD PATH BODY``: the first batch in full, then a count."""
+    """The REST calls as ``METHOD PATH BODY``: the start of the first body, then how many
+    requests and tenants."""
     if not bodies:
         return ()
     first = json.dumps(bodies[0][:3] + (["..."] if len(bodies[0]) > 3 else []),
