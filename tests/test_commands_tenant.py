@@ -262,3 +262,15 @@ def test_as_processes(server: Sandbox, http: httpx.Client, tmp_path: Path) -> No
     assert removed.returncode == 0, removed.stderr
     assert "deleted 1 tenant of Ticket (5 objects in the active ones)" in removed.stderr
     assert "globex" not in statuses(http) and statuses(http)["initech"] == "HOT"
+
+
+def test_audit_records_the_decision_and_objects(http: httpx.Client) -> None:
+    audit = MemoryAuditLog()
+    dispatcher = Dispatcher(REGISTRY, make_session(str(http.base_url)), audit)
+    dispatcher.execute(r"\tenant rm Ticket 'g*' --force", "repl")
+    dispatcher.execute(r"\tenant set Ticket acme --status INACTIVE --dry-run", "repl")
+    removed, planned = audit.entries()
+    assert (removed["command"], removed["destructive"], removed["confirmation"],
+            removed["objects_affected"]) == ("tenant rm", True, "forced", 5)
+    assert removed["arguments"]["patterns"] == ["g*"]
+    assert (planned["destructive"], planned["confirmation"]) == (True, "dry-run")
