@@ -24,13 +24,14 @@ __all__ = ["MetaCommandCompleter"]
 
 
 class MetaCommandCompleter(Completer):
-    """Completes command names, options, choices, collections, properties, tenants,
-    profiles and file paths, from the declarations in ``registry`` and the ``cache``.
+    """Completes command names, options, choices, collections, properties, tenants, shards,
+    aliases, nodes, users, roles, profiles and file paths, from the declarations in
+    ``registry`` and the ``cache``.
 
     :param current_collection: the session's current collection (``\\use``), read per call.
     :param profiles: the profile names from the config, read per call.
-    :param refresher: loads tenants lazily; without one, only cached tenants are offered.
-    :param tenant_wait: seconds to wait for a tenant list being loaded (0: never wait).
+    :param refresher: loads tenants and shards lazily; without one, only cached ones are offered.
+    :param tenant_wait: seconds to wait for a tenant or shard list being loaded (0: never).
     """
 
     def __init__(self, registry: Registry, cache: MetadataCache,
@@ -54,18 +55,26 @@ class MetaCommandCompleter(Completer):
             return
         ctx = SourceContext(snapshot=self.cache.snapshot, registry=self.registry,
                             current_collection=self.current_collection(),
-                            profiles=self.profiles, tenants=self._tenants, paths=self.paths)
+                            profiles=self.profiles, tenants=self._tenants,
+                            shards=self._shards, paths=self.paths)
         yield from candidates(ctx, s)
 
     def _tenants(self, collection: str) -> Mapping[str, str] | None:
         """Cached tenants of ``collection``; if absent, start loading them in the background."""
-        snapshot = self.cache.snapshot
-        known = snapshot.tenants.get(collection)
+        if collection not in self.cache.snapshot.multi_tenant:
+            return self.cache.snapshot.tenants.get(collection)
+        return self._loaded("tenants", collection)
+
+    def _shards(self, collection: str) -> Mapping[str, str] | None:
+        """Cached shards of ``collection``; if absent, start loading them in the background."""
+        return self._loaded("shards", collection)
+
+    def _loaded(self, kind: str, collection: str) -> Mapping[str, str] | None:
+        known = getattr(self.cache.snapshot, kind).get(collection)
         if known is not None or self.refresher is None:
             return known
-        if collection not in snapshot.multi_tenant:
-            return None
-        loaded = self.refresher.load_tenants(collection)
+        load = self.refresher.load_tenants if kind == "tenants" else self.refresher.load_shards
+        loaded = load(collection)
         if self.tenant_wait > 0 and loaded.wait(self.tenant_wait):
-            return self.cache.snapshot.tenants.get(collection)
+            return getattr(self.cache.snapshot, kind).get(collection)
         return None

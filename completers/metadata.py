@@ -55,14 +55,21 @@ class MetadataSnapshot:
 
     ``properties`` maps a collection to ``{property: data type}`` in schema order (top-level
     names only); ``tenants`` maps a multi-tenant collection to ``{tenant: activity status}``
-    for the collections whose tenants were loaded. ``error`` is the last refresh's failure,
-    kept next to the last good data.
+    and ``shards`` a collection to ``{shard: status}``, for the collections whose tenants or
+    shards were loaded. The admin names (``aliases`` as ``{alias: collection}``, ``nodes``,
+    ``users``, ``roles``) come with each refresh; a list the server would not give is empty.
+    ``error`` is the last refresh's failure, kept next to the last good data.
     """
 
     collections: tuple[str, ...] = ()
     properties: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _EMPTY)
     multi_tenant: frozenset[str] = frozenset()
     tenants: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _EMPTY)
+    shards: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _EMPTY)
+    aliases: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    nodes: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
     fetched_at: float | None = None
     error: str | None = None
     _index: NameIndex = field(init=False, repr=False)
@@ -92,12 +99,14 @@ class MetadataSnapshot:
                    fetched_at=fetched_at)
 
     def resolve(self, name: str | None) -> str | None:
-        """The collection's name as the server spells it (exact, then ignoring case)."""
+        """The collection's name as the server spells it (exact, then ignoring case); an
+        alias gives the collection it names."""
         if not name:
             return None
         if name in self.properties:
             return name
-        return self._lower.get(name.lower())
+        alias = self.aliases.get(name[:1].upper() + name[1:])
+        return self._lower.get((alias or name).lower())
 
     def collections_starting_with(self, prefix: str) -> Iterator[str]:
         """Collection names starting with ``prefix`` (case-insensitive), sorted."""
@@ -105,14 +114,33 @@ class MetadataSnapshot:
 
     def with_tenants(self, collection: str, tenants: Mapping[str, str]) -> MetadataSnapshot:
         """A copy that also knows ``collection``'s tenants (``{name: activity status}``)."""
-        merged = dict(self.tenants)
-        merged[collection] = MappingProxyType(dict(sorted(tenants.items(),
-                                                          key=lambda kv: kv[0].lower())))
-        return replace(self, tenants=MappingProxyType(merged))
+        return replace(self, tenants=_merged(self.tenants, collection, tenants))
+
+    def with_shards(self, collection: str, shards: Mapping[str, str]) -> MetadataSnapshot:
+        """A copy that also knows ``collection``'s shards (``{name: status}``)."""
+        return replace(self, shards=_merged(self.shards, collection, shards))
+
+    def with_admin_names(self, aliases: Mapping[str, str], nodes: Iterable[str],
+                         users: Iterable[str], roles: Iterable[str]) -> MetadataSnapshot:
+        """A copy with the cluster's aliases, nodes, users and roles."""
+        return replace(self, aliases=MappingProxyType(dict(sorted(aliases.items()))),
+                       nodes=_sorted(nodes), users=_sorted(users), roles=_sorted(roles))
 
     def with_error(self, message: str) -> MetadataSnapshot:
         """A copy that keeps the data and records a failed refresh."""
         return replace(self, error=message)
+
+
+def _sorted(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(names), key=str.lower))
+
+
+def _merged(known: Mapping[str, Mapping[str, str]], collection: str,
+            names: Mapping[str, str]) -> Mapping[str, Mapping[str, str]]:
+    merged = dict(known)
+    merged[collection] = MappingProxyType(dict(sorted(names.items(),
+                                                      key=lambda kv: kv[0].lower())))
+    return MappingProxyType(merged)
 
 
 class MetadataCache:

@@ -1,10 +1,13 @@
 """``MetadataRefresher``: fills the ``MetadataCache`` from the cluster in daemon threads.
 
 One refresh is one ``GET /v1/schema`` (collections, properties and multi-tenancy in a single
-call). ``refresh()`` never blocks and never queues: while a refresh runs, another request
-only sets a restart flag, so a burst of schema changes costs at most one more fetch
-(pgcli's ``CompletionRefresher``). Tenants are loaded lazily, per collection, the first time
-completion asks for them. Errors end up in the snapshot (and the toolbar), never raised to
+call), then the admin names: ``GET /v1/aliases``, ``/v1/nodes`` (minimal output: names only),
+``/v1/users/db`` and ``/v1/authz/roles``; a list the server refuses (401, 403, 404: RBAC or
+database users off, an old server) is simply empty, never an error. ``refresh()`` never
+blocks and never queues: while a refresh runs, another request only sets a restart flag, so
+a burst of schema changes costs at most one more fetch (pgcli's ``CompletionRefresher``).
+Tenants and shards are loaded lazily, per collection, the first time completion asks for
+them. Errors end up in the snapshot (and the toolbar), never raised to
 the caller. This module must not be called from a completer expecting an answer: it only
 starts work; results arrive through the cache and ``on_done``.
 """
@@ -15,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import quote
 
 from commands.api.client import RestClient
@@ -25,6 +29,7 @@ from completers.metadata import MetadataCache, MetadataSnapshot
 __all__ = ["MetadataRefresher"]
 
 logger = logging.getLogger(__name__)
+TENANTS, SHARDS = "tenants", "shards"  # the snapshot field and the path under /v1/schema/C/
 
 
 class MetadataRefresher:
@@ -56,8 +61,8 @@ class MetadataRefresher:
         self._restart = False
         self._active = 0  # live worker threads (the refresh and tenant loads)
         self._generation = 0  # bumped by reset(): results of older work are dropped
-        self._tenant_jobs: dict[str, threading.Event] = {}
-        self._tenant_failed: dict[str, float] = {}
+        self._jobs: dict[tuple[str, str], threading.Event] = {}  # (kind, collection)
+        self._failed: dict[tuple[str, str], float] = {}
         self._stopped = False
 
     @property
@@ -82,7 +87,7 @@ class MetadataRefresher:
         """Forget all metadata (the connection changed) and refresh from the new cluster."""
         with self._lock:
             self._generation += 1
-            self._tenant_failed.clear()
+            self._failed.clear()
             self.cache.replace(MetadataSnapshot())
         self.refresh()
 
@@ -107,21 +112,29 @@ class MetadataRefresher:
 
         Returns an event set once the cache holds the answer (or the load gave up).
         """
+        return self._load(TENANTS, collection)
+
+    def load_shards(self, collection: str) -> threading.Event:
+        """Start loading ``collection``'s shards, as ``load_tenants`` does its tenants."""
+        return self._load(SHARDS, collection)
+
+    def _load(self, kind: str, collection: str) -> threading.Event:
+        key = (kind, collection)
         with self._lock:
-            job = self._tenant_jobs.get(collection)
+            job = self._jobs.get(key)
             if job is not None:
                 return job
             job = threading.Event()
-            failed = self._tenant_failed.get(collection)
-            if (self._stopped or collection in self.cache.snapshot.tenants
+            failed = self._failed.get(key)
+            if (self._stopped or collection in getattr(self.cache.snapshot, kind)
                     or (failed is not None and self.clock() - failed < self.retry_after)):
                 job.set()
                 return job
-            self._tenant_jobs[collection] = job
+            self._jobs[key] = job
             self._active += 1
             generation = self._generation
-        threading.Thread(target=self._load_tenants, args=(collection, job, generation),
-                         name="elysiactl-tenants", daemon=True).start()
+        threading.Thread(target=self._load_names, args=(key, job, generation),
+                         name=f"elysiactl-{kind}", daemon=True).start()
         return job
 
     def _run(self) -> None:
@@ -136,7 +149,7 @@ class MetadataRefresher:
                         self.cache.replace(result if isinstance(result, MetadataSnapshot)
                                            else self.cache.snapshot.with_error(result))
                         if isinstance(result, MetadataSnapshot):
-                            self._tenant_failed.clear()
+                            self._failed.clear()
                     if not self._restart:  # decided under the lock refresh() takes
                         self._running = False
                         self.cache.refreshing = False
@@ -158,33 +171,55 @@ class MetadataRefresher:
             if api is None:
                 return "not connected"
             classes = fetch_schema(api, timeout=self.timeout)
-            return MetadataSnapshot.from_schema(classes, fetched_at=self.clock())
+            snapshot = MetadataSnapshot.from_schema(classes, fetched_at=self.clock())
+            return snapshot.with_admin_names(**self._admin_names(api))
         except ShellError as exc:
             return exc.message
         except Exception as exc:  # never into the REPL: the toolbar shows it, the log keeps it
             logger.warning("metadata refresh failed", exc_info=True)
             return f"{type(exc).__name__}: {exc}"
 
-    def _load_tenants(self, collection: str, job: threading.Event, generation: int) -> None:
-        tenants: Mapping[str, str] | None = None
+    def _admin_names(self, api: RestClient) -> dict[str, Any]:
+        """Aliases, nodes, database users and roles; what the server refuses is empty."""
+        aliases = self._get(api, "/v1/aliases")
+        nodes = self._get(api, "/v1/nodes")
+        users = self._get(api, "/v1/users/db")
+        roles = self._get(api, "/v1/authz/roles")
+        return {"aliases": {a["alias"]: a.get("class", "") for a in _items(aliases, "aliases")
+                            if isinstance(a.get("alias"), str)},
+                "nodes": _names(_items(nodes, "nodes"), "name"),
+                "users": _names(_items(users), "userId"),
+                "roles": _names(_items(roles), "name")}
+
+    def _get(self, api: RestClient, path: str) -> Any:
+        try:
+            return api.request("GET", path, timeout=self.tenant_timeout, retries=0).json()
+        except Exception as exc:  # no permission, feature off or too old: no names
+            logger.debug("GET %s for completion failed: %s", path, exc)
+            return None
+
+    def _load_names(self, key: tuple[str, str], job: threading.Event, generation: int) -> None:
+        kind, collection = key
+        names: Mapping[str, str] | None = None
         try:
             api = self.api_getter()
             if api is not None:
-                body = api.request("GET", f"/v1/schema/{quote(collection)}/tenants",
+                body = api.request("GET", f"/v1/schema/{quote(collection)}/{kind}",
                                    timeout=self.tenant_timeout).json()
-                tenants = {t["name"]: str(t.get("activityStatus", "")) for t in body or ()
-                           if isinstance(t, dict) and isinstance(t.get("name"), str)}
-        except Exception as exc:  # a missing tenant list only means no tenant completions
-            logger.debug("loading tenants of %s failed: %s", collection, exc)
+                status = "activityStatus" if kind == TENANTS else "status"
+                names = {t["name"]: str(t.get(status, "")) for t in body or ()
+                         if isinstance(t, dict) and isinstance(t.get("name"), str)}
+        except Exception as exc:  # a missing list only means no completions
+            logger.debug("loading %s of %s failed: %s", kind, collection, exc)
         with self._lock:
             if generation == self._generation:
-                if tenants is None:
-                    self._tenant_failed[collection] = self.clock()
+                if names is None:
+                    self._failed[key] = self.clock()
                 else:
-                    loaded = tenants
-                    self.cache.update(lambda s: s.with_tenants(collection, loaded)
+                    loaded = names
+                    self.cache.update(lambda s: _with(s, kind, collection, loaded)
                                       if collection in s.properties else s)
-            del self._tenant_jobs[collection]
+            del self._jobs[key]
         job.set()
         self._notify()
         with self._idle:
@@ -198,3 +233,21 @@ class MetadataRefresher:
             self.on_done()
         except Exception:
             logger.warning("metadata on_done callback failed", exc_info=True)
+
+
+def _with(snapshot: MetadataSnapshot, kind: str, collection: str,
+          names: Mapping[str, str]) -> MetadataSnapshot:
+    if kind == TENANTS:
+        return snapshot.with_tenants(collection, names)
+    return snapshot.with_shards(collection, names)
+
+
+def _items(body: Any, key: str | None = None) -> list[dict[str, Any]]:
+    """The dicts of a list answer (or of ``body[key]``); anything else gives none."""
+    found = body.get(key) if key and isinstance(body, dict) else body
+    return [item for item in found or () if isinstance(item, dict)] \
+        if isinstance(found, list) else []
+
+
+def _names(items: list[dict[str, Any]], field: str) -> list[str]:
+    return [item[field] for item in items if isinstance(item.get(field), str)]

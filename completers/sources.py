@@ -35,6 +35,7 @@ class SourceContext:
     current_collection: str | None = None
     profiles: Callable[[], Iterable[str]] = tuple
     tenants: Callable[[str], Mapping[str, str] | None] | None = None
+    shards: Callable[[str], Mapping[str, str] | None] | None = None
     paths: PathCompleter | None = None
 
     def collection(self, suggestion: Suggestion) -> str | None:
@@ -120,6 +121,35 @@ def _tenants(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
         yield completion(s, tenant, tenants[tenant])
 
 
+def _shards(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    """A multi-tenant collection's shards are its tenants; another's come from its list."""
+    name = ctx.collection(s)
+    if name is None:
+        return
+    if name in ctx.snapshot.multi_tenant:
+        yield from _tenants(ctx, s)
+        return
+    shards = (ctx.shards(name) if ctx.shards is not None else None) or {}
+    for shard in _matching(shards, s.prefix):
+        yield completion(s, shard, shards[shard])
+
+
+def _aliases(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    aliases = ctx.snapshot.aliases
+    for alias in _matching(aliases, s.prefix):
+        yield completion(s, alias, f"alias of {aliases[alias]}")
+
+
+def _named(meta: str, names: Callable[[MetadataSnapshot], Iterable[str]]) -> Source:
+    """A source offering the names ``names(snapshot)`` gives, each with ``meta``."""
+
+    def source(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+        for name in _matching(names(ctx.snapshot), s.prefix):
+            yield completion(s, name, meta)
+
+    return source
+
+
 def _profiles(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
     for name in _matching(sorted(set(ctx.profiles())), s.prefix):
         yield completion(s, name, "profile")
@@ -151,12 +181,11 @@ SOURCES: dict[Kind, Source] = {
     Kind.UUID: _nothing,
     Kind.CHOICE: _nothing,  # choices are declared on the Arg/Opt and matched generically
     Kind.URL: _nothing,
-    # cluster-admin names: not cached yet (issue 11)
-    Kind.ALIAS: _nothing,
-    Kind.USER: _nothing,
-    Kind.ROLE: _nothing,
-    Kind.NODE: _nothing,
-    Kind.SHARD: _nothing,
+    Kind.ALIAS: _aliases,
+    Kind.USER: _named("user", lambda snap: snap.users),
+    Kind.ROLE: _named("role", lambda snap: snap.roles),
+    Kind.NODE: _named("node", lambda snap: snap.nodes),
+    Kind.SHARD: _shards,
 }
 
 

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from sandbox.app import App
 
 
+APPLY_CREATE = "updating schema: TYPE_CREATE_ALIAS: create alias: "
+
+
 def _alias(alias: str, target: str) -> dict[str, str]:
     return {"alias": alias, "class": target}
 
@@ -32,19 +35,24 @@ def list_aliases(app: App, request: Request) -> Response:
 
 
 def create_alias(app: App, request: Request) -> Response:
-    """``POST /v1/aliases`` with ``{"alias": .., "class": ..}``."""
+    """``POST /v1/aliases`` with ``{"alias": .., "class": ..}``, checked in Weaviate's order
+    (usecases/schema/alias.go ``AddAlias``, then cluster/schema/schema.go ``createAlias``
+    behind the RAFT apply, whose errors carry ``updating schema: TYPE_CREATE_ALIAS: ``).
+    An alias equal to a class name is not a validation error there, so it answers 500."""
     db = app.db
     body = request.json()
     alias = upper_first((body or {}).get("alias") or "")
     target = upper_first((body or {}).get("class") or "")
     if not CLASS_NAME.match(alias):
-        raise fail(422, f"'{alias}' is not a valid alias name")
+        raise fail(422, f"validation: '{alias}' is not a valid alias name")
+    if not CLASS_NAME.match(target):
+        raise fail(422, f"validation: '{target}' is not a valid class name")
     with db.lock:
         _require_target(db, target)
-        if alias in db.aliases:
-            raise fail(422, f'create alias: alias already exists: "{alias}"')
-        if any(c.lower() == alias.lower() for c in db.collections):
-            raise fail(422, f"create alias: class {alias} already exists")
+        if any(a.lower() == alias.lower() for a in db.aliases):
+            raise fail(422, f"validation: {APPLY_CREATE}{alias}, alias already exists")
+        if alias in db.collections:
+            raise fail(500, f"{APPLY_CREATE}class {alias} already exists")
         db.aliases[alias] = target
     return json_response(_alias(alias, target))
 

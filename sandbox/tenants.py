@@ -38,18 +38,22 @@ TENANTS = GoSlice(GoStruct("Tenant", {"name": "string", "activityStatus": "strin
 QUERY_PREFIX = "failed to execute query: could not get tenants: could not get tenants: "
 
 
-def _collection(db: Database, request: Request, query: bool = False) -> Collection:
+def _collection(db: Database, request: Request, write: str | None = None) -> Collection:
+    """The class of the path. Reads resolve an alias (namespacing.Resolve); writes do not
+    (namespacing.QualifyClass), and their errors come back through the RAFT apply with its
+    ``updating schema: TYPE_..._TENANT: `` wrapper (cluster/schema/schema.go
+    ``multiTenancyEnabled``, cluster/schema/manager.go ``apply``)."""
     name = upper_first(request.params["className"])
-    col = db.get(name)
-    prefix = QUERY_PREFIX if query else ""
+    col = db.collections.get(name) if write else db.get(name)
+    prefix = f"updating schema: TYPE_{write}_TENANT: " if write else QUERY_PREFIX
     if col is None:
-        raise fail(422, f"{prefix}class not found" if query else f'class "{name}" not found')
+        raise fail(422, f"{prefix}class not found")
     if not col.multi_tenant:
         raise fail(422, f'{prefix}multi-tenancy is not enabled for class "{col.name}"')
     return col
 
 
-def _tenant_list(request: Request, need_status: bool) -> list[dict[str, Any]]:
+def _tenant_list(request: Request) -> list[dict[str, Any]]:
     body = request.json()
     if not isinstance(body, list):
         raise ApiError(framework_error(422, 601, "body in body must be of type array"))
@@ -60,8 +64,6 @@ def _tenant_list(request: Request, need_status: bool) -> list[dict[str, Any]]:
         if status is not None and status not in ENUM:
             raise ApiError(framework_error(
                 422, 606, f"body.{i}.activityStatus in body should be one of [{' '.join(ENUM)}]"))
-        if need_status and not status:
-            raise fail(422, f"tenant {item.get('name')!r}: activity status must not be empty")
     return body
 
 
@@ -79,36 +81,45 @@ def _check_names(body: list[dict[str, Any]]) -> None:
         seen.add(name)
 
 
-def _status(item: dict[str, Any]) -> str | None:
-    """The requested status in the internal vocabulary; only HOT and COLD can be asked for."""
-    given = item.get("activityStatus") or None
-    status = STATUS_ALIASES.get(given or "", given)
-    if status not in (None, ACTIVE, INACTIVE):
-        raise fail(422, NO_OFFLOAD if status == OFFLOADED else
-                   f"invalid activity status '{status}' for tenant \"{item['name']}\"")
-    return status
+def _statuses(body: list[dict[str, Any]], allow_empty: bool) -> list[str | None]:
+    """The requested statuses in the internal vocabulary, after the names were checked
+    (usecases/schema/tenant.go ``validateActivityStatuses``): only HOT and COLD can be asked
+    for without the offload module; every other one is listed in one message."""
+    out: list[str | None] = []
+    invalid = []
+    for item in body:
+        given = item.get("activityStatus") or None
+        status = STATUS_ALIASES.get(given or "", given)
+        if status == OFFLOADED:
+            raise fail(422, NO_OFFLOAD)
+        if status not in (ACTIVE, INACTIVE) and not (status is None and allow_empty):
+            invalid.append(f"invalid activity status '{status or ''}' for tenant "
+                           f"\"{item.get('name') or ''}\"")
+        out.append(status)
+    if invalid:
+        raise fail(422, ", ".join(invalid))
+    return out
 
 
 def get_tenants(app: App, request: Request) -> Response:
     """``GET .../tenants``."""
     db = app.db
     with db.lock:
-        col = _collection(db, request, query=True)
+        col = _collection(db, request)
         return json_response([{"name": n, "activityStatus": col.reported_status(n)}
                               for n in col.tenants])
 
 
 def add_tenants(app: App, request: Request) -> Response:
-    """``POST .../tenants``: existing names are silently ignored; the echo uses HOT/COLD."""
+    """``POST .../tenants``: existing names are silently ignored; the echo uses HOT/COLD.
+    Names and statuses are checked before the class is looked up, as Weaviate does."""
     db = app.db
-    body = _tenant_list(request, need_status=False)
+    body = _tenant_list(request)
+    _check_names(body)
+    echo = [{**item, **({"activityStatus": status} if status else {})}
+            for item, status in zip(body, _statuses(body, allow_empty=True), strict=True)]
     with db.lock:
-        col = _collection(db, request)
-        _check_names(body)
-        echo = []
-        for item in body:
-            status = _status(item)
-            echo.append({**item, **({"activityStatus": status} if status else {})})
+        col = _collection(db, request, "ADD")
         for item in echo:
             if item["name"] not in col.tenants:
                 col.add_tenant(item["name"], item.get("activityStatus") or ACTIVE)
@@ -116,22 +127,29 @@ def add_tenants(app: App, request: Request) -> Response:
 
 
 def update_tenants(app: App, request: Request) -> Response:
-    """``PUT .../tenants``: at most 100 per request; answers with the tenants re-read."""
+    """``PUT .../tenants``: at most 100 per request; answers with the tenants re-read.
+    Unknown names fail the request, after the known ones were updated."""
     db = app.db
-    body = _tenant_list(request, need_status=True)
+    body = _tenant_list(request)
     if len(body) > MAX_UPDATE:
         raise fail(422, "maximum number of tenants allowed to be updated simultaneously is 100. "
                         "Please reduce the number of tenants in your request and try again")
+    _check_names(body)
+    statuses = _statuses(body, allow_empty=False)
     with db.lock:
-        col = _collection(db, request)
-        _check_names(body)
+        col = _collection(db, request, "UPDATE")
         wanted = {}
-        for item in body:
-            status = _status(item)
+        missing = []
+        for item, status in zip(body, statuses, strict=True):
             if item["name"] not in col.tenants:
-                raise fail(422, f"shard not found: {item['name']}")
-            wanted[item["name"]] = status
+                missing.append(f"shard not found: {item['name']}")
+            else:
+                wanted[item["name"]] = status
+        # the known tenants change even when others are missing (meta_class.go UpdateTenants:
+        # a PartialUpdateError, reported after the update)
         col.tenants.update(wanted)
+        if missing:
+            raise fail(422, "updating schema: TYPE_UPDATE_TENANT: " + "; ".join(missing))
         return json_response([{"name": n, "activityStatus": col.reported_status(n)}
                               for n in wanted])
 
@@ -143,11 +161,11 @@ def delete_tenants(app: App, request: Request) -> Response:
     if not isinstance(body, list):
         raise ApiError(framework_error(422, 601, "tenants in body must be of type array"))
     go_decode(body, GoSlice("string", "[]string"))
+    for i, name in enumerate(body):
+        if not name:
+            raise fail(422, f"empty tenant name at index {i}")
     with db.lock:
-        col = _collection(db, request)
-        for i, name in enumerate(body):
-            if not name:
-                raise fail(422, f"empty tenant name at index {i}")
+        col = _collection(db, request, "DELETE")
         for name in body:
             col.drop_tenant(name)
     return empty(200)
@@ -157,7 +175,7 @@ def get_tenant(app: App, request: Request) -> Response:
     """``GET .../tenants/{tenantName}``: 404 without a body when absent."""
     db = app.db
     with db.lock:
-        col = _collection(db, request, query=True)
+        col = _collection(db, request)
         name = request.params["tenantName"]
         if name not in col.tenants:
             return empty(404)
@@ -168,7 +186,7 @@ def head_tenant(app: App, request: Request) -> Response:
     """``HEAD .../tenants/{tenantName}``: 200 or 404."""
     db = app.db
     with db.lock:
-        col = _collection(db, request, query=True)
+        col = _collection(db, request)
         return empty(200 if request.params["tenantName"] in col.tenants else 404)
 
 

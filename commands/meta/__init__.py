@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from commands.meta import (
+    alias,
     backup,
     data,
     health,
@@ -16,7 +17,9 @@ from commands.meta import (
     restore,
     session,
     stats,
+    tenant,
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, stats, health, optimize, migrate)
+                                   session, stats, health, optimize, migrate, tenant,
+                                   alias)

@@ -137,8 +137,10 @@ def audit_cmd(ctx: CommandContext, *, since: str | None, command: str | None,
 
 
 @command("refresh", "Reload the schema cache used by completion.", group="session",
-         help="Completion reads a cached schema refreshed in the background on connect and\n"
-              "after schema-changing commands; this refreshes it now.")
+         help="Completion reads a cached schema, with the aliases, nodes, database users\n"
+              "and roles, refreshed in the background on connect and after schema-changing\n"
+              "commands (tenants and shards load per collection when first completed); this\n"
+              "refreshes it now.")
 def refresh_cmd(ctx: CommandContext) -> Message:
     ctx.session.notify("schema")
     return Message("refreshing the schema cache in the background")

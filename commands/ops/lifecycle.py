@@ -18,8 +18,8 @@ from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import ApiError, ShellError
-from commands.ops import cluster, collections, objects, schema, tenants
-from commands.ops.schema import fetch_schema, get_class
+from commands.ops import aliases, cluster, collections, objects, schema, tenants
+from commands.ops.schema import fetch_schema, get_class, upper_first
 
 MATCH_ALL = {"path": ["id"], "operator": "Like", "valueText": "*"}
 DELETE_LIMIT = 10_000
@@ -68,11 +68,6 @@ class ClearScope:
         return sum(count or 0 for _, count in self.partitions)
 
 
-def upper_first(name: str) -> str:
-    """Weaviate's class-name rule: only the first character is uppercased."""
-    return name[:1].upper() + name[1:]
-
-
 def _named(arguments: dict[str, Any]) -> list[str]:
     """Collection names an audit entry's arguments mention (``name``, ``collection``, ``names``)."""
     found: list[str] = []
@@ -112,12 +107,12 @@ def fetch_aliases(api: RestClient) -> dict[str, tuple[str, ...]] | None:
     """Alias names per target class in one ``GET /v1/aliases``; None when unavailable
     (Weaviate before 1.32, or no permission to read aliases)."""
     try:
-        body = api.get_json("/v1/aliases")
+        found = aliases.list_aliases(api)
     except ApiError:
         return None
     out: dict[str, list[str]] = {}
-    for alias in (body or {}).get("aliases") or []:
-        out.setdefault(alias.get("class", ""), []).append(alias.get("alias", ""))
+    for alias in found:
+        out.setdefault(alias.collection, []).append(alias.name)
     return {name: tuple(sorted(found)) for name, found in out.items()}
 
 

@@ -12,6 +12,11 @@ from commands.errors import ApiError, ShellError
 NAME = re.compile(r"^[A-Za-z][_0-9A-Za-z]{0,254}$")
 
 
+def upper_first(name: str) -> str:
+    """Weaviate's class-name rule (aliases too): only the first character is uppercased."""
+    return name[:1].upper() + name[1:]
+
+
 def fetch_schema(api: RestClient, timeout: float | None = None) -> list[dict[str, Any]]:
     """Every class definition, in one ``GET /v1/schema``."""
     return api.request("GET", "/v1/schema", timeout=timeout).json()["classes"] or []
