@@ -13,10 +13,14 @@ from commands.meta import (
     lifecycle_remove,
     migrate,
     optimize,
+    replication,
     restore,
+    scale,
     session,
+    shards,
     stats,
 )
 
-MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, stats, health, optimize, migrate)
+MODULES: tuple[ModuleType, ...] = (inspect, shards, data, lifecycle, lifecycle_remove, backup,
+                                   restore, session, stats, health, optimize, migrate,
+                                   replication, scale)

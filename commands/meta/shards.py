@@ -1,0 +1,123 @@
+"""Shards: ``\\shards`` (list, or ``--set READY|READONLY``) and ``\\sharding`` (the replica
+nodes of each shard from Weaviate's sharding state)."""
+
+from __future__ import annotations
+
+from commands.context import CommandContext
+from commands.lazy import lazy_module
+from commands.meta.inspect import APPROXIMATE, COLLECTION
+from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
+from commands.ops import cluster
+from commands.ops.schema import get_class
+from commands.ops.versions import require
+from commands.results import Level, Message, Result, Table
+from commands.safety import Plan, dry_run_results, protected_names
+from commands.spec import Kind, Opt, command
+
+shard_status = lazy_module("commands.ops.shard_status")
+replication = lazy_module("commands.ops.replication")
+
+DRY_RUN = Opt("--dry-run", flag=True, help="show the plan and the REST calls, send nothing")
+STATUSES = ("READY", "READONLY")
+
+
+def _list(ctx: CommandContext, name: str) -> Table:
+    rows = tuple((s.name, s.status, ", ".join(s.nodes), s.objects)
+                 for s in cluster.list_shards(ctx.api, name))
+    return Table(("shard", "status", "nodes", "objects"), rows, title=f"Shards of {name}",
+                 note=APPROXIMATE)
+
+
+def _status_preview(found: shard_status.StatusPlan) -> list[Result]:
+    rows = tuple((c.shard, c.node, c.now, c.after) for c in found.changes)
+    out: list[Result] = [Table(("shard", "node", "now", "after"), rows,
+                               title=f"Status of {found.collection}'s shards")]
+    for fact, cause, fix in found.causes:
+        out.append(Message(f"{fact}: {cause}; {fix}", Level.WARNING))
+    if found.status == "READONLY":
+        out.append(Message(f"writes to {len(found.shards)} shard(s) of {found.collection} will "
+                           "fail until they are READY again; reads keep working",
+                           Level.WARNING))
+    return out
+
+
+def _set(ctx: CommandContext, name: str, status: str, wanted: list[str], *, force: bool,
+         dry_run: bool, allow_protected: bool) -> list[Result]:
+    found = shard_status.plan(ctx.api, name, status, wanted)
+    if not found.shards:
+        return [Message(f"{name} has no shards to set")]
+    hits = protected_names([name], ctx.session.protected)
+    plan = Plan(action=f"set {len(found.shards)} shard(s) of {name} to {status}",
+                targets=(name,), preview=tuple(_status_preview(found)),
+                requests=tuple(f"PUT /v1/schema/{name}/shards/{s}" for s in found.shards),
+                protected=tuple(n for n, _ in hits))
+    # READONLY stops writes: the gate asks; READY gives them back, so only --dry-run stops it
+    if ctx.dry_run_or_approve(plan, status == "READONLY", force=force, dry_run=dry_run,
+                              allow_protected=allow_protected):
+        return dry_run_results(plan)
+    after = shard_status.apply(ctx.api, found)
+    out: list[Result] = [Message(f"{s}: {after.get(s)}") for s in found.shards
+                         if after.get(s) != status]
+    out.append(Message(f"set {len(found.shards)} shard(s) of {name} to {status}"))
+    if status == "READY" and found.causes:
+        out.append(Message("if the disk is still above the threshold, the resource scanner "
+                           "makes these shards READONLY again", Level.WARNING))
+    return [_list(ctx, name), *out]
+
+
+@command(
+    "shards", "List a collection's shards, or set their status (READY, READONLY).",
+    args=(COLLECTION,),
+    opts=(Opt("--set", Kind.CHOICE, "set the status of the shards (all, or those named)",
+              choices=STATUSES),
+          Opt("--shard", Kind.SHARD, "only this shard (repeatable)", many=True),
+          Opt("--tenant", Kind.TENANT, "only this tenant's shard (repeatable)", many=True),
+          FORCE, DRY_RUN, ALLOW_PROTECTED),
+    group="inspect",
+    help="One row per physical shard (for a multi-tenant collection: per tenant): its status\n"
+         "(READY, READONLY, INDEXING, ...), the nodes holding a replica and the approximate\n"
+         "object count (the largest over the replicas; empty when the shard is not loaded).\n\n"
+         "--set READY|READONLY changes the status of every shard, or of those named with\n"
+         "--shard/--tenant, on all their replicas (PUT /v1/schema/C/shards/S). The preview\n"
+         "shows each replica's status now and after; for READONLY replicas it says what\n"
+         "probably made them so (disk pressure on a node makes all its shards READONLY).\n"
+         "READONLY stops writes, so it asks for confirmation (--force in scripts).\n\n"
+         "  \\shards Article\n  \\shards Article --set READY\n"
+         "  \\shards Article --set READONLY --shard abc123 --dry-run\n"
+         "  \\shards SupportTicket --set READY --tenant acme",
+)
+def shards_cmd(ctx: CommandContext, *, collection: str, set: str | None, shard: list[str],
+               tenant: list[str], force: bool, dry_run: bool,
+               allow_protected: bool) -> Result | list[Result]:
+    """``\\shards``: a Table of shards, or the status change."""
+    name = get_class(ctx.api, collection)["class"]
+    if set is None:
+        if shard or tenant or force or dry_run:
+            opts = "--shard/--tenant" if shard or tenant else "--force/--dry-run"
+            return [Message(f"{opts} only matter with --set READY|READONLY", Level.WARNING),
+                    _list(ctx, name)]
+        return _list(ctx, name)
+    return _set(ctx, name, set, [*shard, *tenant], force=force, dry_run=dry_run,
+                allow_protected=allow_protected)
+
+
+@command(
+    "sharding", "Show which nodes hold a replica of each shard (Weaviate's sharding state).",
+    args=(COLLECTION, ),
+    opts=(Opt("--shard", Kind.SHARD, "only this shard"),),
+    group="replication",
+    help="The sharding state as the cluster's RAFT log holds it (GET\n"
+         "/v1/replication/sharding-state): one row per shard with its replica nodes, which\n"
+         "\\replicate changes. Needs Weaviate >= 1.32 with REPLICA_MOVEMENT_ENABLED=true.\n\n"
+         "  \\sharding Article\n  \\sharding Article --shard abc123 --format json",
+)
+def sharding_cmd(ctx: CommandContext, *, collection: str, shard: str | None) -> Result:
+    """``\\sharding``: a Table of shards and their replica nodes."""
+    api = ctx.api
+    require(ctx.session.connection.server_version, replication.MOVEMENT_FLOOR,
+            "the sharding state")
+    name = get_class(api, collection)["class"]
+    state = replication.sharding_state(api, name, shard)
+    rows = tuple((s, len(nodes), ", ".join(sorted(nodes))) for s, nodes in state.items())
+    return Table(("shard", "replicas", "nodes"), rows, title=f"Sharding state of {name}",
+                 note=f"{len(rows)} shard(s)")
