@@ -1,5 +1,6 @@
-"""Replica movement: ``\\replicate`` (copy or move a shard replica), ``\\replications``,
-``\\replicate show|cancel|rm``. Replication-factor scaling is ``commands.meta.scale``."""
+"""Replica movement: ``\\sharding`` (where each shard's replicas are), ``\\replicate`` (copy
+or move a shard replica), ``\\replications``, ``\\replicate show|cancel|rm``.
+Replication-factor scaling is ``commands.meta.scale``."""
 
 from __future__ import annotations
 
@@ -91,6 +92,26 @@ def _wait(ctx: CommandContext, op_id: str) -> replication.Operation:
         if op.finished:
             return op
         time.sleep(WAIT_POLL_S)
+
+
+@command(
+    "sharding", "Show which nodes hold a replica of each shard (Weaviate's sharding state).",
+    args=(COLLECTION,),
+    opts=(Opt("--shard", Kind.SHARD, "only this shard"),),
+    group="replication",
+    help="The sharding state as the cluster's RAFT log holds it (GET\n"
+         "/v1/replication/sharding-state): one row per shard with its replica nodes, which\n"
+         "\\replicate changes. Needs Weaviate >= 1.32 with REPLICA_MOVEMENT_ENABLED=true.\n\n"
+         "  \\sharding Article\n  \\sharding Article --shard abc123 --format json",
+)
+def sharding_cmd(ctx: CommandContext, *, collection: str, shard: str | None) -> Result:
+    """``\\sharding``: a Table of shards and their replica nodes."""
+    api = movement_api(ctx, feature="the sharding state")
+    name = get_class(api, collection)["class"]
+    state = replication.sharding_state(api, name, shard)
+    rows = tuple((s, len(nodes), ", ".join(sorted(nodes))) for s, nodes in state.items())
+    return Table(("shard", "replicas", "nodes"), rows, title=f"Sharding state of {name}",
+                 note=f"{len(rows)} shard(s)")
 
 
 @command(

@@ -1,5 +1,5 @@
-"""Shards: ``\\shards`` (list, or ``--set READY|READONLY``) and ``\\sharding`` (the replica
-nodes of each shard from Weaviate's sharding state)."""
+"""Shards: ``\\shards`` lists a collection's shards, or sets their status (READY, READONLY).
+The sharding state (``\\sharding``) is in ``commands.meta.replication``."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from commands.meta.inspect import APPROXIMATE, COLLECTION
 from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
 from commands.ops import cluster
 from commands.ops.schema import get_class
-from commands.ops.versions import require
 from commands.results import Level, Message, Result, Table
 from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Kind, Opt, command
 
 shard_status = lazy_module("commands.ops.shard_status")
-replication = lazy_module("commands.ops.replication")
 
 DRY_RUN = Opt("--dry-run", flag=True, help="show the plan and the REST calls, send nothing")
 STATUSES = ("READY", "READONLY")
@@ -99,25 +97,3 @@ def shards_cmd(ctx: CommandContext, *, collection: str, set: str | None, shard: 
         return _list(ctx, name)
     return _set(ctx, name, set, [*shard, *tenant], force=force, dry_run=dry_run,
                 allow_protected=allow_protected)
-
-
-@command(
-    "sharding", "Show which nodes hold a replica of each shard (Weaviate's sharding state).",
-    args=(COLLECTION, ),
-    opts=(Opt("--shard", Kind.SHARD, "only this shard"),),
-    group="replication",
-    help="The sharding state as the cluster's RAFT log holds it (GET\n"
-         "/v1/replication/sharding-state): one row per shard with its replica nodes, which\n"
-         "\\replicate changes. Needs Weaviate >= 1.32 with REPLICA_MOVEMENT_ENABLED=true.\n\n"
-         "  \\sharding Article\n  \\sharding Article --shard abc123 --format json",
-)
-def sharding_cmd(ctx: CommandContext, *, collection: str, shard: str | None) -> Result:
-    """``\\sharding``: a Table of shards and their replica nodes."""
-    api = ctx.api
-    require(ctx.session.connection.server_version, replication.MOVEMENT_FLOOR,
-            "the sharding state")
-    name = get_class(api, collection)["class"]
-    state = replication.sharding_state(api, name, shard)
-    rows = tuple((s, len(nodes), ", ".join(sorted(nodes))) for s, nodes in state.items())
-    return Table(("shard", "replicas", "nodes"), rows, title=f"Sharding state of {name}",
-                 note=f"{len(rows)} shard(s)")
