@@ -13,12 +13,11 @@ from commands.errors import ShellError, UsageError
 from commands.lazy import lazy_module
 from commands.meta.inspect import COLLECTION
 from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
-from commands.meta.shards import DRY_RUN
+from commands.meta.shards import DRY_RUN, gate
 from commands.ops import cluster
 from commands.ops.schema import get_class
 from commands.ops.versions import require
 from commands.results import Level, Message, Record, Result, Table
-from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Arg, KeywordOpt, Kind, Opt, command
 
 replication = lazy_module("commands.ops.replication")
@@ -156,13 +155,11 @@ def replicate_cmd(ctx: CommandContext, *, collection: str, shard: str, from_: st
     if move:
         notes.append(Message(f"the replica on {from_} is deleted once the copy on {to} is in "
                              "place", Level.WARNING))
-    plan = Plan(action=f"{kind.lower()} the replica of {name}/{shard} from {from_} to {to}",
-                targets=(name,), preview=tuple(notes),
-                requests=("POST /v1/replication/replicate",),
-                protected=tuple(n for n, _ in protected_names([name], ctx.session.protected)))
-    if ctx.dry_run_or_approve(plan, move, force=force, dry_run=dry_run,
-                              allow_protected=allow_protected):
-        return dry_run_results(plan)
+    stopped = gate(ctx, f"{kind.lower()} the replica of {name}/{shard} from {from_} to {to}",
+                   name, notes, ["POST /v1/replication/replicate"], destructive=move,
+                   force=force, dry_run=dry_run, allow_protected=allow_protected)
+    if stopped is not None:
+        return stopped
     op_id = replication.start(api, name, shard, from_, to, move)
     started = Message(f"registered {kind} {op_id}; \\replicate show {op_id} follows it")
     if not wait:
@@ -244,11 +241,12 @@ def replicate_cancel_cmd(ctx: CommandContext, *, id: str, force: bool,
     if op.uncancelable:
         raise ShellError(f"operation {id} is {op.state} and can no longer be cancelled",
                          "its new replica already joined the sharding state")
-    plan = Plan(action=f"cancel the {op.type} of {op.collection}/{op.shard} to {op.target}",
-                targets=(op.collection,), preview=(op_record(op),),
-                requests=(f"POST /v1/replication/replicate/{id}/cancel",))
-    if ctx.dry_run_or_approve(plan, True, force=force, dry_run=dry_run, allow_protected=True):
-        return dry_run_results(plan)
+    stopped = gate(ctx, f"cancel the {op.type} of {op.collection}/{op.shard} to {op.target}",
+                   op.collection, [op_record(op)],
+                   [f"POST /v1/replication/replicate/{id}/cancel"], destructive=True,
+                   force=force, dry_run=dry_run)
+    if stopped is not None:
+        return stopped
     replication.cancel(api, id)
     return [Message(f"cancellation of {id} requested; \\replicate show {id} shows it")]
 
@@ -269,11 +267,10 @@ def replicate_rm_cmd(ctx: CommandContext, *, id: str, force: bool,
     """``\\replicate rm``: DELETE, confirmed when it stops a running operation."""
     api = movement_api(ctx)
     op = replication.get_operation(api, id)
-    plan = Plan(action=f"remove replication {id}" + ("" if op.finished else " (cancelling it)"),
-                targets=(op.collection,), preview=(op_record(op),),
-                requests=(f"DELETE /v1/replication/replicate/{id}",))
-    if ctx.dry_run_or_approve(plan, not op.finished, force=force, dry_run=dry_run,
-                              allow_protected=True):
-        return dry_run_results(plan)
+    stopped = gate(ctx, f"remove replication {id}" + ("" if op.finished else " (cancelling it)"),
+                   op.collection, [op_record(op)], [f"DELETE /v1/replication/replicate/{id}"],
+                   destructive=not op.finished, force=force, dry_run=dry_run)
+    if stopped is not None:
+        return stopped
     replication.delete(api, id)
     return [Message(f"removed replication {id}")]

@@ -9,10 +9,9 @@ from commands.lazy import lazy_module
 from commands.meta.inspect import COLLECTION
 from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
 from commands.meta.replication import movement_api
-from commands.meta.shards import DRY_RUN
+from commands.meta.shards import DRY_RUN, gate
 from commands.ops.schema import get_class
 from commands.results import Level, Message, Result, Table
-from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Kind, Opt, command
 
 replication = lazy_module("commands.ops.replication")
@@ -52,13 +51,12 @@ def replicate_scale_cmd(ctx: CommandContext, *, collection: str, factor: int | N
     if removes:
         preview.append(Message(f"{removes} shard(s) lose a replica: its data on that node is "
                                "deleted", Level.WARNING))
-    plan = Plan(action=f"scale {name} to {factor} replica(s) per shard ({len(rows)} shard(s))",
-                targets=(name,), preview=tuple(preview),
-                requests=("POST /v1/replication/scale",),
-                protected=tuple(n for n, _ in protected_names([name], ctx.session.protected)))
-    if ctx.dry_run_or_approve(plan, True, force=force, dry_run=dry_run,
-                              allow_protected=allow_protected):
-        return dry_run_results(plan)
+    stopped = gate(ctx, f"scale {name} to {factor} replica(s) per shard ({len(rows)} "
+                        "shard(s))", name, preview, ["POST /v1/replication/scale"],
+                   destructive=True, force=force, dry_run=dry_run,
+                   allow_protected=allow_protected)
+    if stopped is not None:
+        return stopped
     ids = replication.apply_scale(api, server_plan)
     return [Message(f"applied the plan: {len(ids)} copy operation(s) started"
                     + (f"; \\replications --collection {name} follows them" if ids else "")),

@@ -39,20 +39,33 @@ def _status_preview(found: shard_status.StatusPlan) -> list[Result]:
     return out
 
 
+def gate(ctx: CommandContext, action: str, collection: str, preview: list[Result],
+         requests: list[str], *, destructive: bool, force: bool, dry_run: bool,
+         allow_protected: bool = True) -> list[Result] | None:
+    """Pass a write on ``collection`` through the safety gate: the dry-run results when it
+    must stop there, None when it may go on (``Refused`` when it may not)."""
+    hits = protected_names([collection], ctx.session.protected)
+    plan = Plan(action=action, targets=(collection,), preview=tuple(preview),
+                requests=tuple(requests), protected=tuple(n for n, _ in hits))
+    if ctx.dry_run_or_approve(plan, destructive, force=force, dry_run=dry_run,
+                              allow_protected=allow_protected):
+        return dry_run_results(plan)
+    return None
+
+
 def _set(ctx: CommandContext, name: str, status: str, wanted: list[str], *, force: bool,
          dry_run: bool, allow_protected: bool) -> list[Result]:
     found = shard_status.plan(ctx.api, name, status, wanted)
     if not found.shards:
         return [Message(f"{name} has no shards to set")]
-    hits = protected_names([name], ctx.session.protected)
-    plan = Plan(action=f"set {len(found.shards)} shard(s) of {name} to {status}",
-                targets=(name,), preview=tuple(_status_preview(found)),
-                requests=tuple(f"PUT /v1/schema/{name}/shards/{s}" for s in found.shards),
-                protected=tuple(n for n, _ in hits))
     # READONLY stops writes: the gate asks; READY gives them back, so only --dry-run stops it
-    if ctx.dry_run_or_approve(plan, status == "READONLY", force=force, dry_run=dry_run,
-                              allow_protected=allow_protected):
-        return dry_run_results(plan)
+    stopped = gate(ctx, f"set {len(found.shards)} shard(s) of {name} to {status}", name,
+                   _status_preview(found),
+                   [f"PUT /v1/schema/{name}/shards/{s}" for s in found.shards],
+                   destructive=status == "READONLY", force=force, dry_run=dry_run,
+                   allow_protected=allow_protected)
+    if stopped is not None:
+        return stopped
     after = shard_status.apply(ctx.api, found)
     out: list[Result] = [Message(f"{s}: {after.get(s)}") for s in found.shards
                          if after.get(s) != status]
