@@ -135,8 +135,8 @@ def _nodes(app: App, request: Request, class_name: str | None) -> Response:
     if output not in OUTPUTS:
         raise fail(422, f'invalid output: "{output}", possible values are: "minimal", "verbose"')
     shard_name = request.query.get("shardName") if class_name is not None else None
+    app.replication.catch_up(app)  # replica movements that went on meanwhile
     with db.lock:
-        app.replication.advance(db)  # replica movements that finished meanwhile
         if class_name is None:
             cols = list(db.collections.values())
         else:
@@ -236,8 +236,8 @@ def get_shards(app: App, request: Request) -> Response:
     tenant = request.query.get("tenant")
     modern = version_tuple(app.answering_version()) >= SHARD_ERRORS_404_500
     suffix = ": not found" if modern else ""
+    app.replication.catch_up(app)
     with db.lock:
-        app.replication.advance(db)
         name, col = find_index(db, request.params["className"], aliases=True)
         if col is None:
             raise fail(404, f"cannot get shards status for a non-existing index for {name}{suffix}")

@@ -36,7 +36,7 @@ from sandbox.http import (
     parse_error,
     uuid_param,
 )
-from sandbox.nodes import SettingError, version_tuple
+from sandbox.nodes import UP, SettingError, version_tuple
 from sandbox.store import Collection, Database, now_ms
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ class Operation:
     states: list[str]
     state: str = REGISTERED
     since: int = 0
+    clock: int = 0  # when the current state's time began to run (later if it was stalled)
     history: list[dict[str, Any]] = field(default_factory=list)
     uncancelable: bool = False
     cancel: bool = False
@@ -112,13 +113,26 @@ class Replication:
     def to_json(self) -> dict[str, Any]:
         return {"enabled": self.enabled, "step_ms": self.step_ms, "operations": len(self.ops)}
 
-    def advance(self, db: Database) -> None:
-        """Move every operation on by the time that passed (call with ``db.lock`` held)."""
+    def advance(self, db: Database, up: set[str]) -> None:
+        """Move every operation on by the time that passed (call with ``db.lock`` held).
+
+        An op runs on its target node's replication engine, so one whose target is not up
+        (or is no node at all: registration does not check it) waits where it is
+        [cluster/replication/consumer.go: each node consumes the ops it is the target of].
+        """
         now = now_ms()
         for op in list(self.ops.values()):
-            while now - op.since >= self.step_ms:
-                if not self._step(db, op, op.since + int(self.step_ms)):
+            if op.target not in up and not (op.cancel or op.delete):
+                op.clock = max(op.clock, now - int(self.step_ms))  # stalled, no catching up
+                continue
+            while now - op.clock >= self.step_ms:
+                if not self._step(db, op, op.clock + int(self.step_ms)):
                     break
+
+    def catch_up(self, app: App) -> None:
+        """``advance`` with the nodes that are up now, under the database lock."""
+        with app.db.lock:
+            self.advance(app.db, {n for n, s in app.cluster.nodes.items() if s.status in UP})
 
     def _step(self, db: Database, op: Operation, when: int) -> bool:
         """One state boundary of ``op`` at ``when``; False when it has nothing left to do."""
@@ -147,7 +161,7 @@ class Replication:
 
 def _enter(op: Operation, state: str, when: int) -> None:
     op.history.append({"errors": [], "state": op.state, "whenStartedUnixMs": op.since})
-    op.state, op.since = state, when
+    op.state, op.since, op.clock = state, when, when
 
 
 def _states(version: str, transfer: str) -> list[str]:
@@ -166,8 +180,7 @@ def ready(app: App, request: Request, since: tuple[int, ...] = MOVEMENT_SINCE) -
     replication = app.replication
     if not replication.enabled:
         raise ApiError(empty(501))
-    with app.db.lock:
-        replication.advance(app.db)
+    replication.catch_up(app)
     return replication
 
 
@@ -254,7 +267,7 @@ def register(app: App, replication: Replication, name: str, shard: str, source: 
     _validate(col, name, shard, source, target)
     now = now_ms()
     op = Operation(id=str(uuid.uuid4()), collection=name, shard=shard, source=source,
-                   target=target, type=transfer, started=now, since=now,
+                   target=target, type=transfer, started=now, since=now, clock=now,
                    states=_states(app.answering_version(), transfer))
     conflict = _conflict(replication, op)
     if conflict:

@@ -272,3 +272,19 @@ def test_process_switched_off_and_too_old(sb: Sandbox, http: httpx.Client,
     assert "needs Weaviate >= 1.32" in older.stderr
     assert [e["path"] for e in http.get("/__sandbox/requests").json()
             if "replication" in e["path"]] == []
+
+
+def test_one_shot_form_and_a_target_that_is_down(sb: Sandbox, http: httpx.Client,
+                                                tmp_path: Path) -> None:
+    shard, source, target = a_move(http)
+    http.put(f"/__sandbox/nodes/{target}", json={"status": "UNAVAILABLE"})
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("WEAVIATE_")},
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_STATE_HOME": str(tmp_path / "st"),
+           "PYTHONPATH": str(ROOT), "WEAVIATE_URL": sb.url}
+    done = subprocess.run([sys.executable, "-m", "shell", "col", "replicate", "Article", shard,
+                           "--from", source, "--to", target, "--dry-run"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"{target} is UNAVAILABLE: the operation waits until it answers" in done.stderr
+    assert "requests it would send" in done.stdout + done.stderr
+    assert mutating(http) == []

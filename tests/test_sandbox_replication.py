@@ -276,3 +276,22 @@ def test_older_servers_know_no_such_paths(http: httpx.Client) -> None:
     answer = http.get("/v1/replication/replicate/list")
     assert answer.status_code == 404
     assert answer.json()["message"] == "path /v1/replication/replicate/list was not found"
+
+
+def test_an_op_waits_for_its_target_node(http: httpx.Client) -> None:
+    pace(http, 1)
+    shard, source, target = first_shard(http)
+    nowhere = http.post("/v1/replication/replicate", json={
+        "collection": "Article", "shard": shard, "sourceNode": source, "targetNode": "node9"})
+    assert nowhere.status_code == 200  # registration does not check the target node
+    http.put(f"/__sandbox/nodes/{target}", json={"status": "UNAVAILABLE"}).raise_for_status()
+    waiting = http.post("/v1/replication/replicate", json={
+        "collection": "Article", "shard": shard, "sourceNode": source,
+        "targetNode": target}).json()["id"]
+    time.sleep(0.05)
+    ops = {o["targetNode"]: o["status"]["state"]
+           for o in http.get("/v1/replication/replicate/list").json()}
+    assert ops == {"node9": "REGISTERED", target: "REGISTERED"}
+    http.put(f"/__sandbox/nodes/{target}", json={"status": "HEALTHY"}).raise_for_status()
+    assert settle(http, waiting)["status"]["state"] == "READY"
+    assert "node9" not in replicas(http)[shard]

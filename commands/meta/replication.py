@@ -62,13 +62,14 @@ def op_record(op: replication.Operation) -> Record:
 
 
 def _check_move(ctx: CommandContext, name: str, shard: str, source: str,
-                target: str) -> list[str]:
-    """The shard's replicas now, after refusing an unknown node or shard, a source without
-    the shard and a target that already has it (each with a hint), before any write."""
-    nodes = [n.name for n in cluster.list_nodes(ctx.api)]
+                target: str) -> tuple[list[str], str | None]:
+    """The shard's replicas now and the target's status when it is not HEALTHY, after
+    refusing an unknown node or shard, a source without the shard and a target that already
+    has it (each with a hint), before any write."""
+    status = {n.name: n.status for n in cluster.list_nodes(ctx.api)}
     for role, node in (("--from", source), ("--to", target)):
-        if node not in nodes:
-            raise UsageError(f"{role} {node}: no such node", f"nodes: {', '.join(nodes)}")
+        if node not in status:
+            raise UsageError(f"{role} {node}: no such node", f"nodes: {', '.join(status)}")
     if source == target:
         raise UsageError("--from and --to name the same node", "copy to another node")
     state = replication.sharding_state(ctx.api, name)
@@ -82,7 +83,7 @@ def _check_move(ctx: CommandContext, name: str, shard: str, source: str,
     if target in replicas:
         raise ShellError(f"{target} already holds a replica of {name}/{shard}",
                          f"its replicas are on {', '.join(replicas)}; pick another --to")
-    return replicas
+    return replicas, None if status[target] == "HEALTHY" else status[target]
 
 
 def _wait(ctx: CommandContext, op_id: str) -> replication.Operation:
@@ -145,7 +146,7 @@ def replicate_cmd(ctx: CommandContext, *, collection: str, shard: str, from_: st
         raise UsageError("--copy and --move exclude each other", "a copy is the default")
     api = movement_api(ctx)
     name = get_class(api, collection)["class"]
-    replicas = _check_move(ctx, name, shard, from_, to)
+    replicas, target_status = _check_move(ctx, name, shard, from_, to)
     after = [n for n in replicas if not (move and n == from_)] + [to]
     kind = "MOVE" if move else "COPY"
     preview = Table(("shard", "type", "replicas now", "replicas after"),
@@ -155,6 +156,10 @@ def replicate_cmd(ctx: CommandContext, *, collection: str, shard: str, from_: st
     if move:
         notes.append(Message(f"the replica on {from_} is deleted once the copy on {to} is in "
                              "place", Level.WARNING))
+    if target_status:
+        # the target node's replication engine runs the op (cluster/replication/consumer.go)
+        notes.append(Message(f"{to} is {target_status}: the operation waits until it answers",
+                             Level.WARNING))
     stopped = gate(ctx, f"{kind.lower()} the replica of {name}/{shard} from {from_} to {to}",
                    name, notes, ["POST /v1/replication/replicate"], destructive=move,
                    force=force, dry_run=dry_run, allow_protected=allow_protected)
