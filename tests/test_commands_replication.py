@@ -288,3 +288,20 @@ def test_one_shot_form_and_a_target_that_is_down(sb: Sandbox, http: httpx.Client
     assert f"{target} is UNAVAILABLE: the operation waits until it answers" in done.stderr
     assert "requests it would send" in done.stdout + done.stderr
     assert mutating(http) == []
+
+
+def test_wait_gives_up_and_rm_of_a_running_op_asks(session: Session, http: httpx.Client) -> None:
+    shard, source, target = a_move(http)
+    http.put(f"/__sandbox/nodes/{target}", json={"status": "UNAVAILABLE"})
+    line = rf"\replicate Article {shard} --from {source} --to {target} --wait 0.3"
+    outcome = execute(session, line)
+    assert outcome.status == "error"
+    assert "is still REGISTERED after 0.3 s" in outcome.error.message
+    assert "down" in outcome.error.hint
+    op_id = ok(session, r"\replications --active")[0].rows[0][0]
+    assert execute(session, rf"\replicate rm {op_id}").status == "refused"
+    assert "removed replication" in messages(ok(session, rf"\replicate delete {op_id} --force"))
+    time.sleep(0.02)
+    assert ok(session, r"\replications")[0].rows == ()
+    assert mutating(http) == [("POST", "/v1/replication/replicate"),
+                              ("DELETE", f"/v1/replication/replicate/{op_id}")]

@@ -24,6 +24,7 @@ replication = lazy_module("commands.ops.replication")
 
 OP_ID = Arg("id", Kind.TEXT, "a replication operation's id (\\replications lists them)")
 WAIT_POLL_S = 0.25
+WAIT_DEFAULT_S = 600.0
 
 
 def when(ms: int | None) -> str | None:
@@ -86,11 +87,18 @@ def _check_move(ctx: CommandContext, name: str, shard: str, source: str,
     return replicas, None if status[target] == "HEALTHY" else status[target]
 
 
-def _wait(ctx: CommandContext, op_id: str) -> replication.Operation:
+def _wait(ctx: CommandContext, op_id: str, seconds: float) -> replication.Operation:
+    """Poll the operation until it is READY or CANCELLED, for at most ``seconds``."""
+    deadline = time.monotonic() + seconds
     while True:
         op = replication.get_operation(ctx.api, op_id)
         if op.finished:
             return op
+        if time.monotonic() >= deadline:
+            raise ShellError(f"operation {op_id} is still {op.state} after {seconds:g} s; it "
+                             "goes on in the background",
+                             f"\replicate show {op_id} follows it; a target node that is down "
+                             "holds it back")
         time.sleep(WAIT_POLL_S)
 
 
@@ -121,7 +129,8 @@ def sharding_cmd(ctx: CommandContext, *, collection: str, shard: str | None) -> 
           Opt("--to", Kind.NODE, "the node to put the new replica on"),
           Opt("--copy", flag=True, help="keep the source replica (the default)"),
           Opt("--move", flag=True, help="drop the source replica once the copy is in place"),
-          Opt("--wait", flag=True, help="follow the operation until READY or CANCELLED"),
+          Opt("--wait", Kind.NUMBER, "follow the operation until READY or CANCELLED, for at "
+              f"most SECONDS (default {WAIT_DEFAULT_S:g})", bare=WAIT_DEFAULT_S),
           FORCE, DRY_RUN, ALLOW_PROTECTED),
     group="replication",
     help="Registers a replica movement (POST /v1/replication/replicate). The shell first\n"
@@ -130,13 +139,14 @@ def sharding_cmd(ctx: CommandContext, *, collection: str, shard: str | None) -> 
          "HYDRATING, FINALIZING (INTEGRATING from 1.38), DEHYDRATING (a move) and READY;\n"
          "\\replications and \\replicate show ID follow it, \\replicate cancel ID stops it.\n"
          "--move drops the source replica at the end, so it asks for confirmation.\n"
+         "--wait [SECONDS] follows it to READY or CANCELLED (exit 1 if it is still running).\n"
          "Needs Weaviate >= 1.32 with REPLICA_MOVEMENT_ENABLED=true.\n\n"
          "  \\replicate Article abc123 --from node1 --to node2\n"
          "  \\replicate Article abc123 --from node1 --to node3 --move --wait\n"
          "  \\replicate Article abc123 --from node1 --to node2 --dry-run",
 )
 def replicate_cmd(ctx: CommandContext, *, collection: str, shard: str, from_: str | None,
-                  to: str | None, copy: bool, move: bool, wait: bool, force: bool,
+                  to: str | None, copy: bool, move: bool, wait: float | None, force: bool,
                   dry_run: bool, allow_protected: bool) -> list[Result]:
     """``\\replicate``: register a COPY or MOVE, after a preview."""
     if not from_ or not to:
@@ -167,9 +177,9 @@ def replicate_cmd(ctx: CommandContext, *, collection: str, shard: str, from_: st
         return stopped
     op_id = replication.start(api, name, shard, from_, to, move)
     started = Message(f"registered {kind} {op_id}; \\replicate show {op_id} follows it")
-    if not wait:
+    if wait is None:
         return [started]
-    op = _wait(ctx, op_id)
+    op = _wait(ctx, op_id, wait)
     return [started, op_record(op)]
 
 
@@ -231,6 +241,7 @@ def replicate_show_cmd(ctx: CommandContext, *, id: str) -> Result:
     args=(OP_ID,),
     opts=(FORCE, DRY_RUN),
     group="replication",
+    destructive=True,
     help="POST /v1/replication/replicate/ID/cancel. The copy stops and the record stays in\n"
          "the CANCELLED state. Once the new replica has joined the sharding state (after\n"
          "FINALIZING) the operation can no longer be cancelled. Asks for confirmation.\n\n"

@@ -23,6 +23,7 @@ replication = lazy_module("commands.ops.replication")
     opts=(Opt("--factor", Kind.INT, "the replicas each shard should have"),
           FORCE, DRY_RUN, ALLOW_PROTECTED),
     group="replication",
+    destructive=True,
     help="Asks the server for a scale plan (GET /v1/replication/scale), shows per shard the\n"
          "replicas now, those it adds (copied from which node) and removes, and the replicas\n"
          "after; once confirmed it applies the plan (POST /v1/replication/scale): replicas\n"
