@@ -141,15 +141,27 @@ def _check_actions(actions: dict[str, Any]) -> None:
 
 def _apply_shard(app: App, replication: Replication, col: Collection, shard: str,
                  action: dict[str, Any], ids: list[str]) -> None:
-    """Weaviate's order: drop the removed replicas, then add (empty, or by COPY/MOVE)."""
+    """Weaviate's order: drop the removed replicas, then add (empty, or by COPY/MOVE).
+
+    A replica is dropped only while the shard keeps more than the class's factor
+    (usecases/sharding/state.go ``DeleteReplicaFromShard``) [the RAFT apply's own wrapping
+    of that error: unconfirmed].
+    """
     replicas = col.placement.get(shard)
+    removing = list(action.get("removeNodes") or [])
+    factor = col.config["replicationConfig"]["factor"]
+    for node in removing:
+        prefix = f"delete replica {go_quote(node)} from shard {go_quote(shard)}: "
+        if replicas is None:
+            raise fail(500, f"{prefix}could not find shard {shard}")
+        if len(replicas) <= factor:
+            raise fail(500, f"{prefix}unable to delete replica from shard, minimum replication "
+                            f"factor {factor}")
+        if node in replicas:
+            replicas.remove(node)
     if replicas is None:
         raise fail(500, f"replication add replica to shard for {go_quote(col.name)}: "
                         f"{INVALID}shard not found")
-    removing = set(action.get("removeNodes") or [])
-    for node in removing:
-        if node in replicas:
-            replicas.remove(node)
     for node, source in (action.get("addNodes") or {}).items():
         if not source:
             if node not in replicas:

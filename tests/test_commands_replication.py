@@ -305,3 +305,15 @@ def test_wait_gives_up_and_rm_of_a_running_op_asks(session: Session, http: httpx
     assert ok(session, r"\replications")[0].rows == ()
     assert mutating(http) == [("POST", "/v1/replication/replicate"),
                               ("DELETE", f"/v1/replication/replicate/{op_id}")]
+
+
+def test_scale_below_the_class_factor_is_refused_first(session: Session,
+                                                       http: httpx.Client) -> None:
+    http.post("/v1/schema", json={"class": "Twice", "replicationConfig": {"factor": 2},
+                                  "shardingConfig": {"desiredCount": 1}}).raise_for_status()
+    http.delete("/__sandbox/requests")
+    outcome = execute(session, r"\replicate scale Twice --factor 1 --force")
+    assert "replicationConfig.factor is 2" in outcome.error.message
+    assert "lower the factor first" in outcome.error.hint
+    assert [e["path"] for e in http.get("/__sandbox/requests").json()
+            if "replication" in e["path"]] == []

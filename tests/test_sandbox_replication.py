@@ -295,3 +295,17 @@ def test_an_op_waits_for_its_target_node(http: httpx.Client) -> None:
     http.put(f"/__sandbox/nodes/{target}", json={"status": "HEALTHY"}).raise_for_status()
     assert settle(http, waiting)["status"]["state"] == "READY"
     assert "node9" not in replicas(http)[shard]
+
+
+def test_scale_down_keeps_the_class_factor(http: httpx.Client) -> None:
+    http.post("/v1/schema", json={"class": "Twice", "replicationConfig": {"factor": 2},
+                                  "shardingConfig": {"desiredCount": 1}}).raise_for_status()
+    plan = http.get("/v1/replication/scale", params={"collection": "Twice",
+                                                     "replicationFactor": 1}).json()
+    [(shard, action)] = plan["shardScaleActions"].items()
+    [node] = action["removeNodes"]
+    refused = http.post("/v1/replication/scale", json=plan)
+    assert refused.status_code == 500
+    assert refused.json()["error"][0]["message"] == (
+        f'delete replica "{node}" from shard "{shard}": unable to delete replica from shard, '
+        "minimum replication factor 2")

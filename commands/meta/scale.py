@@ -4,7 +4,7 @@ server's own plan (``/v1/replication/scale``: GET computes it, POST applies it).
 from __future__ import annotations
 
 from commands.context import CommandContext
-from commands.errors import UsageError
+from commands.errors import ShellError, UsageError
 from commands.lazy import lazy_module
 from commands.meta.inspect import COLLECTION
 from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
@@ -40,7 +40,15 @@ def replicate_scale_cmd(ctx: CommandContext, *, collection: str, factor: int | N
         raise UsageError("\\replicate scale needs --factor N (N >= 1)",
                          "e.g. \\replicate scale Article --factor 3")
     api = movement_api(ctx, replication.SCALE_FLOOR, "replication scaling")
-    name = get_class(api, collection)["class"]
+    cls = get_class(api, collection)
+    name = cls["class"]
+    current = (cls.get("replicationConfig") or {}).get("factor") or 1
+    if factor < current:
+        # DeleteReplicaFromShard keeps at least the class's factor (usecases/sharding/state.go)
+        raise ShellError(f"{name}'s replicationConfig.factor is {current}: Weaviate keeps at "
+                         f"least that many replicas per shard, so it cannot scale to {factor}",
+                         f"lower the factor first (PUT /v1/schema/{name} with "
+                         f"replicationConfig.factor {factor}), then scale")
     state = replication.sharding_state(api, name)
     server_plan = replication.scale_plan(api, name, factor)
     rows = replication.plan_rows(server_plan, state)
