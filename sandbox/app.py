@@ -13,6 +13,7 @@ from sandbox import (
     meta,
     objects,
     replication,
+    replication_ops,
     replication_scale,
     schema,
     tenants,
@@ -27,7 +28,7 @@ from sandbox.store import Database
 WEAVIATE_VERSION = "1.39.0"
 ROUTES = [*meta.ROUTES, *schema.ROUTES, *tenants.ROUTES, *aliases.ROUTES, *objects.ROUTES,
           *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES,
-          *replication.ROUTES, *replication_scale.ROUTES]
+          *replication_ops.ROUTES, *replication_scale.ROUTES]
 
 
 class App:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sandbox import replication
+from sandbox import replication_ops
 from sandbox.http import Request, Response, error, json_response
 from sandbox.meta import TRANSFORMERS
 from sandbox.nodes import SettingError
@@ -57,7 +57,7 @@ def handle(app: App, request: Request, name: str) -> Response:
         if parts[0] == "tenants" and len(parts) == 3 and method in ("GET", "PUT"):
             return _tenant(app, request, parts[1], parts[2])
         if parts == ["replication"] and method in ("GET", "PUT"):
-            return replication.knob(app, request, settings_body(request))
+            return replication_ops.knob(app, request, settings_body(request))
         if parts == ["modules"] and method == "GET":
             return json_response(_modules(app))
         if parts[0] == "modules" and len(parts) == 2 and method == "PUT":

@@ -309,3 +309,22 @@ def test_scale_down_keeps_the_class_factor(http: httpx.Client) -> None:
     assert refused.json()["error"][0]["message"] == (
         f'delete replica "{node}" from shard "{shard}": unable to delete replica from shard, '
         "minimum replication factor 2")
+
+
+def test_force_delete(http: httpx.Client) -> None:
+    pace(http, 60_000)
+    shard, source, target = first_shard(http)
+    op_id = http.post("/v1/replication/replicate", json={
+        "collection": "Article", "shard": shard, "sourceNode": source,
+        "targetNode": target}).json()["id"]
+    force = "/v1/replication/replicate/force-delete"
+    assert http.post(force, json={"collection": "Article", "dryRun": True}).json() == {
+        "deleted": [op_id], "dryRun": True}
+    assert http.post(force, json={"shard": shard}).status_code == 400
+    assert http.post(force, json={"collection": "Article"}).json() == {}
+    assert http.get("/v1/replication/replicate/list").json() == []
+    unknown = "11111111-1111-1111-1111-111111111111"
+    assert http.post(force, json={"id": unknown}).json() == {"deleted": [unknown]}
+    http.put("/__sandbox/replication", json={"enabled": False})
+    off = http.post(force, json={})
+    assert off.status_code == 501 and off.json()["code"] == 501
