@@ -2,8 +2,9 @@
 
 Weaviate registers these handlers only with ``REPLICA_MOVEMENT_ENABLED=true``; otherwise
 every one answers 501 without a body [adapters/handlers/rest/replication/handlers_setup.go
-``setupUnimplementedHandlers``]. The paths exist from 1.32 on (``/replication/scale`` from
-1.35, OPERATIONS.md §3.3); an older answering node knows no such path (404).
+``setupUnimplementedHandlers``]. The API emulated is that of 1.32 on (``/replication/scale``
+from 1.35); an older answering node gets 404 for these paths. [Not emulated: v1.31 served a
+preview of the same paths with other field names, openapi-specs/schema.json at v1.31.0.]
 
 An operation walks Weaviate's states [cluster/replication/consumer.go
 ``dispatchReplicationOp``]: REGISTERED, HYDRATING, FINALIZING, INTEGRATING (from 1.38),

@@ -2,8 +2,11 @@
 
 Weaviate serves these only with ``REPLICA_MOVEMENT_ENABLED=true``; without it every one
 answers 501 with no body [adapters/handlers/rest/replication/handlers_setup.go], which this
-module turns into one sentence naming the flag. Replica movement exists from 1.32 and the
-scale plan from 1.35 (OPERATIONS.md §3.3); the commands check the version first.
+module turns into one sentence naming the flag. The bodies spoken here (``sourceNode``,
+``targetNode``, ``collection``, ``shard``, ``type``) are those of 1.32 on: v1.31.0 served a
+preview of the same paths with other field names (``sourceNodeName``, ``collectionId``, ...,
+openapi-specs/schema.json at v1.31.0). The scale plan arrived in v1.35.0
+(operations/replication/get_replication_scale_plan.go). The commands check the version first.
 """
 
 from __future__ import annotations
