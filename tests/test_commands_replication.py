@@ -317,3 +317,12 @@ def test_scale_below_the_class_factor_is_refused_first(session: Session,
     assert "lower the factor first" in outcome.error.hint
     assert [e["path"] for e in http.get("/__sandbox/requests").json()
             if "replication" in e["path"]] == []
+
+
+def test_shards_set_leaves_inactive_tenants_alone(session: Session, http: httpx.Client) -> None:
+    http.put("/v1/schema/Ticket/tenants", json=[{"name": "globex",
+                                                 "activityStatus": "INACTIVE"}])
+    http.delete("/__sandbox/requests")
+    results = ok(session, r"\shards Ticket --set READONLY --force")
+    assert "1 inactive tenant(s) left alone (not loaded): globex" in messages(results)
+    assert mutating(http) == [("PUT", "/v1/schema/Ticket/shards/acme")]

@@ -8,6 +8,7 @@ from commands.lazy import lazy_module
 from commands.meta.inspect import APPROXIMATE, COLLECTION
 from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
 from commands.ops import cluster
+from commands.ops.collections import is_multi_tenant
 from commands.ops.schema import get_class
 from commands.results import Level, Message, Result, Table
 from commands.safety import Plan, dry_run_results, protected_names
@@ -53,11 +54,14 @@ def gate(ctx: CommandContext, action: str, collection: str, preview: list[Result
     return None
 
 
-def _set(ctx: CommandContext, name: str, status: str, wanted: list[str], *, force: bool,
-         dry_run: bool, allow_protected: bool) -> list[Result]:
-    found = shard_status.plan(ctx.api, name, status, wanted)
+def _set(ctx: CommandContext, name: str, status: str, wanted: list[str], multi_tenant: bool,
+         *, force: bool, dry_run: bool, allow_protected: bool) -> list[Result]:
+    found = shard_status.plan(ctx.api, name, status, wanted, multi_tenant)
+    skipped = [Message(f"{len(found.inactive)} inactive tenant(s) left alone (not loaded): "
+                       + ", ".join(found.inactive[:5]) + (" ..." if len(found.inactive) > 5
+                                                          else ""))] if found.inactive else []
     if not found.shards:
-        return [Message(f"{name} has no shards to set")]
+        return [*skipped, Message(f"{name} has no loaded shards to set")]
     # READONLY stops writes: the gate asks; READY gives them back, so only --dry-run stops it
     stopped = gate(ctx, f"set {len(found.shards)} shard(s) of {name} to {status}", name,
                    _status_preview(found),
@@ -73,7 +77,7 @@ def _set(ctx: CommandContext, name: str, status: str, wanted: list[str], *, forc
     if status == "READY" and found.causes:
         out.append(Message("if the disk is still above the threshold, the resource scanner "
                            "makes these shards READONLY again", Level.WARNING))
-    return [_list(ctx, name), *out]
+    return [_list(ctx, name), *skipped, *out]
 
 
 @command(
@@ -101,12 +105,13 @@ def shards_cmd(ctx: CommandContext, *, collection: str, set: str | None, shard: 
                tenant: list[str], force: bool, dry_run: bool,
                allow_protected: bool) -> Result | list[Result]:
     """``\\shards``: a Table of shards, or the status change."""
-    name = get_class(ctx.api, collection)["class"]
+    cls = get_class(ctx.api, collection)
+    name = cls["class"]
     if set is None:
         if shard or tenant or force or dry_run:
             opts = "--shard/--tenant" if shard or tenant else "--force/--dry-run"
             return [Message(f"{opts} only matter with --set READY|READONLY", Level.WARNING),
                     _list(ctx, name)]
         return _list(ctx, name)
-    return _set(ctx, name, set, [*shard, *tenant], force=force, dry_run=dry_run,
-                allow_protected=allow_protected)
+    return _set(ctx, name, set, [*shard, *tenant], is_multi_tenant(cls), force=force,
+                dry_run=dry_run, allow_protected=allow_protected)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from commands.api.client import RestClient
 from commands.errors import UsageError
-from commands.ops import cluster
+from commands.ops import cluster, tenants
 from commands.ops.health.data import readonly_cause
 from commands.ops.versions import version_tuple
 
@@ -38,6 +38,8 @@ class StatusPlan:
     shards: tuple[str, ...]
     changes: tuple[ReplicaChange, ...]
     causes: tuple[tuple[str, str, str], ...]
+    inactive: tuple[str, ...] = ()
+    """Inactive tenants left out of a whole-collection change."""
 
 
 def choose(statuses: list[dict], wanted: list[str], collection: str) -> list[str]:
@@ -51,10 +53,21 @@ def choose(statuses: list[dict], wanted: list[str], collection: str) -> list[str
     return list(dict.fromkeys(wanted)) if wanted else sorted(known)
 
 
-def plan(api: RestClient, collection: str, status: str, wanted: list[str]) -> StatusPlan:
-    """Read the shards and the nodes (verbose, every collection) and describe the change."""
+def plan(api: RestClient, collection: str, status: str, wanted: list[str],
+         multi_tenant: bool = False) -> StatusPlan:
+    """Read the shards and the nodes (verbose, every collection) and describe the change.
+
+    Without names, a multi-tenant collection's inactive tenants are left alone: their shards
+    are not loaded, so there is no status to set (named with ``--tenant`` they are tried).
+    """
     statuses = cluster.fetch_shards(api, collection)
     shards = choose(statuses, wanted, collection)
+    inactive: tuple[str, ...] = ()
+    if multi_tenant and not wanted:
+        asleep = {t.get("name") for t in tenants.fetch_tenants(api, collection)
+                  if tenants.documented_status(t.get("activityStatus")) != "ACTIVE"}
+        inactive = tuple(s for s in shards if s in asleep)
+        shards = [s for s in shards if s not in asleep]
     nodes = cluster.fetch_nodes(api)
     changes = []
     for entry in statuses:
@@ -69,7 +82,7 @@ def plan(api: RestClient, collection: str, status: str, wanted: list[str]) -> St
                     for node, now in sorted(per_node.items())]
     changes.sort(key=lambda c: (c.shard, c.node))
     return StatusPlan(collection, status, tuple(shards), tuple(changes),
-                      tuple(_causes(nodes, changes, collection)))
+                      tuple(_causes(nodes, changes, collection)), inactive)
 
 
 def _causes(nodes: list[dict], changes: list[ReplicaChange],
