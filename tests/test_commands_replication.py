@@ -252,6 +252,11 @@ def test_process_copy_and_list(sb: Sandbox, http: httpx.Client, tmp_path: Path) 
                                       " --move")
     assert refused.returncode == 4 and "--force" in refused.stderr
     assert mutating(http) == [("POST", "/v1/replication/replicate")]
+    entries = [json.loads(line) for line in
+               (tmp_path / "st" / "elysiactl" / "audit.jsonl").read_text().splitlines()]
+    assert [(e["command"], e["status"], e["confirmation"]) for e in entries] == [
+        ("replicate", "ok", "not-needed"), ("replications", "ok", "not-needed"),
+        ("replicate", "refused", "refused")]
 
 
 def test_process_switched_off_and_too_old(sb: Sandbox, http: httpx.Client,
