@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox import aliases, backups, batch, cluster, graphql, meta, objects, schema, tenants
+from sandbox import (
+    aliases,
+    backups,
+    batch,
+    cluster,
+    graphql,
+    meta,
+    objects,
+    replication,
+    replication_ops,
+    replication_scale,
+    schema,
+    tenants,
+)
 from sandbox.auth import Auth
 from sandbox.knobs import Faults, RequestLog
 from sandbox.metrics import Metrics
@@ -14,7 +27,8 @@ from sandbox.store import Database
 
 WEAVIATE_VERSION = "1.39.0"
 ROUTES = [*meta.ROUTES, *schema.ROUTES, *tenants.ROUTES, *aliases.ROUTES, *objects.ROUTES,
-          *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES]
+          *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES,
+          *replication_ops.ROUTES, *replication_scale.ROUTES]
 
 
 class App:
@@ -23,7 +37,8 @@ class App:
     def __init__(self, nodes: int = 1, api_keys: dict[str, str] | None = None,
                  read_only_users: set[str] | None = None, backup_dir: Path | None = None,
                  seed: str = "none", auto_schema: bool = True,
-                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS) -> None:
+                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS,
+                 replica_movement: bool = True) -> None:
         if nodes < 1:
             raise ValueError("a cluster needs at least one node")
         self.node_count = nodes
@@ -40,6 +55,8 @@ class App:
         self.db = self.fresh_database(seed)
         self.cluster = Cluster(list(self.db.nodes), internal_timeout_ms)
         self.failing_modules: set[str] = set()
+        # REPLICA_MOVEMENT_ENABLED (off by default in Weaviate, on here); survives resets
+        self.replication = replication.Replication(enabled=replica_movement)
         self.metrics: Metrics | None = None  # set by Sandbox(metrics=True)
 
     def fresh_database(self, seed: str = "none") -> Database:
@@ -63,6 +80,8 @@ class App:
         self.db = self.fresh_database(seed)
         self.cluster = Cluster(list(self.db.nodes), self.internal_timeout_ms)
         self.failing_modules = set()
+        self.replication = replication.Replication(enabled=self.replication.enabled,
+                                                   step_ms=self.replication.step_ms)
 
     def answering_version(self) -> str:
         """The version of the node answering REST requests."""

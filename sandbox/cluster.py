@@ -135,6 +135,7 @@ def _nodes(app: App, request: Request, class_name: str | None) -> Response:
     if output not in OUTPUTS:
         raise fail(422, f'invalid output: "{output}", possible values are: "minimal", "verbose"')
     shard_name = request.query.get("shardName") if class_name is not None else None
+    app.replication.catch_up(app)  # replica movements that went on meanwhile
     with db.lock:
         if class_name is None:
             cols = list(db.collections.values())
@@ -235,6 +236,7 @@ def get_shards(app: App, request: Request) -> Response:
     tenant = request.query.get("tenant")
     modern = version_tuple(app.answering_version()) >= SHARD_ERRORS_404_500
     suffix = ": not found" if modern else ""
+    app.replication.catch_up(app)
     with db.lock:
         name, col = find_index(db, request.params["className"], aliases=True)
         if col is None:

@@ -7,6 +7,8 @@ failing modules (JSON in, JSON out; bad values 422, unknown names 404).
 * ``GET``/``PUT /__sandbox/cluster`` ``{"internal_timeout_ms": 1000}``.
 * ``GET``/``PUT /__sandbox/tenants/{className}/{tenant}`` ``{"status": "FREEZING" |
   "UNFREEZING" | null}``: an offload in progress, or its end (OPERATIONS.md §1.7).
+* ``GET``/``PUT /__sandbox/replication`` ``{"enabled": bool, "step_ms": 150}``: the
+  ``REPLICA_MOVEMENT_ENABLED`` switch and the time a replication op spends in each state.
 * ``GET /__sandbox/modules``; ``PUT /__sandbox/modules/{module}`` ``{"failing": bool}``.
 
 ``POST /__sandbox/reset`` puts every node, tenant and module back to normal.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sandbox import replication_ops
 from sandbox.http import Request, Response, error, json_response
 from sandbox.meta import TRANSFORMERS
 from sandbox.nodes import SettingError
@@ -53,6 +56,8 @@ def handle(app: App, request: Request, name: str) -> Response:
             return json_response({"internal_timeout_ms": app.cluster.internal_timeout_ms})
         if parts[0] == "tenants" and len(parts) == 3 and method in ("GET", "PUT"):
             return _tenant(app, request, parts[1], parts[2])
+        if parts == ["replication"] and method in ("GET", "PUT"):
+            return replication_ops.knob(app, request, settings_body(request))
         if parts == ["modules"] and method == "GET":
             return json_response(_modules(app))
         if parts[0] == "modules" and len(parts) == 2 and method == "PUT":

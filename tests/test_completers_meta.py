@@ -90,7 +90,7 @@ def test_sh_offers_show_first_with_the_real_commands() -> None:
     real = Registry.from_modules(MODULES)
     completer = MetaCommandCompleter(real, MetadataCache(SNAPSHOT))
     found = list(completer.get_completions(Document("\\sh"), CompleteEvent()))
-    assert [c.text for c in found] == ["\\show", "\\shards"]
+    assert [c.text for c in found] == ["\\show", "\\shards", "\\sharding"]
 
 
 def test_options_of_the_command_including_the_common_ones() -> None:

@@ -31,8 +31,10 @@ weaviate-client 4.23.1 under ``weaviate/``, for a server >= 1.29):
   ``skip_init_checks=True`` fails on the same gRPC health check (``connect/v4.py``).
 
 Also left out, although REST, because the sandbox does not serve them: cross-references
-(``data.reference_*``, batch references), replication (``cluster.replicate``,
-``query_sharding_state``) and RBAC users and roles (``users.db``, ``users.oidc``, ``roles``).
+(``data.reference_*``, batch references) and RBAC users and roles (``users.db``,
+``users.oidc``, ``roles``). Shard status and replication (``cluster.replicate``,
+``query_sharding_state``, ``replications``) are in
+``test_sandbox_weaviate_client_replication.py``.
 """
 
 from __future__ import annotations

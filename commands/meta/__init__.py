@@ -14,12 +14,15 @@ from commands.meta import (
     lifecycle_remove,
     migrate,
     optimize,
+    replication,
     restore,
+    scale,
     session,
+    shards,
     stats,
     tenant,
 )
 
-MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, stats, health, optimize, migrate, tenant,
-                                   alias)
+MODULES: tuple[ModuleType, ...] = (inspect, shards, data, lifecycle, lifecycle_remove, backup,
+                                   restore, session, stats, health, optimize, migrate, tenant,
+                                   alias, replication, scale)

@@ -1,5 +1,6 @@
-"""Inspection of collections and the cluster: ``\\ls``, ``\\show``, ``\\nodes``, ``\\shards``,
-``\\tenants``. Thin adapters from arguments to ``commands.ops`` and back to results.
+"""Inspection of collections and the cluster: ``\\ls``, ``\\show``, ``\\nodes``, ``\\tenants``
+(``\\shards`` is in ``commands.meta.shards``). Thin adapters from arguments to
+``commands.ops`` and back to results.
 """
 
 from __future__ import annotations
@@ -141,23 +142,6 @@ def nodes_cmd(ctx: CommandContext) -> Result:
     rows = tuple((n.name, n.status, n.version, n.objects, n.shards)
                  for n in cluster.list_nodes(ctx.api))
     return Table(("name", "status", "version", "objects", "shards"), rows, title="Nodes",
-                 note=APPROXIMATE)
-
-
-@command(
-    "shards", "List a collection's shards with status, replica nodes and object counts.",
-    args=(COLLECTION,),
-    group="inspect",
-    help="One row per physical shard (for a multi-tenant collection: per tenant): its status\n"
-         "(READY, READONLY, INDEXING, ...), the nodes holding a replica and the approximate\n"
-         "object count (the largest over the replicas; empty when the shard is not loaded).",
-)
-def shards_cmd(ctx: CommandContext, *, collection: str) -> Result:
-    """``\\shards``: a Table of shards."""
-    name = get_class(ctx.api, collection)["class"]
-    rows = tuple((s.name, s.status, ", ".join(s.nodes), s.objects)
-                 for s in cluster.list_shards(ctx.api, name))
-    return Table(("shard", "status", "nodes", "objects"), rows, title=f"Shards of {name}",
                  note=APPROXIMATE)
 
 

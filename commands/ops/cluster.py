@@ -121,6 +121,12 @@ def fetch_shards(api: RestClient, collection: str,
     return api.get_json(f"/v1/schema/{collection}/shards", tenant=tenant) or []
 
 
+def set_shard_status(api: RestClient, collection: str, shard: str, status: str) -> None:
+    """``PUT /v1/schema/{collection}/shards/{shard}``: READY, READONLY or INDEXING on every
+    replica of the shard (an unknown shard is a silent no-op from 1.38 on, RB§6.1)."""
+    api.request("PUT", f"/v1/schema/{collection}/shards/{shard}", json={"status": status})
+
+
 def list_shards(api: RestClient, collection: str) -> list[ShardSummary]:
     """The shards of one collection: status, replica nodes and approximate object count.
 

@@ -74,7 +74,7 @@ def _shard_label(rep: ShardReplica) -> str:
     return f"{rep.collection}/{rep.shard}"
 
 
-def _readonly_cause(node: str, readonly: int, total: int, of: str,
+def readonly_cause(node: str, readonly: int, total: int, of: str,
                     version: tuple[int, ...]) -> tuple[str, str, str]:
     """What is READONLY on one node, its likely cause and the fix (H6; OPERATIONS.md §1.3:
     disk pressure makes ALL shards of a node READONLY; no GET exposes the reason)."""
@@ -114,7 +114,7 @@ def check_readonly(evidence: Evidence, found: list[ShardReplica], unseen: str = 
         by_shard[_shard_label(rep)].append(rep)
     of = f" of {evidence.collection}" if evidence.collection else ""
     versions = _node_versions(evidence)
-    causes = {node: _readonly_cause(node, count, totals[node], of, versions.get(node, ()))
+    causes = {node: readonly_cause(node, count, totals[node], of, versions.get(node, ()))
               for node, count in sorted(per_node.items())}
     items = []
     for label, reps in sorted(by_shard.items()):

@@ -33,8 +33,8 @@ def check_replicas(evidence: Evidence, unseen: str = "") -> Check:
         return Check("replicas", Status.OK,
                      f"every reported shard has its replication factor's replicas ({unseen})"
                      if unseen else "every shard has its replication factor's replicas")
-    hint = ("under-replicated: COPY a replica to another node (POST /v1/replication/replicate, "
-            "needs REPLICA_MOVEMENT_ENABLED=true)")
+    hint = ("under-replicated: COPY a replica to another node: \\replicate C SHARD --from NODE "
+            "--to NODE (POST /v1/replication/replicate, needs REPLICA_MOVEMENT_ENABLED=true)")
     items = tuple(Check(f"shard {label}", Status.CRIT,
                         f"{counted(have, 'replica')} of factor {want}", hint)
                   for label, (have, want) in sorted(short.items()))
@@ -54,7 +54,8 @@ def check_factor(evidence: Evidence) -> Check | None:
         return Check("replication factor", Status.OK,
                      f"every collection of {scope(evidence)} has replicas")
     hint = ("no high availability: one node down makes their shards unavailable; raise the "
-            "factor to 3 (v1.35+: POST /v1/replication/scale with REPLICA_MOVEMENT_ENABLED, "
+            "factor to 3 (v1.35+: \\replicate scale C --factor 3, POST /v1/replication/scale "
+            "with REPLICA_MOVEMENT_ENABLED, "
             "older: recreate); \\optimize COLLECTION --analyze")
     items = tuple(Check(f"collection {name}", Status.WARN, f"factor 1 on {nodes} nodes", hint)
                   for name in single)

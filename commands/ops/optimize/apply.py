@@ -88,7 +88,7 @@ def check_shards(m: Measurements, plan: InPlace) -> None:
 def send(api: RestClient, m: Measurements, plan: InPlace) -> tuple[dict[str, Any], dict[str, str]]:
     """Send the plan; the class and the shards' statuses as Weaviate reports them afterwards."""
     for shard in plan.shards:
-        api.request("PUT", f"/v1/schema/{m.name}/shards/{shard}", json={"status": "READY"})
+        cluster.set_shard_status(api, m.name, shard, "READY")
     if plan.diff:
         api.request("PUT", f"/v1/schema/{m.name}", json=plan.new)
     after = api.get_json(f"/v1/schema/{m.name}")
