@@ -72,6 +72,24 @@ def _alias_target(app: App, request: Request) -> str:
     return app.db.aliases.get(upper_first(request.params["aliasName"]), "")
 
 
+def _peek(app: App, request: Request, path: str) -> dict[str, Any]:
+    """Read a resource (unguarded) to learn what a request on it must be checked against,
+    as Weaviate's handlers look an operation up before authorizing it."""
+    probe = Request("GET", path, {}, dict(request.headers), b"", user=request.user)
+    found = app.router.dispatch(app, probe, guarded=False)
+    return _dict(orjson.loads(found.body)) if found.status == 200 and found.body else {}
+
+
+def _replication_op(app: App, request: Request) -> list[str]:
+    op = _peek(app, request, f"/v1/replication/replicate/{request.params['id']}")
+    return perms.replications(str(op.get("collection") or ""), str(op.get("shard") or ""))
+
+
+def _collections(cls: str) -> list[str]:
+    """types.go ``Collections``: the class's data, then its metadata."""
+    return [perms.objects(cls), *perms.collections_metadata(cls)]
+
+
 def _backup_classes(app: App, request: Request) -> list[str]:
     home = app.backups.home(request.params["id"])
     meta = app.backups.read(home, "create", strict=False)
@@ -151,6 +169,43 @@ _SIMPLE: dict[tuple[str, str], Callable[[App, Request], Checks]] = {
         (perms.DELETE, perms.backups(*_backup_classes(a, r)))],
     ("POST", "/v1/backups/{backend}/{id}/restore"): lambda a, r: [(perms.CREATE, perms.backups(
         *(_names(_dict(_body(r)).get("include"), None) or _backup_classes(a, r))))],
+    # adapters/handlers/rest/replication/handlers_replicate.go
+    ("POST", "/v1/replication/replicate"): lambda a, r: [(perms.CREATE, perms.replications(
+        str(_dict(_body(r)).get("collection") or ""), str(_dict(_body(r)).get("shard") or "")))],
+    ("GET", "/v1/replication/replicate/list"): lambda a, r: [(perms.READ, perms.replications())],
+    ("DELETE", "/v1/replication/replicate"): lambda a, r: [(perms.DELETE, perms.replications())],
+    ("POST", "/v1/replication/replicate/force-delete"): lambda a, r: [
+        (perms.DELETE, perms.replications())],
+    ("GET", "/v1/replication/replicate/{id}"): lambda a, r: [
+        (perms.READ, _replication_op(a, r))],
+    ("DELETE", "/v1/replication/replicate/{id}"): lambda a, r: [
+        (perms.DELETE, _replication_op(a, r))],
+    ("POST", "/v1/replication/replicate/{id}/cancel"): lambda a, r: [
+        (perms.UPDATE, _replication_op(a, r))],
+    ("GET", "/v1/replication/sharding-state"): lambda a, r: [(perms.READ, perms.replications(
+        r.query.get("collection", ""), r.query.get("shard", "")))],
+    ("GET", "/v1/replication/scale"): lambda a, r: [
+        (perms.READ, perms.replications(r.query.get("collection", "")))],
+    ("POST", "/v1/replication/scale"): lambda a, r: [(perms.UPDATE, perms.replications(
+        str(_dict(_body(r)).get("collection") or "")))],
+    # usecases/distributedtask/handler.go, handlers_indexes*.go, handlers_schema.go
+    ("GET", "/v1/tasks"): lambda a, r: [(perms.READ, [perms.CLUSTER])],
+    ("GET", "/v1/schema/{className}/indexes"): lambda a, r: [
+        (perms.READ, perms.collections_metadata(_class(r)))],
+    ("PUT", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}"): lambda a, r: [
+        (perms.UPDATE, _collections(_class(r)))],
+    ("DELETE", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}"):
+        lambda a, r: [(perms.UPDATE, _collections(_class(r)))],
+    ("POST", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}/rebuild"):
+        lambda a, r: [(perms.UPDATE, _collections(_class(r)))],
+    ("POST", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}/cancel"):
+        lambda a, r: [(perms.UPDATE, _collections(_class(r)))],
+    # usecases/export/scheduler.go: status and cancel check the exported classes
+    ("GET", "/v1/export/{backend}/{id}"): lambda a, r: [(perms.READ, perms.backups(*_names(_peek(
+        a, r, f"/v1/export/{r.params['backend']}/{r.params['id']}").get("classes"), None)))],
+    ("DELETE", "/v1/export/{backend}/{id}"): lambda a, r: [(perms.DELETE, perms.backups(
+        *_names(_peek(a, r, f"/v1/export/{r.params['backend']}/{r.params['id']}")
+                .get("classes"), None)))],
 }
 
 
@@ -199,24 +254,36 @@ def _graphql(app: App, request: Request) -> Response | None:
     return None
 
 
-def _backup_create(app: App, request: Request) -> Response | None:
-    """An explicit include needs create on each class; without one, the backup narrows to
-    the classes the caller may back up, and none is a bare Forbidden (scheduler.go)."""
+def _narrowed(app: App, request: Request, refusal: Callable[[list[str]], Response],
+              explicit_include_checked: bool) -> Response | None:
+    """Backups and exports of "every class" narrow to the classes the caller may back up
+    (scheduler.go filterBackupableClasses, export/scheduler.go); none left is ``refusal``.
+    A backup's explicit include needs create on each class instead."""
     body = _dict(_body(request))
     include = _names(body.get("include"), None)
     user = request.user or ""
-    if include:
+    if include and explicit_include_checked:
         denial = app.rbac.denial(user, perms.CREATE, *perms.backups(*include))
         return None if denial is None else error(403, denial)
     with app.db.lock:
-        every = [c for c in app.db.collections if c not in _names(body.get("exclude"), None)]
+        every = [c for c in include or app.db.collections
+                 if c not in _names(body.get("exclude"), None)]
     allowed = [c for c in every if app.rbac.denial(user, perms.CREATE, *perms.backups(c)) is None]
     if every and not allowed:
-        return error(403, f"authorization, forbidden action: user '{user}' has insufficient "
-                          f"permissions to C [{' '.join(perms.backups(*every))}]")
+        return refusal(every)
     if allowed != every:
         request.body = dumps({**body, "include": allowed, "exclude": []})
     return None
+
+
+def _backup_refusal(user: str) -> Callable[[list[str]], Response]:
+    return lambda every: error(
+        403, f"authorization, forbidden action: user '{user}' has insufficient permissions "
+             f"to C [{' '.join(perms.backups(*every))}]")
+
+
+def _export_refusal(every: list[str]) -> Response:
+    return error(422, "export validation error: no exportable classes")
 
 
 def guard(app: App, request: Request) -> Verdict:
@@ -229,7 +296,9 @@ def guard(app: App, request: Request) -> Verdict:
     if key == ("POST", "/v1/graphql"):
         return _graphql(app, request)
     if key == ("POST", "/v1/backups/{backend}"):
-        return _backup_create(app, request)
+        return _narrowed(app, request, _backup_refusal(request.user or ""), True)
+    if key == ("POST", "/v1/export/{backend}"):
+        return _narrowed(app, request, _export_refusal, False)
     checks = _SIMPLE.get(key)
     for verb, resources in checks(app, request) if checks else ():
         denial = app.rbac.denial(request.user or "", verb, *resources)

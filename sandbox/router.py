@@ -40,8 +40,9 @@ class Router:
         for template in sorted(by_template, key=lambda t: (t.count("{"), -len(t))):
             self._table.append((template, _compile(template), by_template[template]))
 
-    def dispatch(self, app: App, request: Request) -> Response:
-        """Run the matching handler or answer as the framework does."""
+    def dispatch(self, app: App, request: Request, guarded: bool = True) -> Response:
+        """Run the matching handler or answer as the framework does; ``guarded`` False skips
+        the guard (a guard reading a resource to learn what it must check)."""
         allowed: list[str] = []
         for template, pattern, methods in self._table:
             match = pattern.match(request.path)
@@ -53,7 +54,7 @@ class Router:
                 allowed = sorted(methods)
                 continue
             request.params = {k: unquote(v) for k, v in match.groupdict().items()}
-            verdict = self._guard(app, request) if self._guard else None
+            verdict = self._guard(app, request) if self._guard and guarded else None
             if isinstance(verdict, Response):
                 return verdict
             response = handler(app, request)

@@ -8,12 +8,15 @@ gives bob what it needs through its own role and takes it back at the end.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
 
 from sandbox import Sandbox
 from sandbox.__main__ import main
+from sandbox.guards import guard
+from sandbox.http import Request
 
 FORBIDDEN = "rbac: authorization, forbidden action: user 'bob' has insufficient permissions to "
 
@@ -280,3 +283,30 @@ def test_flags() -> None:
     assert main(["--rbac", "--port", "0"]) == 2
     assert main(["--db-users", "--port", "0"]) == 2
     assert main(["--rbac", "--api-key", "k=u", "--read-only-key", "r=v", "--port", "0"]) == 2
+
+
+@pytest.mark.parametrize(("method", "route", "path", "body", "denied"), [
+    ("POST", "/v1/replication/replicate", "/v1/replication/replicate",
+     {"collection": "article", "shard": "s1"},
+     "create_replicate [[Domain: replicate, Collection: Article, Shard: s1]]"),
+    ("GET", "/v1/replication/sharding-state", "/v1/replication/sharding-state?collection=A",
+     None, "read_replicate [[Domain: replicate, Collection: A, Shard: *]]"),
+    ("POST", "/v1/replication/replicate/{id}/cancel", "/v1/replication/replicate/x/cancel",
+     None, "update_replicate [[Domain: replicate, Collection: *, Shard: *]]"),
+    ("GET", "/v1/tasks", "/v1/tasks", None, "read_cluster []"),
+    ("POST", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}/rebuild",
+     "/v1/schema/Article/properties/title/index/searchable/rebuild", None,
+     "update_data [[Domain: data, Collection: Article, Tenant: *, Object: *]]"),
+])
+def test_guard_table_covers_routes_served_elsewhere(server: Sandbox, method: str, route: str,
+                                                    path: str, body: object,
+                                                    denied: str) -> None:
+    """Routes other modules serve (replication, tasks, indexes) are checked as Weaviate's
+    handlers check them, once they are routed here."""
+    url = urlsplit(path)
+    request = Request(method, url.path, dict(parse_qsl(url.query)), {},
+                      b"" if body is None else httpx.Request("POST", "/", json=body).content,
+                      params={"id": "x", "className": "Article"}, user="bob", route=route)
+    refusal = guard(server.app, request)
+    assert refusal is not None and refusal.status == 403
+    assert FORBIDDEN + denied in refusal.body.decode()
