@@ -98,7 +98,8 @@ def test_updates_refused_as_weaviate_does(root: httpx.Client) -> None:
 
 def test_delete_takes_the_roles_along(root: httpx.Client, server: Sandbox) -> None:
     key = root.post("/users/db/finn").json()["apikey"]
-    assert root.post("/authz/users/finn/assign", json={"roles": ["viewer"]}).status_code == 200
+    assert root.post("/authz/users/finn/assign",
+                     json={"roles": ["viewer"], "userType": "db"}).status_code == 200
     assert root.get("/authz/roles/viewer/user-assignments").json() == [
         {"userId": "finn", "userType": "db_user"}]
     assert root.delete("/users/db/finn").status_code == 204

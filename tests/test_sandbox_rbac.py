@@ -170,6 +170,17 @@ def test_assignments(root: httpx.Client, bob: httpx.Client, grant) -> None:
     assert me == {"groups": None, "roles": None, "username": "bob"}
 
 
+def test_assignment_without_user_type_counts_for_db_and_oidc(root: httpx.Client) -> None:
+    """As Weaviate does, an assignment without ``userType`` is made for both user types."""
+    assert root.post("/authz/roles", json={"name": "twice", "permissions": []}
+                     ).status_code == 201
+    assert root.post("/authz/users/bob/assign", json={"roles": ["twice"]}).status_code == 200
+    assert root.get("/authz/roles/twice/user-assignments").json() == [
+        {"userId": "bob", "userType": "oidc"}, {"userId": "bob", "userType": "db_env_user"}]
+    assert root.get("/authz/roles/twice/users").json() == ["bob"]
+    assert root.delete("/authz/roles/twice").status_code == 204
+
+
 def test_own_info_lists_roles_with_permissions(bob: httpx.Client, grant) -> None:
     name = grant({"action": "read_nodes", "nodes": {"verbosity": "verbose",
                                                     "collection": "Art*"}})
