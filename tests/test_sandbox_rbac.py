@@ -243,11 +243,23 @@ def test_backup_without_include_and_no_permission_is_forbidden(bob: httpx.Client
                                  "insufficient permissions to C [backups/collections/")
 
 
-def test_graphql_denial_is_a_graphql_error(bob: httpx.Client) -> None:
-    r = bob.post("/graphql", json={"query": "{ Get { Article { title } } }"})
+def test_graphql_denial_is_a_graphql_error(bob: httpx.Client, grant) -> None:
+    """A class bob may not read is null with the forbidden message; a tenant he may read
+    answers as usual in the same query."""
+    grant({"action": "read_data", "data": {"collection": "SupportTicket", "tenant": "acme"}})
+    query = ('{ Aggregate { SupportTicket(tenant: "acme") { meta { count } } '
+             'Article { meta { count } } } }')
+    r = bob.post("/graphql", json={"query": query})
     assert r.status_code == 200
-    assert r.json()["data"] == {"Get": {"Article": None}}
-    assert r.json()["errors"][0]["message"].startswith(FORBIDDEN + "read_data")
+    body = r.json()
+    assert body["data"]["Aggregate"]["Article"] is None
+    assert body["data"]["Aggregate"]["SupportTicket"][0]["meta"]["count"] > 0
+    assert [e["path"] for e in body["errors"]] == [["Aggregate", "Article"]]
+    assert body["errors"][0]["message"] == FORBIDDEN + (
+        "read_data [[Domain: data, Collection: Article, Tenant: *, Object: *]]")
+    r = bob.post("/graphql", json={"query": '{ Aggregate { SupportTicket(tenant: "globex") '
+                                            "{ meta { count } } } }"})
+    assert r.json()["errors"][0]["message"].endswith("Tenant: globex, Object: *]]")
 
 
 def test_globs_and_the_collection_carve_out(bob: httpx.Client, grant) -> None:
