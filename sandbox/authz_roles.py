@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sandbox import permission_checks as checks
 from sandbox import permissions as perms
 from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
 from sandbox.permissions import InvalidPermission, Policy
@@ -51,7 +52,7 @@ def read_body_permissions(request: Request, key: str | None) -> list[dict[str, A
         found = body[key] if isinstance(body[key], list) else []
         where = [f"{key}.{i}.action" for i in range(len(found))]
     for item, path in zip(found, where, strict=True):
-        problem = perms.validate_action(item, path.removesuffix(".action"))
+        problem = checks.validate_action(item, path.removesuffix(".action"))
         if problem:
             code = 602 if "required" in problem else 606
             raise ApiError(framework_error(422, code, problem.replace("action.action", "action")))
@@ -75,9 +76,9 @@ def create_role(app: App, request: Request) -> Response:
     name = str(body["name"])
     if name == "":
         raise fail(400, "role name is required")
-    if len(name) > _ROLE_NAME_MAX or not perms.ROLE_NAME.match(name):
+    if len(name) > _ROLE_NAME_MAX or not checks.ROLE_NAME.match(name):
         raise fail(400, "role name is invalid")
-    problem = perms.validate(permissions, allow_empty=True)
+    problem = checks.validate(permissions, allow_empty=True)
     if problem:
         raise fail(422, f"role permissions are invalid: {problem}")
     policies = to_policies(permissions, "invalid role: ")
@@ -159,7 +160,7 @@ def remove_permissions(app: App, request: Request) -> Response:
 
 
 def _checked(permissions: list[dict[str, Any]]) -> list[Policy]:
-    problem = perms.validate(permissions, allow_empty=False)
+    problem = checks.validate(permissions, allow_empty=False)
     if problem:
         raise fail(400, f"invalid permissions {problem}")
     return to_policies(permissions, "invalid permissions ")

@@ -118,7 +118,12 @@ def test_role_endpoints(root: httpx.Client) -> None:
     ({"name": "", "permissions": []}, 400, "role name is required"),
     ({"name": "9lives", "permissions": []}, 400, "role name is invalid"),
     ({"name": "ok", "permissions": [{"action": "read_data", "data": {"collection": "a/b"}}]},
-     422, "role permissions are invalid: collection 'A/b' must not contain '/'"),
+     422, "role permissions are invalid: 'A/b' is not a valid class name\n"
+          "collection 'A/b' must not contain '/'"),
+    ({"name": "ok", "permissions": [{"action": "read_tenants", "tenants": {"tenant": "a b"}}]},
+     422, "role permissions are invalid:  'a b' is not a valid tenant name. should only "
+          "contain alphanumeric characters (a-z, A-Z, 0-9), underscore (_), and hyphen (-), "
+          "with a length between 1 and 64 characters"),
     ({"name": "ok", "permissions": [{"action": "read_groups", "groups": {"group": "g"}}]},
      400, "invalid role: policy: invalid groups type: "),
 ])
