@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sandbox import permission_checks as checks
@@ -133,14 +134,7 @@ def add_permissions(app: App, request: Request) -> Response:
     permissions = read_body_permissions(request, "permissions")
     if name in BUILT_IN_ROLES:
         raise fail(400, f"you can not update built-in role {name}")
-    policies = _checked(permissions)
-    denial = scope_denial(app.rbac, request.user or "", "U", name, policies)
-    if denial:
-        raise fail(403, denial)
-    if app.rbac.policies(name) is None:
-        return empty(404)
-    app.rbac.upsert(name, policies)
-    return empty(200)
+    return _update(app, request, name, _checked(permissions), app.rbac.upsert)
 
 
 def remove_permissions(app: App, request: Request) -> Response:
@@ -150,12 +144,17 @@ def remove_permissions(app: App, request: Request) -> Response:
     policies = _checked(read_body_permissions(request, "permissions"))
     if name in BUILT_IN_ROLES:
         raise fail(400, f"you cannot update built-in role {name}")
+    return _update(app, request, name, policies, app.rbac.remove_policies)
+
+
+def _update(app: App, request: Request, name: str, policies: list[Policy],
+            change: Callable[[str, list[Policy]], None]) -> Response:
     denial = scope_denial(app.rbac, request.user or "", "U", name, policies)
     if denial:
         raise fail(403, denial)
     if app.rbac.policies(name) is None:
         return empty(404)
-    app.rbac.remove_policies(name, policies)
+    change(name, policies)
     return empty(200)
 
 

@@ -28,17 +28,20 @@ def server() -> Iterator[Sandbox]:
         yield sandbox
 
 
+def as_key(server: Sandbox, key: str) -> httpx.Client:
+    """A client on the sandbox's /v1 that sends an API key."""
+    return httpx.Client(base_url=server.url + "/v1", headers={"Authorization": f"Bearer {key}"})
+
+
 @pytest.fixture(scope="module")
 def root(server: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url + "/v1",
-                      headers={"Authorization": "Bearer root-key"}) as client:
+    with as_key(server, "root-key") as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def bob(server: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url + "/v1",
-                      headers={"Authorization": "Bearer bob-key"}) as client:
+    with as_key(server, "bob-key") as client:
         yield client
 
 
