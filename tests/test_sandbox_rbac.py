@@ -341,3 +341,11 @@ def test_guard_table_covers_routes_served_elsewhere(server: Sandbox, method: str
     refusal = guard(server.app, request)
     assert refusal is not None and refusal.status == 403
     assert FORBIDDEN + denied in refusal.body.decode()
+
+
+def test_has_permission_is_logged_as_a_read(server: Sandbox, root: httpx.Client) -> None:
+    """A dry run may ask has-permission: the request log does not count it as a write."""
+    root.post("/authz/roles/viewer/has-permission", json={"action": "read_cluster"})
+    log = httpx.get(server.url + "/__sandbox/requests").json()
+    entry = [e for e in log if e["path"].endswith("/has-permission")][-1]
+    assert entry["mutating"] is False
