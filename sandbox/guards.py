@@ -67,8 +67,14 @@ def _batch(request: Request) -> Checks:
     return checks
 
 
-def _alias_target(app: App, request: Request) -> str:
-    return app.db.aliases.get(upper_first(request.params["aliasName"]), "")
+def _stored_alias(verb: str) -> Callable[[App, Request], Checks]:
+    """alias.go Get/DeleteAlias: an unknown alias is a 404 before any check; a known one is
+    checked against the collection it points to."""
+    def checks(app: App, request: Request) -> Checks:
+        alias = upper_first(request.params["aliasName"])
+        target = app.db.aliases.get(alias)
+        return [] if target is None else [(verb, perms.aliases(target, alias))]
+    return checks
 
 
 def _peek(app: App, request: Request, path: str) -> dict[str, Any]:
@@ -123,12 +129,10 @@ _SIMPLE: dict[tuple[str, str], Callable[[App, Request], Checks]] = {
         (perms.UPDATE, perms.shards_metadata(_class(r), r.params["shardName"]))],
     ("POST", "/v1/aliases"): lambda a, r: [(perms.CREATE, perms.aliases(
         str(_dict(_body(r)).get("class") or ""), str(_dict(_body(r)).get("alias") or "")))],
-    ("GET", "/v1/aliases/{aliasName}"): lambda a, r: [
-        (perms.READ, perms.aliases(_alias_target(a, r), r.params["aliasName"]))],
+    ("GET", "/v1/aliases/{aliasName}"): _stored_alias(perms.READ),
     ("PUT", "/v1/aliases/{aliasName}"): lambda a, r: [(perms.UPDATE, perms.aliases(
         str(_dict(_body(r)).get("class") or ""), r.params["aliasName"]))],
-    ("DELETE", "/v1/aliases/{aliasName}"): lambda a, r: [
-        (perms.DELETE, perms.aliases(_alias_target(a, r), r.params["aliasName"]))],
+    ("DELETE", "/v1/aliases/{aliasName}"): _stored_alias(perms.DELETE),
     ("GET", "/v1/objects"): lambda a, r: [
         (perms.READ, [perms.objects(r.query.get("class", ""))])],
     ("POST", "/v1/objects"): lambda a, r: [(perms.CREATE, perms.shards_data(

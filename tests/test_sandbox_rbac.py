@@ -244,6 +244,19 @@ def test_denied_writes_changed_nothing(root: httpx.Client) -> None:
     assert "new" not in [t["name"] for t in root.get("/schema/SupportTicket/tenants").json()]
 
 
+def test_aliases_are_checked_against_their_collection(bob: httpx.Client, grant) -> None:
+    """An unknown alias is a 404 before any check; a known one needs the permission on the
+    collection it points to (the demo's ``Docs`` points to DocumentChunk)."""
+    assert bob.get("/aliases/Nope").status_code == 404
+    r = bob.get("/aliases/Docs")
+    assert message(r).endswith("read_aliases [[Domain: aliases, Collection: DocumentChunk, "
+                               "Alias: Docs]]")
+    grant({"action": "read_aliases", "aliases": {"collection": "DocumentChunk"}})
+    assert bob.get("/aliases/Docs").json() == {"alias": "Docs", "class": "DocumentChunk"}
+    assert bob.get("/aliases").json() == {"aliases": [{"alias": "Docs",
+                                                       "class": "DocumentChunk"}]}
+
+
 def test_backup_without_include_and_no_permission_is_forbidden(bob: httpx.Client) -> None:
     r = bob.post("/backups/filesystem", json={"id": "b2"})
     assert r.status_code == 403
