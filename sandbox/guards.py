@@ -46,19 +46,26 @@ def _names(items: Any, key: str | None = "name") -> list[str]:
     return [str(i if key is None else _dict(i).get(key) or "") for i in items]
 
 
-def _class(request: Request) -> str:
-    return request.params.get("className", "")
+def _class(app: App, request: Request, name: str | None = None) -> str:
+    """The collection a request names (path or ``name``), an alias resolved to its target as
+    Weaviate resolves it before authorizing (usecases/objects/manager.go resolveNS)."""
+    name = request.params.get("className", "") if name is None else name
+    return app.db.resolve(name) if name else ""
+
+
+def _body_class(app: App, request: Request) -> str:
+    return _class(app, request, str(_dict(_body(request)).get("class") or ""))
 
 
 def _tenant_q(request: Request) -> str:
     return request.query.get("tenant", "")
 
 
-def _batch(request: Request) -> Checks:
+def _batch(app: App, request: Request) -> Checks:
     classes: dict[str, list[str]] = {}
     for obj in _dict(_body(request)).get("objects") or []:
         obj = _dict(obj)
-        classes.setdefault(upper_first(str(obj.get("class") or "")),
+        classes.setdefault(_class(app, request, str(obj.get("class") or "")),
                            []).append(str(obj.get("tenant") or ""))
     checks: Checks = []
     for cls, tenants in classes.items():
@@ -105,28 +112,28 @@ _SIMPLE: dict[tuple[str, str], Callable[[App, Request], Checks]] = {
     ("POST", "/v1/schema"): lambda a, r: [
         (perms.CREATE, perms.collections_metadata(str(_dict(_body(r)).get("class") or "")))],
     ("GET", "/v1/schema/{className}"): lambda a, r: [
-        (perms.READ, perms.collections_metadata(_class(r)))],
+        (perms.READ, perms.collections_metadata(_class(a, r)))],
     ("PUT", "/v1/schema/{className}"): lambda a, r: [
-        (perms.UPDATE, perms.collections_metadata(_class(r)))],
+        (perms.UPDATE, perms.collections_metadata(_class(a, r)))],
     ("DELETE", "/v1/schema/{className}"): lambda a, r: [
-        (perms.DELETE, perms.collections_metadata(_class(r)))],
+        (perms.DELETE, perms.collections_metadata(_class(a, r)))],
     ("POST", "/v1/schema/{className}/properties"): lambda a, r: [
-        (perms.UPDATE, perms.collections_metadata(_class(r))),
-        (perms.READ, perms.collections_metadata(_class(r)))],
+        (perms.UPDATE, perms.collections_metadata(_class(a, r))),
+        (perms.READ, perms.collections_metadata(_class(a, r)))],
     ("POST", "/v1/schema/{className}/tenants"): lambda a, r: [
-        (perms.CREATE, perms.shards_metadata(_class(r), *_names(_body(r))))],
+        (perms.CREATE, perms.shards_metadata(_class(a, r), *_names(_body(r))))],
     ("PUT", "/v1/schema/{className}/tenants"): lambda a, r: [
-        (perms.UPDATE, perms.shards_metadata(_class(r), *_names(_body(r))))],
+        (perms.UPDATE, perms.shards_metadata(_class(a, r), *_names(_body(r))))],
     ("DELETE", "/v1/schema/{className}/tenants"): lambda a, r: [
-        (perms.DELETE, perms.shards_metadata(_class(r), *_names(_body(r), None)))],
+        (perms.DELETE, perms.shards_metadata(_class(a, r), *_names(_body(r), None)))],
     ("GET", "/v1/schema/{className}/tenants/{tenantName}"): lambda a, r: [
-        (perms.READ, perms.shards_metadata(_class(r), r.params["tenantName"]))],
+        (perms.READ, perms.shards_metadata(_class(a, r), r.params["tenantName"]))],
     ("HEAD", "/v1/schema/{className}/tenants/{tenantName}"): lambda a, r: [
-        (perms.READ, perms.shards_metadata(_class(r), r.params["tenantName"]))],
+        (perms.READ, perms.shards_metadata(_class(a, r), r.params["tenantName"]))],
     ("GET", "/v1/schema/{className}/shards"): lambda a, r: [
-        (perms.READ, perms.shards_metadata(_class(r), _tenant_q(r)))],
+        (perms.READ, perms.shards_metadata(_class(a, r), _tenant_q(r)))],
     ("PUT", "/v1/schema/{className}/shards/{shardName}"): lambda a, r: [
-        (perms.UPDATE, perms.shards_metadata(_class(r), r.params["shardName"]))],
+        (perms.UPDATE, perms.shards_metadata(_class(a, r), r.params["shardName"]))],
     ("POST", "/v1/aliases"): lambda a, r: [(perms.CREATE, perms.aliases(
         str(_dict(_body(r)).get("class") or ""), str(_dict(_body(r)).get("alias") or "")))],
     ("GET", "/v1/aliases/{aliasName}"): _stored_alias(perms.READ),
@@ -134,33 +141,34 @@ _SIMPLE: dict[tuple[str, str], Callable[[App, Request], Checks]] = {
         str(_dict(_body(r)).get("class") or ""), r.params["aliasName"]))],
     ("DELETE", "/v1/aliases/{aliasName}"): _stored_alias(perms.DELETE),
     ("GET", "/v1/objects"): lambda a, r: [
-        (perms.READ, [perms.objects(r.query.get("class", ""))])],
+        (perms.READ, [perms.objects(_class(a, r, r.query.get("class", "")))])],
     ("POST", "/v1/objects"): lambda a, r: [(perms.CREATE, perms.shards_data(
-        str(_dict(_body(r)).get("class") or ""), str(_dict(_body(r)).get("tenant") or "")))],
+        _body_class(a, r), str(_dict(_body(r)).get("tenant") or "")))],
     ("POST", "/v1/objects/validate"): lambda a, r: [(perms.READ, [perms.objects(
-        str(_dict(_body(r)).get("class") or ""), str(_dict(_body(r)).get("tenant") or ""),
+        _body_class(a, r), str(_dict(_body(r)).get("tenant") or ""),
         str(_dict(_body(r)).get("id") or ""))])],
     ("GET", "/v1/objects/{id}"): lambda a, r: [
         (perms.READ, [perms.objects("", "", r.params["id"])])],
     ("DELETE", "/v1/objects/{id}"): lambda a, r: [
         (perms.DELETE, [perms.objects("", _tenant_q(r), r.params["id"])])],
     ("GET", "/v1/objects/{className}/{id}"): lambda a, r: [
-        (perms.READ, [perms.objects(_class(r), _tenant_q(r), r.params["id"])])],
+        (perms.READ, [perms.objects(_class(a, r), _tenant_q(r), r.params["id"])])],
     ("HEAD", "/v1/objects/{className}/{id}"): lambda a, r: [
-        (perms.READ, [perms.objects(_class(r), _tenant_q(r), r.params["id"])])],
+        (perms.READ, [perms.objects(_class(a, r), _tenant_q(r), r.params["id"])])],
     ("PUT", "/v1/objects/{className}/{id}"): lambda a, r: [(perms.UPDATE, [perms.objects(
-        _class(r), str(_dict(_body(r)).get("tenant") or ""), r.params["id"])])],
+        _class(a, r), str(_dict(_body(r)).get("tenant") or ""), r.params["id"])])],
     ("PATCH", "/v1/objects/{className}/{id}"): lambda a, r: [(perms.UPDATE, [perms.objects(
-        _class(r), str(_dict(_body(r)).get("tenant") or ""), r.params["id"])])],
+        _class(a, r), str(_dict(_body(r)).get("tenant") or ""), r.params["id"])])],
     ("DELETE", "/v1/objects/{className}/{id}"): lambda a, r: [
-        (perms.DELETE, [perms.objects(_class(r), _tenant_q(r), r.params["id"])])],
-    ("POST", "/v1/batch/objects"): lambda a, r: _batch(r),
+        (perms.DELETE, [perms.objects(_class(a, r), _tenant_q(r), r.params["id"])])],
+    ("POST", "/v1/batch/objects"): lambda a, r: _batch(a, r),
     ("DELETE", "/v1/batch/objects"): lambda a, r: [(perms.DELETE, perms.shards_data(
-        str(_dict(_dict(_body(r)).get("match")).get("class") or ""), _tenant_q(r)))],
+        _class(a, r, str(_dict(_dict(_body(r)).get("match")).get("class") or "")),
+        _tenant_q(r)))],
     ("GET", "/v1/nodes"): lambda a, r: [
         (perms.READ, perms.nodes(r.query.get("output", "minimal")))],
     ("GET", "/v1/nodes/{className}"): lambda a, r: [
-        (perms.READ, perms.nodes(r.query.get("output", "minimal"), _class(r)))],
+        (perms.READ, perms.nodes(r.query.get("output", "minimal"), _class(a, r)))],
     ("GET", "/v1/cluster/statistics"): lambda a, r: [(perms.READ, [perms.CLUSTER])],
     ("GET", "/v1/backups/{backend}/{id}"): lambda a, r: [
         (perms.READ, perms.backups(*_backup_classes(a, r)))],
@@ -194,15 +202,15 @@ _SIMPLE: dict[tuple[str, str], Callable[[App, Request], Checks]] = {
     # usecases/distributedtask/handler.go, handlers_indexes*.go, handlers_schema.go
     ("GET", "/v1/tasks"): lambda a, r: [(perms.READ, [perms.CLUSTER])],
     ("GET", "/v1/schema/{className}/indexes"): lambda a, r: [
-        (perms.READ, perms.collections_metadata(_class(r)))],
+        (perms.READ, perms.collections_metadata(_class(a, r)))],
     ("PUT", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}"): lambda a, r: [
-        (perms.UPDATE, _collections(_class(r)))],
+        (perms.UPDATE, _collections(_class(a, r)))],
     ("DELETE", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}"):
-        lambda a, r: [(perms.UPDATE, _collections(_class(r)))],
+        lambda a, r: [(perms.UPDATE, _collections(_class(a, r)))],
     ("POST", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}/rebuild"):
-        lambda a, r: [(perms.UPDATE, _collections(_class(r)))],
+        lambda a, r: [(perms.UPDATE, _collections(_class(a, r)))],
     ("POST", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}/cancel"):
-        lambda a, r: [(perms.UPDATE, _collections(_class(r)))],
+        lambda a, r: [(perms.UPDATE, _collections(_class(a, r)))],
     # usecases/export/scheduler.go: status and cancel check the exported classes
     ("GET", "/v1/export/{backend}/{id}"): lambda a, r: [(perms.READ, perms.backups(*_names(_peek(
         a, r, f"/v1/export/{r.params['backend']}/{r.params['id']}").get("classes"), None)))],
@@ -234,7 +242,7 @@ _FILTERS: dict[tuple[str, str], Callable[[App, Request], Callable[[Response], Re
     ("GET", "/v1/schema"): lambda a, r: _filtered(
         a, r, "classes", lambda c: perms.collections_metadata(c.get("class", ""))),
     ("GET", "/v1/schema/{className}/tenants"): lambda a, r: _filtered(
-        a, r, None, lambda t: perms.shards_metadata(_class(r), t.get("name", ""))),
+        a, r, None, lambda t: perms.shards_metadata(_class(a, r), t.get("name", ""))),
     ("GET", "/v1/aliases"): lambda a, r: _filtered(
         a, r, "aliases", lambda x: perms.aliases(x.get("class"), x.get("alias"))),
     ("GET", "/v1/backups/{backend}"): lambda a, r: _filtered(

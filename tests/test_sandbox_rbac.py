@@ -251,8 +251,12 @@ def test_aliases_are_checked_against_their_collection(bob: httpx.Client, grant) 
     r = bob.get("/aliases/Docs")
     assert message(r).endswith("read_aliases [[Domain: aliases, Collection: DocumentChunk, "
                                "Alias: Docs]]")
-    grant({"action": "read_aliases", "aliases": {"collection": "DocumentChunk"}})
+    grant({"action": "read_aliases", "aliases": {"collection": "DocumentChunk"}},
+          {"action": "read_data", "data": {"collection": "DocumentChunk"}})
     assert bob.get("/aliases/Docs").json() == {"alias": "Docs", "class": "DocumentChunk"}
+    # Data read through the alias is checked against the collection, as Weaviate resolves
+    # aliases before authorizing.
+    assert bob.get("/objects", params={"class": "Docs", "limit": 1}).status_code == 200
     assert bob.get("/aliases").json() == {"aliases": [{"alias": "Docs",
                                                        "class": "DocumentChunk"}]}
 
