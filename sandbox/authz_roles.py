@@ -85,7 +85,7 @@ def create_role(app: App, request: Request) -> Response:
     policies = to_policies(permissions, "invalid role: ")
     if name in BUILT_IN_ROLES:
         raise fail(400, f"you cannot create role with the same name as built-in role {name}")
-    denial = scope_denial(app.rbac, request.user or "", "C", name, policies)
+    denial = scope_denial(app.rbac, request.user or "", perms.CREATE, name, policies)
     if denial:
         raise fail(403, denial)
     if name in app.rbac.role_names():
@@ -99,7 +99,7 @@ def list_roles(app: App, request: Request) -> Response:
     roles the caller may read (``read_roles`` scope all, else match)."""
     rbac, user = app.rbac, request.user or ""
     names = [n for n in rbac.role_names() if n != "root" or rbac.is_root(user)]
-    for scope in ("R_ALL", "R_MATCH"):
+    for scope in (f"{perms.READ}_ALL", f"{perms.READ}_MATCH"):
         visible = [n for n in names if rbac.denial(user, scope, f"roles/{n}") is None]
         if visible:
             break
@@ -109,7 +109,7 @@ def list_roles(app: App, request: Request) -> Response:
 def get_role(app: App, request: Request) -> Response:
     """``GET /v1/authz/roles/{id}``: 200, 403, or 404 without a body."""
     name = request.params["id"]
-    denial = scope_denial(app.rbac, request.user or "", "R", name)
+    denial = scope_denial(app.rbac, request.user or "", perms.READ, name)
     if denial:
         raise fail(403, denial)
     policies = app.rbac.policies(name)
@@ -121,7 +121,7 @@ def delete_role(app: App, request: Request) -> Response:
     name = request.params["id"]
     if name in BUILT_IN_ROLES:
         raise fail(400, f"you can not delete built-in role {name}")
-    denial = scope_denial(app.rbac, request.user or "", "D", name, app.rbac.policies(name))
+    denial = scope_denial(app.rbac, request.user or "", perms.DELETE, name, app.rbac.policies(name))
     if denial:
         raise fail(403, denial)
     app.rbac.delete(name)
@@ -149,7 +149,7 @@ def remove_permissions(app: App, request: Request) -> Response:
 
 def _update(app: App, request: Request, name: str, policies: list[Policy],
             change: Callable[[str, list[Policy]], None]) -> Response:
-    denial = scope_denial(app.rbac, request.user or "", "U", name, policies)
+    denial = scope_denial(app.rbac, request.user or "", perms.UPDATE, name, policies)
     if denial:
         raise fail(403, denial)
     if app.rbac.policies(name) is None:
@@ -170,7 +170,7 @@ def has_permission(app: App, request: Request) -> Response:
     must be exactly this one (built-in roles hold wildcards, so they answer false)."""
     name = request.params["id"]
     policy = _checked(read_body_permissions(request, None))[0]
-    denial = scope_denial(app.rbac, request.user or "", "R", name)
+    denial = scope_denial(app.rbac, request.user or "", perms.READ, name)
     if denial:
         raise fail(403, denial)
     stored = app.rbac.roles.get(name, []) if app.rbac.enabled else []
@@ -182,7 +182,7 @@ def env_role_guard(app: App, request: Request) -> None:
     name = request.params["id"]
     if name in ENV_VAR_ROLES and not app.rbac.is_root(request.user or ""):
         raise fail(403, f"modifying '{name}' role or changing its assignments is not allowed")
-    denial = scope_denial(app.rbac, request.user or "", "R", name)
+    denial = scope_denial(app.rbac, request.user or "", perms.READ, name)
     if denial:
         raise fail(403, denial)
 
