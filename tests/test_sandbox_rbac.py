@@ -189,6 +189,29 @@ def test_assignment_without_user_type_counts_for_db_and_oidc(root: httpx.Client)
     assert root.delete("/authz/roles/twice").status_code == 204
 
 
+def test_deprecated_user_roles_and_group_revoke(root: httpx.Client, bob: httpx.Client,
+                                                grant) -> None:
+    """``/authz/users/{id}/roles`` (before 1.30) answers full roles; group revoke empties
+    the group, which then is no longer listed."""
+    name = grant({"action": "read_cluster"})
+    assert root.get("/authz/users/bob/roles").json() == [
+        {"name": name, "permissions": [{"action": "read_cluster"}]}]
+    assert bob.get("/authz/users/bob/roles").status_code == 200  # one's own
+    assert root.get("/authz/users/nobody/roles").status_code == 404
+    r = bob.get("/authz/users/root/roles")
+    assert message(r) == FORBIDDEN + "read_users [[Domain: users, User: root]]"
+    assert root.post("/authz/groups/ops/assign",
+                     json={"roles": [name], "groupType": "oidc"}).status_code == 200
+    assert root.get("/authz/groups/ops/roles/oidc", params={"includeFullRoles": "true"}
+                    ).json() == [{"name": name, "permissions": [{"action": "read_cluster"}]}]
+    assert root.post("/authz/groups/ops/revoke",
+                     json={"roles": [name], "groupType": "oidc"}).status_code == 200
+    assert root.get("/authz/groups/ops/roles/oidc").json() == []
+    assert "ops" not in root.get("/authz/groups/oidc").json()
+    assert root.post("/authz/groups/ops/revoke", json={"roles": ["ghost"], "groupType": "oidc"}
+                     ).status_code == 404
+
+
 def test_own_info_lists_roles_with_permissions(bob: httpx.Client, grant) -> None:
     name = grant({"action": "read_nodes", "nodes": {"verbosity": "verbose",
                                                     "collection": "Art*"}})
