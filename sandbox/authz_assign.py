@@ -7,9 +7,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sandbox import permission_checks as checks
 from sandbox import permissions as perms
 from sandbox.authz_roles import env_role_guard, role_json, scope_denial
-from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
+from sandbox.http import (
+    ApiError,
+    Request,
+    Response,
+    empty,
+    fail,
+    framework_error,
+    go_decode,
+    json_response,
+)
 from sandbox.rbac import ENV_VAR_ROLES, subject
 
 if TYPE_CHECKING:
@@ -84,6 +94,8 @@ def user_roles_deprecated(app: App, request: Request) -> Response:
 
 def _role_list(request: Request, what: str) -> list[str]:
     body = request.json()
+    go_decode(body, checks.USER_ROLES_BODY if "/users/" in request.path
+              else checks.GROUP_ROLES_BODY)
     roles = [str(r) for r in (body or {}).get("roles") or []]
     verb = "assign" if what == "assigning" else "revoke"
     for role in roles:

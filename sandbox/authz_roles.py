@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox import permission_checks as checks
 from sandbox import permissions as perms
-from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
+from sandbox.http import (
+    ApiError,
+    GoStruct,
+    Request,
+    Response,
+    empty,
+    fail,
+    framework_error,
+    go_decode,
+    json_response,
+)
 from sandbox.permissions import InvalidPermission, Policy
 from sandbox.rbac import BUILT_IN_ROLES, ENV_VAR_ROLES, Rbac
 
@@ -40,23 +50,24 @@ def scope_denial(rbac: Rbac, user: str, verb: str, role: str,
     return "\n".join(m for m in missing if m) or None
 
 
-def read_body_permissions(request: Request, key: str | None) -> list[dict[str, Any]]:
-    """The permissions of a body (``key`` None: the body is one permission), checked as
-    go-openapi validates the Permission model (422)."""
+def read_body_permissions(request: Request, model: GoStruct) -> list[dict[str, Any]]:
+    """The permissions of a body decoded into ``model`` (a Role, an add/remove body or one
+    Permission), answering as go-openapi does: 400 for a misfit, 422 for a missing or unknown
+    action."""
     body = request.json()
-    if key is None:
-        found = [body]
-        where = ["action"]
+    go_decode(body, model)
+    if model is checks.PERMISSION:
+        found, paths = [body], ["action"]
     else:
-        if not isinstance(body, dict) or body.get(key) is None:
-            raise ApiError(framework_error(422, 602, f"{key} in body is required"))
-        found = body[key] if isinstance(body[key], list) else []
-        where = [f"{key}.{i}.action" for i in range(len(found))]
-    for item, path in zip(found, where, strict=True):
-        problem = checks.validate_action(item, path.removesuffix(".action"))
+        if not isinstance(body, dict) or body.get("permissions") is None:
+            raise ApiError(framework_error(422, 602, "permissions in body is required"))
+        found = body["permissions"]
+        paths = [f"permissions.{i}.action" for i in range(len(found))]
+    for item, path in zip(found, paths, strict=True):
+        problem = checks.validate_action(item, path)
         if problem:
-            code = 602 if "required" in problem else 606
-            raise ApiError(framework_error(422, code, problem.replace("action.action", "action")))
+            code = 602 if problem.endswith("is required") else 606
+            raise ApiError(framework_error(422, code, problem))
     return found
 
 
@@ -71,9 +82,10 @@ def to_policies(permissions: list[dict[str, Any]], prefix: str, status: int = 40
 def create_role(app: App, request: Request) -> Response:
     """``POST /v1/authz/roles``: 201 without a body."""
     body = request.json()
+    go_decode(body, checks.ROLE)
     if not isinstance(body, dict) or body.get("name") is None:
         raise ApiError(framework_error(422, 602, "name in body is required"))
-    permissions = read_body_permissions(request, "permissions")
+    permissions = read_body_permissions(request, checks.ROLE)
     name = str(body["name"])
     if name == "":
         raise fail(400, "role name is required")
@@ -131,7 +143,7 @@ def delete_role(app: App, request: Request) -> Response:
 def add_permissions(app: App, request: Request) -> Response:
     """``POST /v1/authz/roles/{id}/add-permissions``: 200 or 404, both without a body."""
     name = request.params["id"]
-    permissions = read_body_permissions(request, "permissions")
+    permissions = read_body_permissions(request, checks.PERMISSIONS_BODY)
     if name in BUILT_IN_ROLES:
         raise fail(400, f"you can not update built-in role {name}")
     return _update(app, request, name, _checked(permissions), app.rbac.upsert)
@@ -141,7 +153,7 @@ def remove_permissions(app: App, request: Request) -> Response:
     """``POST /v1/authz/roles/{id}/remove-permissions``: 200 or 404; the role stays even
     when it has no permission left."""
     name = request.params["id"]
-    policies = _checked(read_body_permissions(request, "permissions"))
+    policies = _checked(read_body_permissions(request, checks.PERMISSIONS_BODY))
     if name in BUILT_IN_ROLES:
         raise fail(400, f"you cannot update built-in role {name}")
     return _update(app, request, name, policies, app.rbac.remove_policies)
@@ -169,7 +181,7 @@ def has_permission(app: App, request: Request) -> Response:
     """``POST /v1/authz/roles/{id}/has-permission``: ``true``/``false``; the stored policy
     must be exactly this one (built-in roles hold wildcards, so they answer false)."""
     name = request.params["id"]
-    policy = _checked(read_body_permissions(request, None))[0]
+    policy = _checked(read_body_permissions(request, checks.PERMISSION))[0]
     denial = scope_denial(app.rbac, request.user or "", perms.READ, name)
     if denial:
         raise fail(403, denial)

@@ -389,3 +389,11 @@ def test_has_permission_is_logged_as_a_read(server: Sandbox, root: httpx.Client)
     log = httpx.get(server.url + "/__sandbox/requests").json()
     entry = [e for e in log if e["path"].endswith("/has-permission")][-1]
     assert entry["mutating"] is False
+
+
+def test_bodies_that_do_not_decode_are_400(root: httpx.Client) -> None:
+    r = root.post("/authz/roles", json={"name": 5, "permissions": []})
+    assert r.status_code == 400 and r.json()["message"].endswith(
+        "cannot unmarshal number into Go struct field Role.name of type string")
+    r = root.post("/authz/users/bob/assign", json={"roles": "viewer"})
+    assert r.status_code == 400 and "AssignRoleToUserBody.roles of type []string" in r.text
