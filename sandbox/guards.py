@@ -165,7 +165,7 @@ _SIMPLE: dict[tuple[str, str], Callable[[App, Request], Checks]] = {
     ("DELETE", "/v1/batch/objects"): lambda a, r: [(perms.DELETE, perms.shards_data(
         _class(a, r, str(_dict(_dict(_body(r)).get("match")).get("class") or "")),
         _tenant_q(r)))],
-    ("GET", "/v1/nodes"): lambda a, r: [
+    ("GET", "/v1/nodes"): lambda a, r: [] if r.query.get("output") == "verbose" else [
         (perms.READ, perms.nodes(r.query.get("output", "minimal")))],
     ("GET", "/v1/nodes/{className}"): lambda a, r: [
         (perms.READ, perms.nodes(r.query.get("output", "minimal"), _class(a, r)))],
@@ -238,7 +238,31 @@ def _filtered(app: App, request: Request, key: str | None,
     return keep
 
 
-_FILTERS: dict[tuple[str, str], Callable[[App, Request], Callable[[Response], Response]]] = {
+def _verbose_nodes(app: App, request: Request) -> Callable[[Response], Response] | None:
+    """usecases/nodes/handler.go: verbose output of every node is not refused but shows
+    only the shards of readable classes, the node's stats summed again over them."""
+    if request.query.get("output") != "verbose":
+        return None
+
+    def keep(response: Response) -> Response:
+        if response.status != 200 or not response.body:
+            return response
+        data = orjson.loads(response.body)
+        for node in data.get("nodes") or []:
+            shards = node.get("shards") or []
+            kept = [s for s in shards if app.rbac.denial(
+                request.user or "", perms.READ, *perms.nodes("verbose", s.get("class", ""))
+            ) is None]
+            if len(kept) != len(shards):
+                node["shards"] = kept
+                node["stats"] = {"objectCount": sum(s.get("objectCount", 0) for s in kept),
+                                 "shardCount": len(kept)}
+        return Response(response.status, dumps(data), response.headers)
+    return keep
+
+
+_FILTERS: dict[tuple[str, str], Callable[[App, Request], Callable[[Response], Response] | None]] = {
+    ("GET", "/v1/nodes"): _verbose_nodes,
     ("GET", "/v1/schema"): lambda a, r: _filtered(
         a, r, "classes", lambda c: perms.collections_metadata(c.get("class", ""))),
     ("GET", "/v1/schema/{className}/tenants"): lambda a, r: _filtered(
@@ -286,8 +310,9 @@ def guard(app: App, request: Request) -> Verdict:
     if not app.rbac.enabled:
         return None
     key = (request.method, request.route or "")
-    if key in _FILTERS:
-        return _FILTERS[key](app, request)
+    narrowing = _FILTERS[key](app, request) if key in _FILTERS else None
+    if narrowing is not None:
+        return narrowing
     if key == ("POST", "/v1/graphql"):
         return graphql_guard(app, request, str(_dict(_body(request)).get("query") or ""))
     if key == ("POST", "/v1/backups/{backend}"):

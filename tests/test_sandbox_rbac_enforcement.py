@@ -36,8 +36,8 @@ __all__ = ["bob", "grant", "root", "server"]  # fixtures, imported for pytest
     ("POST", "/schema/SupportTicket/tenants", [{"name": "new"}],
      "create_tenants [[Domain: tenants, Collection: SupportTicket, Tenant: new]]"),
     ("GET", "/nodes", None, "read_nodes [[Domain: nodes, Verbosity: minimal]]"),
-    ("GET", "/nodes?output=verbose", None,
-     "read_nodes [[Domain: nodes, Verbosity: verbose, Collection: *]]"),
+    ("GET", "/nodes/Article?output=verbose", None,
+     "read_nodes [[Domain: nodes, Verbosity: verbose, Collection: Article]]"),
     ("GET", "/cluster/statistics", None, "read_cluster []"),
     ("POST", "/backups/filesystem", {"id": "b1", "include": ["Article"]},
      "create_backups [[Domain: backups,Collection: Article]]"),
@@ -169,3 +169,15 @@ def test_has_permission_is_logged_as_a_read(server: Sandbox, root: httpx.Client)
     log = httpx.get(server.url + "/__sandbox/requests").json()
     entry = [e for e in log if e["path"].endswith("/has-permission")][-1]
     assert entry["mutating"] is False
+
+
+def test_verbose_nodes_show_only_readable_classes(bob: httpx.Client, grant) -> None:
+    """Verbose output of every node is not refused: it keeps the shards bob may read, with
+    the node's stats summed over them (usecases/nodes/handler.go)."""
+    nodes = bob.get("/nodes", params={"output": "verbose"}).json()["nodes"]
+    assert nodes[0]["shards"] == [] and nodes[0]["stats"]["shardCount"] == 0
+    grant({"action": "read_nodes", "nodes": {"verbosity": "verbose", "collection": "Article"}})
+    node = bob.get("/nodes", params={"output": "verbose"}).json()["nodes"][0]
+    assert {s["class"] for s in node["shards"]} == {"Article"}
+    assert node["stats"] == {"objectCount": sum(s["objectCount"] for s in node["shards"]),
+                             "shardCount": len(node["shards"])}
