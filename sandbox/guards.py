@@ -140,8 +140,10 @@ _SIMPLE: dict[tuple[str, str], Callable[[App, Request], Checks]] = {
     ("PUT", "/v1/aliases/{aliasName}"): lambda a, r: [(perms.UPDATE, perms.aliases(
         str(_dict(_body(r)).get("class") or ""), r.params["aliasName"]))],
     ("DELETE", "/v1/aliases/{aliasName}"): _stored_alias(perms.DELETE),
-    ("GET", "/v1/objects"): lambda a, r: [
-        (perms.READ, [perms.objects(_class(a, r, r.query.get("class", "")))])],
+    # query.go checks the class's data; without a class get.go checks the tenant's.
+    ("GET", "/v1/objects"): lambda a, r: [(perms.READ, [
+        perms.objects(_class(a, r, r.query["class"])) if r.query.get("class")
+        else perms.objects("", _tenant_q(r))])],
     ("POST", "/v1/objects"): lambda a, r: [(perms.CREATE, perms.shards_data(
         _body_class(a, r), str(_dict(_body(r)).get("tenant") or "")))],
     ("POST", "/v1/objects/validate"): lambda a, r: [(perms.READ, [perms.objects(
