@@ -316,7 +316,10 @@ def guard(app: App, request: Request) -> Verdict:
     if narrowing is not None:
         return narrowing
     if key == ("POST", "/v1/graphql"):
-        return graphql_guard(app, request, str(_dict(_body(request)).get("query") or ""))
+        return graphql_guard(app, request, [str(_dict(_body(request)).get("query") or "")])
+    if key == ("POST", "/v1/graphql/batch"):
+        items = _body(request) if isinstance(_body(request), list) else []
+        return graphql_guard(app, request, [str(_dict(i).get("query") or "") for i in items])
     if key == ("POST", "/v1/backups/{backend}"):
         return _narrowed(app, request, _backup_refusal(request.user or ""), True)
     if key == ("POST", "/v1/export/{backend}"):

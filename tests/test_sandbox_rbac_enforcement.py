@@ -109,6 +109,13 @@ def test_graphql_denial_is_a_graphql_error(bob: httpx.Client, grant) -> None:
     assert r.json()["errors"][0]["message"].endswith("Tenant: globex, Object: *]]")
 
 
+def test_graphql_batch_denials_per_query(bob: httpx.Client) -> None:
+    r = bob.post("/graphql/batch", json=[{"query": "{ Aggregate { Article { meta { count } } } }"}])
+    assert r.status_code == 200
+    assert r.json()[0]["data"] == {"Aggregate": {"Article": None}}
+    assert r.json()[0]["errors"][-1]["message"].startswith(FORBIDDEN + "read_data")
+
+
 def test_globs_and_the_collection_carve_out(bob: httpx.Client, grant) -> None:
     """``Art*`` matches Article only; a tenant-level grant does not cover the collection."""
     grant({"action": "read_data", "data": {"collection": "Art*"}},
