@@ -275,6 +275,7 @@ _FILTERS: dict[tuple[str, str], Callable[[App, Request], Callable[[Response], Re
         a, r, None, lambda b: perms.backups(*(b.get("classes") or ()))),
 }
 
+
 def _narrowed(app: App, request: Request, refusal: Callable[[list[str]], Response],
               explicit_include_checked: bool) -> Response | None:
     """Backups and exports of "every class" narrow to the classes the caller may back up
