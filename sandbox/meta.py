@@ -1,5 +1,5 @@
-"""Root, ``/v1``, ``/v1/meta``, readiness, OpenID discovery and ``/v1/users/own-info``
-(§2.1, §3).
+"""Root, ``/v1``, ``/v1/meta``, readiness and OpenID discovery (§3); ``/v1/users/own-info``
+is served with the RBAC routes (``sandbox.authz_assign``).
 
 Enabled modules: ``backup-filesystem`` and ``text2vec-transformers`` (whose meta is what
 its inference container's ``/meta`` answers, abridged). ``PUT /__sandbox/modules/{module}``
