@@ -143,13 +143,16 @@ def test_role_scope_match_grants_only_what_one_holds(bob: httpx.Client, grant) -
                                       "Tenant: .*, Object: .*]]")
 
 
+OP_ID = "00000000-0000-4000-8000-000000000001"  # bound as a uuid before authorizing
+
+
 @pytest.mark.parametrize(("method", "route", "path", "body", "denied"), [
     ("POST", "/v1/replication/replicate", "/v1/replication/replicate",
      {"collection": "article", "shard": "s1"},
      "create_replicate [[Domain: replicate, Collection: Article, Shard: s1]]"),
     ("GET", "/v1/replication/sharding-state", "/v1/replication/sharding-state?collection=A",
      None, "read_replicate [[Domain: replicate, Collection: A, Shard: *]]"),
-    ("POST", "/v1/replication/replicate/{id}/cancel", "/v1/replication/replicate/x/cancel",
+    ("POST", "/v1/replication/replicate/{id}/cancel", f"/v1/replication/replicate/{OP_ID}/cancel",
      None, "update_replicate [[Domain: replicate, Collection: *, Shard: *]]"),
     ("GET", "/v1/tasks", "/v1/tasks", None, "read_cluster []"),
     ("POST", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}/rebuild",
@@ -164,7 +167,7 @@ def test_guard_table_covers_routes_served_elsewhere(server: Sandbox, method: str
     url = urlsplit(path)
     request = Request(method, url.path, dict(parse_qsl(url.query)), {},
                       b"" if body is None else httpx.Request("POST", "/", json=body).content,
-                      params={"id": "x", "className": "Article"}, user="bob", route=route)
+                      params={"id": OP_ID, "className": "Article"}, user="bob", route=route)
     refusal = guard(server.app, request)
     assert refusal is not None and refusal.status == 403
     assert FORBIDDEN + denied in refusal.body.decode()
