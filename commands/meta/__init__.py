@@ -13,10 +13,13 @@ from commands.meta import (
     lifecycle_remove,
     migrate,
     optimize,
+    rbac_roles,
+    rbac_users,
     restore,
     session,
     stats,
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, stats, health, optimize, migrate)
+                                   session, stats, health, optimize, migrate,
+                                   rbac_users, rbac_roles)
