@@ -88,7 +88,8 @@ def parse_permission(text: str) -> dict[str, Any]:
         if target not in ("", "*") or option:
             raise UsageError(f"{text}: {action} takes no target", f"write just {action}")
         return {"action": action}
-    parts = target.split("/") if target else []
+    # one-field targets are taken whole: OIDC group names start with '/'
+    parts = (target.split("/") if len(domain.fields) > 1 else [target]) if target else []
     if len(parts) > len(domain.fields) or any(p == "" for p in parts):
         raise UsageError(f"{text}: {action} takes {domain.target}", SYNTAX_HINT)
     resource = {f: (parts[i] if i < len(parts) else "*") for i, f in enumerate(domain.fields)}
