@@ -1,0 +1,250 @@
+"""The RBAC commands as a user runs them: ``elysiactl`` processes against a sandbox started
+as ``python -m sandbox --rbac --root-user root --db-users`` (Weaviate's
+AUTHORIZATION_RBAC_ENABLED, AUTHORIZATION_RBAC_ROOT_USERS and AUTHENTICATION_DB_USERS_ENABLED).
+
+One sandbox serves the module; each test uses names of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ROOT_KEY, BOB_KEY = "root-key", "bob-key"
+
+
+def start_sandbox(*flags: str) -> tuple[subprocess.Popen, str]:
+    """``python -m sandbox`` on a free port; its URL from the line it prints first."""
+    process = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", "0", *flags],
+                               cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    line = process.stderr.readline() if process.stderr else ""
+    found = re.search(r"listening on (http://\S+)", line)
+    if found is None:
+        process.kill()
+        raise RuntimeError(f"the sandbox did not start: {line}")
+    return process, found[1]
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    process, address = start_sandbox("--seed", "demo", "--api-key", f"{ROOT_KEY}=root",
+                                     "--api-key", f"{BOB_KEY}=bob", "--rbac", "--root-user",
+                                     "root", "--db-users")
+    yield address
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("WEAVIATE_")}
+    return {**clean, "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "XDG_STATE_HOME": str(tmp_path / "state"), "PYTHONPATH": str(ROOT)}
+
+
+def shell(env: dict[str, str], url: str, key: str, *lines: str,
+          fmt: str | None = None) -> subprocess.CompletedProcess:
+    """``elysiactl -c LINE ...`` as the user of ``key``."""
+    args = [a for line in lines for a in ("-c", line)] + (["--format", fmt] if fmt else [])
+    return subprocess.run([sys.executable, "-m", "shell", "--url", url, *args], cwd=ROOT,
+                          env={**env, "WEAVIATE_API_KEY": key}, capture_output=True, text=True,
+                          timeout=60)
+
+
+def logged(url: str) -> list[dict]:
+    return httpx.get(f"{url}/__sandbox/requests").json()
+
+
+def mutating(url: str) -> list[dict]:
+    return [e for e in logged(url) if e["mutating"]]
+
+
+def clear_log(url: str) -> None:
+    httpx.delete(f"{url}/__sandbox/requests")
+
+
+def audit_text(env: dict[str, str]) -> str:
+    return (Path(env["XDG_STATE_HOME"]) / "elysiactl" / "audit.jsonl").read_text()
+
+
+def test_whoami_names_the_root_user_and_its_permissions(env, url) -> None:
+    done = shell(env, url, ROOT_KEY, r"\whoami", fmt="json")
+    assert done.returncode == 0, done.stderr
+    me = json.loads(done.stdout)
+    assert me["user"] == "root" and "root" in me["roles"]
+    assert "manage_backups" in me["permissions"] and "read_data" in me["permissions"]
+    bob = json.loads(shell(env, url, BOB_KEY, r"\whoami", fmt="json").stdout)
+    assert bob["user"] == "bob" and bob["roles"] == []
+
+
+def test_denial_names_the_permission_and_its_hint_grants_it(env, url) -> None:
+    denied = shell(env, url, BOB_KEY, r"\count Article")
+    assert denied.returncode == 1
+    hint = next(line for line in denied.stderr.splitlines() if line.startswith("hint:"))
+    assert "missing permission read_data:Article" in hint, denied.stderr
+    commands = hint.split("an admin can grant it: ", 1)[1].split("; ")
+    assert commands[0].startswith(r"\role create ") and commands[1].startswith(r"\grant ")
+    granted = shell(env, url, ROOT_KEY, *commands)
+    assert granted.returncode == 0, granted.stderr
+    again = shell(env, url, BOB_KEY, r"\count Article")
+    assert again.returncode == 0, again.stderr
+
+
+def test_role_create_dry_run_sends_nothing_then_creates(env, url) -> None:
+    clear_log(url)
+    line = r"\role create readers --permission read_data:Article/t1 --permission read_nodes:*:verbose"
+    dry = shell(env, url, ROOT_KEY, line + " --dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "POST" in dry.stdout and "/v1/authz/roles" in dry.stdout
+    assert mutating(url) == []
+    assert shell(env, url, ROOT_KEY, line).returncode == 0
+    shown = json.loads(shell(env, url, ROOT_KEY, r"\role readers", fmt="json").stdout)
+    assert shown["permissions"] == ["read_data:Article/t1", "read_nodes:*:verbose"]
+    listed = json.loads(shell(env, url, ROOT_KEY, r"\roles", fmt="json").stdout)
+    assert {"role": "readers", "built_in": False, "permissions": 2, "users": [],
+            "groups": []} in listed
+    assert shell(env, url, ROOT_KEY, r"\role add readers --permission read_cluster").returncode == 0
+    shown = json.loads(shell(env, url, ROOT_KEY, r"\role show readers", fmt="json").stdout)
+    assert "read_cluster" in shown["permissions"]
+
+
+def test_unknown_action_is_refused_before_any_request(env, url) -> None:
+    clear_log(url)
+    done = shell(env, url, ROOT_KEY, r"\role create x --permission read_dta:Article")
+    assert done.returncode == 2
+    assert "unknown permission action 'read_dta'" in done.stderr
+    assert "did you mean read_data" in done.stderr
+    assert not [e for e in logged(url) if "authz" in e["path"]]
+
+
+def test_grant_and_revoke_with_the_safety_gate(env, url) -> None:
+    assert shell(env, url, ROOT_KEY, r"\role create gr --permission read_collections:*",
+                 r"\grant gr bob").returncode == 0
+    assert "gr" in json.loads(shell(env, url, BOB_KEY, r"\whoami", fmt="json").stdout)["roles"]
+    clear_log(url)
+    refused = shell(env, url, ROOT_KEY, r"\revoke gr bob")
+    assert refused.returncode == 4 and "--force" in refused.stderr
+    dry = shell(env, url, ROOT_KEY, r"\revoke gr bob --dry-run")
+    assert dry.returncode == 0 and "/v1/authz/users/bob/revoke" in dry.stdout
+    assert mutating(url) == []
+    assert shell(env, url, ROOT_KEY, r"\revoke gr bob --force").returncode == 0
+    assert "gr" not in json.loads(shell(env, url, BOB_KEY, r"\whoami", fmt="json").stdout)["roles"]
+    entries = [json.loads(x) for x in audit_text(env).splitlines()]
+    assert [(e["command"], e["confirmation"]) for e in entries if e["command"] == "revoke"] == [
+        ("revoke", "refused"), ("revoke", "dry-run"), ("revoke", "forced")]
+
+
+def test_role_rm_shows_holders_and_needs_confirmation(env, url) -> None:
+    assert shell(env, url, ROOT_KEY, r"\role create gone --permission read_cluster",
+                 r"\grant gone bob").returncode == 0
+    clear_log(url)
+    dry = shell(env, url, ROOT_KEY, r"\role rm gone --dry-run")
+    assert dry.returncode == 0 and "bob" in dry.stdout
+    assert mutating(url) == []
+    assert shell(env, url, ROOT_KEY, r"\role rm gone --force").returncode == 0
+    missing = shell(env, url, ROOT_KEY, r"\role gone")
+    assert missing.returncode == 1 and "no role named 'gone'" in missing.stderr
+
+
+def test_user_create_shows_the_key_once_on_stderr_only(env, url) -> None:
+    done = shell(env, url, ROOT_KEY, r"\user create carol", fmt="json")
+    assert done.returncode == 0, done.stderr
+    key = re.search(r"not kept anywhere\): (\S+)", done.stderr)[1]
+    assert key not in done.stdout
+    assert json.loads(done.stdout)["api_key"] == "shown once on stderr"
+    me = httpx.get(f"{url}/v1/users/own-info", headers={"Authorization": f"Bearer {key}"})
+    assert me.json()["username"] == "carol"
+    assert key not in audit_text(env)
+    users = json.loads(shell(env, url, ROOT_KEY, r"\users", fmt="json").stdout)
+    carol = next(u for u in users if u["user"] == "carol")
+    assert carol["type"] == "db_user" and carol["active"] is True
+
+
+def test_rotate_key_confirms_and_keeps_the_key_out_of_audit_and_history(env, url,
+                                                                        tmp_path) -> None:
+    created = shell(env, url, ROOT_KEY, r"\user create dan")
+    old = re.search(r"not kept anywhere\): (\S+)", created.stderr)[1]
+    clear_log(url)
+    assert shell(env, url, ROOT_KEY, r"\user rotate-key dan").returncode == 4
+    assert shell(env, url, ROOT_KEY, r"\user rotate-key dan --dry-run").returncode == 0
+    assert mutating(url) == []
+    key_file = tmp_path / "dan.key"
+    rotated = shell(env, url, ROOT_KEY, rf"\user rotate-key dan --force --key-file {key_file}")
+    assert rotated.returncode == 0, rotated.stderr
+    new = key_file.read_text().strip()
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert new not in rotated.stdout + rotated.stderr
+    for key, status in ((old, 401), (new, 200)):
+        answer = httpx.get(f"{url}/v1/users/own-info", headers={"Authorization": f"Bearer {key}"})
+        assert answer.status_code == status
+    state = Path(env["XDG_STATE_HOME"])
+    for path in state.rglob("*"):
+        if path.is_file():
+            assert new not in path.read_text(errors="replace"), path
+
+
+def test_deactivate_and_activate_a_user(env, url) -> None:
+    created = shell(env, url, ROOT_KEY, r"\user create erin")
+    key = re.search(r"not kept anywhere\): (\S+)", created.stderr)[1]
+    auth = {"Authorization": f"Bearer {key}"}
+    clear_log(url)
+    assert shell(env, url, ROOT_KEY, r"\user deactivate erin --dry-run").returncode == 0
+    assert mutating(url) == []
+    assert shell(env, url, ROOT_KEY, r"\user deactivate erin --force").returncode == 0
+    assert httpx.get(f"{url}/v1/users/own-info", headers=auth).status_code == 401
+    again = shell(env, url, ROOT_KEY, r"\user deactivate erin --force")
+    assert "already deactivated" in again.stderr
+    assert shell(env, url, ROOT_KEY, r"\user activate erin").returncode == 0
+    assert httpx.get(f"{url}/v1/users/own-info", headers=auth).status_code == 200
+    assert shell(env, url, ROOT_KEY, r"\user rm erin --force").returncode == 0
+    assert "erin" not in shell(env, url, ROOT_KEY, r"\users").stdout
+
+
+def test_an_admin_cannot_revoke_its_own_last_admin_role_without_force(env, url) -> None:
+    created = shell(env, url, ROOT_KEY, r"\user create frank", r"\grant admin frank")
+    key = re.search(r"not kept anywhere\): (\S+)", created.stderr)[1]
+    clear_log(url)
+    done = shell(env, url, key, r"\revoke admin frank")
+    assert done.returncode == 4
+    assert "own last admin role (admin)" in done.stderr
+    assert mutating(url) == []
+
+
+def test_groups_get_roles(env, url) -> None:
+    assert shell(env, url, ROOT_KEY, r"\grant viewer --group /ops").returncode == 0
+    groups = json.loads(shell(env, url, ROOT_KEY, r"\groups", fmt="json").stdout)
+    assert {"group": "/ops", "roles": ["viewer"]} in groups
+    assert shell(env, url, ROOT_KEY, r"\revoke viewer --group /ops --force").returncode == 0
+    assert "/ops" not in shell(env, url, ROOT_KEY, r"\groups").stdout
+
+
+def test_grant_needs_a_user_or_a_group(env, url) -> None:
+    done = shell(env, url, ROOT_KEY, r"\grant viewer")
+    assert done.returncode == 2 and r"name a USER or --group G" in done.stderr
+
+
+def test_rbac_off_and_old_servers_are_named(env) -> None:
+    process, address = start_sandbox("--seed", "none")
+    try:
+        off = shell(env, address, "", r"\roles")
+        assert off.returncode == 1
+        assert "AUTHORIZATION_RBAC_ENABLED off" in off.stderr
+        who = shell(env, address, "", r"\whoami", fmt="json")
+        assert json.loads(who.stdout)["user"] == "anonymous"
+        httpx.put(f"{address}/__sandbox/nodes/node1", json={"version": "1.28.4"})
+        old = shell(env, address, "", r"\roles")
+        assert "RBAC needs Weaviate >= 1.29; the server runs 1.28.4" in old.stderr
+        users = shell(env, address, "", r"\users")
+        assert "needs Weaviate >= 1.30" in users.stderr
+    finally:
+        process.terminate()
+        process.wait(10)
