@@ -101,7 +101,8 @@ def test_denial_names_the_permission_and_its_hint_grants_it(env, url) -> None:
 
 def test_role_create_dry_run_sends_nothing_then_creates(env, url) -> None:
     clear_log(url)
-    line = r"\role create readers --permission read_data:Article/t1 --permission read_nodes:*:verbose"
+    line = (r"\role create readers --permission read_data:Article/t1 "
+            r"--permission read_nodes:*:verbose")
     dry = shell(env, url, ROOT_KEY, line + " --dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "POST" in dry.stdout and "/v1/authz/roles" in dry.stdout
