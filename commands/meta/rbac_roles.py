@@ -34,7 +34,7 @@ SYNTAX = (
     "regular expressions as Weaviate allows:\n"
     "  read_data:Article              objects of Article (all tenants)\n"
     "  read_data:Article/tenantA      one tenant's objects (COLLECTION/TENANT[/OBJECT])\n"
-    "  update_collections:Art.*       collection definitions\n"
+    "  update_collections:Art*        definitions of collections named Art...\n"
     "  read_tenants:Article/tenantA   tenants (COLLECTION[/TENANT])\n"
     "  manage_backups:*               backups of every collection\n"
     "  read_nodes:*:verbose           nodes with shard details (minimal: without)\n"
