@@ -79,21 +79,24 @@ def whoami_cmd(ctx: CommandContext) -> Result:
     return Record(fields, title="Who am I")
 
 
-def _oidc_users(ctx: CommandContext) -> dict[str, list[str]]:
-    """OIDC users (who exist only through their roles) with their roles; {} if RBAC is off."""
+def _oidc_users(ctx: CommandContext) -> tuple[dict[str, list[str]], str | None]:
+    """OIDC users (who exist only through their roles) with their roles, and a note when they
+    could not be read ({} when RBAC is off)."""
     version = server_version(ctx)
     try:
         all_roles = access.rbac_roles(ctx.api, version)
     except ShellError as exc:
         if exc is access.RBAC_OFF:
-            return {}
+            return {}, None
+        if isinstance(exc, ApiError) and exc.status == 403:
+            return {}, "OIDC users are not shown: reading them needs read_roles"
         raise
     found: dict[str, list[str]] = {}
     for role in all_roles:
         for user, kind in roles_ops.role_users(ctx.api, role["name"], version):
             if kind == "oidc":
                 found.setdefault(user, []).append(role["name"])
-    return found
+    return found, None
 
 
 @command(
@@ -119,10 +122,12 @@ def users_cmd(ctx: CommandContext) -> Result:
     rows = [(u.get("userId"), u.get("dbUserType"), u.get("active"), sorted(u.get("roles") or []),
              u.get("createdAt"), u.get("lastUsedAt"), u.get("apiKeyFirstLetters"))
             for u in sorted(db, key=lambda u: str(u.get("userId")))]
+    oidc, unread = _oidc_users(ctx)
     rows += [(name, "oidc", None, sorted(roles), None, None, None)
-             for name, roles in sorted(_oidc_users(ctx).items())]
+             for name, roles in sorted(oidc.items())]
+    notes = [n for n in (note, unread, None if rows else "no users") if n]
     return Table(("user", "type", "active", "roles", "created", "last_used", "key_prefix"),
-                 tuple(rows), title="Users", note=note or (None if rows else "no users"))
+                 tuple(rows), title="Users", note="; ".join(notes) or None)
 
 
 def _check_key_file(path: str | None) -> Path | None:
@@ -306,7 +311,7 @@ def groups_cmd(ctx: CommandContext) -> Result:
     """``\\groups``: a Table of groups."""
     version = server_version(ctx)
     versions.require(version, access.GROUPS_FLOOR, "OIDC groups")
-    access.rbac_roles(ctx.api, version)
+    access.rbac_roles(ctx.api, version, listing=False)
     rows = tuple((g, sorted(str(r.get("name")) for r in users.group_roles(ctx.api, g)))
                  for g in sorted(users.list_groups(ctx.api)))
     return Table(("group", "roles"), rows, title="OIDC groups",

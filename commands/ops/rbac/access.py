@@ -23,14 +23,22 @@ def segment(name: str) -> str:
     return quote(name, safe="")
 
 
-def rbac_roles(api: RestClient, version: str | None) -> list[dict[str, Any]]:
+def rbac_roles(api: RestClient, version: str | None, *,
+               listing: bool = True) -> list[dict[str, Any]]:
     """Every role the caller may see, after refusing a server too old for RBAC or with it off.
 
     With RBAC on, Weaviate always lists its built-in viewer and admin roles, so an empty
-    list means RBAC is off (cluster/rbac/manager.go answers [] without an authorizer).
+    list means RBAC is off (cluster/rbac/manager.go answers [] without an authorizer). When
+    only checking (``listing`` False), a 403 proves RBAC is on: the caller may lack
+    read_roles and still hold the permission the command needs.
     """
     require(version, RBAC_FLOOR, "RBAC")
-    roles = api.get_json("/v1/authz/roles")
+    try:
+        roles = api.get_json("/v1/authz/roles")
+    except ApiError as exc:
+        if exc.status == 403 and not listing:
+            return []
+        raise
     if not roles:
         raise RBAC_OFF
     return roles
