@@ -32,6 +32,15 @@ def build_parser() -> argparse.ArgumentParser:
                              "anonymous")
     parser.add_argument("--read-only-key", action="append", default=[], metavar="KEY[=USER]",
                         help="an API key whose user may only read (admin list)")
+    parser.add_argument("--rbac", action="store_true",
+                        help="enforce role-based access control, as "
+                             "AUTHORIZATION_RBAC_ENABLED=true does (needs --api-key)")
+    parser.add_argument("--root-user", action="append", default=[], metavar="USER",
+                        help="a user with the built-in root role (repeatable), as "
+                             "AUTHORIZATION_RBAC_ROOT_USERS does")
+    parser.add_argument("--db-users", action="store_true",
+                        help="manage database users through /v1/users/db, as "
+                             "AUTHENTICATION_DB_USERS_ENABLED=true does (needs --api-key)")
     parser.add_argument("--nodes", type=int, default=1, help="simulated cluster nodes")
     parser.add_argument("--backup-dir", type=Path, default=None,
                         help="where filesystem backups go (default: a temporary directory)")
@@ -56,7 +65,11 @@ def main(argv: list[str] | None = None) -> int:
                           api_keys={**_keys(args.api_key), **read_only},
                           read_only_users=set(read_only.values()), nodes=args.nodes,
                           backup_dir=args.backup_dir, auto_schema=args.auto_schema,
-                          metrics=args.metrics)
+                          metrics=args.metrics, rbac=args.rbac, root_users=args.root_user,
+                          db_users=args.db_users)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}. "
               "Try another --port (0 picks a free one).", file=sys.stderr)

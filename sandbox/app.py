@@ -4,17 +4,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox import aliases, backups, batch, cluster, graphql, meta, objects, schema, tenants
+from sandbox import (
+    aliases,
+    authz_assign,
+    authz_roles,
+    backups,
+    batch,
+    cluster,
+    db_users,
+    graphql,
+    guards,
+    meta,
+    objects,
+    schema,
+    tenants,
+)
 from sandbox.auth import Auth
+from sandbox.db_users import DbUsers
 from sandbox.knobs import Faults, RequestLog
 from sandbox.metrics import Metrics
 from sandbox.nodes import DEFAULT_INTERNAL_TIMEOUT_MS, Cluster
+from sandbox.rbac import Rbac
 from sandbox.router import Router
 from sandbox.store import Database
 
 WEAVIATE_VERSION = "1.39.0"
 ROUTES = [*meta.ROUTES, *schema.ROUTES, *tenants.ROUTES, *aliases.ROUTES, *objects.ROUTES,
-          *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES]
+          *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES,
+          *authz_roles.ROUTES, *authz_assign.ROUTES, *db_users.ROUTES]
 
 
 class App:
@@ -23,17 +40,26 @@ class App:
     def __init__(self, nodes: int = 1, api_keys: dict[str, str] | None = None,
                  read_only_users: set[str] | None = None, backup_dir: Path | None = None,
                  seed: str = "none", auto_schema: bool = True,
-                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS) -> None:
+                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS, rbac: bool = False,
+                 root_users: list[str] | None = None, db_users: bool = False) -> None:
         if nodes < 1:
             raise ValueError("a cluster needs at least one node")
+        if (rbac or db_users) and not api_keys:
+            raise ValueError("RBAC and db users need API-key authentication: give api_keys")
+        if rbac and read_only_users:
+            raise ValueError("cannot enable adminlist and rbac at the same time")
         self.node_count = nodes
         self.version = WEAVIATE_VERSION
         self.hostname = "http://[::]:8080"
         self.ready = True
-        self.auth = Auth(dict(api_keys or {}), set(read_only_users or ()))
+        self.db_users = DbUsers(enabled=db_users)  # AUTHENTICATION_DB_USERS_ENABLED
+        self.auth = Auth(dict(api_keys or {}), set(read_only_users or ()), self.db_users)
+        # AUTHORIZATION_RBAC_ENABLED, AUTHORIZATION_RBAC_ROOT_USERS
+        self.rbac = Rbac(enabled=rbac, root_users=list(root_users or ()))
+        self.rbac.configure(list(self.auth.keys.values()))
         self.faults = Faults()
         self.request_log = RequestLog()
-        self.router = Router(ROUTES)
+        self.router = Router(ROUTES, guard=guards.guard)
         self.auto_schema = auto_schema  # AUTOSCHEMA_ENABLED; survives resets
         self.backups = backups.FilesystemBackend(backup_dir)
         self.internal_timeout_ms = internal_timeout_ms

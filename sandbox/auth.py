@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sandbox.http import Request, Response, error, framework_error, json_response
+from sandbox.db_users import DbUsers
+from sandbox.http import Request, Response, error, framework_error
 
 ANONYMOUS = "anonymous"
 EXEMPT_PATHS = {"/v1", "/v1/.well-known/openid-configuration"}
@@ -31,6 +32,7 @@ class Auth:
 
     keys: dict[str, str] = field(default_factory=dict)
     read_only_users: set[str] = field(default_factory=set)
+    db_users: DbUsers = field(default_factory=DbUsers)
 
     def authenticate(self, request: Request) -> tuple[str | None, Response | None]:
         """Return (user, None) or (None, the 401 response)."""
@@ -51,6 +53,12 @@ class Auth:
             body = (b'{"code":401,"message": "anonymous access not enabled. Please authenticate '
                     b'through one of the available methods: [API-keys]" }')
             return None, Response(401, body)
+        if self.db_users.enabled:  # apikey/wrapper.go: dynamic keys first
+            user, reason = self.db_users.authenticate(token)
+            if reason is not None:
+                return None, framework_error(401, 401, f"unauthorized: invalid api key: {reason}")
+            if user is not None:
+                return user, None
         user = self.keys.get(token)
         if user is None:
             return None, framework_error(401, 401, "unauthorized: invalid api key")
@@ -77,9 +85,3 @@ def _resource(path: str) -> str:
         return "backups/collections/*"
     return f"{parts[0]}/*"
 
-
-def own_info(user: str | None) -> Response:
-    """``GET /v1/users/own-info``: 401 with no body for the anonymous user."""
-    if user in (None, ANONYMOUS):
-        return Response(401)
-    return json_response({"groups": None, "roles": None, "username": user})

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sandbox.auth import own_info
 from sandbox.http import Request, Response, empty, fail, json_response
 from sandbox.nodes import HEALTHY, version_tuple
 
@@ -99,15 +98,9 @@ def get_openid(app: App, request: Request) -> Response:
     return empty(404)
 
 
-def get_own_info(app: App, request: Request) -> Response:
-    """The calling user; 401 without a body for the anonymous user."""
-    return own_info(request.user)
-
-
 ROUTES = [
     ("GET", "/", get_root),
     ("GET", "/v1", get_links),
     ("GET", "/v1/meta", get_meta),
     ("GET", "/v1/.well-known/openid-configuration", get_openid),
-    ("GET", "/v1/users/own-info", get_own_info),
 ]

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 Handler = Callable[["App", Request], Response]
 Route = tuple[str, str, Handler]
+# Runs after routing, before the handler: a refusal, a filter for the handler's answer
+# (list endpoints that hide what the caller may not read), or None.
+Guard = Callable[["App", Request], "Response | Callable[[Response], Response] | None"]
 
 _PARAM = re.compile(r"\{(\w+)\}")
 
@@ -27,7 +30,8 @@ def _compile(template: str) -> re.Pattern[str]:
 class Router:
     """Maps (method, path) to a handler; path parameters land in ``Request.params``."""
 
-    def __init__(self, routes: list[Route]) -> None:
+    def __init__(self, routes: list[Route], guard: Guard | None = None) -> None:
+        self._guard = guard
         self._table: list[tuple[str, re.Pattern[str], dict[str, Handler]]] = []
         by_template: dict[str, dict[str, Handler]] = {}
         for method, template, handler in routes:
@@ -36,8 +40,9 @@ class Router:
         for template in sorted(by_template, key=lambda t: (t.count("{"), -len(t))):
             self._table.append((template, _compile(template), by_template[template]))
 
-    def dispatch(self, app: App, request: Request) -> Response:
-        """Run the matching handler or answer as the framework does."""
+    def dispatch(self, app: App, request: Request, guarded: bool = True) -> Response:
+        """Run the matching handler or answer as the framework does; ``guarded`` False skips
+        the guard (a guard reading a resource to learn what it must check)."""
         allowed: list[str] = []
         for template, pattern, methods in self._table:
             match = pattern.match(request.path)
@@ -49,7 +54,11 @@ class Router:
                 allowed = sorted(methods)
                 continue
             request.params = {k: unquote(v) for k, v in match.groupdict().items()}
-            return handler(app, request)
+            verdict = self._guard(app, request) if self._guard and guarded else None
+            if isinstance(verdict, Response):
+                return verdict
+            response = handler(app, request)
+            return response if verdict is None else verdict(response)
         if allowed:
             response = framework_error(
                 405, 405,

@@ -164,16 +164,21 @@ class Sandbox:
     (``metrics_url``, ``metrics_urls``), as ``PROMETHEUS_MONITORING_ENABLED=true`` does.
     ``internal_timeout_ms`` is the peer deadline of fan-out requests
     (``MINIMUM_INTERNAL_TIMEOUT``); ``PUT /__sandbox/cluster`` changes it until a reset.
+    ``rbac=True`` with ``root_users`` and ``db_users=True`` behave as
+    ``AUTHORIZATION_RBAC_ENABLED``, ``AUTHORIZATION_RBAC_ROOT_USERS`` and
+    ``AUTHENTICATION_DB_USERS_ENABLED`` (see ``sandbox.rbac``).
     """
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", seed: str = "none",
                  api_keys: dict[str, str] | None = None, read_only_users: set[str] | None = None,
                  nodes: int = 1, backup_dir: Path | None = None, auto_schema: bool = True,
                  internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS,
-                 metrics: bool = False) -> None:
+                 metrics: bool = False, rbac: bool = False, root_users: list[str] | None = None,
+                 db_users: bool = False) -> None:
         self.app = App(nodes=nodes, api_keys=api_keys or {}, read_only_users=read_only_users,
                        backup_dir=backup_dir, seed=seed, auto_schema=auto_schema,
-                       internal_timeout_ms=internal_timeout_ms)
+                       internal_timeout_ms=internal_timeout_ms, rbac=rbac,
+                       root_users=root_users, db_users=db_users)
         self._server = _Server((host, port), self.app)
         self.app.hostname = f"http://{host}:{self.port}"
         self._thread: threading.Thread | None = None

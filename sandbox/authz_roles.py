@@ -1,0 +1,198 @@
+"""``/v1/authz/roles`` endpoints, answering as adapters/handlers/rest/authz/handlers_authz.go
+(with namespaces off): statuses, error texts and the role-scope checks (a caller with
+``*_roles`` of scope ``match`` may only hand out permissions it holds itself)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sandbox import permissions as perms
+from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
+from sandbox.permissions import InvalidPermission, Policy
+from sandbox.rbac import BUILT_IN_ROLES, ENV_VAR_ROLES, Rbac
+
+if TYPE_CHECKING:
+    from sandbox.app import App
+
+_ROLE_NAME_MAX = 64
+_SCOPE_PREFIX = "can only create roles with less or equal permissions as the current user: "
+
+
+def role_json(name: str, policies: list[Policy] | None) -> dict[str, Any]:
+    """``{"name", "permissions"}``; None policies give ``null`` (a names-only listing)."""
+    return {"name": name,
+            "permissions": None if policies is None else [perms.to_permission(p)
+                                                          for p in policies]}
+
+
+def scope_denial(rbac: Rbac, user: str, verb: str, role: str,
+                 policies: list[Policy] | None = None) -> str | None:
+    """handlers_authz.go ``authorizeRoleScopes``: ``<verb>_ALL`` on the role, or
+    ``<verb>_MATCH`` plus every permission being granted; the error text, or None."""
+    if rbac.denial(user, f"{verb}_ALL", *perms.roles(role)) is None:
+        return None
+    match = rbac.denial(user, f"{verb}_MATCH", *perms.roles(role))
+    if match is not None:
+        return _SCOPE_PREFIX + match
+    missing = [rbac.denial(user, p.verb, p.resource) for p in policies or ()]
+    return "\n".join(m for m in missing if m) or None
+
+
+def read_body_permissions(request: Request, key: str | None) -> list[dict[str, Any]]:
+    """The permissions of a body (``key`` None: the body is one permission), checked as
+    go-openapi validates the Permission model (422)."""
+    body = request.json()
+    if key is None:
+        found = [body]
+        where = ["action"]
+    else:
+        if not isinstance(body, dict) or body.get(key) is None:
+            raise ApiError(framework_error(422, 602, f"{key} in body is required"))
+        found = body[key] if isinstance(body[key], list) else []
+        where = [f"{key}.{i}.action" for i in range(len(found))]
+    for item, path in zip(found, where, strict=True):
+        problem = perms.validate_action(item, path.removesuffix(".action"))
+        if problem:
+            code = 602 if "required" in problem else 606
+            raise ApiError(framework_error(422, code, problem.replace("action.action", "action")))
+    return found
+
+
+def to_policies(permissions: list[dict[str, Any]], prefix: str, status: int = 400) -> list[Policy]:
+    """Convert permissions, answering ``status`` with ``prefix`` + the converter's error."""
+    try:
+        return [perms.to_policy(p) for p in permissions]
+    except InvalidPermission as exc:
+        raise fail(status, f"{prefix}{exc}") from None
+
+
+def create_role(app: App, request: Request) -> Response:
+    """``POST /v1/authz/roles``: 201 without a body."""
+    body = request.json()
+    if not isinstance(body, dict) or body.get("name") is None:
+        raise ApiError(framework_error(422, 602, "name in body is required"))
+    permissions = read_body_permissions(request, "permissions")
+    name = str(body["name"])
+    if name == "":
+        raise fail(400, "role name is required")
+    if len(name) > _ROLE_NAME_MAX or not perms.ROLE_NAME.match(name):
+        raise fail(400, "role name is invalid")
+    problem = perms.validate(permissions, allow_empty=True)
+    if problem:
+        raise fail(422, f"role permissions are invalid: {problem}")
+    policies = to_policies(permissions, "invalid role: ")
+    if name in BUILT_IN_ROLES:
+        raise fail(400, f"you cannot create role with the same name as built-in role {name}")
+    denial = scope_denial(app.rbac, request.user or "", "C", name, policies)
+    if denial:
+        raise fail(403, denial)
+    if name in app.rbac.role_names():
+        raise fail(409, f"role with name {name} already exists")
+    app.rbac.upsert(name, policies)
+    return empty(201)
+
+
+def list_roles(app: App, request: Request) -> Response:
+    """``GET /v1/authz/roles``: sorted by name; root hidden from non-root callers; only the
+    roles the caller may read (``read_roles`` scope all, else match)."""
+    rbac, user = app.rbac, request.user or ""
+    names = [n for n in rbac.role_names() if n != "root" or rbac.is_root(user)]
+    for scope in ("R_ALL", "R_MATCH"):
+        visible = [n for n in names if rbac.denial(user, scope, f"roles/{n}") is None]
+        if visible:
+            break
+    return json_response([role_json(n, rbac.policies(n)) for n in visible])
+
+
+def get_role(app: App, request: Request) -> Response:
+    """``GET /v1/authz/roles/{id}``: 200, 403, or 404 without a body."""
+    name = request.params["id"]
+    denial = scope_denial(app.rbac, request.user or "", "R", name)
+    if denial:
+        raise fail(403, denial)
+    policies = app.rbac.policies(name)
+    return empty(404) if policies is None else json_response(role_json(name, policies))
+
+
+def delete_role(app: App, request: Request) -> Response:
+    """``DELETE /v1/authz/roles/{id}``: 204, also for a role that never existed."""
+    name = request.params["id"]
+    if name in BUILT_IN_ROLES:
+        raise fail(400, f"you can not delete built-in role {name}")
+    denial = scope_denial(app.rbac, request.user or "", "D", name, app.rbac.policies(name))
+    if denial:
+        raise fail(403, denial)
+    app.rbac.delete(name)
+    return empty(204)
+
+
+def add_permissions(app: App, request: Request) -> Response:
+    """``POST /v1/authz/roles/{id}/add-permissions``: 200 or 404, both without a body."""
+    name = request.params["id"]
+    permissions = read_body_permissions(request, "permissions")
+    if name in BUILT_IN_ROLES:
+        raise fail(400, f"you can not update built-in role {name}")
+    policies = _checked(permissions)
+    denial = scope_denial(app.rbac, request.user or "", "U", name, policies)
+    if denial:
+        raise fail(403, denial)
+    if app.rbac.policies(name) is None:
+        return empty(404)
+    app.rbac.upsert(name, policies)
+    return empty(200)
+
+
+def remove_permissions(app: App, request: Request) -> Response:
+    """``POST /v1/authz/roles/{id}/remove-permissions``: 200 or 404; the role stays even
+    when it has no permission left."""
+    name = request.params["id"]
+    policies = _checked(read_body_permissions(request, "permissions"))
+    if name in BUILT_IN_ROLES:
+        raise fail(400, f"you cannot update built-in role {name}")
+    denial = scope_denial(app.rbac, request.user or "", "U", name, policies)
+    if denial:
+        raise fail(403, denial)
+    if app.rbac.policies(name) is None:
+        return empty(404)
+    app.rbac.remove_policies(name, policies)
+    return empty(200)
+
+
+def _checked(permissions: list[dict[str, Any]]) -> list[Policy]:
+    problem = perms.validate(permissions, allow_empty=False)
+    if problem:
+        raise fail(400, f"invalid permissions {problem}")
+    return to_policies(permissions, "invalid permissions ")
+
+
+def has_permission(app: App, request: Request) -> Response:
+    """``POST /v1/authz/roles/{id}/has-permission``: ``true``/``false``; the stored policy
+    must be exactly this one (built-in roles hold wildcards, so they answer false)."""
+    name = request.params["id"]
+    policy = _checked(read_body_permissions(request, None))[0]
+    denial = scope_denial(app.rbac, request.user or "", "R", name)
+    if denial:
+        raise fail(403, denial)
+    stored = app.rbac.roles.get(name, []) if app.rbac.enabled else []
+    return json_response(policy in stored)
+
+
+def env_role_guard(app: App, request: Request) -> None:
+    """The 403 for reading the assignments of ``root``/``read-only`` as a non-root user."""
+    name = request.params["id"]
+    if name in ENV_VAR_ROLES and not app.rbac.is_root(request.user or ""):
+        raise fail(403, f"modifying '{name}' role or changing its assignments is not allowed")
+    denial = scope_denial(app.rbac, request.user or "", "R", name)
+    if denial:
+        raise fail(403, denial)
+
+
+ROUTES = [
+    ("GET", "/v1/authz/roles", list_roles),
+    ("POST", "/v1/authz/roles", create_role),
+    ("GET", "/v1/authz/roles/{id}", get_role),
+    ("DELETE", "/v1/authz/roles/{id}", delete_role),
+    ("POST", "/v1/authz/roles/{id}/add-permissions", add_permissions),
+    ("POST", "/v1/authz/roles/{id}/remove-permissions", remove_permissions),
+    ("POST", "/v1/authz/roles/{id}/has-permission", has_permission),
+]

@@ -1,0 +1,258 @@
+"""Database users (``/v1/users/db``) as ``AUTHENTICATION_DB_USERS_ENABLED`` has them.
+
+Statuses, bodies and checks follow adapters/handlers/rest/db_users/handlers_db_users.go;
+keys have Weaviate's shape (usecases/auth/authentication/apikey/keys/key_generation.go):
+base64 of ``<16-char identifier>_<44-char secret>_v200``. A created or rotated key works
+at once; a deactivated user's key answers 401 ``unauthorized: invalid api key: user
+deactivated`` (apikey/db_users.go).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sandbox.http import ApiError, Request, Response, empty, fail, json_response
+from sandbox.permissions import users
+from sandbox.rbac import subject
+
+if TYPE_CHECKING:
+    from sandbox.app import App
+
+_USER_NAME = re.compile(r"^[A-Za-z][-_0-9A-Za-z@.]{0,128}$")
+_ZERO_TIME = "0001-01-01T00:00:00.000Z"
+NOT_ENABLED = "db user management is not enabled"
+
+
+@dataclass
+class DbUser:
+    """One dynamic user; only a hash of its key is kept."""
+
+    user_id: str
+    key_hash: str
+    identifier: str
+    first_letters: str
+    created_at: str
+    active: bool = True
+    revoked: bool = False
+    last_used: str = _ZERO_TIME
+
+
+@dataclass
+class DbUsers:
+    """The dynamic users of one sandbox; ``enabled`` is AUTHENTICATION_DB_USERS_ENABLED."""
+
+    enabled: bool = False
+    users: dict[str, DbUser] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def issue(self, user_id: str) -> str:
+        """Create the user, or give an existing one a new key (un-revoking it); the key."""
+        identifier = base64.b64encode(secrets.token_bytes(12)).decode()
+        secret = base64.b64encode(secrets.token_bytes(32)).decode()
+        key = base64.b64encode(f"{identifier}_{secret}_v200".encode()).decode()
+        with self.lock:
+            old = self.users.get(user_id)
+            self.users[user_id] = DbUser(
+                user_id, _digest(secret), identifier, key[:3],
+                old.created_at if old else _now(), old.active if old else True)
+        return key
+
+    def authenticate(self, token: str) -> tuple[str | None, str | None]:
+        """(user, None) for a valid dynamic key, (None, reason) for a refused one, and
+        (None, None) when the token is no dynamic key at all (a static key may match)."""
+        try:
+            identifier, secret, version = base64.b64decode(token, validate=True).decode().split("_")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None, None
+        if version != "v200" or len(identifier) != 16 or len(secret) != 44:
+            return None, None
+        with self.lock:
+            user = next((u for u in self.users.values() if u.identifier == identifier), None)
+        if user is None or not secrets.compare_digest(user.key_hash, _digest(secret)):
+            return None, "invalid token"
+        if not user.active:
+            return None, "user deactivated"
+        if user.revoked:
+            return None, "key is revoked"
+        user.last_used = _now()
+        return user.user_id, None
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _now() -> str:
+    """strfmt.DateTime's JSON form: RFC 3339 with milliseconds."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def _static_users(app: App) -> list[str]:
+    return list(dict.fromkeys(app.auth.keys.values()))
+
+
+def _is_root_caller(app: App, request: Request) -> bool:
+    return app.rbac.is_root(request.user or "")
+
+
+def _info(app: App, request: Request, user_id: str, user: DbUser | None) -> dict[str, Any]:
+    info: dict[str, Any] = {"active": True if user is None else user.active}
+    if user is not None and _is_root_caller(app, request):
+        info["apiKeyFirstLetters"] = user.first_letters
+    info["createdAt"] = user.created_at if user else _ZERO_TIME
+    info["dbUserType"] = "db_user" if user else "db_env_user"
+    wanted = request.query.get("includeLastUsedTime") == "true"
+    info["lastUsedAt"] = user.last_used if user and wanted else _ZERO_TIME
+    info["roles"] = app.rbac.roles_of(subject(user_id))
+    info["userId"] = user_id
+    return info
+
+
+def _deny(app: App, request: Request, verb: str, user_id: str) -> None:
+    message = app.rbac.denial(request.user or "", verb, *users(user_id))
+    if message:
+        raise fail(403, message)
+
+
+def list_users(app: App, request: Request) -> Response:
+    """``GET /v1/users/db``: the dynamic users the caller may read; root also sees static
+    users (``db_env_user``); ``[]`` when db users are off."""
+    if not app.db_users.enabled:
+        return json_response([])
+    with app.db_users.lock:
+        known = dict(app.db_users.users)
+    visible = [u for u in known if app.rbac.denial(request.user or "", "R", f"users/{u}") is None]
+    out = [_info(app, request, u, known[u]) for u in visible]
+    if _is_root_caller(app, request):
+        out += [_info(app, request, u, None) for u in _static_users(app) if u not in known]
+    return json_response(out)
+
+
+def get_user(app: App, request: Request) -> Response:
+    """``GET /v1/users/db/{user_id}``."""
+    user_id = request.params["user_id"]
+    _deny(app, request, "R", user_id)
+    if not app.db_users.enabled:
+        raise fail(422, NOT_ENABLED)
+    user = app.db_users.users.get(user_id)
+    if user is None and not (_is_root_caller(app, request) and user_id in _static_users(app)):
+        return empty(404)
+    return json_response(_info(app, request, user_id, user))
+
+
+def create_user(app: App, request: Request) -> Response:
+    """``POST /v1/users/db/{user_id}``: 201 ``{"apikey": ..}``, shown this once."""
+    user_id = request.params["user_id"]
+    if len(user_id) > 128:
+        raise fail(422, f"'{user_id}' is not a valid user name. Name should not be longer "
+                        "than 128 characters")
+    if not _USER_NAME.match(user_id):
+        raise fail(422, f"'{user_id}' is not a valid user name")
+    _deny(app, request, "C", user_id)
+    if not app.db_users.enabled:
+        raise fail(422, NOT_ENABLED)
+    body = request.json(required=False) or {}
+    if body.get("import"):
+        if not _is_root_caller(app, request) and app.rbac.enabled:
+            raise fail(403, "only root users can import static api keys")
+        raise fail(404, f"static user {user_id} does not exist")  # the sandbox imports none
+    if user_id in _static_users(app):
+        raise fail(409, f"user '{user_id}' already exists")
+    if app.rbac.is_root(user_id):
+        raise fail(422, "cannot create db user with root user name")
+    if user_id in app.auth.read_only_users:
+        raise fail(422, "cannot create db user with admin list name")
+    if user_id in app.db_users.users:
+        raise fail(409, f"user '{user_id}' already exists")
+    return json_response({"apikey": app.db_users.issue(user_id)}, 201)
+
+
+def _existing(app: App, request: Request, verb: str) -> tuple[str, DbUser]:
+    """The dynamic user named in the path, after the checks every update shares."""
+    user_id = request.params["user_id"]
+    _deny(app, request, verb, user_id)
+    if not app.db_users.enabled:
+        raise fail(422, NOT_ENABLED)
+    user = app.db_users.users.get(user_id)
+    if user is None:
+        if user_id in _static_users(app):
+            raise fail(422, f"user '{user_id}' is static user")
+        raise ApiError(empty(404))
+    return user_id, user
+
+
+def rotate_key(app: App, request: Request) -> Response:
+    """``POST /v1/users/db/{user_id}/rotate-key``: 200 with the new key; the old one dies."""
+    user_id, _ = _existing(app, request, "U")
+    return json_response({"apikey": app.db_users.issue(user_id)})
+
+
+def delete_user(app: App, request: Request) -> Response:
+    """``DELETE /v1/users/db/{user_id}``: 204; its role assignments go with it."""
+    _self_or_root(app, request, "D", "delete")
+    user_id, _ = _existing(app, request, "D")
+    with app.db_users.lock:
+        app.db_users.users.pop(user_id, None)
+    app.rbac.forget(subject(user_id))
+    return empty(204)
+
+
+def _self_or_root(app: App, request: Request, verb: str, what: str) -> None:
+    user_id = request.params["user_id"]
+    _deny(app, request, verb, user_id)
+    if not app.db_users.enabled:
+        raise fail(422, NOT_ENABLED)
+    if user_id == request.user:
+        raise fail(422, f'cannot {what} its own user "{user_id}"')
+    if app.rbac.is_root(user_id):
+        raise fail(422, f"cannot {what} root user")
+
+
+def deactivate_user(app: App, request: Request) -> Response:
+    """``POST /v1/users/db/{user_id}/deactivate`` (``{"revoke_key": bool}``): 200, 409 when
+    already inactive."""
+    _self_or_root(app, request, "U", "deactivate")
+    user_id, user = _existing(app, request, "U")
+    if not user.active:
+        return empty(409)
+    body = request.json(required=False) or {}
+    with app.db_users.lock:
+        user.active = False
+        user.revoked = user.revoked or bool(body.get("revoke_key"))
+    return empty(200)
+
+
+def activate_user(app: App, request: Request) -> Response:
+    """``POST /v1/users/db/{user_id}/activate``: 200, 409 when already active."""
+    user_id = request.params["user_id"]
+    _deny(app, request, "U", user_id)
+    if not app.db_users.enabled:
+        raise fail(422, NOT_ENABLED)
+    if app.rbac.is_root(user_id):
+        raise fail(422, "cannot activate root user")
+    user_id, user = _existing(app, request, "U")
+    if user.active:
+        return empty(409)
+    with app.db_users.lock:
+        user.active = True
+    return empty(200)
+
+
+ROUTES = [
+    ("GET", "/v1/users/db", list_users),
+    ("GET", "/v1/users/db/{user_id}", get_user),
+    ("POST", "/v1/users/db/{user_id}", create_user),
+    ("DELETE", "/v1/users/db/{user_id}", delete_user),
+    ("POST", "/v1/users/db/{user_id}/rotate-key", rotate_key),
+    ("POST", "/v1/users/db/{user_id}/activate", activate_user),
+    ("POST", "/v1/users/db/{user_id}/deactivate", deactivate_user),
+]

@@ -1,0 +1,307 @@
+"""RBAC enforcement on every other ``/v1`` route: the verb and resources each Weaviate
+handler authorizes (usecases/schema/{class,tenant,alias,property,handler}.go,
+usecases/objects/*.go, usecases/nodes/handler.go, usecases/backup/scheduler.go,
+adapters/handlers/graphql/local/get/class_builder_fields.go), checked after routing and
+before the handler. List endpoints are not refused: they leave out what the caller may not
+read (usecases/auth/authorization/filter/filter.go). The ``/v1/authz`` and
+``/v1/users`` handlers check for themselves; meta, root and well-known paths need no
+permission. A route missing from the table is not checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from sandbox import permissions as perms
+from sandbox.backup_files import class_names
+from sandbox.classes import upper_first
+from sandbox.graphql_parser import GraphQLError
+from sandbox.http import Request, Response, dumps, error, json_response
+
+if TYPE_CHECKING:
+    from sandbox.app import App
+
+Checks = list[tuple[str, list[str]]]  # (verb, resources), checked in order
+Verdict = Response | Callable[[Response], Response] | None
+
+
+def _body(request: Request) -> Any:
+    """The decoded body, or None: a body the handler cannot decode is its 400/422 to give,
+    as go-openapi binds the body before any handler authorizes."""
+    try:
+        return orjson.loads(request.body) if request.body.strip() else None
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _names(items: Any, key: str | None = "name") -> list[str]:
+    items = items if isinstance(items, list) else []
+    return [str(i if key is None else _dict(i).get(key) or "") for i in items]
+
+
+def _class(request: Request) -> str:
+    return request.params.get("className", "")
+
+
+def _tenant_q(request: Request) -> str:
+    return request.query.get("tenant", "")
+
+
+def _batch(request: Request) -> Checks:
+    classes: dict[str, list[str]] = {}
+    for obj in _dict(_body(request)).get("objects") or []:
+        obj = _dict(obj)
+        classes.setdefault(upper_first(str(obj.get("class") or "")),
+                           []).append(str(obj.get("tenant") or ""))
+    checks: Checks = []
+    for cls, tenants in classes.items():
+        resources = perms.shards_data(cls, *tenants)
+        checks += [(perms.UPDATE, resources), (perms.CREATE, resources)]
+    return checks
+
+
+def _alias_target(app: App, request: Request) -> str:
+    return app.db.aliases.get(upper_first(request.params["aliasName"]), "")
+
+
+def _peek(app: App, request: Request, path: str) -> dict[str, Any]:
+    """Read a resource (unguarded) to learn what a request on it must be checked against,
+    as Weaviate's handlers look an operation up before authorizing it."""
+    probe = Request("GET", path, {}, dict(request.headers), b"", user=request.user)
+    found = app.router.dispatch(app, probe, guarded=False)
+    return _dict(orjson.loads(found.body)) if found.status == 200 and found.body else {}
+
+
+def _replication_op(app: App, request: Request) -> list[str]:
+    op = _peek(app, request, f"/v1/replication/replicate/{request.params['id']}")
+    return perms.replications(str(op.get("collection") or ""), str(op.get("shard") or ""))
+
+
+def _collections(cls: str) -> list[str]:
+    """types.go ``Collections``: the class's data, then its metadata."""
+    return [perms.objects(cls), *perms.collections_metadata(cls)]
+
+
+def _backup_classes(app: App, request: Request) -> list[str]:
+    home = app.backups.home(request.params["id"])
+    meta = app.backups.read(home, "create", strict=False)
+    return class_names(meta) if meta else []
+
+
+_SIMPLE: dict[tuple[str, str], Callable[[App, Request], Checks]] = {
+    ("POST", "/v1/schema"): lambda a, r: [
+        (perms.CREATE, perms.collections_metadata(str(_dict(_body(r)).get("class") or "")))],
+    ("GET", "/v1/schema/{className}"): lambda a, r: [
+        (perms.READ, perms.collections_metadata(_class(r)))],
+    ("PUT", "/v1/schema/{className}"): lambda a, r: [
+        (perms.UPDATE, perms.collections_metadata(_class(r)))],
+    ("DELETE", "/v1/schema/{className}"): lambda a, r: [
+        (perms.DELETE, perms.collections_metadata(_class(r)))],
+    ("POST", "/v1/schema/{className}/properties"): lambda a, r: [
+        (perms.UPDATE, perms.collections_metadata(_class(r))),
+        (perms.READ, perms.collections_metadata(_class(r)))],
+    ("POST", "/v1/schema/{className}/tenants"): lambda a, r: [
+        (perms.CREATE, perms.shards_metadata(_class(r), *_names(_body(r))))],
+    ("PUT", "/v1/schema/{className}/tenants"): lambda a, r: [
+        (perms.UPDATE, perms.shards_metadata(_class(r), *_names(_body(r))))],
+    ("DELETE", "/v1/schema/{className}/tenants"): lambda a, r: [
+        (perms.DELETE, perms.shards_metadata(_class(r), *_names(_body(r), None)))],
+    ("GET", "/v1/schema/{className}/tenants/{tenantName}"): lambda a, r: [
+        (perms.READ, perms.shards_metadata(_class(r), r.params["tenantName"]))],
+    ("HEAD", "/v1/schema/{className}/tenants/{tenantName}"): lambda a, r: [
+        (perms.READ, perms.shards_metadata(_class(r), r.params["tenantName"]))],
+    ("GET", "/v1/schema/{className}/shards"): lambda a, r: [
+        (perms.READ, perms.shards_metadata(_class(r), _tenant_q(r)))],
+    ("PUT", "/v1/schema/{className}/shards/{shardName}"): lambda a, r: [
+        (perms.UPDATE, perms.shards_metadata(_class(r), r.params["shardName"]))],
+    ("POST", "/v1/aliases"): lambda a, r: [(perms.CREATE, perms.aliases(
+        str(_dict(_body(r)).get("class") or ""), str(_dict(_body(r)).get("alias") or "")))],
+    ("GET", "/v1/aliases/{aliasName}"): lambda a, r: [
+        (perms.READ, perms.aliases(_alias_target(a, r), r.params["aliasName"]))],
+    ("PUT", "/v1/aliases/{aliasName}"): lambda a, r: [(perms.UPDATE, perms.aliases(
+        str(_dict(_body(r)).get("class") or ""), r.params["aliasName"]))],
+    ("DELETE", "/v1/aliases/{aliasName}"): lambda a, r: [
+        (perms.DELETE, perms.aliases(_alias_target(a, r), r.params["aliasName"]))],
+    ("GET", "/v1/objects"): lambda a, r: [
+        (perms.READ, [perms.objects(r.query.get("class", ""))])],
+    ("POST", "/v1/objects"): lambda a, r: [(perms.CREATE, perms.shards_data(
+        str(_dict(_body(r)).get("class") or ""), str(_dict(_body(r)).get("tenant") or "")))],
+    ("POST", "/v1/objects/validate"): lambda a, r: [(perms.READ, [perms.objects(
+        str(_dict(_body(r)).get("class") or ""), str(_dict(_body(r)).get("tenant") or ""),
+        str(_dict(_body(r)).get("id") or ""))])],
+    ("GET", "/v1/objects/{id}"): lambda a, r: [
+        (perms.READ, [perms.objects("", "", r.params["id"])])],
+    ("DELETE", "/v1/objects/{id}"): lambda a, r: [
+        (perms.DELETE, [perms.objects("", _tenant_q(r), r.params["id"])])],
+    ("GET", "/v1/objects/{className}/{id}"): lambda a, r: [
+        (perms.READ, [perms.objects(_class(r), _tenant_q(r), r.params["id"])])],
+    ("HEAD", "/v1/objects/{className}/{id}"): lambda a, r: [
+        (perms.READ, [perms.objects(_class(r), _tenant_q(r), r.params["id"])])],
+    ("PUT", "/v1/objects/{className}/{id}"): lambda a, r: [(perms.UPDATE, [perms.objects(
+        _class(r), str(_dict(_body(r)).get("tenant") or ""), r.params["id"])])],
+    ("PATCH", "/v1/objects/{className}/{id}"): lambda a, r: [(perms.UPDATE, [perms.objects(
+        _class(r), str(_dict(_body(r)).get("tenant") or ""), r.params["id"])])],
+    ("DELETE", "/v1/objects/{className}/{id}"): lambda a, r: [
+        (perms.DELETE, [perms.objects(_class(r), _tenant_q(r), r.params["id"])])],
+    ("POST", "/v1/batch/objects"): lambda a, r: _batch(r),
+    ("DELETE", "/v1/batch/objects"): lambda a, r: [(perms.DELETE, perms.shards_data(
+        str(_dict(_dict(_body(r)).get("match")).get("class") or ""), _tenant_q(r)))],
+    ("GET", "/v1/nodes"): lambda a, r: [
+        (perms.READ, perms.nodes(r.query.get("output", "minimal")))],
+    ("GET", "/v1/nodes/{className}"): lambda a, r: [
+        (perms.READ, perms.nodes(r.query.get("output", "minimal"), _class(r)))],
+    ("GET", "/v1/cluster/statistics"): lambda a, r: [(perms.READ, [perms.CLUSTER])],
+    ("GET", "/v1/backups/{backend}/{id}"): lambda a, r: [
+        (perms.READ, perms.backups(*_backup_classes(a, r)))],
+    ("DELETE", "/v1/backups/{backend}/{id}"): lambda a, r: [
+        (perms.DELETE, perms.backups(*_backup_classes(a, r)))],
+    ("GET", "/v1/backups/{backend}/{id}/restore"): lambda a, r: [
+        (perms.READ, perms.backups(*_backup_classes(a, r)))],
+    ("DELETE", "/v1/backups/{backend}/{id}/restore"): lambda a, r: [
+        (perms.DELETE, perms.backups(*_backup_classes(a, r)))],
+    ("POST", "/v1/backups/{backend}/{id}/restore"): lambda a, r: [(perms.CREATE, perms.backups(
+        *(_names(_dict(_body(r)).get("include"), None) or _backup_classes(a, r))))],
+    # adapters/handlers/rest/replication/handlers_replicate.go
+    ("POST", "/v1/replication/replicate"): lambda a, r: [(perms.CREATE, perms.replications(
+        str(_dict(_body(r)).get("collection") or ""), str(_dict(_body(r)).get("shard") or "")))],
+    ("GET", "/v1/replication/replicate/list"): lambda a, r: [(perms.READ, perms.replications())],
+    ("DELETE", "/v1/replication/replicate"): lambda a, r: [(perms.DELETE, perms.replications())],
+    ("POST", "/v1/replication/replicate/force-delete"): lambda a, r: [
+        (perms.DELETE, perms.replications())],
+    ("GET", "/v1/replication/replicate/{id}"): lambda a, r: [
+        (perms.READ, _replication_op(a, r))],
+    ("DELETE", "/v1/replication/replicate/{id}"): lambda a, r: [
+        (perms.DELETE, _replication_op(a, r))],
+    ("POST", "/v1/replication/replicate/{id}/cancel"): lambda a, r: [
+        (perms.UPDATE, _replication_op(a, r))],
+    ("GET", "/v1/replication/sharding-state"): lambda a, r: [(perms.READ, perms.replications(
+        r.query.get("collection", ""), r.query.get("shard", "")))],
+    ("GET", "/v1/replication/scale"): lambda a, r: [
+        (perms.READ, perms.replications(r.query.get("collection", "")))],
+    ("POST", "/v1/replication/scale"): lambda a, r: [(perms.UPDATE, perms.replications(
+        str(_dict(_body(r)).get("collection") or "")))],
+    # usecases/distributedtask/handler.go, handlers_indexes*.go, handlers_schema.go
+    ("GET", "/v1/tasks"): lambda a, r: [(perms.READ, [perms.CLUSTER])],
+    ("GET", "/v1/schema/{className}/indexes"): lambda a, r: [
+        (perms.READ, perms.collections_metadata(_class(r)))],
+    ("PUT", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}"): lambda a, r: [
+        (perms.UPDATE, _collections(_class(r)))],
+    ("DELETE", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}"):
+        lambda a, r: [(perms.UPDATE, _collections(_class(r)))],
+    ("POST", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}/rebuild"):
+        lambda a, r: [(perms.UPDATE, _collections(_class(r)))],
+    ("POST", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}/cancel"):
+        lambda a, r: [(perms.UPDATE, _collections(_class(r)))],
+    # usecases/export/scheduler.go: status and cancel check the exported classes
+    ("GET", "/v1/export/{backend}/{id}"): lambda a, r: [(perms.READ, perms.backups(*_names(_peek(
+        a, r, f"/v1/export/{r.params['backend']}/{r.params['id']}").get("classes"), None)))],
+    ("DELETE", "/v1/export/{backend}/{id}"): lambda a, r: [(perms.DELETE, perms.backups(
+        *_names(_peek(a, r, f"/v1/export/{r.params['backend']}/{r.params['id']}")
+                .get("classes"), None)))],
+}
+
+
+def _filtered(app: App, request: Request, key: str | None,
+              resource: Callable[[dict[str, Any]], list[str]]) -> Callable[[Response], Response]:
+    """Leave out of a 200 list the items the caller may not read."""
+    def keep(response: Response) -> Response:
+        if response.status != 200 or not response.body:
+            return response
+        data = orjson.loads(response.body)
+        items = data if key is None else data.get(key) or []
+        kept = [i for i in items if app.rbac.denial(request.user or "", perms.READ,
+                                                    *resource(i)) is None]
+        if key is None:
+            data = kept
+        else:
+            data[key] = kept
+        return Response(response.status, dumps(data), response.headers)
+    return keep
+
+
+_FILTERS: dict[tuple[str, str], Callable[[App, Request], Callable[[Response], Response]]] = {
+    ("GET", "/v1/schema"): lambda a, r: _filtered(
+        a, r, "classes", lambda c: perms.collections_metadata(c.get("class", ""))),
+    ("GET", "/v1/schema/{className}/tenants"): lambda a, r: _filtered(
+        a, r, None, lambda t: perms.shards_metadata(_class(r), t.get("name", ""))),
+    ("GET", "/v1/aliases"): lambda a, r: _filtered(
+        a, r, "aliases", lambda x: perms.aliases(x.get("class"), x.get("alias"))),
+    ("GET", "/v1/backups/{backend}"): lambda a, r: _filtered(
+        a, r, None, lambda b: perms.backups(*(b.get("classes") or ()))),
+}
+
+_GRAPHQL_CLASS = re.compile(r"\b(Get|Aggregate)\s*\{\s*([A-Za-z_]\w*)")
+
+
+def _graphql(app: App, request: Request) -> Response | None:
+    """Get and Aggregate need read_data on the class: a denial is a GraphQL error in a 200,
+    as the resolvers report it."""
+    query = str(_dict(_body(request)).get("query") or "")
+    for match in _GRAPHQL_CLASS.finditer(query):
+        operation, cls = match.group(1), upper_first(match.group(2))
+        denial = app.rbac.denial(request.user or "", perms.READ, *perms.shards_data(cls))
+        if denial:
+            return json_response({"data": {operation: {cls: None}}, "errors": [
+                GraphQLError(denial, None, [operation, cls]).to_json()]})
+    return None
+
+
+def _narrowed(app: App, request: Request, refusal: Callable[[list[str]], Response],
+              explicit_include_checked: bool) -> Response | None:
+    """Backups and exports of "every class" narrow to the classes the caller may back up
+    (scheduler.go filterBackupableClasses, export/scheduler.go); none left is ``refusal``.
+    A backup's explicit include needs create on each class instead."""
+    body = _dict(_body(request))
+    include = _names(body.get("include"), None)
+    user = request.user or ""
+    if include and explicit_include_checked:
+        denial = app.rbac.denial(user, perms.CREATE, *perms.backups(*include))
+        return None if denial is None else error(403, denial)
+    with app.db.lock:
+        every = [c for c in include or app.db.collections
+                 if c not in _names(body.get("exclude"), None)]
+    allowed = [c for c in every if app.rbac.denial(user, perms.CREATE, *perms.backups(c)) is None]
+    if every and not allowed:
+        return refusal(every)
+    if allowed != every:
+        request.body = dumps({**body, "include": allowed, "exclude": []})
+    return None
+
+
+def _backup_refusal(user: str) -> Callable[[list[str]], Response]:
+    return lambda every: error(
+        403, f"authorization, forbidden action: user '{user}' has insufficient permissions "
+             f"to C [{' '.join(perms.backups(*every))}]")
+
+
+def _export_refusal(every: list[str]) -> Response:
+    return error(422, "export validation error: no exportable classes")
+
+
+def guard(app: App, request: Request) -> Verdict:
+    """The router's guard: a 403, a filter for the answer, or None (allowed)."""
+    if not app.rbac.enabled:
+        return None
+    key = (request.method, request.route or "")
+    if key in _FILTERS:
+        return _FILTERS[key](app, request)
+    if key == ("POST", "/v1/graphql"):
+        return _graphql(app, request)
+    if key == ("POST", "/v1/backups/{backend}"):
+        return _narrowed(app, request, _backup_refusal(request.user or ""), True)
+    if key == ("POST", "/v1/export/{backend}"):
+        return _narrowed(app, request, _export_refusal, False)
+    checks = _SIMPLE.get(key)
+    for verb, resources in checks(app, request) if checks else ():
+        denial = app.rbac.denial(request.user or "", verb, *resources)
+        if denial:
+            return error(403, denial)
+    return None
