@@ -92,6 +92,12 @@ def _from_path(verb: str, path: str) -> str | None:
     return None
 
 
+def denial_hint(message: str) -> str | None:
+    """The hint of a denial reported inside a 200 answer (GraphQL errors), None if the
+    message is not one."""
+    return forbidden_hint(message) if DENIAL.search(message) else None
+
+
 def forbidden_hint(message: str) -> str:
     """The hint of a 403: the missing permission and the role commands that grant it."""
     denial = parse_denial(message)
