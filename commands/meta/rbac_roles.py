@@ -79,12 +79,13 @@ def roles_cmd(ctx: CommandContext) -> Result:
         name = str(role.get("name"))
         held, groups = _holders(ctx, name)
         rows.append((name, name in BUILT_IN, len(role.get("permissions") or []), held, groups))
+    note = None if rows else "no role this user may read (reading roles needs read_roles)"
     return Table(("role", "built_in", "permissions", "users", "groups"), tuple(rows),
-                 title="Roles")
+                 title="Roles", note=note)
 
 
 def _show(ctx: CommandContext, name: str) -> Result:
-    access.rbac_roles(ctx.api, server_version(ctx), listing=False)
+    access.require_rbac(ctx.api, server_version(ctx))
     role = roles_ops.get_role(ctx.api, name)
     held, groups = _holders(ctx, name)
     return Record({"role": role.get("name"), "built_in": name in BUILT_IN,
@@ -138,7 +139,7 @@ def role_create_cmd(ctx: CommandContext, *, role: str, permission: list[str],
                     dry_run: bool) -> list[Result]:
     """``\\role create``."""
     perms = _parse_all(permission, server_version(ctx))
-    access.rbac_roles(ctx.api, server_version(ctx), listing=False)
+    access.require_rbac(ctx.api, server_version(ctx))
     plan = Plan(action=f"create role {role}", targets=(role,),
                 requests=_perm_requests("POST /v1/authz/roles", role, perms))
     if ctx.dry_run_or_approve(plan, False, force=False, dry_run=dry_run, allow_protected=False):
@@ -159,7 +160,7 @@ def role_add_cmd(ctx: CommandContext, *, role: str, permission: list[str],
                  dry_run: bool) -> list[Result]:
     """``\\role add``."""
     perms = _parse_all(permission, server_version(ctx))
-    access.rbac_roles(ctx.api, server_version(ctx), listing=False)
+    access.require_rbac(ctx.api, server_version(ctx))
     roles_ops.get_role(ctx.api, role)
     plan = Plan(action=f"add permissions to role {role}", targets=(role,),
                 requests=_perm_requests(f"POST /v1/authz/roles/{role}/add-permissions", role,
@@ -188,7 +189,7 @@ def role_remove_cmd(ctx: CommandContext, *, role: str, permission: list[str], fo
                     dry_run: bool) -> list[Result]:
     """``\\role remove``."""
     perms = _parse_all(permission, server_version(ctx))
-    access.rbac_roles(ctx.api, server_version(ctx), listing=False)
+    access.require_rbac(ctx.api, server_version(ctx))
     current = roles_ops.get_role(ctx.api, role)
     held, groups = _holders(ctx, role)
     texts = {permissions.format_permission(p) for p in perms}
@@ -218,7 +219,7 @@ def role_remove_cmd(ctx: CommandContext, *, role: str, permission: list[str], fo
 )
 def role_rm_cmd(ctx: CommandContext, *, role: str, force: bool, dry_run: bool) -> list[Result]:
     """``\\role rm``."""
-    access.rbac_roles(ctx.api, server_version(ctx), listing=False)
+    access.require_rbac(ctx.api, server_version(ctx))
     current = roles_ops.get_role(ctx.api, role)
     held, groups = _holders(ctx, role)
     action = f"delete role {role}"
@@ -254,7 +255,7 @@ def _grantee(ctx: CommandContext, role: str, user: str | None, group: str | None
     version = server_version(ctx)
     if group is not None:
         versions.require(version, access.GROUPS_FLOOR, "roles of groups")
-    access.rbac_roles(ctx.api, version, listing=False)
+    access.require_rbac(ctx.api, version)
     roles_ops.get_role(ctx.api, role)
     verb = "assign" if assign else "revoke"
     if group is not None:

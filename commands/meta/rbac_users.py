@@ -83,19 +83,18 @@ def _oidc_users(ctx: CommandContext) -> tuple[dict[str, list[str]], str | None]:
     """OIDC users (who exist only through their roles) with their roles, and a note when they
     could not be read ({} when RBAC is off)."""
     version = server_version(ctx)
+    found: dict[str, list[str]] = {}
     try:
-        all_roles = access.rbac_roles(ctx.api, version)
+        for role in access.rbac_roles(ctx.api, version):
+            for user, kind in roles_ops.role_users(ctx.api, role["name"], version):
+                if kind == "oidc":
+                    found.setdefault(user, []).append(role["name"])
     except ShellError as exc:
         if exc is access.RBAC_OFF:
             return {}, None
         if isinstance(exc, ApiError) and exc.status == 403:
-            return {}, "OIDC users are not shown: reading them needs read_roles"
+            return {}, "OIDC users are not shown: reading them needs read_roles and read_users"
         raise
-    found: dict[str, list[str]] = {}
-    for role in all_roles:
-        for user, kind in roles_ops.role_users(ctx.api, role["name"], version):
-            if kind == "oidc":
-                found.setdefault(user, []).append(role["name"])
     return found, None
 
 
@@ -120,12 +119,14 @@ def users_cmd(ctx: CommandContext) -> Result:
             raise
         db, note = [], "database users are off (AUTHENTICATION_DB_USERS_ENABLED)"
     rows = [(u.get("userId"), u.get("dbUserType"), u.get("active"), sorted(u.get("roles") or []),
-             u.get("createdAt"), u.get("lastUsedAt"), u.get("apiKeyFirstLetters"))
+             users.when(u.get("createdAt")), users.when(u.get("lastUsedAt")),
+             u.get("apiKeyFirstLetters"))
             for u in sorted(db, key=lambda u: str(u.get("userId")))]
     oidc, unread = _oidc_users(ctx)
     rows += [(name, "oidc", None, sorted(roles), None, None, None)
              for name, roles in sorted(oidc.items())]
-    notes = [n for n in (note, unread, None if rows else "no users") if n]
+    empty = None if rows else "no user this user may read (reading users needs read_users)"
+    notes = [n for n in (note, unread, empty) if n]
     return Table(("user", "type", "active", "roles", "created", "last_used", "key_prefix"),
                  tuple(rows), title="Users", note="; ".join(notes) or None)
 
@@ -188,7 +189,8 @@ def _user_plan(ctx: CommandContext, name: str, action: str, request: str,
     info = users.get_db_user(ctx.api, name)
     table = Table(("user", "type", "active", "roles", "last_used"),
                   ((name, info.get("dbUserType"), info.get("active"),
-                    sorted(info.get("roles") or []), info.get("lastUsedAt")),), title="At stake")
+                    sorted(info.get("roles") or []), users.when(info.get("lastUsedAt"))),),
+                  title="At stake")
     return Plan(action=action, targets=(name,), preview=(table, Message(warning, Level.WARNING)),
                 requests=(request,))
 
@@ -311,7 +313,7 @@ def groups_cmd(ctx: CommandContext) -> Result:
     """``\\groups``: a Table of groups."""
     version = server_version(ctx)
     versions.require(version, access.GROUPS_FLOOR, "OIDC groups")
-    access.rbac_roles(ctx.api, version, listing=False)
+    access.require_rbac(ctx.api, version)
     rows = tuple((g, sorted(str(r.get("name")) for r in users.group_roles(ctx.api, g)))
                  for g in sorted(users.list_groups(ctx.api)))
     return Table(("group", "roles"), rows, title="OIDC groups",

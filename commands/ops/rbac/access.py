@@ -23,25 +23,27 @@ def segment(name: str) -> str:
     return quote(name, safe="")
 
 
-def rbac_roles(api: RestClient, version: str | None, *,
-               listing: bool = True) -> list[dict[str, Any]]:
-    """Every role the caller may see, after refusing a server too old for RBAC or with it off.
+def require_rbac(api: RestClient, version: str | None) -> None:
+    """Refuse before any write when the server is too old for RBAC or has it off.
 
-    With RBAC on, Weaviate always lists its built-in viewer and admin roles, so an empty
-    list means RBAC is off (cluster/rbac/manager.go answers [] without an authorizer). When
-    only checking (``listing`` False), a 403 proves RBAC is on: the caller may lack
-    read_roles and still hold the permission the command needs.
+    The built-in ``viewer`` role always exists with RBAC on: reading it answers 200, or 403
+    to a caller without read_roles; with RBAC off the role store is absent and it is 404
+    (cluster/rbac/manager.go). The role list cannot tell: Weaviate filters it down to the
+    roles the caller may read, so it is empty for an ordinary user either way.
     """
     require(version, RBAC_FLOOR, "RBAC")
-    try:
-        roles = api.get_json("/v1/authz/roles")
-    except ApiError as exc:
-        if exc.status == 403 and not listing:
-            return []
-        raise
-    if not roles:
+    probe = api.request("GET", "/v1/authz/roles/viewer", ok=(403, 404))
+    if probe.status_code == 404:
         raise RBAC_OFF
-    return roles
+
+
+def rbac_roles(api: RestClient, version: str | None) -> list[dict[str, Any]]:
+    """Every role the caller may read (an empty list is checked for RBAC being off)."""
+    require(version, RBAC_FLOOR, "RBAC")
+    roles = api.get_json("/v1/authz/roles")
+    if not roles:
+        require_rbac(api, version)
+    return roles or []
 
 
 def db_users_call(call: Any, *args: Any, **kwargs: Any) -> Any:

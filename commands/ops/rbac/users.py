@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from commands.api.client import RestClient
-from commands.errors import ShellError
+from commands.errors import ApiError, ShellError
 from commands.ops.rbac.access import db_users_call, segment
+
+
+def when(timestamp: str | None) -> str | None:
+    """A user's time, or None for Go's zero time (never: env users, keys never used)."""
+    return None if not timestamp or timestamp.startswith("0001-01-01") else timestamp
 
 
 def own_info(api: RestClient) -> dict[str, Any] | None:
@@ -56,8 +61,15 @@ def change_user_roles(api: RestClient, name: str, roles: list[str], user_type: s
                       assign: bool) -> None:
     """``POST /v1/authz/users/NAME/assign`` or ``revoke``."""
     verb = "assign" if assign else "revoke"
-    api.request("POST", f"/v1/authz/users/{segment(name)}/{verb}",
-                json={"roles": roles, "userType": user_type})
+    try:
+        api.request("POST", f"/v1/authz/users/{segment(name)}/{verb}",
+                    json={"roles": roles, "userType": user_type})
+    except ApiError as exc:
+        # handlers_authz.go checks that an OIDC user can exist: a 500 without OIDC
+        if "oidc is not enabled" in exc.message:
+            raise ShellError("the server has AUTHENTICATION_OIDC_ENABLED off: there are no "
+                             "OIDC users", "leave out --oidc for a database user") from None
+        raise
 
 
 def list_groups(api: RestClient) -> list[str]:
