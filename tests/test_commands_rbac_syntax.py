@@ -10,7 +10,12 @@ import pytest
 
 from commands.api.forbidden import forbidden_hint, parse_denial
 from commands.errors import UsageError
-from commands.ops.rbac.permissions import ACTIONS, format_permission, parse_permission
+from commands.ops.rbac.permissions import (
+    ACTIONS,
+    check_role_name,
+    format_permission,
+    parse_permission,
+)
 from sandbox import Sandbox
 from tests.test_workflows import sh
 
@@ -101,3 +106,14 @@ def test_admin_list_denial_names_the_flag(tmp_path) -> None:
     assert done.returncode == 1, done.stderr
     assert "insufficient permissions to C" in done.stderr
     assert "hint: user 'bob' may only read (AUTHORIZATION_ADMINLIST_READONLY_USERS)" in done.stderr
+
+
+def test_a_rule_refusal_gets_no_permission_hint() -> None:
+    assert forbidden_hint("revoking: modifying 'root' role or changing its assignments is not "
+                          "allowed") is None
+
+
+def test_role_names_are_checked_as_weaviate_does() -> None:
+    assert check_role_name("read_data-Article") == "read_data-Article"
+    with pytest.raises(UsageError, match="'1bad' is not a valid role name"):
+        check_role_name("1bad")

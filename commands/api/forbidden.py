@@ -98,10 +98,14 @@ def denial_hint(message: str) -> str | None:
     return forbidden_hint(message) if DENIAL.search(message) else None
 
 
-def forbidden_hint(message: str) -> str:
-    """The hint of a 403: the missing permission and the role commands that grant it."""
+def forbidden_hint(message: str) -> str | None:
+    """The hint of a 403: the missing permission and the role commands that grant it (None
+    for a refusal that is a rule, not a permission: "modifying 'root' role ... is not
+    allowed")."""
     denial = parse_denial(message)
     if denial is None:
+        if "forbidden" not in message.lower():
+            return None
         return "this user lacks the permission; ask an administrator or use another key"
     if denial.adminlist:
         return (f"user '{denial.user}' may only read (AUTHORIZATION_ADMINLIST_READONLY_USERS); "

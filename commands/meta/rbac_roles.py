@@ -138,6 +138,7 @@ def _perm_requests(method_path: str, name: str, perms: list[dict[str, Any]]) -> 
 def role_create_cmd(ctx: CommandContext, *, role: str, permission: list[str],
                     dry_run: bool) -> list[Result]:
     """``\\role create``."""
+    permissions.check_role_name(role)
     perms = _parse_all(permission, server_version(ctx))
     access.require_rbac(ctx.api, server_version(ctx))
     plan = Plan(action=f"create role {role}", targets=(role,),

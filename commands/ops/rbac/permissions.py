@@ -123,6 +123,17 @@ def format_permission(permission: dict[str, Any]) -> str:
     return text
 
 
+ROLE_NAME = re.compile(r"[A-Za-z][-_0-9A-Za-z]{0,254}")  # handlers_authz.go roleNameRegexCore
+
+
+def check_role_name(name: str) -> str:
+    """``name`` when Weaviate accepts it as a role name, else a UsageError."""
+    if not ROLE_NAME.fullmatch(name):
+        raise UsageError(f"{name!r} is not a valid role name",
+                         "a letter, then up to 254 letters, digits, '-' or '_'")
+    return name
+
+
 def role_name_for(text: str) -> str:
     """A valid role name (``[A-Za-z][-_0-9A-Za-z]*``) suggesting what a permission grants."""
     name = re.sub(r"[^-_0-9A-Za-z]+", "-", text.replace("*", "all")).strip("-")
