@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pexpect
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -264,3 +265,20 @@ def test_rbac_off_and_old_servers_are_named(env) -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_a_person_confirms_revoking_at_a_terminal(env, url) -> None:
+    assert shell(env, url, ROOT_KEY, r"\role create typed --permission read_cluster",
+                 r"\grant typed bob").returncode == 0
+    child = pexpect.spawn(sys.executable, ["-m", "shell", "--url", url, "col", "revoke",
+                                           "typed", "bob"],
+                          env={**env, "WEAVIATE_API_KEY": ROOT_KEY, "PROMPT_TOOLKIT_NO_CPR": "1"},
+                          cwd=str(ROOT), dimensions=(40, 160), timeout=60, encoding="utf-8")
+    child.expect("bob loses the permissions of typed")
+    child.expect("Type 'yes' to confirm:")
+    child.sendline("yes")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert roles_of(url, "bob") == []
+    as_root(url, "DELETE", "/v1/authz/roles/typed")
