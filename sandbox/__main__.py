@@ -76,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Weaviate sandbox (an emulator, not a real Weaviate) listening on {sandbox.url} "
           f"with {args.nodes} node(s), seed {args.seed!r}. Ctrl-C stops it.", file=sys.stderr)
+    if args.rbac:
+        print(f"  RBAC on; root users: {', '.join(args.root_user) or 'none'}", file=sys.stderr)
+    if args.db_users:
+        print("  db users on: POST /v1/users/db/{user_id} creates a user and its API key",
+              file=sys.stderr)
     for node, url in sandbox.metrics_urls.items():
         print(f"  {node} metrics: {url}", file=sys.stderr)
     try:

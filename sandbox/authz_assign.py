@@ -127,9 +127,11 @@ def _change_user(app: App, request: Request, assigning: bool) -> Response:
     if not _db_user_exists(app, user):
         target = "to assign role to" if assigning else "to revoke role from"
         raise fail(404, f"username {target} doesn't exist")
-    # An empty userType applies to both db and oidc; only db users exist here.
+    # An empty userType means both db and oidc (getUserTypesAndValidateExistence), so the
+    # role then lists the user twice in its user-assignments.
     change = app.rbac.assign if assigning else app.rbac.revoke
-    change(subject(user), roles)
+    for kind in [user_type] if user_type else ["oidc", "db"]:
+        change(subject(user, kind), roles)
     return empty(200)
 
 
@@ -198,8 +200,8 @@ def list_groups(app: App, request: Request) -> Response:
 def role_user_assignments(app: App, request: Request) -> Response:
     """``GET /v1/authz/roles/{id}/user-assignments``: ``[{"userId", "userType"}]``."""
     env_role_guard(app, request)
-    out = []
-    for user in _readable_users(app, request):
+    out = [{"userId": u, "userType": "oidc"} for u in _readable_users(app, request, "oidc")]
+    for user in _readable_users(app, request, "db"):
         kind = "db_user" if user in app.db_users.users else "db_env_user"
         out.append({"userId": user, "userType": kind})
     return json_response(out)
@@ -208,11 +210,12 @@ def role_user_assignments(app: App, request: Request) -> Response:
 def role_users_deprecated(app: App, request: Request) -> Response:
     """``GET /v1/authz/roles/{id}/users`` (before 1.30): user names."""
     env_role_guard(app, request)
-    return json_response(_readable_users(app, request))
+    found = [*_readable_users(app, request, "db"), *_readable_users(app, request, "oidc")]
+    return json_response(sorted(set(found)))
 
 
-def _readable_users(app: App, request: Request) -> list[str]:
-    holders = app.rbac.holders(request.params["id"], "db")
+def _readable_users(app: App, request: Request, kind: str) -> list[str]:
+    holders = app.rbac.holders(request.params["id"], kind)
     return [u for u in holders if u == _caller(request)
             or app.rbac.denial(_caller(request), "R", *perms.users(u)) is None]
 

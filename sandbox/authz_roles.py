@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from sandbox import permission_checks as checks
 from sandbox import permissions as perms
 from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
 from sandbox.permissions import InvalidPermission, Policy
@@ -51,7 +53,7 @@ def read_body_permissions(request: Request, key: str | None) -> list[dict[str, A
         found = body[key] if isinstance(body[key], list) else []
         where = [f"{key}.{i}.action" for i in range(len(found))]
     for item, path in zip(found, where, strict=True):
-        problem = perms.validate_action(item, path.removesuffix(".action"))
+        problem = checks.validate_action(item, path.removesuffix(".action"))
         if problem:
             code = 602 if "required" in problem else 606
             raise ApiError(framework_error(422, code, problem.replace("action.action", "action")))
@@ -75,9 +77,9 @@ def create_role(app: App, request: Request) -> Response:
     name = str(body["name"])
     if name == "":
         raise fail(400, "role name is required")
-    if len(name) > _ROLE_NAME_MAX or not perms.ROLE_NAME.match(name):
+    if len(name) > _ROLE_NAME_MAX or not checks.ROLE_NAME.match(name):
         raise fail(400, "role name is invalid")
-    problem = perms.validate(permissions, allow_empty=True)
+    problem = checks.validate(permissions, allow_empty=True)
     if problem:
         raise fail(422, f"role permissions are invalid: {problem}")
     policies = to_policies(permissions, "invalid role: ")
@@ -132,14 +134,7 @@ def add_permissions(app: App, request: Request) -> Response:
     permissions = read_body_permissions(request, "permissions")
     if name in BUILT_IN_ROLES:
         raise fail(400, f"you can not update built-in role {name}")
-    policies = _checked(permissions)
-    denial = scope_denial(app.rbac, request.user or "", "U", name, policies)
-    if denial:
-        raise fail(403, denial)
-    if app.rbac.policies(name) is None:
-        return empty(404)
-    app.rbac.upsert(name, policies)
-    return empty(200)
+    return _update(app, request, name, _checked(permissions), app.rbac.upsert)
 
 
 def remove_permissions(app: App, request: Request) -> Response:
@@ -149,17 +144,22 @@ def remove_permissions(app: App, request: Request) -> Response:
     policies = _checked(read_body_permissions(request, "permissions"))
     if name in BUILT_IN_ROLES:
         raise fail(400, f"you cannot update built-in role {name}")
+    return _update(app, request, name, policies, app.rbac.remove_policies)
+
+
+def _update(app: App, request: Request, name: str, policies: list[Policy],
+            change: Callable[[str, list[Policy]], None]) -> Response:
     denial = scope_denial(app.rbac, request.user or "", "U", name, policies)
     if denial:
         raise fail(403, denial)
     if app.rbac.policies(name) is None:
         return empty(404)
-    app.rbac.remove_policies(name, policies)
+    change(name, policies)
     return empty(200)
 
 
 def _checked(permissions: list[dict[str, Any]]) -> list[Policy]:
-    problem = perms.validate(permissions, allow_empty=False)
+    problem = checks.validate(permissions, allow_empty=False)
     if problem:
         raise fail(400, f"invalid permissions {problem}")
     return to_policies(permissions, "invalid permissions ")

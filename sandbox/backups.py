@@ -179,9 +179,10 @@ class FilesystemBackend:
             unknown = [f"class {c} doesn't exist" for c in classes if c not in every]
             if unknown:
                 raise fail(422, "\n".join(unknown))
-            if body.get("includeUsers"):
+            # With the flags on they are accepted; the sandbox backs up no users or roles.
+            if body.get("includeUsers") and not app.db_users.enabled:
                 raise fail(422, "'includeUsers' was set but dynamic DB users are not enabled")
-            if body.get("includeRoles"):
+            if body.get("includeRoles") and not app.rbac.enabled:
                 raise fail(422, "'includeRoles' was set but RBAC is not enabled")
             old = self.read(home, "create")
             if old is not None and old["status"] != "CANCELED":

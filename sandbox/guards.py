@@ -1,7 +1,7 @@
 """RBAC enforcement on every other ``/v1`` route: the verb and resources each Weaviate
 handler authorizes (usecases/schema/{class,tenant,alias,property,handler}.go,
 usecases/objects/*.go, usecases/nodes/handler.go, usecases/backup/scheduler.go,
-adapters/handlers/graphql/local/get/class_builder_fields.go), checked after routing and
+sandbox/guards_graphql.py for GraphQL), checked after routing and
 before the handler. List endpoints are not refused: they leave out what the caller may not
 read (usecases/auth/authorization/filter/filter.go). The ``/v1/authz`` and
 ``/v1/users`` handlers check for themselves; meta, root and well-known paths need no
@@ -10,7 +10,6 @@ permission. A route missing from the table is not checked.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +18,8 @@ import orjson
 from sandbox import permissions as perms
 from sandbox.backup_files import class_names
 from sandbox.classes import upper_first
-from sandbox.graphql_parser import GraphQLError
-from sandbox.http import Request, Response, dumps, error, json_response
+from sandbox.guards_graphql import graphql_guard
+from sandbox.http import Request, Response, dumps, error
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -238,22 +237,6 @@ _FILTERS: dict[tuple[str, str], Callable[[App, Request], Callable[[Response], Re
         a, r, None, lambda b: perms.backups(*(b.get("classes") or ()))),
 }
 
-_GRAPHQL_CLASS = re.compile(r"\b(Get|Aggregate)\s*\{\s*([A-Za-z_]\w*)")
-
-
-def _graphql(app: App, request: Request) -> Response | None:
-    """Get and Aggregate need read_data on the class: a denial is a GraphQL error in a 200,
-    as the resolvers report it."""
-    query = str(_dict(_body(request)).get("query") or "")
-    for match in _GRAPHQL_CLASS.finditer(query):
-        operation, cls = match.group(1), upper_first(match.group(2))
-        denial = app.rbac.denial(request.user or "", perms.READ, *perms.shards_data(cls))
-        if denial:
-            return json_response({"data": {operation: {cls: None}}, "errors": [
-                GraphQLError(denial, None, [operation, cls]).to_json()]})
-    return None
-
-
 def _narrowed(app: App, request: Request, refusal: Callable[[list[str]], Response],
               explicit_include_checked: bool) -> Response | None:
     """Backups and exports of "every class" narrow to the classes the caller may back up
@@ -294,7 +277,7 @@ def guard(app: App, request: Request) -> Verdict:
     if key in _FILTERS:
         return _FILTERS[key](app, request)
     if key == ("POST", "/v1/graphql"):
-        return _graphql(app, request)
+        return graphql_guard(app, request, str(_dict(_body(request)).get("query") or ""))
     if key == ("POST", "/v1/backups/{backend}"):
         return _narrowed(app, request, _backup_refusal(request.user or ""), True)
     if key == ("POST", "/v1/export/{backend}"):

@@ -48,8 +48,7 @@ _VALID_RESOURCES = [re.compile(p) for p in (
     r"^data/collections/[^/]+/shards/[^/]+/objects/.*$",
     r"^replicate/collections/[^/]+/shards/[^/]+$",
     r"^aliases/collections/[^/]+/aliases/[^/]+$", r"^namespaces/[^/]+$")]
-_BRACES = re.compile(r"\{[^/]+?\}")
-ROLE_NAME = re.compile(r"^[A-Za-z][-_0-9A-Za-z]{0,254}$")  # handlers_authz.go
+BRACES = re.compile(r"\{[^/]+?\}")
 
 
 class InvalidPermission(ValueError):
@@ -137,7 +136,7 @@ def resource_matches(requested: str, pattern: str) -> bool:
     """Whether a policy's resource pattern grants a requested resource path."""
     if requested.endswith("/shards/#") and pattern.endswith("/shards/.*"):
         return False  # a tenant-level grant never covers the collection itself
-    regex = ".*" if pattern == "*" else _BRACES.sub("[^/]+", pattern.replace("/*", "/.*"))
+    regex = ".*" if pattern == "*" else BRACES.sub("[^/]+", pattern.replace("/*", "/.*"))
     try:
         return re.fullmatch(regex, requested) is not None
     except re.error:
@@ -323,50 +322,3 @@ def built_in_policies(read_only: bool) -> list[Policy]:
     viewer/read-only (the ``read_`` ones)."""
     actions = [a for a in _BUILT_IN_ORDER if not read_only or a.startswith("read_")]
     return [to_policy({"action": a, **_ALL_RESOURCES}) for a in actions]
-
-
-# --- validation.go ------------------------------------------------------------------------
-
-def validate(permissions: list[dict[str, Any]], allow_empty: bool) -> str | None:
-    """Weaviate's permission checks: the first problem, or None."""
-    if not allow_empty and not permissions:
-        return "role has to have at least 1 permission"
-    targets = {"collections": ("collection",), "tenants": ("collection", "tenant"),
-               "data": ("collection", "tenant", "object"), "backups": ("collection",),
-               "nodes": ("collection",), "replicate": ("collection", "shard"),
-               "users": ("users",), "groups": ("group",), "roles": ("role",),
-               "aliases": ("collection", "alias"), "namespaces": ("namespace",)}
-    for perm in permissions:
-        problems = []
-        for obj, keys in targets.items():
-            for key in keys:
-                value = (perm.get(obj) or {}).get(key)
-                if value is None:
-                    continue
-                name = upper_first(str(value)) if key == "collection" else str(value)
-                problems += _target_problems(key, name)
-        if problems:
-            return "\n".join(problems)
-    return None
-
-
-def _target_problems(field: str, value: str) -> list[str]:
-    if len(value) > 256:
-        return [f"{field} exceeds the maximum length of 256 characters"]
-    if "/" in value:
-        return [f"{field} '{value}' must not contain '/'"]
-    try:
-        re.compile(_BRACES.sub("[^/]+", value.replace("*", ".*")))
-    except re.error as exc:
-        return [f"{field} '{value}' is not a valid pattern: {exc}"]
-    return []
-
-
-def validate_action(permission: Any, where: str) -> str | None:
-    """go-openapi's model validation of one Permission (action required, enum)."""
-    if not isinstance(permission, dict) or permission.get("action") is None:
-        return f"{where}.action in body is required"
-    if permission["action"] not in ACTIONS:
-        return (f"{where}.action in body should be one of "
-                f"[{' '.join(ACTIONS)}]")
-    return None

@@ -1,4 +1,4 @@
-"""Role-based access control as Weaviate's ``AUTHORIZATION_RBAC_ENABLED`` has it.
+r"""Role-based access control as Weaviate's ``AUTHORIZATION_RBAC_ENABLED`` has it.
 
 Interface for tests and the shell:
 
@@ -20,8 +20,16 @@ Interface for tests and the shell:
       read_data [[Domain: data, Collection: Article, Tenant: *, Object: *]]
 
   (one line): the action is the missing permission's ``action``, the bracketed part its
-  resource (empty ``[]`` for cluster and groups). The role endpoints prefix it with
-  ``can only create roles with less or equal permissions as the current user: ``.
+  resource (empty ``[]`` for cluster and groups); parse it with
+  ``insufficient permissions to (\S+) \[(.*)\]$``. Role endpoints may prefix it with
+  ``can only create roles with less or equal permissions as the current user: `` and
+  assignments with ``... can only assign roles ...``. Weaviate's own quirks stay: a backup
+  of every class that the caller may back up none of answers ``authorization, forbidden
+  action: user 'bob' has insufficient permissions to C [backups/collections/A ...]`` (no
+  ``rbac:``, a bare verb), and a backup permission is named ``create_backups``.
+* Lists (collections, tenants, aliases, backups, roles, db users) are never refused: they
+  leave out what the caller may not read. GraphQL answers 200 with the denied class null and
+  the message in ``errors``.
 * Built-in roles: ``admin`` and ``viewer`` (assignable), ``root`` and ``read-only`` (only
   through configuration); none can be changed or deleted.
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from sandbox import Sandbox
+from tests.test_sandbox_rbac import as_key, message
 
 
 @pytest.fixture(scope="module")
@@ -21,17 +22,8 @@ def server() -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def root(server: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url + "/v1",
-                      headers={"Authorization": "Bearer root-key"}) as client:
+    with as_key(server, "root-key") as client:
         yield client
-
-
-def as_key(server: Sandbox, key: str) -> httpx.Client:
-    return httpx.Client(base_url=server.url + "/v1", headers={"Authorization": f"Bearer {key}"})
-
-
-def message(response: httpx.Response) -> str:
-    return response.json()["error"][0]["message"]
 
 
 def test_created_key_works_at_once_and_has_weaviates_shape(root: httpx.Client,
@@ -98,7 +90,8 @@ def test_updates_refused_as_weaviate_does(root: httpx.Client) -> None:
 
 def test_delete_takes_the_roles_along(root: httpx.Client, server: Sandbox) -> None:
     key = root.post("/users/db/finn").json()["apikey"]
-    assert root.post("/authz/users/finn/assign", json={"roles": ["viewer"]}).status_code == 200
+    assert root.post("/authz/users/finn/assign",
+                     json={"roles": ["viewer"], "userType": "db"}).status_code == 200
     assert root.get("/authz/roles/viewer/user-assignments").json() == [
         {"userId": "finn", "userType": "db_user"}]
     assert root.delete("/users/db/finn").status_code == 204

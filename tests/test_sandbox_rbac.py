@@ -28,17 +28,20 @@ def server() -> Iterator[Sandbox]:
         yield sandbox
 
 
+def as_key(server: Sandbox, key: str) -> httpx.Client:
+    """A client on the sandbox's /v1 that sends an API key."""
+    return httpx.Client(base_url=server.url + "/v1", headers={"Authorization": f"Bearer {key}"})
+
+
 @pytest.fixture(scope="module")
 def root(server: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url + "/v1",
-                      headers={"Authorization": "Bearer root-key"}) as client:
+    with as_key(server, "root-key") as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def bob(server: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url + "/v1",
-                      headers={"Authorization": "Bearer bob-key"}) as client:
+    with as_key(server, "bob-key") as client:
         yield client
 
 
@@ -118,7 +121,12 @@ def test_role_endpoints(root: httpx.Client) -> None:
     ({"name": "", "permissions": []}, 400, "role name is required"),
     ({"name": "9lives", "permissions": []}, 400, "role name is invalid"),
     ({"name": "ok", "permissions": [{"action": "read_data", "data": {"collection": "a/b"}}]},
-     422, "role permissions are invalid: collection 'A/b' must not contain '/'"),
+     422, "role permissions are invalid: 'A/b' is not a valid class name\n"
+          "collection 'A/b' must not contain '/'"),
+    ({"name": "ok", "permissions": [{"action": "read_tenants", "tenants": {"tenant": "a b"}}]},
+     422, "role permissions are invalid:  'a b' is not a valid tenant name. should only "
+          "contain alphanumeric characters (a-z, A-Z, 0-9), underscore (_), and hyphen (-), "
+          "with a length between 1 and 64 characters"),
     ({"name": "ok", "permissions": [{"action": "read_groups", "groups": {"group": "g"}}]},
      400, "invalid role: policy: invalid groups type: "),
 ])
@@ -168,6 +176,17 @@ def test_assignments(root: httpx.Client, bob: httpx.Client, grant) -> None:
     assert root.get("/authz/users/bob/roles/db").json() == []
     me = bob.get("/users/own-info").json()
     assert me == {"groups": None, "roles": None, "username": "bob"}
+
+
+def test_assignment_without_user_type_counts_for_db_and_oidc(root: httpx.Client) -> None:
+    """As Weaviate does, an assignment without ``userType`` is made for both user types."""
+    assert root.post("/authz/roles", json={"name": "twice", "permissions": []}
+                     ).status_code == 201
+    assert root.post("/authz/users/bob/assign", json={"roles": ["twice"]}).status_code == 200
+    assert root.get("/authz/roles/twice/user-assignments").json() == [
+        {"userId": "bob", "userType": "oidc"}, {"userId": "bob", "userType": "db_env_user"}]
+    assert root.get("/authz/roles/twice/users").json() == ["bob"]
+    assert root.delete("/authz/roles/twice").status_code == 204
 
 
 def test_own_info_lists_roles_with_permissions(bob: httpx.Client, grant) -> None:
@@ -232,11 +251,23 @@ def test_backup_without_include_and_no_permission_is_forbidden(bob: httpx.Client
                                  "insufficient permissions to C [backups/collections/")
 
 
-def test_graphql_denial_is_a_graphql_error(bob: httpx.Client) -> None:
-    r = bob.post("/graphql", json={"query": "{ Get { Article { title } } }"})
+def test_graphql_denial_is_a_graphql_error(bob: httpx.Client, grant) -> None:
+    """A class bob may not read is null with the forbidden message; a tenant he may read
+    answers as usual in the same query."""
+    grant({"action": "read_data", "data": {"collection": "SupportTicket", "tenant": "acme"}})
+    query = ('{ Aggregate { SupportTicket(tenant: "acme") { meta { count } } '
+             'Article { meta { count } } } }')
+    r = bob.post("/graphql", json={"query": query})
     assert r.status_code == 200
-    assert r.json()["data"] == {"Get": {"Article": None}}
-    assert r.json()["errors"][0]["message"].startswith(FORBIDDEN + "read_data")
+    body = r.json()
+    assert body["data"]["Aggregate"]["Article"] is None
+    assert body["data"]["Aggregate"]["SupportTicket"][0]["meta"]["count"] > 0
+    assert [e["path"] for e in body["errors"]] == [["Aggregate", "Article"]]
+    assert body["errors"][0]["message"] == FORBIDDEN + (
+        "read_data [[Domain: data, Collection: Article, Tenant: *, Object: *]]")
+    r = bob.post("/graphql", json={"query": '{ Aggregate { SupportTicket(tenant: "globex") '
+                                            "{ meta { count } } } }"})
+    assert r.json()["errors"][0]["message"].endswith("Tenant: globex, Object: *]]")
 
 
 def test_globs_and_the_collection_carve_out(bob: httpx.Client, grant) -> None:

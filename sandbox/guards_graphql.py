@@ -1,0 +1,90 @@
+"""RBAC on ``POST /v1/graphql``: each ``Get``/``Aggregate`` class needs ``read_data`` on the
+class in the queried tenant (adapters/handlers/graphql/local/get/class_builder_fields.go,
+aggregate/resolver.go: ``ShardsData(className, tenant)``). A denied class resolves to null
+with the forbidden message as a GraphQL error, the other classes answer as usual."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import orjson
+
+from sandbox import permissions as perms
+from sandbox.classes import upper_first
+from sandbox.graphql_parser import GraphQLError
+from sandbox.http import Request, Response, dumps
+
+if TYPE_CHECKING:
+    from sandbox.app import App
+
+_TOKEN = re.compile(r'\s*(?:(?P<name>[A-Za-z_]\w*)|(?P<string>"(?:\\.|[^"\\])*")|(?P<p>.))',
+                    re.S)
+_OPERATIONS = ("Get", "Aggregate")
+
+
+def targets(query: str) -> list[tuple[str, str, str]]:
+    """``(operation, class, tenant)`` for every class selected under Get or Aggregate."""
+    tokens = [(m.lastgroup, m.group(m.lastgroup or "p")) for m in _TOKEN.finditer(query)
+              if m.lastgroup]
+    found: list[tuple[str, str, str]] = []
+    depth, operation, i = 0, "", 0
+    while i < len(tokens):
+        kind, text = tokens[i]
+        if text == "{":
+            depth += 1
+        elif text == "}":
+            depth -= 1
+            operation = operation if depth >= 2 else ""
+        elif kind == "name" and depth == 1 and text in _OPERATIONS:
+            operation = text
+        elif kind == "name" and depth == 2 and operation:
+            tenant, i = _tenant_argument(tokens, i + 1)
+            found.append((operation, upper_first(text), tenant))
+            continue
+        i += 1
+    return found
+
+
+def _tenant_argument(tokens: list[tuple[str | None, str]], i: int) -> tuple[str, int]:
+    """The ``tenant: "x"`` argument of a class selection, and where its arguments end."""
+    if i >= len(tokens) or tokens[i][1] != "(":
+        return "", i
+    tenant, nesting = "", 0
+    while i < len(tokens):
+        text = tokens[i][1]
+        nesting += {"(": 1, ")": -1}.get(text, 0)
+        if (text == "tenant" and i + 2 < len(tokens) and tokens[i + 1][1] == ":"
+                and tokens[i + 2][0] == "string"):
+            tenant = orjson.loads(tokens[i + 2][1])
+        i += 1
+        if nesting == 0:
+            break
+    return tenant, i
+
+
+def graphql_guard(app: App, request: Request,
+                  query: str) -> Callable[[Response], Response] | None:
+    """A filter nulling the classes the caller may not read, or None when all are allowed."""
+    denied = []
+    for operation, cls, tenant in targets(query):
+        denial = app.rbac.denial(request.user or "", perms.READ, *perms.shards_data(cls, tenant))
+        if denial:
+            denied.append((operation, cls, denial))
+    if not denied:
+        return None
+
+    def null_denied(response: Response) -> Response:
+        if response.status != 200 or not response.body:
+            return response
+        body = orjson.loads(response.body)
+        data = body.get("data") or {}
+        for operation, cls, _ in denied:
+            data.setdefault(operation, {})
+            if isinstance(data[operation], dict):
+                data[operation][cls] = None
+        errors = [GraphQLError(m, None, [op, cls]).to_json() for op, cls, m in denied]
+        body["data"], body["errors"] = data, (body.get("errors") or []) + errors
+        return Response(200, dumps(body), response.headers)
+    return null_denied
