@@ -73,7 +73,7 @@ def test_bad_permissions_are_one_line_errors(text: str, error: str) -> None:
 ])
 def test_rbac_denials_name_the_permission(action: str, resource: str, permission: str) -> None:
     denial = parse_denial(DENIED.format(action=action, resource=resource))
-    assert denial is not None and (denial.user, denial.permission) == ("bob", permission)
+    assert denial is not None and (denial.user, denial.permissions) == ("bob", (permission,))
 
 
 def test_the_hint_gives_the_commands_that_grant_it() -> None:
@@ -87,10 +87,10 @@ def test_the_hint_gives_the_commands_that_grant_it() -> None:
 def test_verb_and_path_denials_are_mapped_too() -> None:
     message = ("authorization, forbidden action: user 'bob' (of groups 'a', 'b') has "
                "insufficient permissions to R [nodes/verbosity/verbose/collections/Article]")
-    assert parse_denial(message).permission == "read_nodes:Article:verbose"
+    assert parse_denial(message).permissions == ("read_nodes:Article:verbose",)
     message = message.replace("R [nodes/verbosity/verbose/collections/Article]",
                               "A [users/carol]")
-    assert parse_denial(message).permission == "assign_and_revoke_users:carol"
+    assert parse_denial(message).permissions == ("assign_and_revoke_users:carol",)
 
 
 def test_an_unreadable_403_keeps_the_general_hint() -> None:
@@ -117,3 +117,14 @@ def test_role_names_are_checked_as_weaviate_does() -> None:
     assert check_role_name("read_data-Article") == "read_data-Article"
     with pytest.raises(UsageError, match="'1bad' is not a valid role name"):
         check_role_name("1bad")
+
+
+def test_backup_denials_name_manage_backups_for_every_collection() -> None:
+    bare = ("authorization, forbidden action: user 'bob' has insufficient permissions to C "
+            "[backups/collections/Article backups/collections/Product]")
+    assert forbidden_hint(bare) == (
+        r"missing permission manage_backups:Article, manage_backups:Product; an admin can grant "
+        r"it: \role create manage_backups-Article --permission manage_backups:Article "
+        r"--permission manage_backups:Product; \grant manage_backups-Article bob")
+    named = DENIED.format(action="create_backups", resource="[Domain: backups,Collection: A]")
+    assert parse_denial(named).permissions == ("manage_backups:A",)

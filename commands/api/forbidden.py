@@ -45,15 +45,20 @@ PATHS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 @dataclass(frozen=True)
 class Denial:
-    """A parsed 403: who was refused and the permission they lacked (compact syntax)."""
+    """A parsed 403: who was refused and the permissions they lacked (compact syntax)."""
 
     user: str
-    permission: str | None
+    permissions: tuple[str, ...]
     adminlist: bool = False
 
 
+# The backups and namespaces domains have one action each; Weaviate names a denied backup
+# by its verb (``create_backups``), which no role can hold (rbac/manager.go, conv).
+ONE_ACTION = {"backups": "manage_backups", "namespaces": "manage_namespaces"}
+
+
 def parse_denial(message: str) -> Denial | None:
-    """The user and missing permission named by a Weaviate 403 message, None if unreadable."""
+    """The user and missing permissions named by a Weaviate 403 message, None if unreadable."""
     found = DENIAL.search(message)
     if found is None:
         return None
@@ -61,25 +66,25 @@ def parse_denial(message: str) -> Denial | None:
     adminlist = message.lstrip().startswith("adminlist")
     if "_" in action:
         fields = {LABELS.get(k.lower(), k.lower()): v.strip() for k, v in FIELD.findall(resource)}
-        domain = DOMAINS.get(fields.pop("domain", action.rsplit("_", 1)[-1]))
-        permission = {"action": action}
+        domain_name = fields.pop("domain", action.rsplit("_", 1)[-1])
+        domain = DOMAINS.get(domain_name)
+        permission = {"action": ONE_ACTION.get(domain_name, action)}
         if domain is not None and domain.key:
             permission[domain.key] = fields  # type: ignore[assignment]
-        return Denial(user, format_permission(permission), adminlist)
-    return Denial(user, _from_path(action, resource.split(" ")[0]), adminlist)
+        return Denial(user, (format_permission(permission),), adminlist)
+    paths = [_from_path(action, path) for path in resource.split()]
+    return Denial(user, tuple(dict.fromkeys(p for p in paths if p)), adminlist)
 
 
 def _from_path(verb: str, path: str) -> str | None:
-    """An admin-list verb and resource path as the permission that would allow it."""
+    """A bare verb and resource path (admin list, backups) as the permission allowing it."""
     for pattern, domain_name in PATHS:
         matched = pattern.fullmatch(path)
         if matched is None:
             continue
         letter = verb[:1]
-        if domain_name == "backups":
-            action = "manage_backups"
-        elif domain_name == "namespaces":
-            action = "manage_namespaces"
+        if domain_name in ONE_ACTION:
+            action = ONE_ACTION[domain_name]
         elif domain_name not in ("users", "groups") and letter == "A":
             return None
         else:
@@ -110,9 +115,9 @@ def forbidden_hint(message: str) -> str | None:
     if denial.adminlist:
         return (f"user '{denial.user}' may only read (AUTHORIZATION_ADMINLIST_READONLY_USERS); "
                 "use the key of a user in AUTHORIZATION_ADMINLIST_USERS")
-    if denial.permission is None:
+    if not denial.permissions:
         return f"user '{denial.user}' lacks a permission; ask an administrator"
-    role = role_name_for(denial.permission)
-    return (f"missing permission {denial.permission}; an admin can grant it: "
-            f"\\role create {role} --permission {denial.permission}; "
-            f"\\grant {role} {denial.user}")
+    role = role_name_for(denial.permissions[0])
+    needed = " ".join(f"--permission {p}" for p in denial.permissions)
+    return (f"missing permission {', '.join(denial.permissions)}; an admin can grant it: "
+            f"\\role create {role} {needed}; \\grant {role} {denial.user}")
