@@ -84,38 +84,23 @@ def roles_cmd(ctx: CommandContext) -> Result:
                  title="Roles", note=note)
 
 
-def _show(ctx: CommandContext, name: str) -> Result:
-    access.require_rbac(ctx.api, server_version(ctx))
-    role = roles_ops.get_role(ctx.api, name)
-    held, groups = _holders(ctx, name)
-    return Record({"role": role.get("name"), "built_in": name in BUILT_IN,
-                   "permissions": sorted(permissions.format_permission(p)
-                                         for p in role.get("permissions") or []),
-                   "users": held, "groups": groups}, title=f"Role {name}")
-
-
 @command(
     "role", "Show one role: its permissions, users and groups.",
-    args=(ROLE,),
+    args=(ROLE,), aliases=("role show",),
     group="access",
-    help="The same as \\role show NAME. Subcommands: show, create, add, remove, rm.\n\n"
-         "  \\role viewer\n  \\role readers --format json",
+    help="GET /v1/authz/roles/NAME, with the users and groups holding it; permissions in\n"
+         "the compact syntax of \\role create. Subcommands: show, create, add, remove, rm.\n\n"
+         "  \\role viewer\n  \\role show readers --format json",
 )
 def role_cmd(ctx: CommandContext, *, role: str) -> Result:
-    """``\\role NAME``."""
-    return _show(ctx, role)
-
-
-@command(
-    "role show", "Show one role: its permissions, users and groups.",
-    args=(ROLE,),
-    group="access",
-    help="GET /v1/authz/roles/NAME; permissions in the compact syntax of \\role create.\n\n"
-         "  \\role show admin",
-)
-def role_show_cmd(ctx: CommandContext, *, role: str) -> Result:
-    """``\\role show NAME``."""
-    return _show(ctx, role)
+    """``\\role NAME`` (or ``\\role show NAME``): a Record of one role."""
+    access.require_rbac(ctx.api, server_version(ctx))
+    found = roles_ops.get_role(ctx.api, role)
+    held, groups = _holders(ctx, role)
+    return Record({"role": found.get("name"), "built_in": role in BUILT_IN,
+                   "permissions": sorted(permissions.format_permission(p)
+                                         for p in found.get("permissions") or []),
+                   "users": held, "groups": groups}, title=f"Role {role}")
 
 
 def _perm_requests(method_path: str, name: str, perms: list[dict[str, Any]]) -> tuple[str, ...]:
