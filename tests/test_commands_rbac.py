@@ -282,3 +282,16 @@ def test_a_person_confirms_revoking_at_a_terminal(env, url) -> None:
     assert child.exitstatus == 0
     assert roles_of(url, "bob") == []
     as_root(url, "DELETE", "/v1/authz/roles/typed")
+
+
+def test_newer_features_name_their_version_floor(env, url) -> None:
+    httpx.put(f"{url}/__sandbox/nodes/node1", json={"version": "1.31.2"})
+    try:
+        clear_log(url)
+        done = shell(env, url, ROOT_KEY, r"\groups")
+        assert "OIDC groups needs Weaviate >= 1.33; the server runs 1.31.2" in done.stderr
+        done = shell(env, url, ROOT_KEY, r"\role create al --permission create_aliases:A/B")
+        assert "create_aliases needs Weaviate >= 1.32" in done.stderr
+        assert not [e for e in logged(url) if "authz" in e["path"]]
+    finally:
+        httpx.put(f"{url}/__sandbox/nodes/node1", json={"version": None})
