@@ -60,8 +60,18 @@ def _is_me(ctx: CommandContext, name: str) -> bool:
 )
 def whoami_cmd(ctx: CommandContext) -> Result:
     """``\\whoami``: a Record of the caller."""
-    info = me(ctx)
     url = ctx.session.connection.url if ctx.session.connection else None
+    try:
+        info = me(ctx)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        identity = ctx.session.connection.identity if ctx.session.connection else None
+        return Record({"user": identity, "cluster": url, "groups": [], "roles": [],
+                       "permissions": [],
+                       "note": "this Weaviate has no /v1/users/own-info (it came with RBAC in "
+                               "1.28); the user is the one the connection found"},
+                      title="Who am I")
     if info is None:
         return Record({"user": "anonymous", "cluster": url, "groups": [], "roles": [],
                        "permissions": [],
