@@ -23,7 +23,10 @@ READING_POSTS = {"/v1/graphql", "/v1/graphql/batch", "/v1/objects/validate"}
 def is_write(request: Request) -> bool:
     """Whether the request may change data: what the admin list refuses read-only users and
     what the request log marks as mutating."""
-    return request.method in _VERBS and request.path.rstrip("/") not in READING_POSTS
+    path = request.path.rstrip("/")
+    # has-permission is a POST that only reads (authorized as READ in handlers_authz.go).
+    return request.method in _VERBS and path not in READING_POSTS and \
+        not path.endswith("/has-permission")
 
 
 @dataclass

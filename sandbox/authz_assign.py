@@ -7,9 +7,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sandbox import permission_checks as checks
 from sandbox import permissions as perms
 from sandbox.authz_roles import env_role_guard, role_json, scope_denial
-from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
+from sandbox.http import (
+    ApiError,
+    Request,
+    Response,
+    empty,
+    fail,
+    framework_error,
+    go_decode,
+    json_response,
+)
 from sandbox.rbac import ENV_VAR_ROLES, subject
 
 if TYPE_CHECKING:
@@ -38,7 +48,7 @@ def _roles_payload(app: App, request: Request, key: str, own: bool) -> list[dict
     out, denied = [], []
     for name in app.rbac.roles_of(key):
         if full and not own:
-            denial = scope_denial(app.rbac, _caller(request), "R", name)
+            denial = scope_denial(app.rbac, _caller(request), perms.READ, name)
             if denial:
                 denied.append(denial)
                 continue
@@ -54,7 +64,7 @@ def user_roles(app: App, request: Request) -> Response:
     user_type = _enum(request.params["userType"], "userType", ("oidc", "db"))
     own = user == _caller(request) and user_type == "db"
     if not own:
-        denial = app.rbac.denial(_caller(request), "R", *perms.users(user))
+        denial = app.rbac.denial(_caller(request), perms.READ, *perms.users(user))
         if denial:
             raise fail(403, denial)
     if user_type == "oidc":
@@ -69,21 +79,23 @@ def user_roles_deprecated(app: App, request: Request) -> Response:
     user = request.params["id"]
     own = user == _caller(request)
     if not own:
-        denial = app.rbac.denial(_caller(request), "R", *perms.users(user))
+        denial = app.rbac.denial(_caller(request), perms.READ, *perms.users(user))
         if denial:
             raise fail(403, denial)
     if not _db_user_exists(app, user):
         return empty(404)
     names = app.rbac.roles_of(subject(user))
     visible = [n for n in names
-               if own or scope_denial(app.rbac, _caller(request), "R", n) is None]
+               if own or scope_denial(app.rbac, _caller(request), perms.READ, n) is None]
     if names and not visible:
-        raise fail(403, scope_denial(app.rbac, _caller(request), "R", names[-1]) or "")
+        raise fail(403, scope_denial(app.rbac, _caller(request), perms.READ, names[-1]) or "")
     return json_response([role_json(n, app.rbac.policies(n)) for n in visible])
 
 
 def _role_list(request: Request, what: str) -> list[str]:
     body = request.json()
+    go_decode(body, checks.USER_ROLES_BODY if "/users/" in request.path
+              else checks.GROUP_ROLES_BODY)
     roles = [str(r) for r in (body or {}).get("roles") or []]
     verb = "assign" if what == "assigning" else "revoke"
     for role in roles:
@@ -180,7 +192,7 @@ def group_roles(app: App, request: Request) -> Response:
     """``GET /v1/authz/groups/{id}/roles/{groupType}``."""
     group = request.params["id"]
     _enum(request.params["groupType"], "groupType", ("oidc",))
-    denial = app.rbac.denial(_caller(request), "R", *perms.groups(group))
+    denial = app.rbac.denial(_caller(request), perms.READ, *perms.groups(group))
     if denial:
         raise fail(403, denial)
     return json_response(_roles_payload(app, request, subject(group, "group"), own=False))
@@ -194,7 +206,7 @@ def list_groups(app: App, request: Request) -> Response:
         held = sorted(k.split(":", 1)[1] for k, roles in app.rbac.assignments.items()
                       if k.startswith("group:") and roles)
     return json_response([g for g in held if app.rbac.denial(
-        _caller(request), "R", *perms.groups(g)) is None])
+        _caller(request), perms.READ, *perms.groups(g)) is None])
 
 
 def role_user_assignments(app: App, request: Request) -> Response:
@@ -217,14 +229,14 @@ def role_users_deprecated(app: App, request: Request) -> Response:
 def _readable_users(app: App, request: Request, kind: str) -> list[str]:
     holders = app.rbac.holders(request.params["id"], kind)
     return [u for u in holders if u == _caller(request)
-            or app.rbac.denial(_caller(request), "R", *perms.users(u)) is None]
+            or app.rbac.denial(_caller(request), perms.READ, *perms.users(u)) is None]
 
 
 def role_group_assignments(app: App, request: Request) -> Response:
     """``GET /v1/authz/roles/{id}/group-assignments``: ``[{"groupId", "groupType"}]``."""
     env_role_guard(app, request)
     groups = [g for g in app.rbac.holders(request.params["id"], "group")
-              if app.rbac.denial(_caller(request), "R", *perms.groups(g)) is None]
+              if app.rbac.denial(_caller(request), perms.READ, *perms.groups(g)) is None]
     return json_response([{"groupId": g, "groupType": "oidc"} for g in groups])
 
 

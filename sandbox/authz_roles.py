@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox import permission_checks as checks
 from sandbox import permissions as perms
-from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
+from sandbox.http import (
+    ApiError,
+    GoStruct,
+    Request,
+    Response,
+    empty,
+    fail,
+    framework_error,
+    go_decode,
+    json_response,
+)
 from sandbox.permissions import InvalidPermission, Policy
 from sandbox.rbac import BUILT_IN_ROLES, ENV_VAR_ROLES, Rbac
 
@@ -40,23 +50,24 @@ def scope_denial(rbac: Rbac, user: str, verb: str, role: str,
     return "\n".join(m for m in missing if m) or None
 
 
-def read_body_permissions(request: Request, key: str | None) -> list[dict[str, Any]]:
-    """The permissions of a body (``key`` None: the body is one permission), checked as
-    go-openapi validates the Permission model (422)."""
+def read_body_permissions(request: Request, model: GoStruct) -> list[dict[str, Any]]:
+    """The permissions of a body decoded into ``model`` (a Role, an add/remove body or one
+    Permission), answering as go-openapi does: 400 for a misfit, 422 for a missing or unknown
+    action."""
     body = request.json()
-    if key is None:
-        found = [body]
-        where = ["action"]
+    go_decode(body, model)
+    if model is checks.PERMISSION:
+        found, paths = [body], ["action"]
     else:
-        if not isinstance(body, dict) or body.get(key) is None:
-            raise ApiError(framework_error(422, 602, f"{key} in body is required"))
-        found = body[key] if isinstance(body[key], list) else []
-        where = [f"{key}.{i}.action" for i in range(len(found))]
-    for item, path in zip(found, where, strict=True):
-        problem = checks.validate_action(item, path.removesuffix(".action"))
+        if not isinstance(body, dict) or body.get("permissions") is None:
+            raise ApiError(framework_error(422, 602, "permissions in body is required"))
+        found = body["permissions"]
+        paths = [f"permissions.{i}.action" for i in range(len(found))]
+    for item, path in zip(found, paths, strict=True):
+        problem = checks.validate_action(item, path)
         if problem:
-            code = 602 if "required" in problem else 606
-            raise ApiError(framework_error(422, code, problem.replace("action.action", "action")))
+            code = 602 if problem.endswith("is required") else 606
+            raise ApiError(framework_error(422, code, problem))
     return found
 
 
@@ -71,9 +82,10 @@ def to_policies(permissions: list[dict[str, Any]], prefix: str, status: int = 40
 def create_role(app: App, request: Request) -> Response:
     """``POST /v1/authz/roles``: 201 without a body."""
     body = request.json()
+    go_decode(body, checks.ROLE)
     if not isinstance(body, dict) or body.get("name") is None:
         raise ApiError(framework_error(422, 602, "name in body is required"))
-    permissions = read_body_permissions(request, "permissions")
+    permissions = read_body_permissions(request, checks.ROLE)
     name = str(body["name"])
     if name == "":
         raise fail(400, "role name is required")
@@ -85,7 +97,7 @@ def create_role(app: App, request: Request) -> Response:
     policies = to_policies(permissions, "invalid role: ")
     if name in BUILT_IN_ROLES:
         raise fail(400, f"you cannot create role with the same name as built-in role {name}")
-    denial = scope_denial(app.rbac, request.user or "", "C", name, policies)
+    denial = scope_denial(app.rbac, request.user or "", perms.CREATE, name, policies)
     if denial:
         raise fail(403, denial)
     if name in app.rbac.role_names():
@@ -99,7 +111,7 @@ def list_roles(app: App, request: Request) -> Response:
     roles the caller may read (``read_roles`` scope all, else match)."""
     rbac, user = app.rbac, request.user or ""
     names = [n for n in rbac.role_names() if n != "root" or rbac.is_root(user)]
-    for scope in ("R_ALL", "R_MATCH"):
+    for scope in (f"{perms.READ}_ALL", f"{perms.READ}_MATCH"):
         visible = [n for n in names if rbac.denial(user, scope, f"roles/{n}") is None]
         if visible:
             break
@@ -109,7 +121,7 @@ def list_roles(app: App, request: Request) -> Response:
 def get_role(app: App, request: Request) -> Response:
     """``GET /v1/authz/roles/{id}``: 200, 403, or 404 without a body."""
     name = request.params["id"]
-    denial = scope_denial(app.rbac, request.user or "", "R", name)
+    denial = scope_denial(app.rbac, request.user or "", perms.READ, name)
     if denial:
         raise fail(403, denial)
     policies = app.rbac.policies(name)
@@ -121,7 +133,7 @@ def delete_role(app: App, request: Request) -> Response:
     name = request.params["id"]
     if name in BUILT_IN_ROLES:
         raise fail(400, f"you can not delete built-in role {name}")
-    denial = scope_denial(app.rbac, request.user or "", "D", name, app.rbac.policies(name))
+    denial = scope_denial(app.rbac, request.user or "", perms.DELETE, name, app.rbac.policies(name))
     if denial:
         raise fail(403, denial)
     app.rbac.delete(name)
@@ -131,7 +143,7 @@ def delete_role(app: App, request: Request) -> Response:
 def add_permissions(app: App, request: Request) -> Response:
     """``POST /v1/authz/roles/{id}/add-permissions``: 200 or 404, both without a body."""
     name = request.params["id"]
-    permissions = read_body_permissions(request, "permissions")
+    permissions = read_body_permissions(request, checks.PERMISSIONS_BODY)
     if name in BUILT_IN_ROLES:
         raise fail(400, f"you can not update built-in role {name}")
     return _update(app, request, name, _checked(permissions), app.rbac.upsert)
@@ -141,7 +153,7 @@ def remove_permissions(app: App, request: Request) -> Response:
     """``POST /v1/authz/roles/{id}/remove-permissions``: 200 or 404; the role stays even
     when it has no permission left."""
     name = request.params["id"]
-    policies = _checked(read_body_permissions(request, "permissions"))
+    policies = _checked(read_body_permissions(request, checks.PERMISSIONS_BODY))
     if name in BUILT_IN_ROLES:
         raise fail(400, f"you cannot update built-in role {name}")
     return _update(app, request, name, policies, app.rbac.remove_policies)
@@ -149,7 +161,7 @@ def remove_permissions(app: App, request: Request) -> Response:
 
 def _update(app: App, request: Request, name: str, policies: list[Policy],
             change: Callable[[str, list[Policy]], None]) -> Response:
-    denial = scope_denial(app.rbac, request.user or "", "U", name, policies)
+    denial = scope_denial(app.rbac, request.user or "", perms.UPDATE, name, policies)
     if denial:
         raise fail(403, denial)
     if app.rbac.policies(name) is None:
@@ -169,8 +181,8 @@ def has_permission(app: App, request: Request) -> Response:
     """``POST /v1/authz/roles/{id}/has-permission``: ``true``/``false``; the stored policy
     must be exactly this one (built-in roles hold wildcards, so they answer false)."""
     name = request.params["id"]
-    policy = _checked(read_body_permissions(request, None))[0]
-    denial = scope_denial(app.rbac, request.user or "", "R", name)
+    policy = _checked(read_body_permissions(request, checks.PERMISSION))[0]
+    denial = scope_denial(app.rbac, request.user or "", perms.READ, name)
     if denial:
         raise fail(403, denial)
     stored = app.rbac.roles.get(name, []) if app.rbac.enabled else []
@@ -182,7 +194,7 @@ def env_role_guard(app: App, request: Request) -> None:
     name = request.params["id"]
     if name in ENV_VAR_ROLES and not app.rbac.is_root(request.user or ""):
         raise fail(403, f"modifying '{name}' role or changing its assignments is not allowed")
-    denial = scope_denial(app.rbac, request.user or "", "R", name)
+    denial = scope_denial(app.rbac, request.user or "", perms.READ, name)
     if denial:
         raise fail(403, denial)
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sandbox.http import ApiError, Request, Response, empty, fail, json_response
-from sandbox.permissions import users
+from sandbox.permissions import CREATE, DELETE, READ, UPDATE, users
 from sandbox.rbac import subject
 
 if TYPE_CHECKING:
@@ -117,10 +117,16 @@ def _info(app: App, request: Request, user_id: str, user: DbUser | None) -> dict
     return info
 
 
-def _deny(app: App, request: Request, verb: str, user_id: str) -> None:
+def _allowed(app: App, request: Request, verb: str) -> str:
+    """The path's user id once the caller may use ``verb`` on it and db users are on (every
+    handler checks both first)."""
+    user_id = request.params["user_id"]
     message = app.rbac.denial(request.user or "", verb, *users(user_id))
     if message:
         raise fail(403, message)
+    if not app.db_users.enabled:
+        raise fail(422, NOT_ENABLED)
+    return user_id
 
 
 def list_users(app: App, request: Request) -> Response:
@@ -130,7 +136,8 @@ def list_users(app: App, request: Request) -> Response:
         return json_response([])
     with app.db_users.lock:
         known = dict(app.db_users.users)
-    visible = [u for u in known if app.rbac.denial(request.user or "", "R", f"users/{u}") is None]
+    visible = [u for u in known
+               if app.rbac.denial(request.user or "", READ, *users(u)) is None]
     out = [_info(app, request, u, known[u]) for u in visible]
     if _is_root_caller(app, request):
         out += [_info(app, request, u, None) for u in _static_users(app) if u not in known]
@@ -139,10 +146,7 @@ def list_users(app: App, request: Request) -> Response:
 
 def get_user(app: App, request: Request) -> Response:
     """``GET /v1/users/db/{user_id}``."""
-    user_id = request.params["user_id"]
-    _deny(app, request, "R", user_id)
-    if not app.db_users.enabled:
-        raise fail(422, NOT_ENABLED)
+    user_id = _allowed(app, request, READ)
     user = app.db_users.users.get(user_id)
     if user is None and not (_is_root_caller(app, request) and user_id in _static_users(app)):
         return empty(404)
@@ -157,9 +161,7 @@ def create_user(app: App, request: Request) -> Response:
                         "than 128 characters")
     if not _USER_NAME.match(user_id):
         raise fail(422, f"'{user_id}' is not a valid user name")
-    _deny(app, request, "C", user_id)
-    if not app.db_users.enabled:
-        raise fail(422, NOT_ENABLED)
+    _allowed(app, request, CREATE)
     body = request.json(required=False) or {}
     if body.get("import"):
         if not _is_root_caller(app, request) and app.rbac.enabled:
@@ -176,52 +178,47 @@ def create_user(app: App, request: Request) -> Response:
     return json_response({"apikey": app.db_users.issue(user_id)}, 201)
 
 
-def _existing(app: App, request: Request, verb: str) -> tuple[str, DbUser]:
-    """The dynamic user named in the path, after the checks every update shares."""
-    user_id = request.params["user_id"]
-    _deny(app, request, verb, user_id)
-    if not app.db_users.enabled:
-        raise fail(422, NOT_ENABLED)
+def _existing(app: App, user_id: str) -> DbUser:
+    """The dynamic user; a static one is 422, an unknown one 404 without a body."""
     user = app.db_users.users.get(user_id)
     if user is None:
         if user_id in _static_users(app):
             raise fail(422, f"user '{user_id}' is static user")
         raise ApiError(empty(404))
-    return user_id, user
+    return user
 
 
 def rotate_key(app: App, request: Request) -> Response:
     """``POST /v1/users/db/{user_id}/rotate-key``: 200 with the new key; the old one dies."""
-    user_id, _ = _existing(app, request, "U")
+    user_id = _allowed(app, request, UPDATE)
+    _existing(app, user_id)
     return json_response({"apikey": app.db_users.issue(user_id)})
+
+
+def _not_self_or_root(app: App, request: Request, verb: str, what: str) -> str:
+    user_id = _allowed(app, request, verb)
+    if user_id == request.user:
+        raise fail(422, f'cannot {what} its own user "{user_id}"')
+    if app.rbac.is_root(user_id):
+        raise fail(422, f"cannot {what} root user")
+    return user_id
 
 
 def delete_user(app: App, request: Request) -> Response:
     """``DELETE /v1/users/db/{user_id}``: 204; its role assignments go with it."""
-    _self_or_root(app, request, "D", "delete")
-    user_id, _ = _existing(app, request, "D")
+    user_id = _not_self_or_root(app, request, DELETE, "delete")
+    _existing(app, user_id)
     with app.db_users.lock:
         app.db_users.users.pop(user_id, None)
     app.rbac.forget(subject(user_id))
     return empty(204)
 
 
-def _self_or_root(app: App, request: Request, verb: str, what: str) -> None:
-    user_id = request.params["user_id"]
-    _deny(app, request, verb, user_id)
-    if not app.db_users.enabled:
-        raise fail(422, NOT_ENABLED)
-    if user_id == request.user:
-        raise fail(422, f'cannot {what} its own user "{user_id}"')
-    if app.rbac.is_root(user_id):
-        raise fail(422, f"cannot {what} root user")
-
-
 def deactivate_user(app: App, request: Request) -> Response:
     """``POST /v1/users/db/{user_id}/deactivate`` (``{"revoke_key": bool}``): 200, 409 when
     already inactive."""
-    _self_or_root(app, request, "U", "deactivate")
-    user_id, user = _existing(app, request, "U")
+    user_id = _not_self_or_root(app, request, UPDATE, "deactivate")
+    user = _existing(app, user_id)
     if not user.active:
         return empty(409)
     body = request.json(required=False) or {}
@@ -233,13 +230,10 @@ def deactivate_user(app: App, request: Request) -> Response:
 
 def activate_user(app: App, request: Request) -> Response:
     """``POST /v1/users/db/{user_id}/activate``: 200, 409 when already active."""
-    user_id = request.params["user_id"]
-    _deny(app, request, "U", user_id)
-    if not app.db_users.enabled:
-        raise fail(422, NOT_ENABLED)
+    user_id = _allowed(app, request, UPDATE)
     if app.rbac.is_root(user_id):
         raise fail(422, "cannot activate root user")
-    user_id, user = _existing(app, request, "U")
+    user = _existing(app, user_id)
     if user.active:
         return empty(409)
     with app.db_users.lock:

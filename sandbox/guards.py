@@ -46,19 +46,26 @@ def _names(items: Any, key: str | None = "name") -> list[str]:
     return [str(i if key is None else _dict(i).get(key) or "") for i in items]
 
 
-def _class(request: Request) -> str:
-    return request.params.get("className", "")
+def _class(app: App, request: Request, name: str | None = None) -> str:
+    """The collection a request names (path or ``name``), an alias resolved to its target as
+    Weaviate resolves it before authorizing (usecases/objects/manager.go resolveNS)."""
+    name = request.params.get("className", "") if name is None else name
+    return app.db.resolve(name) if name else ""
+
+
+def _body_class(app: App, request: Request) -> str:
+    return _class(app, request, str(_dict(_body(request)).get("class") or ""))
 
 
 def _tenant_q(request: Request) -> str:
     return request.query.get("tenant", "")
 
 
-def _batch(request: Request) -> Checks:
+def _batch(app: App, request: Request) -> Checks:
     classes: dict[str, list[str]] = {}
     for obj in _dict(_body(request)).get("objects") or []:
         obj = _dict(obj)
-        classes.setdefault(upper_first(str(obj.get("class") or "")),
+        classes.setdefault(_class(app, request, str(obj.get("class") or "")),
                            []).append(str(obj.get("tenant") or ""))
     checks: Checks = []
     for cls, tenants in classes.items():
@@ -67,8 +74,14 @@ def _batch(request: Request) -> Checks:
     return checks
 
 
-def _alias_target(app: App, request: Request) -> str:
-    return app.db.aliases.get(upper_first(request.params["aliasName"]), "")
+def _stored_alias(verb: str) -> Callable[[App, Request], Checks]:
+    """alias.go Get/DeleteAlias: an unknown alias is a 404 before any check; a known one is
+    checked against the collection it points to."""
+    def checks(app: App, request: Request) -> Checks:
+        alias = upper_first(request.params["aliasName"])
+        target = app.db.aliases.get(alias)
+        return [] if target is None else [(verb, perms.aliases(target, alias))]
+    return checks
 
 
 def _peek(app: App, request: Request, path: str) -> dict[str, Any]:
@@ -99,64 +112,65 @@ _SIMPLE: dict[tuple[str, str], Callable[[App, Request], Checks]] = {
     ("POST", "/v1/schema"): lambda a, r: [
         (perms.CREATE, perms.collections_metadata(str(_dict(_body(r)).get("class") or "")))],
     ("GET", "/v1/schema/{className}"): lambda a, r: [
-        (perms.READ, perms.collections_metadata(_class(r)))],
+        (perms.READ, perms.collections_metadata(_class(a, r)))],
     ("PUT", "/v1/schema/{className}"): lambda a, r: [
-        (perms.UPDATE, perms.collections_metadata(_class(r)))],
+        (perms.UPDATE, perms.collections_metadata(_class(a, r)))],
     ("DELETE", "/v1/schema/{className}"): lambda a, r: [
-        (perms.DELETE, perms.collections_metadata(_class(r)))],
+        (perms.DELETE, perms.collections_metadata(_class(a, r)))],
     ("POST", "/v1/schema/{className}/properties"): lambda a, r: [
-        (perms.UPDATE, perms.collections_metadata(_class(r))),
-        (perms.READ, perms.collections_metadata(_class(r)))],
+        (perms.UPDATE, perms.collections_metadata(_class(a, r))),
+        (perms.READ, perms.collections_metadata(_class(a, r)))],
     ("POST", "/v1/schema/{className}/tenants"): lambda a, r: [
-        (perms.CREATE, perms.shards_metadata(_class(r), *_names(_body(r))))],
+        (perms.CREATE, perms.shards_metadata(_class(a, r), *_names(_body(r))))],
     ("PUT", "/v1/schema/{className}/tenants"): lambda a, r: [
-        (perms.UPDATE, perms.shards_metadata(_class(r), *_names(_body(r))))],
+        (perms.UPDATE, perms.shards_metadata(_class(a, r), *_names(_body(r))))],
     ("DELETE", "/v1/schema/{className}/tenants"): lambda a, r: [
-        (perms.DELETE, perms.shards_metadata(_class(r), *_names(_body(r), None)))],
+        (perms.DELETE, perms.shards_metadata(_class(a, r), *_names(_body(r), None)))],
     ("GET", "/v1/schema/{className}/tenants/{tenantName}"): lambda a, r: [
-        (perms.READ, perms.shards_metadata(_class(r), r.params["tenantName"]))],
+        (perms.READ, perms.shards_metadata(_class(a, r), r.params["tenantName"]))],
     ("HEAD", "/v1/schema/{className}/tenants/{tenantName}"): lambda a, r: [
-        (perms.READ, perms.shards_metadata(_class(r), r.params["tenantName"]))],
+        (perms.READ, perms.shards_metadata(_class(a, r), r.params["tenantName"]))],
     ("GET", "/v1/schema/{className}/shards"): lambda a, r: [
-        (perms.READ, perms.shards_metadata(_class(r), _tenant_q(r)))],
+        (perms.READ, perms.shards_metadata(_class(a, r), _tenant_q(r)))],
     ("PUT", "/v1/schema/{className}/shards/{shardName}"): lambda a, r: [
-        (perms.UPDATE, perms.shards_metadata(_class(r), r.params["shardName"]))],
+        (perms.UPDATE, perms.shards_metadata(_class(a, r), r.params["shardName"]))],
     ("POST", "/v1/aliases"): lambda a, r: [(perms.CREATE, perms.aliases(
         str(_dict(_body(r)).get("class") or ""), str(_dict(_body(r)).get("alias") or "")))],
-    ("GET", "/v1/aliases/{aliasName}"): lambda a, r: [
-        (perms.READ, perms.aliases(_alias_target(a, r), r.params["aliasName"]))],
+    ("GET", "/v1/aliases/{aliasName}"): _stored_alias(perms.READ),
     ("PUT", "/v1/aliases/{aliasName}"): lambda a, r: [(perms.UPDATE, perms.aliases(
         str(_dict(_body(r)).get("class") or ""), r.params["aliasName"]))],
-    ("DELETE", "/v1/aliases/{aliasName}"): lambda a, r: [
-        (perms.DELETE, perms.aliases(_alias_target(a, r), r.params["aliasName"]))],
-    ("GET", "/v1/objects"): lambda a, r: [
-        (perms.READ, [perms.objects(r.query.get("class", ""))])],
+    ("DELETE", "/v1/aliases/{aliasName}"): _stored_alias(perms.DELETE),
+    # query.go checks the class's data; without a class get.go checks the tenant's.
+    ("GET", "/v1/objects"): lambda a, r: [(perms.READ, [
+        perms.objects(_class(a, r, r.query["class"])) if r.query.get("class")
+        else perms.objects("", _tenant_q(r))])],
     ("POST", "/v1/objects"): lambda a, r: [(perms.CREATE, perms.shards_data(
-        str(_dict(_body(r)).get("class") or ""), str(_dict(_body(r)).get("tenant") or "")))],
+        _body_class(a, r), str(_dict(_body(r)).get("tenant") or "")))],
     ("POST", "/v1/objects/validate"): lambda a, r: [(perms.READ, [perms.objects(
-        str(_dict(_body(r)).get("class") or ""), str(_dict(_body(r)).get("tenant") or ""),
+        _body_class(a, r), str(_dict(_body(r)).get("tenant") or ""),
         str(_dict(_body(r)).get("id") or ""))])],
     ("GET", "/v1/objects/{id}"): lambda a, r: [
         (perms.READ, [perms.objects("", "", r.params["id"])])],
     ("DELETE", "/v1/objects/{id}"): lambda a, r: [
         (perms.DELETE, [perms.objects("", _tenant_q(r), r.params["id"])])],
     ("GET", "/v1/objects/{className}/{id}"): lambda a, r: [
-        (perms.READ, [perms.objects(_class(r), _tenant_q(r), r.params["id"])])],
+        (perms.READ, [perms.objects(_class(a, r), _tenant_q(r), r.params["id"])])],
     ("HEAD", "/v1/objects/{className}/{id}"): lambda a, r: [
-        (perms.READ, [perms.objects(_class(r), _tenant_q(r), r.params["id"])])],
+        (perms.READ, [perms.objects(_class(a, r), _tenant_q(r), r.params["id"])])],
     ("PUT", "/v1/objects/{className}/{id}"): lambda a, r: [(perms.UPDATE, [perms.objects(
-        _class(r), str(_dict(_body(r)).get("tenant") or ""), r.params["id"])])],
+        _class(a, r), str(_dict(_body(r)).get("tenant") or ""), r.params["id"])])],
     ("PATCH", "/v1/objects/{className}/{id}"): lambda a, r: [(perms.UPDATE, [perms.objects(
-        _class(r), str(_dict(_body(r)).get("tenant") or ""), r.params["id"])])],
+        _class(a, r), str(_dict(_body(r)).get("tenant") or ""), r.params["id"])])],
     ("DELETE", "/v1/objects/{className}/{id}"): lambda a, r: [
-        (perms.DELETE, [perms.objects(_class(r), _tenant_q(r), r.params["id"])])],
-    ("POST", "/v1/batch/objects"): lambda a, r: _batch(r),
+        (perms.DELETE, [perms.objects(_class(a, r), _tenant_q(r), r.params["id"])])],
+    ("POST", "/v1/batch/objects"): lambda a, r: _batch(a, r),
     ("DELETE", "/v1/batch/objects"): lambda a, r: [(perms.DELETE, perms.shards_data(
-        str(_dict(_dict(_body(r)).get("match")).get("class") or ""), _tenant_q(r)))],
-    ("GET", "/v1/nodes"): lambda a, r: [
+        _class(a, r, str(_dict(_dict(_body(r)).get("match")).get("class") or "")),
+        _tenant_q(r)))],
+    ("GET", "/v1/nodes"): lambda a, r: [] if r.query.get("output") == "verbose" else [
         (perms.READ, perms.nodes(r.query.get("output", "minimal")))],
     ("GET", "/v1/nodes/{className}"): lambda a, r: [
-        (perms.READ, perms.nodes(r.query.get("output", "minimal"), _class(r)))],
+        (perms.READ, perms.nodes(r.query.get("output", "minimal"), _class(a, r)))],
     ("GET", "/v1/cluster/statistics"): lambda a, r: [(perms.READ, [perms.CLUSTER])],
     ("GET", "/v1/backups/{backend}/{id}"): lambda a, r: [
         (perms.READ, perms.backups(*_backup_classes(a, r)))],
@@ -190,15 +204,15 @@ _SIMPLE: dict[tuple[str, str], Callable[[App, Request], Checks]] = {
     # usecases/distributedtask/handler.go, handlers_indexes*.go, handlers_schema.go
     ("GET", "/v1/tasks"): lambda a, r: [(perms.READ, [perms.CLUSTER])],
     ("GET", "/v1/schema/{className}/indexes"): lambda a, r: [
-        (perms.READ, perms.collections_metadata(_class(r)))],
+        (perms.READ, perms.collections_metadata(_class(a, r)))],
     ("PUT", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}"): lambda a, r: [
-        (perms.UPDATE, _collections(_class(r)))],
+        (perms.UPDATE, _collections(_class(a, r)))],
     ("DELETE", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}"):
-        lambda a, r: [(perms.UPDATE, _collections(_class(r)))],
+        lambda a, r: [(perms.UPDATE, _collections(_class(a, r)))],
     ("POST", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}/rebuild"):
-        lambda a, r: [(perms.UPDATE, _collections(_class(r)))],
+        lambda a, r: [(perms.UPDATE, _collections(_class(a, r)))],
     ("POST", "/v1/schema/{className}/properties/{propertyName}/index/{indexName}/cancel"):
-        lambda a, r: [(perms.UPDATE, _collections(_class(r)))],
+        lambda a, r: [(perms.UPDATE, _collections(_class(a, r)))],
     # usecases/export/scheduler.go: status and cancel check the exported classes
     ("GET", "/v1/export/{backend}/{id}"): lambda a, r: [(perms.READ, perms.backups(*_names(_peek(
         a, r, f"/v1/export/{r.params['backend']}/{r.params['id']}").get("classes"), None)))],
@@ -226,16 +240,41 @@ def _filtered(app: App, request: Request, key: str | None,
     return keep
 
 
-_FILTERS: dict[tuple[str, str], Callable[[App, Request], Callable[[Response], Response]]] = {
+def _verbose_nodes(app: App, request: Request) -> Callable[[Response], Response] | None:
+    """usecases/nodes/handler.go: verbose output of every node is not refused but shows
+    only the shards of readable classes, the node's stats summed again over them."""
+    if request.query.get("output") != "verbose":
+        return None
+
+    def keep(response: Response) -> Response:
+        if response.status != 200 or not response.body:
+            return response
+        data = orjson.loads(response.body)
+        for node in data.get("nodes") or []:
+            shards = node.get("shards") or []
+            kept = [s for s in shards if app.rbac.denial(
+                request.user or "", perms.READ, *perms.nodes("verbose", s.get("class", ""))
+            ) is None]
+            if len(kept) != len(shards):
+                node["shards"] = kept
+                node["stats"] = {"objectCount": sum(s.get("objectCount", 0) for s in kept),
+                                 "shardCount": len(kept)}
+        return Response(response.status, dumps(data), response.headers)
+    return keep
+
+
+_FILTERS: dict[tuple[str, str], Callable[[App, Request], Callable[[Response], Response] | None]] = {
+    ("GET", "/v1/nodes"): _verbose_nodes,
     ("GET", "/v1/schema"): lambda a, r: _filtered(
         a, r, "classes", lambda c: perms.collections_metadata(c.get("class", ""))),
     ("GET", "/v1/schema/{className}/tenants"): lambda a, r: _filtered(
-        a, r, None, lambda t: perms.shards_metadata(_class(r), t.get("name", ""))),
+        a, r, None, lambda t: perms.shards_metadata(_class(a, r), t.get("name", ""))),
     ("GET", "/v1/aliases"): lambda a, r: _filtered(
         a, r, "aliases", lambda x: perms.aliases(x.get("class"), x.get("alias"))),
     ("GET", "/v1/backups/{backend}"): lambda a, r: _filtered(
         a, r, None, lambda b: perms.backups(*(b.get("classes") or ()))),
 }
+
 
 def _narrowed(app: App, request: Request, refusal: Callable[[list[str]], Response],
               explicit_include_checked: bool) -> Response | None:
@@ -274,10 +313,14 @@ def guard(app: App, request: Request) -> Verdict:
     if not app.rbac.enabled:
         return None
     key = (request.method, request.route or "")
-    if key in _FILTERS:
-        return _FILTERS[key](app, request)
+    narrowing = _FILTERS[key](app, request) if key in _FILTERS else None
+    if narrowing is not None:
+        return narrowing
     if key == ("POST", "/v1/graphql"):
-        return graphql_guard(app, request, str(_dict(_body(request)).get("query") or ""))
+        return graphql_guard(app, request, [str(_dict(_body(request)).get("query") or "")])
+    if key == ("POST", "/v1/graphql/batch"):
+        items = _body(request) if isinstance(_body(request), list) else []
+        return graphql_guard(app, request, [str(_dict(i).get("query") or "") for i in items])
     if key == ("POST", "/v1/backups/{backend}"):
         return _narrowed(app, request, _backup_refusal(request.user or ""), True)
     if key == ("POST", "/v1/export/{backend}"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -64,27 +64,42 @@ def _tenant_argument(tokens: list[tuple[str | None, str]], i: int) -> tuple[str,
     return tenant, i
 
 
-def graphql_guard(app: App, request: Request,
-                  query: str) -> Callable[[Response], Response] | None:
-    """A filter nulling the classes the caller may not read, or None when all are allowed."""
-    denied = []
+def _denied(app: App, request: Request, query: str) -> list[tuple[str, str, str]]:
+    """``(operation, class, message)`` for each selected class the caller may not read."""
+    found = []
     for operation, cls, tenant in targets(query):
         denial = app.rbac.denial(request.user or "", perms.READ, *perms.shards_data(cls, tenant))
         if denial:
-            denied.append((operation, cls, denial))
-    if not denied:
+            found.append((operation, cls, denial))
+    return found
+
+
+def _null_denied(body: dict[str, Any], denied: list[tuple[str, str, str]]) -> dict[str, Any]:
+    data = body.get("data") or {}
+    for operation, cls, _ in denied:
+        data.setdefault(operation, {})
+        if isinstance(data[operation], dict):
+            data[operation][cls] = None
+    errors = [GraphQLError(m, None, [op, cls]).to_json() for op, cls, m in denied]
+    return {**body, "data": data, "errors": (body.get("errors") or []) + errors}
+
+
+def graphql_guard(app: App, request: Request,
+                  queries: list[str]) -> Callable[[Response], Response] | None:
+    """A filter nulling the classes the caller may not read in a query's answer (``queries``
+    of one item) or in each answer of a batch, or None when everything is allowed."""
+    denied = [_denied(app, request, q) for q in queries]
+    if not any(denied):
         return None
 
     def null_denied(response: Response) -> Response:
         if response.status != 200 or not response.body:
             return response
         body = orjson.loads(response.body)
-        data = body.get("data") or {}
-        for operation, cls, _ in denied:
-            data.setdefault(operation, {})
-            if isinstance(data[operation], dict):
-                data[operation][cls] = None
-        errors = [GraphQLError(m, None, [op, cls]).to_json() for op, cls, m in denied]
-        body["data"], body["errors"] = data, (body.get("errors") or []) + errors
+        if isinstance(body, list):
+            body = [_null_denied(b, d) if d and isinstance(b, dict) else b
+                    for b, d in zip(body, denied, strict=False)]
+        else:
+            body = _null_denied(body, denied[0])
         return Response(200, dumps(body), response.headers)
     return null_denied

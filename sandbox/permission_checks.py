@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from sandbox.classes import upper_first
+from sandbox.http import GoSlice, GoStruct
 from sandbox.permissions import ACTIONS, BRACES
 
 ROLE_NAME = re.compile(r"^[A-Za-z][-_0-9A-Za-z]{0,254}$")  # handlers_authz.go
@@ -67,11 +68,37 @@ def _target_problems(field: str, value: str) -> list[str]:
     return []
 
 
-def validate_action(permission: Any, where: str) -> str | None:
-    """go-openapi's model validation of one Permission (action required, enum)."""
+def validate_action(permission: Any, path: str) -> str | None:
+    """go-openapi's model validation of one Permission's action (required, enum); ``path``
+    names the field, e.g. ``permissions.0.action``."""
     if not isinstance(permission, dict) or permission.get("action") is None:
-        return f"{where}.action in body is required"
+        return f"{path} in body is required"
     if permission["action"] not in ACTIONS:
-        return (f"{where}.action in body should be one of "
-                f"[{' '.join(ACTIONS)}]")
+        return f"{path} in body should be one of [{' '.join(ACTIONS)}]"
     return None
+
+
+def _strings(name: str, *keys: str) -> GoStruct:
+    return GoStruct(name, dict.fromkeys(keys, "string"))
+
+
+# The request models as Go decodes them (entities/models/permission.go, role.go).
+PERMISSION = GoStruct("Permission", {
+    "action": "string",
+    "aliases": _strings("PermissionAliases", "alias", "collection"),
+    "backups": _strings("PermissionBackups", "collection"),
+    "collections": _strings("PermissionCollections", "collection"),
+    "data": _strings("PermissionData", "collection", "object", "tenant"),
+    "groups": _strings("PermissionGroups", "group", "groupType"),
+    "namespaces": _strings("PermissionNamespaces", "namespace"),
+    "nodes": _strings("PermissionNodes", "collection", "verbosity"),
+    "replicate": _strings("PermissionReplicate", "collection", "shard"),
+    "roles": _strings("PermissionRoles", "role", "scope"),
+    "tenants": _strings("PermissionTenants", "collection", "tenant"),
+    "users": _strings("PermissionUsers", "users")})
+_PERMISSIONS = GoSlice(PERMISSION, "[]*models.Permission")
+ROLE = GoStruct("Role", {"name": "string", "permissions": _PERMISSIONS})
+PERMISSIONS_BODY = GoStruct("AddPermissionsBody", {"permissions": _PERMISSIONS})
+_ROLES = GoSlice("string", "[]string")
+USER_ROLES_BODY = GoStruct("AssignRoleToUserBody", {"roles": _ROLES, "userType": "string"})
+GROUP_ROLES_BODY = GoStruct("AssignRoleToGroupBody", {"roles": _ROLES, "groupType": "string"})
