@@ -244,9 +244,15 @@ def test_groups_get_roles(env, url) -> None:
     assert as_root(url, "GET", "/v1/authz/groups/oidc").json() == []
 
 
-def test_grant_needs_a_user_or_a_group(env, url) -> None:
+def test_grant_and_create_mistakes_get_hints(env, url) -> None:
     done = shell(env, url, ROOT_KEY, r"\grant viewer")
     assert done.returncode == 2 and r"name a USER or --group G" in done.stderr
+    done = shell(env, url, ROOT_KEY, r"\grant viewer nobody")
+    assert done.returncode == 1 and "hint: \\users lists the database users" in done.stderr
+    done = shell(env, url, ROOT_KEY, r"\role create dup --permission read_cluster",
+                 r"\role create dup --permission read_cluster")
+    assert done.returncode == 1 and "role with name dup already exists" in done.stderr
+    assert r"hint: \role add dup --permission ... adds to it" in done.stderr
 
 
 def test_rbac_off_and_old_servers_are_named(env) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from commands.api.client import RestClient
-from commands.errors import ShellError
+from commands.errors import ApiError, ShellError
 from commands.ops.rbac.access import DB_USERS_FLOOR, GROUPS_FLOOR, segment
 from commands.ops.versions import at_least
 
@@ -24,7 +24,13 @@ def get_role(api: RestClient, name: str) -> dict[str, Any]:
 
 def create_role(api: RestClient, name: str, permissions: list[dict[str, Any]]) -> None:
     """``POST /v1/authz/roles`` (201, empty)."""
-    api.request("POST", "/v1/authz/roles", json={"name": name, "permissions": permissions})
+    try:
+        api.request("POST", "/v1/authz/roles", json={"name": name, "permissions": permissions})
+    except ApiError as exc:
+        if exc.status != 409:
+            raise
+        raise ShellError(exc.message, f"\\role add {name} --permission ... adds to it; "
+                                      f"\\role {name} shows it") from None
 
 
 def change_permissions(api: RestClient, name: str, permissions: list[dict[str, Any]],

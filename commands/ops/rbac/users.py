@@ -69,6 +69,9 @@ def change_user_roles(api: RestClient, name: str, roles: list[str], user_type: s
         if "oidc is not enabled" in exc.message:
             raise ShellError("the server has AUTHENTICATION_OIDC_ENABLED off: there are no "
                              "OIDC users", "leave out --oidc for a database user") from None
+        if "doesn't exist" in exc.message and user_type == "db":
+            raise ShellError(exc.message, r"\users lists the database users; --oidc names an "
+                                          "OIDC user") from None
         raise
 
 
