@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from prompt_toolkit.completion import CompleteEvent, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
+from commands.ops.rbac.permissions import ACTIONS, domain_of
 from commands.parse import COMMON
 from commands.registry import Registry
 from commands.spec import Kind
@@ -133,6 +134,19 @@ def _files(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
                          display=found.display, display_meta=found.display_meta)
 
 
+def _permissions(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    """``ACTION`` from Weaviate's list, then, after ``ACTION:``, a collection where the
+    action's target starts with one."""
+    action, colon, target = s.prefix.partition(":")
+    if not colon:
+        for name in _matching(ACTIONS, s.prefix):
+            yield completion(s, name, domain_of(name).target)
+        return
+    if action in ACTIONS and domain_of(action).fields[:1] == ("collection",):
+        for name in ctx.snapshot.collections_starting_with(target):
+            yield completion(s, f"{action}:{name}", "collection")
+
+
 def _nothing(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
     return iter(())
 
@@ -157,6 +171,7 @@ SOURCES: dict[Kind, Source] = {
     Kind.ROLE: _nothing,
     Kind.NODE: _nothing,
     Kind.SHARD: _nothing,
+    Kind.PERMISSION: _permissions,
 }
 
 

@@ -7,15 +7,21 @@ import os
 import sys
 
 import pytest
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
 
 from commands.api.forbidden import forbidden_hint, parse_denial
 from commands.errors import UsageError
+from commands.meta import MODULES
 from commands.ops.rbac.permissions import (
     ACTIONS,
     check_role_name,
     format_permission,
     parse_permission,
 )
+from commands.registry import Registry
+from completers.meta import MetaCommandCompleter
+from completers.metadata import MetadataCache, MetadataSnapshot
 from sandbox import Sandbox
 from tests.test_workflows import sh
 
@@ -128,3 +134,17 @@ def test_backup_denials_name_manage_backups_for_every_collection() -> None:
         r"--permission manage_backups:Product; \grant manage_backups-Article bob")
     named = DENIED.format(action="create_backups", resource="[Domain: backups,Collection: A]")
     assert parse_denial(named).permissions == ("manage_backups:A",)
+
+
+def test_permissions_complete_actions_then_collections() -> None:
+    completer = MetaCommandCompleter(Registry.from_modules(MODULES), MetadataCache(
+        MetadataSnapshot.from_schema([{"class": "Article"}, {"class": "Product"}],
+                                     fetched_at=1.0)), lambda: None, tuple, None)
+
+    def texts(line: str) -> list[str]:
+        return [c.text for c in completer.get_completions(
+            Document(line), CompleteEvent(completion_requested=True))]
+
+    assert texts(r"\role create r --permission read_da") == ["read_data"]
+    assert texts(r"\role add r --permission read_data:Ar") == ["read_data:Article"]
+    assert texts(r"\role create r --permission read_users:A") == []

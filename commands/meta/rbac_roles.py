@@ -26,8 +26,8 @@ users = lazy_module("commands.ops.rbac.users")
 versions = lazy_module("commands.ops.versions")
 
 ROLE = Arg("role", Kind.ROLE, "a role")
-PERMISSION = Opt("--permission", Kind.TEXT, "ACTION[:TARGET[:OPTION]], e.g. read_data:Article "
-                                            "(repeatable)", many=True)
+PERMISSION = Opt("--permission", Kind.PERMISSION,
+                 "ACTION[:TARGET[:OPTION]], e.g. read_data:Article (repeatable)", many=True)
 BUILT_IN = ("admin", "root", "viewer", "read-only")
 SYNTAX = (
     "Permissions are ACTION[:TARGET[:OPTION]]; a left-out part is '*' (all), names may be\n"
