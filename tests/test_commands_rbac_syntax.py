@@ -16,6 +16,7 @@ from commands.meta import MODULES
 from commands.ops.rbac.permissions import (
     ACTIONS,
     check_role_name,
+    check_user_name,
     format_permission,
     parse_permission,
 )
@@ -123,6 +124,9 @@ def test_role_names_are_checked_as_weaviate_does() -> None:
     assert check_role_name("read_data-Article") == "read_data-Article"
     with pytest.raises(UsageError, match="'1bad' is not a valid role name"):
         check_role_name("1bad")
+    assert check_user_name("ci.bot@example.com") == "ci.bot@example.com"
+    with pytest.raises(UsageError, match="'a b' is not a valid user name"):
+        check_user_name("a b")
 
 
 def test_backup_denials_name_manage_backups_for_every_collection() -> None:

@@ -184,6 +184,7 @@ def _show_key(name: str, key: str, key_file: Path | None, what: str) -> list[Res
 def user_create_cmd(ctx: CommandContext, *, name: str, key_file: str | None,
                     dry_run: bool) -> list[Result]:
     """``\\user create``."""
+    permissions.check_user_name(name)
     versions.require(server_version(ctx), access.DB_USERS_FLOOR, "database users")
     target = _check_key_file(key_file)
     plan = Plan(action=f"create database user {name}", targets=(name,),

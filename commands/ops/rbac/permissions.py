@@ -134,6 +134,17 @@ def check_role_name(name: str) -> str:
     return name
 
 
+USER_NAME = re.compile(r"[A-Za-z][-_0-9A-Za-z@.]{0,128}")  # apikey/db_users.go UserNameRegexCore
+
+
+def check_user_name(name: str) -> str:
+    """``name`` when Weaviate accepts it for a database user, else a UsageError."""
+    if not USER_NAME.fullmatch(name):
+        raise UsageError(f"{name!r} is not a valid user name",
+                         "a letter, then up to 128 letters, digits, '-', '_', '@' or '.'")
+    return name
+
+
 def role_name_for(text: str) -> str:
     """A valid role name (``[A-Za-z][-_0-9A-Za-z]*``) suggesting what a permission grants."""
     name = re.sub(r"[^-_0-9A-Za-z]+", "-", text.replace("*", "all")).strip("-")
