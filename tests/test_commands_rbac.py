@@ -301,3 +301,27 @@ def test_newer_features_name_their_version_floor(env, url) -> None:
         assert not [e for e in logged(url) if "authz" in e["path"]]
     finally:
         httpx.put(f"{url}/__sandbox/nodes/node1", json={"version": None})
+
+
+def test_in_the_shell_a_new_key_reaches_neither_history_nor_audit(env, url) -> None:
+    child = pexpect.spawn(sys.executable, ["-m", "shell", "--url", url],
+                          env={**env, "WEAVIATE_API_KEY": ROOT_KEY, "PROMPT_TOOLKIT_NO_CPR": "1",
+                               "TERM": "xterm"},
+                          cwd=str(ROOT), dimensions=(40, 400), timeout=60, encoding="utf-8")
+    try:
+        child.expect(r"127\.0\.0\.1:\d+> ")
+        child.sendline(r"\user create gina")
+        child.expect(r"not kept anywhere\): (\S+)")
+        key = child.match[1]
+        child.expect(r"127\.0\.0\.1:\d+> ")
+        child.sendline(r"\q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.terminate(force=True)
+    me = httpx.get(f"{url}/v1/users/own-info", headers={"Authorization": f"Bearer {key}"})
+    assert me.json()["username"] == "gina"  # the key was read whole off the screen
+    files = [p for p in Path(env["XDG_STATE_HOME"]).rglob("*") if p.is_file()]
+    assert {p.parent.name for p in files} >= {"history", "elysiactl"}
+    assert any(r"\user create gina" in p.read_text() for p in files if p.parent.name == "history")
+    for path in files:
+        assert key not in path.read_text(errors="replace"), path
