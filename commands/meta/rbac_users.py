@@ -154,19 +154,24 @@ def _check_key_file(path: str | None) -> Path | None:
 
 
 def _show_key(name: str, key: str, key_file: Path | None, what: str) -> list[Result]:
-    """The key once: in a new 0600 file, or as a stderr message (never in the results)."""
+    """The key once: in a new 0600 file, or as a stderr message (never in the results). The
+    server has made the key already, so a file that cannot be written falls back to stderr."""
+    shown: list[Result] = []
     if key_file is not None:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(key + "\n")
-        where = str(key_file)
-        shown = [Message(f"{what} for {name}: the API key is in {where} (mode 0600)")]
-    else:
-        where = "shown once on stderr"
-        shown = [Message(f"{what} for {name}; its API key, shown only now (store it; it is "
-                         f"not kept anywhere): {key}", Level.WARNING)]
-    return [*shown, Record({"user": name, "key_prefix": key[:3], "api_key": where},
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(key + "\n")
+            where = str(key_file)
+            return [Message(f"{what} for {name}: the API key is in {where} (mode 0600)"),
+                    Record({"user": name, "key_prefix": key[:3], "api_key": where},
                            title=f"User {name}")]
+        except OSError as exc:
+            shown.append(Message(f"cannot write {key_file}: {exc.strerror}", Level.WARNING))
+    shown.append(Message(f"{what} for {name}; its API key, shown only now (store it; it is "
+                         f"not kept anywhere): {key}", Level.WARNING))
+    return [*shown, Record({"user": name, "key_prefix": key[:3],
+                            "api_key": "shown once on stderr"}, title=f"User {name}")]
 
 
 @command(
