@@ -33,6 +33,7 @@ class Kind(StrEnum):
     ROLE = "role"
     NODE = "node"
     SHARD = "shard"
+    PERMISSION = "permission"
 
 
 @dataclass(frozen=True, slots=True)

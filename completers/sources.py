@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from prompt_toolkit.completion import CompleteEvent, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
+from commands.ops.rbac.permissions import ACTIONS, domain_of
 from commands.parse import COMMON
 from commands.registry import Registry
 from commands.spec import Kind
@@ -163,6 +164,19 @@ def _files(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
                          display=found.display, display_meta=found.display_meta)
 
 
+def _permissions(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
+    """``ACTION`` from Weaviate's list, then, after ``ACTION:``, a collection where the
+    action's target starts with one."""
+    action, colon, target = s.prefix.partition(":")
+    if not colon:
+        for name in _matching(ACTIONS, s.prefix):
+            yield completion(s, name, domain_of(name).target)
+        return
+    if action in ACTIONS and domain_of(action).fields[:1] == ("collection",):
+        for name in ctx.snapshot.collections_starting_with(target):
+            yield completion(s, f"{action}:{name}", "collection")
+
+
 def _nothing(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
     return iter(())
 
@@ -186,6 +200,7 @@ SOURCES: dict[Kind, Source] = {
     Kind.ROLE: _named("role", lambda snap: snap.roles),
     Kind.NODE: _named("node", lambda snap: snap.nodes),
     Kind.SHARD: _shards,
+    Kind.PERMISSION: _permissions,
 }
 
 

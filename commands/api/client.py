@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from commands.api.forbidden import forbidden_hint
 from commands.errors import ApiError, ConnectionFailed, TimedOut
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,6 @@ IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE"}
 TRANSIENT = (httpx.TransportError,)
 HINTS = {
     401: "check the API key (--api-key, WEAVIATE_API_KEY or the profile's api_key_env)",
-    403: "this user lacks the permission; ask an administrator or use another key",
 }
 
 
@@ -115,8 +115,10 @@ class RestClient:
                 self._pause(attempt)
                 continue
             if response.status_code >= 400 and response.status_code not in ok:
-                raise ApiError(response.status_code, method, path, error_message(response),
-                               HINTS.get(response.status_code))
+                message = error_message(response)
+                hint = forbidden_hint(message) if response.status_code == 403 else \
+                    HINTS.get(response.status_code)
+                raise ApiError(response.status_code, method, path, message, hint)
             return response
         raise AssertionError("unreachable")
 

@@ -14,6 +14,8 @@ from commands.meta import (
     lifecycle_remove,
     migrate,
     optimize,
+    rbac_roles,
+    rbac_users,
     replication,
     restore,
     scale,
@@ -25,4 +27,4 @@ from commands.meta import (
 
 MODULES: tuple[ModuleType, ...] = (inspect, shards, data, lifecycle, lifecycle_remove, backup,
                                    restore, session, stats, health, optimize, migrate, tenant,
-                                   alias, replication, scale)
+                                   alias, replication, scale, rbac_users, rbac_roles)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from commands.api.client import RestClient
+from commands.api.forbidden import denial_hint
 from commands.errors import ApiError, ShellError, UsageError
 
 MAX_LIMIT = 10_000
@@ -92,7 +93,8 @@ def aggregate_count(api: RestClient, collection: str, tenant: str | None = None)
     body = api.request("POST", "/v1/graphql", json={"query": query}, idempotent=True).json()
     errors = body.get("errors") or []
     if errors:
-        raise ShellError(" ".join(str(errors[0].get("message", errors[0])).split()))
+        message = " ".join(str(errors[0].get("message", errors[0])).split())
+        raise ShellError(message, denial_hint(message))
     groups = ((body.get("data") or {}).get("Aggregate") or {}).get(collection) or []
     if not groups:
         return 0
