@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-auto-schema", dest="auto_schema", action="store_false",
                         help="refuse objects of unknown classes or with unknown properties, as "
                              "AUTOSCHEMA_ENABLED=false does")
+    parser.add_argument("--runtime-reindex", action="store_true",
+                        help="accept runtime reindex requests (PUT/POST .../index/...), as "
+                             "RUNTIME_REINDEX_ENABLED=true does")
     return parser
 
 
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                           api_keys={**_keys(args.api_key), **read_only},
                           read_only_users=set(read_only.values()), nodes=args.nodes,
                           backup_dir=args.backup_dir, auto_schema=args.auto_schema,
-                          metrics=args.metrics)
+                          metrics=args.metrics, runtime_reindex=args.runtime_reindex)
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}. "
               "Try another --port (0 picks a free one).", file=sys.stderr)

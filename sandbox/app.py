@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox import aliases, backups, batch, cluster, graphql, meta, objects, schema, tenants
+from sandbox import (
+    aliases,
+    backups,
+    batch,
+    cluster,
+    graphql,
+    indexes,
+    meta,
+    objects,
+    schema,
+    tasks,
+    tenants,
+)
 from sandbox.auth import Auth
 from sandbox.knobs import Faults, RequestLog
 from sandbox.metrics import Metrics
@@ -14,7 +26,8 @@ from sandbox.store import Database
 
 WEAVIATE_VERSION = "1.39.0"
 ROUTES = [*meta.ROUTES, *schema.ROUTES, *tenants.ROUTES, *aliases.ROUTES, *objects.ROUTES,
-          *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES]
+          *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES, *indexes.ROUTES,
+          *tasks.ROUTES]
 
 
 class App:
@@ -23,7 +36,8 @@ class App:
     def __init__(self, nodes: int = 1, api_keys: dict[str, str] | None = None,
                  read_only_users: set[str] | None = None, backup_dir: Path | None = None,
                  seed: str = "none", auto_schema: bool = True,
-                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS) -> None:
+                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS,
+                 runtime_reindex: bool = False) -> None:
         if nodes < 1:
             raise ValueError("a cluster needs at least one node")
         self.node_count = nodes
@@ -35,6 +49,10 @@ class App:
         self.request_log = RequestLog()
         self.router = Router(ROUTES)
         self.auto_schema = auto_schema  # AUTOSCHEMA_ENABLED; survives resets
+        self.runtime_reindex = runtime_reindex  # RUNTIME_REINDEX_ENABLED; survives resets
+        self.tasks = tasks.Tasks()
+        # (class, property) whose searchable index a change-algorithm task moved to BlockMax
+        self.blockmax_properties: set[tuple[str, str]] = set()
         self.backups = backups.FilesystemBackend(backup_dir)
         self.internal_timeout_ms = internal_timeout_ms
         self.db = self.fresh_database(seed)
@@ -63,6 +81,8 @@ class App:
         self.db = self.fresh_database(seed)
         self.cluster = Cluster(list(self.db.nodes), self.internal_timeout_ms)
         self.failing_modules = set()
+        self.tasks = tasks.Tasks(duration_ms=self.tasks.duration_ms)
+        self.blockmax_properties = set()
 
     def answering_version(self) -> str:
         """The version of the node answering REST requests."""

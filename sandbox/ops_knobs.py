@@ -8,6 +8,8 @@ failing modules (JSON in, JSON out; bad values 422, unknown names 404).
 * ``GET``/``PUT /__sandbox/tenants/{className}/{tenant}`` ``{"status": "FREEZING" |
   "UNFREEZING" | null}``: an offload in progress, or its end (OPERATIONS.md §1.7).
 * ``GET /__sandbox/modules``; ``PUT /__sandbox/modules/{module}`` ``{"failing": bool}``.
+* ``GET``/``PUT /__sandbox/tasks`` ``{"duration_ms": 1500, "runtime_reindex": false}``: how
+  long a new reindex task takes, and ``RUNTIME_REINDEX_ENABLED``.
 
 ``POST /__sandbox/reset`` puts every node, tenant and module back to normal.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sandbox import tasks
 from sandbox.http import Request, Response, error, json_response
 from sandbox.meta import TRANSFORMERS
 from sandbox.nodes import SettingError
@@ -53,6 +56,9 @@ def handle(app: App, request: Request, name: str) -> Response:
             return json_response({"internal_timeout_ms": app.cluster.internal_timeout_ms})
         if parts[0] == "tenants" and len(parts) == 3 and method in ("GET", "PUT"):
             return _tenant(app, request, parts[1], parts[2])
+        if parts == ["tasks"] and method in ("GET", "PUT"):
+            body = settings_body(request) if method == "PUT" else {}
+            return json_response(tasks.configure(app, body))
         if parts == ["modules"] and method == "GET":
             return json_response(_modules(app))
         if parts[0] == "modules" and len(parts) == 2 and method == "PUT":

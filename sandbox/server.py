@@ -97,6 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         forbidden = app.auth.authorize(user, request)
         if forbidden is not None:
             return forbidden
+        app.tasks.advance()  # distributed tasks finish in the background in Weaviate
         return _guarded(request, lambda: app.router.dispatch(app, request))
 
     def _bad_request(self) -> None:
@@ -164,16 +165,18 @@ class Sandbox:
     (``metrics_url``, ``metrics_urls``), as ``PROMETHEUS_MONITORING_ENABLED=true`` does.
     ``internal_timeout_ms`` is the peer deadline of fan-out requests
     (``MINIMUM_INTERNAL_TIMEOUT``); ``PUT /__sandbox/cluster`` changes it until a reset.
+    ``runtime_reindex=True`` accepts reindex submissions, as ``RUNTIME_REINDEX_ENABLED=true``
+    does (``PUT /__sandbox/tasks`` toggles it and sets how long a reindex task takes).
     """
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", seed: str = "none",
                  api_keys: dict[str, str] | None = None, read_only_users: set[str] | None = None,
                  nodes: int = 1, backup_dir: Path | None = None, auto_schema: bool = True,
                  internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS,
-                 metrics: bool = False) -> None:
+                 metrics: bool = False, runtime_reindex: bool = False) -> None:
         self.app = App(nodes=nodes, api_keys=api_keys or {}, read_only_users=read_only_users,
                        backup_dir=backup_dir, seed=seed, auto_schema=auto_schema,
-                       internal_timeout_ms=internal_timeout_ms)
+                       internal_timeout_ms=internal_timeout_ms, runtime_reindex=runtime_reindex)
         self._server = _Server((host, port), self.app)
         self.app.hostname = f"http://{host}:{self.port}"
         self._thread: threading.Thread | None = None
