@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from commands.meta import (
+    alter,
     backup,
     data,
     health,
@@ -19,4 +20,4 @@ from commands.meta import (
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, stats, health, optimize, migrate)
+                                   session, stats, health, optimize, migrate, alter)
