@@ -75,10 +75,17 @@ def send(api: RestClient, name: str, plan: InPlace) -> tuple[dict[str, Any], dic
     return after, status
 
 
+def _kept(stored: Any, sent: Any) -> bool:
+    """Whether ``stored`` holds ``sent``; an object may have gained defaults."""
+    if isinstance(sent, dict) and isinstance(stored, dict):
+        return all(_kept(stored.get(k, class_paths.MISSING), v) for k, v in sent.items())
+    return stored == sent
+
+
 def unapplied(plan: InPlace, after: dict[str, Any]) -> list[str]:
     """Paths whose new value Weaviate did not keep, and properties it does not list."""
     missed = [p for p, _, new in plan.diff
-              if class_paths.get_path(after, p, class_paths.MISSING) != new]
+              if not _kept(class_paths.get_path(after, p, class_paths.MISSING), new)]
     names = {p.get("name", "").lower() for p in after.get("properties") or []}
     missed += [f"property {p['name']}" for p in plan.properties if p["name"].lower() not in names]
     return missed
