@@ -9,6 +9,7 @@ from commands.meta import (
     backup,
     data,
     health,
+    indexes,
     inspect,
     lifecycle,
     lifecycle_remove,
@@ -20,4 +21,5 @@ from commands.meta import (
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, stats, health, optimize, migrate, alter)
+                                   session, stats, health, optimize, migrate, alter,
+                                   indexes)
