@@ -35,7 +35,7 @@ def _preview(change: altering.Alteration) -> tuple[Result, ...]:
     if plan.diff:
         out.append(Table(("path", "now", "new"), class_update.diff_rows(plan.diff),
                          title=f"PUT /v1/schema/{name} changes"))
-    out += [Message(risk, Level.WARNING) for risk in change.risks]
+    out += [Message(explained, Level.WARNING) for _, explained in change.risks]
     return tuple(out)
 
 
@@ -130,7 +130,9 @@ def alter_cmd(ctx: CommandContext, *, collection: str, description: str | None,
         return [Message(f"nothing to change: {name} already has these settings; nothing was "
                         "sent")]
     protected = tuple(n for n, _ in protected_names([name], ctx.session.protected))
-    gate = Plan(action=f"change {name} in place", targets=(name,), preview=_preview(change),
+    risky = "; ".join(short for short, _ in change.risks)
+    gate = Plan(action=f"change {name} in place" + (f" ({risky})" if risky else ""),
+                targets=(name,), preview=_preview(change),
                 requests=plan.requests(name), protected=protected)
     if ctx.dry_run_or_approve(gate, bool(change.risks or protected), force=force,
                               dry_run=dry_run, allow_protected=allow_protected):

@@ -52,7 +52,7 @@ class Alteration:
     name: str
     plan: InPlace
     vectors: tuple[str, ...]
-    risks: tuple[str, ...]
+    risks: tuple[tuple[str, str], ...]
     sets: tuple[str, ...]
 
 
@@ -89,20 +89,25 @@ def _compression_enabled(cls: dict[str, Any], path: str, value: Any) -> bool:
         and value is True and not class_paths.get_path(cls, path)
 
 
-def risks_of(cls: dict[str, Any], changes: list[tuple[str, Any, Any]]) -> list[str]:
-    """The changes that can lose data or access, in words (they need a confirmation)."""
+def risks_of(cls: dict[str, Any], changes: list[tuple[str, Any, Any]]
+             ) -> list[tuple[str, str]]:
+    """``(short, explained)`` for each change that can lose data or access (they need a
+    confirmation)."""
     out = []
     for path, old, new in changes:
         if path == "replicationConfig.factor" and isinstance(old, int) and isinstance(new, int) \
                 and new < old:
-            out.append(f"lowering the replication factor from {old} to {new} deletes replicas "
-                       "(less redundancy, and reads at consistency ALL may fail meanwhile)")
+            out.append((f"lowers the replication factor from {old} to {new}",
+                        f"lowering the replication factor from {old} to {new} deletes replicas "
+                        "(less redundancy, and reads at consistency ALL may fail meanwhile)"))
         elif path.endswith("vectorIndexConfig.skip") and new is True:
-            out.append(f"{path}=true stops indexing vectors: vector search returns nothing "
-                       "for objects written from now on")
+            out.append(("stops indexing vectors",
+                        f"{path}=true stops indexing vectors: vector search returns nothing "
+                        "for objects written from now on"))
         elif _compression_enabled(cls, path, new):
-            out.append(f"{path}=true compresses vectors; Weaviate cannot turn compression off "
-                       "again")
+            out.append((f"turns on {path.split('.')[-2]} compression",
+                        f"{path}=true compresses vectors; Weaviate cannot turn compression off "
+                        "again"))
     return out
 
 
