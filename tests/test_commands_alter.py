@@ -6,8 +6,6 @@ refused confirmation send no mutating request); the class read back proves the c
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,14 +13,11 @@ from pathlib import Path
 import httpx
 import pexpect
 import pytest
-from conftest import REGISTRY, make_session, mutating_requests
+from admin_support import ROOT, elysiactl, execute, process_env
+from conftest import mutating_requests
 
-from commands.audit import MemoryAuditLog
-from commands.dispatch import Dispatcher
-from commands.results import Outcome, Table
+from commands.results import Table
 from sandbox import Sandbox
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -43,21 +38,6 @@ def server(tmp_path) -> Iterator[Sandbox]:
 def http(server: Sandbox) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=10) as client:
         yield client
-
-
-def execute(url: str, line: str, version: str | None = None) -> Outcome:
-    session = make_session(url)
-    assert session.connection is not None
-    session.connection.server_version = version
-    return Dispatcher(REGISTRY, session, MemoryAuditLog()).execute(line, "argv")
-
-
-def elysiactl(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WEAVIATE_")}
-    env.update({"WEAVIATE_URL": url, "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                "XDG_STATE_HOME": str(tmp_path / "state"), "PYTHONPATH": str(ROOT)})
-    return subprocess.run([sys.executable, "-m", "shell", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
 
 
 def article(http: httpx.Client) -> dict:
@@ -135,10 +115,7 @@ def test_lowering_the_factor_needs_a_confirmation(server: Sandbox, http: httpx.C
 
 def test_a_person_confirms_turning_on_compression(server: Sandbox, http: httpx.Client,
                                                   tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WEAVIATE_")}
-    env.update({"WEAVIATE_URL": server.url, "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                "XDG_STATE_HOME": str(tmp_path / "state"), "PYTHONPATH": str(ROOT),
-                "PROMPT_TOOLKIT_NO_CPR": "1"})
+    env = process_env(tmp_path, server.url)
     child = pexpect.spawn(sys.executable, ["-m", "shell", "col", "alter", "Article", "--set",
                                            "vectorIndexConfig.bq.enabled=true"], env=env,
                           cwd=str(ROOT), dimensions=(40, 160), timeout=30, encoding="utf-8")

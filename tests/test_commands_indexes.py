@@ -3,23 +3,17 @@ against a two-node sandbox with runtime reindex on (reindex tasks take 200 ms th
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import REGISTRY, make_session, mutating_requests
+from admin_support import elysiactl, execute
+from conftest import mutating_requests
 
-from commands.audit import MemoryAuditLog
-from commands.dispatch import Dispatcher
 from commands.results import Message, Outcome, Table
 from sandbox import Sandbox
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -37,21 +31,6 @@ def server(tmp_path) -> Iterator[Sandbox]:
 def http(server: Sandbox) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=10) as client:
         yield client
-
-
-def execute(url: str, line: str, version: str | None = None) -> Outcome:
-    session = make_session(url)
-    assert session.connection is not None
-    session.connection.server_version = version
-    return Dispatcher(REGISTRY, session, MemoryAuditLog()).execute(line, "argv")
-
-
-def elysiactl(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WEAVIATE_")}
-    env.update({"WEAVIATE_URL": url, "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                "XDG_STATE_HOME": str(tmp_path / "state"), "PYTHONPATH": str(ROOT)})
-    return subprocess.run([sys.executable, "-m", "shell", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
 
 
 def table(out: Outcome) -> Table:
