@@ -313,7 +313,9 @@ def build_class(body: Any, node_count: int, updating: bool = False) -> dict[str,
         cls.pop("description", None)
     named = cls.get("vectorConfig")
     legacy = any(k in cls for k in ("vectorizer", "vectorIndexType", "vectorIndexConfig"))
-    if named and legacy and (cls.get("vectorIndexType") or cls.get("vectorIndexConfig")):
+    # an update may add named vectors beside the class-level index (class_update checks it)
+    if named and legacy and not updating and (cls.get("vectorIndexType")
+                                             or cls.get("vectorIndexConfig")):
         raise _reject("creating a class with both a class level vector index and named vectors "
                       "is forbidden")
     if named:
