@@ -10,7 +10,7 @@ from __future__ import annotations
 from commands.context import CommandContext
 from commands.errors import ApiError, ShellError, UsageError
 from commands.lazy import lazy_module
-from commands.meta.lifecycle_remove import ALLOW_PROTECTED, DRY_RUN, FORCE
+from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
 from commands.ops.schema import get_class
 from commands.ops.versions import require
 from commands.results import Level, Message, Result, Table
@@ -22,6 +22,7 @@ class_update = lazy_module("commands.ops.class_update")
 class_paths = lazy_module("commands.ops.class_paths")
 
 NAMED_VECTORS_FLOOR = (1, 31)
+DRY_RUN = Opt("--dry-run", flag=True, help="show the change and the REST calls, send nothing")
 
 
 def _preview(change: altering.Alteration) -> tuple[Result, ...]:

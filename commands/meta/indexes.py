@@ -12,7 +12,8 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import ApiError, ShellError, UsageError
 from commands.lazy import lazy_module
-from commands.meta.lifecycle_remove import ALLOW_PROTECTED, DRY_RUN, FORCE
+from commands.meta.alter import DRY_RUN
+from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
 from commands.ops.schema import get_class
 from commands.ops.versions import require
 from commands.results import Level, Message, Result, Table
