@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import RANGE_TYPES, TEXT_TYPES, TOKENIZATIONS, upper_first
 from sandbox.http import ApiError, Request, Response, empty, error, framework_error, json_response
+from sandbox.store import OFFLOADED
 from sandbox.tasks import Task
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ TARGETS = {  # migration type -> the index buckets it writes (migrationTypeTarge
     "change-tokenization-filterable": ("filterable",),
 }
 NO_FILTERABLE = ("blob", "geoCoordinates", "phoneNumber")
+# migrations that change what an index means: every tenant at once (IsSemanticMigration)
+SEMANTIC = ("change-tokenization", "change-tokenization-filterable", "enable-filterable",
+            "enable-searchable", "change-algorithm")
 
 
 def _index_type(request: Request) -> str:
@@ -272,8 +276,44 @@ def _finisher(app: App, class_name: str, prop_name: str, kind: str, tok: str) ->
     return finish
 
 
-def _submit(app: App, col: Collection, prop: dict[str, Any], kind: str, tok: str) -> Response:
-    """Admission (conflicts, the per-collection cap), then a new task: 202 STARTED."""
+def _tenants(request: Request) -> list[str]:
+    """The ``tenants`` query parameter (a swagger array: comma-separated)."""
+    return [t for t in (request.query.get("tenants") or "").split(",") if t]
+
+
+def _check_tenant_scope(col: Collection, tenants: list[str], semantic: bool) -> None:
+    """``validateTenantScope``: tenants only for format-only changes of a multi-tenant
+    collection, and only tenants with local data."""
+    if not tenants:
+        return
+    if not col.multi_tenant:
+        raise _bad("tenants parameter is only valid for multi-tenant collections")
+    if semantic:
+        raise _bad("tenants parameter cannot be used with semantic migrations; all tenants "
+                   "must be targeted")
+    for tenant in tenants:
+        if tenant not in col.tenants:
+            raise _bad(f'tenant "{tenant}" does not exist')
+        if col.tenants[tenant] == OFFLOADED:
+            raise _bad(f'tenant "{tenant}" is not in an active status (OFFLOADED/FROZEN tenants '
+                       "cannot be reindexed)")
+
+
+def _units(col: Collection, tenants: list[str]) -> list[tuple[str, str]]:
+    """One unit per shard replica (``shard__node``); for a multi-tenant collection the chosen
+    tenants, or every tenant with local data (not offloaded)."""
+    if col.multi_tenant:
+        shards = tenants or [t for t, status in col.tenants.items() if status != OFFLOADED]
+    else:
+        shards = col.shard_names()
+    return sorted((f"{shard}__{node}", node) for shard in shards
+                  for node in col.placement.get(shard, ()))
+
+
+def _submit(app: App, col: Collection, prop: dict[str, Any], kind: str, tok: str,
+            tenants: list[str]) -> Response:
+    """Tenant scope, admission (conflicts, the per-collection cap), then a new task: 202."""
+    _check_tenant_scope(col, tenants, kind in SEMANTIC)
     active = [t for t in app.tasks.in_namespace(NAMESPACE) if t.active
               and t.payload["collection"].lower() == col.name.lower()]
     for task in active:
@@ -288,8 +328,7 @@ def _submit(app: App, col: Collection, prop: dict[str, Any], kind: str, tok: str
     if len(active) >= 32:
         return error(429, f'collection "{col.name}" already has {len(active)} concurrent reindex '
                           "tasks (max 32); wait for one to finish before submitting another")
-    units = sorted((f"{shard}__{node}", node) for shard in col.shard_names(loaded_only=True)
-                   for node in col.placement.get(shard, ()))
+    units = _units(col, tenants)
     if not units:
         return error(400, "collection has no shards")
     task_id = f"{col.name}:{kind}:{prop['name']}:{secrets.token_hex(2)}"
@@ -297,6 +336,8 @@ def _submit(app: App, col: Collection, prop: dict[str, Any], kind: str, tok: str
                                "properties": [prop["name"]],
                                "unitToNode": {u: n for u, n in units},
                                "unitToShard": {u: u.split("__")[0] for u, _ in units}}
+    if tenants:
+        payload["tenants"] = tenants
     if tok:
         payload["targetTokenization"] = tok
         if prop.get("tokenization"):
@@ -327,14 +368,15 @@ def upsert_index(app: App, request: Request) -> Response:
             kind, target = _plan_filterable(prop, tok, algorithm)
         else:
             kind, target = _plan_rangeable(prop, tok, algorithm)
-        if kind is None:
+        if kind is None:  # only rangeFilters changes are format-only
+            _check_tenant_scope(col, _tenants(request), index_type != "rangeable")
             return json_response({"status": "NO_OP"})
         running = next((t for t in _tasks_on(app, col.name, prop["name"], index_type)
                         if t.active and t.payload["migrationType"] == kind
                         and t.payload.get("targetTokenization", "") == target), None)
         if running is not None:  # a converging request joins the running task
             return json_response({"taskId": running.id, "status": "STARTED"}, 202)
-        return _submit(app, col, prop, kind, target)
+        return _submit(app, col, prop, kind, target, _tenants(request))
 
 
 def rebuild_index(app: App, request: Request) -> Response:
@@ -344,7 +386,8 @@ def rebuild_index(app: App, request: Request) -> Response:
         return error(400, DISABLED)
     with app.db.lock:
         col, prop = _class_property(app, request)
-        return _submit(app, col, prop, _plan_rebuild(app, col, prop, index_type), "")
+        return _submit(app, col, prop, _plan_rebuild(app, col, prop, index_type), "",
+                       _tenants(request))
 
 
 def cancel_index(app: App, request: Request) -> Response:

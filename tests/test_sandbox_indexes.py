@@ -217,3 +217,30 @@ def test_task_knob_validates_and_resets_keep_the_flag(http: httpx.Client) -> Non
     http.post("/__sandbox/reset", json={})
     assert http.get("/v1/tasks").json() == {}
     assert http.get("/__sandbox/tasks").json() == {"duration_ms": 300.0, "runtime_reindex": True}
+
+
+def test_tenants_scope_format_only_changes_of_multi_tenant_collections(
+        http: httpx.Client) -> None:
+    http.post("/v1/schema", json={"class": "Mt", "multiTenancyConfig": {"enabled": True},
+                                  "properties": [{"name": "n", "dataType": ["int"]}]})
+    http.post("/v1/schema/Mt/tenants", json=[
+        {"name": "a"}, {"name": "b"}, {"name": "c", "activityStatus": "INACTIVE"}])
+    base = "/v1/schema/Mt/properties/n/index"
+    only_a = http.put(f"{base}/rangeFilters", params={"tenants": "a"}, json={})
+    assert only_a.status_code == 202
+    task = http.get("/v1/tasks").json()["reindex"][0]
+    assert task["payload"]["tenants"] == ["a"]
+    assert [u["id"].split("__")[0] for u in task["units"]] == ["a"]  # factor 1: one replica
+    unknown = http.post(f"{base}/filterable/rebuild", params={"tenants": "zz"})
+    assert (unknown.status_code, message(unknown)) == (400, 'tenant "zz" does not exist')
+    semantic = http.put(f"{base}/searchable", params={"tenants": "a"},
+                        json={"tokenization": "word"})
+    assert semantic.status_code == 400  # not a text type comes first
+    not_mt = http.put("/v1/schema/Article/properties/views/index/rangeFilters",
+                      params={"tenants": "a"}, json={})
+    assert message(not_mt) == "tenants parameter is only valid for multi-tenant collections"
+    wait_finished(http)
+    everyone = http.post(f"{base}/filterable/rebuild")
+    units = next(t for t in http.get("/v1/tasks").json()["reindex"]
+                 if t["id"] == everyone.json()["taskId"])["units"]
+    assert sorted(u["id"].split("__")[0] for u in units) == ["a", "b", "c"]  # inactive too
