@@ -146,3 +146,15 @@ def test_one_shot_tasks_json(server: Sandbox, tmp_path: Path) -> None:
     done = elysiactl(tmp_path, server.url, "col", "tasks", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_tenants_go_as_one_comma_separated_parameter(server: Sandbox, http: httpx.Client) -> None:
+    http.post("/v1/schema", json={"class": "Mt", "multiTenancyConfig": {"enabled": True},
+                                  "properties": [{"name": "n", "dataType": ["int"]}]})
+    http.post("/v1/schema/Mt/tenants", json=[{"name": "a"}, {"name": "b"}, {"name": "c"}])
+    out = execute(server.url, r"\reindex Mt n rangeFilters --tenant a --tenant b")
+    assert "reindex task Mt:enable-rangeable:n:" in text(out)
+    sent = mutating_requests(http)[-1]
+    assert sent["query"] == {"tenants": "a,b"}
+    task = table(execute(server.url, r"\tasks --units")).to_data()
+    assert sorted(u["unit"].split("__")[0] for u in task) == ["a", "b"]
