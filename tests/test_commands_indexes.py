@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from admin_support import elysiactl, execute
-from conftest import mutating_requests
+from conftest import REGISTRY, make_session, mutating_requests
 
+from commands.audit import MemoryAuditLog
+from commands.dispatch import Dispatcher
 from commands.results import Message, Outcome, Table
 from sandbox import Sandbox
 
@@ -158,3 +161,20 @@ def test_tenants_go_as_one_comma_separated_parameter(server: Sandbox, http: http
     assert sent["query"] == {"tenants": "a,b"}
     task = table(execute(server.url, r"\tasks --units")).to_data()
     assert sorted(u["unit"].split("__")[0] for u in task) == ["a", "b"]
+
+
+def test_wait_advances_a_progress_bar_to_the_end(server: Sandbox) -> None:
+    advanced: list[tuple[str, int]] = []
+
+    @contextmanager
+    def progress(description: str, total: int):
+        advanced.append((description, total))
+        yield lambda n: advanced.append(("advance", n))
+
+    session = make_session(server.url)
+    session.progress = progress
+    out = Dispatcher(REGISTRY, session, MemoryAuditLog()).execute(
+        r"\reindex Article views rangeFilters --wait", "argv")
+    assert out.error is None
+    assert advanced[0] == ("reindexing Article.views rangeFilters", 100)
+    assert sum(n for word, n in advanced[1:] if word == "advance") == 100

@@ -141,6 +141,8 @@ def alter_cmd(ctx: CommandContext, *, collection: str, description: str | None,
     try:
         after, _ = class_update.send(ctx.api, name, plan)
     except ApiError as exc:
+        if plan.properties and exc.method == "PUT":  # they were added: the cache must know
+            ctx.session.notify("schema")
         raise _refused(exc, change, url) from None
     out: list[Result] = [Message(f"changed {name} in place"),
                          Table(("setting", "before", "after"), _read_back(plan.old, after),

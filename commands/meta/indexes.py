@@ -7,6 +7,7 @@ sends nothing, dropping an index asks first).
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from typing import Any
 
 from commands.context import CommandContext
@@ -109,15 +110,24 @@ def _send(ctx: CommandContext, action: str, name: str, prop: str, index: str,
 
 
 def _wait(ctx: CommandContext, name: str, prop: str, index: str) -> list[Any]:
-    """Poll the index status until no reindex runs on it."""
+    """Poll the index status until no reindex runs on it (a progress bar on a terminal)."""
     deadline = time.monotonic() + WAIT_LIMIT_S
     canonical = "rangeFilters" if index == "rangeable" else index
-    while True:
-        rows = indexes.fetch_indexes(ctx.api, name)
-        mine = [r for r in rows if r.property == prop and r.index == canonical]
-        if not any(r.status in indexes.BUSY for r in mine) or time.monotonic() > deadline:
-            return rows
-        time.sleep(WAIT_POLL_S)
+    factory = ctx.session.progress
+    bar = factory(f"reindexing {name}.{prop} {canonical}", 100) if factory else nullcontext()
+    shown = 0
+    with bar as advance:
+        while True:
+            rows = indexes.fetch_indexes(ctx.api, name)
+            mine = [r for r in rows if r.property == prop and r.index == canonical]
+            busy = [r for r in mine if r.status in indexes.BUSY]
+            percent = int(100 * min((r.progress or 0.0) for r in busy)) if busy else 100
+            if advance is not None and percent > shown:
+                advance(percent - shown)
+                shown = percent
+            if not busy or time.monotonic() > deadline:
+                return rows
+            time.sleep(WAIT_POLL_S)
 
 
 def _outcome(action: str, answer: dict[str, Any] | None, name: str, prop: str,
