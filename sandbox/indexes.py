@@ -21,7 +21,8 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
-from sandbox.classes import RANGE_TYPES, TEXT_TYPES, TOKENIZATIONS, upper_first
+from sandbox import reindex_plans as plans
+from sandbox.classes import RANGE_TYPES, upper_first
 from sandbox.http import ApiError, Request, Response, empty, error, framework_error, json_response
 from sandbox.store import OFFLOADED
 from sandbox.tasks import Task
@@ -42,12 +43,6 @@ TARGETS = {  # migration type -> the index buckets it writes (migrationTypeTarge
     "repair-rangeable": ("rangeable",), "change-tokenization": ("searchable", "filterable"),
     "change-tokenization-filterable": ("filterable",),
 }
-NO_FILTERABLE = ("blob", "geoCoordinates", "phoneNumber")
-# migrations that change what an index means: every tenant at once (IsSemanticMigration)
-SEMANTIC = ("change-tokenization", "change-tokenization-filterable", "enable-filterable",
-            "enable-searchable", "change-algorithm")
-
-
 def _index_type(request: Request) -> str:
     """The internal token of ``{indexName}``; anything else is go-openapi's enum 422."""
     name = request.params["indexName"]
@@ -59,11 +54,6 @@ def _index_type(request: Request) -> str:
 
 def _canonical(index_type: str) -> str:
     return "rangeFilters" if index_type == "rangeable" else index_type
-
-
-def _primitive(prop: dict[str, Any]) -> str | None:
-    data_type = prop["dataType"]
-    return data_type[0] if len(data_type) == 1 and data_type[0][:1].islower() else None
 
 
 def _blockmax(app: App, col: Collection, prop: str) -> bool:
@@ -120,7 +110,7 @@ def get_indexes(app: App, request: Request) -> Response:
         props = []
         for prop in col.config["properties"]:
             kinds = ["filterable", "searchable"]
-            if _primitive(prop) in RANGE_TYPES:
+            if plans.primitive(prop) in RANGE_TYPES:
                 kinds.append("rangeable")
             indexes = [e for k in kinds if (e := _entry(app, col, prop, k, now)) is not None]
             item: dict[str, Any] = {"name": prop["name"], "dataType": prop["dataType"][0],
@@ -142,119 +132,6 @@ def _class_property(app: App, request: Request) -> tuple[Collection, dict[str, A
         raise ApiError(error(404, f'property "{request.params["propertyName"]}" not found on '
                                   f'collection "{name}"'))
     return col, prop
-
-
-def _bad(message: str) -> ApiError:
-    return ApiError(error(400, message))
-
-
-def _no_searchable(name: str) -> ApiError:
-    return _bad(f'property "{name}" has no searchable index; PUT /v1/schema/{{className}}/'
-                f"properties/{name}/index/searchable with a tokenization to add one first")
-
-
-def _check_tokenization(tokenization: str) -> None:
-    if tokenization not in TOKENIZATIONS:
-        raise _bad(f'invalid tokenization "{tokenization}"')
-
-
-def _plan_searchable(app: App, col: Collection, prop: dict[str, Any], tok: str,
-                     algorithm: str) -> tuple[str | None, str]:
-    """``(migration type or None for NO_OP, target tokenization)`` for a searchable PUT."""
-    name = prop["name"]
-    if tok and algorithm:
-        raise _bad("at most one configuration change per request: set either tokenization or "
-                   "algorithm, not both — issue two requests")
-    if algorithm:
-        word = algorithm.lower().replace("-", "").replace("_", "")
-        if word == "wand":
-            raise _bad('algorithm "wand" is deprecated; only "blockmax" is accepted as a target')
-        if word not in ("blockmax", "blockmaxwand", "bmw"):
-            raise _bad(f'unsupported algorithm "{algorithm}"; only "blockmax" is accepted '
-                       "(WAND is deprecated)")
-    exists = bool(prop.get("indexSearchable"))
-    if algorithm:
-        if not exists:
-            raise _no_searchable(name)
-        return (None if _blockmax(app, col, name) else "change-algorithm"), ""
-    if not exists:
-        if _primitive(prop) not in TEXT_TYPES:
-            raise _bad(f'property "{name}" is not a text type')
-        if not tok:
-            raise _bad("enable-searchable requires a tokenization to be set on the request body")
-        _check_tokenization(tok)
-        current = prop.get("tokenization")
-        if prop.get("indexFilterable") and current and current != tok:
-            raise _bad(f'property "{name}" has an existing filterable index built with '
-                       f'tokenization "{current}"; enabling searchable with tokenization '
-                       f'"{tok}" would silently desynchronize the filterable index. Retokenize '
-                       "the filterable index first or use the matching tokenization")
-        return "enable-searchable", tok
-    if not tok or tok == prop.get("tokenization"):
-        return None, ""
-    _check_tokenization(tok)
-    return "change-tokenization", tok
-
-
-def _plan_filterable(prop: dict[str, Any], tok: str, algorithm: str) -> tuple[str | None, str]:
-    name, kind = prop["name"], _primitive(prop)
-    if algorithm:
-        raise _bad("the algorithm field is only valid for a searchable index")
-    if not prop.get("indexFilterable"):
-        if kind is None:
-            raise _bad(f'property "{name}" type [{" ".join(prop["dataType"])}] does not support '
-                       "a filterable index")
-        if kind in NO_FILTERABLE:
-            raise _bad(f'property "{name}" type "{kind}" does not support a filterable index')
-        if tok and tok != prop.get("tokenization"):
-            raise _bad(f'cannot create a filterable index for property "{name}" with '
-                       f'tokenization "{tok}": it must match the property\'s current '
-                       f'tokenization "{prop.get("tokenization", "")}" — retokenize after '
-                       "creation to change it")
-        return "enable-filterable", ""
-    if not tok or tok == prop.get("tokenization"):
-        return None, ""
-    if kind not in TEXT_TYPES:
-        raise _bad(f'property "{name}" is not a text type; filterable.tokenization only '
-                   "applies to text / text[]")
-    _check_tokenization(tok)
-    return "change-tokenization-filterable", tok
-
-
-def _plan_rangeable(prop: dict[str, Any], tok: str, algorithm: str) -> tuple[str | None, str]:
-    name = prop["name"]
-    if tok or algorithm:
-        raise _bad("the rangeFilters index takes no configuration fields; send an empty body {}")
-    if prop.get("indexRangeFilters"):
-        return None, ""
-    if _primitive(prop) not in RANGE_TYPES:
-        raise _bad(f'property "{name}" is not a numeric type (int, number, date)')
-    return "enable-rangeable", ""
-
-
-def _plan_rebuild(app: App, col: Collection, prop: dict[str, Any], index_type: str) -> str:
-    name, kind = prop["name"], _primitive(prop)
-    if index_type == "searchable":
-        if not prop.get("indexSearchable"):
-            raise _no_searchable(name)
-        if not _blockmax(app, col, name):
-            raise _bad('cannot rebuild a WAND searchable index — WAND is deprecated; PUT '
-                       '{"algorithm":"blockmax"} to migrate first')
-        return "rebuild-searchable"
-    if index_type == "filterable":
-        if not prop.get("indexFilterable"):
-            raise _bad(f'property "{name}" does not have a filterable index')
-        if kind is None or kind in NO_FILTERABLE:
-            shown = f'"{kind}"' if kind else f"[{' '.join(prop['dataType'])}]"
-            raise _bad(f'property "{name}" type {shown} does not support a filterable inverted '
-                       "index; nothing to rebuild")
-        return "repair-filterable"
-    if kind not in RANGE_TYPES:
-        raise _bad(f'property "{name}" is not a numeric type (int, number, date)')
-    if not prop.get("indexRangeFilters"):
-        raise _bad(f'property "{name}" does not have a rangeable index to rebuild; use enable '
-                   "to create one")
-    return "repair-rangeable"
 
 
 def _finisher(app: App, class_name: str, prop_name: str, kind: str, tok: str) -> Any:
@@ -281,24 +158,6 @@ def _tenants(request: Request) -> list[str]:
     return [t for t in (request.query.get("tenants") or "").split(",") if t]
 
 
-def _check_tenant_scope(col: Collection, tenants: list[str], semantic: bool) -> None:
-    """``validateTenantScope``: tenants only for format-only changes of a multi-tenant
-    collection, and only tenants with local data."""
-    if not tenants:
-        return
-    if not col.multi_tenant:
-        raise _bad("tenants parameter is only valid for multi-tenant collections")
-    if semantic:
-        raise _bad("tenants parameter cannot be used with semantic migrations; all tenants "
-                   "must be targeted")
-    for tenant in tenants:
-        if tenant not in col.tenants:
-            raise _bad(f'tenant "{tenant}" does not exist')
-        if col.tenants[tenant] == OFFLOADED:
-            raise _bad(f'tenant "{tenant}" is not in an active status (OFFLOADED/FROZEN tenants '
-                       "cannot be reindexed)")
-
-
 def _units(col: Collection, tenants: list[str]) -> list[tuple[str, str]]:
     """One unit per shard replica (``shard__node``); for a multi-tenant collection the chosen
     tenants, or every tenant with local data (not offloaded)."""
@@ -313,7 +172,7 @@ def _units(col: Collection, tenants: list[str]) -> list[tuple[str, str]]:
 def _submit(app: App, col: Collection, prop: dict[str, Any], kind: str, tok: str,
             tenants: list[str]) -> Response:
     """Tenant scope, admission (conflicts, the per-collection cap), then a new task: 202."""
-    _check_tenant_scope(col, tenants, kind in SEMANTIC)
+    plans.check_tenant_scope(col, tenants, kind in plans.SEMANTIC)
     active = [t for t in app.tasks.in_namespace(NAMESPACE) if t.active
               and t.payload["collection"].lower() == col.name.lower()]
     for task in active:
@@ -363,13 +222,14 @@ def upsert_index(app: App, request: Request) -> Response:
     with app.db.lock:
         col, prop = _class_property(app, request)
         if index_type == "searchable":
-            kind, target = _plan_searchable(app, col, prop, tok, algorithm)
+            kind, target = plans.plan_searchable(prop, tok, algorithm,
+                                                  _blockmax(app, col, prop["name"]))
         elif index_type == "filterable":
-            kind, target = _plan_filterable(prop, tok, algorithm)
+            kind, target = plans.plan_filterable(prop, tok, algorithm)
         else:
-            kind, target = _plan_rangeable(prop, tok, algorithm)
+            kind, target = plans.plan_rangeable(prop, tok, algorithm)
         if kind is None:  # only rangeFilters changes are format-only
-            _check_tenant_scope(col, _tenants(request), index_type != "rangeable")
+            plans.check_tenant_scope(col, _tenants(request), index_type != "rangeable")
             return json_response({"status": "NO_OP"})
         running = next((t for t in _tasks_on(app, col.name, prop["name"], index_type)
                         if t.active and t.payload["migrationType"] == kind
@@ -386,7 +246,8 @@ def rebuild_index(app: App, request: Request) -> Response:
         return error(400, DISABLED)
     with app.db.lock:
         col, prop = _class_property(app, request)
-        return _submit(app, col, prop, _plan_rebuild(app, col, prop, index_type), "",
+        return _submit(app, col, prop, plans.plan_rebuild(prop, index_type,
+                                                        _blockmax(app, col, prop["name"])), "",
                        _tenants(request))
 
 
