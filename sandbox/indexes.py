@@ -11,8 +11,9 @@
   body (``handlers_schema.go`` ``deleteClassPropertyIndex``, ``usecases/schema/property.go``).
 
 Submissions are refused unless ``RUNTIME_REINDEX_ENABLED`` (``app.runtime_reindex``) is on.
-A task has one unit per shard replica (``shard__node``); when it finishes, the schema
-change it stands for is made (``sandbox.tasks``).
+Request validation is in ``sandbox.reindex_plans``. A task has one unit per shard replica
+(``shard__node``); when it finishes, the schema change it stands for is made
+(``sandbox.tasks``).
 """
 
 from __future__ import annotations
