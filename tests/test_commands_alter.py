@@ -177,3 +177,19 @@ def test_protected_collections_need_allow_protected(server: Sandbox,
     out = execute(server.url, r"\alter ELYSIACTL_Keep --description x --force --allow-protected")
     assert out.error is None
     assert http.get("/v1/schema/ELYSIACTL_Keep").json()["description"] == "x"
+
+
+def test_a_property_description_changes_in_place(server: Sandbox, http: httpx.Client) -> None:
+    dry = execute(server.url, r"\alter Article --property-description 'title=The headline' "
+                              "--dry-run")
+    diff = next(t for t in dry.results if isinstance(t, Table))
+    assert diff.rows == (("properties.title.description", "(absent)", "The headline"),)
+    assert mutating_requests(http) == []
+    out = execute(server.url, r"\alter Article --property-description 'Title=The headline'")
+    assert out.error is None and out.exit_code == 0, out.error
+    read_back = next(t for t in out.results if isinstance(t, Table))
+    assert read_back.rows == (("properties.title.description", "(absent)", "The headline"),)
+    assert article(http)["properties"][0]["description"] == "The headline"
+    bad = execute(server.url, r"\alter Article --property-description nope=x")
+    assert bad.exit_code == 2 and "expected NAME=TEXT for a property of Article" in \
+        bad.error.message

@@ -7,6 +7,8 @@ before any request, with the ``\\migrate ... --as`` copy that makes it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from commands.context import CommandContext
 from commands.errors import ApiError, ShellError, UsageError
 from commands.lazy import lazy_module
@@ -34,10 +36,16 @@ def _preview(change: altering.Alteration) -> tuple[Result, ...]:
                                         if k not in ("name", "dataType")} or None)
             for p in plan.properties), title=f"POST /v1/schema/{name}/properties"))
     if plan.diff:
-        out.append(Table(("path", "now", "new"), class_update.diff_rows(plan.diff),
-                         title=f"PUT /v1/schema/{name} changes"))
+        rows = class_update.diff_rows([d for d in plan.diff if d[0] != "properties"])
+        rows += _description_rows(change.descriptions)
+        out.append(Table(("path", "now", "new"), rows, title=f"PUT /v1/schema/{name} changes"))
     out += [Message(explained, Level.WARNING) for _, explained in change.risks]
     return tuple(out)
+
+
+def _description_rows(changes: Any) -> tuple[tuple[str, Any, Any], ...]:
+    return class_update.diff_rows([(f"properties.{prop}.description", old, new)
+                                   for prop, old, new in changes])
 
 
 def _refused(exc: ApiError, change: altering.Alteration, url: str) -> ShellError:
@@ -61,8 +69,15 @@ def _read_back(before: dict, after: dict) -> tuple[tuple, ...]:
                if k != "asyncEnabled"}  # synthesized in every answer
         return {**cls, "properties": None, "replicationConfig": rep}
 
-    old_names = {p["name"] for p in before.get("properties") or []}
+    old_props = {p["name"]: p for p in before.get("properties") or []}
+    old_names = set(old_props)
     rows = list(class_update.diff_rows(class_paths.diff(settings(before), settings(after))))
+    rows += _description_rows(
+        (p["name"], old_props[p["name"]].get("description", class_paths.MISSING),
+         p.get("description", class_paths.MISSING))
+        for p in after.get("properties") or []
+        if p["name"] in old_props and p.get("description") != old_props[p["name"]].get(
+            "description"))
     rows += [(f"property {p['name']}", "(absent)", p.get("dataType"))
              for p in after.get("properties") or [] if p["name"] not in old_names]
     return tuple(rows)
@@ -75,13 +90,16 @@ def _read_back(before: dict, after: dict) -> tuple[tuple, ...]:
     opts=(Opt("--description", Kind.TEXT, "the new description"),
           Opt("--set", Kind.TEXT, "change a setting, PATH=VALUE (repeatable), e.g. "
                                   "vectorIndexConfig.ef=256", many=True),
+          Opt("--property-description", Kind.TEXT, "a property's new description, NAME=TEXT "
+                                                   "(repeatable)", many=True),
           Opt("--add-property", Kind.TEXT, "add a property, NAME:TYPE[:OPTION...] (repeatable)",
               many=True),
           Opt("--add-vector", Kind.TEXT, "add a named vector, NAME:INDEX_TYPE[:VECTORIZER] "
                                          "(repeatable; Weaviate >= 1.31)", many=True),
           FORCE, DRY_RUN, ALLOW_PROTECTED),
     group="lifecycle", changes_schema=True,
-    help="Changes only what Weaviate changes in place: the description, BM25 and stopwords,\n"
+    help="Changes only what Weaviate changes in place: the description (of the collection,\n"
+         "or of a property with --property-description NAME=TEXT), BM25 and stopwords,\n"
          "HNSW ef/dynamicEf*/flatSearchCutoff/vectorCacheMaxObjects/skip/filterStrategy,\n"
          "turning on compression (pq, bq, sq, rq), replicationConfig.factor and\n"
          "deletionStrategy, asyncConfig, autoTenantCreation/Activation, generative and\n"
@@ -105,10 +123,11 @@ def _read_back(before: dict, after: dict) -> tuple[tuple, ...]:
          "  \\alter Logs --set replicationConfig.factor=1 --force",
 )
 def alter_cmd(ctx: CommandContext, *, collection: str, description: str | None,
-              set: list[str], add_property: list[str], add_vector: list[str], force: bool,
-              dry_run: bool, allow_protected: bool) -> list[Result]:
+              set: list[str], property_description: list[str], add_property: list[str],
+              add_vector: list[str], force: bool, dry_run: bool,
+              allow_protected: bool) -> list[Result]:
     """``\\alter``: one in-place change after a preview; the class read back."""
-    if description is None and not (set or add_property or add_vector):
+    if description is None and not (set or property_description or add_property or add_vector):
         raise UsageError(r"\alter: nothing to change",
                          "give --description, --set PATH=VALUE, --add-property NAME:TYPE or "
                          "--add-vector NAME:INDEX_TYPE")
@@ -121,7 +140,7 @@ def alter_cmd(ctx: CommandContext, *, collection: str, description: str | None,
     name = cls["class"]
     try:
         change = altering.build(cls, description, list(set or []), list(add_property or []),
-                                list(add_vector or []))
+                                list(add_vector or []), list(property_description or []))
     except altering.ImmutableChange as exc:
         sets = [*(set or []), *([f"description={description}"] if description else [])]
         raise ShellError(f"{name}: {exc.message}", "a copy makes it: " +

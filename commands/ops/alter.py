@@ -54,6 +54,8 @@ class Alteration:
     vectors: tuple[str, ...]
     risks: tuple[tuple[str, str], ...]
     sets: tuple[str, ...]
+    descriptions: tuple[tuple[str, Any, str], ...] = ()
+    """``(property, old, new)`` description changes (sent within the class PUT)."""
 
 
 def _matches(path: str, pattern: str) -> bool:
@@ -157,8 +159,27 @@ def vector_from_spec(spec: str) -> tuple[str, dict[str, Any]]:
     return parts[0], {"vectorizer": {vectorizer: {}}, "vectorIndexType": parts[1]}
 
 
+def _describe_properties(new: dict[str, Any], specs: list[str]) -> list[tuple[str, Any, str]]:
+    """Set ``NAME=TEXT`` property descriptions on ``new`` (the one property setting Weaviate
+    changes in place); ``(name, old, new)`` of each."""
+    changes = []
+    by_name = {p["name"].lower(): p for p in new.get("properties") or []}
+    for spec in specs:
+        name, eq, text = spec.partition("=")
+        prop = by_name.get(name.strip().lower())
+        if not eq or prop is None:
+            raise UsageError(f"--property-description {spec!r}: expected NAME=TEXT for a "
+                             f"property of {new['class']}",
+                             f"its properties: {', '.join(p['name'] for p in by_name.values())}")
+        if prop.get("description") != text:
+            changes.append((prop["name"], prop.get("description", class_paths.MISSING), text))
+            prop["description"] = text
+    return changes
+
+
 def build(cls: dict[str, Any], description: str | None, sets: list[str],
-          properties: list[str], vectors: list[str]) -> Alteration:
+          properties: list[str], vectors: list[str],
+          descriptions: list[str] | None = None) -> Alteration:
     """The in-place change of ``cls`` the options ask for; a UsageError for what Weaviate
     cannot change in place (the caller names the copy that would)."""
     name = cls["class"]
@@ -173,6 +194,7 @@ def build(cls: dict[str, Any], description: str | None, sets: list[str],
         if reason is not None:
             raise ImmutableChange(path, reason)
         new = class_paths.set_path(new, path, value)
+    described = _describe_properties(new, list(descriptions or []))
     known = {p["name"].lower() for p in cls.get("properties") or []}
     added = [property_from_spec(s) for s in properties]
     for prop in added:
@@ -190,7 +212,8 @@ def build(cls: dict[str, Any], description: str | None, sets: list[str],
         new_vectors.append(vector)
     plan = InPlace(old, new, properties=tuple(added))
     return Alteration(name, plan, tuple(new_vectors), tuple(risks_of(cls, plan.diff)),
-                      tuple(class_paths.assignment_text(p, v) for p, v in assignments))
+                      tuple(class_paths.assignment_text(p, v) for p, v in assignments),
+                      tuple(described))
 
 
 class ImmutableChange(UsageError):

@@ -79,6 +79,8 @@ def _kept(stored: Any, sent: Any) -> bool:
     """Whether ``stored`` holds ``sent``; an object may have gained defaults."""
     if isinstance(sent, dict) and isinstance(stored, dict):
         return all(_kept(stored.get(k, class_paths.MISSING), v) for k, v in sent.items())
+    if isinstance(sent, list) and isinstance(stored, list) and len(sent) == len(stored):
+        return all(_kept(a, b) for a, b in zip(stored, sent, strict=True))
     return stored == sent
 
 
