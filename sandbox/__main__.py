@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-replica-movement", dest="replica_movement", action="store_false",
                         help="answer /v1/replication/* with 501, as a server without "
                              "REPLICA_MOVEMENT_ENABLED=true does")
+    parser.add_argument("--runtime-reindex", action="store_true",
+                        help="accept runtime reindex requests (PUT/POST .../index/...), as "
+                             "RUNTIME_REINDEX_ENABLED=true does")
     return parser
 
 
@@ -69,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
                           read_only_users=set(read_only.values()), nodes=args.nodes,
                           backup_dir=args.backup_dir, auto_schema=args.auto_schema,
                           metrics=args.metrics, replica_movement=args.replica_movement,
-                          rbac=args.rbac, root_users=args.root_user, db_users=args.db_users)
+                          rbac=args.rbac, root_users=args.root_user, db_users=args.db_users,
+                          runtime_reindex=args.runtime_reindex)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

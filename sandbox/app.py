@@ -14,12 +14,14 @@ from sandbox import (
     db_users,
     graphql,
     guards,
+    indexes,
     meta,
     objects,
     replication,
     replication_ops,
     replication_scale,
     schema,
+    tasks,
     tenants,
 )
 from sandbox.auth import Auth
@@ -35,7 +37,7 @@ WEAVIATE_VERSION = "1.39.0"
 ROUTES = [*meta.ROUTES, *schema.ROUTES, *tenants.ROUTES, *aliases.ROUTES, *objects.ROUTES,
           *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES,
           *replication_ops.ROUTES, *replication_scale.ROUTES, *authz_roles.ROUTES,
-          *authz_assign.ROUTES, *db_users.ROUTES]
+          *authz_assign.ROUTES, *db_users.ROUTES, *indexes.ROUTES, *tasks.ROUTES]
 
 
 class App:
@@ -46,7 +48,8 @@ class App:
                  seed: str = "none", auto_schema: bool = True,
                  internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS,
                  replica_movement: bool = True, rbac: bool = False,
-                 root_users: list[str] | None = None, db_users: bool = False) -> None:
+                 root_users: list[str] | None = None, db_users: bool = False,
+                 runtime_reindex: bool = False) -> None:
         if nodes < 1:
             raise ValueError("a cluster needs at least one node")
         if (rbac or db_users) and not api_keys:
@@ -66,6 +69,10 @@ class App:
         self.request_log = RequestLog()
         self.router = Router(ROUTES, guard=guards.guard)
         self.auto_schema = auto_schema  # AUTOSCHEMA_ENABLED; survives resets
+        self.runtime_reindex = runtime_reindex  # RUNTIME_REINDEX_ENABLED; survives resets
+        self.tasks = tasks.Tasks()
+        # (class, property) whose searchable index a change-algorithm task moved to BlockMax
+        self.blockmax_properties: set[tuple[str, str]] = set()
         self.backups = backups.FilesystemBackend(backup_dir)
         self.internal_timeout_ms = internal_timeout_ms
         self.db = self.fresh_database(seed)
@@ -98,6 +105,8 @@ class App:
         self.failing_modules = set()
         self.replication = replication.Replication(enabled=self.replication.enabled,
                                                    step_ms=self.replication.step_ms)
+        self.tasks = tasks.Tasks(duration_ms=self.tasks.duration_ms)
+        self.blockmax_properties = set()
 
     def answering_version(self) -> str:
         """The version of the node answering REST requests."""

@@ -1,7 +1,14 @@
 """``PUT /v1/schema/{className}``: which fields may change, with Weaviate's messages (§4.4).
 
-Checks that Weaviate runs inside the RAFT apply carry its wrapper prefix; the
-pre-RAFT checks (name, properties, multi-tenancy toggle, index flags) do not.
+Weaviate checks an update twice (``usecases/schema/class.go`` ``UpdateClassInternal``):
+before the RAFT apply (defaults and parsing, the multi-tenancy toggle, the replication factor
+against the replicas of each shard, the class name, named vectors' vectorizers, the inverted
+index flags) with plain messages, then inside it (``usecases/schema/parser.go``
+``ParseClassUpdate``: module configs, named vectors, the legacy vectorizer and index, sharding,
+properties), where ``cluster/schema/manager.go`` wraps every error as
+``updating schema: TYPE_UPDATE_CLASS: bad request :parse class update: `` and the parser adds
+its own prefixes (``validate vector index config: ``, ``invalid update for vector "v": ``,
+``validate sharding config: ``). The checks run in that order.
 """
 
 from __future__ import annotations
@@ -52,25 +59,39 @@ def _check_index(label: str, old: dict[str, Any], new: dict[str, Any]) -> None:
         raise _changed(f"{label}rq.bits", old_rq.get("bits"), new_rq.get("bits"))
 
 
+def _check_named_vectorizers(old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Pre-RAFT (``validateImmutableFields``): a named vector keeps its vectorizer."""
+    for name, before in (old.get("vectorConfig") or {}).items():
+        after = (new.get("vectorConfig") or {}).get(name)
+        if after is not None and before["vectorizer"] != after["vectorizer"]:
+            raise _reject(f'vectorizer config of vector "{name}" is immutable for class '
+                          f'{old["class"]}')
+
+
 def _check_vectors(old: dict[str, Any], new: dict[str, Any]) -> None:
-    for key, label in (("vectorizer", "vectorizer"), ("vectorIndexType", "vector index type")):
-        if old.get(key) != new.get(key):
-            raise _changed(label, old.get(key), new.get(key), raft=False)
-    if "vectorIndexConfig" in old:
-        _check_index("", old["vectorIndexConfig"], new.get("vectorIndexConfig") or {})
+    """In the RAFT apply: named vectors (``validateNamedVectorConfigsParityAndImmutables``),
+    then the legacy vectorizer, index type and index settings, then named index settings."""
     new_named = new.get("vectorConfig") or {}
+    legacy = "vectorIndexConfig" in old
+    if legacy and "default" in new_named and "default" not in (old.get("vectorConfig") or {}):
+        raise _reject("vector named default cannot be created when collection level vector "
+                      "index is configured", True)
     for name, before in (old.get("vectorConfig") or {}).items():
         after = new_named.get(name)
         if after is None:
-            raise _reject(f'vector "{name}" cannot be removed from class {old["class"]}', True)
+            raise _reject(f'missing config for vector "{name}"', True)
         if before["vectorIndexType"] != after["vectorIndexType"]:
             raise _changed(f'vector index type of vector "{name}"', before["vectorIndexType"],
                            after["vectorIndexType"])
-        if before["vectorizer"] != after["vectorizer"]:
-            raise _reject(f'vectorizer config of vector "{name}" is immutable for class '
-                          f'{old["class"]}', True)
-        _check_index(f'vector "{name}": ', before["vectorIndexConfig"],
-                     after["vectorIndexConfig"])
+    for key, label in (("vectorizer", "vectorizer"), ("vectorIndexType", "vector index type")):
+        if old.get(key) != new.get(key):
+            raise _changed(label, old.get(key) or "", new.get(key) or "")
+    if legacy:
+        _check_index("validate vector index config: ", old["vectorIndexConfig"],
+                     new.get("vectorIndexConfig") or {})
+    for name, before in (old.get("vectorConfig") or {}).items():
+        _check_index(f'invalid update for vector "{name}": ', before["vectorIndexConfig"],
+                     new_named[name]["vectorIndexConfig"])
 
 
 def _check_modules(old: dict[str, Any], new: dict[str, Any]) -> None:
@@ -98,28 +119,30 @@ def update_class(col: Collection, body: Any, node_count: int) -> dict[str, Any]:
     if not was:
         given.setdefault("shardingConfig", old["shardingConfig"])
     new = build_class(given, node_count, updating=True)
-    if _strip_descriptions(old["properties"]) != _strip_descriptions(new["properties"]):
-        raise _reject("property fields other than description cannot be updated through "
-                      "updating the class. Use the add property feature (e.g. \"POST "
-                      "/v1/schema/{className}/properties\") to add additional properties")
+    factor = new["replicationConfig"]["factor"]
+    for shard, nodes in sorted(col.placement.items()):
+        if factor > len(nodes):
+            raise _reject(f'not enough replicas in shard "{shard}" to increase replication '
+                          f'factor to {factor} for class "{old["class"]}"')
+    _check_named_vectorizers(old, new)
     for key, label in INVERTED_IMMUTABLE.items():
         before = bool(old["invertedIndexConfig"].get(key))
         after = bool(new["invertedIndexConfig"].get(key))
         if before != after:
             raise _reject(f'"{label}" setting is immutable. Value changed from '
                           f'"{str(before).lower()}" to "{str(after).lower()}"')
+    # from here on: inside the RAFT apply (ParseClassUpdate)
+    _check_modules(old, new)
     _check_vectors(old, new)
     if not was:
         for key, label in (("desiredCount", "re-sharding not supported yet: shard count"),
                            ("virtualPerPhysical", "virtual shards per physical")):
             if old["shardingConfig"][key] != new["shardingConfig"][key]:
-                raise _changed(label, old["shardingConfig"][key], new["shardingConfig"][key])
+                raise _changed(f"validate sharding config: {label}", old["shardingConfig"][key],
+                               new["shardingConfig"][key])
         new["shardingConfig"] = old["shardingConfig"]
-    factor = new["replicationConfig"]["factor"]
-    for shard, nodes in sorted(col.placement.items()):
-        if factor > len(nodes):
-            raise _reject(f'not enough replicas in shard "{shard}" to increase replication '
-                          f'factor to {factor} for class "{old["class"]}"', True)
-    _check_modules(old, new)
+    if _strip_descriptions(old["properties"]) != _strip_descriptions(new["properties"]):
+        raise _reject("property fields other than description cannot be updated through "
+                      "updating the class. Use the add property feature (e.g. \"POST "
+                      "/v1/schema/{className}/properties\") to add additional properties", True)
     return new
-

@@ -41,8 +41,10 @@ def lower_first(name: str) -> str:
 
 
 def is_reference(data_type: list[str]) -> bool:
-    """A reference dataType is a list of class names (capitalised), primitives are lowercase."""
-    return len(data_type) > 1 or data_type[0][:1].isupper()
+    """A reference dataType is a list of class names, primitives are lowercase words (Go's
+    ``IsRefDataType``: a first character that uppercasing leaves alone, such as ``_``)."""
+    first = data_type[0][:1] if data_type else ""
+    return len(data_type) > 1 or (first != "" and first.upper() == first)
 
 
 class SchemaError(ValueError):
@@ -141,13 +143,36 @@ def _named_vectors(config: dict[str, Any]) -> dict[str, Any]:
         vectorizer = entry.get("vectorizer") or {"none": {}}
         if not isinstance(vectorizer, dict) or len(vectorizer) != 1:
             raise _reject(f"class.VectorConfig.Vectorizer of vector {name!r} must be a one-key map")
-        check_vectorizer(vectorizer)
-        index_type, index_config = vector_index(
-            entry.get("vectorIndexType"), entry.get("vectorIndexConfig")
-        )
+        try:  # usecases/schema/class.go prefixes each named vector's errors with its name
+            check_vectorizer(vectorizer)
+            index_type, index_config = vector_index(
+                entry.get("vectorIndexType"), entry.get("vectorIndexConfig")
+            )
+        except SchemaError as exc:
+            raise _reject(f'target vector "{name}": {exc}') from None
         out[name] = {**entry, "vectorizer": vectorizer, "vectorIndexType": index_type,
                      "vectorIndexConfig": index_config}
     return out
+
+
+def data_type_problem(data_type: list[str]) -> str | None:
+    """Why Weaviate refuses ``data_type``, or None: a single lowercase word must be a known
+    primitive, anything else is a list of class names, taken as written (not case-fixed)
+    (``entities/schema/data_types.go`` ``FindPropertyDataTypeWithRefsAndAuth``)."""
+    if not data_type:
+        return "dataType must have at least one element"
+    if len(data_type) == 1:
+        word = data_type[0]
+        if word in SCALAR_TYPES | ARRAY_TYPES:
+            return None
+        if not word:
+            return "dataType cannot be an empty string"
+        if not is_reference(data_type):
+            return f"unknown primitive data type '{word}'"
+    for word in data_type:
+        if not CLASS_NAME.match(word):
+            return f"'{word}' is not a valid class name"
+    return None
 
 
 def check_property(prop: dict[str, Any], nested: bool = False) -> dict[str, Any]:
@@ -178,14 +203,13 @@ def check_property(prop: dict[str, Any], nested: bool = False) -> dict[str, Any]
         data_type = ["text" + data_type[0][6:]]
         if prop.get("tokenization") in (None, "word"):
             prop["tokenization"] = "whitespace"
-    if not data_type:
-        raise _reject(f"property '{name}': invalid dataType: dataType must not be empty")
-    primitive = data_type[0] if len(data_type) == 1 else None
-    if primitive not in SCALAR_TYPES | ARRAY_TYPES:
-        if not all(CLASS_NAME.match(upper_first(t)) for t in data_type) or nested:
-            raise _reject(f"property '{name}': invalid dataType: {data_type}: dataType not found")
-        primitive = None
-        data_type = [upper_first(t) for t in data_type]
+    problem = data_type_problem(data_type)
+    if problem is None and nested and is_reference(data_type):
+        problem = "dataType not found"
+    if problem:
+        raise _reject(f"property '{name}': invalid dataType: [{' '.join(data_type)}]: "
+                      f"{problem}")
+    primitive = data_type[0] if data_type[0] in SCALAR_TYPES | ARRAY_TYPES else None
     prop["dataType"] = data_type
     _index_flags(prop, primitive, nested)
     if primitive in ("object", "object[]"):
@@ -289,7 +313,9 @@ def build_class(body: Any, node_count: int, updating: bool = False) -> dict[str,
         cls.pop("description", None)
     named = cls.get("vectorConfig")
     legacy = any(k in cls for k in ("vectorizer", "vectorIndexType", "vectorIndexConfig"))
-    if named and legacy and (cls.get("vectorIndexType") or cls.get("vectorIndexConfig")):
+    # an update may add named vectors beside the class-level index (class_update checks it)
+    if named and legacy and not updating and (cls.get("vectorIndexType")
+                                             or cls.get("vectorIndexConfig")):
         raise _reject("creating a class with both a class level vector index and named vectors "
                       "is forbidden")
     if named:

@@ -10,6 +10,8 @@ failing modules (JSON in, JSON out; bad values 422, unknown names 404).
 * ``GET``/``PUT /__sandbox/replication`` ``{"enabled": bool, "step_ms": 150}``: the
   ``REPLICA_MOVEMENT_ENABLED`` switch and the time a replication op spends in each state.
 * ``GET /__sandbox/modules``; ``PUT /__sandbox/modules/{module}`` ``{"failing": bool}``.
+* ``GET``/``PUT /__sandbox/tasks`` ``{"duration_ms": 1500, "runtime_reindex": false}``: how
+  long a new reindex task takes, and ``RUNTIME_REINDEX_ENABLED``.
 
 ``POST /__sandbox/reset`` puts every node, tenant and module back to normal.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sandbox import replication_ops
+from sandbox import replication_ops, tasks
 from sandbox.http import Request, Response, error, json_response
 from sandbox.meta import TRANSFORMERS
 from sandbox.nodes import SettingError
@@ -58,6 +60,9 @@ def handle(app: App, request: Request, name: str) -> Response:
             return _tenant(app, request, parts[1], parts[2])
         if parts == ["replication"] and method in ("GET", "PUT"):
             return replication_ops.knob(app, request, settings_body(request))
+        if parts == ["tasks"] and method in ("GET", "PUT"):
+            body = settings_body(request) if method == "PUT" else {}
+            return json_response(tasks.configure(app, body))
         if parts == ["modules"] and method == "GET":
             return json_response(_modules(app))
         if parts[0] == "modules" and len(parts) == 2 and method == "PUT":

@@ -95,6 +95,11 @@ def add_property(app: App, request: Request) -> Response:
                 raise SchemaError(f'class "{name}": not found')
             if not isinstance(body, dict):
                 raise SchemaError("property body must be a JSON object")
+            # usecases/schema/property.go AddClassProperty checks these before the validator
+            if not body.get("name"):
+                raise SchemaError("property must contain name")
+            if body.get("dataType") is None:
+                raise SchemaError("property must contain dataType")
             prop = check_property(body)
             check_no_duplicates(col.name, [*col.config["properties"], prop])
             require_property_classes(db, col.name, prop)

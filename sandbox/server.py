@@ -97,6 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         forbidden = app.auth.authorize(user, request)
         if forbidden is not None:
             return forbidden
+        app.tasks.advance()  # distributed tasks finish in the background in Weaviate
         return _guarded(request, lambda: app.router.dispatch(app, request))
 
     def _bad_request(self) -> None:
@@ -169,6 +170,8 @@ class Sandbox:
     ``rbac=True`` with ``root_users`` and ``db_users=True`` behave as
     ``AUTHORIZATION_RBAC_ENABLED``, ``AUTHORIZATION_RBAC_ROOT_USERS`` and
     ``AUTHENTICATION_DB_USERS_ENABLED`` (see ``sandbox.rbac``).
+    ``runtime_reindex=True`` accepts reindex submissions, as ``RUNTIME_REINDEX_ENABLED=true``
+    does (``PUT /__sandbox/tasks`` toggles it and sets how long a reindex task takes).
     """
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", seed: str = "none",
@@ -176,12 +179,13 @@ class Sandbox:
                  nodes: int = 1, backup_dir: Path | None = None, auto_schema: bool = True,
                  internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS,
                  metrics: bool = False, replica_movement: bool = True, rbac: bool = False,
-                 root_users: list[str] | None = None, db_users: bool = False) -> None:
+                 root_users: list[str] | None = None, db_users: bool = False,
+                 runtime_reindex: bool = False) -> None:
         self.app = App(nodes=nodes, api_keys=api_keys or {}, read_only_users=read_only_users,
                        backup_dir=backup_dir, seed=seed, auto_schema=auto_schema,
                        internal_timeout_ms=internal_timeout_ms,
                        replica_movement=replica_movement, rbac=rbac, root_users=root_users,
-                       db_users=db_users)
+                       db_users=db_users, runtime_reindex=runtime_reindex)
         self._server = _Server((host, port), self.app)
         self.app.hostname = f"http://{host}:{self.port}"
         self._thread: threading.Thread | None = None

@@ -103,12 +103,14 @@ def test_update_rejects_immutable_fields(client: httpx.Client) -> None:
     changed = {**cls, "vectorIndexConfig": {**cls["vectorIndexConfig"], "efConstruction": 64}}
     response = client.put("/v1/schema/Up", json=changed)
     assert response.status_code == 422
-    assert message(response).endswith('efConstruction is immutable: attempted change from '
-                                      '"128" to "64"')
+    raft = "updating schema: TYPE_UPDATE_CLASS: bad request :parse class update: "
+    assert message(response) == (f"{raft}validate vector index config: efConstruction is "
+                                 'immutable: attempted change from "128" to "64"')
     renamed = client.put("/v1/schema/Up", json={**cls, "class": "Other"})
     assert message(renamed) == 'class name is immutable: attempted change from "Up" to "Other"'
     props = client.put("/v1/schema/Up", json={**cls, "properties": []})
-    assert message(props).startswith("property fields other than description cannot be updated")
+    assert message(props).startswith(f"{raft}property fields other than description cannot be "
+                                     "updated")
     mt = client.put("/v1/schema/Up", json={**cls, "multiTenancyConfig": {"enabled": True}})
     assert message(mt) == "enabling multi-tenancy for an existing class is not supported"
     factor = client.put("/v1/schema/Up", json={**cls, "replicationConfig": {"factor": 2}})

@@ -6,9 +6,11 @@ from types import ModuleType
 
 from commands.meta import (
     alias,
+    alter,
     backup,
     data,
     health,
+    indexes,
     inspect,
     lifecycle,
     lifecycle_remove,
@@ -26,5 +28,6 @@ from commands.meta import (
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, shards, data, lifecycle, lifecycle_remove, backup,
-                                   restore, session, stats, health, optimize, migrate, tenant,
-                                   alias, replication, scale, rbac_users, rbac_roles)
+                                   restore, session, stats, health, optimize, migrate, alter,
+                                   indexes, tenant, alias, replication, scale, rbac_users,
+                                   rbac_roles)

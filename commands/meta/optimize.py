@@ -19,12 +19,13 @@ from commands.safety import Decision, Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
 
 if TYPE_CHECKING:
-    from commands.ops.optimize.apply import InPlace
+    from commands.ops.class_update import InPlace
     from commands.ops.optimize.measure import Measurements, Recommendation
 
 optimize = lazy_module("commands.ops.optimize.measure")
 rules = lazy_module("commands.ops.optimize.rules")
 applying = lazy_module("commands.ops.optimize.apply")
+class_update = lazy_module("commands.ops.class_update")
 
 
 def _node_memory(text: str | None) -> int | None:
@@ -99,16 +100,11 @@ def _not_in_place(m: Measurements, recs: list[Recommendation], url: str) -> list
     return out
 
 
-def _value(value: Any) -> Any:
-    return "(absent)" if value is class_paths.MISSING else value
-
-
 def _preview(m: Measurements, plan: InPlace) -> tuple[Result, ...]:
     """The class diff and the shards, shown before the question."""
     preview: list[Result] = []
     if plan.diff:
-        preview.append(Table(("path", "now", "new"),
-                             tuple((p, _value(a), _value(b)) for p, a, b in plan.diff),
+        preview.append(Table(("path", "now", "new"), class_update.diff_rows(plan.diff),
                              title=f"PUT /v1/schema/{m.name} changes"))
     if plan.shards:
         preview.append(Table(("shard", "status", "new"),
@@ -139,13 +135,14 @@ def _apply(ctx: CommandContext, m: Measurements, chosen: list[Recommendation],
     if ctx.approve(gate, force=force, dry_run=dry_run,
                    allow_protected=allow_protected) is Decision.DRY_RUN:
         return [*notes, *dry_run_results(gate)]
-    after, statuses = applying.send(ctx.api, m, plan)
-    changed = [(p, _value(a), _value(b)) for p, a, b in class_paths.diff(m.cls, after)]
+    after, statuses = class_update.send(ctx.api, m.name, plan)
+    changed = list(class_update.diff_rows(class_paths.diff(m.cls, after)))
     changed += [(f"shard {s}", "READONLY", status) for s, status in statuses.items()]
     out: list[Result] = [*notes, Message(f"applied to {m.name}: {', '.join(r.rule for r in now)}"),
                          Table(("setting", "before", "after"), tuple(changed),
                                title=f"What changed in {m.name} (read back)")]
-    missed = applying.unapplied(plan, after) + [s for s, st in statuses.items() if st != "READY"]
+    missed = class_update.unapplied(plan, after)
+    missed += [s for s, st in statuses.items() if st != "READY"]
     if missed:
         ctx.exit_code = 1
         out.append(Message(f"Weaviate did not keep: {', '.join(missed)}", Level.WARNING))

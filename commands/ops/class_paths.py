@@ -69,3 +69,14 @@ def diff(old: Any, new: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
             out += diff(old.get(key, MISSING), new.get(key, MISSING), path)
         return out
     return [] if old == new else [(prefix, old, new)]
+
+
+def assignment_text(path: str, value: Any) -> str:
+    """``PATH=VALUE`` as ``parse_assignment`` reads it back: JSON, or a plain string when that
+    reads back as the same string."""
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError:
+            return f"{path}={value}"
+    return f"{path}={json.dumps(value, separators=(',', ':'))}"

@@ -9,7 +9,6 @@ these measurements into recommendations live in ``optimize_rules``.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import defaultdict
@@ -19,6 +18,7 @@ from typing import Any
 
 from commands.api.client import RestClient
 from commands.ops import cluster, collections, tenants
+from commands.ops.class_paths import assignment_text
 from commands.ops.schema import get_class
 from commands.ops.versions import version_tuple
 
@@ -217,17 +217,6 @@ class Recommendation:
 
 
 Rule = Callable[[Measurements], list[Recommendation]]
-
-
-def assignment_text(path: str, value: Any) -> str:
-    """``PATH=VALUE`` in the class_paths syntax: JSON, or a plain string when that reads back
-    as the same string."""
-    if isinstance(value, str):
-        try:
-            json.loads(value)
-        except ValueError:
-            return f"{path}={value}"
-    return f"{path}={json.dumps(value, separators=(',', ':'))}"
 
 
 def setting(assignments: tuple[tuple[str, Any], ...], applies: str,
