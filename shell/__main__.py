@@ -76,7 +76,7 @@ def _open(target: Target, connect_retries: int = 4) -> Connection:
     connection = open_connection(target.url, api_key=target.api_key,
                                  headers=dict(target.headers), verify=target.verify,
                                  profile=target.profile, tier=target.tier,
-                                 connect_retries=connect_retries)
+                                 connect_retries=connect_retries, read_only=target.read_only)
     connection.metrics_urls = target.metrics_urls
     return connection
 
