@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import REGISTRY, mutating_requests
 
 from commands.api.client import RestClient, is_read
 from commands.audit import MemoryAuditLog
@@ -21,7 +22,6 @@ from commands.dispatch import Dispatcher
 from commands.errors import Refused
 from commands.spec import CommandSpec, Kind
 from sandbox import Sandbox
-from tests.conftest import REGISTRY, mutating_requests
 
 ROOT = Path(__file__).resolve().parents[1]
 # Sample values per kind, naming what the demo seed has, so that each command gets as far

@@ -7,6 +7,7 @@ from types import ModuleType
 from commands.meta import (
     backup,
     data,
+    elysia,
     health,
     inspect,
     lifecycle,
@@ -19,4 +20,4 @@ from commands.meta import (
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, stats, health, optimize, migrate)
+                                   session, stats, health, optimize, migrate, elysia)
