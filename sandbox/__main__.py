@@ -35,6 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--nodes", type=int, default=1, help="simulated cluster nodes")
     parser.add_argument("--backup-dir", type=Path, default=None,
                         help="where filesystem backups go (default: a temporary directory)")
+    parser.add_argument("--export", action="store_true",
+                        help="serve the export API (/v1/export), as EXPORT_ENABLED=true does")
+    parser.add_argument("--export-dir", type=Path, default=None,
+                        help="where exports go, as EXPORT_DEFAULT_PATH (default: a temporary "
+                             "directory)")
     parser.add_argument("--metrics", action="store_true",
                         help="serve each node's Prometheus metrics on a port of its own, as "
                              "PROMETHEUS_MONITORING_ENABLED=true does")
@@ -56,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                           api_keys={**_keys(args.api_key), **read_only},
                           read_only_users=set(read_only.values()), nodes=args.nodes,
                           backup_dir=args.backup_dir, auto_schema=args.auto_schema,
-                          metrics=args.metrics)
+                          metrics=args.metrics, export=args.export,
+                          export_dir=args.export_dir)
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}. "
               "Try another --port (0 picks a free one).", file=sys.stderr)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox import aliases, backups, batch, cluster, graphql, meta, objects, schema, tenants
+from sandbox import (
+    aliases,
+    backups,
+    batch,
+    cluster,
+    exports,
+    graphql,
+    meta,
+    objects,
+    schema,
+    tenants,
+)
 from sandbox.auth import Auth
 from sandbox.knobs import Faults, RequestLog
 from sandbox.metrics import Metrics
@@ -14,7 +25,8 @@ from sandbox.store import Database
 
 WEAVIATE_VERSION = "1.39.0"
 ROUTES = [*meta.ROUTES, *schema.ROUTES, *tenants.ROUTES, *aliases.ROUTES, *objects.ROUTES,
-          *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES]
+          *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES,
+          *exports.ROUTES]
 
 
 class App:
@@ -23,7 +35,8 @@ class App:
     def __init__(self, nodes: int = 1, api_keys: dict[str, str] | None = None,
                  read_only_users: set[str] | None = None, backup_dir: Path | None = None,
                  seed: str = "none", auto_schema: bool = True,
-                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS) -> None:
+                 internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS,
+                 export: bool = False, export_dir: Path | None = None) -> None:
         if nodes < 1:
             raise ValueError("a cluster needs at least one node")
         self.node_count = nodes
@@ -36,6 +49,7 @@ class App:
         self.router = Router(ROUTES)
         self.auto_schema = auto_schema  # AUTOSCHEMA_ENABLED; survives resets
         self.backups = backups.FilesystemBackend(backup_dir)
+        self.exports = exports.Exports(export_dir, export)  # EXPORT_ENABLED, EXPORT_DEFAULT_PATH
         self.internal_timeout_ms = internal_timeout_ms
         self.db = self.fresh_database(seed)
         self.cluster = Cluster(list(self.db.nodes), internal_timeout_ms)
@@ -72,3 +86,4 @@ class App:
     def close(self) -> None:
         """Release what the backends hold (temporary backup directory, worker threads)."""
         self.backups.close()
+        self.exports.close()

@@ -86,7 +86,9 @@ def test_the_client_refuses_writes_unsent(seeded: Sandbox, http: httpx.Client) -
     assert mutating_requests(http) == []
 
 
-def test_every_command_sends_no_write(seeded: Sandbox, http: httpx.Client) -> None:
+def test_every_command_sends_no_write(seeded: Sandbox, http: httpx.Client, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # \\backup writes its files here
     dispatcher = read_only_dispatcher(seeded.url)
     lines = [sample_line(s) for s in REGISTRY.specs if s.name not in SKIPPED]
     outcomes = {line: dispatcher.execute(line, "test") for line in lines + WRITES}
