@@ -8,6 +8,7 @@ from commands.meta import (
     backup,
     data,
     elysia,
+    export,
     health,
     inspect,
     lifecycle,
@@ -20,4 +21,5 @@ from commands.meta import (
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, data, lifecycle, lifecycle_remove, backup, restore,
-                                   session, stats, health, optimize, migrate, elysia)
+                                   session, stats, health, optimize, migrate, elysia,
+                                   export)
