@@ -7,7 +7,9 @@ the API answers 422 unless ``EXPORT_ENABLED`` (off by default; ``Sandbox(export=
 at a time (409), and an id is never reused (409, even after a failure or a cancel). The
 snapshot is taken when the export starts; a worker writes one Parquet file per shard
 (``sandbox.export_files``) under ``<root>/<id>/`` beside ``export_metadata.json`` and
-``node_<node>_status.json``. Frozen tenants are SKIPPED. Status is assembled from memory
+``node_<node>_status.json``. Frozen tenants are SKIPPED. Async replication is on for every
+collection with factor > 1 here (the sandbox has no ASYNC_REPLICATION_DISABLED), so the
+scheduler's async-replication refusal never applies. Status is assembled from memory
 while it runs and read from the metadata once it is over; cancel answers 204, or 409 once
 it has finished. Errors carry the scheduler's ``export validation error:`` prefix.
 """

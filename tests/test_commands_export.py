@@ -112,12 +112,19 @@ def test_dry_run_sends_nothing(server: Sandbox, web: httpx.Client) -> None:
     (r"\export Nope --backend filesystem", "no collection named 'Nope'"),
     (r"\export Article --backend filesystem --id Bad.Id", "invalid backup id 'Bad.Id'"),
     (r"\export Article --backend s3 --id x", "EXPORT_DEFAULT_BUCKET is required"),
-    (r"\export Article --backend ftp --id x", "backend ftp not available"),
+    (r"\export Article --backend ftp --id x", "--backend"),
     (r"\export status missing --backend filesystem", "export not found"),
 ])
 def test_refusals_are_one_clear_line(server: Sandbox, line: str, message: str) -> None:
     outcome = dispatcher(server.url).execute(line, "test")
     assert outcome.exit_code and message in outcome.error.message
+
+
+def test_the_server_refuses_a_backend_it_lacks(web: httpx.Client) -> None:
+    answer = web.post("/v1/export/ftp", json={"id": "x", "file_format": "parquet"})
+    assert answer.status_code == 422
+    assert answer.json()["error"][0]["message"] == (
+        "export validation error: backend ftp not available: backup: ftp not found")
 
 
 def test_disabled_and_too_old(demo: Sandbox) -> None:

@@ -130,7 +130,8 @@ def test_a_read_only_profile_as_a_process(seeded: Sandbox, http: httpx.Client,
         assert "profile audit is read-only" in done.stderr
         assert "Traceback" not in done.stderr
     shown = subprocess.run([sys.executable, "-m", "shell", "--profile", "audit", "-c",
-                            r"\count Article"], env=env, capture_output=True, text=True,
-                           timeout=60, cwd=ROOT)
+                            r"\count Article", "-c", r"\conninfo --format json"], env=env,
+                           capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert shown.returncode == 0, shown.stderr
+    assert '"read_only": true' in shown.stdout
     assert mutating_requests(http) == []

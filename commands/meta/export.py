@@ -19,8 +19,8 @@ from commands.spec import Arg, Kind, Opt, command
 exports = lazy_module("commands.ops.export")
 lifecycle = lazy_module("commands.ops.lifecycle")
 
-BACKEND = Opt("--backend", Kind.TEXT, "the backup module the server writes to: filesystem, "
-                                      "s3, gcs or azure")
+BACKEND = Opt("--backend", Kind.CHOICE, "the backup module the server writes to",
+              choices=("filesystem", "s3", "gcs", "azure"))
 DRY_RUN = Opt("--dry-run", flag=True, help="show the request, send nothing")
 ID_ARG = Arg("id", Kind.TEXT, "the export's id")
 
