@@ -237,11 +237,17 @@ class Exports:
         slot.update(status="SUCCESS", objectsExported=len(rows))
         return ""
 
+    def _running(self, export_id: str) -> Run | None:
+        """The export still running under this id (a canceled one is over at once)."""
+        run = self.active
+        return run if run is not None and run.id == export_id and not run.cancel.is_set() \
+            else None
+
     def status(self, backend: str, export_id: str) -> Response:
         """A running export assembled from memory, a finished one from its metadata."""
         home = self._check(backend, export_id)
         with self.lock:
-            run = self.active if self.active and self.active.id == export_id else None
+            run = self._running(export_id)
             meta = self._meta(run, "TRANSFERRING") if run else self._metadata(home)
             shards = run.progress if run else (meta or {}).get("shardStatus")
         if meta is None:
@@ -270,7 +276,7 @@ class Exports:
             meta = self._metadata(home)
             if meta is None:
                 raise fail(404, "export not found")
-            run = self.active if self.active and self.active.id == export_id else None
+            run = self._running(export_id)
             if run is None or meta["status"] in ("SUCCESS", "FAILED", "CANCELED"):
                 raise fail(409, "export has already finished")
             run.cancel.set()

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import REGISTRY, make_session, mutating_requests
+from test_commands_backup_support import Recorder
 
 from commands.audit import MemoryAuditLog
 from commands.dispatch import Dispatcher
@@ -69,6 +70,22 @@ def test_export_waits_and_writes_parquet_per_shard(server: Sandbox, tmp_path: Pa
     again = dispatcher(server.url).execute(r"\export status nightly --backend filesystem",
                                           "test")
     assert again.results[0].fields["status"] == "SUCCESS"
+
+
+def test_wait_draws_shards_and_ctrl_c_cancels_on_the_server(
+        server: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export_ops, "POLL_SECONDS", 0.02)
+    bars = Recorder()
+    run = dispatcher(server.url)
+    run.session.progress = bars
+    run.execute(r"\export SupportTicket --backend filesystem --id drawn --wait", "test")
+    assert bars.bars == [("export drawn on filesystem", 4)] and bars.advanced == 4
+    server.app.exports.step_seconds = 0.3
+    run.session.progress = Recorder(stop_after=1, error=KeyboardInterrupt())
+    stopped = run.execute(r"\export --backend filesystem --id stopped --wait", "test")
+    assert stopped.status == "interrupted"
+    final = run.execute(r"\export status stopped --backend filesystem", "test")
+    assert final.results[0].fields["status"] == "CANCELED"
 
 
 def test_export_returns_at_once_then_status_and_cancel(server: Sandbox,
