@@ -142,7 +142,7 @@ class Exports:
             if self._metadata(home) is not None:
                 raise fail(409, f'export already exists: export "{export_id}" already exists '
                                 f'at "{home}"')
-            if self.active is not None:
+            if self.active is not None and not self.active.cancel.is_set():  # abort frees it
                 raise fail(409, f"prepare node {db.nodes[0]}: export already active: export "
                                 f'"{self.active.id}" already in progress')
             run = self._snapshot(db, export_id, backend, home, classes)

@@ -25,10 +25,19 @@ pq = pytest.importorskip("pyarrow.parquet", reason="the sandbox writes Parquet w
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Sandbox]:
-    with Sandbox(seed="demo", export=True, export_dir=tmp_path / "exports") as sandbox:
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """One exporting sandbox for the module: every test uses ids of its own, and none leaves
+    an export running."""
+    with Sandbox(seed="demo", export=True,
+                 export_dir=tmp_path_factory.mktemp("exports")) as sandbox:
         yield sandbox
+
+
+@pytest.fixture
+def server(shared: Sandbox) -> Iterator[Sandbox]:
+    yield shared
+    shared.app.exports.step_seconds = type(shared.app.exports).step_seconds
 
 
 @pytest.fixture
@@ -43,7 +52,7 @@ def dispatcher(url: str, version: str = "1.39.0") -> Dispatcher:
     return Dispatcher(REGISTRY, session, MemoryAuditLog())
 
 
-def test_export_waits_and_writes_parquet_per_shard(server: Sandbox, tmp_path: Path,
+def test_export_waits_and_writes_parquet_per_shard(server: Sandbox,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(export_ops, "POLL_SECONDS", 0.02)
     outcome = dispatcher(server.url).execute(
@@ -57,7 +66,7 @@ def test_export_waits_and_writes_parquet_per_shard(server: Sandbox, tmp_path: Pa
     assert rows[("SupportTicket", "umbrella")]["status"] == "SKIPPED"
     assert rows[("SupportTicket", "umbrella")]["detail"] == "tenant status is FROZEN"
     assert rows[("SupportTicket", "acme")]["objects"] == 22
-    home = tmp_path / "exports" / "nightly"
+    home = server.app.exports.root / "nightly"
     article = next(home.glob("Article_*_0000.parquet"))
     table = pq.read_table(article)
     assert table.num_rows == 250 and table.schema.metadata[b"collection"] == b"Article"
