@@ -15,7 +15,7 @@ elysia = lazy_module("commands.ops.elysia")
     "elysia", "Show the collections Elysia has preprocessed, when, and whether that is stale.",
     opts=(Opt("--stale", flag=True, help="only the collections whose metadata is stale or "
                                          "whose collection is gone"),),
-    group="inspect",
+    group="cluster",
     help="Elysia (Weaviate's agentic RAG framework) keeps its state in the cluster:\n"
          "ELYSIA_METADATA__ (one object per preprocessed collection: its summary, fields\n"
          "and object count at the time), ELYSIA_CHUNKED_<name>__ (chunks of a collection),\n"

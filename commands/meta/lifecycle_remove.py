@@ -134,11 +134,16 @@ def rm_cmd(ctx: CommandContext, *, names: list[str], filter: str | None, with_el
         f"delete {len(targets)} collections"
     hits = protected_names(targets, ctx.session.protected)
     # --with-elysia is the explicit consent for Elysia's (protected) companions
-    extras = elysia.companions(elysia.read_state(ctx.api, classes), targets)
+    try:
+        extras, unread = elysia.companions(elysia.read_state(ctx.api, classes), targets), []
+    except ShellError as exc:  # e.g. a key that may not read ELYSIA_METADATA__
+        extras, unread = [], [Message(f"Elysia's metadata could not be read ({exc.message}): "
+                                      "its data for these collections is not listed",
+                                      Level.WARNING)]
     removed = extras if with_elysia else []
     plan = Plan(action=action, targets=tuple(targets),
                 preview=(_radius_table(found),
-                         *([_elysia_table(extras, with_elysia)] if extras else []),
+                         *([_elysia_table(extras, with_elysia)] if extras else unread),
                          Message(f"total: {total:,} objects{approx} in {len(targets)} "
                                  f"collection{'s' if len(targets) != 1 else ''}: "
                                  + ", ".join(targets), Level.WARNING)),
