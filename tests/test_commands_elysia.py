@@ -21,7 +21,8 @@ from elysia_support import chunk, preprocess, settings_and_feedback  # noqa: E40
 
 from commands.audit import MemoryAuditLog  # noqa: E402
 from commands.dispatch import Dispatcher  # noqa: E402
-from commands.errors import Refused  # noqa: E402
+from commands.errors import ApiError, Refused  # noqa: E402
+from commands.ops import elysia as elysia_ops  # noqa: E402
 from commands.ops.health import elysia as elysia_health  # noqa: E402
 from commands.ops.health.model import Evidence, Status, Unread  # noqa: E402
 from commands.results import Message, Table  # noqa: E402
@@ -86,9 +87,10 @@ def test_elysia_shows_current_stale_and_missing(cluster: Sandbox) -> None:
     assert rows["Product"]["changes"] == "objects 120 -> 121; property rating added"
     assert rows["Scratch"]["status"] == "missing"
     assert rows["Scratch"]["objects_now"] is None
-    assert dict(own.rows) == {"ELYSIA_METADATA__": "metadata", "ELYSIA_CONFIG__": "config",
-                              "ELYSIA_FEEDBACK__": "feedback",
-                              "ELYSIA_CHUNKED_article__": "chunks"}
+    assert own.rows == (("ELYSIA_CHUNKED_article__", "chunks", "Article"),
+                        ("ELYSIA_CONFIG__", "config", None),
+                        ("ELYSIA_FEEDBACK__", "feedback", None),
+                        ("ELYSIA_METADATA__", "metadata", None))
     assert "2 of 3 preprocessed collections are stale or gone" in warning.text
     only = run(make_session(cluster.url), r"\elysia --stale")
     assert [r["collection"] for r in only[0].to_data()] == ["Product", "Scratch"]
@@ -144,9 +146,24 @@ def test_rm_without_elysia_keeps_its_data(fresh: Sandbox, web: httpx.Client) -> 
     results = run(make_session(fresh.url), r"\rm Article --force")
     assert "Elysia's data for Article was kept" in results[-1].text
     assert [e["path"] for e in mutating_requests(web)] == ["/v1/schema/Article"]
-    rows = {r["collection"]: r["status"] for r in
-            run(make_session(fresh.url), r"\elysia")[0].to_data()}
-    assert rows == {"Article": "missing", "Product": "current"}
+    preprocessed, own, _ = run(make_session(fresh.url), r"\elysia")
+    rows = {r["collection"]: (r["status"], r["chunked"]) for r in preprocessed.to_data()}
+    assert rows == {"Article": ("missing", "ELYSIA_CHUNKED_article__"),
+                    "Product": ("current", None)}
+    assert ("ELYSIA_CHUNKED_article__", "chunks", "(gone)") in own.rows
+
+
+def test_rm_goes_on_when_elysia_metadata_cannot_be_read(fresh: Sandbox, web: httpx.Client,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(*_: object) -> None:
+        raise ApiError(403, "GET", "/v1/objects", "forbidden")
+
+    monkeypatch.setattr(elysia_ops, "read_state", refused)
+    results = run(make_session(fresh.url), r"\rm Article --dry-run")
+    warning = next(r for r in results if isinstance(r, Message) and "Elysia" in r.text)
+    assert warning.text == ("Elysia's metadata could not be read (forbidden): its data for "
+                            "these collections is not listed")
+    assert results[-1].rows == (("DELETE", "/v1/schema/Article"),)
 
 
 def test_health_reads_elysia_collections(cluster: Sandbox) -> None:

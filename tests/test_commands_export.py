@@ -127,6 +127,12 @@ def test_dry_run_sends_nothing(server: Sandbox, web: httpx.Client) -> None:
     assert body == {"id": "preview", "file_format": "parquet", "include": ["Article"]}
     assert next(r for r in outcome.results if isinstance(r, Table)).rows == (
         ("POST", "/v1/export/filesystem"),)
+    rest = dispatcher(server.url).execute(
+        r"\export --backend filesystem --id rest --exclude documentChunk --dry-run", "test")
+    assert rest.results[0].text.startswith("dry run: would export every collection but "
+                                           "DocumentChunk to filesystem")
+    assert next(r for r in rest.results if isinstance(r, Document)).data == {
+        "id": "rest", "file_format": "parquet", "exclude": ["DocumentChunk"]}
     cancel = dispatcher(server.url).execute(
         r"\export cancel preview --backend filesystem --dry-run", "test")
     assert cancel.status == "ok"
@@ -139,6 +145,7 @@ def test_dry_run_sends_nothing(server: Sandbox, web: httpx.Client) -> None:
     (r"\export Article --backend filesystem --id Bad.Id", "invalid backup id 'Bad.Id'"),
     (r"\export Article --backend s3 --id x", "EXPORT_DEFAULT_BUCKET is required"),
     (r"\export Article --backend ftp --id x", "--backend"),
+    (r"\export Article --exclude Product --backend filesystem", "--exclude goes with no"),
     (r"\export status missing --backend filesystem", "export not found"),
 ])
 def test_refusals_are_one_clear_line(server: Sandbox, line: str, message: str) -> None:

@@ -45,8 +45,12 @@ def elysia_cmd(ctx: CommandContext, *, stale: bool) -> list[Result]:
          "changes"), rows, title="Collections Elysia has preprocessed",
         note=None if found else "ELYSIA_METADATA__ holds no preprocessed collection")]
     if not stale:
-        out.append(Table(("collection", "holds"), tuple(sorted(state.collections.items())),
-                         title="Elysia's collections", note="protected by default"))
+        rows = tuple((name, holds, elysia.owner(name, classes) or (
+            "(gone)" if holds == "chunks" else None))
+                     for name, holds in sorted(state.collections.items()))
+        out.append(Table(("collection", "holds", "of"), rows, title="Elysia's collections",
+                         note="protected by default; chunks of a collection that is gone are "
+                              "left over"))
     if outdated:
         out.append(Message(f"{outdated} of {len(found)} preprocessed collections are stale or "
                            "gone: re-run Elysia's preprocess for them", Level.WARNING))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from commands.context import CommandContext
-from commands.errors import ShellError
+from commands.errors import ShellError, UsageError
 from commands.lazy import lazy_module
 from commands.ops.schema import fetch_schema, unknown_collection
 from commands.results import Document, Level, Message, Record, Result, Table
@@ -57,6 +57,18 @@ def _summary(answer: dict[str, Any]) -> Record:
                   title=f"Export {answer.get('id')}")
 
 
+def _names(given: list[str], known: list[str]) -> list[str]:
+    """Class names for ``given`` (first letter case-fixed); an unknown one stops here, where
+    Weaviate would skip it silently."""
+    out = []
+    for name in given or []:
+        fixed = lifecycle.upper_first(name)
+        if fixed not in known:
+            raise unknown_collection(name, known)
+        out.append(fixed)
+    return list(dict.fromkeys(out))
+
+
 @command(
     "export", "Start a server-side export of collections to Parquet files (Weaviate >= 1.37).",
     args=(Arg("collections", Kind.COLLECTION, "collections to export (default: every one)",
@@ -66,6 +78,8 @@ def _summary(answer: dict[str, Any]) -> Record:
               choices=("parquet",), default="parquet"),
           Opt("--id", Kind.TEXT, "the export's id (default: elysiactl-export-<UTC time>; "
                                  "lowercase letters, digits, _ and -, never reused)"),
+          Opt("--exclude", Kind.COLLECTION, "with no COLLECTIONS: leave this one out "
+                                            "(repeatable)", many=True),
           Opt("--wait", flag=True, help="follow it to the end with per-shard progress"),
           DRY_RUN),
     group="backup",
@@ -79,23 +93,22 @@ def _summary(answer: dict[str, Any]) -> Record:
          "per-shard result; Ctrl-C cancels the export on the server.\n\n"
          "  \\export Article --backend filesystem --wait\n"
          "  \\export Article Product --backend s3 --id nightly-2026-01-01\n"
-         "  \\export --backend filesystem --dry-run",
+         "  \\export --backend filesystem --exclude Scratch --dry-run",
 )
 def export_cmd(ctx: CommandContext, *, collections: list[str], backend: str | None,
-               file_format: str, id: str | None, wait: bool, dry_run: bool) -> list[Result]:
+               file_format: str, id: str | None, exclude: list[str], wait: bool,
+               dry_run: bool) -> list[Result]:
     """``\\export``: start (and with --wait follow) one export."""
     backend = _backend(backend)
     ident = exports.export_id(id)
-    classes: list[str] = []
-    if collections:
-        known = [c["class"] for c in fetch_schema(ctx.api)]
-        for name in collections:
-            fixed = lifecycle.upper_first(name)
-            if fixed not in known:
-                raise unknown_collection(name, known)  # Weaviate would skip it silently
-            classes.append(fixed)
-    body = exports.start_body(ident, list(dict.fromkeys(classes)), file_format)
-    plan = Plan(action=f"export {', '.join(classes) or 'every collection'} to {backend}",
+    if collections and exclude:
+        raise UsageError("--exclude goes with no COLLECTIONS: name what to export, or what to "
+                         "leave out", "e.g. \\export --backend filesystem --exclude Scratch")
+    known = [c["class"] for c in fetch_schema(ctx.api)] if collections or exclude else []
+    classes, skipped = _names(collections, known), _names(exclude, known)
+    body = exports.start_body(ident, classes, file_format, skipped)
+    every = "every collection" + (f" but {', '.join(skipped)}" if skipped else "")
+    plan = Plan(action=f"export {', '.join(classes) or every} to {backend}",
                 targets=tuple(classes), preview=(Document(body, title="export request"),),
                 requests=(f"POST {exports.path(backend)}",))
     if ctx.dry_run_or_approve(plan, False, force=False, dry_run=dry_run, allow_protected=True):

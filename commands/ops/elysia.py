@@ -152,6 +152,8 @@ def compare(api: RestClient, state: ElysiaState,
         base = {"collection": name, "metadata_id": obj.get("id", ""),
                 "preprocessed_at": _time(obj.get("creationTimeUnix")),
                 "length": int(length) if isinstance(length, int | float) else None}
+        chunked = chunked_name(name)
+        base["chunked"] = chunked if chunked in known else None
         cls = known.get(name)
         if cls is None:
             out.append(Preprocessed(**base, exists=False))
@@ -159,14 +161,21 @@ def compare(api: RestClient, state: ElysiaState,
         then = {f.get("name", ""): f.get("type", "") for f in props.get("fields") or []
                 if isinstance(f, dict)}
         now = _types(cls)
-        chunked = chunked_name(name)
         out.append(Preprocessed(
             **base, exists=True, objects=_count(api, cls),
             added=tuple(sorted(set(now) - set(then))),
             removed=tuple(sorted(set(then) - set(now))),
-            retyped=tuple(sorted(p for p in set(now) & set(then) if now[p] != then[p])),
-            chunked=chunked if chunked in known else None))
+            retyped=tuple(sorted(p for p in set(now) & set(then) if now[p] != then[p]))))
     return out
+
+
+def owner(name: str, classes: list[dict[str, Any]]) -> str | None:
+    """The collection a chunked collection was made from (its name lowercased in the chunked
+    one's), or None when it is gone."""
+    if kind(name) != "chunks":
+        return None
+    lowered = name.removeprefix("ELYSIA_CHUNKED_").removesuffix("__")
+    return next((c["class"] for c in classes if c["class"].lower() == lowered), None)
 
 
 def companions(state: ElysiaState, names: list[str]) -> list[Companion]:

@@ -39,11 +39,14 @@ def path(backend: str, ident: str | None = None) -> str:
     return f"/v1/export/{backend}" + (f"/{ident}" if ident else "")
 
 
-def start_body(ident: str, classes: list[str], file_format: str) -> dict[str, Any]:
-    """The ``ExportCreateRequest``: no ``include`` exports every collection."""
+def start_body(ident: str, classes: list[str], file_format: str,
+               exclude: list[str] | None = None) -> dict[str, Any]:
+    """The ``ExportCreateRequest``: no ``include`` exports every collection (but ``exclude``)."""
     body: dict[str, Any] = {"id": ident, "file_format": file_format}
     if classes:
         body["include"] = classes
+    if exclude:
+        body["exclude"] = exclude
     return body
 
 
