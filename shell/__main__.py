@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.sandbox:
             from sandbox import Sandbox
 
-            sandbox = Sandbox(seed="demo", metrics=True).start()
+            sandbox = Sandbox(seed="demo", metrics=True, export=True).start()
             renderer().note(f"sandbox: an in-process Weaviate emulator with demo data at "
                             f"{sandbox.url}, Prometheus metrics at {sandbox.metrics_url} (not "
                             "a real Weaviate; nothing you do here touches a cluster)")
