@@ -142,7 +142,7 @@ def test_dry_run_sends_nothing(server: Sandbox, web: httpx.Client) -> None:
 @pytest.mark.parametrize(("line", "message"), [
     (r"\export Article", "--backend is required"),
     (r"\export Nope --backend filesystem", "no collection named 'Nope'"),
-    (r"\export Article --backend filesystem --id Bad.Id", "invalid backup id 'Bad.Id'"),
+    (r"\export Article --backend filesystem --id Bad.Id", "invalid export id 'Bad.Id'"),
     (r"\export Article --backend s3 --id x", "EXPORT_DEFAULT_BUCKET is required"),
     (r"\export Article --backend ftp --id x", "--backend"),
     (r"\export Article --exclude Product --backend filesystem", "--exclude goes with no"),

@@ -32,7 +32,7 @@ def export_id(given: str | None) -> str:
     if len(given) > MAX_ID:
         raise UsageError(f"export id too long: {len(given)} characters, Weaviate allows "
                          f"{MAX_ID}")
-    return check_id(given)
+    return check_id(given, "export")  # scheduler.go's regExpID: the backup ids' rule
 
 
 def path(backend: str, ident: str | None = None) -> str:
