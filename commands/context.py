@@ -63,6 +63,11 @@ class Connection:
     metrics_urls: tuple[str, ...] = ()
     """The cluster's Prometheus endpoints, one per node (the profile's ``metrics_url``)."""
 
+    @property
+    def read_only(self) -> str | None:
+        """The read-only profile's name when every write is refused, else None."""
+        return self.api.read_only
+
 
 @dataclass
 class Session:

@@ -16,7 +16,7 @@ from typing import Any
 
 from commands.audit import REDACTED, AuditSink, now_iso
 from commands.context import CommandContext, Session
-from commands.errors import ExitStatus, QuitRequested, ShellError, UsageError
+from commands.errors import ExitStatus, QuitRequested, Refused, ShellError, UsageError
 from commands.parse import Invocation, parse
 from commands.registry import Registry
 from commands.results import Outcome, Result, Text
@@ -103,6 +103,7 @@ class Dispatcher:
                 inv.arguments[arg.name] = self.session.collection
         if spec.needs_connection:
             self.session.api  # noqa: B018 - raises NotConnected with its hint
+        self._refuse_on_read_only(inv)
         ctx = CommandContext(self.session, inv.arguments, self.registry, self.audit,
                              format=inv.format or self.session.format)
         try:
@@ -119,6 +120,19 @@ class Dispatcher:
         if produced is None:
             return []
         return list(produced) if isinstance(produced, list | tuple) else [produced]
+
+    def _refuse_on_read_only(self, inv: Invocation) -> None:
+        """A destructive command on a read-only profile stops here, whatever --force or
+        --yes say; a dry run goes on (it sends no write, and the client refuses any)."""
+        connection = self.session.connection
+        if not inv.spec.destructive or connection is None or connection.read_only is None:
+            return
+        if inv.arguments.get("dry_run") or self.session.dry_run:
+            return
+        raise Refused(f"profile {connection.read_only} is read-only: \\{inv.spec.name} "
+                      "changes the cluster, so nothing was sent",
+                      "add --dry-run to see what it would do, or connect with a profile "
+                      "that may write")
 
     @staticmethod
     def _fail(outcome: Outcome, error: ShellError, code: ExitStatus) -> None:

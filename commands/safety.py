@@ -18,7 +18,13 @@ from typing import Protocol
 from commands.errors import Refused
 from commands.results import Message, Result, Table
 
-DEFAULT_PROTECTED = ("ELYSIACTL_*", "*_SYSTEM", ".internal*")
+# Elysia's own collections (github:weaviate/elysia: elysia/preprocessing/collection.py,
+# api/routes/user_config.py, api/utils/feedback.py, api/services/tree.py and
+# tools/retrieval/chunk.py name them): removing one loses its preprocessing, settings,
+# feedback, saved conversations or chunks.
+ELYSIA_PROTECTED = ("ELYSIA_METADATA__", "ELYSIA_CONFIG_*", "ELYSIA_FEEDBACK_*", "ELYSIA_TREES_*",
+                    "ELYSIA_CHUNKED_*__")
+DEFAULT_PROTECTED = ("ELYSIACTL_*", "*_SYSTEM", ".internal*", *ELYSIA_PROTECTED)
 
 
 class Decision(StrEnum):

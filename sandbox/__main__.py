@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--nodes", type=int, default=1, help="simulated cluster nodes")
     parser.add_argument("--backup-dir", type=Path, default=None,
                         help="where filesystem backups go (default: a temporary directory)")
+    parser.add_argument("--export", action="store_true",
+                        help="serve the export API (/v1/export), as EXPORT_ENABLED=true does")
+    parser.add_argument("--export-dir", type=Path, default=None,
+                        help="where exports go, as EXPORT_DEFAULT_PATH (default: a temporary "
+                             "directory)")
     parser.add_argument("--metrics", action="store_true",
                         help="serve each node's Prometheus metrics on a port of its own, as "
                              "PROMETHEUS_MONITORING_ENABLED=true does")
@@ -73,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                           backup_dir=args.backup_dir, auto_schema=args.auto_schema,
                           metrics=args.metrics, replica_movement=args.replica_movement,
                           rbac=args.rbac, root_users=args.root_user, db_users=args.db_users,
-                          runtime_reindex=args.runtime_reindex)
+                          runtime_reindex=args.runtime_reindex, export=args.export,
+                          export_dir=args.export_dir)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ from sandbox import (
     batch,
     cluster,
     db_users,
+    exports,
     graphql,
     guards,
     indexes,
@@ -37,7 +38,8 @@ WEAVIATE_VERSION = "1.39.0"
 ROUTES = [*meta.ROUTES, *schema.ROUTES, *tenants.ROUTES, *aliases.ROUTES, *objects.ROUTES,
           *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES,
           *replication_ops.ROUTES, *replication_scale.ROUTES, *authz_roles.ROUTES,
-          *authz_assign.ROUTES, *db_users.ROUTES, *indexes.ROUTES, *tasks.ROUTES]
+          *authz_assign.ROUTES, *db_users.ROUTES, *indexes.ROUTES, *tasks.ROUTES,
+          *exports.ROUTES]
 
 
 class App:
@@ -49,7 +51,8 @@ class App:
                  internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS,
                  replica_movement: bool = True, rbac: bool = False,
                  root_users: list[str] | None = None, db_users: bool = False,
-                 runtime_reindex: bool = False) -> None:
+                 runtime_reindex: bool = False, export: bool = False,
+                 export_dir: Path | None = None) -> None:
         if nodes < 1:
             raise ValueError("a cluster needs at least one node")
         if (rbac or db_users) and not api_keys:
@@ -74,6 +77,7 @@ class App:
         # (class, property) whose searchable index a change-algorithm task moved to BlockMax
         self.blockmax_properties: set[tuple[str, str]] = set()
         self.backups = backups.FilesystemBackend(backup_dir)
+        self.exports = exports.Exports(export_dir, export)  # EXPORT_ENABLED, EXPORT_DEFAULT_PATH
         self.internal_timeout_ms = internal_timeout_ms
         self.db = self.fresh_database(seed)
         self.cluster = Cluster(list(self.db.nodes), internal_timeout_ms)
@@ -116,3 +120,4 @@ class App:
     def close(self) -> None:
         """Release what the backends hold (temporary backup directory, worker threads)."""
         self.backups.close()
+        self.exports.close()

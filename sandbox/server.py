@@ -163,6 +163,8 @@ class Sandbox:
     unknown classes or properties are refused instead of extending the schema.
     ``metrics=True`` serves each node's Prometheus metrics on a port of its own
     (``metrics_url``, ``metrics_urls``), as ``PROMETHEUS_MONITORING_ENABLED=true`` does.
+    ``export=True`` serves the export API as ``EXPORT_ENABLED=true`` does, writing under
+    ``export_dir`` (``EXPORT_DEFAULT_PATH``; default: a temporary directory).
     ``internal_timeout_ms`` is the peer deadline of fan-out requests
     (``MINIMUM_INTERNAL_TIMEOUT``); ``PUT /__sandbox/cluster`` changes it until a reset.
     ``replica_movement=False`` answers ``/v1/replication/*`` with 501 as a server without
@@ -180,12 +182,14 @@ class Sandbox:
                  internal_timeout_ms: float = DEFAULT_INTERNAL_TIMEOUT_MS,
                  metrics: bool = False, replica_movement: bool = True, rbac: bool = False,
                  root_users: list[str] | None = None, db_users: bool = False,
-                 runtime_reindex: bool = False) -> None:
+                 runtime_reindex: bool = False, export: bool = False,
+                 export_dir: Path | None = None) -> None:
         self.app = App(nodes=nodes, api_keys=api_keys or {}, read_only_users=read_only_users,
                        backup_dir=backup_dir, seed=seed, auto_schema=auto_schema,
                        internal_timeout_ms=internal_timeout_ms,
                        replica_movement=replica_movement, rbac=rbac, root_users=root_users,
-                       db_users=db_users, runtime_reindex=runtime_reindex)
+                       db_users=db_users, runtime_reindex=runtime_reindex, export=export,
+                       export_dir=export_dir)
         self._server = _Server((host, port), self.app)
         self.app.hostname = f"http://{host}:{self.port}"
         self._thread: threading.Thread | None = None

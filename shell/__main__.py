@@ -76,7 +76,7 @@ def _open(target: Target, connect_retries: int = 4) -> Connection:
     connection = open_connection(target.url, api_key=target.api_key,
                                  headers=dict(target.headers), verify=target.verify,
                                  profile=target.profile, tier=target.tier,
-                                 connect_retries=connect_retries)
+                                 connect_retries=connect_retries, read_only=target.read_only)
     connection.metrics_urls = target.metrics_urls
     return connection
 
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.sandbox:
             from sandbox import Sandbox
 
-            sandbox = Sandbox(seed="demo", metrics=True).start()
+            sandbox = Sandbox(seed="demo", metrics=True, export=True).start()
             renderer().note(f"sandbox: an in-process Weaviate emulator with demo data at "
                             f"{sandbox.url}, Prometheus metrics at {sandbox.metrics_url} (not "
                             "a real Weaviate; nothing you do here touches a cluster)")

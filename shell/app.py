@@ -83,7 +83,7 @@ class Toolbar:
 
 
 def prompt_message(session: Session) -> FormattedText:
-    """``host:port/Collection> ``, red on a production tier."""
+    """``host:port/Collection> ``, red on a production tier, marked on a read-only profile."""
     conn = session.connection
     if conn is None:
         return FormattedText([("class:prompt.disconnected", "(disconnected)> ")])
@@ -91,7 +91,8 @@ def prompt_message(session: Session) -> FormattedText:
     where = f"{host}/{session.collection}" if session.collection else host
     style = "class:prompt.production" if conn.tier == "production" else "class:prompt"
     tier = f"[{conn.tier}] " if conn.tier else ""
-    return FormattedText([(style, f"{tier}{where}> ")])
+    read_only = "[read-only] " if conn.read_only else ""
+    return FormattedText([(style, f"{tier}{read_only}{where}> ")])
 
 
 def history_file(session: Session) -> Path:

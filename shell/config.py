@@ -17,6 +17,9 @@ The config file is ``$XDG_CONFIG_HOME/elysiactl/config.yaml``::
         verify_tls: true
         metrics_url: http://weaviate.example.com:2112/metrics   # Prometheus for \\stats
                                           # (or a list: one endpoint per node)
+      audit:
+        url: https://weaviate.example.com
+        read_only: true                   # every write is refused before it is sent
 
     protected:                            # collections that need --allow-protected
       - "ELYSIACTL_*"
@@ -42,7 +45,7 @@ from commands.safety import DEFAULT_PROTECTED
 APP = "elysiactl"
 DEFAULT_URL = "http://localhost:8080"
 PROFILE_KEYS = {"url", "api_key_env", "api_key_keyring", "headers", "tier", "format",
-                "verify_tls", "metrics_url"}
+                "verify_tls", "metrics_url", "read_only"}
 
 
 def config_dir() -> Path:
@@ -68,6 +71,7 @@ class Profile:
     format: str | None = None
     verify_tls: bool = True
     metrics_urls: tuple[str, ...] = ()
+    read_only: bool = False
 
     def api_key(self, env: Mapping[str, str]) -> str | None:
         """The key from the named variable, else from the system keyring, else None."""
@@ -142,6 +146,8 @@ def _typed(body: dict[str, Any], path: Path, name: str) -> dict[str, Any]:
     if not isinstance(metrics, list) or not all(isinstance(u, str) for u in metrics):
         raise ConfigError(f"{path}: profile {name!r}: metrics_url must be a URL or a list of "
                           "URLs", "e.g. metrics_url: http://weaviate:2112/metrics")
+    if not isinstance(body.get("read_only", False), bool):
+        raise ConfigError(f"{path}: profile {name!r}: read_only must be true or false")
     return {**body, "headers": {str(k): str(v) for k, v in headers.items()},
             "verify_tls": bool(body.get("verify_tls", True)), "metrics_urls": tuple(metrics)}
 
@@ -157,6 +163,7 @@ class Target:
     profile: str | None = None
     tier: str | None = None
     metrics_urls: tuple[str, ...] = ()
+    read_only: bool = False
 
 
 def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
@@ -178,4 +185,5 @@ def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
     return Target(url=final_url, api_key=key, headers=all_headers,
                   verify=not insecure and (chosen.verify_tls if chosen else True),
                   profile=chosen.name if chosen else None, tier=chosen.tier if chosen else None,
-                  metrics_urls=metrics_urls or (chosen.metrics_urls if chosen else ()))
+                  metrics_urls=metrics_urls or (chosen.metrics_urls if chosen else ()),
+                  read_only=bool(chosen and chosen.read_only))

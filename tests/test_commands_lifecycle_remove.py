@@ -25,7 +25,7 @@ from commands.ops import lifecycle
 from commands.parse import bind, tokenize
 from commands.registry import Registry
 from commands.results import Message, Table
-from commands.safety import Plan
+from commands.safety import ELYSIA_PROTECTED, Plan
 from sandbox import Sandbox
 from sandbox.writes import prepare
 
@@ -262,7 +262,8 @@ def test_protected_lists_patterns_and_matches(demo_http: httpx.Client) -> None:
     assert table.to_data() == [
         {"pattern": "ELYSIACTL_*", "collections": ["ELYSIACTL_Audit"]},
         {"pattern": "*_SYSTEM", "collections": []},
-        {"pattern": ".internal*", "collections": []}]
+        {"pattern": ".internal*", "collections": []},
+        *({"pattern": p, "collections": []} for p in ELYSIA_PROTECTED)]
     session.protected = ("*",)
     assert run(session, r"\protected").rows[0][1] == sorted(DEMO, key=str.lower)
 

@@ -63,3 +63,5 @@ def test_toolbar_and_prompt() -> None:
         assert part in line
     [(style, text)] = prompt_message(session)
     assert (style, text) == ("class:prompt.production", "[production] h:8080/Article> ")
+    session.connection.api.read_only = "audit"
+    assert prompt_message(session).pop()[1] == "[production] [read-only] h:8080/Article> "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,13 +19,20 @@ from typing import Any
 import httpx
 
 from commands.api.forbidden import forbidden_hint
-from commands.errors import ApiError, ConnectionFailed, TimedOut
+from commands.errors import ApiError, ConnectionFailed, Refused, TimedOut
 
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = {502, 503, 504}
 IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE"}
 TRANSIENT = (httpx.TransportError,)
+READS = {"GET", "HEAD", "OPTIONS"}
+# POSTs that only read (openapi.json: graphql.post, graphql.batch, objects.validate, tokenize,
+# schema.objects.properties.tokenize, hasPermission, aggregate, search.*): a read-only
+# profile sends them.
+READING_POSTS = re.compile(
+    r"/v1/(graphql(/batch)?|objects/validate|tokenize|authz/roles/[^/]+/has-permission"
+    r"|schema/[^/]+/properties/[^/]+/tokenize|aggregate/[^/]+|search/[^/]+/[^/]+)/?")
 HINTS = {
     401: "check the API key (--api-key, WEAVIATE_API_KEY or the profile's api_key_env)",
 }
@@ -46,6 +54,11 @@ def error_message(response: httpx.Response) -> str:
     return " ".join(text.split())
 
 
+def is_read(method: str, path: str) -> bool:
+    """Whether a request only reads: what a read-only profile may send."""
+    return method in READS or (method == "POST" and READING_POSTS.fullmatch(path) is not None)
+
+
 class RestClient:
     """A Weaviate REST connection (thread-safe: the completion refresher shares it)."""
 
@@ -53,12 +66,15 @@ class RestClient:
                  headers: dict[str, str] | None = None, verify: bool = True,
                  timeout: float = 30.0, retries: int = 4, backoff: float = 0.2,
                  transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 read_only: str | None = None) -> None:
+        """``read_only`` names a read-only profile: every write is then refused unsent."""
         all_headers = dict(headers or {})
         if api_key:
             all_headers["Authorization"] = f"Bearer {api_key}"
         self.url = url.rstrip("/")
         self.retries = retries
+        self.read_only = read_only
         self.backoff = backoff
         self._sleep = sleep
         # Plain http never uses TLS; not building an SSL context (and loading the CA bundle)
@@ -82,6 +98,10 @@ class RestClient:
         times faster than the encoder behind ``json=``). ``retries`` overrides the client's
         count for this request only.
         """
+        if self.read_only is not None and not is_read(method, path):
+            raise Refused(f"profile {self.read_only} is read-only: {method} {path} was not sent",
+                          "connect with a profile that may write (read_only: true in the "
+                          "config file refuses every change)")
         retry = method in IDEMPOTENT if idempotent is None else idempotent
         attempts = (self.retries if retries is None else retries) + 1 if retry else 1
         kwargs: dict[str, Any] = {"params": params}

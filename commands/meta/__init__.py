@@ -9,6 +9,8 @@ from commands.meta import (
     alter,
     backup,
     data,
+    elysia,
+    export,
     health,
     indexes,
     inspect,
@@ -30,4 +32,4 @@ from commands.meta import (
 MODULES: tuple[ModuleType, ...] = (inspect, shards, data, lifecycle, lifecycle_remove, backup,
                                    restore, session, stats, health, optimize, migrate, alter,
                                    indexes, tenant, alias, replication, scale, rbac_users,
-                                   rbac_roles)
+                                   rbac_roles, elysia, export)

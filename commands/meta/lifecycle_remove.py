@@ -23,6 +23,7 @@ from commands.safety import Decision, Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
 
 collections = lazy_module("commands.ops.collections")
+elysia = lazy_module("commands.ops.elysia")
 lifecycle = lazy_module("commands.ops.lifecycle")
 
 FORCE = Opt("--force", flag=True, help="do not ask for confirmation (scripts that mean it)")
@@ -85,12 +86,22 @@ def _radius_table(found: list[lifecycle.BlastRadius]) -> Table:
                   "aliases", "created"), rows, title="At stake", note=note)
 
 
+def _elysia_table(found: list[elysia.Companion], with_elysia: bool) -> Table:
+    fate = "removed with it" if with_elysia else "kept, stale (add --with-elysia)"
+    return Table(("collection", "elysia", "name", "fate"),
+                 tuple((c.collection, c.kind, c.name, fate) for c in found),
+                 title="Elysia's data for these collections",
+                 note="Elysia's metadata describes the collection; its chunks reference it")
+
+
 @command(
     "rm", "Remove collections with everything in them, after showing what is at stake.",
     args=(Arg("names", Kind.COLLECTION, "collections to remove (first letter case-fixed; "
                                         "aliases are refused)", required=False, many=True),),
     opts=(Opt("--filter", Kind.PATTERN, "also remove every collection matching this glob "
                                         "(case-insensitive, as in \\ls)"),
+          Opt("--with-elysia", flag=True, help="also remove Elysia's metadata object and chunked "
+                                                "collection of each (see \\elysia)"),
           FORCE, DRY_RUN, ALLOW_PROTECTED),
     group="lifecycle",
     destructive=True,
@@ -102,12 +113,16 @@ def _radius_table(found: list[lifecycle.BlastRadius]) -> Table:
          "creation time, else unknown), then the total, and asks once to type 'yes' (on a\n"
          "production tier, the collection's name). An unknown name stops the command\n"
          "before anything is deleted.\n"
+         "Elysia's data for a collection (its ELYSIA_METADATA__ object and its\n"
+         "ELYSIA_CHUNKED_<name>__ collection) is listed too; --with-elysia removes it after\n"
+         "the collection (without it, it stays and \\elysia shows it as missing).\n"
          "Protected collections (\\protected) need --allow-protected and their name typed.\n"
          "Outside a terminal, --force (or elysiactl --yes) is required.\n\n"
-         "  \\rm DevCollection\n  \\rm --filter 'test_*' --dry-run\n  \\rm Old1 Old2 --force",
+         "  \\rm DevCollection\n  \\rm --filter 'test_*' --dry-run\n  \\rm Old1 Old2 --force\n"
+         "  \\rm Article --with-elysia",
 )
-def rm_cmd(ctx: CommandContext, *, names: list[str], filter: str | None, force: bool,
-           dry_run: bool, allow_protected: bool) -> list[Result]:
+def rm_cmd(ctx: CommandContext, *, names: list[str], filter: str | None, with_elysia: bool,
+           force: bool, dry_run: bool, allow_protected: bool) -> list[Result]:
     """``\\rm``: one plan and one confirmation for every collection named or matched."""
     classes = fetch_schema(ctx.api)
     targets = _resolve(ctx, list(names or []), filter, classes)
@@ -118,12 +133,22 @@ def rm_cmd(ctx: CommandContext, *, names: list[str], filter: str | None, force: 
     action = f"delete collection {targets[0]}" if len(targets) == 1 else \
         f"delete {len(targets)} collections"
     hits = protected_names(targets, ctx.session.protected)
+    # --with-elysia is the explicit consent for Elysia's (protected) companions
+    try:
+        extras, unread = elysia.companions(elysia.read_state(ctx.api, classes), targets), []
+    except ShellError as exc:  # e.g. a key that may not read ELYSIA_METADATA__
+        extras, unread = [], [Message(f"Elysia's metadata could not be read ({exc.message}): "
+                                      "its data for these collections is not listed",
+                                      Level.WARNING)]
+    removed = extras if with_elysia else []
     plan = Plan(action=action, targets=tuple(targets),
                 preview=(_radius_table(found),
+                         *([_elysia_table(extras, with_elysia)] if extras else unread),
                          Message(f"total: {total:,} objects{approx} in {len(targets)} "
                                  f"collection{'s' if len(targets) != 1 else ''}: "
                                  + ", ".join(targets), Level.WARNING)),
-                requests=tuple(f"DELETE /v1/schema/{n}" for n in targets), objects=total,
+                requests=(*(f"DELETE /v1/schema/{n}" for n in targets),
+                          *(c.request for c in removed)), objects=total,
                 protected=tuple(name for name, _ in hits))
     if ctx.approve(plan, force=force, dry_run=dry_run,
                    allow_protected=allow_protected) is Decision.DRY_RUN:
@@ -143,6 +168,13 @@ def rm_cmd(ctx: CommandContext, *, names: list[str], filter: str | None, force: 
         if ctx.session.collection == radius.name:
             ctx.session.collection = ctx.session.tenant = None
         out.append(Message(f"deleted collection {radius.name} ({radius.objects or 0:,} objects)"))
+        for companion in (c for c in removed if c.collection == radius.name):
+            elysia.remove_companion(ctx.api, companion)
+            out.append(Message(f"deleted Elysia's {companion.kind} {companion.name}"))
+    if extras and not with_elysia:
+        out.append(Message(f"Elysia's data for {', '.join(sorted({c.collection for c in extras}))}"
+                           " was kept: \\elysia shows it; \\rm --with-elysia removes it",
+                           Level.WARNING))
     return out
 
 

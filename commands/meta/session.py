@@ -38,7 +38,8 @@ def connect_cmd(ctx: CommandContext, *, target: str) -> Message:
 
 @command("conninfo", "Show the current connection and context.", group="session",
          help="Cluster URL, profile, server version, who you are to Weaviate (the API-key\n"
-              "user, or user@host without auth), tier, current collection and tenant, format.",
+              "user, or user@host without auth), tier, whether the profile is read-only,\n"
+              "current collection and tenant, format.",
          needs_connection=False)
 def conninfo_cmd(ctx: CommandContext) -> Record:
     session, conn = ctx.session, ctx.session.connection
@@ -46,6 +47,7 @@ def conninfo_cmd(ctx: CommandContext) -> Record:
         "cluster": conn.url if conn else None, "profile": conn.profile if conn else None,
         "server_version": conn.server_version if conn else None,
         "identity": conn.identity if conn else None, "tier": conn.tier if conn else None,
+        "read_only": bool(conn and conn.read_only),
         "collection": session.collection, "tenant": session.tenant, "format": session.format,
     }, title="connection")
 

@@ -37,15 +37,19 @@ def check_url(url: str) -> None:
 def open_connection(url: str, api_key: str | None = None,
                     headers: dict[str, str] | None = None, verify: bool = True,
                     profile: str | None = None, tier: str | None = None,
-                    connect_retries: int = 4) -> Connection:
+                    connect_retries: int = 4, read_only: bool = False) -> Connection:
     """Connect, read ``/v1/meta`` and, with a key, ``/v1/users/own-info``.
+
+    A ``read_only`` connection (a profile with ``read_only: true``) refuses every write
+    before sending it (``RestClient.read_only``).
 
     ``connect_retries`` applies to the first request only (start-up may want to give up
     fast); the connection keeps the client's normal retry policy afterwards. Raises
     ``ConnectionFailed`` when nothing answers and ``ApiError`` when the cluster refuses.
     """
     check_url(url)
-    api = RestClient(url, api_key=api_key, headers=headers, verify=verify)
+    api = RestClient(url, api_key=api_key, headers=headers, verify=verify,
+                     read_only=(profile or url) if read_only else None)
     try:
         meta = _meta(api, connect_retries)
         identity = local_identity()

@@ -30,11 +30,12 @@ def new_id(when: datetime | None = None) -> str:
     return "elysiactl-" + (when or datetime.now(UTC)).strftime("%Y%m%dt%H%M%Sz")
 
 
-def check_id(backup_id: str) -> str:
-    """``backup_id`` if Weaviate accepts it, else a ``UsageError`` with a fixed suggestion."""
+def check_id(backup_id: str, what: str = "backup") -> str:
+    """``backup_id`` if Weaviate accepts it (as a ``what`` id: backups and exports share the
+    rule), else a ``UsageError`` with a fixed suggestion."""
     if not VALID_ID.match(backup_id):
         fixed = re.sub(r"[^a-z0-9_-]", "-", backup_id.lower())
-        raise UsageError(f"invalid backup id {backup_id!r}: Weaviate allows lowercase letters, "
+        raise UsageError(f"invalid {what} id {backup_id!r}: Weaviate allows lowercase letters, "
                          "digits, _ and -", f"e.g. --id {fixed}")
     return backup_id
 

@@ -3,7 +3,8 @@
 ``/v1/.well-known/ready`` and ``/v1/meta`` of the node we talk to, ONE
 ``/v1/nodes?output=verbose`` (``/v1/nodes/{c}`` for one collection),
 ``/v1/cluster/statistics`` and the schema: five requests for the whole cluster, whatever
-the number of collections. One collection adds its shard status (``per_node_status``)
+the number of collections, plus one object of each of Elysia's collections if it has any.
+One collection adds its shard status (``per_node_status``)
 and, if multi-tenant, its tenant list. A source that answers with an error is recorded
 for the checks to report; only a cluster that does not answer at all raises.
 """
@@ -19,6 +20,7 @@ import httpx
 from commands.api.client import RETRY_STATUSES, RestClient
 from commands.errors import ApiError, ConnectionFailed, TimedOut
 from commands.ops.collections import is_multi_tenant
+from commands.ops.elysia import kind
 from commands.ops.health.model import Evidence, Unread
 from commands.ops.schema import fetch_schema, get_class
 
@@ -114,6 +116,10 @@ def gather(api: RestClient, collection: str | None = None) -> Evidence:
         evidence.read_at_ms = int(time.time() * 1000)
         evidence.statistics = statistics.result()
     evidence.nodes = None if answer is None else answer.get("nodes") or []
+    # One object of each of Elysia's collections: what Elysia reads before it answers.
+    evidence.elysia = [c["class"] for c in evidence.classes if kind(c["class"])]
+    for name in evidence.elysia:
+        _read(evidence, f"elysia {name}", api, "/v1/objects", **{"class": name, "limit": 1})
     if evidence.collection is not None:
         name = evidence.collection
         evidence.shards = _read(evidence, "shards", api, f"/v1/schema/{name}/shards")

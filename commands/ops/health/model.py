@@ -62,6 +62,7 @@ class Evidence:
     shards: list[dict[str, Any]] | None = None
     tenants: list[dict[str, Any]] | None = None
     errors: dict[str, Unread] = field(default_factory=dict)
+    elysia: list[str] = field(default_factory=list)  # Elysia's collections read (one object)
     read_at_ms: int | None = None  # this machine's clock when /v1/nodes answered
     # seconds each fan-out request took, by path; None: no answer within the timeout
     timings: dict[str, float | None] = field(default_factory=dict)
