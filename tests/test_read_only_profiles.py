@@ -32,7 +32,13 @@ SAMPLES = {Kind.COLLECTION: "Article", Kind.TENANT: "acme", Kind.UUID:
 # Writes that are not destructive (so only the REST client stops them), with a line that
 # reaches the write; every one must be refused naming the profile.
 WRITES = [r"\backup --native filesystem --id ro-check",
-          r"\export Article --backend filesystem --id ro-check"]
+          r"\export Article --backend filesystem --id ro-check",
+          r"\tenant create SupportTicket ro-tenant",
+          r"\tenant set SupportTicket initech --status ACTIVE",
+          r"\alias create RoAlias Article",
+          r"\alter Article --description 'read-only check'",
+          r"\shards Article --set READY",
+          r"\reindex Article title searchable --rebuild"]
 SKIPPED = {"q", "connect"}  # leaving the REPL; opening another cluster (no connector here)
 
 
