@@ -19,7 +19,7 @@ from pathlib import Path
 from statistics import median
 
 import httpx
-import orjson
+import msgspec
 
 from bench.cursor import CLASS as NAME
 from bench.cursor import read_pages
@@ -78,7 +78,8 @@ def _post_loop(url: str, directory: Path, batch: int, parallel: int) -> float:
     lines = [line for chunk in manifest.chunks if chunk.kind == "objects"
              for line in read_chunk(directory, chunk, manifest.codec)]
     same = Transform(NAME)  # the batch objects \restore sends
-    bodies = [orjson.dumps({"objects": [same.apply_object(o, None) for o in lines[i:i + batch]]})
+    bodies = [msgspec.json.encode({"objects": [same.apply_object(o, None)
+                                               for o in lines[i:i + batch]]})
               for i in range(0, len(lines), batch)]
     started = time.perf_counter()
     with httpx.Client(base_url=url, timeout=120) as http, ThreadPoolExecutor(parallel) as pool:

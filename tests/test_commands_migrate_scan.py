@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from migrate_support import clear_log, dispatcher, state
 
@@ -75,8 +76,8 @@ def test_a_rescan_reads_ids_in_big_pages_and_fetches_only_the_picked_span(server
     put(source.url, oids)
     clear_log(source.url)
     found = list(rescan(RestClient(source.url), NAME, None, These({oids[10], oids[12]})))
-    assert [obj["id"] for obj in found] == [oids[10], oids[12]]
-    assert all(obj["vector"] == [float(i % 5), 1.0, 0.5]
+    assert [obj.id for obj in found] == [oids[10], oids[12]]
+    assert all(msgspec.json.decode(obj.vector) == [float(i % 5), 1.0, 0.5]
                for obj, i in zip(found, (10, 12), strict=True))
     scan, fetch = listings(source.url)
     assert scan["limit"] == str(cursor.ID_PAGE) and "include" not in scan
@@ -90,7 +91,7 @@ def test_the_merge_join_across_page_boundaries(servers, monkeypatch) -> None:
     put(source.url, mine)
     put(target.url, mine[5:35:2] + extra)  # every other one, and ids the source lacks
     merge = Reconcile(RestClient(target.url), NAME, None, since=1 << 62)
-    picked = [obj["id"] for obj in rescan(RestClient(source.url), NAME, None, merge)]
+    picked = [obj.id for obj in rescan(RestClient(source.url), NAME, None, merge)]
     merge.finish()
     assert picked == [oid for oid in mine if oid not in set(mine[5:35:2])]
     assert merge.deleted == len(extra)

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 import orjson
 
 from commands.api.client import RestClient
@@ -23,13 +24,37 @@ PAGE = 1000
 # 10000; a server configured lower is read in pages of PAGE (REST-BEHAVIOUR.md §7.2, §7.3).
 ID_PAGE = 5000
 PREFETCH = 2
-Page = tuple[list[dict[str, Any]], bytes]
+Page = tuple[list[Any], bytes]
+
+
+NULL = msgspec.Raw(b"null")
+
+
+class RawObject(msgspec.Struct):
+    """An object of a ``GET /v1/objects`` page with its JSON values kept as the server wrote
+    them: copying vectors through without parsing and printing every float is most of what
+    makes a migration's client cheap."""
+
+    id: str
+    properties: msgspec.Raw = NULL
+    vector: msgspec.Raw = NULL
+    vectors: msgspec.Raw = NULL
+
+
+class RawPage(msgspec.Struct):
+    """A ``GET /v1/objects`` answer whose objects keep their values unparsed."""
+
+    objects: list[RawObject] | None = None
+
+
+RAW_PAGE = msgspec.json.Decoder(RawPage)
 
 
 def pages(api: RestClient, collection: str, tenant: str | None, after: str | None, *,
-          size: int = PAGE, vectors: bool = True) -> Iterator[Page]:
+          size: int = PAGE, vectors: bool = True, raw: bool = False) -> Iterator[Page]:
     """Cursor pages of ``collection`` (one tenant) after ``after``, with vectors unless
-    ``vectors`` is False: the objects and the response body."""
+    ``vectors`` is False: the objects (dicts, or ``RawObject`` when ``raw``) and the
+    response body."""
     while True:
         params: dict[str, Any] = {"class": collection, "limit": size, "after": after or ""}
         if vectors:
@@ -44,12 +69,18 @@ def pages(api: RestClient, collection: str, tenant: str | None, after: str | Non
                 continue
             raise ApiError(exc.status, exc.method, exc.path, plain_message(exc.message),
                            exc.hint) from None
-        objects = orjson.loads(response.content).get("objects") or []
+        objects: list[Any]
+        if raw:
+            objects = RAW_PAGE.decode(response.content).objects or []
+            last = objects[-1].id if objects else None
+        else:
+            objects = orjson.loads(response.content).get("objects") or []
+            last = objects[-1]["id"] if objects else None
         if objects:
             yield objects, response.content
         if len(objects) < size:
             return
-        after = objects[-1]["id"]
+        after = last
 
 
 def prefetch(source: Iterator[Any], ahead: int = PREFETCH) -> Iterator[Any]:

@@ -24,12 +24,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
 import orjson
 
 from commands.api.client import RestClient
 from commands.errors import ApiError, ShellError
 from commands.ops.backup import heap
 from commands.ops.backup.format import write_atomic
+from commands.ops.backup.transform import BatchObject
 
 CHECKPOINT_FORMAT = "elysiactl-restore-checkpoint"
 TENANTS_PER_CALL = 100  # Weaviate's limit for PUT .../tenants (REST-BEHAVIOUR.md §5)
@@ -101,8 +103,9 @@ class Batch:
     body: bytes
 
     @classmethod
-    def of(cls, seq: int, tenant: str | None, objects: list[dict[str, Any]]) -> Batch:
-        return cls(seq, tenant, [o["id"] for o in objects], orjson.dumps({"objects": objects}))
+    def of(cls, seq: int, tenant: str | None, objects: list[BatchObject]) -> Batch:
+        return cls(seq, tenant, [o.id for o in objects],
+                   msgspec.json.encode({"objects": objects}))
 
     @property
     def last(self) -> str:
@@ -110,12 +113,12 @@ class Batch:
         return self.ids[-1]
 
 
-def make_batches(streams: Iterable[tuple[str | None, Iterator[dict[str, Any]]]],
+def make_batches(streams: Iterable[tuple[str | None, Iterator[BatchObject]]],
                  size: int) -> Iterator[Batch]:
     """Cut each tenant's stream of batch objects into batches of ``size``."""
     seq = 0
     for tenant, stream in streams:
-        objects: list[dict[str, Any]] = []
+        objects: list[BatchObject] = []
         for obj in stream:
             objects.append(obj)
             if len(objects) == size:

@@ -52,7 +52,7 @@ from commands.ops.backup.imports import (
     tenant_key,
 )
 from commands.ops.backup.settings import BATCH_SIZE, PARALLEL
-from commands.ops.backup.transform import Transform
+from commands.ops.backup.transform import BatchObject, Transform
 from commands.ops.collections import creatable
 from commands.ops.references import holds_references, reference_properties
 from commands.ops.schema import create_class, find_class
@@ -277,7 +277,7 @@ class Restore:
             self.written_now += importer.written_now
 
     def _streams(self, references: bool = False
-                 ) -> Iterator[tuple[str | None, Iterator[dict[str, Any]]]]:
+                 ) -> Iterator[tuple[str | None, Iterator[BatchObject]]]:
         """Each tenant's batch objects after the checkpoint's id: in the first pass without
         their references, in the second (``references``) those that hold some, whole."""
         done = self.checkpoint.done

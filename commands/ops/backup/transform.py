@@ -8,19 +8,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from commands.errors import UsageError
+from commands.ops.cursor import RawObject
 from commands.ops.references import (
     rename_data_types,
     rename_self_references,
     self_references,
 )
+from commands.ops.schema import upper_first
 
 CLASS_NAME = re.compile(r"^[A-Z][_0-9A-Za-z]{0,254}$")
 PROPERTY_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,230}$")
-
-
-def upper_first(name: str) -> str:
-    return name[:1].upper() + name[1:]
 
 
 def lower_first(name: str) -> str:
@@ -106,20 +106,41 @@ class Transform:
             vectorizer[module] = settings
         return {**config, "vectorizer": vectorizer}
 
-    def apply_object(self, line: dict[str, Any], tenant: str | None) -> dict[str, Any]:
+    def apply_object(self, line: dict[str, Any], tenant: str | None) -> BatchObject:
         """A backed-up object as a batch-import object of ``tenant`` (its id kept)."""
-        props = line.get("properties") or {}
+        return BatchObject(line["id"], self._properties(line.get("properties") or {}),
+                           self.name, tenant, line.get("vector") or None,
+                           line.get("vectors") or None)
+
+    def apply_raw(self, obj: RawObject, tenant: str | None) -> BatchObject:
+        """A cursor page's object as a batch-import object of ``tenant``: vectors, and the
+        properties unless they change, are copied as the source wrote them, unparsed."""
+        props: Any = obj.properties
+        if self.renamed_from or self.renames or self.drops or _empty(props):
+            props = self._properties(msgspec.json.decode(props) or {})
+        return BatchObject(obj.id, props, self.name, tenant,
+                           None if _empty(obj.vector) else obj.vector,
+                           None if _empty(obj.vectors) else obj.vectors)
+
+    def _properties(self, props: dict[str, Any]) -> dict[str, Any]:
         if self.renamed_from:
             props = rename_self_references(props, self.self_refs, self.renamed_from, self.name)
         if self.renames or self.drops:
             props = {new: value for key, value in props.items()
                      if (new := self.prop(key)) is not None}
-        obj: dict[str, Any] = {"class": self.name, "id": line["id"], "properties": props}
-        if tenant is not None:
-            obj["tenant"] = tenant
-        if line.get("vector"):
-            obj["vector"] = line["vector"]
-        if line.get("vectors"):
-            obj["vectors"] = line["vectors"]
-        return obj
+        return props
 
+class BatchObject(msgspec.Struct, omit_defaults=True):
+    """One object of a ``POST /v1/batch/objects`` body (raw values are written as they are)."""
+
+    id: str
+    properties: Any
+    class_: str = msgspec.field(name="class")
+    tenant: str | None = None
+    vector: Any = None
+    vectors: Any = None
+
+
+def _empty(raw: msgspec.Raw) -> bool:
+    """``null``, ``[]`` or ``{}`` (a short raw value is cheap to copy and compare)."""
+    return len(raw) <= 4 and bytes(raw).strip() in (b"null", b"[]", b"{}", b"")

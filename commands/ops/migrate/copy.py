@@ -18,25 +18,25 @@ from typing import Any
 from commands.api.client import RestClient
 from commands.errors import ShellError
 from commands.ops.backup.imports import Advance, Importer, make_batches, tenant_key
-from commands.ops.backup.transform import Transform
-from commands.ops.cursor import ID_PAGE, PAGE, pages, prefetch
+from commands.ops.backup.transform import BatchObject, Transform
+from commands.ops.cursor import ID_PAGE, PAGE, RawObject, pages, prefetch
 from commands.ops.migrate.checkpoint import MigrateCheckpoint
 from commands.ops.references import holds_references
 
 DELETE_IDS = 100  # ids per DELETE /v1/batch/objects (one Or filter)
-Stream = tuple[str | None, Iterator[dict[str, Any]]]
+Stream = tuple[str | None, Iterator[BatchObject]]
 
 
 def fetch_ids(api: RestClient, name: str, tenant: str | None, wanted: list[str],
-              after: str | None, size: int) -> Iterator[dict[str, Any]]:
+              after: str | None, size: int) -> Iterator[RawObject]:
     """The objects of ``wanted`` (ascending ids, all after ``after``) with their vectors,
     read by cursor from ``after`` in pages of ``size``: usually one request."""
     keep, last = set(wanted), wanted[-1]
-    for page, _ in pages(api, name, tenant, after, size=size):
+    for page, _ in pages(api, name, tenant, after, size=size, raw=True):
         for obj in page:
-            if obj["id"] in keep:
+            if obj.id in keep:
                 yield obj
-        if page[-1]["id"] >= last:
+        if page[-1].id >= last:
             return
 
 
@@ -61,7 +61,7 @@ def spans(ids: list[str], wanted: list[str],
 
 
 def rescan(api: RestClient, name: str, tenant: str | None,
-           pick: Pick) -> Iterator[dict[str, Any]]:
+           pick: Pick) -> Iterator[RawObject]:
     """Every object of one partition ``pick`` wants, with vectors: the partition is read
     without vectors (id, timestamps, properties) in pages of ``ID_PAGE``, then each page's
     picks are fetched, reading from the first pick to the last only."""
@@ -121,12 +121,12 @@ class Copier:
         importer.run(make_batches(streams, self.batch_size))
         return importer.written_now
 
-    def as_batch(self, objects: Iterable[dict[str, Any]], tenant: str | None,
-                 drops: frozenset[str] = frozenset()) -> Iterator[dict[str, Any]]:
+    def as_batch(self, objects: Iterable[RawObject], tenant: str | None,
+                 drops: frozenset[str] = frozenset()) -> Iterator[BatchObject]:
         """Source objects as batch objects of the target (its name, the same ids)."""
         transform = replace(self.transform, drops=drops) if drops else self.transform
         for obj in objects:
-            yield transform.apply_object(obj, tenant)
+            yield transform.apply_raw(obj, tenant)
 
     def full(self, tenants: list[str | None], drops: frozenset[str],
              advance: Advance | None) -> int:
@@ -137,7 +137,7 @@ class Copier:
         def streams() -> Iterator[Stream]:
             for tenant in tenants:
                 source = prefetch(pages(self.source, self.source_name, tenant,
-                                        done.get(tenant_key(tenant))))
+                                        done.get(tenant_key(tenant)), raw=True))
                 objects = (obj for page, _ in source for obj in page)
                 yield tenant, self.as_batch(objects, tenant, drops)
 
