@@ -30,7 +30,7 @@ Page = tuple[list[Any], bytes]
 NULL = msgspec.Raw(b"null")
 
 
-class RawObject(msgspec.Struct):
+class RawObject(msgspec.Struct, gc=False):
     """An object of a ``GET /v1/objects`` page with its JSON values kept as the server wrote
     them: copying vectors through without parsing and printing every float is most of what
     makes a migration's client cheap."""

@@ -36,6 +36,9 @@ from commands.ops.backup.transform import BatchObject
 CHECKPOINT_FORMAT = "elysiactl-restore-checkpoint"
 TENANTS_PER_CALL = 100  # Weaviate's limit for PUT .../tenants (REST-BEHAVIOUR.md §5)
 SAVE_EVERY = 2.0  # seconds between checkpoint writes (and always when stopping)
+# Seconds between returning freed heap pages to the system: a copy frees some 40 MB of
+# page and batch buffers a second, which glibc keeps until it is asked (heap.py).
+TRIM_EVERY = 0.5
 
 Advance = Callable[[int], None]
 
@@ -161,7 +164,7 @@ class Importer:
         self._finished: dict[int, tuple[Batch, list[dict[str, Any]]]] = {}
         self._next = 0
         self._errors: IO[bytes] | None = None
-        self._saved = time.monotonic()
+        self._saved = self._trimmed = time.monotonic()
 
     def start_report(self, resume: bool) -> None:
         """A fresh report, or (resuming) the report cut to what the checkpoint covers."""
@@ -217,8 +220,12 @@ class Importer:
             if self.advance is not None:
                 self.advance(len(batch.ids))
         self._commit()
-        if time.monotonic() - self._saved >= self.save_every:
+        now = time.monotonic()
+        if now - self._saved >= self.save_every:
             self.save()
+        elif now - self._trimmed >= TRIM_EVERY:
+            heap.trim()
+            self._trimmed = now
 
     def _commit(self) -> None:
         """Advance the checkpoint over the contiguous prefix of acknowledged batches."""
@@ -244,8 +251,8 @@ class Importer:
             os.fsync(self._errors.fileno())
             self.checkpoint.errors_bytes = self._errors.tell()
         self.checkpoint.save(self.checkpoint_path)
-        heap.trim()  # every few seconds: see commands/ops/heap.py
-        self._saved = time.monotonic()
+        heap.trim()
+        self._saved = self._trimmed = time.monotonic()
 
     def _close_report(self) -> None:
         if self._errors is not None:

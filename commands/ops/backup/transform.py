@@ -130,7 +130,7 @@ class Transform:
                      if (new := self.prop(key)) is not None}
         return props
 
-class BatchObject(msgspec.Struct, omit_defaults=True):
+class BatchObject(msgspec.Struct, omit_defaults=True, gc=False):
     """One object of a ``POST /v1/batch/objects`` body (raw values are written as they are)."""
 
     id: str
