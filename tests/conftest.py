@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,12 @@ REGISTRY = Registry.from_modules(MODULES)
 # would believe them over the size of a test's pseudo-terminal.
 for _name in ("LINES", "COLUMNS"):
     os.environ.pop(_name, None)
+
+# A suite started in the background by a non-interactive shell (`make test &`) inherits
+# SIGINT ignored, and so would every elysiactl or sandbox process a test starts and stops
+# with Ctrl-C: give them Python's default, as a terminal would.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
