@@ -23,9 +23,13 @@ Connector = Callable[..., "Connection"]
 profile; a ``secondary`` one (a migration target) never inherits the session's
 ``WEAVIATE_API_KEY`` or ``WEAVIATE_URL``."""
 
-Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]
-"""``progress(description, total)`` gives a context manager yielding ``advance(n)``; the
-shell draws a bar on a terminal and nothing elsewhere."""
+class Progress(Protocol):
+    """``progress(description, total, unit)`` gives a context manager yielding
+    ``advance(n)``; the shell draws a bar on a terminal (with the rate in ``unit``/s, none
+    when ``unit`` is empty) and nothing elsewhere."""
+
+    def __call__(self, description: str, total: int | None,
+                 unit: str = "objects") -> AbstractContextManager[Callable[[int], None]]: ...
 
 
 class LiveView(Protocol):

@@ -14,6 +14,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.input import Input
 from prompt_toolkit.output import Output
 
+from commands.context import Progress
 from commands.safety import Plan
 
 if TYPE_CHECKING:
@@ -42,11 +43,12 @@ class PromptConfirmer:
         return answer.strip() == word
 
 
-def progress_bars(renderer: Callable[[], Renderer]) -> Callable[[str, int | None], object]:
+def progress_bars(renderer: Callable[[], Renderer]) -> Progress:
     """A ``Session.progress`` factory drawing rich progress bars on stderr."""
 
     @contextmanager
-    def progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    def progress(description: str, total: int | None,
+                 unit: str = "objects") -> Iterator[Callable[[int], None]]:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -55,7 +57,7 @@ def progress_bars(renderer: Callable[[], Renderer]) -> Callable[[str, int | None
             TimeRemainingColumn,
         )
 
-        # objects/s from the task's own rate field: rich's speed column would say bytes/s
+        # UNIT/s from the task's own rate field: rich's speed column would say bytes/s
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
         with Progress(*columns, console=renderer().err, transient=True) as bar:
@@ -64,7 +66,7 @@ def progress_bars(renderer: Callable[[], Renderer]) -> Callable[[str, int | None
             def advance(n: int) -> None:
                 bar.advance(task, n)
                 speed = bar.tasks[task].speed
-                bar.update(task, rate=f"{speed:,.0f} objects/s" if speed else "")
+                bar.update(task, rate=f"{speed:,.0f} {unit}/s" if speed and unit else "")
 
             yield advance
 

@@ -107,7 +107,7 @@ def test_ctrl_c_from_the_progress_bar_cancels_too(me: Session, sandbox: Sandbox,
     sandbox.app.backups.step_seconds = 5
 
     @contextmanager
-    def interrupting(description: str, total: int | None) -> Iterator[Any]:
+    def interrupting(description: str, total: int | None, unit: str = "") -> Iterator[Any]:
         if total:  # Ctrl-C as the bar is drawn, once the backup has started
             raise KeyboardInterrupt
         yield lambda n: None

@@ -84,13 +84,16 @@ class Recorder:
                  on_stop: Callable[[], None] | None = None,
                  on_bar: Callable[[str], None] | None = None) -> None:
         self.bars: list[tuple[str, int | None]] = []
+        self.units: list[str] = []
         self.advanced = 0
         self.stop_after, self.error, self.on_stop = stop_after, error, on_stop
         self.on_bar = on_bar
 
     @contextmanager
-    def __call__(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    def __call__(self, description: str, total: int | None,
+                 unit: str = "objects") -> Iterator[Callable[[int], None]]:
         self.bars.append((description, total))
+        self.units.append(unit)
         if self.on_bar is not None:
             self.on_bar(description)
 

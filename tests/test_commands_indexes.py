@@ -167,7 +167,7 @@ def test_wait_advances_a_progress_bar_to_the_end(server: Sandbox) -> None:
     advanced: list[tuple[str, int]] = []
 
     @contextmanager
-    def progress(description: str, total: int):
+    def progress(description: str, total: int, unit: str = "objects"):
         advanced.append((description, total))
         yield lambda n: advanced.append(("advance", n))
 
@@ -176,5 +176,5 @@ def test_wait_advances_a_progress_bar_to_the_end(server: Sandbox) -> None:
     out = Dispatcher(REGISTRY, session, MemoryAuditLog()).execute(
         r"\reindex Article views rangeFilters --wait", "argv")
     assert out.error is None
-    assert advanced[0] == ("reindexing Article.views rangeFilters", 100)
+    assert advanced[0] == ("reindexing Article.views rangeFilters (%)", 100)
     assert sum(n for word, n in advanced[1:] if word == "advance") == 100

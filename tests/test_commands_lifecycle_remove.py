@@ -384,7 +384,8 @@ def test_clear_empties_more_than_the_deletion_limit_and_keeps_the_class(
     advanced: list[int] = []
 
     @contextmanager
-    def progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    def progress(description: str, total: int | None,
+                 unit: str = "objects") -> Iterator[Callable[[int], None]]:
         calls.append((description, total))
         yield advanced.append
 

@@ -223,7 +223,7 @@ def test_native_restore_dry_run_and_failures(client, session, native_backup) -> 
 def test_native_restore_is_canceled_on_ctrl_c(client, session, native_backup) -> None:
     client.delete("/v1/schema/Article")
 
-    def ctrl_c(description: str, total: int | None):
+    def ctrl_c(description: str, total: int | None, unit: str = "objects"):
         raise KeyboardInterrupt
 
     session.progress = ctrl_c

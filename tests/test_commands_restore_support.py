@@ -155,7 +155,7 @@ def progress_factory(calls: list[tuple[str, int | None]], on_advance=None):
     restore bar's advances call ``on_advance(done)``."""
 
     @contextmanager
-    def progress(description: str, total: int | None):
+    def progress(description: str, total: int | None, unit: str = "objects"):
         calls.append((description, total))
         done = [0]
 

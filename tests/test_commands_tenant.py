@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import REGISTRY, make_session, mutating_requests
+from test_commands_backup_support import Recorder
 from test_commands_lifecycle_remove import FakeConfirmer as Typist
 
 from commands.audit import MemoryAuditLog
@@ -84,6 +85,7 @@ def messages(outcome: Outcome) -> str:
 
 def test_create_in_batches_skips_existing_names(http: httpx.Client) -> None:
     session = make_session(str(http.base_url))
+    session.progress = bars = Recorder()
     names = " ".join(f"new-{i}" for i in range(150))
     outcome = execute(session, f"\\tenant create ticket acme {names} --status INACTIVE")
     assert outcome.error is None, outcome.error
@@ -94,6 +96,7 @@ def test_create_in_batches_skips_existing_names(http: httpx.Client) -> None:
     assert [(p["method"], p["path"]) for p in posts] == [("POST", TENANTS)] * 2
     found = statuses(http)
     assert found["new-0"] == found["new-149"] == "COLD" and found["acme"] == "HOT"
+    assert bars.units == ["tenants"] and bars.advanced == 150  # the bar counts tenants/s
 
 
 def test_create_dry_run_sends_nothing(http: httpx.Client) -> None:

@@ -52,17 +52,28 @@ def test_progress_bars_count(tmp_path: Path) -> None:
     assert "clearing Article" in err.getvalue()
 
 
-def test_progress_bars_show_objects_per_second_not_bytes() -> None:
+def drawn_bar(*unit: str) -> str:
+    """What a bar of 3,000 advanced in steps over 0.6 s draws (with ``unit`` if given)."""
     err = io.StringIO()
     shown = Renderer(Console(file=io.StringIO()), Console(file=err, force_terminal=True,
                                                           width=120))
-    with progress_bars(lambda: shown)("copying Article", 3000) as advance:
+    with progress_bars(lambda: shown)("copying Article", 3000, *unit) as advance:
         for _ in range(4):
             advance(500)
             time.sleep(0.15)  # rich's speed needs samples spread over time
-    drawn = err.getvalue()
+    return err.getvalue()
+
+
+def test_progress_bars_show_objects_per_second_not_bytes() -> None:
+    drawn = drawn_bar()
     assert re.search(r"\d[\d,]* objects/s", drawn), drawn
     assert not re.search(r"\d (bytes|[kMG]?B)/s", drawn), drawn
+
+
+def test_progress_bars_count_in_their_own_unit_or_none() -> None:
+    assert re.search(r"\d[\d,]* tenants/s", drawn_bar("tenants"))
+    percent = drawn_bar("")  # a percentage (a reindex) has no rate
+    assert "copying Article" in percent and not re.search(r"\d[\d,]* \w+/s", percent)
 
 
 def test_protected_patterns_come_from_the_config(tmp_path: Path) -> None:

@@ -114,7 +114,8 @@ def _wait(ctx: CommandContext, name: str, prop: str, index: str) -> list[Any]:
     deadline = time.monotonic() + WAIT_LIMIT_S
     canonical = "rangeFilters" if index == "rangeable" else index
     factory = ctx.session.progress
-    bar = factory(f"reindexing {name}.{prop} {canonical}", 100) if factory else nullcontext()
+    bar = factory(f"reindexing {name}.{prop} {canonical} (%)", 100, "") if factory else \
+        nullcontext()
     shown = 0
     with bar as advance:
         while True:

@@ -73,7 +73,7 @@ def _scope(ctx: CommandContext, collection: str, patterns: list[str]) -> Scope:
 def _bar(ctx: CommandContext, description: str,
          total: int) -> AbstractContextManager[Callable[[int], None] | None]:
     factory = ctx.session.progress
-    return factory(description, total) if factory is not None else nullcontext(None)
+    return factory(description, total, "tenants") if factory is not None else nullcontext(None)
 
 
 def _counts(ctx: CommandContext, scope: Scope) -> dict[str, int]:

@@ -98,7 +98,8 @@ def wait(api: RestClient, server_version: str | None, backend: str, ident: str,
     it on the server, then is raised again. The final status answer."""
     current = status(api, server_version, backend, ident)
     total = sum(1 for _ in shards(current)) or None
-    bar = progress(f"export {ident} on {backend}", total) if progress else nullcontext(None)
+    bar = progress(f"export {ident} on {backend}", total, "shards") if progress else \
+        nullcontext(None)
     shown = 0
     try:
         with bar as advance:

@@ -66,7 +66,7 @@ def create(api: RestClient, backend: str, backup_id: str, include: list[str] | N
     """Start a native backup and wait for it; the final status and the started answer's
     classes. Ctrl-C cancels the backup on the server, then is raised again; ``FAILED``
     and ``CANCELED`` become a ``ShellError``."""
-    bar = progress(f"native backup {backup_id} on {backend}", len(PHASES) - 1) \
+    bar = progress(f"native backup {backup_id} on {backend}", len(PHASES) - 1, "") \
         if progress else nullcontext(lambda n: None)
     shown, pause = 0, sleep if sleep is not None else time.sleep
     try:

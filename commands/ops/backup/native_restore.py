@@ -44,7 +44,7 @@ def native_restore(api: RestClient, backend: str, backup_id: str, include: list[
     classes = started.get("classes") or include
     delay = POLL_FIRST
     try:
-        bar = progress(f"restoring backup {backup_id} ({backend})", None) if progress else \
+        bar = progress(f"restoring backup {backup_id} ({backend})", None, "") if progress else \
             nullcontext(None)
         with bar as advance:
             while True:
