@@ -64,6 +64,8 @@ def _group_registry() -> Registry:
                     args=(Arg("alias", help="a"), Arg("collection", Kind.COLLECTION, "c"))),
         CommandSpec("alias rm", "Remove an alias.", handler, help="x", args=(Arg("alias"),)),
         CommandSpec("user create", "Create a user.", handler, help="x", args=(Arg("name"),)),
+        CommandSpec("help", "Help.", handler, help="x",
+                    args=(Arg("topic", Kind.COMMAND, "t", required=False, many=True),)),
     ])
 
 
@@ -78,8 +80,9 @@ def test_subcommands_resolve_by_their_two_words() -> None:
     assert bound.arguments == {"alias": "Books", "collection": "Book_v2"}
     assert parse("alias rm Books --format json", registry).format == "json"
     assert registry.find("user create").name == "user create"
+    assert parse(r"\user --help", registry).arguments == {"topic": ["user"]}  # \help user
     cases = {r"\user": (r"\user needs a subcommand: create", "help user create"),
-             r"\user --help": (r"\user needs a subcommand: create", "help user create"),
+             r"\user --format json": (r"\user needs a subcommand: create", "help user create"),
              r"\user crate x": (r"unknown subcommand \user crate", r"did you mean \user create?"),
              r"\alias creat": (r"unknown subcommand \alias creat", r"did you mean \alias create?"),
              r"\usr": (r"unknown command \usr", r"did you mean \user?")}

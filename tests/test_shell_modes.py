@@ -104,6 +104,9 @@ def test_help_needs_no_cluster(env) -> None:
         result = run(env, "--url", "http://127.0.0.1:9", *args)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("usage: \\") and "cannot reach" not in result.stderr
+    group = run(env, "--url", "http://127.0.0.1:9", "col", "tenant", "--help")
+    assert group.returncode == 0, group.stderr  # a group lists its subcommands
+    assert "\\tenant create" in group.stdout and "\\tenant rm" in group.stdout
     # anything else still needs the cluster
     mixed = run(env, "--url", "http://127.0.0.1:9", "-c", "\\help stats", "-c", "\\ls")
     assert mixed.returncode == 3 and "cannot reach" in mixed.stderr
