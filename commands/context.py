@@ -179,6 +179,12 @@ class CommandContext:
     def api(self) -> RestClient:
         return self.session.api
 
+    @property
+    def server_version(self) -> str | None:
+        """The connected server's version from ``/v1/meta`` (None when unknown)."""
+        connection = self.session.connection
+        return connection.server_version if connection else None
+
     def approve(self, plan: Plan, *, force: bool = False, dry_run: bool = False,
                 allow_protected: bool = False) -> Decision:
         """Pass ``plan`` through the safety gate with this session's settings."""

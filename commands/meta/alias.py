@@ -32,8 +32,7 @@ SHOWN_DIFFERENCES = 30
 
 
 def _require(ctx: CommandContext) -> None:
-    connection = ctx.session.connection
-    aliases.require_aliases(connection.server_version if connection else None)
+    aliases.require_aliases(ctx.server_version)
 
 
 def _target(ctx: CommandContext, collection: str) -> tuple[str, list[Result]]:

@@ -134,8 +134,7 @@ def alter_cmd(ctx: CommandContext, *, collection: str, description: str | None,
     connection = ctx.session.connection
     url = connection.url if connection else ""
     if add_vector:
-        require(connection.server_version if connection else None, NAMED_VECTORS_FLOOR,
-                "adding a named vector")
+        require(ctx.server_version, NAMED_VECTORS_FLOOR, "adding a named vector")
     cls = get_class(ctx.api, collection)
     name = cls["class"]
     try:

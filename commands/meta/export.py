@@ -32,10 +32,6 @@ def _backend(backend: str | None) -> str:
     return backend
 
 
-def _version(ctx: CommandContext) -> str | None:
-    return ctx.session.connection.server_version if ctx.session.connection else None
-
-
 def _shard_table(answer: dict[str, Any]) -> Table:
     rows = tuple((name, shard, p.get("status"), p.get("objectsExported", 0),
                   p.get("error") or p.get("skipReason"))
@@ -113,13 +109,13 @@ def export_cmd(ctx: CommandContext, *, collections: list[str], backend: str | No
                 requests=(f"POST {exports.path(backend)}",))
     if ctx.dry_run_or_approve(plan, False, force=False, dry_run=dry_run, allow_protected=True):
         return dry_run_results(plan)
-    started = exports.start(ctx.api, _version(ctx), backend, body)
+    started = exports.start(ctx.api, ctx.server_version, backend, body)
     if not wait:
         return [Record({k: started.get(k) for k in ("id", "status", "backend", "path",
                                                       "classes", "startedAt")},
                        title=f"Export {ident} started"),
                 Message(f"follow it with \\export status {ident} --backend {backend}")]
-    final = exports.wait(ctx.api, _version(ctx), backend, ident, ctx.session.progress)
+    final = exports.wait(ctx.api, ctx.server_version, backend, ident, ctx.session.progress)
     ctx.objects_affected = sum(p.get("objectsExported", 0) for *_, p in exports.shards(final))
     out: list[Result] = [_summary(final), _shard_table(final)]
     if final.get("status") != "SUCCESS":
@@ -138,7 +134,7 @@ def export_cmd(ctx: CommandContext, *, collections: list[str], backend: str | No
 )
 def export_status_cmd(ctx: CommandContext, *, id: str, backend: str | None) -> list[Result]:
     """``\\export status``: a summary record and the per-shard table."""
-    answer = exports.status(ctx.api, _version(ctx), _backend(backend), exports.export_id(id))
+    answer = exports.status(ctx.api, ctx.server_version, _backend(backend), exports.export_id(id))
     return [_summary(answer), _shard_table(answer)]
 
 
@@ -157,5 +153,5 @@ def export_cancel_cmd(ctx: CommandContext, *, id: str, backend: str | None,
                 requests=(f"DELETE {exports.path(backend, ident)}",))
     if ctx.dry_run_or_approve(plan, False, force=False, dry_run=dry_run, allow_protected=True):
         return dry_run_results(plan)
-    exports.cancel(ctx.api, _version(ctx), backend, ident)
+    exports.cancel(ctx.api, ctx.server_version, backend, ident)
     return [Message(f"canceled export {ident} on {backend}; the files written so far stay")]

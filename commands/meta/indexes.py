@@ -28,11 +28,6 @@ WAIT_POLL_S = 0.5
 WAIT_LIMIT_S = 3600.0
 
 
-def _version(ctx: CommandContext) -> str | None:
-    connection = ctx.session.connection
-    return connection.server_version if connection else None
-
-
 def _percent(value: float | None) -> str | None:
     return None if value is None else f"{value * 100:.0f}%"
 
@@ -61,7 +56,7 @@ def _index_table(name: str, rows: list[Any], prop: str | None = None) -> Table:
 )
 def indexes_cmd(ctx: CommandContext, *, collection: str) -> Result:
     """``\\indexes``: a Table of index states."""
-    require(_version(ctx), indexes.STATUS_FLOOR, "per-property index status")
+    require(ctx.server_version, indexes.STATUS_FLOOR, "per-property index status")
     name = get_class(ctx.api, collection)["class"]
     return _index_table(name, indexes.fetch_indexes(ctx.api, name))
 
@@ -190,7 +185,7 @@ def reindex_cmd(ctx: CommandContext, *, collection: str, property: str, index: s
                 allow_protected: bool) -> list[Result]:
     """``\\reindex``: one index operation through the safety gate."""
     action = _action(rebuild, drop, cancel, tokenization, algorithm)
-    require(_version(ctx), indexes.DROP_FLOOR if action == "drop" else indexes.STATUS_FLOOR,
+    require(ctx.server_version, indexes.DROP_FLOOR if action == "drop" else indexes.STATUS_FLOOR,
             "dropping a property index" if action == "drop" else "runtime reindex")
     cls = get_class(ctx.api, collection)
     name = cls["class"]
@@ -236,7 +231,7 @@ def reindex_cmd(ctx: CommandContext, *, collection: str, property: str, index: s
 def tasks_cmd(ctx: CommandContext, *, namespace: str | None, active: bool,
               units: bool) -> Result:
     """``\\tasks``: a Table of tasks (or of their units)."""
-    require(_version(ctx), indexes.TASKS_FLOOR, "listing distributed tasks")
+    require(ctx.server_version, indexes.TASKS_FLOOR, "listing distributed tasks")
     found = [t for t in indexes.fetch_tasks(ctx.api)
              if (namespace is None or t.namespace == namespace)
              and (not active or t.status in indexes.ACTIVE_TASKS)]

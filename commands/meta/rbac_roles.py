@@ -13,7 +13,7 @@ from commands.context import CommandContext
 from commands.errors import UsageError
 from commands.lazy import lazy_module
 from commands.meta.lifecycle_remove import FORCE
-from commands.meta.rbac_users import DRY_RUN, me, server_version
+from commands.meta.rbac_users import DRY_RUN, me
 from commands.results import Level, Message, Record, Result, Table
 from commands.safety import Decision, Plan, dry_run_results
 from commands.spec import Arg, Kind, Opt, command
@@ -58,7 +58,7 @@ def _parse_all(texts: list[str], version: str | None) -> list[dict[str, Any]]:
 
 
 def _holders(ctx: CommandContext, name: str) -> tuple[list[str], list[str]]:
-    version = server_version(ctx)
+    version = ctx.server_version
     held = [u if not kind or kind.startswith("db") else f"{u} ({kind})"
             for u, kind in roles_ops.role_users(ctx.api, name, version)]
     return sorted(held), sorted(roles_ops.role_groups(ctx.api, name, version))
@@ -73,7 +73,7 @@ def _holders(ctx: CommandContext, name: str) -> tuple[list[str], list[str]]:
 )
 def roles_cmd(ctx: CommandContext) -> Result:
     """``\\roles``: a Table of roles."""
-    found = access.rbac_roles(ctx.api, server_version(ctx))
+    found = access.rbac_roles(ctx.api, ctx.server_version)
     rows = []
     for role in sorted(found, key=lambda r: str(r.get("name"))):
         name = str(role.get("name"))
@@ -94,7 +94,7 @@ def roles_cmd(ctx: CommandContext) -> Result:
 )
 def role_cmd(ctx: CommandContext, *, role: str) -> Result:
     """``\\role NAME`` (or ``\\role show NAME``): a Record of one role."""
-    access.require_rbac(ctx.api, server_version(ctx))
+    access.require_rbac(ctx.api, ctx.server_version)
     found = roles_ops.get_role(ctx.api, role)
     held, groups = _holders(ctx, role)
     return Record({"role": found.get("name"), "built_in": role in BUILT_IN,
@@ -124,8 +124,8 @@ def role_create_cmd(ctx: CommandContext, *, role: str, permission: list[str],
                     dry_run: bool) -> list[Result]:
     """``\\role create``."""
     permissions.check_role_name(role)
-    perms = _parse_all(permission, server_version(ctx))
-    access.require_rbac(ctx.api, server_version(ctx))
+    perms = _parse_all(permission, ctx.server_version)
+    access.require_rbac(ctx.api, ctx.server_version)
     plan = Plan(action=f"create role {role}", targets=(role,),
                 requests=_perm_requests("POST /v1/authz/roles", role, perms))
     if ctx.dry_run_or_approve(plan, False, force=False, dry_run=dry_run, allow_protected=False):
@@ -145,8 +145,8 @@ def role_create_cmd(ctx: CommandContext, *, role: str, permission: list[str],
 def role_add_cmd(ctx: CommandContext, *, role: str, permission: list[str],
                  dry_run: bool) -> list[Result]:
     """``\\role add``."""
-    perms = _parse_all(permission, server_version(ctx))
-    access.require_rbac(ctx.api, server_version(ctx))
+    perms = _parse_all(permission, ctx.server_version)
+    access.require_rbac(ctx.api, ctx.server_version)
     roles_ops.get_role(ctx.api, role)
     plan = Plan(action=f"add permissions to role {role}", targets=(role,),
                 requests=_perm_requests(f"POST /v1/authz/roles/{role}/add-permissions", role,
@@ -174,8 +174,8 @@ def _lockout_check(ctx: CommandContext, losing: set[str], action: str, force: bo
 def role_remove_cmd(ctx: CommandContext, *, role: str, permission: list[str], force: bool,
                     dry_run: bool) -> list[Result]:
     """``\\role remove``."""
-    perms = _parse_all(permission, server_version(ctx))
-    access.require_rbac(ctx.api, server_version(ctx))
+    perms = _parse_all(permission, ctx.server_version)
+    access.require_rbac(ctx.api, ctx.server_version)
     current = roles_ops.get_role(ctx.api, role)
     held, groups = _holders(ctx, role)
     texts = {permissions.format_permission(p) for p in perms}
@@ -205,7 +205,7 @@ def role_remove_cmd(ctx: CommandContext, *, role: str, permission: list[str], fo
 )
 def role_rm_cmd(ctx: CommandContext, *, role: str, force: bool, dry_run: bool) -> list[Result]:
     """``\\role rm``."""
-    access.require_rbac(ctx.api, server_version(ctx))
+    access.require_rbac(ctx.api, ctx.server_version)
     current = roles_ops.get_role(ctx.api, role)
     held, groups = _holders(ctx, role)
     action = f"delete role {role}"
@@ -238,7 +238,7 @@ def _grantee(ctx: CommandContext, role: str, user: str | None, group: str | None
                          f"e.g. \\{verb} {role} bob, or \\{verb} {role} --group /admins")
     if group is not None and oidc:
         raise UsageError("--oidc is for users; groups are always OIDC groups")
-    version = server_version(ctx)
+    version = ctx.server_version
     if group is not None:
         versions.require(version, access.GROUPS_FLOOR, "roles of groups")
     access.require_rbac(ctx.api, version)

@@ -33,11 +33,6 @@ KEY_FILE = Opt("--key-file", Kind.FILE, "write the new key to this new file (mod
                                         "instead of showing it")
 
 
-def server_version(ctx: CommandContext) -> str | None:
-    """The connected server's version (None when unknown)."""
-    return ctx.session.connection.server_version if ctx.session.connection else None
-
-
 def me(ctx: CommandContext) -> dict[str, Any] | None:
     """The caller's own-info (None when anonymous)."""
     return users.own_info(ctx.api)
@@ -92,7 +87,7 @@ def whoami_cmd(ctx: CommandContext) -> Result:
 def _oidc_users(ctx: CommandContext) -> tuple[dict[str, list[str]], str | None]:
     """OIDC users (who exist only through their roles) with their roles, and a note when they
     could not be read ({} when RBAC is off)."""
-    version = server_version(ctx)
+    version = ctx.server_version
     found: dict[str, list[str]] = {}
     try:
         for role in access.rbac_roles(ctx.api, version):
@@ -120,7 +115,7 @@ def _oidc_users(ctx: CommandContext) -> tuple[dict[str, list[str]], str | None]:
 )
 def users_cmd(ctx: CommandContext) -> Result:
     """``\\users``: a Table of users."""
-    versions.require(server_version(ctx), access.DB_USERS_FLOOR, "listing users")
+    versions.require(ctx.server_version, access.DB_USERS_FLOOR, "listing users")
     note = None
     try:
         db = users.list_db_users(ctx.api)
@@ -190,7 +185,7 @@ def user_create_cmd(ctx: CommandContext, *, name: str, key_file: str | None,
                     dry_run: bool) -> list[Result]:
     """``\\user create``."""
     permissions.check_user_name(name)
-    versions.require(server_version(ctx), access.DB_USERS_FLOOR, "database users")
+    versions.require(ctx.server_version, access.DB_USERS_FLOOR, "database users")
     target = _check_key_file(key_file)
     plan = Plan(action=f"create database user {name}", targets=(name,),
                 requests=(f"POST /v1/users/db/{name}",))
@@ -221,7 +216,7 @@ def _user_plan(ctx: CommandContext, name: str, action: str, request: str,
 )
 def user_rm_cmd(ctx: CommandContext, *, name: str, force: bool, dry_run: bool) -> list[Result]:
     """``\\user rm``."""
-    versions.require(server_version(ctx), access.DB_USERS_FLOOR, "database users")
+    versions.require(ctx.server_version, access.DB_USERS_FLOOR, "database users")
     plan = _user_plan(ctx, name, f"delete database user {name}", f"DELETE /v1/users/db/{name}",
                       f"{name}'s API key stops working at once")
     _refuse_self(ctx, name, plan.action, force)
@@ -245,7 +240,7 @@ def _refuse_self(ctx: CommandContext, name: str, action: str, force: bool) -> No
 )
 def user_activate_cmd(ctx: CommandContext, *, name: str, dry_run: bool) -> list[Result]:
     """``\\user activate``."""
-    versions.require(server_version(ctx), access.DB_USERS_FLOOR, "database users")
+    versions.require(ctx.server_version, access.DB_USERS_FLOOR, "database users")
     plan = Plan(action=f"activate database user {name}", targets=(name,),
                 requests=(f"POST /v1/users/db/{name}/activate",))
     if ctx.dry_run_or_approve(plan, False, force=False, dry_run=dry_run, allow_protected=False):
@@ -279,7 +274,7 @@ def _conflict_or(call: Any, done: str, already: str) -> str:
 def user_deactivate_cmd(ctx: CommandContext, *, name: str, revoke_key: bool, force: bool,
                         dry_run: bool) -> list[Result]:
     """``\\user deactivate``."""
-    versions.require(server_version(ctx), access.DB_USERS_FLOOR, "database users")
+    versions.require(ctx.server_version, access.DB_USERS_FLOOR, "database users")
     body = {"revoke_key": revoke_key}
     plan = _user_plan(ctx, name, f"deactivate database user {name}",
                       f"POST /v1/users/db/{name}/deactivate {body}",
@@ -305,7 +300,7 @@ def user_deactivate_cmd(ctx: CommandContext, *, name: str, revoke_key: bool, for
 def user_rotate_cmd(ctx: CommandContext, *, name: str, key_file: str | None, force: bool,
                     dry_run: bool) -> list[Result]:
     """``\\user rotate-key``."""
-    versions.require(server_version(ctx), access.DB_USERS_FLOOR, "database users")
+    versions.require(ctx.server_version, access.DB_USERS_FLOOR, "database users")
     target = _check_key_file(key_file)
     mine = _is_me(ctx, name)
     warning = f"{name}'s current API key stops working at once" + (
@@ -327,7 +322,7 @@ def user_rotate_cmd(ctx: CommandContext, *, name: str, key_file: str | None, for
 )
 def groups_cmd(ctx: CommandContext) -> Result:
     """``\\groups``: a Table of groups."""
-    version = server_version(ctx)
+    version = ctx.server_version
     versions.require(version, access.GROUPS_FLOOR, "OIDC groups")
     access.require_rbac(ctx.api, version)
     rows = tuple((g, sorted(str(r.get("name")) for r in users.group_roles(ctx.api, g)))

@@ -38,7 +38,7 @@ def movement_api(ctx: CommandContext, floor: tuple[int, ...] = (),
                  feature: str = "") -> RestClient:
     """The REST client, once the server is known to be new enough for replica movement."""
     api = ctx.api
-    require(ctx.session.connection.server_version, floor or replication.MOVEMENT_FLOOR,
+    require(ctx.server_version, floor or replication.MOVEMENT_FLOOR,
             feature or "replica movement")
     return api
 

@@ -165,10 +165,8 @@ def tenant_create_cmd(ctx: CommandContext, *, collection: str, names: list[str],
 
 
 def _check_offload(ctx: CommandContext) -> None:
-    connection = ctx.session.connection
     # tenant offloading came with Weaviate 1.26
-    versions.require(connection.server_version if connection else None, (1, 26),
-                     "offloading tenants")
+    versions.require(ctx.server_version, (1, 26), "offloading tenants")
     if tenants.offload_enabled(ctx.api) is False:
         raise ShellError("OFFLOADED needs Weaviate's offload-s3 module, which this server "
                          "does not have enabled (GET /v1/meta lists no offload-s3); nothing "
