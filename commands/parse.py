@@ -68,8 +68,7 @@ def _takes_next(opt: Opt, words: list[str], i: int) -> bool:
 def parse(line: str, registry: Registry) -> Invocation:
     """Bind ``\\name args...`` to its declaration."""
     words = tokenize(line)
-    if words[1:] == ["--help"] and registry.subcommands(words[0]) and \
-            words[0].lstrip("\\") not in registry.names():
+    if words[1:] == ["--help"] and registry.group_only(words[0]):
         words = ["help", words[0]]  # a group without a command of its own: list its members
     spec, used = registry.resolve(words)
     return bind(spec, words[used:])

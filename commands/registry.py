@@ -30,6 +30,14 @@ class Registry:
                 if second:
                     self._groups.setdefault(first, []).append(second)
             self.specs.append(spec)
+        # what a first word offers in completion: its command's summary, or its subcommands
+        self.heads: dict[str, str] = {}
+        for name, spec in self._index.items():
+            first, _, second = name.partition(" ")
+            if not second:
+                self.heads[first] = spec.summary
+            else:
+                self.heads.setdefault(first, "subcommands: " + ", ".join(self._groups[first]))
 
     @classmethod
     def from_modules(cls, modules: Iterable[ModuleType]) -> Registry:
@@ -40,6 +48,11 @@ class Registry:
     def names(self) -> list[str]:
         """Every name and alias, without the backslash (subcommands as ``group sub``)."""
         return sorted(self._index)
+
+    def group_only(self, name: str) -> bool:
+        """Whether ``name`` has subcommands but no command of its own (``\\tenant``)."""
+        key = name.lstrip("\\")
+        return key in self._groups and key not in self._index
 
     def subcommands(self, group: str) -> list[str]:
         """The second words of ``group``'s subcommands, in declaration order ([] if none)."""
@@ -74,7 +87,6 @@ class Registry:
             close = difflib.get_close_matches(words[1], subs, n=1)
             hint = f"did you mean \\{key} {close[0]}?" if close else f"subcommands: {listed}"
             raise UsageError(f"unknown subcommand \\{key} {words[1]}", hint)
-        firsts = sorted({n.partition(" ")[0] for n in self._index})
-        close = difflib.get_close_matches(key, firsts, n=1)
+        close = difflib.get_close_matches(key, sorted(self.heads), n=1)
         hint = f"did you mean \\{close[0]}?" if close else r"\? lists every command"
         raise UsageError(f"unknown command \\{key}", hint)

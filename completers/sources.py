@@ -75,17 +75,7 @@ def _commands(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
     slash = "\\" if s.backslash or not s.replace else ""
     # Declaration order, not alphabetical: the everyday command of a group is declared first,
     # so \sh offers \show before \shards. A group is offered once, by its first word.
-    firsts: dict[str, str] = {}
-    for spec in ctx.registry.specs:
-        for name in (spec.name, *spec.aliases):
-            first, _, sub = name.partition(" ")
-            if not sub:
-                firsts[first] = spec.summary
-            else:
-                firsts.setdefault(first, "subcommands: " +
-                                  ", ".join(ctx.registry.subcommands(first)))
-    entries = list(firsts.items())
-    for name, summary in entries:
+    for name, summary in ctx.registry.heads.items():
         if name.lower().startswith(s.prefix.lower()):
             yield Completion(s.lead + slash + name, start_position=-s.replace,
                              display=slash + name, display_meta=summary)
