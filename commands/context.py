@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from commands.api.client import RestClient
 from commands.errors import ApiError, ConnectionFailed, NotConnected, UsageError
+from commands.progress import Progress
 from commands.results import Result
 from commands.safety import DEFAULT_PROTECTED, Confirmer, Decision, Plan, approve
 
@@ -22,15 +23,6 @@ Connector = Callable[..., "Connection"]
 """``connector(target, api_key=None, secondary=False)`` opens a connection to a URL or a
 profile; a ``secondary`` one (a migration target) never inherits the session's
 ``WEAVIATE_API_KEY`` or ``WEAVIATE_URL``."""
-
-class Progress(Protocol):
-    """``progress(description, total, unit)`` gives a context manager yielding
-    ``advance(n)``; the shell draws a bar on a terminal (with the rate in ``unit``/s, none
-    when ``unit`` is empty) and nothing elsewhere."""
-
-    def __call__(self, description: str, total: int | None,
-                 unit: str = "objects") -> AbstractContextManager[Callable[[int], None]]: ...
-
 
 class LiveView(Protocol):
     """Where a streaming command (``\\stats --watch``) sends its frames; ``format`` is what

@@ -14,7 +14,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.input import Input
 from prompt_toolkit.output import Output
 
-from commands.context import Progress
+from commands.progress import Progress
 from commands.safety import Plan
 
 if TYPE_CHECKING:

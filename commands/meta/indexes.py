@@ -7,7 +7,6 @@ sends nothing, dropping an index asks first).
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 from typing import Any
 
 from commands.context import CommandContext
@@ -17,6 +16,7 @@ from commands.meta.alter import DRY_RUN
 from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
 from commands.ops.schema import get_class
 from commands.ops.versions import require
+from commands.progress import bar
 from commands.results import Level, Message, Result, Table
 from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
@@ -108,17 +108,15 @@ def _wait(ctx: CommandContext, name: str, prop: str, index: str) -> list[Any]:
     """Poll the index status until no reindex runs on it (a progress bar on a terminal)."""
     deadline = time.monotonic() + WAIT_LIMIT_S
     canonical = "rangeFilters" if index == "rangeable" else index
-    factory = ctx.session.progress
-    bar = factory(f"reindexing {name}.{prop} {canonical} (%)", 100, "") if factory else \
-        nullcontext()
     shown = 0
-    with bar as advance:
+    with bar(ctx.session.progress, f"reindexing {name}.{prop} {canonical} (%)", 100,
+             "") as advance:
         while True:
             rows = indexes.fetch_indexes(ctx.api, name)
             mine = [r for r in rows if r.property == prop and r.index == canonical]
             busy = [r for r in mine if r.status in indexes.BUSY]
             percent = int(100 * min((r.progress or 0.0) for r in busy)) if busy else 100
-            if advance is not None and percent > shown:
+            if percent > shown:
                 advance(percent - shown)
                 shown = percent
             if not busy or time.monotonic() > deadline:

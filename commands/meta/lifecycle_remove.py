@@ -11,13 +11,13 @@ Progress: when the shell sets ``session.progress`` (a factory
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
 from typing import Any
 
 from commands.context import CommandContext
 from commands.errors import ShellError, UsageError
 from commands.lazy import lazy_module
 from commands.ops.schema import fetch_schema, unknown_collection
+from commands.progress import bar
 from commands.results import Level, Message, Result, Table
 from commands.safety import Decision, Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
@@ -239,13 +239,11 @@ def clear_cmd(ctx: CommandContext, *, collection: str | None, tenant: str | None
     if ctx.approve(plan, force=force, dry_run=dry_run,
                    allow_protected=allow_protected) is Decision.DRY_RUN:
         return dry_run_results(plan)
-    factory = ctx.session.progress
-    bar = factory(f"clearing {where}", total) if factory is not None else nullcontext(None)
     ctx.objects_affected = 0
-    with bar as advance:
+    with bar(ctx.session.progress, f"clearing {where}", total) as advance:
 
         def report(done: int, _total: int | None) -> None:
-            if advance is not None and done > (ctx.objects_affected or 0):
+            if done > (ctx.objects_affected or 0):
                 advance(done - (ctx.objects_affected or 0))
             ctx.objects_affected = done
 

@@ -10,8 +10,7 @@ OFFLOADED) ask for confirmation; ``--dry-run`` sends no mutating request at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from commands.context import CommandContext
@@ -20,6 +19,7 @@ from commands.lazy import lazy_module
 from commands.meta.lifecycle_remove import DRY_RUN, FORCE
 from commands.ops import versions
 from commands.ops.schema import get_class
+from commands.progress import Advance, bar
 from commands.results import Level, Message, Result, Table
 from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
@@ -70,10 +70,8 @@ def _scope(ctx: CommandContext, collection: str, patterns: list[str]) -> Scope:
     return Scope(name, found.found)
 
 
-def _bar(ctx: CommandContext, description: str,
-         total: int) -> AbstractContextManager[Callable[[int], None] | None]:
-    factory = ctx.session.progress
-    return factory(description, total, "tenants") if factory is not None else nullcontext(None)
+def _bar(ctx: CommandContext, description: str, total: int) -> AbstractContextManager[Advance]:
+    return bar(ctx.session.progress, description, total, "tenants")
 
 
 def _counts(ctx: CommandContext, scope: Scope) -> dict[str, int]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
 from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import ApiError, ShellError, UsageError
 from commands.ops.backup.native_backup import check_id, new_id
 from commands.ops.versions import require
+from commands.progress import Progress, bar
 
 FLOOR = (1, 37)
 FINISHED = ("SUCCESS", "FAILED", "CANCELED")
@@ -92,20 +92,18 @@ def shards(answer: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 
 def wait(api: RestClient, server_version: str | None, backend: str, ident: str,
-         progress: Callable[..., Any] | None = None,
+         progress: Progress | None = None,
          sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
     """Poll until the export is over, advancing a bar by the shards finished; Ctrl-C cancels
     it on the server, then is raised again. The final status answer."""
     current = status(api, server_version, backend, ident)
     total = sum(1 for _ in shards(current)) or None
-    bar = progress(f"export {ident} on {backend}", total, "shards") if progress else \
-        nullcontext(None)
     shown = 0
     try:
-        with bar as advance:
+        with bar(progress, f"export {ident} on {backend}", total, "shards") as advance:
             while True:
                 done = sum(1 for *_, p in shards(current) if p.get("status") in SHARD_DONE)
-                if advance is not None and done > shown:
+                if done > shown:
                     advance(done - shown)
                 shown = max(shown, done)
                 if current.get("status") in FINISHED:

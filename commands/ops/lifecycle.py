@@ -26,7 +26,7 @@ DELETE_LIMIT = 10_000
 EXACT_TENANTS = 25  # up to this many tenants are counted exactly, one Aggregate each
 OLDEST_TIMEOUT = 10.0
 
-Progress = Callable[[int, int | None], None]
+Report = Callable[[int, int | None], None]  # report(done, total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +239,7 @@ def delete_round(api: RestClient, name: str, tenant: str | None) -> dict[str, An
 
 
 def clear_collection(api: RestClient, name: str, tenant: str | None = None,
-                     progress: Progress | None = None) -> int:
+                     progress: Report | None = None) -> int:
     """Delete every object of ``name`` (of one tenant, or of every tenant) and return how
     many were deleted. The schema, its configuration, tenants and aliases stay as they are.
 

@@ -9,7 +9,6 @@ Weaviate stores and returns its internal status names (``HOT``, ``COLD``,
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from commands.api.client import RestClient
 from commands.errors import ShellError
 from commands.ops import cluster, objects
+from commands.progress import Advance, ignore
 
 DOCUMENTED = {"HOT": "ACTIVE", "COLD": "INACTIVE", "FROZEN": "OFFLOADED"}
 
@@ -127,15 +127,14 @@ def batches(names: list[str], size: int = BATCH) -> list[list[str]]:
 
 
 def exact_counts(api: RestClient, collection: str, names: list[str],
-                 advance: Callable[[int], None] | None = None,
+                 advance: Advance = ignore,
                  workers: int = 4) -> dict[str, int]:
     """The exact object count of each (active) tenant, by GraphQL ``Aggregate``, a few at
     once; ``advance(1)`` after each."""
 
     def count(name: str) -> tuple[str, int]:
         found = objects.aggregate_count(api, collection, name)
-        if advance is not None:
-            advance(1)
+        advance(1)
         return name, found
 
     if len(names) <= 1:
@@ -153,17 +152,16 @@ def status_batches(names: list[str], status: str | None) -> list[list[dict[str, 
 
 
 def create_tenants(api: RestClient, collection: str, bodies: list[list[dict[str, str]]],
-                   advance: Callable[[int], None] | None = None) -> None:
+                   advance: Advance = ignore) -> None:
     """``POST /v1/schema/{collection}/tenants`` once per body (``status_batches``); Weaviate
     ignores names that exist already."""
     for body in bodies:
         api.request("POST", f"/v1/schema/{collection}/tenants", json=body)
-        if advance is not None:
-            advance(len(body))
+        advance(len(body))
 
 
 def update_tenants(api: RestClient, collection: str, bodies: list[list[dict[str, str]]],
-                   advance: Callable[[int], None] | None = None) -> dict[str, str]:
+                   advance: Advance = ignore) -> dict[str, str]:
     """``PUT /v1/schema/{collection}/tenants`` once per body (at most 100 tenants each): the
     documented status each tenant reports afterwards (``FREEZING`` while an offload runs)."""
     after: dict[str, str] = {}
@@ -171,18 +169,16 @@ def update_tenants(api: RestClient, collection: str, bodies: list[list[dict[str,
         answer = api.request("PUT", f"/v1/schema/{collection}/tenants", json=body).json()
         after.update((t.get("name", ""), documented_status(t.get("activityStatus")))
                      for t in answer or ())
-        if advance is not None:
-            advance(len(body))
+        advance(len(body))
     return after
 
 
 def delete_tenants(api: RestClient, collection: str, names: list[str],
-                   advance: Callable[[int], None] | None = None) -> None:
+                   advance: Advance = ignore) -> None:
     """``DELETE /v1/schema/{collection}/tenants`` with the names, in batches."""
     for part in batches(names):
         api.request("DELETE", f"/v1/schema/{collection}/tenants", json=part)
-        if advance is not None:
-            advance(len(part))
+        advance(len(part))
 
 
 def offload_enabled(api: RestClient) -> bool | None:

@@ -12,7 +12,7 @@ one chunk per stream in memory, however big the backup is.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,11 +25,10 @@ from commands.ops.backup.format import (
     read_chunk,
     read_lines,
 )
+from commands.progress import Advance, ignore
 
 STREAMS = ("objects", "deleted")
 MAX_LINKS = 10_000
-
-Tick = Callable[[int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +168,7 @@ def check_chunk(link: Link, chunk: Chunk) -> None:
 
 
 def verify_chain(chain: list[Link], tenants: Iterable[str | None],
-                 tick: Tick | None = None) -> dict[str | None, int]:
+                 tick: Advance = ignore) -> dict[str | None, int]:
     """Check every chunk of the chain (``check_chunk``) and return the number of objects
     each of ``tenants`` holds in the final state: what the newest link's ``index`` lists
     (a full backup's objects must match it), or for links without an index the replay's
@@ -177,8 +176,7 @@ def verify_chain(chain: list[Link], tenants: Iterable[str | None],
     for link in chain:
         for chunk in link.manifest.chunks:
             check_chunk(link, chunk)
-            if tick is not None:
-                tick(chunk.objects)
+            tick(chunk.objects)
     newest = chain[-1]
     index = [c for c in newest.manifest.chunks if c.kind == "index"]
     counts: dict[str | None, int] = {}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,6 +32,7 @@ from commands.errors import ApiError, ShellError
 from commands.ops.backup import heap
 from commands.ops.backup.format import write_atomic
 from commands.ops.backup.transform import BatchObject
+from commands.progress import Advance, ignore
 
 CHECKPOINT_FORMAT = "elysiactl-restore-checkpoint"
 TENANTS_PER_CALL = 100  # Weaviate's limit for PUT .../tenants (REST-BEHAVIOUR.md §5)
@@ -40,7 +41,6 @@ SAVE_EVERY = 2.0  # seconds between checkpoint writes (and always when stopping)
 # page and batch buffers a second, which glibc keeps until it is asked (heap.py).
 TRIM_EVERY = 0.5
 
-Advance = Callable[[int], None]
 
 
 def tenant_key(tenant: str | None) -> str:
@@ -167,7 +167,7 @@ class Importer:
     """Posts batches with ``parallel`` in flight and keeps the checkpoint and report."""
 
     def __init__(self, api: RestClient, checkpoint: Checkpoint, checkpoint_path: Path,
-                 errors_path: Path, parallel: int, advance: Advance | None = None) -> None:
+                 errors_path: Path, parallel: int, advance: Advance = ignore) -> None:
         self.api = api
         self.checkpoint = checkpoint
         self.checkpoint_path = checkpoint_path
@@ -232,8 +232,7 @@ class Importer:
                 pending[future] = batch  # not acknowledged; nothing of it is committed
                 raise
             self._finished[batch.seq] = batch.receipt(failures)
-            if self.advance is not None:
-                self.advance(len(batch.ids))
+            self.advance(len(batch.ids))
         self._commit()
         now = time.monotonic()
         if now - self._saved >= self.save_every:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import ShellError, UsageError
+from commands.progress import Progress, bar
 
 PHASES = ("STARTED", "TRANSFERRING", "TRANSFERRED", "FINALIZING", "SUCCESS")
 FINISHED = ("SUCCESS", "FAILED", "CANCELED")
@@ -60,18 +60,17 @@ def cancel(api: RestClient, backend: str, backup_id: str) -> None:
 
 
 def create(api: RestClient, backend: str, backup_id: str, include: list[str] | None = None,
-           progress: Callable[..., Any] | None = None,
+           progress: Progress | None = None,
            sleep: Callable[[float], None] | None = None,
            poll_seconds: float = POLL_SECONDS) -> dict[str, Any]:
     """Start a native backup and wait for it; the final status and the started answer's
     classes. Ctrl-C cancels the backup on the server, then is raised again; ``FAILED``
     and ``CANCELED`` become a ``ShellError``."""
-    bar = progress(f"native backup {backup_id} on {backend}", len(PHASES) - 1, "") \
-        if progress else nullcontext(lambda n: None)
     shown, pause = 0, sleep if sleep is not None else time.sleep
     try:
         started = current = start(api, backend, backup_id, include)
-        with bar as advance:
+        with bar(progress, f"native backup {backup_id} on {backend}", len(PHASES) - 1,
+                 "") as advance:
             while current.get("status") not in FINISHED:
                 pause(poll_seconds)
                 current = status(api, backend, backup_id)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from typing import Any
 
 from commands.api.client import RestClient
-from commands.context import Progress
 from commands.errors import ShellError
+from commands.progress import Progress, bar
 
 FINAL = ("SUCCESS", "FAILED", "CANCELED")
 POLL_FIRST, POLL_MAX = 0.05, 1.0
@@ -44,13 +43,10 @@ def native_restore(api: RestClient, backend: str, backup_id: str, include: list[
     classes = started.get("classes") or include
     delay = POLL_FIRST
     try:
-        bar = progress(f"restoring backup {backup_id} ({backend})", None, "") if progress else \
-            nullcontext(None)
-        with bar as advance:
+        with bar(progress, f"restoring backup {backup_id} ({backend})", None, "") as advance:
             while True:
                 status = api.get_json(path)
-                if advance is not None:
-                    advance(0)
+                advance(0)
                 if status.get("status") in FINAL:
                     break
                 sleep(delay)

@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from commands.api.client import RestClient
-from commands.context import Progress
 from commands.errors import ApiError, ShellError
 from commands.ops import objects
 from commands.ops.backup.chain import (
@@ -42,7 +40,6 @@ from commands.ops.backup.chain import (
 )
 from commands.ops.backup.format import BackupError
 from commands.ops.backup.imports import (
-    Advance,
     Checkpoint,
     Importer,
     activate_tenants,
@@ -56,6 +53,7 @@ from commands.ops.backup.transform import BatchObject, Transform
 from commands.ops.collections import creatable
 from commands.ops.references import holds_references, reference_properties
 from commands.ops.schema import create_class, find_class
+from commands.progress import Advance, Progress, bar
 
 
 @dataclass(frozen=True)
@@ -98,9 +96,6 @@ class Restore:
         self.written_now = 0
         self.notes: list[str] = []  # for the user, before anything is written
 
-    def _bar(self, description: str, total: int | None) -> AbstractContextManager[Any]:
-        return self.progress(description, total) if self.progress else nullcontext(None)
-
     # -- reading ---------------------------------------------------------------------------
 
     def prepare(self) -> None:
@@ -120,7 +115,7 @@ class Restore:
         self.warnings = [f"tenants not read by backup {newest.id} (not ACTIVE then) get only "
                          f"the objects of earlier links, if any: {', '.join(skipped)}"] \
             if skipped else []
-        with self._bar(f"verifying backup {newest.id}", chain_lines(self.chain)) as tick:
+        with bar(self.progress, f"verifying backup {newest.id}", chain_lines(self.chain)) as tick:
             self.counts = verify_chain(self.chain, [t for t, _ in self.tenants], tick)
         stem = self.chain[-1].directory / f"{newest.collection}.{newest.id}"
         self.checkpoint_path = Path(f"{stem}.restore.json")
@@ -212,14 +207,15 @@ class Restore:
         resuming_references = cp.phase == "references"
         try:
             if cp.phase == "copy":
-                with self._bar(f"restoring {self.name}", remaining) as advance:
+                with bar(self.progress, f"restoring {self.name}", remaining) as advance:
                     self._import(self._streams(), advance, start=True)
                 if self.refs:
                     cp.phase, cp.done, cp.copied = "references", {}, cp.written
                     cp.copy_failed = dict(cp.failed)
                     cp.save(self.checkpoint_path)
             if cp.phase == "references":
-                with self._bar(f"restoring the references of {self.name}", None) as advance:
+                with bar(self.progress, f"restoring the references of {self.name}",
+                         None) as advance:
                     self._import(self._streams(references=True), advance,
                                  start=resuming_references)
         except BackupError:
@@ -263,7 +259,7 @@ class Restore:
         return cp.copied if cp.phase == "references" else cp.written
 
     def _import(self, streams: Iterable[tuple[str | None, Iterator[dict[str, Any]]]],
-                advance: Advance | None, start: bool) -> None:
+                advance: Advance, start: bool) -> None:
         """One pass: ``streams`` in batches; ``start``: the error report starts (fresh, or
         cut to the checkpoint when resuming)."""
         cp = self.checkpoint

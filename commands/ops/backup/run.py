@@ -16,8 +16,6 @@ uninterrupted run; a chunk written after the last checkpoint is simply written a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from commands.ops.backup.format import BackupError, Manifest, write_atomic
 from commands.ops.backup.stream import CHUNK, PAGE, Streamer
 from commands.ops.objects import aggregate_count
 from commands.ops.tenants import documented_status, fetch_tenants
+from commands.progress import Progress, bar
 
 __all__ = ["CHUNK", "PAGE", "BackupOutcome", "BackupRequest", "run_backup"]
 COUNTED_TENANTS = 50  # above this many tenants the progress total is not counted first
@@ -151,7 +150,7 @@ def _start(api: RestClient, request: BackupRequest, cls: dict[str, Any],
 
 
 def run_backup(api: RestClient, request: BackupRequest,
-               progress: Callable[..., Any] | None = None) -> BackupOutcome:
+               progress: Progress | None = None) -> BackupOutcome:
     """Back up ``request.collection``, resuming a matching checkpoint if there is one."""
     cls = schema.get_class(api, request.collection)
     name, directory = cls["class"], request.directory
@@ -183,9 +182,8 @@ def run_backup(api: RestClient, request: BackupRequest,
     total = _total(api, manifest) if progress is not None else None
     read = {s["tenant"] for s in manifest.cursor["plan"] if s["action"] == "read"}
     done = sum(c.objects for c in manifest.chunks if c.kind == "index" and c.tenant in read)
-    bar = progress(f"backing up {name}", total) if progress else nullcontext(lambda n: None)
     try:
-        with bar as advance:
+        with bar(progress, f"backing up {name}", total) as advance:
             if done:
                 advance(done)
             Streamer(api, directory, manifest, base, advance).run()

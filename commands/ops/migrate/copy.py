@@ -17,11 +17,12 @@ from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import ShellError
-from commands.ops.backup.imports import Advance, Importer, make_batches, tenant_key
+from commands.ops.backup.imports import Importer, make_batches, tenant_key
 from commands.ops.backup.transform import BatchObject, Transform
 from commands.ops.cursor import ID_PAGE, PAGE, RawObject, pages, prefetch
 from commands.ops.migrate.checkpoint import MigrateCheckpoint
 from commands.ops.references import holds_references
+from commands.progress import Advance
 
 DELETE_IDS = 100  # ids per DELETE /v1/batch/objects (one Or filter)
 Stream = tuple[str | None, Iterator[BatchObject]]
@@ -114,7 +115,7 @@ class Copier:
         Importer(self.target, self.checkpoint, self.checkpoint_path, self.errors_path,
                  self.parallel).start_report(resume)
 
-    def post(self, streams: Iterable[Stream], advance: Advance | None) -> int:
+    def post(self, streams: Iterable[Stream], advance: Advance) -> int:
         """Post the batch objects of ``streams``; how many the target acknowledged."""
         importer = Importer(self.target, self.checkpoint, self.checkpoint_path,
                             self.errors_path, self.parallel, advance)
@@ -129,7 +130,7 @@ class Copier:
             yield transform.apply_raw(obj, tenant)
 
     def full(self, tenants: list[str | None], drops: frozenset[str],
-             advance: Advance | None) -> int:
+             advance: Advance) -> int:
         """Copy every object of ``tenants``, each after its checkpointed id (``drops``:
         properties left out, for the first pass of a class with references)."""
         done = self.checkpoint.done
@@ -144,7 +145,7 @@ class Copier:
         return self.post(streams(), advance)
 
     def picked(self, tenants: list[str | None], make_pick: Callable[[str | None], Pick],
-               advance: Advance | None) -> int:
+               advance: Advance) -> int:
         """Copy, tenant by tenant, the objects ``make_pick(tenant)`` wants (see ``rescan``);
         each pick's ``finish`` runs once its tenant's rescan is through."""
         def objects(tenant: str | None) -> Iterator[dict[str, Any]]:

@@ -23,16 +23,14 @@ A failure or Ctrl-C sets the source tenants the migration activated back to INAC
 from __future__ import annotations
 
 import time
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from commands.api.client import RestClient
-from commands.context import Progress
 from commands.errors import ExitStatus, ShellError, UsageError
 from commands.ops import objects, schema
-from commands.ops.backup.imports import Advance, activate_tenants, distinct_failures, set_statuses
+from commands.ops.backup.imports import activate_tenants, distinct_failures, set_statuses
 from commands.ops.backup.transform import Transform
 from commands.ops.class_paths import MISSING
 from commands.ops.collections import is_multi_tenant
@@ -51,6 +49,7 @@ from commands.ops.migrate.tenants import delete_tenants, extra_tenants, set_back
 from commands.ops.migrate.verify import VerifyReport, definition_diff, verify_copy
 from commands.ops.references import reference_properties, refused_for_missing_targets
 from commands.ops.tenants import documented_status, fetch_tenants
+from commands.progress import Advance, Progress, bar
 
 COUNTED_PARTITIONS = 50  # above this many tenants the progress total is not counted first
 
@@ -110,9 +109,6 @@ class Migration:
         """Let go of the migration's lock (taken by ``prepare``)."""
         if self.lock is not None:
             self.lock.release()
-
-    def _bar(self, description: str, total: int | None) -> AbstractContextManager[Any]:
-        return self.progress(description, total) if self.progress else nullcontext(None)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -326,11 +322,11 @@ class Migration:
         if cp.phase == "copy":
             total = self._total()
             remaining = None if total is None else max(0, total - cp.written - cp.failures)
-            with self._bar(f"copying {name}", remaining) as advance:
+            with bar(self.progress, f"copying {name}", remaining) as advance:
                 copier.full(parts, frozenset(self.refs), advance)
             self._next("references" if self.refs else "catchup", copied=cp.written)
         if cp.phase == "references":
-            with self._bar(f"copying the references of {name}", None) as advance:
+            with bar(self.progress, f"copying the references of {name}", None) as advance:
                 cp.references += copier.picked(parts, lambda _: HasReferences(self.refs),
                                                advance)
             self._next("catchup")
@@ -339,7 +335,7 @@ class Migration:
             cp.tenants_deleted = sorted(set(cp.tenants_deleted) | set(self.extra_tenants))
             cp.catchup_started_ms = server_now_ms(self.source)
             cp.save(self.checkpoint_path)
-            with self._bar(f"catching up with changes to {name}", None) as advance:
+            with bar(self.progress, f"catching up with changes to {name}", None) as advance:
                 copied, deleted = self._reconcile(copier, cp.copy_started_ms, advance)
             cp.caught_up += copied
             cp.deleted += deleted
@@ -347,13 +343,13 @@ class Migration:
             # the final reconciliation, and a second pass would only read them again
             self._next("final" if copied or deleted else "finish")
         if cp.phase == "final":
-            with self._bar(f"final reconciliation of {name}", None) as advance:
+            with bar(self.progress, f"final reconciliation of {name}", None) as advance:
                 copied, deleted = self._reconcile(copier, cp.catchup_started_ms, advance)
             cp.reconciled += copied
             cp.deleted += deleted
             self._next("finish")
 
-    def _reconcile(self, copier: Copier, since: int, advance: Advance | None) -> tuple[int, int]:
+    def _reconcile(self, copier: Copier, since: int, advance: Advance) -> tuple[int, int]:
         """One merge-join of every partition with the target (``Reconcile``): objects copied
         (missing on the target, or written at or after ``since``) and deleted."""
         merges: list[Reconcile] = []
@@ -373,7 +369,7 @@ class Migration:
         cp.save(self.checkpoint_path)
 
     def _verify(self) -> VerifyReport:
-        with self._bar(f"verifying {self.target_name} ({self.options.verify})", None):
+        with bar(self.progress, f"verifying {self.target_name} ({self.options.verify})", None):
             return verify_copy(self.source, self.target, self.name, self.target_name,
                                self.options.verify, self.options.tenant,
                                self.options.assignments, self.check.target_nodes)
