@@ -1,0 +1,105 @@
+"""Collection names for a "did you mean" hint, without downloading every class definition.
+
+The names come from the completion cache when the shell has one (``Session.known_collections``,
+handed to the running command through ``commands.context.KNOWN_COLLECTIONS``), otherwise
+from GraphQL introspection of the ``Get`` type: Weaviate builds ``GetObjectsObj`` with one
+field per class, with or without properties, and one per alias
+(adapters/handlers/graphql/local/get/class_builder.go, ``kinds``), and its introspection
+lists the fields sorted by name (tailor-platform/graphql introspection.go). That answer is
+a few bytes per name where ``GET /v1/schema`` is kilobytes per class.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+from itertools import compress
+
+from commands.api.client import RestClient
+from commands.context import KNOWN_COLLECTIONS
+from commands.errors import ApiError
+
+INTROSPECT_GET = '{ __type(name: "GetObjectsObj") { fields { name } } }'
+
+
+def cached_or_listed(api: RestClient) -> Sequence[str] | None:
+    """Every collection name from the completion cache, else from GraphQL introspection;
+    None when neither answers (no cache, and GraphQL disabled, forbidden or without a
+    schema): the caller falls back to ``GET /v1/schema``."""
+    source = KNOWN_COLLECTIONS.get()
+    names = source() if source is not None else None
+    return names if names is not None else introspected(api)
+
+
+def introspected(api: RestClient) -> list[str] | None:
+    """The fields of Weaviate's ``GetObjectsObj`` (classes and aliases), or None when the
+    server would not say: ``DISABLE_GRAPHQL`` and an empty schema answer 422, a role
+    without ``read_collections`` on every collection 403, namespaces 410."""
+    try:
+        body = api.request("POST", "/v1/graphql", json={"query": INTROSPECT_GET},
+                           idempotent=True).json()
+    except ApiError:
+        return None
+    found = (body.get("data") or {}).get("__type") if isinstance(body, dict) else None
+    fields = found.get("fields") if isinstance(found, dict) else None
+    if body.get("errors") or not isinstance(fields, list):
+        return None
+    return [f["name"] for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)]
+
+
+class NameMatcher:
+    """``difflib.get_close_matches`` over many names, ignoring case, with the same answer.
+
+    The lowercase names are grouped by length once. A query then scores only the names
+    whose cheap upper bound on ``SequenceMatcher.ratio`` reaches the cutoff (lengths, and
+    characters in common counted in C), and computes real ratios best bound first,
+    stopping once no remaining bound can enter the top ``n``.
+    """
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.source = names
+        self._by_lower = {name.lower(): name for name in names}
+        self._by_length: dict[int, list[str]] = {}
+        for lower in self._by_lower:
+            self._by_length.setdefault(len(lower), []).append(lower)
+
+    def close(self, word: str, n: int = 3, cutoff: float = 0.6) -> list[str]:
+        """Up to ``n`` names most like ``word``, best first, as the names are spelt."""
+        query = word.lower()
+        size, letters = len(query), set(query)
+        repeats = size - len(letters)
+        bounded: list[tuple[float, str]] = []
+        for length, group in self._by_length.items():
+            most = min(size, length)  # matched characters can be no more than this
+            if 2.0 * most / (size + length) < cutoff:
+                continue
+            # distinct shared characters + the query's repeated ones bound the matches
+            need = cutoff * (size + length) / 2.0 - repeats
+            shared = list(map(len, map(letters.intersection, group)))
+            keep = list(map(need.__le__, shared))
+            for name, common in zip(compress(group, keep), compress(shared, keep), strict=True):
+                bounded.append((2.0 * min(common + repeats, most) / (size + length), name))
+        bounded.sort(reverse=True)
+        matcher = SequenceMatcher()
+        matcher.set_seq2(query)
+        best: list[tuple[float, str]] = []
+        for bound, name in bounded:
+            if len(best) == n and bound < best[0][0]:
+                break
+            matcher.set_seq1(name)
+            if matcher.quick_ratio() >= cutoff and (score := matcher.ratio()) >= cutoff:
+                (heapq.heappush if len(best) < n else heapq.heappushpop)(best, (score, name))
+        return [self._by_lower[name] for _, name in sorted(best, reverse=True)]
+
+
+_last: NameMatcher | None = None
+
+
+def close_names(word: str, names: Sequence[str]) -> list[str]:
+    """Up to three of ``names`` most like ``word``, ignoring case; the cache hands the same
+    tuple until it refreshes, so its index is built once."""
+    global _last
+    if _last is None or _last.source is not names:
+        _last = NameMatcher(names)
+    return _last.close(word)
