@@ -74,8 +74,9 @@ class NameMatcher:
             most = min(size, length)  # matched characters can be no more than this
             if 2.0 * most / (size + length) < cutoff:
                 continue
-            # distinct shared characters + the query's repeated ones bound the matches
-            need = cutoff * (size + length) / 2.0 - repeats
+            # distinct shared characters + the query's repeated ones bound the matches (the
+            # margin keeps a name whose ratio is the cutoff to the last bit of a float)
+            need = cutoff * (size + length) / 2.0 - repeats - 1e-9
             shared = list(map(len, map(letters.intersection, group)))
             keep = list(map(need.__le__, shared))
             for name, common in zip(compress(group, keep), compress(shared, keep), strict=True):
