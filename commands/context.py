@@ -28,10 +28,11 @@ KnownNames = Callable[[], Sequence[str] | None]
 """``known()`` gives the collection names the shell already holds (its completion cache),
 or None when it holds none yet."""
 
-KNOWN_COLLECTIONS: ContextVar[KnownNames | None] = ContextVar("known_collections", default=None)
-"""The running command's ``Session.known_collections``: set with each ``CommandContext``, so
-that an ops function handed only the REST client (``schema.get_class``) can hint a name
-without a request."""
+KNOWN_COLLECTIONS: ContextVar[tuple[RestClient, KnownNames] | None] = ContextVar(
+    "known_collections", default=None)
+"""The running command's session client and ``Session.known_collections``, set with each
+``CommandContext``: an ops function handed only a REST client (``schema.get_class``) hints
+a name without a request when that client is the session's (not a ``--target``'s)."""
 
 
 class Progress(Protocol):
@@ -190,7 +191,8 @@ class CommandContext:
     """The output format this command's results will be rendered in."""
 
     def __post_init__(self) -> None:
-        KNOWN_COLLECTIONS.set(self.session.known_collections)
+        connection, known = self.session.connection, self.session.known_collections
+        KNOWN_COLLECTIONS.set((connection.api, known) if connection and known else None)
 
     @property
     def api(self) -> RestClient:

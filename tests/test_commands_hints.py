@@ -109,6 +109,17 @@ def test_the_hook_answers_without_any_request(demo: Sandbox) -> None:
     assert sent == [("GET", "/v1/schema/Artcle")]
 
 
+def test_another_clusters_client_does_not_use_the_sessions_names(demo: Sandbox) -> None:
+    """A second connection (``--target``) is asked itself, never answered from the cache
+    of the session's cluster."""
+    dispatcher = dispatcher_for(demo.url)
+    dispatcher.session.known_collections = lambda: ("Zebra", "Artclx")
+    dispatcher.execute(r"\show Artcle", "t")  # the hook is now the running session's
+    with pytest.raises(ShellError) as failure:
+        get_class(RestClient(demo.url, retries=0), "Artcle")
+    assert failure.value.hint == "did you mean Article or Articles?"
+
+
 def test_a_hook_with_nothing_yet_falls_back_to_introspection(demo: Sandbox) -> None:
     dispatcher = dispatcher_for(demo.url)
     dispatcher.session.known_collections = lambda: None  # cache not filled yet

@@ -24,11 +24,11 @@ INTROSPECT_GET = '{ __type(name: "GetObjectsObj") { fields { name } } }'
 
 
 def cached_or_listed(api: RestClient) -> Sequence[str] | None:
-    """Every collection name from the completion cache, else from GraphQL introspection;
-    None when neither answers (no cache, and GraphQL disabled, forbidden or without a
-    schema): the caller falls back to ``GET /v1/schema``."""
-    source = KNOWN_COLLECTIONS.get()
-    names = source() if source is not None else None
+    """Every collection name from the completion cache (when ``api`` is the session's), else
+    from GraphQL introspection; None when neither answers (no cache, and GraphQL disabled,
+    forbidden or without a schema): the caller falls back to ``GET /v1/schema``."""
+    hook = KNOWN_COLLECTIONS.get()
+    names = hook[1]() if hook is not None and hook[0] is api else None
     return names if names is not None else introspected(api)
 
 
@@ -39,11 +39,13 @@ def introspected(api: RestClient) -> list[str] | None:
     try:
         body = api.request("POST", "/v1/graphql", json={"query": INTROSPECT_GET},
                            idempotent=True).json()
-    except ApiError:
+    except (ApiError, ValueError):  # ValueError: an answer that is not JSON
         return None
-    found = (body.get("data") or {}).get("__type") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or body.get("errors"):
+        return None
+    found = (body.get("data") or {}).get("__type")
     fields = found.get("fields") if isinstance(found, dict) else None
-    if body.get("errors") or not isinstance(fields, list):
+    if not isinstance(fields, list):
         return None
     return [f["name"] for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)]
 
