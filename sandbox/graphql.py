@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from sandbox import graphql_introspect as introspect
 from sandbox.graphql_parser import Field, GraphQLError, Operation, Parser, Value, location
 from sandbox.graphql_suggest import suggest
@@ -251,11 +253,9 @@ def _pick(operations: list[Operation], name: str) -> Operation:
 
 
 def _sort_keys(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _sort_keys(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [_sort_keys(v) for v in value]
-    return value
+    """``value`` with every object's keys sorted, as Go marshals its maps (orjson sorts in C:
+    an answer of 10,000 fields stays cheap)."""
+    return orjson.loads(orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
 
 
 def resolve(db: Database, query: str, operation_name: str, variables: dict[str, Any],

@@ -102,6 +102,8 @@ def resolve(types: Types, sel: Field) -> dict[str, Any] | None:
         elif item.name == "kind":
             out[item.key] = "OBJECT"  # every modelled type is an object type
         else:  # fields { name __typename }: validation let nothing else through
-            out[item.key] = [{f.key: "__Field" if f.name == "__typename" else field
-                              for f in item.selections or []} for field in sorted(fields)]
+            picks = [(f.key, "__Field" if f.name == "__typename" else None)
+                     for f in item.selections or []]
+            out[item.key] = [{key: fixed or field for key, fixed in picks}
+                             for field in sorted(fields)]
     return out

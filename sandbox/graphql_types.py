@@ -8,6 +8,7 @@ groupedBy } and ``Aggregate<Class>MetaObject`` { count }.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from sandbox.classes import upper_first
@@ -17,6 +18,7 @@ ROOT, AGGREGATE, GET = "WeaviateObj", "AggregateObjectsObj", "GetObjectsObj"
 CLASS_ARGS = ("limit", "where", "groupBy", "nearVector", "nearObject", "objectLimit", "hybrid")
 NOT_AGGREGATABLE = {"uuid", "uuid[]", "geoCoordinates", "phoneNumber", "object", "object[]"}
 SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
+SCALAR_NAMES = SCALARS | {"DateTime", "FieldSet"}  # every GraphQL scalar's name
 
 
 @dataclass(slots=True)
@@ -30,45 +32,63 @@ class FieldDef:
     emulated: bool = True
 
 
-class Types(dict[str, dict[str, FieldDef]]):
+class ClassFields(Mapping[str, FieldDef]):
+    """One field per class and per alias (``GetObjectsObj``, ``AggregateObjectsObj``), each
+    made when a query names it."""
+
+    def __init__(self, classes: dict[str, Collection],
+                 make: Callable[[Collection], FieldDef]) -> None:
+        self._classes, self._make = classes, make
+
+    def __getitem__(self, name: str) -> FieldDef:
+        return self._make(self._classes[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._classes)
+
+    def __len__(self) -> int:
+        return len(self._classes)
+
+
+class Types(dict[str, Mapping[str, FieldDef]]):
     """Object type name -> fields, as Weaviate builds its GraphQL schema from the classes.
 
     Weaviate builds its schema once per schema change; the sandbox builds it per request,
-    so a class's ``Aggregate<Class>`` types are made only when a query reaches them: a
-    request costs what it uses, not what the schema holds.
+    so the fields of a class are made only when a query reaches them: a request costs what
+    it uses, not what the schema holds.
     """
 
     def __init__(self, db: Database) -> None:
         super().__init__()
+        self._db = db
         fields_by_name = dict(db.collections)
         fields_by_name.update({a: db.collections[c] for a, c in db.aliases.items()
                                if c in db.collections})
         self[ROOT] = {"Aggregate": FieldDef(AGGREGATE, AGGREGATE),
                       "Explore": FieldDef("[ExploreObj]", emulated=False),
                       "Get": FieldDef(GET, emulated=False)}
-        self[AGGREGATE], self[GET] = {}, {}
-        self._classes: dict[str, Collection] = {}
-        for name, col in fields_by_name.items():
-            obj = f"Aggregate{col.name}"
-            args = CLASS_ARGS + (("tenant",) if col.multi_tenant else ())
-            self[AGGREGATE][name] = FieldDef(f"[{obj}]", obj, args, col)
-            self[GET][name] = FieldDef(f"[{object_name(col.name)}]", emulated=False)
-            self._classes[obj] = col
+        self[AGGREGATE] = ClassFields(fields_by_name, _aggregate_field)
+        self[GET] = ClassFields(fields_by_name, _get_field)
 
-    def __missing__(self, type_name: str) -> dict[str, FieldDef]:
-        col = self._classes.get(type_name.removesuffix("MetaObject"))
-        if col is None:
-            raise KeyError(type_name)
-        obj = f"Aggregate{col.name}"
-        fields = {p["name"]: FieldDef(f"{obj}{upper_first(p['name'])}Obj", emulated=False)
-                  for p in col.config.get("properties") or []
-                  if p["dataType"][0] not in NOT_AGGREGATABLE}
-        fields["meta"] = FieldDef(f"{obj}MetaObject", f"{obj}MetaObject")
-        fields["groupedBy"] = FieldDef(f"{obj}GroupedByObj", emulated=False)
-        self[obj], self[f"{obj}MetaObject"] = fields, {"count": FieldDef("Int")}
-        return self[type_name]
+    def __missing__(self, type_name: str) -> Mapping[str, FieldDef]:
+        """``Aggregate<Class>`` and ``Aggregate<Class>MetaObject``, made on first use."""
+        rest = type_name.removeprefix("Aggregate")
+        for cls in (rest, rest.removesuffix("MetaObject")) if rest != type_name else ():
+            col = self._db.collections.get(cls)
+            if col is not None:
+                obj = f"Aggregate{col.name}"
+                fields = {p["name"]: FieldDef(f"{obj}{upper_first(p['name'])}Obj",
+                                              emulated=False)
+                          for p in col.config.get("properties") or []
+                          if p["dataType"][0] not in NOT_AGGREGATABLE}
+                fields["meta"] = FieldDef(f"{obj}MetaObject", f"{obj}MetaObject")
+                fields["groupedBy"] = FieldDef(f"{obj}GroupedByObj", emulated=False)
+                self[obj], self[f"{obj}MetaObject"] = fields, {"count": FieldDef("Int")}
+                if type_name in self:
+                    return self[type_name]
+        raise KeyError(type_name)
 
-    def find(self, type_name: str) -> dict[str, FieldDef] | None:
+    def find(self, type_name: str) -> Mapping[str, FieldDef] | None:
         """A modelled type's fields, or None."""
         try:
             return self[type_name]
@@ -76,7 +96,14 @@ class Types(dict[str, dict[str, FieldDef]]):
             return None
 
 
-def object_name(cls: str) -> str:
-    """A class's Get object type: an underscore before a class named like a built-in scalar
-    (class_builder.go ``getClassObjectName``)."""
-    return f"_{cls}" if cls in SCALARS | {"DateTime", "FieldSet"} else cls
+def _aggregate_field(col: Collection) -> FieldDef:
+    obj = f"Aggregate{col.name}"
+    return FieldDef(f"[{obj}]", obj, CLASS_ARGS + (("tenant",) if col.multi_tenant else ()),
+                    col)
+
+
+def _get_field(col: Collection) -> FieldDef:
+    """A class's Get field: its object type has an underscore before a class named like a
+    built-in scalar (class_builder.go ``getClassObjectName``)."""
+    name = col.name
+    return FieldDef(f"[_{name}]" if name in SCALAR_NAMES else f"[{name}]", emulated=False)
