@@ -53,10 +53,11 @@ def introspected(api: RestClient) -> list[str] | None:
 class NameMatcher:
     """``difflib.get_close_matches`` over many names, ignoring case, with the same answer.
 
-    The lowercase names are grouped by length once. A query then scores only the names
-    whose cheap upper bound on ``SequenceMatcher.ratio`` reaches the cutoff (lengths, and
-    characters in common counted in C), and computes real ratios best bound first,
-    stopping once no remaining bound can enter the top ``n``.
+    The lowercase names are grouped by length once. A query groups the names by a cheap
+    upper bound on ``SequenceMatcher.ratio`` (lengths, and characters in common counted in
+    C), drops those under the cutoff, and scores the rest best bound first: a name whose
+    bound (then ``quick_ratio``) cannot enter the top ``n`` is never scored, and the search
+    stops at the first bound that cannot.
     """
 
     def __init__(self, names: Sequence[str]) -> None:
@@ -71,28 +72,30 @@ class NameMatcher:
         query = word.lower()
         size, letters = len(query), set(query)
         repeats = size - len(letters)
-        bounded: list[tuple[float, str]] = []
+        # names by an upper bound of their ratio: matches are no more than the shorter
+        # length, nor than the distinct shared characters plus the query's repeated ones
+        by_bound: dict[float, list[str]] = {}
         for length, group in self._by_length.items():
-            most = min(size, length)  # matched characters can be no more than this
-            if 2.0 * most / (size + length) < cutoff:
+            most, total = min(size, length), size + length
+            if 2.0 * most / total < cutoff:
                 continue
-            # distinct shared characters + the query's repeated ones bound the matches (the
-            # margin keeps a name whose ratio is the cutoff to the last bit of a float)
-            need = cutoff * (size + length) / 2.0 - repeats - 1e-9
             shared = list(map(len, map(letters.intersection, group)))
-            keep = list(map(need.__le__, shared))
-            for name, common in zip(compress(group, keep), compress(shared, keep), strict=True):
-                bounded.append((2.0 * min(common + repeats, most) / (size + length), name))
-        bounded.sort(reverse=True)
+            for common in set(shared):
+                bound = 2.0 * min(common + repeats, most) / total
+                if bound >= cutoff:
+                    by_bound.setdefault(bound, []).extend(
+                        compress(group, map(common.__eq__, shared)))
         matcher = SequenceMatcher()
         matcher.set_seq2(query)
-        best: list[tuple[float, str]] = []
-        for bound, name in bounded:
+        best: list[tuple[float, str]] = []  # a heap of the top n (score, name)
+        for bound in sorted(by_bound, reverse=True):
             if len(best) == n and bound < best[0][0]:
                 break
-            matcher.set_seq1(name)
-            if matcher.quick_ratio() >= cutoff and (score := matcher.ratio()) >= cutoff:
-                (heapq.heappush if len(best) < n else heapq.heappushpop)(best, (score, name))
+            for name in by_bound[bound]:
+                floor = best[0][0] if len(best) == n else cutoff
+                matcher.set_seq1(name)
+                if matcher.quick_ratio() >= floor and (score := matcher.ratio()) >= floor:
+                    (heapq.heappush if len(best) < n else heapq.heappushpop)(best, (score, name))
         return [self._by_lower[name] for _, name in sorted(best, reverse=True)]
 
 
