@@ -10,10 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import backup, migrate, sandbox_throughput, shell, stats
+from bench import backup, hints, migrate, sandbox_throughput, shell, stats
 from bench.report import ROOT, update, write
 
-PARTS = ("sandbox", "shell", "backup", "stats", "migrate")
+PARTS = ("sandbox", "shell", "backup", "stats", "migrate", "hints")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(stats.run())
     if "migrate" in parts:
         sections += migrate.run(args.backup_small, args.migrate_large)
+    if "hints" in parts:
+        sections.append(hints.run())
     (update if args.only else write)(args.output, sections)
     print(args.output.read_text())
     return 0 if all(s.met for s in sections) else 1

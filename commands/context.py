@@ -7,8 +7,9 @@ for one through ``Session.connector``, so ``\\connect`` stays in the core.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +24,17 @@ Connector = Callable[..., "Connection"]
 """``connector(target, api_key=None, secondary=False)`` opens a connection to a URL or a
 profile; a ``secondary`` one (a migration target) never inherits the session's
 ``WEAVIATE_API_KEY`` or ``WEAVIATE_URL``."""
+
+KnownNames = Callable[[], Sequence[str] | None]
+"""``known()`` gives the collection names the shell already holds (its completion cache),
+or None when it holds none yet."""
+
+KNOWN_COLLECTIONS: ContextVar[tuple[RestClient, KnownNames] | None] = ContextVar(
+    "known_collections", default=None)
+"""The running command's session client and ``Session.known_collections``, set with each
+``CommandContext``: an ops function handed only a REST client (``schema.get_class``) hints
+a name without a request when that client is the session's (not a ``--target``'s)."""
+
 
 class LiveView(Protocol):
     """Where a streaming command (``\\stats --watch``) sends its frames; ``format`` is what
@@ -89,6 +101,9 @@ class Session:
     column); the shell provides it."""
     state_dir: Path | None = None
     """Where long operations keep their checkpoints (``$XDG_STATE_HOME/elysiactl``)."""
+    known_collections: KnownNames | None = None
+    """The collection names the shell holds (the REPL sets it to its completion cache's), for
+    "did you mean" hints without a request."""
 
     @property
     def api(self) -> RestClient:
@@ -166,6 +181,10 @@ class CommandContext:
     """The audit status of such a run (default ``error``), e.g. ``\\health``'s verdict."""
     format: str = "table"
     """The output format this command's results will be rendered in."""
+
+    def __post_init__(self) -> None:
+        connection, known = self.session.connection, self.session.known_collections
+        KNOWN_COLLECTIONS.set((connection.api, known) if connection and known else None)
 
     @property
     def api(self) -> RestClient:

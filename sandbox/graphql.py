@@ -2,17 +2,20 @@
 
 The sandbox answers exact object counts: ``{ Aggregate { Article(tenant: "t1") { meta
 { count } } } }``, several classes (or collection aliases) per query, GraphQL aliases,
-``__typename``, operation names and ``String`` variables for ``tenant``.
+``__typename``, operation names and ``String`` variables for ``tenant``; and the
+introspection of one modelled type, ``__type(name: "GetObjectsObj") { fields { name } }``
+(sandbox.graphql_introspect).
 
 Validation follows the rules and texts of tailor-platform/graphql v0.6.0 (what Weaviate
 1.32-1.39 run) for the part of Weaviate's schema the sandbox models: ``WeaviateObj`` { Get,
-Aggregate, Explore }, ``AggregateObjectsObj`` { one field per class and alias },
+Aggregate, Explore }, ``GetObjectsObj`` and ``AggregateObjectsObj`` { one field per class
+and alias },
 ``Aggregate<Class>`` { aggregatable properties, meta, groupedBy } and
 ``Aggregate<Class>MetaObject`` { count }. Validation errors carry ``"path": null`` and no
 data; a multi-tenancy error is a resolver error: partial data (``null`` for the class)
 plus the response path. Object keys in ``data`` are sorted, as Go marshals its maps.
 Valid queries the sandbox does not emulate (Get, Explore, property aggregations,
-filters, fragments, directives, introspection) answer HTTP 200 with an ``errors`` entry
+filters, fragments, directives, ``__schema``) answer HTTP 200 with an ``errors`` entry
 whose message starts ``sandbox:``; the handler never fails with a 500.
 """
 
@@ -20,12 +23,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sandbox.classes import upper_first
+import orjson
+
+from sandbox import graphql_introspect as introspect
 from sandbox.graphql_parser import Field, GraphQLError, Operation, Parser, Value, location
 from sandbox.graphql_suggest import suggest
+from sandbox.graphql_types import AGGREGATE, ROOT, SCALARS, FieldDef, Types
 from sandbox.http import (
     Request,
     Response,
@@ -36,7 +41,7 @@ from sandbox.http import (
     json_response,
     parse_error,
 )
-from sandbox.store import Collection, Database, TenantError
+from sandbox.store import Database, TenantError
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -46,47 +51,8 @@ Observe = Callable[[str, str, float], None]  # class name, query type, milliseco
 NO_PROVIDER = ("no graphql provider present, this is most likely because no schema is "
                "present. Import a schema first")
 BATCH_422 = "422: The request is well-formed but was unable to be followed due to semantic errors."
-ROOT, AGGREGATE = "WeaviateObj", "AggregateObjectsObj"
-CLASS_ARGS = ("limit", "where", "groupBy", "nearVector", "nearObject", "objectLimit", "hybrid")
-NOT_AGGREGATABLE = {"uuid", "uuid[]", "geoCoordinates", "phoneNumber", "object", "object[]"}
-SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
-ONLY = "; the sandbox answers Aggregate { <Class> { meta { count } } } only"
-
-
-@dataclass(slots=True)
-class FieldDef:
-    """A field of the modelled schema; ``inner`` is the object type of its selection."""
-
-    type_label: str
-    inner: str | None = None
-    args: tuple[str, ...] = ()
-    col: Collection | None = None
-    emulated: bool = True
-
-
-def build_schema(db: Database) -> dict[str, dict[str, FieldDef]]:
-    """Object type name -> fields, as Weaviate builds its GraphQL schema from the classes."""
-    types: dict[str, dict[str, FieldDef]] = {
-        ROOT: {"Aggregate": FieldDef(AGGREGATE, AGGREGATE),
-               "Explore": FieldDef("[ExploreObj]", emulated=False),
-               "Get": FieldDef("GetObjectsObj", emulated=False)},
-        AGGREGATE: {},
-    }
-    fields_by_name = dict(db.collections)
-    fields_by_name.update({a: db.collections[c] for a, c in db.aliases.items()
-                           if c in db.collections})
-    for name, col in fields_by_name.items():
-        obj = f"Aggregate{col.name}"
-        args = CLASS_ARGS + (("tenant",) if col.multi_tenant else ())
-        types[AGGREGATE][name] = FieldDef(f"[{obj}]", obj, args, col)
-        fields = {p["name"]: FieldDef(f"{obj}{upper_first(p['name'])}Obj", emulated=False)
-                  for p in col.config.get("properties") or []
-                  if p["dataType"][0] not in NOT_AGGREGATABLE}
-        fields["meta"] = FieldDef(f"{obj}MetaObject", f"{obj}MetaObject")
-        fields["groupedBy"] = FieldDef(f"{obj}GroupedByObj", emulated=False)
-        types[obj] = fields
-        types[f"{obj}MetaObject"] = {"count": FieldDef("Int")}
-    return types
+ONLY = ("; the sandbox answers Aggregate { <Class> { meta { count } } } and "
+        '__type(name: "T") { name kind fields { name } } only')
 
 
 class Run:
@@ -94,7 +60,7 @@ class Run:
 
     def __init__(self, db: Database, src: str, observe: Observe | None = None) -> None:
         self.db, self.src, self.observe = db, src, observe
-        self.types = build_schema(db)
+        self.types = Types(db)
         self.errors: list[GraphQLError] = []
         self.refused: list[GraphQLError] = []
         self.uses: list[tuple[str, int, bool]] = []  # variable, offset, in the tenant position
@@ -182,7 +148,9 @@ class Run:
                 self.refuse("directives are", sel.start)
             fdef = FieldDef("String!") if sel.name == "__typename" else fields.get(sel.name)
             if fdef is None:
-                if type_name == ROOT and sel.name in ("__schema", "__type"):
+                if type_name == ROOT and sel.name == "__type":
+                    introspect.check(self, sel, type_name)
+                elif type_name == ROOT and sel.name == "__schema":
                     self.refuse("introspection is", sel.start)
                 else:
                     self.report(f'Cannot query field "{sel.name}" on type "{type_name}".'
@@ -217,7 +185,9 @@ class Run:
         values = self._coerce(op, variables)
         data: dict[str, Any] = {}
         for sel in op.selections:
-            data[sel.key] = ROOT if sel.name == "__typename" else self._aggregate(sel, values)
+            data[sel.key] = ROOT if sel.name == "__typename" else \
+                introspect.resolve(self.types, sel) if sel.name == "__type" else \
+                self._aggregate(sel, values)
         return data
 
     def _coerce(self, op: Operation, variables: dict[str, Any]) -> dict[str, Any]:
@@ -283,11 +253,9 @@ def _pick(operations: list[Operation], name: str) -> Operation:
 
 
 def _sort_keys(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _sort_keys(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [_sort_keys(v) for v in value]
-    return value
+    """``value`` with every object's keys sorted, as Go marshals its maps (orjson sorts in C:
+    an answer of 10,000 fields stays cheap)."""
+    return orjson.loads(orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
 
 
 def resolve(db: Database, query: str, operation_name: str, variables: dict[str, Any],

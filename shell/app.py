@@ -116,6 +116,7 @@ def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings:
     refresher = MetadataRefresher(cache, lambda: session.connection.api
                                   if session.connection else None)
     toolbar = Toolbar(session, cache)
+    session.known_collections = lambda: s.collections if (s := cache.snapshot).fetched_at else None
 
     def on_event(event: str) -> None:
         if event == "connection":

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import ApiError, ShellError
+from commands.ops.hints import cached_or_listed, close_names
 
 NAME = re.compile(r"^[A-Za-z][_0-9A-Za-z]{0,254}$")
 
@@ -26,20 +27,32 @@ def get_class(api: RestClient, name: str) -> dict[str, Any]:
     """One class definition (aliases resolve); an unknown name fails with a "did you mean"
     hint. A name Weaviate could never accept is not put into a request path at all."""
     if not NAME.match(name or ""):
-        raise unknown_collection(name, [c["class"] for c in fetch_schema(api)])
+        raise unknown_collection(name, hint_names(api))
     try:
         return api.request("GET", f"/v1/schema/{name}").json()
     except ApiError as exc:
         if exc.status != 404:
             raise
-    raise unknown_collection(name, [c["class"] for c in fetch_schema(api)])
+    raise unknown_collection(name, hint_names(api))
 
 
-def unknown_collection(name: str, known: list[str]) -> ShellError:
+def hint_names(api: RestClient) -> Sequence[str]:
+    """Every collection name, as cheaply as the shell can know them: its completion cache,
+    else GraphQL introspection, else (GraphQL unavailable) the whole ``GET /v1/schema``.
+    Nothing at all when even that is refused: the hint must not hide the error it is for."""
+    names = cached_or_listed(api)
+    if names is not None:
+        return names
+    try:
+        return [c["class"] for c in fetch_schema(api)]
+    except ApiError:
+        return ()
+
+
+def unknown_collection(name: str, known: Sequence[str]) -> ShellError:
     """The error for a collection that does not exist, with the closest names as a hint."""
-    lowered = {k.lower(): k for k in known}
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
-    hint = ("did you mean " + " or ".join(lowered[c] for c in close) + "?") if close else \
+    close = close_names(name, known)
+    hint = ("did you mean " + " or ".join(close) + "?") if close else \
         r"\ls lists the collections"
     return ShellError(f"no collection named {name!r}", hint)
 
