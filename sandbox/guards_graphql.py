@@ -1,5 +1,8 @@
-"""RBAC on ``POST /v1/graphql``: each ``Get``/``Aggregate`` class needs ``read_data`` on the
-class in the queried tenant (adapters/handlers/graphql/local/get/class_builder_fields.go,
+"""RBAC on ``POST /v1/graphql`` (and its batch): every request needs ``read_collections`` on
+all collections, else a 403 before the query is read (adapters/handlers/rest/
+handlers_graphql.go: "All requests to the graphQL API need at least permissions to read the
+schema"); then each ``Get``/``Aggregate`` class needs ``read_data`` on the class in the
+queried tenant (adapters/handlers/graphql/local/get/class_builder_fields.go,
 aggregate/resolver.go: ``ShardsData(className, tenant)``). A denied class resolves to null
 with the forbidden message as a GraphQL error, the other classes answer as usual."""
 
@@ -14,7 +17,7 @@ import orjson
 from sandbox import permissions as perms
 from sandbox.classes import upper_first
 from sandbox.graphql_parser import GraphQLError
-from sandbox.http import Request, Response, dumps
+from sandbox.http import Request, Response, dumps, error
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -85,9 +88,13 @@ def _null_denied(body: dict[str, Any], denied: list[tuple[str, str, str]]) -> di
 
 
 def graphql_guard(app: App, request: Request,
-                  queries: list[str]) -> Callable[[Response], Response] | None:
-    """A filter nulling the classes the caller may not read in a query's answer (``queries``
-    of one item) or in each answer of a batch, or None when everything is allowed."""
+                  queries: list[str]) -> Response | Callable[[Response], Response] | None:
+    """A 403 for a caller who may not read every collection's definition; else a filter
+    nulling the classes the caller may not read in a query's answer (``queries`` of one
+    item) or in each answer of a batch, or None when everything is allowed."""
+    schema_denial = app.rbac.denial(request.user or "", perms.READ, *perms.collections_metadata())
+    if schema_denial:
+        return error(403, schema_denial)
     denied = [_denied(app, request, q) for q in queries]
     if not any(denied):
         return None

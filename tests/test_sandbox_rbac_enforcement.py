@@ -93,7 +93,8 @@ def test_backup_without_include_and_no_permission_is_forbidden(bob: httpx.Client
 def test_graphql_denial_is_a_graphql_error(bob: httpx.Client, grant) -> None:
     """A class bob may not read is null with the forbidden message; a tenant he may read
     answers as usual in the same query."""
-    grant({"action": "read_data", "data": {"collection": "SupportTicket", "tenant": "acme"}})
+    grant({"action": "read_data", "data": {"collection": "SupportTicket", "tenant": "acme"}},
+          {"action": "read_collections", "collections": {"collection": "*"}})
     query = ('{ Aggregate { SupportTicket(tenant: "acme") { meta { count } } '
              'Article { meta { count } } } }')
     r = bob.post("/graphql", json={"query": query})
@@ -109,7 +110,21 @@ def test_graphql_denial_is_a_graphql_error(bob: httpx.Client, grant) -> None:
     assert r.json()["errors"][0]["message"].endswith("Tenant: globex, Object: *]]")
 
 
-def test_graphql_batch_denials_per_query(bob: httpx.Client) -> None:
+def test_graphql_needs_every_collections_definition(bob: httpx.Client, grant) -> None:
+    """Any GraphQL request needs read_collections on all collections, before the query is
+    read (handlers_graphql.go), even one naming only a class bob may read."""
+    grant({"action": "read_data", "data": {"collection": "Article"}},
+          {"action": "read_collections", "collections": {"collection": "Article"}})
+    for path, body in (("/graphql", {"query": "{ Aggregate { Article { meta { count } } } }"}),
+                       ("/graphql/batch", [{"query": "{ Get { Article { title } } }"}])):
+        r = bob.post(path, json=body)
+        assert r.status_code == 403
+        assert r.json()["error"][0]["message"] == FORBIDDEN + (
+            "read_collections [[Domain: collections, Collection: *]]")
+
+
+def test_graphql_batch_denials_per_query(bob: httpx.Client, grant) -> None:
+    grant({"action": "read_collections", "collections": {"collection": "*"}})
     r = bob.post("/graphql/batch", json=[{"query": "{ Aggregate { Article { meta { count } } } }"}])
     assert r.status_code == 200
     assert r.json()[0]["data"] == {"Aggregate": {"Article": None}}
