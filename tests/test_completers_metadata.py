@@ -49,13 +49,13 @@ def test_resolve_ignores_case() -> None:
 
 
 def test_prefix_lookup_ignores_case_and_is_sorted() -> None:
-    snap = MetadataSnapshot.from_schema(CLASSES)
-    assert list(snap.collections_starting_with("")) == ["alpha", "Beta", "Gamma", "Zeta"]
-    assert list(snap.collections_starting_with("B")) == ["Beta"]
-    assert list(snap.collections_starting_with("z")) == ["Zeta"]
-    assert list(snap.collections_starting_with("q")) == []
+    names = MetadataSnapshot.from_schema(CLASSES).names("collections")
+    assert list(names.find("").names) == ["alpha", "Beta", "Gamma", "Zeta"]
+    assert list(names.find("B").names) == ["Beta"]
+    assert list(names.find("z").names) == ["Zeta"]
+    assert list(names.find("q").names) == []
     index = NameIndex(["ab", "AB", "Ac", "b"])
-    assert list(index.starting_with("a")) == ["AB", "ab", "Ac"] and len(index) == 4
+    assert list(index.find("a").names) == ["AB", "ab", "Ac"] and len(index) == 4
 
 
 def test_with_tenants_and_with_error_copy() -> None:
