@@ -4,9 +4,10 @@ The shell runs as a user runs it: ``python -m shell --url URL`` in a pseudo-term
 a sandbox in its own process holding 10,000 collections of 50 properties (``GET /v1/schema``
 answers about 75 MB). Its peak (VmHWM) and steady (VmRSS) resident memory are read from
 /proc once the first schema refresh (on connect) is over and ``\\conninfo`` has drawn a
-table (so rich is loaded), and again after four ``\\refresh`` more. The baseline, in the same run and the same terminal harness, is a bare
-prompt_toolkit prompt in a process that imports what the REPL has loaded by then (httpx,
-msgspec, rich). ``python -m bench --only repl-memory`` updates its section.
+table (so rich is loaded), and again after four ``\\refresh`` more. The baseline, in the
+same run and the same terminal harness, is a bare prompt_toolkit prompt in a process that
+imports what the REPL has loaded by then (httpx, msgspec, rich).
+``python -m bench --only repl-memory`` updates its section.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ _NONE = NameIndex(())
 _LISTS = ("collections", "nodes", "users", "roles")  # the plain name lists ``names`` indexes
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class MetadataSnapshot:
     """What the cluster looked like at ``fetched_at`` (``None``: never fetched).
 
@@ -40,7 +40,7 @@ class MetadataSnapshot:
     """
 
     collections: tuple[str, ...] = ()
-    properties: PropertyTable = field(default_factory=lambda: PropertyTable({}))
+    properties: PropertyTable = field(default_factory=PropertyTable)
     multi_tenant: frozenset[str] = frozenset()
     tenants: Mapping[str, NameIndex] = field(default_factory=lambda: _EMPTY)
     shards: Mapping[str, NameIndex] = field(default_factory=lambda: _EMPTY)

@@ -14,7 +14,7 @@ import bisect
 import os
 import re
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 __all__ = ["Found", "NameIndex", "scan"]
@@ -34,14 +34,15 @@ def word_starts(name: str) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """The names a lookup matched, best first (lazily), and how many in all.
+    """The names a lookup matched, best first (lazily, each with its text), and how many
+    in all.
 
     ``common`` is the longest start every match shares (spelled as the first match spells
     it) when all of them start with the query, else ``""``: a cut list can still extend
     what was typed by it.
     """
 
-    names: Iterator[str]
+    names: Iterator[tuple[str, str]]
     total: int
     common: str = ""
 
@@ -53,28 +54,44 @@ def _common(first: str, last: str, spelled: str) -> str:
 class NameIndex(Mapping[str, str]):
     """Names (each with a short text: a status, a target) sorted once for ``find``.
 
-    Iterates in case-insensitive order; ``index[name]`` is the name's text.
+    Iterates in case-insensitive order; ``index[name]`` is the name's text. The names are
+    the only strings it holds: the later words are (name, offset) pairs in two arrays, and
+    lookups lowercase what they compare, so an index is a few large objects that a refresh
+    frees whole.
     """
 
-    __slots__ = ("_keys", "_names", "_values", "_at", "_words", "_word_ids")
+    __slots__ = ("_names", "_values", "_word_ids", "_word_at")
 
     def __init__(self, names: Iterable[str] | Mapping[str, str]) -> None:
         pairs = names.items() if isinstance(names, Mapping) else ((n, "") for n in names)
         ordered = sorted(pairs, key=lambda kv: (kv[0].lower(), kv[0]))
         self._names = [n for n, _ in ordered]
         self._values = [v for _, v in ordered]
-        self._keys = [n.lower() for n in self._names]
-        self._at = {n: i for i, n in enumerate(self._names)}
-        words = sorted((key[p:], i) for i, key in enumerate(self._keys)
-                       for p in word_starts(self._names[i]))
-        self._words = [w for w, _ in words]
-        self._word_ids = array("I", (i for _, i in words))
+        words = sorted(((i, p) for i, name in enumerate(self._names) for p in word_starts(name)),
+                       key=lambda w: self._names[w[0]].lower()[w[1]:])
+        self._word_ids = array("I", (i for i, _ in words))
+        self._word_at = array("H", (p for _, p in words))
+
+    def _key(self, i: int) -> str:
+        return self._names[i].lower()
+
+    def _word(self, j: int) -> str:
+        return self._names[self._word_ids[j]].lower()[self._word_at[j]:]
+
+    def _row(self, name: object) -> int | None:
+        if not isinstance(name, str):
+            return None
+        lo, hi = _span(len(self._names), self._key, name.lower(), exact=True)
+        return next((i for i in range(lo, hi) if self._names[i] == name), None)
 
     def __getitem__(self, name: str) -> str:
-        return self._values[self._at[name]]
+        row = self._row(name)
+        if row is None:
+            raise KeyError(name)
+        return self._values[row]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._at
+        return self._row(name) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -87,50 +104,54 @@ class NameIndex(Mapping[str, str]):
 
     def spelled(self, name: str) -> str | None:
         """``name`` as it is spelled here, ignoring case (the first in order if several)."""
-        key = name.lower()
-        i = bisect.bisect_left(self._keys, key)
-        return self._names[i] if i < len(self._keys) and self._keys[i] == key else None
+        lo, hi = _span(len(self._names), self._key, name.lower(), exact=True)
+        return self._names[lo] if hi > lo else None
 
     def find(self, query: str) -> Found:
         """Names starting with ``query`` (in order), then those with a later word that does
         (in the order of those words); each once."""
         key = query.lower()
-        lo, hi = _span(self._keys, key)
-        wlo, whi = _span(self._words, key) if key else (0, 0)
+        lo, hi = _span(len(self._names), self._key, key)
+        wlo, whi = _span(len(self._word_ids), self._word, key) if key else (0, 0)
         later = {i for i in self._word_ids[wlo:whi] if not lo <= i < hi}
         common = ""
         if hi > lo and not later:
-            common = _common(self._keys[lo], self._keys[hi - 1], self._names[lo])
+            common = _common(self._key(lo), self._key(hi - 1), self._names[lo])
         return Found(self._ranked(lo, hi, wlo, whi, later), hi - lo + len(later), common)
 
-    def _ranked(self, lo: int, hi: int, wlo: int, whi: int, later: set[int]) -> Iterator[str]:
+    def _ranked(self, lo: int, hi: int, wlo: int, whi: int,
+                later: set[int]) -> Iterator[tuple[str, str]]:
         for i in range(lo, hi):
-            yield self._names[i]
+            yield self._names[i], self._values[i]
         for i in self._word_ids[wlo:whi]:
             if i in later:
                 later.discard(i)
-                yield self._names[i]
+                yield self._names[i], self._values[i]
 
 
-def _span(keys: list[str], key: str) -> tuple[int, int]:
-    """The range of ``keys`` (sorted) that start with ``key``."""
-    lo = bisect.bisect_left(keys, key)
-    return lo, bisect.bisect_left(keys, key + _LAST, lo)
+def _span(count: int, key_at: Callable[[int], str], key: str,
+          exact: bool = False) -> tuple[int, int]:
+    """The positions, among ``count`` sorted by ``key_at``, whose key starts with ``key``
+    (or, ``exact``, equals it)."""
+    positions = range(count)
+    lo = bisect.bisect_left(positions, key, key=key_at)
+    end = bisect.bisect_right if exact else bisect.bisect_left
+    return lo, end(positions, key if exact else key + _LAST, lo, key=key_at)
 
 
-def scan(names: Iterable[str], query: str) -> Found:
-    """``NameIndex.find`` for a short list, in the list's own order, without an index."""
+def scan(names: Mapping[str, str], query: str) -> Found:
+    """``NameIndex.find`` for a short ``{name: text}``, in its own order, without an index."""
     key = query.lower()
-    first: list[str] = []
-    later: list[str] = []
-    for name in names:
+    first: list[tuple[str, str]] = []
+    later: list[tuple[str, str]] = []
+    for name, text in names.items():
         lowered = name.lower()
         if lowered.startswith(key):
-            first.append(name)
+            first.append((name, text))
         elif key and any(lowered.startswith(key, p) for p in word_starts(name)):
-            later.append(name)
+            later.append((name, text))
     common = ""
     if first and not later:
-        keys = sorted(n.lower() for n in first)
-        common = _common(keys[0], keys[-1], first[0])
+        keys = sorted(name.lower() for name, _ in first)
+        common = _common(keys[0], keys[-1], first[0][0])
     return Found(iter(first + later), len(first) + len(later), common)

@@ -74,14 +74,15 @@ def _matching(names: Iterable[str], prefix: str) -> Iterator[str]:
 
 
 def _offer(ctx: SourceContext, s: Suggestion, found: Found,
-           meta: Callable[[str], str]) -> Iterator[Completion]:
-    """At most ``ctx.limit`` of the names found, best first, then one entry saying how many
-    more there are; choosing it inserts only what every match shares (or nothing)."""
+           meta: Callable[[str, str], str] = lambda name, text: text) -> Iterator[Completion]:
+    """At most ``ctx.limit`` of the names found, best first, each with ``meta(name, its
+    text)``, then one entry saying how many more there are; choosing it inserts only what
+    every match shares (or nothing)."""
     shown = 0
-    for name in found.names:
+    for name, text in found.names:
         if shown == ctx.limit:
             break
-        yield completion(s, name, meta(name))
+        yield completion(s, name, meta(name, text))
         shown += 1
     rest = found.total - shown
     if rest <= 0:
@@ -115,7 +116,7 @@ def _subcommands(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
 def _collections(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
     snap = ctx.snapshot
 
-    def meta(name: str) -> str:
+    def meta(name: str, _: str) -> str:
         count = snap.properties.count(name)
         tenancy = ", multi-tenant" if name in snap.multi_tenant else ""
         return f"{count} propert{'y' if count == 1 else 'ies'}{tenancy}"
@@ -127,14 +128,13 @@ def _properties(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
     name = ctx.collection(s)
     if name is None:
         return
-    props = ctx.snapshot.properties[name]
-    yield from _offer(ctx, s, scan(props, s.prefix), props.__getitem__)
+    yield from _offer(ctx, s, scan(ctx.snapshot.properties[name], s.prefix))
 
 
 def _listed(ctx: SourceContext, s: Suggestion, names: NameIndex | None) -> Iterator[Completion]:
     """Tenants, shards or aliases with the text each carries (status, target)."""
     if names:
-        yield from _offer(ctx, s, names.find(s.prefix), names.__getitem__)
+        yield from _offer(ctx, s, names.find(s.prefix))
 
 
 def _tenants(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
@@ -155,8 +155,8 @@ def _shards(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
 
 
 def _aliases(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
-    aliases = ctx.snapshot.aliases
-    yield from _offer(ctx, s, aliases.find(s.prefix), lambda a: f"alias of {aliases[a]}")
+    yield from _offer(ctx, s, ctx.snapshot.aliases.find(s.prefix),
+                      lambda _, collection: f"alias of {collection}")
 
 
 def _named(kind: str) -> Source:
@@ -164,7 +164,7 @@ def _named(kind: str) -> Source:
     meta = kind.removesuffix("s")
 
     def source(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
-        yield from _offer(ctx, s, ctx.snapshot.names(kind).find(s.prefix), lambda _: meta)
+        yield from _offer(ctx, s, ctx.snapshot.names(kind).find(s.prefix), lambda *_: meta)
 
     return source
 
@@ -192,9 +192,9 @@ def _permissions(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
         return
     if action in ACTIONS and domain_of(action).fields[:1] == ("collection",):
         found = ctx.snapshot.names("collections").find(target)
-        named = Found((f"{action}:{name}" for name in found.names), found.total,
-                      found.common and f"{action}:{found.common}")
-        yield from _offer(ctx, s, named, lambda _: "collection")
+        named = Found(((f"{action}:{name}", "collection") for name, _ in found.names),
+                      found.total, found.common and f"{action}:{found.common}")
+        yield from _offer(ctx, s, named)
 
 
 def _nothing(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:

@@ -48,14 +48,20 @@ def test_resolve_ignores_case() -> None:
     assert snap.resolve("Nosuch") is None and snap.resolve(None) is None
 
 
+def found(index: NameIndex, query: str) -> list[str]:
+    return [name for name, _ in index.find(query).names]
+
+
 def test_prefix_lookup_ignores_case_and_is_sorted() -> None:
     names = MetadataSnapshot.from_schema(CLASSES).names("collections")
-    assert list(names.find("").names) == ["alpha", "Beta", "Gamma", "Zeta"]
-    assert list(names.find("B").names) == ["Beta"]
-    assert list(names.find("z").names) == ["Zeta"]
-    assert list(names.find("q").names) == []
-    index = NameIndex(["ab", "AB", "Ac", "b"])
-    assert list(index.find("a").names) == ["AB", "ab", "Ac"] and len(index) == 4
+    assert found(names, "") == ["alpha", "Beta", "Gamma", "Zeta"]
+    assert found(names, "B") == ["Beta"]
+    assert found(names, "z") == ["Zeta"]
+    assert found(names, "q") == []
+    index = NameIndex({"ab": "1", "AB": "2", "Ac": "3", "b": "4"})
+    assert found(index, "a") == ["AB", "ab", "Ac"] and len(index) == 4
+    assert (index["ab"], index["AB"], "aB" in index, index.spelled("aC")) == ("1", "2", False,
+                                                                            "Ac")
 
 
 def test_with_tenants_and_with_error_copy() -> None:
