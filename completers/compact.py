@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import mmap
+import sys
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -134,30 +135,60 @@ class CompactSchema:
     multi_tenant: frozenset[str]
 
 
+class _Buffer:
+    """Bytes appended to a private anonymous memory map that grows in place (Linux remaps
+    it; elsewhere a map cannot grow and a bytearray holds them)."""
+
+    def __init__(self) -> None:
+        self._data: mmap.mmap | bytearray = (
+            mmap.mmap(-1, 1 << 20, flags=mmap.MAP_PRIVATE) if sys.platform == "linux"
+            else bytearray())
+        self.size = 0
+
+    def append(self, data: bytes) -> int:
+        """Add ``data``; returns where it starts."""
+        start, self.size = self.size, self.size + len(data)
+        if isinstance(self._data, bytearray):
+            self._data += data
+            return start
+        if self.size > len(self._data):
+            self._data.resize(max(self.size, 2 * len(self._data)))
+        self._data[start:self.size] = data
+        return start
+
+    def equals(self, start: int, data: bytes) -> bool:
+        """Whether ``data`` is what the buffer holds from ``start``."""
+        return self._data[start:start + len(data)] == data
+
+    def done(self) -> mmap.mmap | bytes:
+        """The bytes, for good (the map shrunk to them); the buffer is empty after."""
+        data, self._data = self._data, bytearray()
+        if not self.size:
+            return b""
+        if isinstance(data, bytearray):
+            return bytes(data)
+        data.resize(self.size)
+        return data
+
+
 class _Rows:
     """Collects decoded classes into the parts of a ``PropertyTable``."""
 
     def __init__(self) -> None:
         self._names: list[str] = []  # in the order decoded
         self._spans = array("I")
-        self._text = mmap.mmap(-1, 1 << 20, flags=mmap.MAP_PRIVATE)
-        self._size = 0
+        self._text = _Buffer()
         self._starts: dict[int, list[int]] = {}  # hash of a joined list -> where such start
         self._multi: set[str] = set()
 
     def _place(self, joined: str) -> tuple[int, int]:
         data = joined.encode()
         starts = self._starts.setdefault(hash(data), [])
-        for start in starts:
-            if self._text[start:start + len(data)] == data:
-                return start, start + len(data)
-        start = self._size
-        self._size += len(data)
-        if self._size > len(self._text):
-            self._text.resize(max(self._size, 2 * len(self._text)))
-        self._text[start:self._size] = data
-        starts.append(start)
-        return start, self._size
+        start = next((at for at in starts if self._text.equals(at, data)), None)
+        if start is None:
+            start = self._text.append(data)
+            starts.append(start)
+        return start, start + len(data)
 
     def add(self, name: str, columns: tuple[str, str], multi_tenant: bool) -> None:
         self._names.append(name)
@@ -171,11 +202,7 @@ class _Rows:
         for i in order:
             spans.extend(self._spans[4 * i:4 * i + 4])
         collections = tuple(self._names[i] for i in order)
-        text: bytes | mmap.mmap = b""
-        if self._size:
-            self._text.resize(self._size)
-            text = self._text
-        return CompactSchema(collections, PropertyTable(collections, text, spans),
+        return CompactSchema(collections, PropertyTable(collections, self._text.done(), spans),
                              frozenset(self._multi))
 
 

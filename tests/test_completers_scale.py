@@ -275,3 +275,14 @@ def test_pty_menu_ends_with_how_many_more(cluster: Sandbox, tmp_path: Any) -> No
         child.expect(pexpect.EOF)
     finally:
         child.terminate(force=True)
+
+
+def test_without_a_growable_memory_map_a_bytearray_holds_the_lists(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "darwin")
+    classes = [team(i) for i in range(3)] + [TRICKY]
+    reader = SchemaReader()
+    reader.feed(orjson.dumps({"classes": classes}))
+    decoded = reader.finish()
+    assert dict(decoded.properties["Tricky"]) == {"ok": "Team001Docs|Team002Docs"}
+    assert decoded.properties.names("Team002Docs") == ["title", "body", "source"]
