@@ -62,10 +62,12 @@ def _quoted(name: str, quote: str) -> str:
     return _NEEDS_QUOTING.sub(lambda m: "\\" + m.group(), name)
 
 
-def completion(s: Suggestion, name: str, meta: str = "") -> Completion:
-    """A completion that replaces what was typed in the slot with ``name``, quoted as needed."""
+def completion(s: Suggestion, name: str, meta: str = "",
+               display: str | None = None) -> Completion:
+    """A completion that replaces what was typed in the slot with ``name``, quoted as needed
+    (shown as ``display``, by default the name)."""
     return Completion(s.lead + _quoted(name, s.lead or s.quote), start_position=-s.replace,
-                      display=name, display_meta=meta)
+                      display=display or name, display_meta=meta)
 
 
 def _matching(names: Iterable[str], prefix: str) -> Iterator[str]:
@@ -89,8 +91,7 @@ def _offer(ctx: SourceContext, s: Suggestion, found: Found,
         return
     label, hint = f"… {rest:,} more", "type more to narrow"
     if len(found.common) > len(s.prefix):
-        yield Completion(s.lead + _quoted(found.common, s.lead or s.quote),
-                         start_position=-s.replace, display=label, display_meta=hint)
+        yield completion(s, found.common, hint, display=label)
     else:
         yield Completion("", display=label, display_meta=hint)
 
