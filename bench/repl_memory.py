@@ -35,7 +35,11 @@ COLLECTIONS = 10_000
 REFRESHES = 5
 CHUNK = 64 * 1024  # what httpcore reads from the socket at a time
 AIM_MB = 150.0
-GROWTH_MB = 5.0  # steady memory after five refreshes may exceed that after one by this
+# Steady memory after five refreshes may exceed that after two by this (what the allocator
+# keeps between runs moves by about 1 MB). The second refresh is the first that holds two
+# snapshots at once, the old one serving completion while the new one is built: the room
+# the allocator keeps for that from then on is a step once, not a growth.
+GROWTH_MB = 2.0
 BASELINE = ("import httpx, msgspec, rich\n"
             "from prompt_toolkit import PromptSession\n"
             "PromptSession().prompt('bench> ')\n")
@@ -144,16 +148,16 @@ def run(count: int = COLLECTIONS) -> list[Section]:
     size = len(body) / 1e6
     decoding = _decoding(body)
     del body
-    (peak1, steady1), (peak5, steady5) = memory[1], memory[REFRESHES]
-    growth = steady5 - steady1
-    met = max(peak1, peak5, steady1, steady5) < AIM_MB and growth < GROWTH_MB
+    steady2, steady5 = memory[2][1], memory[REFRESHES][1]
+    growth = steady5 - steady2
+    met = max(max(m) for m in memory.values()) < AIM_MB and growth < GROWTH_MB
     rows = [(f"after {n} refresh{'es' if n > 1 else ''}", f"{peak:.0f} MB", f"{steady:.0f} MB",
              f"{steady / base_steady:.2f}x ({steady - base_steady:+.0f} MB)",
              verdict(max(peak, steady) < AIM_MB))
             for n, (peak, steady) in memory.items()]
     rows.append(("baseline: a bare prompt", f"{base_peak:.0f} MB", f"{base_steady:.0f} MB",
                  "1.00x", ""))
-    rows.append(("growth from 1 to 5 refreshes", "", f"{growth:+.1f} MB", "",
+    rows.append((f"growth from 2 to {REFRESHES} refreshes", "", f"{growth:+.1f} MB", "",
                  f"under {GROWTH_MB:g} MB: {verdict(growth < GROWTH_MB)}"))
     return [Section(
         "REPL memory",
@@ -161,9 +165,11 @@ def run(count: int = COLLECTIONS) -> list[Section]:
         f"process with {count:,} collections x {PROPERTIES} properties (`GET /v1/schema`: "
         f"{size:.0f} MB; creating them took {fill_s:.0f} s, not counted). Peak is VmHWM, "
         f"steady is VmRSS once the process is idle, after the refresh on connect and after "
-        f"{REFRESHES - 1} `\\refresh` more. The baseline, measured in the same run the same "
-        f"way, is a bare prompt_toolkit prompt in a process that imports httpx, msgspec and "
-        f"rich.",
+        f"{REFRESHES - 1} `\\refresh` more. The second refresh is the first that holds two "
+        f"snapshots at once (the old one answers completion while the new one is built): "
+        f"the allocator keeps that room from then on, a step once; from the second refresh on "
+        f"memory must stay flat. The baseline, measured in the same run the same way, is a "
+        f"bare prompt_toolkit prompt in a process that imports httpx, msgspec and rich.",
         ("when", "peak", "steady", "steady vs baseline", f"under {AIM_MB:g} MB"), rows, met),
         _decoding_section(decoding, size, count)]
 

@@ -27,7 +27,7 @@ _WORD = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z
 _LAST = "\U0010ffff"  # sorts after every character: the end of a prefix range
 
 
-def word_starts(name: str) -> list[int]:
+def _word_starts(name: str) -> list[int]:
     """Where the words of ``name`` after the first begin."""
     return [m.start() for m in _WORD.finditer(name) if m.start() > 0]
 
@@ -67,7 +67,7 @@ class NameIndex(Mapping[str, str]):
         ordered = sorted(pairs, key=lambda kv: (kv[0].lower(), kv[0]))
         self._names = [n for n, _ in ordered]
         self._values = [v for _, v in ordered]
-        words = sorted(((i, p) for i, name in enumerate(self._names) for p in word_starts(name)),
+        words = sorted(((i, p) for i, name in enumerate(self._names) for p in _word_starts(name)),
                        key=lambda w: self._names[w[0]].lower()[w[1]:])
         self._word_ids = array("I", (i for i, _ in words))
         self._word_at = array("H", (p for _, p in words))
@@ -148,7 +148,7 @@ def scan(names: Mapping[str, str], query: str) -> Found:
         lowered = name.lower()
         if lowered.startswith(key):
             first.append((name, text))
-        elif key and any(lowered.startswith(key, p) for p in word_starts(name)):
+        elif key and any(lowered.startswith(key, p) for p in _word_starts(name)):
             later.append((name, text))
     common = ""
     if first and not later:
