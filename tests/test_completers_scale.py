@@ -200,6 +200,18 @@ def test_an_unreadable_schema_is_an_error_and_the_old_names_stay() -> None:
     assert cache.snapshot.collections == ("Kept",)
 
 
+def test_a_refused_schema_read_in_chunks_still_says_why() -> None:
+    answer = httpx.MockTransport(lambda request: httpx.Response(403, json={"error": [
+        {"message": "forbidden: user 'bob' has no permission to read_collections"}]}))
+    cache = MetadataCache()
+    refresher = MetadataRefresher(cache, lambda: RestClient("http://refusing.test", retries=0,
+                                                            transport=answer))
+    refresher.refresh()
+    assert refresher.wait(10)
+    assert cache.state == ("error: forbidden: user 'bob' has no permission to "
+                           "read_collections")
+
+
 # --- decoding in chunks ---------------------------------------------------------------------
 
 TRICKY = {"class": "Tricky", "moduleConfig": {"custom": {"list": [
