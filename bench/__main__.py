@@ -10,10 +10,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import backup, hints, migrate, sandbox_throughput, shell, stats
+from bench import (
+    backup,
+    completion,
+    hints,
+    migrate,
+    repl_memory,
+    sandbox_throughput,
+    shell,
+    stats,
+)
 from bench.report import ROOT, update, write
 
-PARTS = ("sandbox", "shell", "backup", "stats", "migrate", "hints")
+PARTS = ("sandbox", "shell", "completion", "repl-memory", "hints", "backup", "stats", "migrate")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         sections += sandbox_throughput.run(args.objects)
     if "shell" in parts:
         sections.append(shell.run())
+    if "completion" in parts:
+        sections += completion.run()
+    if "repl-memory" in parts:
+        sections += repl_memory.run()
     if "backup" in parts:
         sections += backup.run(args.backup_small, args.backup_large)
     if "stats" in parts:

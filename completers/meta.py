@@ -9,13 +9,14 @@ in ``ThreadedCompleter``'s thread (as the shell wraps it), never on the UI threa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
 from commands.registry import Registry
 from completers.metadata import MetadataCache
+from completers.names import NameIndex
 from completers.refresher import MetadataRefresher
 from completers.sources import SourceContext, candidates
 from completers.suggest import What, suggest
@@ -32,19 +33,21 @@ class MetaCommandCompleter(Completer):
     :param profiles: the profile names from the config, read per call.
     :param refresher: loads tenants and shards lazily; without one, only cached ones are offered.
     :param tenant_wait: seconds to wait for a tenant or shard list being loaded (0: never).
+    :param limit: names offered at most per slot; an entry after them says how many more.
     """
 
     def __init__(self, registry: Registry, cache: MetadataCache,
                  current_collection: Callable[[], str | None] = lambda: None,
                  profiles: Callable[[], Iterable[str]] = tuple,
                  refresher: MetadataRefresher | None = None, *,
-                 tenant_wait: float = 0.0) -> None:
+                 tenant_wait: float = 0.0, limit: int = 100) -> None:
         self.registry = registry
         self.cache = cache
         self.current_collection = current_collection
         self.profiles = profiles
         self.refresher = refresher
         self.tenant_wait = tenant_wait
+        self.limit = limit
         self.paths = PathCompleter(expanduser=True)
 
     def get_completions(self, document: Document,
@@ -56,20 +59,20 @@ class MetaCommandCompleter(Completer):
         ctx = SourceContext(snapshot=self.cache.snapshot, registry=self.registry,
                             current_collection=self.current_collection(),
                             profiles=self.profiles, tenants=self._tenants,
-                            shards=self._shards, paths=self.paths)
+                            shards=self._shards, paths=self.paths, limit=self.limit)
         yield from candidates(ctx, s)
 
-    def _tenants(self, collection: str) -> Mapping[str, str] | None:
+    def _tenants(self, collection: str) -> NameIndex | None:
         """Cached tenants of ``collection``; if absent, start loading them in the background."""
         if collection not in self.cache.snapshot.multi_tenant:
             return self.cache.snapshot.tenants.get(collection)
         return self._loaded("tenants", collection)
 
-    def _shards(self, collection: str) -> Mapping[str, str] | None:
+    def _shards(self, collection: str) -> NameIndex | None:
         """Cached shards of ``collection``; if absent, start loading them in the background."""
         return self._loaded("shards", collection)
 
-    def _loaded(self, kind: str, collection: str) -> Mapping[str, str] | None:
+    def _loaded(self, kind: str, collection: str) -> NameIndex | None:
         known = getattr(self.cache.snapshot, kind).get(collection)
         if known is not None or self.refresher is None:
             return known

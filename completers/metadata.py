@@ -1,102 +1,78 @@
 """The names completion offers: a frozen ``MetadataSnapshot`` held by a ``MetadataCache``.
 
-A snapshot is built once from the class list ``GET /v1/schema`` returns and never changes;
-the cache swaps whole snapshots, so a reader (the completer, the toolbar) takes one
-reference and never locks nor sees half a refresh. This module does no I/O: the refresher
-fetches, this only stores and indexes.
+A snapshot is built once per refresh from the compact schema (``completers.compact``) and
+never changes; the cache swaps whole snapshots, so a reader (the completer, the toolbar, a
+"did you mean" hint) takes one reference and never locks nor sees half a refresh. Every
+list completion looks up is indexed here, once (``completers.names``), so a keystroke
+costs the matches it shows, not the size of the cluster. This module does no I/O: the
+refresher fetches, this only stores and indexes.
 """
 
 from __future__ import annotations
 
-import bisect
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from completers.compact import CompactSchema, PropertyTable, compact
+from completers.names import NameIndex
+
 __all__ = ["MetadataCache", "MetadataSnapshot", "NameIndex"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+_NONE = NameIndex(())
+_LISTS = ("collections", "nodes", "users", "roles")  # the plain name lists ``names`` indexes
 
 
-class NameIndex:
-    """Names sorted case-insensitively, for prefix lookups in O(log n + matches)."""
-
-    __slots__ = ("_keys", "_names")
-
-    def __init__(self, names: Iterable[str]) -> None:
-        pairs = sorted({(n.lower(), n) for n in names})
-        self._keys = [k for k, _ in pairs]
-        self._names = [n for _, n in pairs]
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def starting_with(self, prefix: str) -> Iterator[str]:
-        """Names that start with ``prefix``, ignoring case, in case-insensitive order."""
-        key = prefix.lower()
-        i = bisect.bisect_left(self._keys, key)
-        while i < len(self._keys) and self._keys[i].startswith(key):
-            yield self._names[i]
-            i += 1
-
-
-def _data_type(prop: Mapping[str, Any]) -> str:
-    return "|".join(str(t) for t in prop.get("dataType") or ()) or "?"
-
-
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class MetadataSnapshot:
     """What the cluster looked like at ``fetched_at`` (``None``: never fetched).
 
-    ``properties`` maps a collection to ``{property: data type}`` in schema order (top-level
-    names only); ``tenants`` maps a multi-tenant collection to ``{tenant: activity status}``
-    and ``shards`` a collection to ``{shard: status}``, for the collections whose tenants or
-    shards were loaded. The admin names (``aliases`` as ``{alias: collection}``, ``nodes``,
-    ``users``, ``roles``) come with each refresh; a list the server would not give is empty.
-    ``error`` is the last refresh's failure, kept next to the last good data.
+    ``collections`` are the collection names, sorted; ``properties`` maps a collection to
+    ``{property: data type}`` in schema order (top-level names only); ``tenants`` maps a
+    multi-tenant collection to ``{tenant: activity status}`` and ``shards`` a collection to
+    ``{shard: status}``, for the collections whose tenants or shards were loaded. The admin
+    names (``aliases`` as ``{alias: collection}``, ``nodes``, ``users``, ``roles``) come with
+    each refresh; a list the server would not give is empty. ``error`` is the last refresh's
+    failure, kept next to the last good data.
     """
 
     collections: tuple[str, ...] = ()
-    properties: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _EMPTY)
+    properties: PropertyTable = field(default_factory=PropertyTable)
     multi_tenant: frozenset[str] = frozenset()
-    tenants: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _EMPTY)
-    shards: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _EMPTY)
-    aliases: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    tenants: Mapping[str, NameIndex] = field(default_factory=lambda: _EMPTY)
+    shards: Mapping[str, NameIndex] = field(default_factory=lambda: _EMPTY)
+    aliases: NameIndex = field(default_factory=lambda: _NONE)
     nodes: tuple[str, ...] = ()
     users: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     fetched_at: float | None = None
     error: str | None = None
-    _index: NameIndex = field(init=False, repr=False)
-    _lower: Mapping[str, str] = field(init=False, repr=False)
+    indexes: Mapping[str, NameIndex] = field(default_factory=lambda: _EMPTY, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_index", NameIndex(self.collections))
-        object.__setattr__(self, "_lower", {c.lower(): c for c in self.collections})
+        if not self.indexes:  # built once; copies made by replace() pass them on
+            object.__setattr__(self, "indexes", MappingProxyType(
+                {kind: NameIndex(getattr(self, kind)) for kind in _LISTS}))
+
+    @classmethod
+    def from_compact(cls, schema: CompactSchema,
+                     fetched_at: float | None = None) -> MetadataSnapshot:
+        """Build from what ``SchemaReader`` decoded."""
+        return cls(collections=schema.collections, properties=schema.properties,
+                   multi_tenant=schema.multi_tenant, fetched_at=fetched_at)
 
     @classmethod
     def from_schema(cls, classes: Iterable[Mapping[str, Any]],
                     fetched_at: float | None = None) -> MetadataSnapshot:
-        """Build from the class dicts of ``GET /v1/schema`` (``fetch_schema``'s result)."""
-        properties: dict[str, Mapping[str, str]] = {}
-        multi: set[str] = set()
-        for cls_def in classes:
-            name = cls_def.get("class")
-            if not isinstance(name, str):
-                continue
-            properties[name] = MappingProxyType(
-                {p["name"]: _data_type(p) for p in cls_def.get("properties") or ()
-                 if isinstance(p, Mapping) and isinstance(p.get("name"), str)})
-            if (cls_def.get("multiTenancyConfig") or {}).get("enabled"):
-                multi.add(name)
-        return cls(collections=tuple(sorted(properties)),
-                   properties=MappingProxyType(properties), multi_tenant=frozenset(multi),
-                   fetched_at=fetched_at)
+        """Build from class dicts as ``GET /v1/schema`` lists them."""
+        return cls.from_compact(compact(classes), fetched_at)
+
+    def names(self, kind: str) -> NameIndex:
+        """The index of ``collections``, ``nodes``, ``users`` or ``roles``."""
+        return self.indexes[kind]
 
     def resolve(self, name: str | None) -> str | None:
         """The collection's name as the server spells it (exact, then ignoring case); an
@@ -106,11 +82,7 @@ class MetadataSnapshot:
         if name in self.properties:
             return name
         alias = self.aliases.get(name[:1].upper() + name[1:])
-        return self._lower.get((alias or name).lower())
-
-    def collections_starting_with(self, prefix: str) -> Iterator[str]:
-        """Collection names starting with ``prefix`` (case-insensitive), sorted."""
-        return self._index.starting_with(prefix)
+        return self.indexes["collections"].spelled(alias or name)
 
     def with_tenants(self, collection: str, tenants: Mapping[str, str]) -> MetadataSnapshot:
         """A copy that also knows ``collection``'s tenants (``{name: activity status}``)."""
@@ -123,8 +95,10 @@ class MetadataSnapshot:
     def with_admin_names(self, aliases: Mapping[str, str], nodes: Iterable[str],
                          users: Iterable[str], roles: Iterable[str]) -> MetadataSnapshot:
         """A copy with the cluster's aliases, nodes, users and roles."""
-        return replace(self, aliases=MappingProxyType(dict(sorted(aliases.items()))),
-                       nodes=_sorted(nodes), users=_sorted(users), roles=_sorted(roles))
+        lists = {"nodes": _sorted(nodes), "users": _sorted(users), "roles": _sorted(roles)}
+        indexes = {**self.indexes, **{kind: NameIndex(names) for kind, names in lists.items()}}
+        return replace(self, aliases=NameIndex(aliases), indexes=MappingProxyType(indexes),
+                       **lists)
 
     def with_error(self, message: str) -> MetadataSnapshot:
         """A copy that keeps the data and records a failed refresh."""
@@ -135,19 +109,20 @@ def _sorted(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(set(names), key=str.lower))
 
 
-def _merged(known: Mapping[str, Mapping[str, str]], collection: str,
-            names: Mapping[str, str]) -> Mapping[str, Mapping[str, str]]:
+def _merged(known: Mapping[str, NameIndex], collection: str,
+            names: Mapping[str, str]) -> Mapping[str, NameIndex]:
     merged = dict(known)
-    merged[collection] = MappingProxyType(dict(sorted(names.items(),
-                                                      key=lambda kv: kv[0].lower())))
+    merged[collection] = NameIndex(names)
     return MappingProxyType(merged)
 
 
 class MetadataCache:
     """One swappable reference to the current snapshot, plus a refreshing flag.
 
-    Readers use ``snapshot`` and never lock. Writers that read-modify-write (merging
-    tenants) go through ``update`` so that two writers cannot lose each other's change.
+    Readers use ``snapshot`` and never lock (``snapshot.collections`` are the names a
+    "did you mean" hint can use; ``loaded`` says whether a refresh ever succeeded).
+    Writers that read-modify-write (merging tenants) go through ``update`` so that two
+    writers cannot lose each other's change.
     """
 
     def __init__(self, snapshot: MetadataSnapshot | None = None) -> None:
@@ -159,6 +134,11 @@ class MetadataCache:
     def snapshot(self) -> MetadataSnapshot:
         """The current snapshot (a single reference read; never partial)."""
         return self._snapshot
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the snapshot holds a fetched schema (possibly stale after an error)."""
+        return self._snapshot.fetched_at is not None
 
     def replace(self, snapshot: MetadataSnapshot) -> None:
         """Swap in a whole new snapshot."""

@@ -1,15 +1,18 @@
 """Where the candidates for each ``Kind`` come from: ``SOURCES[kind](context, suggestion)``.
 
 Every source reads only memory (the snapshot, the registry, the callables the shell passed
-in) and yields prompt_toolkit ``Completion`` objects that replace what was typed. Matching
-is a case-insensitive prefix. A source must not do network I/O: tenants it does not have
-are asked of ``SourceContext.tenants``, which only starts a background load.
+in) and yields prompt_toolkit ``Completion`` objects that replace what was typed. Names
+come from the snapshot's indexes (``completers.names``): those starting with what was typed
+(ignoring case) first, then those with a later word that does; at most
+``SourceContext.limit`` of them, then one "… N more" entry, so a keystroke never costs the
+size of the cluster. A source must not do network I/O: tenants it does not have are asked
+of ``SourceContext.tenants``, which only starts a background load.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from prompt_toolkit.completion import CompleteEvent, Completion, PathCompleter
@@ -20,6 +23,7 @@ from commands.parse import COMMON
 from commands.registry import Registry
 from commands.spec import Kind
 from completers.metadata import MetadataSnapshot
+from completers.names import Found, NameIndex, scan
 from completers.suggest import Suggestion, What
 
 __all__ = ["SOURCES", "Source", "SourceContext", "candidates"]
@@ -35,9 +39,10 @@ class SourceContext:
     registry: Registry
     current_collection: str | None = None
     profiles: Callable[[], Iterable[str]] = tuple
-    tenants: Callable[[str], Mapping[str, str] | None] | None = None
-    shards: Callable[[str], Mapping[str, str] | None] | None = None
+    tenants: Callable[[str], NameIndex | None] | None = None
+    shards: Callable[[str], NameIndex | None] | None = None
     paths: PathCompleter | None = None
+    limit: int = 100  # completions offered at most per slot, before "N more"
 
     def collection(self, suggestion: Suggestion) -> str | None:
         """The collection a property or tenant belongs to: named on the line, else current."""
@@ -57,15 +62,38 @@ def _quoted(name: str, quote: str) -> str:
     return _NEEDS_QUOTING.sub(lambda m: "\\" + m.group(), name)
 
 
-def completion(s: Suggestion, name: str, meta: str = "") -> Completion:
-    """A completion that replaces what was typed in the slot with ``name``, quoted as needed."""
+def completion(s: Suggestion, name: str, meta: str = "",
+               display: str | None = None) -> Completion:
+    """A completion that replaces what was typed in the slot with ``name``, quoted as needed
+    (shown as ``display``, by default the name)."""
     return Completion(s.lead + _quoted(name, s.lead or s.quote), start_position=-s.replace,
-                      display=name, display_meta=meta)
+                      display=display or name, display_meta=meta)
 
 
 def _matching(names: Iterable[str], prefix: str) -> Iterator[str]:
     key = prefix.lower()
     return (n for n in names if n.lower().startswith(key))
+
+
+def _offer(ctx: SourceContext, s: Suggestion, found: Found,
+           meta: Callable[[str, str], str] = lambda name, text: text) -> Iterator[Completion]:
+    """At most ``ctx.limit`` of the names found, best first, each with ``meta(name, its
+    text)``, then one entry saying how many more there are; choosing it inserts only what
+    every match shares (or nothing)."""
+    shown = 0
+    for name, text in found.names:
+        if shown == ctx.limit:
+            break
+        yield completion(s, name, meta(name, text))
+        shown += 1
+    rest = found.total - shown
+    if rest <= 0:
+        return
+    label, hint = f"… {rest:,} more", "type more to narrow"
+    if len(found.common) > len(s.prefix):
+        yield completion(s, found.common, hint, display=label)
+    else:
+        yield Completion("", display=label, display_meta=hint)
 
 
 def _commands(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
@@ -88,28 +116,32 @@ def _subcommands(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
 
 def _collections(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
     snap = ctx.snapshot
-    for name in snap.collections_starting_with(s.prefix):
-        count = len(snap.properties.get(name, ()))
-        meta = f"{count} propert{'y' if count == 1 else 'ies'}"
-        yield completion(s, name, meta + (", multi-tenant" if name in snap.multi_tenant else ""))
+
+    def meta(name: str, _: str) -> str:
+        count = snap.properties.count(name)
+        tenancy = ", multi-tenant" if name in snap.multi_tenant else ""
+        return f"{count} propert{'y' if count == 1 else 'ies'}{tenancy}"
+
+    yield from _offer(ctx, s, snap.names("collections").find(s.prefix), meta)
 
 
 def _properties(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
     name = ctx.collection(s)
     if name is None:
         return
-    props = ctx.snapshot.properties.get(name, {})
-    for prop in _matching(props, s.prefix):
-        yield completion(s, prop, props[prop])
+    yield from _offer(ctx, s, scan(ctx.snapshot.properties[name], s.prefix))
+
+
+def _listed(ctx: SourceContext, s: Suggestion, names: NameIndex | None) -> Iterator[Completion]:
+    """Tenants, shards or aliases with the text each carries (status, target)."""
+    if names:
+        yield from _offer(ctx, s, names.find(s.prefix))
 
 
 def _tenants(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
     name = ctx.collection(s)
-    if name is None or ctx.tenants is None:
-        return
-    tenants = ctx.tenants(name) or {}
-    for tenant in _matching(tenants, s.prefix):
-        yield completion(s, tenant, tenants[tenant])
+    if name is not None and ctx.tenants is not None:
+        yield from _listed(ctx, s, ctx.tenants(name))
 
 
 def _shards(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
@@ -119,24 +151,21 @@ def _shards(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
         return
     if name in ctx.snapshot.multi_tenant:
         yield from _tenants(ctx, s)
-        return
-    shards = (ctx.shards(name) if ctx.shards is not None else None) or {}
-    for shard in _matching(shards, s.prefix):
-        yield completion(s, shard, shards[shard])
+    elif ctx.shards is not None:
+        yield from _listed(ctx, s, ctx.shards(name))
 
 
 def _aliases(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
-    aliases = ctx.snapshot.aliases
-    for alias in _matching(aliases, s.prefix):
-        yield completion(s, alias, f"alias of {aliases[alias]}")
+    yield from _offer(ctx, s, ctx.snapshot.aliases.find(s.prefix),
+                      lambda _, collection: f"alias of {collection}")
 
 
-def _named(meta: str, names: Callable[[MetadataSnapshot], Iterable[str]]) -> Source:
-    """A source offering the names ``names(snapshot)`` gives, each with ``meta``."""
+def _named(kind: str) -> Source:
+    """A source offering the snapshot's ``kind`` names (nodes, users, roles)."""
+    meta = kind.removesuffix("s")
 
     def source(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
-        for name in _matching(names(ctx.snapshot), s.prefix):
-            yield completion(s, name, meta)
+        yield from _offer(ctx, s, ctx.snapshot.names(kind).find(s.prefix), lambda *_: meta)
 
     return source
 
@@ -163,8 +192,10 @@ def _permissions(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
             yield completion(s, name, domain_of(name).target)
         return
     if action in ACTIONS and domain_of(action).fields[:1] == ("collection",):
-        for name in ctx.snapshot.collections_starting_with(target):
-            yield completion(s, f"{action}:{name}", "collection")
+        found = ctx.snapshot.names("collections").find(target)
+        named = Found(((f"{action}:{name}", "collection") for name, _ in found.names),
+                      found.total, found.common and f"{action}:{found.common}")
+        yield from _offer(ctx, s, named)
 
 
 def _nothing(ctx: SourceContext, s: Suggestion) -> Iterator[Completion]:
@@ -186,9 +217,9 @@ SOURCES: dict[Kind, Source] = {
     Kind.CHOICE: _nothing,  # choices are declared on the Arg/Opt and matched generically
     Kind.URL: _nothing,
     Kind.ALIAS: _aliases,
-    Kind.USER: _named("user", lambda snap: snap.users),
-    Kind.ROLE: _named("role", lambda snap: snap.roles),
-    Kind.NODE: _named("node", lambda snap: snap.nodes),
+    Kind.USER: _named("users"),
+    Kind.ROLE: _named("roles"),
+    Kind.NODE: _named("nodes"),
     Kind.SHARD: _shards,
     Kind.PERMISSION: _permissions,
 }

@@ -48,14 +48,20 @@ def test_resolve_ignores_case() -> None:
     assert snap.resolve("Nosuch") is None and snap.resolve(None) is None
 
 
+def found(index: NameIndex, query: str) -> list[str]:
+    return [name for name, _ in index.find(query).names]
+
+
 def test_prefix_lookup_ignores_case_and_is_sorted() -> None:
-    snap = MetadataSnapshot.from_schema(CLASSES)
-    assert list(snap.collections_starting_with("")) == ["alpha", "Beta", "Gamma", "Zeta"]
-    assert list(snap.collections_starting_with("B")) == ["Beta"]
-    assert list(snap.collections_starting_with("z")) == ["Zeta"]
-    assert list(snap.collections_starting_with("q")) == []
-    index = NameIndex(["ab", "AB", "Ac", "b"])
-    assert list(index.starting_with("a")) == ["AB", "ab", "Ac"] and len(index) == 4
+    names = MetadataSnapshot.from_schema(CLASSES).names("collections")
+    assert found(names, "") == ["alpha", "Beta", "Gamma", "Zeta"]
+    assert found(names, "B") == ["Beta"]
+    assert found(names, "z") == ["Zeta"]
+    assert found(names, "q") == []
+    index = NameIndex({"ab": "1", "AB": "2", "Ac": "3", "b": "4"})
+    assert found(index, "a") == ["AB", "ab", "Ac"] and len(index) == 4
+    assert (index["ab"], index["AB"], "aB" in index, index.spelled("aC")) == ("1", "2", False,
+                                                                            "Ac")
 
 
 def test_with_tenants_and_with_error_copy() -> None:

@@ -91,12 +91,14 @@ class RestClient:
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                 json: Any = None, content: bytes | None = None,
                 idempotent: bool | None = None, ok: tuple[int, ...] = (),
-                timeout: float | None = None, retries: int | None = None) -> httpx.Response:
+                timeout: float | None = None, retries: int | None = None,
+                stream: bool = False) -> httpx.Response:
         """Send one request with the retry policy; statuses in ``ok`` are not errors.
 
         ``content`` is a JSON body already encoded (bulk writes encode with orjson, several
         times faster than the encoder behind ``json=``). ``retries`` overrides the client's
-        count for this request only.
+        count for this request only. With ``stream`` a successful response's body is not
+        read: the caller reads it in chunks (``iter_bytes``) and closes the response.
         """
         if self.read_only is not None and not is_read(method, path):
             raise Refused(f"profile {self.read_only} is read-only: {method} {path} was not sent",
@@ -116,12 +118,14 @@ class RestClient:
             last = attempt == attempts - 1
             try:
                 started = time.perf_counter()
-                response = self._http.request(method, path, **kwargs)
-                # httpx binds a response and its stream in a reference cycle (BoundSyncStream),
-                # so a read response and its body live until the cyclic GC runs, which bulk
-                # work of few container objects rarely triggers: a migration held 20-30 MB
-                # of dead cursor pages. The body is read; the stream is not needed.
-                response.stream = httpx.ByteStream(b"")
+                response = self._http.send(self._http.build_request(method, path, **kwargs),
+                                           stream=stream)
+                if not stream:
+                    # httpx binds a response and its stream in a reference cycle
+                    # (BoundSyncStream), so a read response and its body live until the
+                    # cyclic GC runs, which bulk work of few container objects rarely
+                    # triggers: a migration held 20-30 MB of dead cursor pages.
+                    response.stream = httpx.ByteStream(b"")
                 logger.debug("%s %s -> %s in %.3fs", method, path, response.status_code,
                              time.perf_counter() - started)
             except TRANSIENT as exc:
@@ -137,9 +141,12 @@ class RestClient:
                 self._pause(attempt)
                 continue
             if response.status_code in RETRY_STATUSES and not last:
+                response.close()
                 self._pause(attempt)
                 continue
             if response.status_code >= 400 and response.status_code not in ok:
+                response.read()
+                response.close()
                 message = error_message(response)
                 hint = forbidden_hint(message) if response.status_code == 403 else \
                     HINTS.get(response.status_code)
