@@ -20,11 +20,17 @@ from rich.table import Table as RichTable
 from commands.errors import ShellError, UsageError
 from commands.results import Document, Level, Message, Outcome, Record, Result, Table, Text
 from commands.safety import Plan
+from shell import grid
 
 MAX_CELL = 60  # characters of a table cell; JSON and YAML are never shortened
+# Rows above which a terminal gets the plain layout too: rich's costs about 0.7 ms a row.
+RICH_ROWS = 100
 
 
 def _cell(value: Any, limit: int | None = None) -> Any:
+    kind = type(value)
+    if kind is str and (not limit or len(value) <= limit) or kind is int or kind is bool:
+        return str(value)  # the common cases, first (a big table has many cells)
     if value is None:
         return ""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -146,23 +152,66 @@ class Renderer:
                 for i, row in enumerate(result.rows, 1):
                     self._record(dict(zip(result.columns, row, strict=True)), f"record {i}")
             else:
-                table = RichTable(*result.columns, title=result.title, box=box.SIMPLE_HEAD)
-                for column in table.columns:
-                    column.overflow = "fold"
-                    column.min_width = len(str(column.header))
-                    column.no_wrap = column.header in ("id", "name")
-                for row in result.rows:
-                    table.add_row(*(_cell(v, MAX_CELL) for v in row))
-                self.out.print(table)
+                self._rows(result)
                 count = len(result.rows)
                 say(self.err, f"({count} row{'s' if count != 1 else ''})", "dim")
             if result.note:
                 say(self.err, result.note, "dim")
 
+    def _rows(self, result: Table) -> None:
+        cells = [[_cell(v, MAX_CELL) for v in row] for row in result.rows]
+        plain = all(type(c) is str for row in cells for c in row)
+        if plain and (not self.out.is_terminal or len(cells) > RICH_ROWS):
+            self._grid(result.title, result.columns, cells, False,
+                       [c in ("id", "name") for c in result.columns])
+            return
+        table = RichTable(*result.columns, title=result.title, box=box.SIMPLE_HEAD)
+        for column in table.columns:
+            column.overflow = "fold"
+            column.min_width = len(str(column.header))
+            column.no_wrap = column.header in ("id", "name")
+        for row in cells:
+            table.add_row(*row)
+        self._rich(table)
+
     def _record(self, fields: dict[str, Any], title: str | None) -> None:
+        values = [_cell(value) for value in fields.values()]
+        if not self.out.is_terminal and all(type(v) is str for v in values):
+            self._grid(title, None, list(zip(map(str, fields), values, strict=True)), True, ())
+            return
         table = RichTable(show_header=False, title=title, box=box.SIMPLE, title_justify="left")
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")
-        for key, value in fields.items():
-            table.add_row(key, _cell(value))
-        self.out.print(table)
+        for key, value in zip(fields, values, strict=True):
+            table.add_row(key, value)
+        self._rich(table)
+
+    def _grid(self, title: str | None, header: tuple[str, ...] | None,
+              rows: list[Any], title_left: bool, no_wrap: list[bool] | tuple[()]) -> None:
+        """The plain layout (``shell.grid``): written in one piece; on a terminal fitted to
+        its width, with rich's title and header styles."""
+        drawn = grid.layout(title, header, rows, title_left=title_left,
+                            max_width=self.out.width, no_wrap=no_wrap)
+        if not self.out.is_terminal:
+            self._write("".join(line + "\n" for line in drawn.lines()))
+            return
+        for line in drawn.title:
+            say(self.out, line, "table.title")
+        say(self.out, drawn.body[0])
+        for k, line in enumerate(drawn.header):
+            say(self.out, line, "table.header" if k < len(drawn.header) - 1 else None)
+        self._write("".join(line + "\n" for line in drawn.body[1:]))
+
+    def _rich(self, table: RichTable) -> None:
+        """A rich table; off a terminal without the padding rich adds to every line."""
+        if self.out.is_terminal:
+            self.out.print(table)
+            return
+        with self.out.capture() as captured:
+            self.out.print(table)
+        self._write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+    def _write(self, text: str) -> None:
+        file = self.out.file
+        file.write(text)
+        file.flush()
