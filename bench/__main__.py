@@ -10,10 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import backup, migrate, sandbox_throughput, shell, stats
+from bench import backup, listing, migrate, sandbox_throughput, shell, stats
 from bench.report import ROOT, update, write
 
-PARTS = ("sandbox", "shell", "backup", "stats", "migrate")
+PARTS = ("sandbox", "shell", "listing", "backup", "stats", "migrate")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         sections += sandbox_throughput.run(args.objects)
     if "shell" in parts:
         sections.append(shell.run())
+    if "listing" in parts:
+        sections.append(listing.run())
     if "backup" in parts:
         sections += backup.run(args.backup_small, args.backup_large)
     if "stats" in parts:

@@ -87,6 +87,7 @@ def list_collections(api: RestClient, patterns: Sequence[str] = ()) -> list[Coll
     for cls in classes:
         name = cls["class"]
         mt = is_multi_tenant(cls)
+        spaces = vectors(cls)
         sharding = cls.get("shardingConfig") or {}
         shards = len(loaded.get(name, ())) if mt else (
             sharding.get("actualCount") or sharding.get("desiredCount"))
@@ -95,8 +96,8 @@ def list_collections(api: RestClient, patterns: Sequence[str] = ()) -> list[Coll
             objects=counts.get(name, 0 if mt else None),
             tenants=len(loaded.get(name, ())) if mt else None,
             multi_tenancy=mt, replication=(cls.get("replicationConfig") or {}).get("factor"),
-            shards=shards, vectorizer=vectorizer_summary(cls),
-            vector_index=vector_index_summary(cls)))
+            shards=shards, vectorizer=vectorizer_summary(cls, spaces),
+            vector_index=vector_index_summary(cls, spaces)))
     return sorted(out, key=lambda c: c.name.lower())
 
 
@@ -151,15 +152,17 @@ def _summary(parts: list[tuple[str | None, str | None]]) -> str | None:
                      for name, value in parts)
 
 
-def vectorizer_summary(cls: dict[str, Any]) -> str | None:
-    """``none``, or per named vector ``title_vector:none, image_vector:none``."""
-    return _summary([(v.name, v.vectorizer) for v in vectors(cls)])
+def vectorizer_summary(cls: dict[str, Any], spaces: list[VectorInfo] | None = None) -> str | None:
+    """``none``, or per named vector ``title_vector:none, image_vector:none``; ``spaces``
+    is ``vectors(cls)`` when the caller has it already."""
+    return _summary([(v.name, v.vectorizer) for v in spaces or vectors(cls)])
 
 
-def vector_index_summary(cls: dict[str, Any]) -> str | None:
+def vector_index_summary(cls: dict[str, Any],
+                         spaces: list[VectorInfo] | None = None) -> str | None:
     """``hnsw``, ``hnsw+pq``, or per named vector ``title_vector:hnsw, image_vector:flat``."""
     return _summary([(v.name, v.index_type and v.index_type + (
-        f"+{v.compression}" if v.compression else "")) for v in vectors(cls)])
+        f"+{v.compression}" if v.compression else "")) for v in spaces or vectors(cls)])
 
 
 def property_rows(cls: dict[str, Any]) -> list[dict[str, Any]]:
