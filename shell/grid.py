@@ -114,10 +114,12 @@ def layout(title: str | None, header: Sequence[str] | None, rows: Sequence[Seque
     frame = 2 * len(EDGE) + len(widths) * 2 * len(PAD) + max(len(widths) - 1, 0)
     folded = False
     if max_width is not None and sum(widths) + frame > max_width:
-        floors = [w if i < len(no_wrap) and no_wrap[i]
-                  else max(_width(header[i]) if header else 1, 1)
-                  for i, w in enumerate(widths)]
-        widths = narrowed(widths, floors, max_width - frame)
+        keep = [i < len(no_wrap) and no_wrap[i] for i in range(len(widths))]
+        # headers stay whole while they can; past that they fold too, as rich's do
+        for floor in ((_width(header[i]) if header else 1 for i in range(len(widths))),
+                      (1 for _ in widths)):
+            floors = [w if k else max(f, 1) for w, k, f in zip(widths, keep, floor, strict=True)]
+            widths = narrowed(widths, floors, max_width - frame)
         folded = True
     total = sum(widths) + frame
     titles = []
