@@ -155,8 +155,9 @@ class Renderer:
             self._record(result.fields, result.title)
         elif isinstance(result, Table):
             if expanded:
+                big = len(result.rows) > RICH_ROWS
                 for i, row in enumerate(result.rows, 1):
-                    self._record(dict(zip(result.columns, row, strict=True)), f"record {i}")
+                    self._record(dict(zip(result.columns, row, strict=True)), f"record {i}", big)
             else:
                 self._rows(result)
                 count = len(result.rows)
@@ -183,9 +184,9 @@ class Renderer:
             table.add_row(*row)
         self._rich(table)
 
-    def _record(self, fields: dict[str, Any], title: str | None) -> None:
+    def _record(self, fields: dict[str, Any], title: str | None, big: bool = False) -> None:
         values = [_cell(value) for value in fields.values()]
-        if not self.out.is_terminal and all(type(v) is str for v in values):
+        if (big or not self.out.is_terminal) and all(type(v) is str for v in values):
             self._grid(title, None, list(zip(map(str, fields), values, strict=True)), True, ())
             return
         from rich import box

@@ -157,3 +157,14 @@ def test_yaml_is_what_the_python_emitter_writes() -> None:
     big = tuple(tuple(r.values()) for r in PAYLOAD * 100)
     out, _ = drawn(Table(tuple(PAYLOAD[0]), big), fmt="yaml")
     assert yaml.safe_load(out) == PAYLOAD * 100
+
+
+def test_expanded_big_tables_are_plain_records_on_a_terminal_too() -> None:
+    small, _ = drawn(Table(COLUMNS, _rows(2)), width=120, terminal=True, expanded=True)
+    assert any(line.endswith(" ") for line in ANSI.sub("", small).splitlines())  # rich's
+    out, _ = drawn(Table(COLUMNS, _rows(RICH_ROWS + 1)), width=120, terminal=True,
+                   expanded=True)
+    plain = ANSI.sub("", out)
+    assert plain.count("\n  name ") == RICH_ROWS + 1
+    assert f"record {RICH_ROWS + 1}\n" in plain and "\x1b[3mrecord 1" in out
+    assert all(line == line.rstrip() for line in plain.splitlines())

@@ -10,7 +10,9 @@ class-JSON readers (``vectorizer_summary``, ``vector_index_summary``,
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,12 +77,32 @@ def matches(name: str, patterns: Sequence[str]) -> bool:
     return all(fnmatch.fnmatchcase(name.lower(), p.lower()) for p in patterns)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for a loop that only allocates: with a parsed schema of
+    10,000 classes alive, each of its passes walks those millions of objects (a third of
+    ``list_collections`` at that size). Nothing here makes cycles; refcounting frees it all."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def list_collections(api: RestClient, patterns: Sequence[str] = ()) -> list[CollectionSummary]:
     """Every collection matching all ``patterns``, sorted by name, in two requests."""
     classes = [c for c in fetch_schema(api) if matches(c["class"], patterns)]
     if not classes:
         return []
     nodes = cluster.fetch_nodes(api)
+    with _collector_paused():
+        return _summaries(classes, nodes)
+
+
+def _summaries(classes: list[dict[str, Any]],
+               nodes: list[dict[str, Any]]) -> list[CollectionSummary]:
     counts = cluster.collection_counts(nodes)
     loaded = cluster.shard_names(nodes)
     out = []
