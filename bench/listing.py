@@ -5,7 +5,9 @@ its own), ``elysiactl --url URL -c '\\ls'`` and ``-c '\\ls --verbose'`` run as a
 them with the output going to a pipe, interleaved with the baseline
 (``bench/listing_baseline.py``: the same three GETs with httpx, the same rows printed with
 ``str.ljust``). Before timing, both outputs are checked to hold the same rows, cell for cell.
-``python -m bench --only listing`` updates the section.
+A third row per size runs ``\\ls --verbose`` in a pseudo-terminal, where a table that big gets
+the plain layout with rich's header styles. ``python -m bench --only listing`` updates the
+section.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import sys
 import tempfile
 import time
 
+import pexpect
+
 from bench.report import ROOT, Section, start_server, verdict
 from bench.shell import _env
 
@@ -23,6 +27,7 @@ SIZES = (1_000, 10_000)
 RUNS = 7
 AIM = 1.3
 COMMANDS = ((r"\ls", ()), (r"\ls --verbose", ("--verbose",)))
+TERMINAL = (50, 200)  # rows, columns: wide enough for \ls --verbose without folding
 
 
 def _rows(text: str, after: str) -> list[list[str]]:
@@ -38,16 +43,30 @@ def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
     return time.perf_counter() - started, done.stdout
 
 
-def _measure(url: str, env: dict[str, str], line: str,
-             flags: tuple[str, ...]) -> tuple[float, float]:
+def _in_terminal(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Seconds until a process in a pseudo-terminal has written everything and exited."""
+    started = time.perf_counter()
+    child = pexpect.spawn(argv[0], argv[1:], cwd=str(ROOT), env=env, dimensions=TERMINAL,
+                          maxread=1 << 16, timeout=300, encoding="utf-8")
+    child.expect(pexpect.EOF)
+    elapsed = time.perf_counter() - started
+    child.close()
+    if child.exitstatus != 0:
+        raise RuntimeError(f"{argv} exited with {child.exitstatus}")
+    return elapsed, child.before
+
+
+def _measure(url: str, env: dict[str, str], line: str, flags: tuple[str, ...],
+             terminal: bool) -> tuple[float, float]:
     """Median seconds of elysiactl and of the baseline, runs interleaved."""
     shell = [sys.executable, "-m", "shell", "--url", url, "-c", line]
     base = [sys.executable, str(ROOT / "bench" / "listing_baseline.py"), url, *flags]
-    _, shown = _timed(shell, env)  # also warms the disk cache for both
-    _, expected = _timed(base, env)
-    if _rows(shown, "─") != _rows(expected, "name"):
+    timed = _in_terminal if terminal else _timed
+    _, shown = timed(shell, env)  # also warms the disk cache for both
+    _, expected = timed(base, env)
+    if not terminal and _rows(shown, "─") != _rows(expected, "name"):
         raise RuntimeError(f"{line}: elysiactl and the baseline print different rows")
-    pairs = [(_timed(shell, env)[0], _timed(base, env)[0]) for _ in range(RUNS)]
+    pairs = [(timed(shell, env)[0], timed(base, env)[0]) for _ in range(RUNS)]
     return statistics.median(s for s, _ in pairs), statistics.median(b for _, b in pairs)
 
 
@@ -59,11 +78,14 @@ def run(sizes: tuple[int, ...] = SIZES) -> Section:
         for size in sizes:
             server, port = start_server(["-m", "bench.listing_server", str(size)], False)
             try:
-                for line, flags in COMMANDS:
-                    shell_s, base_s = _measure(f"http://127.0.0.1:{port}", env, line, flags)
+                for (line, flags), terminal in (*((c, False) for c in COMMANDS),
+                                                (COMMANDS[1], True)):
+                    shell_s, base_s = _measure(f"http://127.0.0.1:{port}", env, line, flags,
+                                               terminal)
                     ratio = shell_s / base_s
                     met = met and ratio <= AIM
-                    rows.append((f"`elysiactl -c '{line}'`, {size:,} collections",
+                    rows.append((f"`elysiactl -c '{line}'`, {size:,} collections, "
+                                 + ("in a terminal" if terminal else "piped"),
                                  f"{shell_s * 1000:.0f} ms", f"{base_s * 1000:.0f} ms",
                                  f"{ratio:.2f}x", f"at most {AIM}x: {verdict(ratio <= AIM)}"))
             finally:
@@ -71,9 +93,10 @@ def run(sizes: tuple[int, ...] = SIZES) -> Section:
                 server.wait()
     return Section(
         "Listing collections at scale",
-        f"Medians of {RUNS} interleaved runs, output to a pipe, against a sandbox in its own "
-        "process (seeded directly: 2 properties per collection, a tenth multi-tenant, some "
-        "with named vectors or PQ). The baseline is `bench/listing_baseline.py`: the same "
-        "three GETs with httpx and the same rows (checked cell for cell before timing) "
-        "printed with `str.ljust`.",
+        f"Medians of {RUNS} interleaved runs against a sandbox in its own process (seeded "
+        "directly: 2 properties per collection, a tenth multi-tenant, some with named "
+        "vectors or PQ), output to a pipe or to a pseudo-terminal of "
+        f"{TERMINAL[1]} columns (read to the end). The baseline is "
+        "`bench/listing_baseline.py`: the same three GETs with httpx and the same rows "
+        "(checked cell for cell before timing) printed with `str.ljust`.",
         ("command", "elysiactl", "baseline", "ratio", "aim"), rows, met)

@@ -6,6 +6,11 @@ A Record's fields, and the tables nested in them, fold long text instead of cutt
 reports whose every word matters (``\\health``, ``\\migrate``) are Records. When stdout is
 not a terminal rich emits no colour, and JSON is plain ``json.dumps``, so ``jq`` always
 gets parseable output.
+
+Tables and Records of plain cells are drawn by ``shell.grid`` (widths computed once, rows
+written in one piece, the same look as rich's) off a terminal, and on one above
+``RICH_ROWS`` rows; rich draws the rest (small tables on a terminal, nested tables), off a
+terminal without the trailing spaces it pads every line with. Machine output bypasses rich.
 """
 
 from __future__ import annotations
