@@ -149,6 +149,9 @@ def test_json_is_what_json_dumps_writes() -> None:
                    fmt="json")
     assert out == json.dumps(PAYLOAD, indent=2, default=str, ensure_ascii=False) + "\n"
     assert json.loads(out) == PAYLOAD
+    odd = {"nan": float("nan"), "inf": float("inf"), 1: -0.0, "huge": 2**70, "set": {1}}
+    out, _ = drawn(Record(odd), fmt="json")
+    assert out == json.dumps(odd, indent=2, default=str, ensure_ascii=False) + "\n"
 
 
 def test_yaml_is_what_the_python_emitter_writes() -> None:
