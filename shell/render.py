@@ -117,8 +117,10 @@ class Renderer:
         if fmt == "yaml":
             import yaml  # loaded on first use: start-up stays fast
 
-            # libyaml's emitter when PyYAML has it: the same text, four times faster
-            dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+            # libyaml's emitter when PyYAML has it: the same text, four times faster, except
+            # that it ends a lone scalar without the Python emitter's "..." line
+            dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper) \
+                if isinstance(payload, dict | list) else yaml.SafeDumper
             return yaml.dump(payload, Dumper=dumper, sort_keys=False, allow_unicode=True).rstrip()
         import msgspec
 

@@ -160,6 +160,11 @@ def test_yaml_is_what_the_python_emitter_writes() -> None:
     big = tuple(tuple(r.values()) for r in PAYLOAD * 100)
     out, _ = drawn(Table(tuple(PAYLOAD[0]), big), fmt="yaml")
     assert yaml.safe_load(out) == PAYLOAD * 100
+    assert out == yaml.safe_dump([dict(r) for r in PAYLOAD * 100], sort_keys=False,
+                                 allow_unicode=True)
+    for scalar in ("plain", 3.5, None):
+        assert Renderer.dump(scalar, "yaml") == yaml.safe_dump(
+            scalar, allow_unicode=True).rstrip()
 
 
 def test_expanded_big_tables_are_plain_records_on_a_terminal_too() -> None:
