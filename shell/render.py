@@ -62,8 +62,18 @@ def _nested(rows: list[dict[str, Any]]) -> RichTable:
     for column in table.columns:
         column.overflow = "fold"  # nothing is cut, at any width
     for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
+        table.add_row(*(_literal(_cell(row.get(c))) for c in columns))
     return table
+
+
+def _literal(cell: Any) -> Any:
+    """A cell rich draws as it is: a string would be read as markup (``[x]`` vanishes,
+    a stray ``[/b]`` raises)."""
+    if type(cell) is not str:
+        return cell
+    from rich.text import Text
+
+    return Text(cell)
 
 
 def say(console: Console, text: str, style: str | None = None) -> None:
@@ -197,7 +207,7 @@ class Renderer:
             column.min_width = len(str(column.header))
             column.no_wrap = column.header in ("id", "name")
         for row in cells:
-            table.add_row(*row)
+            table.add_row(*map(_literal, row))
         self._rich(table)
 
     def _record(self, fields: dict[str, Any], title: str | None, big: bool = False) -> None:
@@ -212,7 +222,7 @@ class Renderer:
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")
         for key, value in zip(fields, values, strict=True):
-            table.add_row(key, value)
+            table.add_row(_literal(key), _literal(value))
         self._rich(table)
 
     def _grid(self, title: str | None, header: tuple[str, ...] | None,

@@ -176,3 +176,15 @@ def test_expanded_big_tables_are_plain_records_on_a_terminal_too() -> None:
     assert plain.count("\n  name ") == RICH_ROWS + 1
     assert f"record {RICH_ROWS + 1}\n" in plain and "\x1b[3mrecord 1" in out
     assert all(line == line.rstrip() for line in plain.splitlines())
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_cells_are_never_read_as_markup(terminal: bool) -> None:
+    rows = (("A", "docs [internal]"), ("B", "a [/b] c"), ("C", "[bold]x[/bold]"))
+    for result in (Table(("name", "description"), rows),
+                   Record({"name": "A", "description": "a [/b] c",
+                           "nested": [{"k": "[red]v[/red]"}]})):
+        out, _ = drawn(result, width=100, terminal=terminal)
+        for text in ("docs [internal]", "a [/b] c", "[bold]x[/bold]", "[red]v[/red]"):
+            if text in str(result):
+                assert text in ANSI.sub("", out)
