@@ -91,25 +91,27 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def list_collections(api: RestClient, patterns: Sequence[str] = ()) -> list[CollectionSummary]:
-    """Every collection matching all ``patterns``, sorted by name, in two requests."""
+def list_collections(api: RestClient, patterns: Sequence[str] = (),
+                     vectors_too: bool = True) -> list[CollectionSummary]:
+    """Every collection matching all ``patterns``, sorted by name, in two requests;
+    ``vectors_too=False`` leaves ``vectorizer`` and ``vector_index`` None (plain ``\\ls``)."""
     classes = [c for c in fetch_schema(api) if matches(c["class"], patterns)]
     if not classes:
         return []
     nodes = cluster.fetch_nodes(api)
     with _collector_paused():
-        return _summaries(classes, nodes)
+        return _summaries(classes, nodes, vectors_too)
 
 
-def _summaries(classes: list[dict[str, Any]],
-               nodes: list[dict[str, Any]]) -> list[CollectionSummary]:
+def _summaries(classes: list[dict[str, Any]], nodes: list[dict[str, Any]],
+               vectors_too: bool) -> list[CollectionSummary]:
     counts = cluster.collection_counts(nodes)
     loaded = cluster.shard_names(nodes)
     out = []
     for cls in classes:
         name = cls["class"]
         mt = is_multi_tenant(cls)
-        spaces = vectors(cls)
+        spaces = vectors(cls) if vectors_too else []
         sharding = cls.get("shardingConfig") or {}
         shards = len(loaded.get(name, ())) if mt else (
             sharding.get("actualCount") or sharding.get("desiredCount"))
@@ -118,8 +120,8 @@ def _summaries(classes: list[dict[str, Any]],
             objects=counts.get(name, 0 if mt else None),
             tenants=len(loaded.get(name, ())) if mt else None,
             multi_tenancy=mt, replication=(cls.get("replicationConfig") or {}).get("factor"),
-            shards=shards, vectorizer=vectorizer_summary(cls, spaces),
-            vector_index=vector_index_summary(cls, spaces)))
+            shards=shards, vectorizer=_vectorizer_summary(spaces),
+            vector_index=_index_summary(spaces)))
     return sorted(out, key=lambda c: c.name.lower())
 
 
@@ -174,17 +176,23 @@ def _summary(parts: list[tuple[str | None, str | None]]) -> str | None:
                      for name, value in parts)
 
 
-def vectorizer_summary(cls: dict[str, Any], spaces: list[VectorInfo] | None = None) -> str | None:
-    """``none``, or per named vector ``title_vector:none, image_vector:none``; ``spaces``
-    is ``vectors(cls)`` when the caller has it already."""
-    return _summary([(v.name, v.vectorizer) for v in spaces or vectors(cls)])
+def vectorizer_summary(cls: dict[str, Any]) -> str | None:
+    """``none``, or per named vector ``title_vector:none, image_vector:none``."""
+    return _vectorizer_summary(vectors(cls))
 
 
-def vector_index_summary(cls: dict[str, Any],
-                         spaces: list[VectorInfo] | None = None) -> str | None:
+def _vectorizer_summary(spaces: list[VectorInfo]) -> str | None:
+    return _summary([(v.name, v.vectorizer) for v in spaces])
+
+
+def vector_index_summary(cls: dict[str, Any]) -> str | None:
     """``hnsw``, ``hnsw+pq``, or per named vector ``title_vector:hnsw, image_vector:flat``."""
+    return _index_summary(vectors(cls))
+
+
+def _index_summary(spaces: list[VectorInfo]) -> str | None:
     return _summary([(v.name, v.index_type and v.index_type + (
-        f"+{v.compression}" if v.compression else "")) for v in spaces or vectors(cls)])
+        f"+{v.compression}" if v.compression else "")) for v in spaces])
 
 
 def property_rows(cls: dict[str, Any]) -> list[dict[str, Any]]:
