@@ -251,6 +251,9 @@ class Renderer:
         self._write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
     def _write(self, text: str) -> None:
+        """Text straight to stdout's file, as rich would write it (not at all when quiet)."""
+        if self.out.quiet:
+            return
         file = self.out.file
         file.write(text)
         file.flush()
