@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -105,20 +106,25 @@ def list_collections(api: RestClient, patterns: Sequence[str] = (),
 
 def _summaries(classes: list[dict[str, Any]], nodes: list[dict[str, Any]],
                vectors_too: bool) -> list[CollectionSummary]:
-    counts = cluster.collection_counts(nodes)
-    loaded = cluster.shard_names(nodes)
+    # cluster.collection_counts and cluster.shard_names in one pass over the replicas
+    # (each would make its own: a quarter of this function at 10,000 collections)
+    counts: dict[str, int] = defaultdict(int)
+    loaded: dict[str, int] = defaultdict(int)
+    for (collection, _shard), count in cluster.shard_counts(nodes).items():
+        counts[collection] += count or 0
+        loaded[collection] += 1
     out = []
     for cls in classes:
         name = cls["class"]
         mt = is_multi_tenant(cls)
         spaces = vectors(cls) if vectors_too else []
         sharding = cls.get("shardingConfig") or {}
-        shards = len(loaded.get(name, ())) if mt else (
+        shards = loaded.get(name, 0) if mt else (
             sharding.get("actualCount") or sharding.get("desiredCount"))
         out.append(CollectionSummary(
             name=name, description=cls.get("description") or None,
             objects=counts.get(name, 0 if mt else None),
-            tenants=len(loaded.get(name, ())) if mt else None,
+            tenants=loaded.get(name, 0) if mt else None,
             multi_tenancy=mt, replication=(cls.get("replicationConfig") or {}).get("factor"),
             shards=shards, vectorizer=_vectorizer_summary(spaces),
             vector_index=_index_summary(spaces)))
