@@ -45,18 +45,21 @@ def _fold(text: str, width: int) -> list[str]:
     return out
 
 
+def _cell_width(cell: str) -> int:
+    return max(map(_width, cell.split("\n"))) if "\n" in cell else _width(cell)
+
+
 def natural_widths(header: Sequence[str] | None, rows: Sequence[Sequence[str]]) -> list[int]:
     """Each column's width: its widest cell line (the header included)."""
     count = len(header) if header is not None else len(rows[0]) if rows else 0
     widths = [_width(h) for h in header] if header is not None else [0] * count
-    for row in rows:
-        for i, cell in enumerate(row):
-            if "\n" in cell:
-                width = max(_width(part) for part in cell.split("\n"))
-            else:
-                width = len(cell) if cell.isascii() else cell_len(cell)
-            if width > widths[i]:
-                widths[i] = width
+    for i, column in enumerate(zip(*rows, strict=True)):
+        joined = "".join(column)
+        if joined.isascii() and "\n" not in joined:  # the common case, at C speed
+            width = max(map(len, column))
+        else:
+            width = max(map(_cell_width, column))
+        widths[i] = max(widths[i], width)
     return widths
 
 
@@ -81,9 +84,14 @@ def narrowed(widths: list[int], floors: Sequence[int], budget: int) -> list[int]
     return widths
 
 
-def _row_lines(cells: Sequence[str], widths: Sequence[int], folded: bool) -> list[str]:
-    if not folded and not any("\n" in cell for cell in cells):
-        return [(EDGE + PAD + GAP.join(map(_ljust, cells, widths))).rstrip()]
+def _row_lines(cells: Sequence[str], widths: Sequence[int], folded: bool,
+               template: str) -> list[str]:
+    if not folded:
+        joined = "".join(cells)
+        if joined.isascii() and "\n" not in joined:  # one C call pads the whole row
+            return [template.format(*cells).rstrip()]
+        if "\n" not in joined:
+            return [(EDGE + PAD + GAP.join(map(_ljust, cells, widths))).rstrip()]
     parts = [_fold(cell, width) for cell, width in zip(cells, widths, strict=True)]
     height = max(len(p) for p in parts)
     return [(EDGE + PAD + GAP.join(_ljust(p[k] if k < len(p) else "", w)
@@ -126,12 +134,13 @@ def layout(title: str | None, header: Sequence[str] | None, rows: Sequence[Seque
     for part in textwrap.wrap(title or "", max(total, 1)):
         indent = 0 if title_left else (total - _width(part)) // 2
         titles.append((" " * indent + part).rstrip())
+    template = EDGE + PAD + GAP.join(f"{{:<{w}}}" for w in widths)
     heading = []
     if header is not None:
-        heading = [*_row_lines(header, widths, folded),
+        heading = [*_row_lines(header, widths, folded, template),
                    (EDGE + RULE * (total - 2 * len(EDGE))).rstrip()]
     body = [""]
     for row in rows:
-        body += _row_lines(row, widths, folded)
+        body += _row_lines(row, widths, folded, template)
     body.append("")
     return Layout(titles, heading, body)
