@@ -17,7 +17,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.cells import cell_len
+from rich.cells import cell_len, chop_cells
 
 EDGE = " "  # the left and right edge of box.SIMPLE_HEAD and box.SIMPLE
 PAD = " "  # rich's default cell padding, each side
@@ -40,8 +40,10 @@ def _fold(text: str, width: int) -> list[str]:
     for line in text.split("\n"):
         if _width(line) <= width:
             out.append(line)
-        else:
+        elif line.isascii():
             out += textwrap.wrap(line, width, break_on_hyphens=False) or [""]
+        else:  # textwrap counts characters, not cells: cut by cells, words or not
+            out += chop_cells(line, width)
     return out
 
 

@@ -188,3 +188,11 @@ def test_cells_are_never_read_as_markup(terminal: bool) -> None:
         for text in ("docs [internal]", "a [/b] c", "[bold]x[/bold]", "[red]v[/red]"):
             if text in str(result):
                 assert text in ANSI.sub("", out)
+
+
+def test_wide_characters_fold_by_terminal_cells() -> None:
+    rows = tuple((f"C{i:03d}", "漢字かな" * 8, "x") for i in range(RICH_ROWS + 1))
+    out, _ = drawn(Table(("name", "description", "n"), rows), width=40, terminal=True)
+    lines = ANSI.sub("", out).splitlines()
+    assert max(cell_len(line) for line in lines) <= 40
+    assert "".join(lines).count("漢字かな") >= 8 * (RICH_ROWS + 1) - (RICH_ROWS + 1)
