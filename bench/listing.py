@@ -6,12 +6,14 @@ them with the output going to a pipe, interleaved with the baseline
 (``bench/listing_baseline.py``: the same three GETs with httpx, the same rows printed with
 ``str.ljust``). Before timing, both outputs are checked to hold the same rows, cell for cell.
 A third row per size runs ``\\ls --verbose`` in a pseudo-terminal, where a table that big gets
-the plain layout with rich's header styles. ``python -m bench --only listing`` updates the
-section.
+the plain layout with rich's header styles. Below the table, the drawing alone, in process:
+``shell.render`` on the rows of ``\\ls --verbose`` against ``str.ljust`` on the same cells.
+``python -m bench --only listing`` updates the section.
 """
 
 from __future__ import annotations
 
+import io
 import statistics
 import subprocess
 import sys
@@ -19,9 +21,18 @@ import tempfile
 import time
 
 import pexpect
+from rich.console import Console
 
-from bench.report import ROOT, Section, start_server, verdict
+from bench.listing_baseline import aligned
+from bench.report import ROOT, Section, median_seconds, start_server, verdict
 from bench.shell import _env
+from commands.audit import MemoryAuditLog
+from commands.context import Session
+from commands.dispatch import Dispatcher
+from commands.meta import MODULES
+from commands.ops.connection import open_connection
+from commands.registry import Registry
+from shell.render import Renderer
 
 SIZES = (1_000, 10_000)
 RUNS = 7
@@ -70,9 +81,31 @@ def _measure(url: str, env: dict[str, str], line: str, flags: tuple[str, ...],
     return statistics.median(s for s, _ in pairs), statistics.median(b for _, b in pairs)
 
 
+def _drawing(url: str) -> tuple[float, float]:
+    """In process, on the rows of one ``\\ls --verbose``: median seconds to draw its Table
+    (shell.render, off a terminal) and to print the same cells with the baseline's
+    ``str.ljust`` (None as empty, everything else ``str``)."""
+    session = Session()
+    session.connection = open_connection(url)
+    outcome = Dispatcher(Registry.from_modules(MODULES), session, MemoryAuditLog()).execute(
+        r"\ls --verbose", "bench")
+    (table,) = outcome.results
+
+    def draw() -> None:
+        Renderer(Console(file=io.StringIO(), width=4096),
+                 Console(file=io.StringIO())).render(outcome, "table")
+
+    def plain() -> None:
+        aligned([list(table.columns), *([("" if v is None else str(v)) for v in row]
+                                        for row in table.rows)])
+
+    return median_seconds(draw, RUNS), median_seconds(plain, RUNS)
+
+
 def run(sizes: tuple[int, ...] = SIZES) -> Section:
     """Measure every size and command."""
     rows, met = [], True
+    drawing: dict[int, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory() as state:
         # An installed elysiactl has its bytecode compiled, as httpx's is; without it every
         # run would compile some 120 modules of ours (100 ms here) and the baseline's one.
@@ -80,6 +113,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> Section:
         for size in sizes:
             server, port = start_server(["-m", "bench.listing_server", str(size)], False)
             try:
+                drawing[size] = _drawing(f"http://127.0.0.1:{port}")
                 for (line, flags), terminal in (*((c, False) for c in COMMANDS),
                                                 (COMMANDS[1], True)):
                     shell_s, base_s = _measure(f"http://127.0.0.1:{port}", env, line, flags,
@@ -101,4 +135,8 @@ def run(sizes: tuple[int, ...] = SIZES) -> Section:
         f"{TERMINAL[1]} columns (read to the end). The baseline is "
         "`bench/listing_baseline.py`: the same three GETs with httpx and the same rows "
         "(checked cell for cell before timing) printed with `str.ljust`.",
-        ("command", "elysiactl", "baseline", "ratio", "aim"), rows, met)
+        ("command", "elysiactl", "baseline", "ratio", "aim"), rows, met,
+        after="Drawing alone, in process, on the rows of `\\ls --verbose` (shell.render off a "
+              "terminal, against `str.ljust` on the same cells): " + "; ".join(
+                  f"{size:,} collections {ours * 1000:.0f} ms against {plain * 1000:.0f} ms"
+                  for size, (ours, plain) in drawing.items()) + ".")

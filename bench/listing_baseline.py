@@ -62,12 +62,16 @@ def main(argv: list[str]) -> int:
         http.get("/v1/meta").raise_for_status()
         schema = http.get("/v1/schema").json()
         nodes = http.get("/v1/nodes", params={"output": "verbose"}).json()
-    table = [list(COLUMNS + VERBOSE if verbose else COLUMNS), *rows(schema, nodes, verbose)]
-    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    sys.stdout.write("".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths,
-                                                                        strict=True)).rstrip()
-                             + "\n" for row in table))
+    sys.stdout.write(aligned([list(COLUMNS + VERBOSE if verbose else COLUMNS),
+                              *rows(schema, nodes, verbose)]))
     return 0
+
+
+def aligned(table: list[list[str]]) -> str:
+    """Rows of cell strings as space-aligned columns, one line each."""
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    return "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+                   .rstrip() + "\n" for row in table)
 
 
 if __name__ == "__main__":
