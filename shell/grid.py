@@ -23,6 +23,10 @@ EDGE = " "  # the left and right edge of box.SIMPLE_HEAD and box.SIMPLE
 PAD = " "  # rich's default cell padding, each side
 GAP = PAD + " " + PAD  # padding, the (blank) vertical divider, padding
 RULE = "─"
+# What rich's Text strips from every string (bell, backspace, vertical tab, form feed,
+# carriage return): a "\r" from a CRLF description would send the rest of its row back
+# to the first column.
+CONTROLS = dict.fromkeys(map(ord, "\a\b\v\f\r"))
 
 
 def _width(text: str) -> int:
@@ -120,6 +124,9 @@ def layout(title: str | None, header: Sequence[str] | None, rows: Sequence[Seque
            no_wrap: Sequence[bool] = ()) -> Layout:
     """The table as rich would draw it (see the module docstring); ``no_wrap`` marks
     columns that are never narrowed (``name``, ``id``)."""
+    every = "".join(map("".join, rows))
+    if any(chr(code) in every for code in CONTROLS):
+        rows = [[cell.translate(CONTROLS) for cell in row] for row in rows]
     widths = natural_widths(header, rows)
     frame = 2 * len(EDGE) + len(widths) * 2 * len(PAD) + max(len(widths) - 1, 0)
     folded = False

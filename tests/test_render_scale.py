@@ -196,3 +196,10 @@ def test_wide_characters_fold_by_terminal_cells() -> None:
     lines = ANSI.sub("", out).splitlines()
     assert max(cell_len(line) for line in lines) <= 40
     assert "".join(lines).count("漢字かな") >= 8 * (RICH_ROWS + 1) - (RICH_ROWS + 1)
+
+
+def test_control_characters_are_dropped_as_rich_drops_them() -> None:
+    table = Table(("name", "description"), (("A", "crlf\r\nline"), ("B", "bell\a here")))
+    out, _ = drawn(table)
+    assert "\r" not in out and "\a" not in out
+    assert out.splitlines() == [line.rstrip() for line in rich_drawing(table).splitlines()]
