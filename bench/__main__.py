@@ -14,6 +14,7 @@ from bench import (
     backup,
     completion,
     hints,
+    listing,
     migrate,
     repl_memory,
     sandbox_throughput,
@@ -22,7 +23,8 @@ from bench import (
 )
 from bench.report import ROOT, update, write
 
-PARTS = ("sandbox", "shell", "completion", "repl-memory", "hints", "backup", "stats", "migrate")
+PARTS = ("sandbox", "shell", "listing", "completion", "repl-memory", "hints", "backup", "stats",
+         "migrate")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         sections += sandbox_throughput.run(args.objects)
     if "shell" in parts:
         sections.append(shell.run())
+    if "listing" in parts:
+        sections.append(listing.run())
     if "completion" in parts:
         sections += completion.run()
     if "repl-memory" in parts:

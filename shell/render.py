@@ -6,25 +6,37 @@ A Record's fields, and the tables nested in them, fold long text instead of cutt
 reports whose every word matters (``\\health``, ``\\migrate``) are Records. When stdout is
 not a terminal rich emits no colour, and JSON is plain ``json.dumps``, so ``jq`` always
 gets parseable output.
+
+Tables and Records of plain cells are drawn by ``shell.grid`` (widths computed once, rows
+written in one piece, the same look as rich's) off a terminal, and on one above
+``RICH_ROWS`` rows; rich draws the rest (small tables on a terminal, nested tables), off a
+terminal without the trailing spaces it pads every line with. Machine output bypasses rich.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.console import Console
-from rich.table import Table as RichTable
 
 from commands.errors import ShellError, UsageError
 from commands.results import Document, Level, Message, Outcome, Record, Result, Table, Text
 from commands.safety import Plan
+from shell import grid
+
+if TYPE_CHECKING:
+    from rich.table import Table as RichTable
 
 MAX_CELL = 60  # characters of a table cell; JSON and YAML are never shortened
+# Rows above which a terminal gets the plain layout too: rich's costs about 0.7 ms a row.
+RICH_ROWS = 100
 
 
 def _cell(value: Any, limit: int | None = None) -> Any:
+    kind = type(value)
+    if kind is str and (not limit or len(value) <= limit) or kind is int or kind is bool:
+        return str(value)  # the common cases, first (a big table has many cells)
     if value is None:
         return ""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -42,13 +54,26 @@ def _cell(value: Any, limit: int | None = None) -> Any:
 
 
 def _nested(rows: list[dict[str, Any]]) -> RichTable:
+    from rich import box
+    from rich.table import Table as RichTable  # only where the plain layout cannot go
+
     columns = list(dict.fromkeys(k for row in rows for k in row))
     table = RichTable(*columns, box=box.SIMPLE, show_edge=False, pad_edge=False)
     for column in table.columns:
         column.overflow = "fold"  # nothing is cut, at any width
     for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
+        table.add_row(*(_literal(_cell(row.get(c))) for c in columns))
     return table
+
+
+def _literal(cell: Any) -> Any:
+    """A cell rich draws as it is: a string would be read as markup (``[x]`` vanishes,
+    a stray ``[/b]`` raises)."""
+    if type(cell) is not str:
+        return cell
+    from rich.text import Text
+
+    return Text(cell)
 
 
 def say(console: Console, text: str, style: str | None = None) -> None:
@@ -92,7 +117,7 @@ class Renderer:
                     self._table(result, expanded)
             else:
                 payload = data[0].to_data() if len(data) == 1 else [r.to_data() for r in data]
-                self.out.out(self.dump(payload, fmt), highlight=False)
+                self._write(self.dump(payload, fmt) + "\n")  # not through rich: 10x faster
         if outcome.error is not None:
             self.error(outcome.error, prefix)
 
@@ -102,8 +127,21 @@ class Renderer:
         if fmt == "yaml":
             import yaml  # loaded on first use: start-up stays fast
 
-            return yaml.safe_dump(payload, sort_keys=False, allow_unicode=True).rstrip()
-        return json.dumps(payload, indent=2, default=str, ensure_ascii=False)
+            # libyaml's emitter when PyYAML has it: the same text, four times faster, except
+            # that it ends a lone scalar without the Python emitter's "..." line
+            dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper) \
+                if isinstance(payload, dict | list) else yaml.SafeDumper
+            return yaml.dump(payload, Dumper=dumper, sort_keys=False, allow_unicode=True).rstrip()
+        import msgspec
+
+        # json.dumps encodes in C only without an indent; msgspec then indents that text
+        # as json.dumps(indent=2) would, keeping every token as written (3x faster on big
+        # results). NaN and Infinity are not JSON to msgspec: those take the slow path.
+        compact = json.dumps(payload, default=str, ensure_ascii=False)
+        try:
+            return msgspec.json.format(compact, indent=2)
+        except msgspec.DecodeError:
+            return json.dumps(payload, indent=2, default=str, ensure_ascii=False)
 
     def warn_plan(self, plan: Plan) -> None:
         """What a destructive command is about to do, before the question (on stderr)."""
@@ -143,26 +181,79 @@ class Renderer:
             self._record(result.fields, result.title)
         elif isinstance(result, Table):
             if expanded:
+                big = len(result.rows) > RICH_ROWS
                 for i, row in enumerate(result.rows, 1):
-                    self._record(dict(zip(result.columns, row, strict=True)), f"record {i}")
+                    self._record(dict(zip(result.columns, row, strict=True)), f"record {i}", big)
             else:
-                table = RichTable(*result.columns, title=result.title, box=box.SIMPLE_HEAD)
-                for column in table.columns:
-                    column.overflow = "fold"
-                    column.min_width = len(str(column.header))
-                    column.no_wrap = column.header in ("id", "name")
-                for row in result.rows:
-                    table.add_row(*(_cell(v, MAX_CELL) for v in row))
-                self.out.print(table)
+                self._rows(result)
                 count = len(result.rows)
                 say(self.err, f"({count} row{'s' if count != 1 else ''})", "dim")
             if result.note:
                 say(self.err, result.note, "dim")
 
-    def _record(self, fields: dict[str, Any], title: str | None) -> None:
+    def _rows(self, result: Table) -> None:
+        cells = [[_cell(v, MAX_CELL) for v in row] for row in result.rows]
+        plain = all(type(c) is str for row in cells for c in row)
+        if plain and (not self.out.is_terminal or len(cells) > RICH_ROWS):
+            self._grid(result.title, result.columns, cells, False,
+                       [c in ("id", "name") for c in result.columns])
+            return
+        from rich import box
+        from rich.table import Table as RichTable
+
+        table = RichTable(*result.columns, title=result.title, box=box.SIMPLE_HEAD)
+        for column in table.columns:
+            column.overflow = "fold"
+            column.min_width = len(str(column.header))
+            column.no_wrap = column.header in ("id", "name")
+        for row in cells:
+            table.add_row(*map(_literal, row))
+        self._rich(table)
+
+    def _record(self, fields: dict[str, Any], title: str | None, big: bool = False) -> None:
+        values = [_cell(value) for value in fields.values()]
+        if (big or not self.out.is_terminal) and all(type(v) is str for v in values):
+            self._grid(title, None, list(zip(map(str, fields), values, strict=True)), True, ())
+            return
+        from rich import box
+        from rich.table import Table as RichTable
+
         table = RichTable(show_header=False, title=title, box=box.SIMPLE, title_justify="left")
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")
-        for key, value in fields.items():
-            table.add_row(key, _cell(value))
-        self.out.print(table)
+        for key, value in zip(fields, values, strict=True):
+            table.add_row(_literal(key), _literal(value))
+        self._rich(table)
+
+    def _grid(self, title: str | None, header: tuple[str, ...] | None,
+              rows: list[Any], title_left: bool, no_wrap: list[bool] | tuple[()]) -> None:
+        """The plain layout (``shell.grid``): written in one piece; on a terminal fitted to
+        its width, with rich's title and header styles."""
+        drawn = grid.layout(title, header, rows, title_left=title_left,
+                            max_width=self.out.width, no_wrap=no_wrap)
+        if not self.out.is_terminal:
+            self._write("".join(line + "\n" for line in drawn.lines()))
+            return
+        for line in drawn.title:
+            say(self.out, line, "table.title")
+        say(self.out, drawn.body[0])
+        for k, line in enumerate(drawn.header):
+            say(self.out, line, "table.header" if k < len(drawn.header) - 1 else None)
+        self._write("".join(line + "\n" for line in drawn.body[1:]))
+
+    def _rich(self, table: RichTable) -> None:
+        """A rich table; off a terminal without the padding rich adds to every line."""
+        if self.out.is_terminal:
+            self.out.print(table)
+            return
+        with self.out.capture() as captured:
+            self.out.print(table)
+        self._write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+    def _write(self, text: str) -> None:
+        """Text straight to stdout's file, as rich would write it (not at all when quiet)."""
+        if self.out.quiet:
+            return
+        file = self.out.file
+        file.write(text)
+        file.flush()

@@ -40,7 +40,7 @@ def list_collections_cmd(ctx: CommandContext, *, pattern: str | None, filter: st
                          verbose: bool) -> Result:
     """``\\ls``: a Table of collections."""
     patterns = [p for p in (pattern, filter) if p]
-    found = collections.list_collections(ctx.api, patterns)
+    found = collections.list_collections(ctx.api, patterns, vectors_too=verbose)
     columns: tuple[str, ...] = ("name", "objects", "tenants", "description")
     if verbose:
         columns += ("replication", "shards", "multi_tenancy", "vectorizer", "vector_index")
