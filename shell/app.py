@@ -18,7 +18,7 @@ from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import ThreadedCompleter
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.input import Input
-from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import Output
 from prompt_toolkit.styles import Style
 
@@ -32,7 +32,6 @@ from completers.refresher import MetadataRefresher
 from shell.config import Settings, state_dir
 from shell.history import RedactingFileHistory
 from shell.interact import PromptConfirmer
-from shell.lexer import MetaCommandLexer
 
 if TYPE_CHECKING:
     from shell.render import Renderer
@@ -128,19 +127,27 @@ def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings:
     completer = MetaCommandCompleter(dispatcher.registry, cache, lambda: session.collection,
                                      lambda: sorted(settings.profiles), refresher=refresher,
                                      tenant_wait=0.5)
+    highlighter: list[Lexer] = []  # filled once the prompt is on screen
     prompt = PromptSession(
         completer=ThreadedCompleter(completer), complete_while_typing=True,
-        lexer=PygmentsLexer(MetaCommandLexer), auto_suggest=AutoSuggestFromHistory(),
+        lexer=DynamicLexer(lambda: highlighter[0] if highlighter else None),
+        auto_suggest=AutoSuggestFromHistory(),
         history=RedactingFileHistory(str(history_file(session)), dispatcher.registry),
         bottom_toolbar=toolbar, style=STYLE, input=input, output=output)
     refresher.on_done = lambda: prompt.app.invalidate()
-    if session.connection is not None:
-        # Fill the schema cache once the prompt is on screen, not while it is being drawn.
-        def first_paint(_: object) -> None:
-            prompt.app.after_render -= first_paint
+
+    def first_paint(_: object) -> None:
+        # Once the prompt is on screen, not while it is being drawn: load the highlighter
+        # (Pygments and its compiled rules cost about as much as drawing the prompt) and
+        # fill the schema cache.
+        prompt.app.after_render -= first_paint
+        from shell.lexer import MetaCommandLexer
+
+        highlighter.append(PygmentsLexer(MetaCommandLexer))
+        if session.connection is not None:
             on_event("connection")
 
-        prompt.app.after_render += first_paint
+    prompt.app.after_render += first_paint
     welcome = r"elysiactl: \? for help, \q or Ctrl-D to leave"
     print_formatted_text(FormattedText([("#888888", welcome)]), output=output)
     while True:
