@@ -34,6 +34,7 @@ from shell.history import RedactingFileHistory
 from shell.interact import PromptConfirmer
 
 if TYPE_CHECKING:
+    from shell.connecting import Connecting
     from shell.render import Renderer
 
 STYLE = Style.from_dict({
@@ -51,6 +52,7 @@ class Toolbar:
         self.session = session
         self.cache = cache
         self.nodes: tuple[int, int] | None = None
+        self.connecting: Connecting | None = None
 
     def update_nodes(self) -> None:
         """Fetch node health in the background (never on the keystroke path)."""
@@ -70,6 +72,8 @@ class Toolbar:
     def __call__(self) -> FormattedText:
         session, conn = self.session, self.session.connection
         if conn is None:
+            if self.connecting is not None and not self.connecting.settled:
+                return FormattedText([("", f" connecting to {self.connecting.url} ")])
             return FormattedText([("", r" disconnected: \connect URL|PROFILE ")])
         nodes = f"{self.nodes[0]}/{self.nodes[1]} nodes healthy" if self.nodes else "nodes ?"
         context = session.collection or "-"
@@ -81,11 +85,12 @@ class Toolbar:
         return FormattedText([("", " " + " | ".join(parts) + " ")])
 
 
-def prompt_message(session: Session) -> FormattedText:
+def prompt_message(session: Session, connecting: bool = False) -> FormattedText:
     """``host:port/Collection> ``, red on a production tier, marked on a read-only profile."""
     conn = session.connection
     if conn is None:
-        return FormattedText([("class:prompt.disconnected", "(disconnected)> ")])
+        state = "connecting" if connecting else "disconnected"
+        return FormattedText([("class:prompt.disconnected", f"({state})> ")])
     host = re.sub(r"^\w+://", "", conn.url)
     where = f"{host}/{session.collection}" if session.collection else host
     style = "class:prompt.production" if conn.tier == "production" else "class:prompt"
@@ -104,17 +109,22 @@ def history_file(session: Session) -> Path:
 
 
 def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings: Settings,
-             input: Input | None = None, output: Output | None = None) -> int:  # noqa: A002
+             input: Input | None = None, output: Output | None = None,  # noqa: A002
+             connecting: Connecting | None = None) -> int:
     """Read, dispatch and render until ``\\q`` or Ctrl-D; returns the exit code (0).
 
     ``renderer`` is called on the first output, so rich is not loaded before the prompt.
+    ``connecting``: the start-up connection, if still under way (the prompt does not wait).
     """
     session = dispatcher.session
+    if connecting is not None and connecting.future.done():
+        connecting.settle(session, renderer)  # already known: say so before the prompt
     session.confirmer = PromptConfirmer(renderer, input=input, output=output)
     cache = MetadataCache()
     refresher = MetadataRefresher(cache, lambda: session.connection.api
                                   if session.connection else None)
     toolbar = Toolbar(session, cache)
+    toolbar.connecting = connecting
 
     def on_event(event: str) -> None:
         if event == "connection":
@@ -144,21 +154,28 @@ def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings:
         from shell.lexer import MetaCommandLexer
 
         highlighter.append(PygmentsLexer(MetaCommandLexer))
+        prompt.app.invalidate()  # redraw: highlighted, and the toolbar once its height is known
         if session.connection is not None:
             on_event("connection")
+        elif connecting is not None:
+            prompt.app.create_background_task(
+                connecting.settle_when_done(session, renderer, prompt.app))
 
     prompt.app.after_render += first_paint
     welcome = r"elysiactl: \? for help, \q or Ctrl-D to leave"
     print_formatted_text(FormattedText([("#888888", welcome)]), output=output)
     while True:
         try:
-            line = prompt.prompt(lambda: prompt_message(session))
+            line = prompt.prompt(lambda: prompt_message(
+                session, connecting is not None and not connecting.settled))
         except KeyboardInterrupt:
             continue
         except EOFError:
             break
         if not line.strip():
             continue
+        if connecting is not None:
+            connecting.settle(session, renderer)  # the first line waits for the connection
         try:
             outcome = dispatcher.execute(line, "repl")
         except QuitRequested:

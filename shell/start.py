@@ -102,8 +102,9 @@ def run(args: argparse.Namespace) -> int:
                          headers=args.headers, insecure=args.insecure,
                          metrics_urls=tuple(sandbox.metrics_urls.values()) if sandbox else ())
         # The REPL always connects: start now, so that the round trip overlaps building the
-        # registry and loading prompt_toolkit. Other modes may only ask for help, which
-        # needs no cluster: they connect once that is known.
+        # registry and loading prompt_toolkit, and do not wait for it before the prompt.
+        # Other modes may only ask for help, which needs no cluster: they connect once
+        # that is known.
         opening: Future[Connection] | None = pool.submit(_open, target, 1) \
             if interactive else None
         profile = settings.profiles.get(target.profile or "")
@@ -125,18 +126,17 @@ def run(args: argparse.Namespace) -> int:
                                 _audit_log(state_dir()), error_log)
         if lines and all(_asks_help(line, dispatcher.registry) for _, line in lines):
             return run_lines(lines, dispatcher, renderer(), args.format)  # no cluster needed
-        if interactive:
+        if opening is not None:  # the prompt is drawn while the connection is under way
             from shell.app import run_repl
+            from shell.connecting import Connecting
+
+            return run_repl(dispatcher, renderer, settings,
+                            connecting=Connecting(target.url, opening))
         try:
-            session.connection = (opening or pool.submit(_open, target, 1)).result()
+            session.connection = _open(target, 1)
         except ShellError as exc:
             renderer().error(exc)
-            if not interactive:
-                return int(ExitStatus.CONNECTION)
-            renderer().note(r"starting disconnected: \connect URL|PROFILE, or restart "
-                            "with --sandbox")
-        if interactive:
-            return run_repl(dispatcher, renderer, settings)
+            return int(ExitStatus.CONNECTION)
         if args.file:
             lines = numbered(args.file, _read(args.file))
         elif not lines:

@@ -1,5 +1,6 @@
-"""The cheap path of ``elysiactl``: --version, --help and argument errors answer without
-loading prompt_toolkit, httpx or rich (proved with ``-X importtime``, not timings)."""
+"""Start-up as a user meets it. The cheap path: --version, --help and argument errors answer
+without loading prompt_toolkit, httpx or rich (proved with ``-X importtime``, not timings).
+The REPL draws its prompt while the connection is under way, and says so."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
+import pexpect
 import pytest
 
+from sandbox import Sandbox
+from sandbox.app import WEAVIATE_VERSION
 from shell.version import installed_version
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,3 +103,75 @@ def test_version_without_a_dist_info_asks_importlib_metadata(tmp_path: Path,
 
 def _not_found(name: str) -> str:
     raise importlib.metadata.PackageNotFoundError(name)
+
+
+@pytest.fixture
+def slow(tmp_path: Path) -> Iterator[tuple[Sandbox, httpx.Client]]:
+    """A sandbox whose every /v1 request waits a second (its own fault knob)."""
+    with Sandbox(seed="none") as server, httpx.Client(base_url=server.url) as http:
+        http.put("/__sandbox/faults", json={"latency_ms": 1000}).raise_for_status()
+        yield server, http
+
+
+def repl_in_terminal(url: str, tmp_path: Path, cpr: bool = False) -> pexpect.spawn:
+    """``elysiactl --url URL`` in a pseudo-terminal. With ``cpr`` the terminal answers
+    prompt_toolkit's cursor-position request, without which it never draws the toolbar."""
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "PYTHONPATH": str(ROOT), "TERM": "xterm"}
+    if not cpr:
+        env["PROMPT_TOOLKIT_NO_CPR"] = "1"
+    child = pexpect.spawn(sys.executable, ["-m", "shell", "--url", url], cwd=str(ROOT),
+                          env=env, dimensions=(30, 160), timeout=20, encoding="utf-8")
+    if cpr:
+        child.expect(r"\x1b\[6n")
+        child.send("\x1b[5;1R")
+    return child
+
+
+def test_the_prompt_does_not_wait_for_the_connection_and_says_so(slow, tmp_path) -> None:
+    server, http = slow
+    child = repl_in_terminal(server.url, tmp_path, cpr=True)
+    try:
+        child.expect(r"\(connecting\)> ")
+        child.expect(f"connecting to {server.url} ")  # the toolbar: no version, no nodes yet
+        assert "Weaviate" not in child.before
+        child.expect(f"Weaviate {WEAVIATE_VERSION}")  # then the real toolbar
+        child.sendline(r"\format json")
+        child.expect(f"output format: json.*{server.url.removeprefix('http://')}> ")
+        child.sendline(r"\q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.terminate(force=True)
+    assert [r["path"] for r in http.get("/__sandbox/requests").json()][:1] == ["/v1/meta"]
+
+
+def test_a_line_entered_while_connecting_waits_for_the_connection(slow, tmp_path) -> None:
+    server, _ = slow
+    child = repl_in_terminal(server.url, tmp_path)
+    try:
+        child.expect(r"\(connecting\)> ")
+        child.send("\\conninfo --format json\r")
+        child.expect(f'"server_version": "{WEAVIATE_VERSION}"')
+        child.sendline(r"\q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.terminate(force=True)
+    assert "not connected" not in child.before
+
+
+def test_a_late_failure_is_printed_above_the_prompt_and_keeps_the_line(slow, tmp_path) -> None:
+    server, http = slow
+    http.put("/__sandbox/faults", json={"fail_rate": 1, "kinds": ["drop"]}).raise_for_status()
+    child = repl_in_terminal(server.url, tmp_path)
+    try:
+        child.expect(r"\(connecting\)> ")
+        child.send(r"\format js")  # typed before the answer, entered after it
+        child.expect(f"error: cannot reach {server.url}: connection dropped")
+        child.expect(r"starting disconnected: \\connect URL\|PROFILE")
+        child.expect(r"\(disconnected\)> .*\\format.*js")
+        child.send("on\r")
+        child.expect("output format: json")
+        child.sendline(r"\q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.terminate(force=True)
