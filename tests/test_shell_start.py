@@ -4,20 +4,26 @@ The REPL draws its prompt while the connection is under way, and says so."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pexpect
 import pytest
+from prompt_toolkit.history import FileHistory
 
+from commands.meta import MODULES
+from commands.registry import Registry
 from sandbox import Sandbox
 from sandbox.app import WEAVIATE_VERSION
+from shell.history import RedactingFileHistory
 from shell.version import installed_version
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,3 +181,29 @@ def test_a_late_failure_is_printed_above_the_prompt_and_keeps_the_line(slow, tmp
         child.expect(pexpect.EOF)
     finally:
         child.terminate(force=True)
+
+
+def test_a_long_history_is_read_in_a_thread_and_recalled_newest_first(tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    path = tmp_path / "history"
+    registry = Registry.from_modules(MODULES)
+    first = RedactingFileHistory(str(path), registry)
+    for i in range(10_000):
+        first.store_string(rf"\show Collection{i}")
+    first.store_string(r"\connect http://h --api-key xyz")  # never reaches the file
+    readers = []
+    read = FileHistory.load_history_strings
+
+    def spy(self: FileHistory) -> Iterator[str]:
+        readers.append(threading.current_thread())
+        return read(self)
+
+    monkeypatch.setattr(FileHistory, "load_history_strings", spy)
+
+    async def recall() -> list[str]:
+        return [line async for line in RedactingFileHistory(str(path), registry).load()]
+
+    lines = asyncio.run(recall())
+    assert len(lines) == 10_000
+    assert lines[0] == r"\show Collection9999" and lines[-1] == r"\show Collection0"
+    assert readers and threading.main_thread() not in readers  # the prompt's loop never waits
