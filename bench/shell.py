@@ -40,6 +40,9 @@ RUNS = 9
 COLLECTIONS = 1000
 FLOOR = "import prompt_toolkit, httpx"
 ISSUE_FLOOR = "import prompt_toolkit, httpx, rich"
+# What any prompt_toolkit REPL pays beyond importing: key bindings, styles, the first render.
+BARE_PROMPT = ("import httpx; from prompt_toolkit import PromptSession; "
+               "PromptSession().prompt('bare> ')")
 
 
 def _env(state: str) -> dict[str, str]:
@@ -71,6 +74,18 @@ def _prompts(url: str, env: dict[str, str]) -> tuple[float, float]:
     child.sendline(r"\q")
     child.expect(pexpect.EOF)
     return first, connected
+
+
+def _bare_prompt(env: dict[str, str]) -> float:
+    """Seconds to the prompt of a bare ``PromptSession`` with httpx loaded."""
+    started = time.perf_counter()
+    child = pexpect.spawn(sys.executable, ["-c", BARE_PROMPT], env=env, dimensions=(40, 120),
+                          timeout=30)
+    child.expect(r"bare>")
+    elapsed = time.perf_counter() - started
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    return elapsed
 
 
 def _in_terminal(code: str, env: dict[str, str]) -> float:
@@ -142,9 +157,9 @@ def run() -> Section:
                 connected.append(named)
                 return first
 
-            prompt, floor, issue_floor = _interleaved(
+            prompt, floor, issue_floor, bare = _interleaved(
                 first_prompt, lambda: _in_terminal(FLOOR, env),
-                lambda: _in_terminal(ISSUE_FLOOR, env))
+                lambda: _in_terminal(ISSUE_FLOOR, env), lambda: _bare_prompt(env))
             connected_s = statistics.median(connected[1:])  # the warm-up round left out
             started = time.perf_counter()
             _fill(url)
@@ -162,6 +177,8 @@ def run() -> Section:
         ("the same against the issue's floor (with rich)", _ms(prompt, issue_floor), "-"),
         ("time to the prompt naming the cluster (connected), against the floor",
          _ms(connected_s, floor), "-"),
+        ("time to first prompt against a bare prompt_toolkit prompt with httpx loaded",
+         _ms(prompt, bare), "-"),
         ("`elysiactl --version`, against `python -c pass`", _ms(version_s, pass_s),
          f"at most 3x: {verdict(checks['version'])}"),
         ("`elysiactl --help`, against `python -c pass`", _ms(help_s, pass_s),
@@ -182,7 +199,9 @@ def run() -> Section:
         f"`python -c \"{FLOOR}\"`, the libraries the REPL loads before its prompt (rich is "
         f"loaded on the first output): {base * 1000:.0f} ms as a subprocess, "
         f"{floor * 1000:.0f} ms in a pseudo-terminal (the issue's floor with rich: "
-        f"{issue_floor * 1000:.0f} ms). `python -c pass`: {pass_s * 1000:.0f} ms. Children "
+        f"{issue_floor * 1000:.0f} ms; a bare `PromptSession().prompt()` with httpx loaded: "
+        f"{bare * 1000:.0f} ms, what any prompt_toolkit REPL pays for its key bindings, styles "
+        f"and first render beyond the imports). `python -c pass`: {pass_s * 1000:.0f} ms. Children "
         f"run with their bytecode cached, as an installed package does. Creating the "
         f"{COLLECTIONS:,} collections took {fill_s:.1f} s (not counted).",
         ("measure", "result", "aim"), rows, all(checks.values()))
