@@ -174,8 +174,8 @@ def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings:
             break
         if not line.strip():
             continue
-        if connecting is not None:
-            connecting.settle(session, renderer)  # the first line waits for the connection
+        if connecting is not None and not connecting.settle(session, renderer):
+            continue  # Ctrl-C while the first line waited for the connection: drop the line
         try:
             outcome = dispatcher.execute(line, "repl")
         except QuitRequested:

@@ -32,19 +32,25 @@ class Connecting:
         self.future = future
         self.settled = False
 
-    def settle(self, session: Session, renderer: Callable[[], Renderer]) -> None:
-        """Wait for the connection, then hand it to the session or say why there is none."""
+    def settle(self, session: Session, renderer: Callable[[], Renderer]) -> bool:
+        """Wait for the connection, then hand it to the session or say why there is none.
+
+        False when Ctrl-C ended the wait: the connection is still under way.
+        """
         if self.settled:
-            return
+            return True
         try:
             connection = self.future.result()
+        except KeyboardInterrupt:
+            return False
         except ShellError as exc:
+            self.settled = True
             renderer().error(exc)
             renderer().note(STARTING_DISCONNECTED)
         else:
-            session.replace_connection(connection)
-        finally:
             self.settled = True
+            session.replace_connection(connection)
+        return True
 
     async def settle_when_done(self, session: Session, renderer: Callable[[], Renderer],
                                app: Application) -> None:

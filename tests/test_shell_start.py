@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
+import io
 import os
 import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,6 +165,27 @@ def test_a_line_entered_while_connecting_waits_for_the_connection(slow, tmp_path
     finally:
         child.terminate(force=True)
     assert "not connected" not in child.before
+
+
+def test_ctrl_c_while_a_line_waits_drops_the_line_and_keeps_connecting(slow, tmp_path) -> None:
+    server, http = slow
+    http.put("/__sandbox/faults", json={"latency_ms": 2500}).raise_for_status()
+    child = repl_in_terminal(server.url, tmp_path)
+    child.logfile_read = transcript = io.StringIO()
+    try:
+        child.expect(r"\(connecting\)> ")
+        child.send("\\conninfo --format json\r")
+        child.expect(r"\x1b\[\?2004l")  # the prompt has returned the line: it waits now
+        time.sleep(0.5)  # and has given the terminal back (^C is a signal again, not a key)
+        child.sendintr()
+        child.expect(r"\(connecting\)> ")  # the shell stays, still connecting
+        child.send("\\conninfo --format json\r")
+        child.expect(f'"server_version": "{WEAVIATE_VERSION}"')
+        child.sendline(r"\q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.terminate(force=True)
+    assert transcript.getvalue().count('"server_version"') == 1  # the first line never ran
 
 
 def test_a_late_failure_is_printed_above_the_prompt_and_keeps_the_line(slow, tmp_path) -> None:
