@@ -48,11 +48,12 @@ STYLE = Style.from_dict({
 class Toolbar:
     """The bottom line: cluster, version, node health, context, format, schema cache state."""
 
-    def __init__(self, session: Session, cache: MetadataCache) -> None:
+    def __init__(self, session: Session, cache: MetadataCache,
+                 connecting: Connecting | None = None) -> None:
         self.session = session
         self.cache = cache
         self.nodes: tuple[int, int] | None = None
-        self.connecting: Connecting | None = None
+        self.connecting = connecting
 
     def update_nodes(self) -> None:
         """Fetch node health in the background (never on the keystroke path)."""
@@ -123,8 +124,7 @@ def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings:
     cache = MetadataCache()
     refresher = MetadataRefresher(cache, lambda: session.connection.api
                                   if session.connection else None)
-    toolbar = Toolbar(session, cache)
-    toolbar.connecting = connecting
+    toolbar = Toolbar(session, cache, connecting)
 
     def on_event(event: str) -> None:
         if event == "connection":
@@ -157,7 +157,7 @@ def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings:
         prompt.app.invalidate()  # redraw: highlighted, and the toolbar once its height is known
         if session.connection is not None:
             on_event("connection")
-        elif connecting is not None:
+        elif connecting is not None and not connecting.settled:
             prompt.app.create_background_task(
                 connecting.settle_when_done(session, renderer, prompt.app))
 

@@ -55,7 +55,15 @@ class Connecting:
     async def settle_when_done(self, session: Session, renderer: Callable[[], Renderer],
                                app: Application) -> None:
         """Settle as soon as the request is answered, from the running prompt's loop."""
-        await asyncio.wait([asyncio.wrap_future(self.future)])
+        answered = asyncio.wrap_future(self.future)
+        try:
+            await asyncio.wait([answered])
+        finally:
+            # A prompt that ends first leaves the outcome to settle(): cancelled, the copy
+            # is not filled in on that prompt's closed loop. Answered, its exception is
+            # marked as seen (settle() reports it), or asyncio would log it as unhandled.
+            if not answered.cancel():
+                answered.exception()
         if self.settled:
             return
         if self.future.exception() is None:

@@ -5,6 +5,7 @@ The REPL draws its prompt while the connection is under way, and says so."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.metadata
 import io
 import os
@@ -14,18 +15,25 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 import httpx
 import pexpect
 import pytest
+from prompt_toolkit.application import Application
 from prompt_toolkit.history import FileHistory
+from rich.console import Console
 
+from commands.context import Connection, Session
+from commands.errors import ConnectionFailed
 from commands.meta import MODULES
 from commands.registry import Registry
 from sandbox import Sandbox
 from sandbox.app import WEAVIATE_VERSION
+from shell.connecting import Connecting
 from shell.history import RedactingFileHistory
+from shell.render import Renderer
 from shell.version import installed_version
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,3 +238,27 @@ def test_a_long_history_is_read_in_a_thread_and_recalled_newest_first(tmp_path: 
     assert len(lines) == 10_000
     assert lines[0] == r"\show Collection9999" and lines[-1] == r"\show Collection0"
     assert readers and threading.main_thread() not in readers  # the prompt's loop never waits
+
+
+def test_an_outcome_is_reported_once_and_never_as_an_unhandled_error() -> None:
+    """The prompt's loop may look at a connection already settled (a refused port is known
+    before the first paint): it must neither report it again nor leave asyncio an
+    unretrieved exception (prompt_toolkit shows those as 'Press ENTER to continue')."""
+    refused: Future[Connection] = Future()
+    refused.set_exception(ConnectionFailed("cannot reach http://x:9", "check the URL"))
+    connecting = Connecting("http://x:9", refused)
+    err = io.StringIO()
+    renderer = Renderer(Console(file=io.StringIO()), Console(file=err))
+    assert connecting.settle(Session(), lambda: renderer)
+
+    async def in_the_prompts_loop() -> list[dict]:
+        unhandled: list[dict] = []
+        asyncio.get_running_loop().set_exception_handler(lambda _, ctx: unhandled.append(ctx))
+        await connecting.settle_when_done(Session(), lambda: renderer, Application())
+        gc.collect()
+        await asyncio.sleep(0)
+        return unhandled
+
+    assert asyncio.run(in_the_prompts_loop()) == []
+    assert err.getvalue().count("cannot reach http://x:9") == 1
+    assert "starting disconnected" in err.getvalue()
