@@ -36,7 +36,7 @@ from commands.meta import MODULES
 from commands.ops.connection import open_connection
 from commands.registry import Registry
 
-RUNS = 9
+RUNS = 15
 COLLECTIONS = 1000
 FLOOR = "import prompt_toolkit, httpx"
 ISSUE_FLOOR = "import prompt_toolkit, httpx, rich"
@@ -106,11 +106,17 @@ def _process(args: list[str], env: dict[str, str]) -> Callable[[], float]:
 
 
 def _interleaved(*actions: Callable[[], float]) -> list[float]:
-    """The median of each action, run in turn ``RUNS`` times after one warm-up round."""
+    """The median of each action, run in turn ``RUNS`` times after one warm-up round; each
+    round starts one action later, so that none always runs in the wake of the same one
+    (a shell that just quit may still have the sandbox busy with its last requests)."""
     for action in actions:
         action()
-    samples = [[action() for action in actions] for _ in range(RUNS)]
-    return [statistics.median(column) for column in zip(*samples, strict=True)]
+    samples: list[list[float]] = [[] for _ in actions]
+    for round_ in range(RUNS):
+        for step in range(len(actions)):
+            index = (round_ + step) % len(actions)
+            samples[index].append(actions[index]())
+    return [statistics.median(column) for column in samples]
 
 
 def _fill(url: str) -> None:
