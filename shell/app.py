@@ -115,11 +115,9 @@ def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings:
     """Read, dispatch and render until ``\\q`` or Ctrl-D; returns the exit code (0).
 
     ``renderer`` is called on the first output, so rich is not loaded before the prompt.
-    ``connecting``: the start-up connection, if still under way (the prompt does not wait).
+    ``connecting``: the start-up connection, opened once the prompt is drawn.
     """
     session = dispatcher.session
-    if connecting is not None and connecting.future.done():
-        connecting.settle(session, renderer)  # already known: say so before the prompt
     session.confirmer = PromptConfirmer(renderer, input=input, output=output)
     cache = MetadataCache()
     refresher = MetadataRefresher(cache, lambda: session.connection.api

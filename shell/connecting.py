@@ -1,14 +1,18 @@
-"""The start-up connection, still under way while the REPL draws its first prompt.
+"""The start-up connection, opened once the REPL's first prompt is on screen.
 
-The prompt and the toolbar say "connecting" until it settles (never a host or a version
-not yet confirmed); the first line entered waits for it. It settles once, on the REPL's
-thread: from the prompt's event loop as soon as the request is answered (a failure is
-printed above the prompt), or before the first line runs, whichever comes first.
+Nothing network-related runs before the prompt: loading httpx's transport (httpcore, h11)
+alone costs more than a tenth of what importing prompt_toolkit and httpx does, and a remote
+cluster adds its round trip. The prompt and the toolbar say "connecting" until the outcome
+is known (never a host or a version not yet confirmed); the first line entered waits for
+it. It settles once, on the REPL's thread: from the prompt's event loop as soon as the
+request is answered (a failure is printed above the prompt), or before the first line runs,
+whichever comes first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
@@ -25,12 +29,28 @@ STARTING_DISCONNECTED = r"starting disconnected: \connect URL|PROFILE, or restar
 
 
 class Connecting:
-    """``url`` being opened by ``future``; ``settled`` once the session has its outcome."""
+    """``url``, opened by ``open_`` in a thread once started; ``settled`` once the session
+    has the outcome."""
 
-    def __init__(self, url: str, future: Future[Connection]) -> None:
+    def __init__(self, url: str, open_: Callable[[], Connection]) -> None:
         self.url = url
-        self.future = future
+        self.future: Future[Connection] = Future()
         self.settled = False
+        self._open = open_
+        self._started = False
+
+    def start(self) -> None:
+        """Open the connection in a daemon thread (once): leaving never waits for it."""
+        if not self._started:
+            self._started = True
+            self.future.set_running_or_notify_cancel()  # under way: it cannot be cancelled
+            threading.Thread(target=self._run, name="connect", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self.future.set_result(self._open())
+        except BaseException as exc:  # handed to the REPL's thread, which reports it
+            self.future.set_exception(exc)
 
     def settle(self, session: Session, renderer: Callable[[], Renderer]) -> bool:
         """Wait for the connection, then hand it to the session or say why there is none.
@@ -39,6 +59,7 @@ class Connecting:
         """
         if self.settled:
             return True
+        self.start()
         try:
             connection = self.future.result()
         except KeyboardInterrupt:
@@ -54,7 +75,8 @@ class Connecting:
 
     async def settle_when_done(self, session: Session, renderer: Callable[[], Renderer],
                                app: Application) -> None:
-        """Settle as soon as the request is answered, from the running prompt's loop."""
+        """Start, and settle as soon as the request is answered, from the prompt's loop."""
+        self.start()
         answered = asyncio.wrap_future(self.future)
         try:
             await asyncio.wait([answered])

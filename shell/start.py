@@ -9,7 +9,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,7 +85,6 @@ def run(args: argparse.Namespace) -> int:
     env = os.environ
     interactive = not (args.lines or args.file) and sys.stdin.isatty() and sys.stdout.isatty()
     sandbox = None
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="connect")
     try:
         settings = load_settings()
         lines: Iterable[tuple[str, str]] = args.lines
@@ -101,12 +99,6 @@ def run(args: argparse.Namespace) -> int:
                          profile=None if sandbox else args.profile, api_key=args.api_key,
                          headers=args.headers, insecure=args.insecure,
                          metrics_urls=tuple(sandbox.metrics_urls.values()) if sandbox else ())
-        # The REPL always connects: start now, so that the round trip overlaps building the
-        # registry and loading prompt_toolkit, and do not wait for it before the prompt.
-        # Other modes may only ask for help, which needs no cluster: they connect once
-        # that is known.
-        opening: Future[Connection] | None = pool.submit(_open, target, 1) \
-            if interactive else None
         profile = settings.profiles.get(target.profile or "")
         session = Session(connector=_connector(settings, env), format=args.format or (
             profile.format if profile else None) or settings.format,
@@ -126,13 +118,13 @@ def run(args: argparse.Namespace) -> int:
                                 _audit_log(state_dir()), error_log)
         if lines and all(_asks_help(line, dispatcher.registry) for _, line in lines):
             return run_lines(lines, dispatcher, renderer(), args.format)  # no cluster needed
-        if opening is not None:  # the prompt is drawn while the connection is under way
+        if interactive:  # connects once its prompt is drawn (shell.connecting)
             from shell.app import run_repl
             from shell.connecting import Connecting
 
             return run_repl(dispatcher, renderer, settings,
-                            connecting=Connecting(target.url, opening))
-        try:
+                            connecting=Connecting(target.url, lambda: _open(target, 1)))
+        try:  # script and -c modes connect before their first line
             session.connection = _open(target, 1)
         except ShellError as exc:
             renderer().error(exc)
@@ -157,7 +149,6 @@ def run(args: argparse.Namespace) -> int:
         renderer().error(ShellError(f"internal error: {type(exc).__name__}: {exc}{where}"))
         return int(ExitStatus.ERROR)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
         if sandbox is not None:
             sandbox.stop()
 

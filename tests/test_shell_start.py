@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future
 from pathlib import Path
 
 import httpx
@@ -231,8 +230,9 @@ def test_an_outcome_is_reported_once_and_never_as_an_unhandled_error() -> None:
     """The prompt's loop may look at a connection already settled (a refused port is known
     before the first paint): it must neither report it again nor leave asyncio an
     unretrieved exception (prompt_toolkit shows those as 'Press ENTER to continue')."""
-    refused: Future[Connection] = Future()
-    refused.set_exception(ConnectionFailed("cannot reach http://x:9", "check the URL"))
+    def refused() -> Connection:
+        raise ConnectionFailed("cannot reach http://x:9", "check the URL")
+
     connecting = Connecting("http://x:9", refused)
     err = io.StringIO()
     renderer = Renderer(Console(file=io.StringIO()), Console(file=err))
