@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from commands.errors import UsageError
+from commands.formats import FORMATS
 from commands.registry import Registry
 from commands.spec import CommandSpec, Kind, Opt
 
-FORMATS = ("table", "json", "yaml")
 NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")  # non-negative, as intervals and sizes are
 COMMON = (Opt("--format", Kind.CHOICE, "output format for this command", choices=FORMATS),
           Opt("--help", flag=True, help="show this command's help"))

@@ -3,5 +3,3 @@
 Thin on logic: it parses process flags, builds the session and hands every line to
 ``commands.dispatch.Dispatcher``.
 """
-
-__version__ = "0.1.0"

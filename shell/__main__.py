@@ -1,194 +1,33 @@
-"""``elysiactl``: choose the mode, open the connection, and hand lines to the dispatcher."""
+"""``elysiactl``: the entry point.
+
+Only the cheap path runs here: ``shell.cli`` answers ``--help`` and argument errors with the
+standard library alone (a lone ``--version`` does not even load argparse); ``shell.start``
+(prompt_toolkit, httpx, the command registry) is imported only for a run past them.
+"""
 
 from __future__ import annotations
 
-import functools
-import logging
-import os
-import shlex
 import sys
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from commands.audit import AuditSink, JsonlAuditLog, MemoryAuditLog
-from commands.context import Connection, Session
-from commands.dispatch import Dispatcher
-from commands.errors import ExitStatus, ShellError, UsageError
-from commands.meta import MODULES
-from commands.ops.connection import open_connection
-from commands.parse import parse
-from commands.registry import Registry
-from shell.cli import build_parser, headers
-from shell.config import Settings, Target, config_dir, load_settings, resolve, state_dir
-from shell.live import live_views
-from shell.script import numbered, run_lines
-
-if TYPE_CHECKING:
-    from shell.render import Renderer
-
-ONE_SHOT_WORDS = ("col", "collection")
-SESSION_ONLY = ("WEAVIATE_API_KEY", "WEAVIATE_URL")  # never carried over to a second cluster
-
-
-@functools.cache
-def renderer() -> Renderer:
-    """The renderer, built on first use: rich is not needed before the first output."""
-    from shell.render import Renderer, consoles
-
-    return Renderer(*consoles())
-
-
-def _setup_logging(directory: Path) -> Path | None:
-    """Log to a file, never to the terminal (also silences logging's last-resort handler)."""
-    root = logging.getLogger()
-    root.setLevel(logging.DEBUG if os.environ.get("ELYSIACTL_DEBUG") else logging.WARNING)
-    try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handler: logging.Handler = logging.FileHandler(directory / "elysiactl.log")
-        path: Path | None = directory / "elysiactl.log"
-    except OSError:
-        handler, path = logging.NullHandler(), None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.handlers = [handler]
-    return path
-
-
-def _audit_log(directory: Path) -> AuditSink:
-    try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError:
-        return MemoryAuditLog()
-    return JsonlAuditLog(directory / "audit.jsonl")
-
-
-def _connector(settings: Settings, env: Mapping[str, str]) -> Callable[..., Connection]:
-    def connect(target: str, api_key: str | None = None, secondary: bool = False) -> Connection:
-        own = {k: v for k, v in env.items() if k not in SESSION_ONLY} if secondary else env
-        chosen = resolve(settings, own, url=target, api_key=api_key) if "://" in target else \
-            resolve(settings, own, profile=target, api_key=api_key)
-        return _open(chosen)
-    return connect
-
-
-def _open(target: Target, connect_retries: int = 4) -> Connection:
-    connection = open_connection(target.url, api_key=target.api_key,
-                                 headers=dict(target.headers), verify=target.verify,
-                                 profile=target.profile, tier=target.tier,
-                                 connect_retries=connect_retries, read_only=target.read_only)
-    connection.metrics_urls = target.metrics_urls
-    return connection
-
-
-def _one_shot(rest: list[str]) -> list[tuple[str, str]]:
-    if rest[0] not in ONE_SHOT_WORDS:
-        raise UsageError(f"unknown word {rest[0]!r}",
-                         "use: elysiactl col COMMAND [ARGS], elysiactl sandbox, or -c CMD")
-    if len(rest) < 2:
-        raise UsageError(f"elysiactl {rest[0]} needs a command, e.g. {rest[0]} ls")
-    return [("-c", "\\" + rest[1].lstrip("\\") + " " + shlex.join(rest[2:]))]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run elysiactl; returns the process exit code."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--version"]:
+        from shell.version import version_line
+
+        print(version_line())
+        return 0
     if argv[:1] == ["sandbox"]:
         from sandbox.__main__ import main as sandbox_main
 
         return sandbox_main(argv[1:])
-    args = build_parser().parse_args(argv)
-    error_log = _setup_logging(state_dir())
-    env = os.environ
-    interactive = not (args.commands or args.file or args.rest) and sys.stdin.isatty() \
-        and sys.stdout.isatty()
-    sandbox = None
-    try:
-        settings = load_settings()
-        lines: Iterable[tuple[str, str]] = _one_shot(args.rest) if args.rest else \
-            [("-c", c) for c in args.commands]
-        if args.sandbox:
-            from sandbox import Sandbox
+    from shell.cli import parse_args
 
-            sandbox = Sandbox(seed="demo", metrics=True, export=True).start()
-            renderer().note(f"sandbox: an in-process Weaviate emulator with demo data at "
-                            f"{sandbox.url}, Prometheus metrics at {sandbox.metrics_url} (not "
-                            "a real Weaviate; nothing you do here touches a cluster)")
-        target = resolve(settings, env, url=sandbox.url if sandbox else args.url,
-                         profile=None if sandbox else args.profile, api_key=args.api_key,
-                         headers=headers(args.header), insecure=args.insecure,
-                         metrics_urls=tuple(sandbox.metrics_urls.values()) if sandbox else ())
-        profile = settings.profiles.get(target.profile or "")
-        session = Session(connector=_connector(settings, env), format=args.format or (
-            profile.format if profile else None) or settings.format,
-            assume_yes=args.yes, dry_run=args.dry_run, protected=settings.protected,
-            template_dirs=(config_dir() / "templates",), live=live_views(renderer),
-            screen_width=lambda: renderer().out.width if renderer().out.is_terminal else None,
-            state_dir=state_dir())
-        if sys.stderr.isatty():
-            from shell.interact import PromptConfirmer, progress_bars
+    args = parse_args(argv)
+    from shell.start import run
 
-            session.progress = progress_bars(renderer)
-            if (args.rest or args.commands) and sys.stdin.isatty():
-                # A person typed this one command at a terminal, as in the seed's
-                # `elysiactl col rm UserDocuments`: ask them. Scripts and pipes never ask.
-                session.confirmer = PromptConfirmer(renderer)
-        dispatcher = Dispatcher(Registry.from_modules(MODULES), session,
-                                _audit_log(state_dir()), error_log)
-        if lines and all(_asks_help(line, dispatcher.registry) for _, line in lines):
-            return run_lines(lines, dispatcher, renderer(), args.format)  # no cluster needed
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            opening = pool.submit(_open, target, 1)
-            if interactive:  # import the REPL while the connection's round trip is in flight
-                from shell.app import run_repl
-            try:
-                session.connection = opening.result()
-            except ShellError as exc:
-                renderer().error(exc)
-                if not interactive:
-                    return int(ExitStatus.CONNECTION)
-                renderer().note(r"starting disconnected: \connect URL|PROFILE, or restart "
-                                "with --sandbox")
-        if interactive:
-            return run_repl(dispatcher, renderer, settings)
-        if args.file:
-            lines = numbered(args.file, _read(args.file))
-        elif not lines:
-            lines = numbered("stdin", sys.stdin)
-        return run_lines(lines, dispatcher, renderer(), args.format, args.on_error, args.echo)
-    except ShellError as exc:
-        renderer().error(exc)
-        return int(exc.exit_status)
-    except KeyboardInterrupt:
-        return int(ExitStatus.INTERRUPTED)
-    except BrokenPipeError:
-        # The reader went away (``| head``): say nothing, and keep Python's exit flush quiet.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return int(ExitStatus.SUCCESS)
-    except Exception as exc:  # a bug outside any command: one line, the traceback in the log
-        logging.getLogger(__name__).exception("internal error")
-        where = f" (details in {error_log})" if error_log else ""
-        renderer().error(ShellError(f"internal error: {type(exc).__name__}: {exc}{where}"))
-        return int(ExitStatus.ERROR)
-    finally:
-        if sandbox is not None:
-            sandbox.stop()
-
-
-def _asks_help(line: str, registry: Registry) -> bool:
-    """Whether ``line`` only asks for help (``CMD --help``, ``\\help``), which needs no cluster."""
-    try:
-        inv = parse("\\" + line.strip().lstrip("\\"), registry)
-    except ShellError:
-        return False
-    return inv.help or inv.spec.name == "help"
-
-
-def _read(path: str) -> list[str]:
-    try:
-        return Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    return run(args)
 
 
 if __name__ == "__main__":

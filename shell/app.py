@@ -18,7 +18,7 @@ from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import ThreadedCompleter
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.input import Input
-from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import Output
 from prompt_toolkit.styles import Style
 
@@ -32,9 +32,9 @@ from completers.refresher import MetadataRefresher
 from shell.config import Settings, state_dir
 from shell.history import RedactingFileHistory
 from shell.interact import PromptConfirmer
-from shell.lexer import MetaCommandLexer
 
 if TYPE_CHECKING:
+    from shell.connecting import Connecting
     from shell.render import Renderer
 
 STYLE = Style.from_dict({
@@ -48,10 +48,12 @@ STYLE = Style.from_dict({
 class Toolbar:
     """The bottom line: cluster, version, node health, context, format, schema cache state."""
 
-    def __init__(self, session: Session, cache: MetadataCache) -> None:
+    def __init__(self, session: Session, cache: MetadataCache,
+                 connecting: Connecting | None = None) -> None:
         self.session = session
         self.cache = cache
         self.nodes: tuple[int, int] | None = None
+        self.connecting = connecting
 
     def update_nodes(self) -> None:
         """Fetch node health in the background (never on the keystroke path)."""
@@ -71,6 +73,8 @@ class Toolbar:
     def __call__(self) -> FormattedText:
         session, conn = self.session, self.session.connection
         if conn is None:
+            if self.connecting is not None and not self.connecting.settled:
+                return FormattedText([("", f" connecting to {self.connecting.url} ")])
             return FormattedText([("", r" disconnected: \connect URL|PROFILE ")])
         nodes = f"{self.nodes[0]}/{self.nodes[1]} nodes healthy" if self.nodes else "nodes ?"
         context = session.collection or "-"
@@ -82,11 +86,12 @@ class Toolbar:
         return FormattedText([("", " " + " | ".join(parts) + " ")])
 
 
-def prompt_message(session: Session) -> FormattedText:
+def prompt_message(session: Session, connecting: bool = False) -> FormattedText:
     """``host:port/Collection> ``, red on a production tier, marked on a read-only profile."""
     conn = session.connection
     if conn is None:
-        return FormattedText([("class:prompt.disconnected", "(disconnected)> ")])
+        state = "connecting" if connecting else "disconnected"
+        return FormattedText([("class:prompt.disconnected", f"({state})> ")])
     host = re.sub(r"^\w+://", "", conn.url)
     where = f"{host}/{session.collection}" if session.collection else host
     style = "class:prompt.production" if conn.tier == "production" else "class:prompt"
@@ -105,17 +110,19 @@ def history_file(session: Session) -> Path:
 
 
 def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings: Settings,
-             input: Input | None = None, output: Output | None = None) -> int:  # noqa: A002
+             input: Input | None = None, output: Output | None = None,  # noqa: A002
+             connecting: Connecting | None = None) -> int:
     """Read, dispatch and render until ``\\q`` or Ctrl-D; returns the exit code (0).
 
     ``renderer`` is called on the first output, so rich is not loaded before the prompt.
+    ``connecting``: the start-up connection, opened once the prompt is drawn.
     """
     session = dispatcher.session
     session.confirmer = PromptConfirmer(renderer, input=input, output=output)
     cache = MetadataCache()
     refresher = MetadataRefresher(cache, lambda: session.connection.api
                                   if session.connection else None)
-    toolbar = Toolbar(session, cache)
+    toolbar = Toolbar(session, cache, connecting)
     session.known_collections = lambda: s.collections if (s := cache.snapshot).fetched_at else None
 
     def on_event(event: str) -> None:
@@ -129,30 +136,45 @@ def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings:
     completer = MetaCommandCompleter(dispatcher.registry, cache, lambda: session.collection,
                                      lambda: sorted(settings.profiles), refresher=refresher,
                                      tenant_wait=0.5)
+    highlighter: list[Lexer] = []  # filled once the prompt is on screen
     prompt = PromptSession(
         completer=ThreadedCompleter(completer), complete_while_typing=True,
-        lexer=PygmentsLexer(MetaCommandLexer), auto_suggest=AutoSuggestFromHistory(),
+        lexer=DynamicLexer(lambda: highlighter[0] if highlighter else None),
+        auto_suggest=AutoSuggestFromHistory(),
         history=RedactingFileHistory(str(history_file(session)), dispatcher.registry),
         bottom_toolbar=toolbar, style=STYLE, input=input, output=output)
     refresher.on_done = lambda: prompt.app.invalidate()
-    if session.connection is not None:
-        # Fill the schema cache once the prompt is on screen, not while it is being drawn.
-        def first_paint(_: object) -> None:
-            prompt.app.after_render -= first_paint
-            on_event("connection")
 
-        prompt.app.after_render += first_paint
+    def first_paint(_: object) -> None:
+        # Once the prompt is on screen, not while it is being drawn: load the highlighter
+        # (Pygments and its compiled rules cost about as much as drawing the prompt) and
+        # fill the schema cache.
+        prompt.app.after_render -= first_paint
+        from shell.lexer import MetaCommandLexer
+
+        highlighter.append(PygmentsLexer(MetaCommandLexer))
+        prompt.app.invalidate()  # redraw: highlighted, and the toolbar once its height is known
+        if session.connection is not None:
+            on_event("connection")
+        elif connecting is not None and not connecting.settled:
+            prompt.app.create_background_task(
+                connecting.settle_when_done(session, renderer, prompt.app))
+
+    prompt.app.after_render += first_paint
     welcome = r"elysiactl: \? for help, \q or Ctrl-D to leave"
     print_formatted_text(FormattedText([("#888888", welcome)]), output=output)
     while True:
         try:
-            line = prompt.prompt(lambda: prompt_message(session))
+            line = prompt.prompt(lambda: prompt_message(
+                session, connecting is not None and not connecting.settled))
         except KeyboardInterrupt:
             continue
         except EOFError:
             break
         if not line.strip():
             continue
+        if connecting is not None and not connecting.settle(session, renderer):
+            continue  # Ctrl-C while the first line waited for the connection: drop the line
         try:
             outcome = dispatcher.execute(line, "repl")
         except QuitRequested:

@@ -1,11 +1,20 @@
-"""Process flags of ``elysiactl`` (the meta-commands have their own declarations)."""
+"""Process flags of ``elysiactl`` (the meta-commands have their own declarations).
+
+This module is the cheap path: ``--version``, ``--help`` and every argument error are
+answered here, with nothing but the standard library loaded, before ``shell.start``
+imports prompt_toolkit, httpx or rich. Checks that need only argv belong here too.
+"""
 
 from __future__ import annotations
 
 import argparse
+import shlex
 
 from commands.errors import UsageError
-from commands.parse import FORMATS
+from commands.formats import FORMATS
+from shell.version import APP, version_line
+
+ONE_SHOT_WORDS = ("col", "collection")
 
 EPILOG = r"""modes:
   elysiactl                       the interactive shell (when stdin and stdout are terminals)
@@ -19,11 +28,24 @@ exit codes: 0 success, 1 command error, 2 usage error, 3 connection error,
             4 refused confirmation, 130 interrupted"""
 
 
+class _PrintVersion(argparse.Action):
+    """``--version``: the version is looked up only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str, **_: object) -> None:
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                         nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(version_line())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``elysiactl`` argument parser."""
     parser = argparse.ArgumentParser(
-        prog="elysiactl", description="An interactive admin shell for Weaviate.",
+        prog=APP, description="An interactive admin shell for Weaviate.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=_PrintVersion)
     conn = parser.add_argument_group("connection")
     conn.add_argument("--url", help="Weaviate URL (default: profile, WEAVIATE_URL, "
                                     "http://localhost:8080)")
@@ -48,6 +70,30 @@ def build_parser() -> argparse.ArgumentParser:
                      help="destructive commands only show their plan; nothing is changed")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parsed flags, plus ``lines`` (the ``-c`` or one-shot commands as ``(location, line)``)
+    and ``headers`` (from ``--header``). Exits with 0 after ``--help``/``--version`` and
+    with 2 (usage error) on a bad argument, both before any heavy import."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.headers = headers(args.header)
+        args.lines = one_shot(args.rest) if args.rest else [("-c", c) for c in args.commands]
+    except UsageError as exc:
+        parser.error(f"{exc.message} ({exc.hint})" if exc.hint else exc.message)
+    return args
+
+
+def one_shot(rest: list[str]) -> list[tuple[str, str]]:
+    """``col NAME ARGS...`` as the one meta-command line it stands for."""
+    if rest[0] not in ONE_SHOT_WORDS:
+        raise UsageError(f"unknown word {rest[0]!r}",
+                         "use: elysiactl col COMMAND [ARGS], elysiactl sandbox, or -c CMD")
+    if len(rest) < 2:
+        raise UsageError(f"elysiactl {rest[0]} needs a command, e.g. {rest[0]} ls")
+    return [("-c", "\\" + rest[1].lstrip("\\") + " " + shlex.join(rest[2:]))]
 
 
 def headers(values: list[str]) -> dict[str, str]:

@@ -18,8 +18,11 @@ from typing import Any
 
 import httpx
 
-from commands.api.forbidden import forbidden_hint
 from commands.errors import ApiError, ConnectionFailed, Refused, TimedOut
+from commands.lazy import lazy_module
+
+# Read only to explain a 403; loading it (and the RBAC permission tables) costs start-up.
+forbidden = lazy_module("commands.api.forbidden")
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +151,7 @@ class RestClient:
                 response.read()
                 response.close()
                 message = error_message(response)
-                hint = forbidden_hint(message) if response.status_code == 403 else \
+                hint = forbidden.forbidden_hint(message) if response.status_code == 403 else \
                     HINTS.get(response.status_code)
                 raise ApiError(response.status_code, method, path, message, hint)
             return response

@@ -14,12 +14,13 @@ from commands.context import CommandContext
 from commands.errors import ShellError
 from commands.lazy import lazy_module
 from commands.meta.lifecycle_remove import DRY_RUN, FORCE
-from commands.ops import aliases, class_paths
 from commands.ops.schema import find_class, get_class, upper_first
 from commands.results import Level, Message, Result, Table
 from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
 
+aliases = lazy_module("commands.ops.aliases")
+class_paths = lazy_module("commands.ops.class_paths")
 collections = lazy_module("commands.ops.collections")
 verify = lazy_module("commands.ops.migrate.verify")
 

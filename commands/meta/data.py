@@ -11,10 +11,14 @@ from typing import Any
 
 from commands.context import CommandContext
 from commands.errors import ApiError, ShellError
-from commands.ops import collections, objects, tenants
+from commands.lazy import lazy_module
 from commands.ops.schema import get_class
 from commands.results import Document, Record, Result, Table
 from commands.spec import Arg, Kind, Opt, command
+
+collections = lazy_module("commands.ops.collections")
+objects = lazy_module("commands.ops.objects")
+tenants = lazy_module("commands.ops.tenants")
 
 COLLECTION = Arg("collection", Kind.COLLECTION, "a collection or an alias",
                  from_context=True)

@@ -9,10 +9,14 @@ from typing import Any
 
 from commands.context import CommandContext
 from commands.errors import ShellError, UsageError
-from commands.ops import cluster, collections, tenants
+from commands.lazy import lazy_module
 from commands.ops.schema import get_class
 from commands.results import Document, Record, Result, Table
 from commands.spec import Arg, Kind, Opt, command
+
+cluster = lazy_module("commands.ops.cluster")
+collections = lazy_module("commands.ops.collections")
+tenants = lazy_module("commands.ops.tenants")
 
 COLLECTION = Arg("collection", Kind.COLLECTION, "a collection or an alias",
                  from_context=True)

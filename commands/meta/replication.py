@@ -14,12 +14,12 @@ from commands.lazy import lazy_module
 from commands.meta.inspect import COLLECTION
 from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
 from commands.meta.shards import DRY_RUN, gate
-from commands.ops import cluster
 from commands.ops.schema import get_class
 from commands.ops.versions import require
 from commands.results import Level, Message, Record, Result, Table
 from commands.spec import Arg, KeywordOpt, Kind, Opt, command
 
+cluster = lazy_module("commands.ops.cluster")
 replication = lazy_module("commands.ops.replication")
 
 OP_ID = Arg("id", Kind.TEXT, "a replication operation's id (\\replications lists them)")

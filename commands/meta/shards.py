@@ -7,13 +7,13 @@ from commands.context import CommandContext
 from commands.lazy import lazy_module
 from commands.meta.inspect import APPROXIMATE, COLLECTION
 from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
-from commands.ops import cluster
-from commands.ops.collections import is_multi_tenant
 from commands.ops.schema import get_class
 from commands.results import Level, Message, Result, Table
 from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Kind, Opt, command
 
+cluster = lazy_module("commands.ops.cluster")
+collections = lazy_module("commands.ops.collections")
 shard_status = lazy_module("commands.ops.shard_status")
 
 DRY_RUN = Opt("--dry-run", flag=True, help="show the plan and the REST calls, send nothing")
@@ -113,5 +113,5 @@ def shards_cmd(ctx: CommandContext, *, collection: str, set: str | None, shard: 
             return [Message(f"{opts} only matter with --set READY|READONLY", Level.WARNING),
                     _list(ctx, name)]
         return _list(ctx, name)
-    return _set(ctx, name, set, [*shard, *tenant], is_multi_tenant(cls), force=force,
+    return _set(ctx, name, set, [*shard, *tenant], collections.is_multi_tenant(cls), force=force,
                 dry_run=dry_run, allow_protected=allow_protected)
