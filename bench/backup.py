@@ -8,7 +8,6 @@ measured for two collection sizes: flat memory means no growth between them.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import msgspec
 
 from bench.cursor import CLASS as NAME
 from bench.cursor import read_pages
-from bench.report import ROOT, Section, start_server, verdict
+from bench.report import ROOT, Section, process_env, start_server, verdict
 from bench.sandbox_throughput import DIMS, batch_bodies, post_batches
 from commands.ops.backup.format import Manifest, read_chunk
 from commands.ops.backup.transform import Transform
@@ -53,8 +52,7 @@ def _peak_mb(pid: int) -> float:
 
 def timed(url: str, state: str, args: list[str]) -> tuple[float, float]:
     """Seconds and peak resident MB of one ``python ARGS`` (``{url}`` in ARGS filled in)."""
-    env = {**os.environ, "XDG_STATE_HOME": state, "XDG_CONFIG_HOME": state,
-           "PYTHONPATH": str(ROOT)}
+    env = process_env(state)
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, *(a.replace("{url}", url) for a in args)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

@@ -11,7 +11,6 @@ dispatcher and renderer. ``python -m bench --only hints`` updates its section.
 from __future__ import annotations
 
 import io
-import os
 import random
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from rich.console import Console
 
-from bench.report import ROOT, Section, median_seconds, start_server, verdict
+from bench.report import ROOT, Section, median_seconds, process_env, start_server, verdict
 from commands.audit import MemoryAuditLog
 from commands.context import Session
 from commands.dispatch import Dispatcher
@@ -137,8 +136,7 @@ def run(collections: int = COLLECTIONS, properties: int = PROPERTIES) -> Section
     existing = classes[len(classes) // 2]
     typo = existing[:3] + existing[4:]  # one letter dropped
     with tempfile.TemporaryDirectory() as state:
-        env = {**os.environ, "XDG_STATE_HOME": state, "XDG_CONFIG_HOME": state,
-               "PYTHONPATH": str(ROOT)}
+        env = process_env(state)
         server, port = start_server(["-m", "sandbox", "--port", "0", "--seed", "none"], True)
         url = f"http://127.0.0.1:{port}"
         try:

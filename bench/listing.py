@@ -24,8 +24,7 @@ import pexpect
 from rich.console import Console
 
 from bench.listing_baseline import aligned
-from bench.report import ROOT, Section, median_seconds, start_server, verdict
-from bench.shell import _env
+from bench.report import ROOT, Section, median_seconds, process_env, start_server, verdict
 from commands.audit import MemoryAuditLog
 from commands.context import Session
 from commands.dispatch import Dispatcher
@@ -107,9 +106,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> Section:
     rows, met = [], True
     drawing: dict[int, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory() as state:
-        # An installed elysiactl has its bytecode compiled, as httpx's is; without it every
-        # run would compile some 120 modules of ours (100 ms here) and the baseline's one.
-        env = {k: v for k, v in _env(state).items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env = process_env(state)
         for size in sizes:
             server, port = start_server(["-m", "bench.listing_server", str(size)], False)
             try:

@@ -27,8 +27,7 @@ import orjson
 import pexpect
 
 from bench.completion import PROPERTIES, classes
-from bench.report import ROOT, Section, median_seconds, start_server, verdict
-from bench.shell import _env
+from bench.report import ROOT, Section, median_seconds, process_env, start_server, verdict
 from completers.compact import CompactSchema, SchemaReader, compact
 
 COLLECTIONS = 10_000
@@ -132,7 +131,7 @@ def _repl(url: str, env: dict[str, str], http: httpx.Client) -> dict[int, tuple[
 def run(count: int = COLLECTIONS) -> list[Section]:
     """The ``repl-memory`` section of docs/benchmarks.md."""
     with tempfile.TemporaryDirectory() as state:
-        env = _env(state)
+        env = process_env(state)
         server, port = start_server(["-m", "sandbox", "--port", "0", "--seed", "none"], True)
         url = f"http://127.0.0.1:{port}"
         try:

@@ -109,3 +109,14 @@ def update(path: Path, sections: list[Section]) -> None:
         end = text.find("\n## ", start + 1)
         text = text[:start] + block + ("\n" + text[end + 1:] if end >= 0 else "")
     path.write_text(text)
+
+
+def process_env(state: str) -> dict[str, str]:
+    """The environment of an elysiactl process under measurement: its own state and config
+    directories under ``state``, and bytecode cached as an installed package has it (in
+    ``state``), even where ``PYTHONDONTWRITEBYTECODE`` is set for the session, which would
+    compile the project from source on every start."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "XDG_STATE_HOME": state, "XDG_CONFIG_HOME": state,
+            "PYTHONPYCACHEPREFIX": os.path.join(state, "pycache"),
+            "PROMPT_TOOLKIT_NO_CPR": "1", "PYTHONPATH": str(ROOT)}

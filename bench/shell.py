@@ -16,7 +16,6 @@ session, which would otherwise compile the project from source on every start.
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 import httpx
 import pexpect
 
-from bench.report import ROOT, Section, median_seconds, start_server, verdict
+from bench.report import ROOT, Section, median_seconds, process_env, start_server, verdict
 from commands.audit import MemoryAuditLog
 from commands.context import Session
 from commands.dispatch import Dispatcher
@@ -43,13 +42,6 @@ ISSUE_FLOOR = "import prompt_toolkit, httpx, rich"
 # What any prompt_toolkit REPL pays beyond importing: key bindings, styles, the first render.
 BARE_PROMPT = ("import httpx; from prompt_toolkit import PromptSession; "
                "PromptSession().prompt('bare> ')")
-
-
-def _env(state: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**env, "XDG_STATE_HOME": state, "XDG_CONFIG_HOME": state,
-            "PYTHONPYCACHEPREFIX": os.path.join(state, "pycache"),
-            "PROMPT_TOOLKIT_NO_CPR": "1", "PYTHONPATH": str(ROOT)}
 
 
 def _elysiactl() -> list[str]:
@@ -143,7 +135,7 @@ def _ms(seconds: float, base: float) -> str:
 def run() -> Section:
     """Measure against a sandbox in its own process."""
     with tempfile.TemporaryDirectory() as state:
-        env = _env(state)
+        env = process_env(state)
         server, port = start_server(["-m", "sandbox", "--port", "0", "--seed", "none"], True)
         url = f"http://127.0.0.1:{port}"
         try:
