@@ -10,14 +10,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from prompt_toolkit import PromptSession
-from prompt_toolkit.input import Input
-from prompt_toolkit.output import Output
-
 from commands.progress import Progress
 from commands.safety import Plan
 
 if TYPE_CHECKING:
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.output import Output
+
     from shell.render import Renderer
 
 
@@ -34,6 +33,8 @@ class PromptConfirmer:
 
     def confirm(self, plan: Plan, word: str) -> bool:
         """True only when exactly ``word`` was typed; Ctrl-C or Ctrl-D mean no."""
+        from prompt_toolkit import PromptSession  # only when asking: -c at a terminal is common
+
         self._renderer().warn_plan(plan)
         try:
             answer = PromptSession(input=self._input, output=self._output).prompt(
