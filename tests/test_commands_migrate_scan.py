@@ -16,6 +16,7 @@ from migrate_support import clear_log, dispatcher, state
 import sandbox.objects
 from commands.api.client import RestClient
 from commands.ops import cursor
+from commands.ops.cursor import Stamp
 from commands.ops.migrate.catchup import Reconcile
 from commands.ops.migrate.copy import Pick, rescan, spans
 from sandbox import Sandbox
@@ -55,8 +56,8 @@ class These(Pick):
     def __init__(self, wanted: set[str]) -> None:
         self.wanted = wanted
 
-    def choose(self, page: list[dict[str, Any]]) -> list[str]:
-        return [obj["id"] for obj in page if obj["id"] in self.wanted]
+    def choose(self, page: list[Stamp]) -> list[str]:
+        return [obj.id for obj in page if obj.id in self.wanted]
 
 
 def test_spans_start_at_the_first_pick_and_hold_at_most_a_page(monkeypatch) -> None:

@@ -21,10 +21,9 @@ import time
 from bisect import bisect_right
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 from commands.api.client import RestClient
-from commands.ops.cursor import id_pages, prefetch
+from commands.ops.cursor import Stamp, id_pages, prefetch
 from commands.ops.migrate.copy import DELETE_IDS, Pick, delete_ids
 
 MARGIN_MS = 1000
@@ -39,10 +38,6 @@ def server_now_ms(api: RestClient) -> int:
     except (KeyError, TypeError, ValueError):
         now = time.time()
     return int(now * 1000) - MARGIN_MS
-
-
-def updated(obj: dict[str, Any]) -> int:
-    return int(obj.get("lastUpdateTimeUnix") or obj.get("creationTimeUnix") or 0)
 
 
 class Reconcile(Pick):
@@ -75,8 +70,8 @@ class Reconcile(Pick):
                                        self.doomed[:DELETE_IDS])
             self.doomed = self.doomed[DELETE_IDS:]
 
-    def choose(self, page: list[dict[str, Any]]) -> list[str]:
-        last, mine = page[-1]["id"], {obj["id"] for obj in page}
+    def choose(self, page: list[Stamp]) -> list[str]:
+        last, mine = page[-1].id, {obj.id for obj in page}
         matched: set[str] = set()
         while True:
             cut = bisect_right(self.ahead, last)
@@ -86,7 +81,7 @@ class Reconcile(Pick):
             if self.ahead or not self._refill():
                 break
         since = self.since
-        return [obj["id"] for obj in page if obj["id"] not in matched or updated(obj) >= since]
+        return [obj.id for obj in page if obj.id not in matched or obj.updated >= since]
 
     def finish(self) -> None:
         """Delete the target's ids after the source's last one."""

@@ -15,11 +15,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from commands.api.client import RestClient
 from commands.errors import ShellError
 from commands.ops.backup.imports import Importer, make_batches, tenant_key
 from commands.ops.backup.transform import BatchObject, Transform
-from commands.ops.cursor import ID_PAGE, PAGE, RawObject, pages, prefetch
+from commands.ops.cursor import (
+    ID_PAGE,
+    PAGE,
+    RAW_PAGE,
+    STAMP_PAGE,
+    RawObject,
+    Stamp,
+    pages,
+    prefetch,
+)
 from commands.ops.migrate.checkpoint import MigrateCheckpoint
 from commands.ops.references import holds_references
 from commands.progress import Advance
@@ -33,7 +44,7 @@ def fetch_ids(api: RestClient, name: str, tenant: str | None, wanted: list[str],
     """The objects of ``wanted`` (ascending ids, all after ``after``) with their vectors,
     read by cursor from ``after`` in pages of ``size``: usually one request."""
     keep, last = set(wanted), wanted[-1]
-    for page, _ in pages(api, name, tenant, after, size=size, raw=True):
+    for page, _ in pages(api, name, tenant, after, size=size, decoder=RAW_PAGE):
         for obj in page:
             if obj.id in keep:
                 yield obj
@@ -64,16 +75,17 @@ def spans(ids: list[str], wanted: list[str],
 def rescan(api: RestClient, name: str, tenant: str | None,
            pick: Pick) -> Iterator[RawObject]:
     """Every object of one partition ``pick`` wants, with vectors: the partition is read
-    without vectors (id, timestamps, properties) in pages of ``ID_PAGE``, then each page's
-    picks are fetched, reading from the first pick to the last only."""
+    without vectors (``Stamp``s: id, timestamps, properties) in pages of ``ID_PAGE``, then
+    each page's picks are fetched, reading from the first pick to the last only."""
     after = None
-    for page, _ in prefetch(pages(api, name, tenant, None, size=ID_PAGE, vectors=False)):
+    for page, _ in prefetch(pages(api, name, tenant, None, size=ID_PAGE, vectors=False,
+                                  decoder=STAMP_PAGE)):
         wanted = pick.choose(page)
         if wanted:
-            ids = [obj["id"] for obj in page]
+            ids = [obj.id for obj in page]
             for before, group, size in spans(ids, wanted, after):
                 yield from fetch_ids(api, name, tenant, group, before, size)
-        after = page[-1]["id"]
+        after = page[-1].id
 
 
 def id_filter(ids: list[str]) -> dict[str, Any]:
@@ -138,7 +150,7 @@ class Copier:
         def streams() -> Iterator[Stream]:
             for tenant in tenants:
                 source = prefetch(pages(self.source, self.source_name, tenant,
-                                        done.get(tenant_key(tenant)), raw=True))
+                                        done.get(tenant_key(tenant)), decoder=RAW_PAGE))
                 objects = (obj for page, _ in source for obj in page)
                 yield tenant, self.as_batch(objects, tenant, drops)
 
@@ -160,8 +172,8 @@ class Pick:
     """Which objects of a rescan to copy, a page at a time (whole pages keep the per-object
     work in comprehensions); ``finish`` is told when the rescan is through."""
 
-    def choose(self, page: list[dict[str, Any]]) -> list[str]:
-        """The ids of ``page`` (ascending, without vectors) to copy, in order."""
+    def choose(self, page: list[Stamp]) -> list[str]:
+        """The ids of ``page`` (ascending) to copy, in order."""
         raise NotImplementedError
 
     def finish(self) -> None:
@@ -174,6 +186,7 @@ class HasReferences(Pick):
     def __init__(self, names: list[str]) -> None:
         self.names = names
 
-    def choose(self, page: list[dict[str, Any]]) -> list[str]:
+    def choose(self, page: list[Stamp]) -> list[str]:
         names = self.names
-        return [obj["id"] for obj in page if holds_references(obj.get("properties"), names)]
+        return [obj.id for obj in page
+                if holds_references(msgspec.json.decode(obj.properties), names)]
