@@ -47,7 +47,11 @@ def fetch_ids(api: RestClient, name: str, tenant: str | None, wanted: list[str],
     for page, _ in pages(api, name, tenant, after, size=size, decoder=RAW_PAGE):
         for obj in page:
             if obj.id in keep:
-                yield obj
+                # a few objects of a 2 MB page: their raw values are copied out, or each
+                # would keep its whole page alive until its batch is sent (a catch-up
+                # picking 5% of the ids held some 40 MB of pages per batch)
+                yield RawObject(obj.id, obj.properties.copy(), obj.vector.copy(),
+                                obj.vectors.copy())
         if page[-1].id >= last:
             return
 
