@@ -17,12 +17,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 from rich.console import Console
 
-from bench.report import ROOT, Section, median_seconds, process_env, start_server, verdict
+from bench.report import (
+    ROOT,
+    Section,
+    create_collections,
+    median_seconds,
+    process_env,
+    start_server,
+    verdict,
+)
 from commands.audit import MemoryAuditLog
 from commands.context import Session
 from commands.dispatch import Dispatcher
@@ -53,18 +61,10 @@ def names(count: int, seed: int = 3) -> list[str]:
     return sorted(found)
 
 
-def fill(url: str, classes: list[str], properties: int) -> None:
-    """Create the collections over HTTP, four connections at a time."""
+def bodies(classes: list[str], properties: int) -> list[dict[str, Any]]:
+    """Class bodies of ``properties`` text properties each."""
     props = [{"name": f"field{i}", "dataType": ["text"]} for i in range(properties)]
-
-    def create(part: list[str]) -> None:
-        with httpx.Client(base_url=url, timeout=120) as http:
-            for name in part:
-                http.post("/v1/schema", json={"class": name, "properties": props}
-                          ).raise_for_status()
-
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(create, [classes[i::4] for i in range(4)]))
+    return [{"class": name, "properties": props} for name in classes]
 
 
 # Runs a command and writes its peak RSS (kB) into the file argv[1]. A child's peak counts
@@ -140,9 +140,7 @@ def run(collections: int = COLLECTIONS, properties: int = PROPERTIES) -> Section
         server, port = start_server(["-m", "sandbox", "--port", "0", "--seed", "none"], True)
         url = f"http://127.0.0.1:{port}"
         try:
-            started = time.perf_counter()
-            fill(url, classes, properties)
-            fill_s = time.perf_counter() - started
+            fill_s = create_collections(url, bodies(classes, properties))
             with httpx.Client(base_url=url, timeout=120) as http:
                 schema_mb = len(http.get("/v1/schema").content) / 1e6
                 names_kb = len(http.post("/v1/graphql", json={"query": INTROSPECT_GET}

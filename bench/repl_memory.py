@@ -27,7 +27,15 @@ import orjson
 import pexpect
 
 from bench.completion import PROPERTIES, classes
-from bench.report import ROOT, Section, median_seconds, process_env, start_server, verdict
+from bench.report import (
+    ROOT,
+    Section,
+    create_collections,
+    median_seconds,
+    process_env,
+    start_server,
+    verdict,
+)
 from completers.compact import CompactSchema, SchemaReader, compact
 
 COLLECTIONS = 10_000
@@ -42,12 +50,6 @@ GROWTH_MB = 2.0
 BASELINE = ("import httpx, msgspec, rich\n"
             "from prompt_toolkit import PromptSession\n"
             "PromptSession().prompt('bench> ')\n")
-
-
-def _fill(url: str, count: int) -> None:
-    with httpx.Client(base_url=url, timeout=60) as http:
-        for cls in classes(count):
-            http.post("/v1/schema", json=cls).raise_for_status()
 
 
 def _memory(pid: int) -> tuple[float, float]:
@@ -135,9 +137,7 @@ def run(count: int = COLLECTIONS) -> list[Section]:
         server, port = start_server(["-m", "sandbox", "--port", "0", "--seed", "none"], True)
         url = f"http://127.0.0.1:{port}"
         try:
-            started = time.perf_counter()
-            _fill(url, count)
-            fill_s = time.perf_counter() - started
+            fill_s = create_collections(url, classes(count))
             with httpx.Client(base_url=url, timeout=120) as http:
                 body = http.get("/v1/schema").content
                 base_peak, base_steady = _baseline(env)
