@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,6 @@ from prompt_toolkit.output import Output
 from prompt_toolkit.styles import Style
 
 from commands.context import Session
-from commands.dispatch import Dispatcher
 from commands.errors import QuitRequested, ShellError
 from commands.ops.connection import nodes_health
 from completers.meta import MetaCommandCompleter
@@ -35,7 +33,7 @@ from shell.interact import PromptConfirmer
 
 if TYPE_CHECKING:
     from shell.connecting import Connecting
-    from shell.render import Renderer
+    from shell.runner import LineRunner
 
 STYLE = Style.from_dict({
     "prompt": "ansicyan bold", "prompt.production": "ansired bold",
@@ -109,14 +107,13 @@ def history_file(session: Session) -> Path:
     return directory / key
 
 
-def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings: Settings,
-             input: Input | None = None, output: Output | None = None,  # noqa: A002
-             connecting: Connecting | None = None) -> int:
+def run_repl(runner: LineRunner, settings: Settings, input: Input | None = None,  # noqa: A002
+             output: Output | None = None, connecting: Connecting | None = None) -> int:
     """Read, dispatch and render until ``\\q`` or Ctrl-D; returns the exit code (0).
 
-    ``renderer`` is called on the first output, so rich is not loaded before the prompt.
     ``connecting``: the start-up connection, opened once the prompt is drawn.
     """
+    dispatcher, renderer = runner.dispatcher, runner.renderer
     session = dispatcher.session
     session.confirmer = PromptConfirmer(renderer, input=input, output=output)
     cache = MetadataCache()
@@ -176,12 +173,10 @@ def run_repl(dispatcher: Dispatcher, renderer: Callable[[], Renderer], settings:
         if connecting is not None and not connecting.settle(session, renderer):
             continue  # Ctrl-C while the first line waited for the connection: drop the line
         try:
-            outcome = dispatcher.execute(line, "repl")
+            runner.run(line, "repl")
         except QuitRequested:
             break
-        try:
-            renderer().render(outcome, outcome.format or session.format, session.expanded)
         except KeyboardInterrupt:
-            continue  # Ctrl-C while printing: stop printing, keep the shell
+            continue  # Ctrl-C while printing (a command's own ends in its outcome)
     refresher.stop()
     return 0

@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from commands.dispatch import Dispatcher
 from commands.errors import QuitRequested
 
 if TYPE_CHECKING:
-    from shell.render import Renderer
+    from shell.runner import LineRunner
 
 
-def run_lines(lines: Iterable[tuple[str, str]], dispatcher: Dispatcher, renderer: Renderer,
-              fmt_override: str | None, on_error: str = "stop", echo: bool = False) -> int:
+def run_lines(lines: Iterable[tuple[str, str]], runner: LineRunner, on_error: str = "stop",
+              echo: bool = False) -> int:
     """Run ``(location, line)`` pairs; location is ``FILE:LINE`` or ``-c``. Returns the code."""
     first_failure = 0
+    renderer = runner.renderer()
     for location, raw in lines:
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -28,14 +28,11 @@ def run_lines(lines: Iterable[tuple[str, str]], dispatcher: Dispatcher, renderer
         if echo:
             renderer.note(f"+ {line}")
         source = "argv" if location == "-c" else f"script:{location}"
+        prefix = "" if location == "-c" else f"{location}: "
         try:
-            outcome = dispatcher.execute(line, source)
+            outcome = runner.run(line, source, prefix)
         except QuitRequested:
             break
-        session = dispatcher.session
-        prefix = "" if location == "-c" else f"{location}: "
-        fmt = outcome.format or fmt_override or session.format
-        renderer.render(outcome, fmt, session.expanded, prefix)
         if outcome.exit_code:
             first_failure = first_failure or outcome.exit_code
             if on_error == "stop" or outcome.status == "interrupted":

@@ -22,6 +22,7 @@ from commands.parse import parse
 from commands.registry import Registry
 from shell.config import Settings, Target, config_dir, load_settings, resolve, state_dir
 from shell.live import live_views
+from shell.runner import LineRunner
 from shell.script import numbered, run_lines
 
 if TYPE_CHECKING:
@@ -116,13 +117,14 @@ def run(args: argparse.Namespace) -> int:
                 session.confirmer = PromptConfirmer(renderer)
         dispatcher = Dispatcher(Registry.from_modules(MODULES), session,
                                 _audit_log(state_dir()), error_log)
+        runner = LineRunner(dispatcher, renderer, args.format)
         if lines and all(_asks_help(line, dispatcher.registry) for _, line in lines):
-            return run_lines(lines, dispatcher, renderer(), args.format)  # no cluster needed
+            return run_lines(lines, runner)  # no cluster needed
         if interactive:  # connects once its prompt is drawn (shell.connecting)
             from shell.app import run_repl
             from shell.connecting import Connecting
 
-            return run_repl(dispatcher, renderer, settings,
+            return run_repl(runner, settings,
                             connecting=Connecting(target.url, lambda: _open(target, 1)))
         try:  # script and -c modes connect before their first line
             session.connection = _open(target, 1)
@@ -133,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
             lines = numbered(args.file, _read(args.file))
         elif not lines:
             lines = numbered("stdin", sys.stdin)
-        return run_lines(lines, dispatcher, renderer(), args.format, args.on_error, args.echo)
+        return run_lines(lines, runner, args.on_error, args.echo)
     except ShellError as exc:
         renderer().error(exc)
         return int(exc.exit_status)

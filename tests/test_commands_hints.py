@@ -35,6 +35,7 @@ from sandbox import Sandbox
 from shell.app import run_repl
 from shell.config import Settings
 from shell.render import Renderer
+from shell.runner import LineRunner
 from tests.conftest import make_session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,7 +158,7 @@ def test_the_repl_hints_from_its_completion_cache(demo: Sandbox, tmp_path: Path,
         with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
             typist = threading.Thread(target=type_once_the_cache_is_filled, args=(pipe,))
             typist.start()
-            assert run_repl(dispatcher, lambda: renderer, Settings(), input=pipe,
+            assert run_repl(LineRunner(dispatcher, lambda: renderer), Settings(), input=pipe,
                             output=DummyOutput()) == 0
             typist.join()
     finally:

@@ -27,6 +27,7 @@ from sandbox import Sandbox
 from shell.app import run_repl
 from shell.config import Settings
 from shell.render import Renderer
+from shell.runner import LineRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,7 +47,7 @@ def repl(url: str, keys: str) -> tuple[Dispatcher, str, str]:
     dispatcher.session.connection = open_connection(url)
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
         pipe.send_text(keys)
-        assert run_repl(dispatcher, lambda: renderer, Settings(), input=pipe,
+        assert run_repl(LineRunner(dispatcher, lambda: renderer), Settings(), input=pipe,
                         output=DummyOutput()) == 0
     return dispatcher, out.getvalue(), err.getvalue()
 
