@@ -21,7 +21,6 @@ import tempfile
 import time
 
 import pexpect
-from rich.console import Console
 
 from bench.listing_baseline import aligned
 from bench.report import ROOT, Section, median_seconds, process_env, start_server, verdict
@@ -32,6 +31,7 @@ from commands.meta import MODULES
 from commands.ops.connection import open_connection
 from commands.registry import Registry
 from shell.render import Renderer
+from shell.streams import PIPE_WIDTH, PlainStream
 
 SIZES = (1_000, 10_000)
 RUNS = 7
@@ -91,8 +91,8 @@ def _drawing(url: str) -> tuple[float, float]:
     (table,) = outcome.results
 
     def draw() -> None:
-        Renderer(Console(file=io.StringIO(), width=4096),
-                 Console(file=io.StringIO())).render(outcome, "table")
+        Renderer(PlainStream(file=io.StringIO(), width=PIPE_WIDTH),
+                 PlainStream(stderr=True, file=io.StringIO())).render(outcome, "table")
 
     def plain() -> None:
         aligned([list(table.columns), *([("" if v is None else str(v)) for v in row]

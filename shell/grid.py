@@ -9,15 +9,18 @@ centred over the table (left for Records), a blank edge line, the header, a rule
 a blank edge line; two spaces before the first column and three between columns. Lines
 carry no trailing spaces. Given a ``max_width`` (a terminal's), columns too wide for it are
 narrowed widest first, as rich does, and their cells folded onto more lines.
+
+``printable`` is a plain line as rich prints it. ASCII text is measured with ``len``; rich's
+table of character widths is imported only for other text (``shell.streams`` says why).
 """
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from rich.cells import cell_len, chop_cells
+from types import ModuleType
 
 EDGE = " "  # the left and right edge of box.SIMPLE_HEAD and box.SIMPLE
 PAD = " "  # rich's default cell padding, each side
@@ -27,11 +30,40 @@ RULE = "─"
 # carriage return): a "\r" from a CRLF description would send the rest of its row back
 # to the first column.
 CONTROLS = dict.fromkeys(map(ord, "\a\b\v\f\r"))
+TAB_STOP = 8  # rich's default tab size
+
+
+@functools.cache
+def _cells() -> ModuleType:
+    """``rich.cells``, imported once on first need (an import statement in ``_width`` would
+    cost more than measuring)."""
+    import rich.cells
+
+    return rich.cells
 
 
 def _width(text: str) -> int:
     """Terminal cells of a line: ``len`` for ASCII, rich's table for wide characters."""
-    return len(text) if text.isascii() else cell_len(text)
+    return len(text) if text.isascii() else _cells().cell_len(text)
+
+
+def printable(text: str) -> str:
+    """``text`` as rich prints a plain string off a terminal: without the control codes rich
+    strips, each tab widened to the next stop every ``TAB_STOP`` cells (rich's rule)."""
+    text = text.translate(CONTROLS)
+    if "\t" not in text:
+        return text
+    lines = []
+    for line in text.split("\n"):
+        parts = line.split("\t")
+        out, cells = [], 0
+        for part in parts[:-1]:
+            cells += _width(part) + 1
+            pad = -cells % TAB_STOP
+            out.append(part + " " * (1 + pad))
+            cells += pad
+        lines.append("".join(out) + parts[-1])
+    return "\n".join(lines)
 
 
 def _ljust(text: str, width: int) -> str:
@@ -47,7 +79,7 @@ def _fold(text: str, width: int) -> list[str]:
         elif line.isascii():
             out += textwrap.wrap(line, width, break_on_hyphens=False) or [""]
         else:  # textwrap counts characters, not cells: cut by cells, words or not
-            out += chop_cells(line, width)
+            out += _cells().chop_cells(line, width)
     return out
 
 

@@ -11,6 +11,8 @@ Tables and Records of plain cells are drawn by ``shell.grid`` (widths computed o
 written in one piece, the same look as rich's) off a terminal, and on one above
 ``RICH_ROWS`` rows; rich draws the rest (small tables on a terminal, nested tables), off a
 terminal without the trailing spaces it pads every line with. Machine output bypasses rich.
+Off a terminal the consoles are ``shell.streams.PlainStream``s, so rich is imported only
+for what only rich draws (hence the imports inside functions).
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 from commands.errors import ShellError, UsageError
 from commands.results import Document, Level, Message, Outcome, Record, Result, Table, Text
 from commands.safety import Plan
 from shell import grid
+from shell.streams import PlainStream, as_rich
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table as RichTable
 
 MAX_CELL = 60  # characters of a table cell; JSON and YAML are never shortened
@@ -76,31 +78,20 @@ def _literal(cell: Any) -> Any:
     return Text(cell)
 
 
-def say(console: Console, text: str, style: str | None = None) -> None:
-    """One plain line: no markup, no highlighting, never wrapped (scripts grep these)."""
-    console.print(text, style=style, highlight=False, markup=False, soft_wrap=True)
-
-
-class _Console(Console):
-    def on_broken_pipe(self) -> None:
-        """Rich would exit with 1; a reader that went away (``| head``) is not an error, so
-        the entry point decides (it exits quietly with 0)."""
-        self.quiet = True
-        raise BrokenPipeError
-
-
-def consoles() -> tuple[Console, Console]:
-    """stdout and stderr consoles; off a terminal, tables keep their natural width (no folding)."""
-    out, err = _Console(), _Console(stderr=True)
-    if not out.is_terminal:
-        out = _Console(width=4096)
-    return out, err
+def say(console: Console | PlainStream, text: str, style: str | None = None) -> None:
+    """One plain line: no markup, no emoji codes, no highlighting, never wrapped (scripts
+    grep these); the style only at a terminal."""
+    if isinstance(console, PlainStream):
+        console.line(text)
+    else:
+        console.print(text, style=style, highlight=False, markup=False, emoji=False,
+                      soft_wrap=True)
 
 
 class Renderer:
-    """Turns outcomes into output; constructed with its two consoles."""
+    """Turns outcomes into output; constructed with its two consoles (``shell.streams``)."""
 
-    def __init__(self, out: Console, err: Console) -> None:
+    def __init__(self, out: Console | PlainStream, err: Console | PlainStream) -> None:
         self.out = out
         self.err = err
 
@@ -176,7 +167,7 @@ class Renderer:
         elif isinstance(result, Document):
             from rich.json import JSON
 
-            self.out.print(JSON.from_data(result.data, default=str), soft_wrap=True)
+            as_rich(self.out).print(JSON.from_data(result.data, default=str), soft_wrap=True)
         elif isinstance(result, Record):
             self._record(result.fields, result.title)
         elif isinstance(result, Table):
@@ -246,14 +237,15 @@ class Renderer:
         if self.out.is_terminal:
             self.out.print(table)
             return
-        with self.out.capture() as captured:
-            self.out.print(table)
+        console = as_rich(self.out)
+        with console.capture() as captured:
+            console.print(table)
         self._write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
     def _write(self, text: str) -> None:
         """Text straight to stdout's file, as rich would write it (not at all when quiet)."""
-        if self.out.quiet:
-            return
-        file = self.out.file
-        file.write(text)
-        file.flush()
+        if isinstance(self.out, PlainStream):
+            self.out.write(text)
+        elif not self.out.quiet:
+            self.out.file.write(text)
+            self.out.file.flush()

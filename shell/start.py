@@ -34,7 +34,8 @@ SESSION_ONLY = ("WEAVIATE_API_KEY", "WEAVIATE_URL")  # never carried over to a s
 @functools.cache
 def renderer() -> Renderer:
     """The renderer, built on first use: rich is not needed before the first output."""
-    from shell.render import Renderer, consoles
+    from shell.render import Renderer
+    from shell.streams import consoles
 
     return Renderer(*consoles())
 

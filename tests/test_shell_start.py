@@ -95,6 +95,25 @@ def test_a_real_run_does_load_the_shell() -> None:
     assert {"commands.meta", "httpx"} <= loaded
 
 
+# What a piped run no longer loads: rich (shell.streams), the backup file format with orjson
+# (commands.ops.backup.settings holds what \backup's declaration needs), and the ops modules
+# the declarations used to import for one function each.
+NOT_FOR_A_PIPED_LS = ("rich", "orjson", "gzip", "commands.ops.backup.format",
+                      "commands.ops.references", "commands.ops.class_paths",
+                      "commands.ops.versions")
+
+
+@pytest.mark.parametrize("line", [r"\ls", r"\ls --verbose"])
+def test_a_piped_listing_loads_neither_rich_nor_unused_operations(line, tmp_path) -> None:
+    with Sandbox(seed="demo") as server:
+        result, loaded = elysiactl("--url", server.url, "-c", line)
+    assert result.returncode == 0, result.stderr
+    assert "Article" in result.stdout and "(5 rows)" in result.stderr
+    assert {"commands.meta", "shell.render", "httpx"} <= loaded
+    assert not {name for name in loaded
+                if name in NOT_FOR_A_PIPED_LS or name.split(".")[0] in NOT_FOR_A_PIPED_LS}
+
+
 def test_version_reads_the_first_dist_info_on_the_path(tmp_path: Path, monkeypatch) -> None:
     for folder, version in (("a", "9.8.7"), ("b", "1.0.0")):
         info = tmp_path / folder / f"elysiactl-{version}.dist-info"

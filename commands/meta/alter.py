@@ -14,7 +14,6 @@ from commands.errors import ApiError, ShellError, UsageError
 from commands.lazy import lazy_module
 from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
 from commands.ops.schema import get_class
-from commands.ops.versions import require
 from commands.results import Level, Message, Result, Table
 from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
@@ -22,6 +21,7 @@ from commands.spec import Arg, Kind, Opt, command
 altering = lazy_module("commands.ops.alter")
 class_update = lazy_module("commands.ops.class_update")
 class_paths = lazy_module("commands.ops.class_paths")
+versions = lazy_module("commands.ops.versions")
 
 NAMED_VECTORS_FLOOR = (1, 31)
 DRY_RUN = Opt("--dry-run", flag=True, help="show the change and the REST calls, send nothing")
@@ -134,7 +134,7 @@ def alter_cmd(ctx: CommandContext, *, collection: str, description: str | None,
     connection = ctx.session.connection
     url = connection.url if connection else ""
     if add_vector:
-        require(ctx.server_version, NAMED_VECTORS_FLOOR, "adding a named vector")
+        versions.require(ctx.server_version, NAMED_VECTORS_FLOOR, "adding a named vector")
     cls = get_class(ctx.api, collection)
     name = cls["class"]
     try:

@@ -14,7 +14,7 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import UsageError
 from commands.lazy import lazy_module
-from commands.ops.backup.format import CODECS
+from commands.ops.backup.settings import CODECS
 from commands.results import Level, Message, Record, Result, Table
 from commands.spec import Arg, Kind, Opt, command
 

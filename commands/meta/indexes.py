@@ -15,13 +15,13 @@ from commands.lazy import lazy_module
 from commands.meta.alter import DRY_RUN
 from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
 from commands.ops.schema import get_class
-from commands.ops.versions import require
 from commands.progress import bar
 from commands.results import Level, Message, Result, Table
 from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
 
 indexes = lazy_module("commands.ops.indexes")
+versions = lazy_module("commands.ops.versions")
 
 INDEX_CHOICES = ("filterable", "searchable", "rangeFilters", "rangeable")
 WAIT_POLL_S = 0.5
@@ -56,7 +56,7 @@ def _index_table(name: str, rows: list[Any], prop: str | None = None) -> Table:
 )
 def indexes_cmd(ctx: CommandContext, *, collection: str) -> Result:
     """``\\indexes``: a Table of index states."""
-    require(ctx.server_version, indexes.STATUS_FLOOR, "per-property index status")
+    versions.require(ctx.server_version, indexes.STATUS_FLOOR, "per-property index status")
     name = get_class(ctx.api, collection)["class"]
     return _index_table(name, indexes.fetch_indexes(ctx.api, name))
 
@@ -183,8 +183,9 @@ def reindex_cmd(ctx: CommandContext, *, collection: str, property: str, index: s
                 allow_protected: bool) -> list[Result]:
     """``\\reindex``: one index operation through the safety gate."""
     action = _action(rebuild, drop, cancel, tokenization, algorithm)
-    require(ctx.server_version, indexes.DROP_FLOOR if action == "drop" else indexes.STATUS_FLOOR,
-            "dropping a property index" if action == "drop" else "runtime reindex")
+    versions.require(ctx.server_version,
+                     indexes.DROP_FLOOR if action == "drop" else indexes.STATUS_FLOOR,
+                     "dropping a property index" if action == "drop" else "runtime reindex")
     cls = get_class(ctx.api, collection)
     name = cls["class"]
     names = {p["name"].lower(): p["name"] for p in cls.get("properties") or []}
@@ -229,7 +230,7 @@ def reindex_cmd(ctx: CommandContext, *, collection: str, property: str, index: s
 def tasks_cmd(ctx: CommandContext, *, namespace: str | None, active: bool,
               units: bool) -> Result:
     """``\\tasks``: a Table of tasks (or of their units)."""
-    require(ctx.server_version, indexes.TASKS_FLOOR, "listing distributed tasks")
+    versions.require(ctx.server_version, indexes.TASKS_FLOOR, "listing distributed tasks")
     found = [t for t in indexes.fetch_tasks(ctx.api)
              if (namespace is None or t.namespace == namespace)
              and (not active or t.status in indexes.ACTIVE_TASKS)]

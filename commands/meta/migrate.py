@@ -17,14 +17,14 @@ from commands.errors import UsageError
 from commands.lazy import lazy_module
 from commands.meta.restore import MAX_BATCH, MAX_PARALLEL
 from commands.ops.backup.settings import BATCH_SIZE, PARALLEL
-from commands.ops.class_paths import parse_assignment
-from commands.ops.references import referenced_classes
 from commands.results import Document, Level, Message, Record, Result
 from commands.safety import Plan, dry_run_results, protected_names
 from commands.spec import Arg, KeywordOpt, Kind, Opt, command
 
 migrate_ops = lazy_module("commands.ops.migrate.run")
 planning = lazy_module("commands.ops.migrate.plan")
+class_paths = lazy_module("commands.ops.class_paths")
+references = lazy_module("commands.ops.references")
 
 VERIFY_MODES = ("count", "sample", "full")
 
@@ -82,7 +82,7 @@ def _summary(migration: Any, report: Any, target_url: str) -> list[Result]:
     if report.failed:
         out.append(Message(f"{report.failed:,} objects failed; see {report.error_report}",
                            Level.WARNING))
-    others = referenced_classes(migration.cls)
+    others = references.referenced_classes(migration.cls)
     if report.missing_targets and others:
         names = ", ".join(others)
         out.append(Message(
@@ -196,7 +196,7 @@ def migrate_cmd(ctx: CommandContext, *, collection: str | None, target: str | No
     options = migrate_ops.MigrateOptions(
         collection=collection, state_dir=ctx.session.state_dir, target_as=as_, tenant=tenant,
         batch_size=batch_size, parallel=parallel, verify=verify,
-        assignments=tuple(parse_assignment(s) for s in set))
+        assignments=tuple(class_paths.parse_assignment(s) for s in set))
     source = ctx.api
     connection = ctx.session.open_target(target, target_api_key_env)
     migration = migrate_ops.Migration(source, connection.api, options, ctx.session.progress)

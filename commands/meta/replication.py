@@ -15,12 +15,12 @@ from commands.meta.inspect import COLLECTION
 from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
 from commands.meta.shards import DRY_RUN, gate
 from commands.ops.schema import get_class
-from commands.ops.versions import require
 from commands.results import Level, Message, Record, Result, Table
 from commands.spec import Arg, KeywordOpt, Kind, Opt, command
 
 cluster = lazy_module("commands.ops.cluster")
 replication = lazy_module("commands.ops.replication")
+versions = lazy_module("commands.ops.versions")
 
 OP_ID = Arg("id", Kind.TEXT, "a replication operation's id (\\replications lists them)")
 WAIT_POLL_S = 0.25
@@ -38,8 +38,8 @@ def movement_api(ctx: CommandContext, floor: tuple[int, ...] = (),
                  feature: str = "") -> RestClient:
     """The REST client, once the server is known to be new enough for replica movement."""
     api = ctx.api
-    require(ctx.server_version, floor or replication.MOVEMENT_FLOOR,
-            feature or "replica movement")
+    versions.require(ctx.server_version, floor or replication.MOVEMENT_FLOOR,
+                     feature or "replica movement")
     return api
 
 

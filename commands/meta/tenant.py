@@ -17,7 +17,6 @@ from commands.context import CommandContext
 from commands.errors import ApiError, ShellError, UsageError
 from commands.lazy import lazy_module
 from commands.meta.lifecycle_remove import DRY_RUN, FORCE
-from commands.ops import versions
 from commands.ops.schema import get_class
 from commands.progress import Advance, bar
 from commands.results import Level, Message, Result, Table
@@ -26,6 +25,7 @@ from commands.spec import Arg, Kind, Opt, command
 
 collections = lazy_module("commands.ops.collections")
 tenants = lazy_module("commands.ops.tenants")
+versions = lazy_module("commands.ops.versions")
 
 SHOWN = 20
 COLLECTION = Arg("collection", Kind.COLLECTION, "a multi-tenant collection (or an alias)")

@@ -75,7 +75,6 @@ from commands.errors import ShellError
 FORMAT = "elysiactl-backup"
 VERSION = 2  # 2: objects chunks hold cursor pages
 MANIFEST_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
-CODECS = ("zstd", "gzip", "none")
 SUFFIX = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
 KINDS = ("full", "incremental", "schema-only")
 CHUNK_KINDS = ("objects", "deleted", "index")

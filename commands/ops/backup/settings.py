@@ -1,4 +1,7 @@
-"""Restore defaults, kept apart so that declaring ``\\restore`` does not load the restore code."""
+"""Backup and restore settings the declarations need, kept apart so that declaring
+``\\backup`` and ``\\restore`` does not load the backup code (or orjson)."""
+
+CODECS = ("zstd", "gzip", "none")  # how chunk files are compressed (--compress)
 
 BATCH_SIZE = 200  # objects per batch request (--batch-size)
 PARALLEL = 4  # batch requests in flight (--parallel)
