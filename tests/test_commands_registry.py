@@ -108,3 +108,14 @@ def test_subcommands_complete_after_their_group() -> None:
     assert texts(r"\alias ") == ["create", "rm"]
     assert texts(r"\alias c") == ["create"]
     assert texts(r"\user create x --f") == ["--format"]
+
+
+def test_every_lazy_module_exists() -> None:
+    """A stand-in looks for its module only when used: a misspelt name must fail here."""
+    import importlib.util
+    import re
+
+    names = {name for path in ROOT.glob("*/**/*.py") if ".venv" not in path.parts
+             for name in re.findall(r'lazy_module\("([\w.]+)"\)', path.read_text())}
+    assert len(names) > 20
+    assert [n for n in sorted(names) if importlib.util.find_spec(n) is None] == []
