@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ def _rss_kb() -> int:
     raise AssertionError("no VmRSS")
 
 
-@pytest.mark.skipif(heap._malloc_trim() is None, reason="needs glibc")
+@pytest.mark.skipif(heap._libc() is None, reason="needs glibc")
 def test_trim_returns_the_free_pages_a_fragmented_heap_keeps() -> None:
     # 64 MB of 2 KB blocks (malloc'd, not pymalloc'd), every 64th kept: glibc cannot
     # shrink the heap past the survivors, so the free pages stay resident until trimmed.
@@ -27,3 +29,35 @@ def test_trim_returns_the_free_pages_a_fragmented_heap_keeps() -> None:
     heap.trim()
     assert before - _rss_kb() > 32 * 1024  # more than half of the 64 MB came back
     assert all(len(b) == 2048 for b in survivors)
+
+
+ARENAS = r"""
+import ctypes, sys, tempfile, threading
+from commands.ops.backup import heap
+
+if sys.argv[1] == "shared":
+    heap.share_one_arena()
+work = threading.Thread(target=lambda: [bytes(300_000) for _ in range(10)])
+work.start()
+work.join()
+libc = ctypes.CDLL("libc.so.6")
+libc.fopen.restype = ctypes.c_void_p
+with tempfile.NamedTemporaryFile("rb") as out:
+    stream = libc.fopen(out.name.encode(), b"w")
+    libc.malloc_info(0, ctypes.c_void_p(stream))
+    libc.fclose(ctypes.c_void_p(stream))
+    print(out.read().count(b"<heap nr="))
+"""
+
+
+def _arenas(mode: str) -> int:
+    """Arenas of a fresh process after a second thread allocated (malloc_info's heaps)."""
+    done = subprocess.run([sys.executable, "-c", ARENAS, mode], capture_output=True,
+                          text=True, check=True, cwd=Path(__file__).resolve().parents[1])
+    return int(done.stdout)
+
+
+@pytest.mark.skipif(heap._libc() is None, reason="needs glibc")
+def test_threads_started_after_share_one_arena_allocate_from_the_main_arena() -> None:
+    assert _arenas("default") == 2  # glibc's default: the thread got an arena of its own
+    assert _arenas("shared") == 1
