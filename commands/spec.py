@@ -38,7 +38,12 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Arg:
-    """A positional argument. ``from_context`` defaults a collection to the current one."""
+    """A positional argument. ``from_context`` defaults a collection to the current one.
+
+    A ``rest`` argument (last, ``many``) takes every word from the first positional one that
+    starts with a backslash or is not a number, options included: a command line to run
+    (``\\watch 5 \\count Article --format json``).
+    """
 
     name: str
     kind: Kind = Kind.TEXT
@@ -47,6 +52,7 @@ class Arg:
     many: bool = False
     from_context: bool = False
     choices: tuple[str, ...] = ()
+    rest: bool = False
 
 
 @dataclass(frozen=True, slots=True)
