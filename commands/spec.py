@@ -111,12 +111,15 @@ class CommandSpec:
         """One-line synopsis, e.g. ``\\objects COLLECTION [--limit INT]``."""
         parts = [f"\\{self.name}"]
         for arg in self.args:
-            word = arg.name.upper() + (" ..." if arg.many else "")
-            parts.append(word if arg.required and not arg.from_context else f"[{word}]")
+            if not arg.rest:
+                word = arg.name.upper() + (" ..." if arg.many else "")
+                parts.append(word if arg.required and not arg.from_context else f"[{word}]")
         for opt in self.opts:
             word = "|".join(opt.choices) if opt.choices else opt.kind.value.upper()
             value = "" if opt.flag else f"[={word}]" if opt.bare is not None else f" {word}"
             parts.append(f"[{opt.name}{value}]")
+        # a rest argument takes every word after it, options too: it comes last
+        parts += [f"{arg.name.upper()} ..." for arg in self.args if arg.rest]
         return " ".join(parts)
 
 
