@@ -4,7 +4,6 @@ through pipe input and a pseudo-terminal, completion of the watched command, and
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -17,29 +16,16 @@ import httpx
 import pexpect
 import pytest
 from conftest import REGISTRY, mutating_requests
-from prompt_toolkit.application import create_app_session
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
-from rich.console import Console
-from test_shell_repl import terminal  # noqa: F401 - the shell at its prompt in a pty
+from test_shell_repl import repl, terminal  # noqa: F401 - terminal: the shell in a pty
 
-from commands.audit import MemoryAuditLog
 from commands.condition import ConditionError, parse_condition
-from commands.context import Session
-from commands.dispatch import Dispatcher
-from commands.ops.connection import open_connection
 from commands.results import Document as Doc
 from commands.results import Record, Table
 from completers.meta import MetaCommandCompleter
 from completers.metadata import MetadataCache, MetadataSnapshot
 from sandbox import Sandbox
-from shell.app import run_repl
-from shell.config import Settings
-from shell.live import live_views
-from shell.render import Renderer
-from shell.runner import LineRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = r"127\.0\.0\.1:\d+> "
@@ -206,19 +192,6 @@ def test_without_until_it_ends_after_count_runs(env, tickets: Sandbox) -> None:
 
 
 # --- the REPL -------------------------------------------------------------------------------
-
-def repl(url: str, keys: str) -> tuple[Dispatcher, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    renderer = Renderer(Console(file=out, width=120), Console(file=err, width=120))
-    session = Session(live=live_views(lambda: renderer))
-    dispatcher = Dispatcher(REGISTRY, session, MemoryAuditLog())
-    session.connection = open_connection(url)
-    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-        pipe.send_text(keys)
-        assert run_repl(LineRunner(dispatcher, lambda: renderer), Settings(), input=pipe,
-                        output=DummyOutput()) == 0
-    return dispatcher, out.getvalue(), err.getvalue()
-
 
 def test_repl_appends_frames_and_keeps_only_the_watch_in_history(tickets: Sandbox) -> None:
     dispatcher, out, err = repl(tickets.url, "\\watch 0.2 --count 2 \\count Ticket\r"

@@ -114,8 +114,9 @@ def _plan(ctx: CommandContext, seconds: float | None, command: list[str], until:
     except UsageError as exc:
         misplaced = next((w for w in command[1:] if w.partition("=")[0] in OWN_OPTIONS), None)
         if misplaced and exc.message.endswith(f"unknown option {misplaced.partition('=')[0]}"):
+            shown = "\\" + command[0].lstrip("\\")
             raise UsageError(exc.message, rf"\watch's own options go before the command: "
-                             rf"\watch [SECONDS] {misplaced} ... \{command[0].lstrip(chr(92))} ...") from None
+                             rf"\watch [SECONDS] {misplaced} ... {shown} ...") from None
         raise
     name = inner.spec.name
     if name == "watch":
