@@ -218,6 +218,11 @@ def test_pty_redraws_in_place_until_q(terminal: pexpect.spawn) -> None:  # noqa:
     terminal.sendline(r"\watch 0.2 --until 'count >= 250' \count Article")
     terminal.expect("count >= 250 held at run 1")
     terminal.expect(PROMPT)
+    terminal.sendline(r"\watch 0.2 --until 'count > 1000' \count Article")
+    terminal.expect("run 2 at")
+    terminal.sendcontrol("c")  # before the condition held: an interruption, not a success
+    terminal.expect(r"error: \\watch stopped after \d+ runs, before --until count > 1000 held")
+    terminal.expect(PROMPT)
     terminal.send(r"\watch 0.2 --count 1 \count Artic")
     terminal.expect("250")  # the completion menu's entry: Article, 250 objects
     terminal.send("\t")  # selects it

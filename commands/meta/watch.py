@@ -26,6 +26,7 @@ class Plan:
 
     line: str
     name: str  # the watched command's name, for messages
+    format: str  # what its frames are drawn in
     interval: float
     count: int | None
     condition: Condition | None
@@ -74,8 +75,6 @@ def watch_cmd(ctx: CommandContext, *, seconds: float | None, command: list[str],
               until: str | None, timeout: float | None, count: int | None) -> list[Result]:
     """``\\watch``: frames go to the session's live view; returns the closing message."""
     plan = _plan(ctx, seconds, command, until, timeout, count)
-    inner_format = parse(plan.line, ctx.registry).format
-    fmt = inner_format or ctx.format
     session = ctx.session
     confirmer, session.confirmer = session.confirmer, None  # never a question mid-watch
     refusing = WRITES_REFUSED.set(READS_ONLY)
@@ -84,10 +83,10 @@ def watch_cmd(ctx: CommandContext, *, seconds: float | None, command: list[str],
             if count is None and timeout is None and until is None:
                 raise UsageError(r"\watch needs --count N, --until or --timeout here: nothing "
                                  "could stop it")
-            frames = _Frames(fmt)
+            frames = _Frames(plan.format)
             closing = _loop(ctx, plan, frames)
             return [*frames.results, *closing]
-        with session.live(fmt, append=True) as view:
+        with session.live(plan.format, append=True) as view:
             return _loop(ctx, plan, view)
     finally:
         WRITES_REFUSED.reset(refusing)
@@ -123,7 +122,9 @@ def _plan(ctx: CommandContext, seconds: float | None, command: list[str], until:
         raise UsageError(r"\watch cannot watch \watch", r"one \watch with --until and --count")
     if inner.spec.destructive:
         raise UsageError(f"\\watch does not rerun \\{name}: it is destructive", READS_ONLY[1])
-    return Plan(line, name, interval, count, condition, timeout)
+    if inner.format is None and ctx.format != ctx.session.format:
+        line += f" --format {ctx.format}"  # \watch --format json \stats: what \stats draws
+    return Plan(line, name, inner.format or ctx.format, interval, count, condition, timeout)
 
 
 def _loop(ctx: CommandContext, plan: Plan, view: LiveView) -> list[Result]:
@@ -139,7 +140,7 @@ def _loop(ctx: CommandContext, plan: Plan, view: LiveView) -> list[Result]:
             last = ctx.execute(plan.line)
             runs += 1
             if last.exit_code == ExitStatus.INTERRUPTED:
-                return _stopped(ctx, plan, runs, last)
+                return _stopped(ctx, plan, runs, last, view)
             if last.error is not None:
                 error = last.error
                 raise CommandFailed(
@@ -159,15 +160,15 @@ def _loop(ctx: CommandContext, plan: Plan, view: LiveView) -> list[Result]:
             pause = max(0.0, plan.interval - (now - begun))
             if deadline is not None and now + pause >= deadline:
                 if not view.wait(max(0.0, deadline - now)):
-                    return _stopped(ctx, plan, runs, last)
+                    return _stopped(ctx, plan, runs, last, view)
                 raise WaitTimedOut(
                     f"\\watch gave up after {plan.timeout:g} s ({runs} run{'s' * (runs > 1)})"
                     + (f": --until {plan.condition.text} did not hold" if plan.condition else ""),
                     "a longer --timeout" if plan.condition else None)
             if not view.wait(pause):
-                return _stopped(ctx, plan, runs, last)
+                return _stopped(ctx, plan, runs, last, view)
     except KeyboardInterrupt:
-        return _stopped(ctx, plan, runs, last)
+        return _stopped(ctx, plan, runs, last, view)
 
 
 def _header(plan: Plan, runs: int, view: LiveView) -> list[Result]:
@@ -180,8 +181,12 @@ def _header(plan: Plan, runs: int, view: LiveView) -> list[Result]:
                     f"{time.strftime('%H:%M:%S', time.gmtime())} UTC{quits}")]
 
 
-def _stopped(ctx: CommandContext, plan: Plan, runs: int, last: Outcome | None) -> list[Result]:
-    """q or Ctrl-C: the normal end of a plain watch; before --until held, an interruption."""
+def _stopped(ctx: CommandContext, plan: Plan, runs: int, last: Outcome | None,
+             view: LiveView) -> list[Result]:
+    """q or Ctrl-C at a terminal: the normal end of a plain watch; before --until held, an
+    interruption. Off a terminal Ctrl-C interrupts (a script stops there, with 130)."""
+    if view.height is None:
+        raise KeyboardInterrupt
     if plan.condition is not None:
         raise CommandFailed(f"\\watch stopped after {runs} run{'s' * (runs != 1)}, before "
                             f"--until {plan.condition.text} held", None, ExitStatus.INTERRUPTED)
