@@ -140,7 +140,7 @@ def _loop(ctx: CommandContext, plan: Plan, view: LiveView) -> list[Result]:
             last = ctx.execute(plan.line)
             runs += 1
             if last.exit_code == ExitStatus.INTERRUPTED:
-                return _stopped(ctx, plan, runs, last, view)
+                return _stopped(ctx, plan, runs, last, view, interrupted=True)
             if last.error is not None:
                 error = last.error
                 raise CommandFailed(
@@ -168,7 +168,7 @@ def _loop(ctx: CommandContext, plan: Plan, view: LiveView) -> list[Result]:
             if not view.wait(pause):
                 return _stopped(ctx, plan, runs, last, view)
     except KeyboardInterrupt:
-        return _stopped(ctx, plan, runs, last, view)
+        return _stopped(ctx, plan, runs, last, view, interrupted=True)
 
 
 def _header(plan: Plan, runs: int, view: LiveView) -> list[Result]:
@@ -182,10 +182,11 @@ def _header(plan: Plan, runs: int, view: LiveView) -> list[Result]:
 
 
 def _stopped(ctx: CommandContext, plan: Plan, runs: int, last: Outcome | None,
-             view: LiveView) -> list[Result]:
-    """q or Ctrl-C at a terminal: the normal end of a plain watch; before --until held, an
-    interruption. Off a terminal Ctrl-C interrupts (a script stops there, with 130)."""
-    if view.height is None:
+             view: LiveView, interrupted: bool = False) -> list[Result]:
+    """q or Ctrl-C at a terminal, or a reader gone (``| head -1``): the normal end of a plain
+    watch; before --until held, an interruption. Off a terminal Ctrl-C interrupts (a script
+    stops there, with 130)."""
+    if interrupted and view.height is None:
         raise KeyboardInterrupt
     if plan.condition is not None:
         raise CommandFailed(f"\\watch stopped after {runs} run{'s' * (runs != 1)}, before "
