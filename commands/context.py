@@ -53,9 +53,10 @@ class LiveView(Protocol):
         """Pause; False when the user asked to stop (``q`` or Ctrl-C)."""
 
 
-Live = Callable[[str], AbstractContextManager[LiveView]]
-"""``live(format)`` gives a context manager yielding a ``LiveView``: the shell's draws a rich
-Live dashboard at a terminal (table format) and NDJSON lines elsewhere."""
+Live = Callable[..., AbstractContextManager[LiveView]]
+"""``live(format, append=False)`` gives a context manager yielding a ``LiveView``: the shell's
+draws a rich Live dashboard at a terminal (table format) and NDJSON lines elsewhere; with
+``append``, table frames off a terminal are drawn as tables, one after another."""
 
 
 @dataclass
@@ -181,6 +182,9 @@ class CommandContext:
     """The audit status of such a run (default ``error``), e.g. ``\\health``'s verdict."""
     format: str = "table"
     """The output format this command's results will be rendered in."""
+    execute: Callable[[str], Any] | None = None
+    """``execute(line)`` runs another command line through the dispatcher, audited like any
+    (``\\watch``); it returns that line's ``Outcome`` and never raises for its failure."""
 
     def __post_init__(self) -> None:
         connection, known = self.session.connection, self.session.known_collections

@@ -59,8 +59,10 @@ class Dispatcher:
         self.error_log = error_log
         self.session_id = secrets.token_hex(16)  # uuid would load platform: slower start
 
-    def execute(self, line: str, source: str) -> Outcome:
-        """Run one command line; ``source`` is ``repl``, ``script:FILE:LINE`` or ``argv``."""
+    def execute(self, line: str, source: str, nested: bool = False) -> Outcome:
+        """Run one command line; ``source`` is ``repl``, ``script:FILE:LINE`` or ``argv``.
+        A ``nested`` line (run by another command, ``\\watch``) is audited, not kept in
+        the history."""
         text = line.strip()
         if text and not text.startswith("\\"):
             text = "\\" + text
@@ -71,7 +73,7 @@ class Dispatcher:
         try:
             inv = parse(text, self.registry)
             outcome.command, outcome.format = inv.spec.name, inv.format
-            outcome.results = self._run(inv, outcome)
+            outcome.results = self._run(inv, outcome, source)
         except QuitRequested:
             quit_requested = True
         except ShellError as exc:
@@ -85,12 +87,12 @@ class Dispatcher:
                        ExitStatus.ERROR)
         finally:
             outcome.duration_s = time.perf_counter() - started
-            self._record(text, source, inv, outcome)
+            self._record(text, source, inv, outcome, nested)
         if quit_requested:
             raise QuitRequested()
         return outcome
 
-    def _run(self, inv: Invocation, outcome: Outcome) -> list[Result]:
+    def _run(self, inv: Invocation, outcome: Outcome, source: str) -> list[Result]:
         spec = inv.spec
         if inv.help:
             return [Text(help_text(spec))]
@@ -105,7 +107,8 @@ class Dispatcher:
             self.session.api  # noqa: B018 - raises NotConnected with its hint
         self._refuse_on_read_only(inv)
         ctx = CommandContext(self.session, inv.arguments, self.registry, self.audit,
-                             format=inv.format or self.session.format)
+                             format=inv.format or self.session.format,
+                             execute=lambda line: self.execute(line, source, nested=True))
         try:
             produced = spec.handler(ctx, **inv.arguments)
         finally:
@@ -139,9 +142,11 @@ class Dispatcher:
         outcome.error = error
         outcome.exit_code = int(code)
         outcome.status = {ExitStatus.USAGE: "usage-error", ExitStatus.REFUSED: "refused",
-                          ExitStatus.INTERRUPTED: "interrupted"}.get(code, "error")
+                          ExitStatus.INTERRUPTED: "interrupted",
+                          ExitStatus.TIMEOUT: "timeout"}.get(code, "error")
 
-    def _record(self, text: str, source: str, inv: Invocation | None, outcome: Outcome) -> None:
+    def _record(self, text: str, source: str, inv: Invocation | None, outcome: Outcome,
+                nested: bool) -> None:
         connection = self.session.connection
         # a command that met the safety gate was destructive this time (\optimize --apply)
         gated = outcome.confirmation != "not-needed" or outcome.status == "refused"
@@ -158,7 +163,8 @@ class Dispatcher:
             "duration_ms": round(outcome.duration_s * 1000, 1),
             "objects_affected": outcome.objects_affected,
         }
-        self.session.history.append(text)
+        if not nested:
+            self.session.history.append(text)
         try:
             self.audit.record(entry)
         except OSError as exc:

@@ -13,6 +13,8 @@ class ExitStatus(IntEnum):
     USAGE = 2
     CONNECTION = 3
     REFUSED = 4
+    TIMEOUT = 124
+    """``\\watch``: --timeout passed (or --count ran out) before --until held, as timeout(1)."""
     INTERRUPTED = 130
 
 
@@ -78,6 +80,20 @@ class Refused(ShellError):
     """A confirmation was refused, or could not be asked in a non-interactive mode."""
 
     exit_status = ExitStatus.REFUSED
+
+
+class WaitTimedOut(ShellError):
+    """``\\watch`` gave up: its --timeout passed, or its --count ran out, before --until held."""
+
+    exit_status = ExitStatus.TIMEOUT
+
+
+class CommandFailed(ShellError):
+    """A command run by another (``\\watch``) failed: its message, hint and exit status."""
+
+    def __init__(self, message: str, hint: str | None, exit_status: int) -> None:
+        super().__init__(message, hint)
+        self.exit_status = ExitStatus(exit_status)  # type: ignore[misc]
 
 
 class QuitRequested(Exception):  # noqa: N818 - control flow, not an error

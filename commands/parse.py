@@ -81,9 +81,13 @@ def bind(spec: CommandSpec, words: list[str]) -> Invocation:
     values: dict[str, Any] = {o.dest: ([] if o.many else (False if o.flag else o.default))
                               for o in spec.opts}
     positional: list[str] = []
+    rest = next((a for a in spec.args if a.rest), None)
     i = 0
     while i < len(words):
         word = words[i]
+        if rest is not None and starts_rest(word):
+            values[rest.name] = words[i:]
+            break
         if word == "--":
             positional += words[i + 1:]
             break
@@ -126,12 +130,23 @@ def bind(spec: CommandSpec, words: list[str]) -> Invocation:
     return inv
 
 
+def starts_rest(word: str) -> bool:
+    """Whether ``word`` opens a ``rest`` argument: a command, not an option or a number."""
+    return word.startswith("\\") or not (word.startswith("-") or NUMBER.fullmatch(word))
+
+
 def _bind_positional(spec: CommandSpec, words: list[str], values: dict[str, Any]) -> None:
     rest = list(words)
     # With fewer words than arguments, context-defaulted ones (the current collection) are
     # the ones left out: ``\get UUID`` means ``\get CURRENT UUID``.
     skip = max(0, sum(1 for a in spec.args if not a.many) - len(rest))
     for arg in spec.args:
+        if arg.rest:
+            if arg.required and not values.get(arg.name):
+                raise UsageError(f"\\{spec.name}: missing {arg.name.upper()}",
+                                 f"usage: {spec.usage}")
+            values.setdefault(arg.name, [])
+            continue
         if arg.from_context and skip and not arg.many:
             skip -= 1
             values[arg.name] = None

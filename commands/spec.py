@@ -38,7 +38,12 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Arg:
-    """A positional argument. ``from_context`` defaults a collection to the current one."""
+    """A positional argument. ``from_context`` defaults a collection to the current one.
+
+    A ``rest`` argument (last, ``many``) takes every word from the first positional one that
+    starts with a backslash or is not a number, options included: a command line to run
+    (``\\watch 5 \\count Article --format json``).
+    """
 
     name: str
     kind: Kind = Kind.TEXT
@@ -47,6 +52,7 @@ class Arg:
     many: bool = False
     from_context: bool = False
     choices: tuple[str, ...] = ()
+    rest: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +111,15 @@ class CommandSpec:
         """One-line synopsis, e.g. ``\\objects COLLECTION [--limit INT]``."""
         parts = [f"\\{self.name}"]
         for arg in self.args:
-            word = arg.name.upper() + (" ..." if arg.many else "")
-            parts.append(word if arg.required and not arg.from_context else f"[{word}]")
+            if not arg.rest:
+                word = arg.name.upper() + (" ..." if arg.many else "")
+                parts.append(word if arg.required and not arg.from_context else f"[{word}]")
         for opt in self.opts:
             word = "|".join(opt.choices) if opt.choices else opt.kind.value.upper()
             value = "" if opt.flag else f"[={word}]" if opt.bare is not None else f" {word}"
             parts.append(f"[{opt.name}{value}]")
+        # a rest argument takes every word after it, options too: it comes last
+        parts += [f"{arg.name.upper()} ..." for arg in self.args if arg.rest]
         return " ".join(parts)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from commands.errors import UsageError
-from commands.parse import COMMON
+from commands.parse import COMMON, starts_rest
 from commands.registry import Registry
 from commands.spec import Arg, CommandSpec, Kind, Opt
 
@@ -140,7 +140,30 @@ def suggest(text_before_cursor: str, registry: Registry) -> Suggestion:
         spec, used = registry.resolve([w.value for w in all_words])
     except UsageError:
         return Suggestion(What.NOTHING)
+    inner = _rest_start(spec, all_words[used:], current)
+    if inner is not None:  # \watch 5 \count Art: the command line it runs, as if alone
+        return suggest(text_before_cursor[inner:], registry)
     return _in_command(text_before_cursor, spec, all_words[used:], current)
+
+
+def _rest_start(spec: CommandSpec, before: list[Word], current: Word) -> int | None:
+    """Where the command line of a ``rest`` argument begins (``\\watch 5 --count 3 \\ls``),
+    if the cursor is in it; an option's value or a number before it is not its start."""
+    if not any(arg.rest for arg in spec.args):
+        return None
+    options = {o.name: o for o in (*spec.opts, *COMMON)}
+    value_next = False
+    for word in (*before, current):
+        if value_next:
+            value_next = False
+            continue
+        name, eq, _ = word.value.partition("=")
+        opt = options.get(name)
+        if opt is not None:
+            value_next = not opt.flag and not eq and opt.bare is None
+        elif starts_rest(word.value):
+            return word.start
+    return None
 
 
 def _in_command(text: str, spec: CommandSpec, before: list[Word], current: Word) -> Suggestion:

@@ -25,7 +25,8 @@ EPILOG = r"""modes:
   elysiactl --sandbox             the shell on an in-process emulator with demo data
 
 exit codes: 0 success, 1 command error, 2 usage error, 3 connection error,
-            4 refused confirmation, 130 interrupted"""
+            4 refused confirmation, 124 \watch --timeout passed before --until held,
+            130 interrupted"""
 
 
 class _PrintVersion(argparse.Action):

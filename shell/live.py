@@ -1,5 +1,6 @@
-"""Live views for streaming commands (``\\stats --watch``): a rich Live dashboard at a
-terminal, NDJSON lines (or YAML documents) elsewhere.
+"""Live views for streaming commands (``\\stats --watch``, ``\\watch``): a rich Live dashboard
+at a terminal, NDJSON lines (or YAML documents) elsewhere, or, for a view opened with
+``append``, tables one after another.
 
 The dashboard redraws in place and reads keys from the terminal in cbreak mode while
 the command runs (prompt_toolkit is idle then): ``q`` quits, Ctrl-C too. The terminal's
@@ -30,8 +31,9 @@ QUIT_KEYS = (b"q", b"Q", b"\x03")
 
 
 class StreamView:
-    """Frames as a stream on stdout: one JSON object per line (``json``) or one YAML document
-    per frame (``yaml``); messages go to stderr."""
+    """Frames as a stream on stdout: one JSON object per line (``json``), one YAML document
+    per frame (``yaml``), or tables drawn as the renderer draws them (``table``); messages
+    go to stderr."""
 
     height = None
     width = None
@@ -42,6 +44,12 @@ class StreamView:
         self._reader_gone = False
 
     def show(self, results: list[Result]) -> None:
+        if self.format == "table":
+            try:
+                self._renderer.render(Outcome(command="live", results=results), "table")
+            except BrokenPipeError:
+                self._gone(self._renderer.out.file)
+            return
         data = [r.to_data() for r in results if not isinstance(r, Message)]
         for result in results:
             if isinstance(result, Message):
@@ -52,10 +60,13 @@ class StreamView:
             out.write(self._text(payload))
             out.flush()
         except BrokenPipeError:
-            # The reader went away (``| head -1``): that ends the watch, quietly, and the
-            # exit's own flush must not complain either.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
-            self._reader_gone = True
+            self._gone(out)
+
+    def _gone(self, out: TextIO) -> None:
+        """The reader went away (``| head -1``): that ends the watch, quietly, and the exit's
+        own flush must not complain either."""
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        self._reader_gone = True
 
     def _text(self, payload: Any) -> str:
         if self.format == "yaml":
@@ -141,15 +152,17 @@ class TerminalView:
 
 def live_views(renderer: Callable[[], Renderer]) -> Live:
     """The ``Session.live`` factory: a dashboard for table output at a terminal, else a
-    stream: YAML documents for ``--format yaml``, NDJSON otherwise."""
+    stream: YAML documents for ``--format yaml``, NDJSON otherwise, and with ``append``,
+    table output as tables, one frame after another."""
 
     @contextmanager
-    def live(fmt: str) -> Iterator[LiveView]:
+    def live(fmt: str, append: bool = False) -> Iterator[LiveView]:
         shown = renderer()
         if fmt == "table" and shown.out.is_terminal:
             with TerminalView(shown, sys.stdin) as view:
                 yield view
         else:
-            yield StreamView(shown, "yaml" if fmt == "yaml" else "json")
+            kept = fmt if fmt == "yaml" or (append and fmt == "table") else "json"
+            yield StreamView(shown, kept)
 
     return live

@@ -26,6 +26,7 @@ from commands.registry import Registry
 from sandbox import Sandbox
 from shell.app import run_repl
 from shell.config import Settings
+from shell.live import live_views
 from shell.render import Renderer
 from shell.runner import LineRunner
 
@@ -43,7 +44,8 @@ def repl(url: str, keys: str) -> tuple[Dispatcher, str, str]:
     """Type ``keys`` into an in-process REPL; returns the dispatcher, stdout and stderr."""
     out, err = io.StringIO(), io.StringIO()
     renderer = Renderer(Console(file=out, width=120), Console(file=err, width=120))
-    dispatcher = Dispatcher(Registry.from_modules(MODULES), Session(), MemoryAuditLog())
+    dispatcher = Dispatcher(Registry.from_modules(MODULES),
+                            Session(live=live_views(lambda: renderer)), MemoryAuditLog())
     dispatcher.session.connection = open_connection(url)
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
         pipe.send_text(keys)

@@ -14,6 +14,7 @@ import random
 import re
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -36,6 +37,9 @@ READS = {"GET", "HEAD", "OPTIONS"}
 READING_POSTS = re.compile(
     r"/v1/(graphql(/batch)?|objects/validate|tokenize|authz/roles/[^/]+/has-permission"
     r"|schema/[^/]+/properties/[^/]+/tokenize|aggregate/[^/]+|search/[^/]+/[^/]+)/?")
+WRITES_REFUSED: ContextVar[tuple[str, str] | None] = ContextVar("writes_refused", default=None)
+"""While set to (why, hint), every write of every client is refused unsent: ``\\watch`` reruns
+only commands that read, whatever they are declared as."""
 HINTS = {
     401: "check the API key (--api-key, WEAVIATE_API_KEY or the profile's api_key_env)",
 }
@@ -107,6 +111,9 @@ class RestClient:
             raise Refused(f"profile {self.read_only} is read-only: {method} {path} was not sent",
                           "connect with a profile that may write (read_only: true in the "
                           "config file refuses every change)")
+        refused = WRITES_REFUSED.get()
+        if refused is not None and not is_read(method, path):
+            raise Refused(f"{refused[0]}: {method} {path} was not sent", refused[1])
         retry = method in IDEMPOTENT if idempotent is None else idempotent
         attempts = (self.retries if retries is None else retries) + 1 if retry else 1
         kwargs: dict[str, Any] = {"params": params}

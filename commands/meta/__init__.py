@@ -27,9 +27,10 @@ from commands.meta import (
     shards,
     stats,
     tenant,
+    watch,
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, shards, data, lifecycle, lifecycle_remove, backup,
                                    restore, session, stats, health, optimize, migrate, alter,
                                    indexes, tenant, alias, replication, scale, rbac_users,
-                                   rbac_roles, elysia, export)
+                                   rbac_roles, elysia, export, watch)

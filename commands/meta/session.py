@@ -119,7 +119,7 @@ def _since(value: str) -> datetime:
                Opt("--command", Kind.COMMAND, "only this command"),
                Opt("--status", Kind.CHOICE, "only this outcome",
                    choices=("ok", "error", "usage-error", "refused", "interrupted",
-                            "degraded", "critical")),
+                            "timeout", "degraded", "critical")),
                Opt("--limit", Kind.INT, "show the last N", default=50)),
          group="session", needs_connection=False)
 def audit_cmd(ctx: CommandContext, *, since: str | None, command: str | None,
