@@ -16,11 +16,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
-
 from commands.errors import ApiError, ConnectionFailed, Refused, TimedOut
 from commands.lazy import lazy_module
 
+# Loaded when a client is built: the declarations import this module (their operations take
+# a RestClient), and ``elysiactl --help`` lists them without paying for httpx.
+httpx = lazy_module("httpx")
 # Read only to explain a 403; loading it (and the RBAC permission tables) costs start-up.
 forbidden = lazy_module("commands.api.forbidden")
 
@@ -28,7 +29,6 @@ logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = {502, 503, 504}
 IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE"}
-TRANSIENT = (httpx.TransportError,)
 READS = {"GET", "HEAD", "OPTIONS"}
 # POSTs that only read (openapi.json: graphql.post, graphql.batch, objects.validate, tokenize,
 # schema.objects.properties.tokenize, hasPermission, aggregate, search.*): a read-only
@@ -131,7 +131,7 @@ class RestClient:
                     response.stream = httpx.ByteStream(b"")
                 logger.debug("%s %s -> %s in %.3fs", method, path, response.status_code,
                              time.perf_counter() - started)
-            except TRANSIENT as exc:
+            except httpx.TransportError as exc:
                 if last and _answer_late(exc):
                     seconds = timeout if timeout is not None else self._http.timeout.read or 0.0
                     raise TimedOut(f"{method} {path} did not answer within {seconds:g} s",
