@@ -22,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
         from sandbox.__main__ import main as sandbox_main
 
         return sandbox_main(argv[1:])
+    if argv[:1] == ["completion"]:
+        from shell.completion_scripts import main as completion_main
+
+        return completion_main(argv[1:])
     from shell.cli import parse_args
 
     args = parse_args(argv)
