@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         from shell.completion_scripts import main as completion_main
 
         return completion_main(argv[1:])
+    if argv[:1] == ["__complete"]:  # names for those scripts, on a Tab
+        from shell.complete_names import main as names_main
+
+        return names_main(argv[1:])
     from shell.cli import parse_args
 
     args = parse_args(argv)

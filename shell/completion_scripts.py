@@ -2,7 +2,8 @@
 
 The script is generated from the same declarations as ``\\help`` and the README (commands,
 aliases, options and their choices) and from the argument parsers of ``elysiactl`` and
-``elysiactl sandbox``. It is static: a Tab never starts Python or asks a cluster. Each shell
+``elysiactl sandbox``. It is static, but for collection and profile names: those a Tab asks
+of ``elysiactl __complete`` (shell.complete_names), quiet and quick. Each shell
 gets its tables (``completion_tables``) in its own syntax, followed by a walker that reads
 them, kept as a file beside this module (shell/completion/).
 """
@@ -29,8 +30,11 @@ MODES = {"col": "run one meta-command", "collection": "run one meta-command (sam
 TOP = APP  # the table key of elysiactl's own flags (no command is named so)
 WORD = re.compile(r"[\w-]+( [\w-]+)?")  # names a shell can complete (not \?)
 WALKERS = Path(__file__).with_name("completion")
-# What a value slot completes: its choices, or one of these sources.
-FILES, COMMANDS = "files", "commands"
+# What a value slot completes: its choices, or one of these sources (the last two are asked
+# of `elysiactl __complete`, shell.complete_names).
+FILES, COMMANDS, COLLECTIONS, PROFILES = "files", "commands", "collections", "profiles"
+SOURCES = {Kind.FILE: FILES, Kind.COMMAND: COMMANDS, Kind.COLLECTION: COLLECTIONS,
+           Kind.PROFILE: PROFILES}
 
 
 @dataclass
@@ -88,10 +92,8 @@ def _add_command(tables: Tables, key: str, spec: CommandSpec) -> None:
 def _add_slot(tables: Tables, slot: str, kind: Kind, choices: Iterable[str]) -> None:
     if choices:
         tables.choices[slot] = dict.fromkeys(choices, "")
-    elif kind is Kind.FILE:
-        tables.sources[slot] = FILES
-    elif kind is Kind.COMMAND:
-        tables.sources[slot] = COMMANDS
+    elif kind in SOURCES:
+        tables.sources[slot] = SOURCES[kind]
 
 
 def _add_parser(tables: Tables, key: str, parser: argparse.ArgumentParser) -> None:
@@ -106,6 +108,8 @@ def _add_parser(tables: Tables, key: str, parser: argparse.ArgumentParser) -> No
                 takes.append(flag)
                 if action.choices:
                     tables.choices[f"{key} {flag}"] = dict.fromkeys(map(str, action.choices), "")
+                elif action.dest == "profile":
+                    tables.sources[f"{key} {flag}"] = PROFILES
                 elif action.dest.endswith(("file", "dir")) or action.type is Path:
                     tables.sources[f"{key} {flag}"] = FILES
     tables.opts[key], tables.takes[key] = opts, takes

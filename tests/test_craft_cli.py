@@ -9,6 +9,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pexpect
@@ -21,6 +22,7 @@ from commands.registry import Registry
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = Registry.from_modules(MODULES)
 NO_CLUSTER = ("--url", "http://127.0.0.1:9")
+ELYSIACTL = Path(sys.executable).with_name("elysiactl")  # the installed console script
 DECLARATIONS = {"commands.meta", "commands.context"}  # what listing the commands loads
 
 
@@ -107,10 +109,12 @@ def bash_script(tmp_path_factory) -> Path:
 
 
 def bash_complete(script: Path, line: str, cwd: Path | None = None,
-                  wordbreaks: str | None = None) -> list[str]:
+                  wordbreaks: str | None = None, env: dict[str, str] | None = None) -> list[str]:
     """What the sourced script offers for ``line`` (the cursor at its end), as bash's
-    programmable completion calls it: COMP_WORDS split as readline splits them."""
+    programmable completion calls it: COMP_WORDS split as readline splits them. The first
+    word is the installed elysiactl, which the script runs for collection and profile names."""
     words = shlex.split(line) + ([""] if line.endswith(" ") else [])
+    words[0] = str(ELYSIACTL)
     if wordbreaks is None:  # bash breaks words at "=" too: --format=js is --format = js
         words = [part for w in words
                  for part in ([p for p in re.split(r"(=)", w) if p] if "=" in w else [w])]
@@ -120,8 +124,8 @@ def bash_complete(script: Path, line: str, cwd: Path | None = None,
                + f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)})\n"
                f"COMP_CWORD={len(words) - 1}\nCOMP_LINE={shlex.quote(line)}\n"
                "_elysiactl\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n")
-    result = subprocess.run(["bash", "--norc", "--noprofile", "-c", program], cwd=cwd,
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(["bash", "--norc", "--noprofile", "-c", program], cwd=cwd, env=env,
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     return result.stdout.split()
 
@@ -159,6 +163,37 @@ def test_bash_completes_every_command_and_files(bash_script: Path, tmp_path: Pat
     assert set(bash_complete(bash_script, "elysiactl col create X --schema-file s", tmp_path)) \
         == files
     assert set(bash_complete(bash_script, "elysiactl -f sc", tmp_path)) == files
+
+
+def test_bash_asks_elysiactl_for_collection_names(bash_script: Path, demo) -> None:
+    line = f"elysiactl --url {demo.url} col "
+    assert bash_complete(bash_script, line + "show Ar") == ["Article"]
+    assert bash_complete(bash_script, line + "rm Article Su") == ["SupportTicket"]
+    assert bash_complete(bash_script, line + "objects Product --tenant x --vector ") == []
+    assert "DocumentChunk" in bash_complete(bash_script, line + "count ")
+    # no cluster there: nothing offered, nothing printed (bash_complete checks stderr)
+    assert bash_complete(bash_script, "elysiactl --url http://127.0.0.1:9 col show ") == []
+
+
+def test_bash_asks_elysiactl_for_profile_names(bash_script: Path, tmp_path: Path) -> None:
+    config = tmp_path / "elysiactl"
+    config.mkdir()
+    (config / "config.yaml").write_text("profiles:\n  prod: {url: 'http://p:1'}\n"
+                                        "  staging: {url: 'http://s:1'}\n")
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
+    assert bash_complete(bash_script, "elysiactl --profile ", env=env) == ["prod", "staging"]
+    assert bash_complete(bash_script, "elysiactl col connect st", env=env) == ["staging"]
+
+
+@pytest.mark.parametrize("args", [
+    ("collections", "--url", "http://127.0.0.1:9"),
+    ("collections", "--format", "xml"),  # a bad flag says nothing either
+    ("collections", "--help"),
+    ("collections", "--profile", "nope"),
+])
+def test_the_hidden_names_call_is_quiet_when_it_cannot_answer(args) -> None:
+    result, _ = elysiactl("__complete", *args)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
 def test_bash_without_equals_as_a_word_break(bash_script: Path) -> None:
@@ -203,6 +238,8 @@ def test_zsh_script_structure() -> None:
     assert "compdef _elysiactl elysiactl" in script and "_describe -t" in script
     arrays = zsh_arrays(script)
     assert set(arrays) == {"subs", "opts", "takes", "args", "choices", "sources"}
+    assert arrays["sources"]["show #1"] == "collections"
+    assert arrays["sources"]["elysiactl --profile"] == "profiles"
     ls = dict(line.split(":", 1) for line in arrays["opts"]["ls"].splitlines())
     assert ls["--verbose"].startswith("add replication, shards")
     assert ls.keys() == {"--filter", "--verbose", "--format", "--help"}
@@ -238,6 +275,7 @@ def test_fish_script_structure(tmp_path: Path) -> None:
     rm = REGISTRY.find("rm").args
     assert table["args rm"] == [f"{len(rm)}{'+' if rm[-1].many else ''}"]
     assert table["sources create --schema-file"] == ["files"]
+    assert table["sources rm #1"] == ["collections"]
     assert {k.removeprefix("opts ") for k in table if k.startswith("opts ")} >= \
         {n for n in REGISTRY.names() if n != "?"}
     if shutil.which("fish"):

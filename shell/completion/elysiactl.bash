@@ -24,11 +24,21 @@ _elysiactl_value() {
                 local IFS=$'\n'
                 COMPREPLY+=($(compgen -f -- "$2")) ;;
             commands) _elysiactl_reply "$_elysiactl_heads" "$2" ;;
+            collections | profiles)
+                local IFS=$'\n'
+                COMPREPLY+=($(compgen -W "$(_elysiactl_names "${_elysiactl_sources[$1]}")" \
+                    -- "$2")) ;;
         esac
     fi
     for ((i = before; i < ${#COMPREPLY[@]}; i++)); do
         COMPREPLY[i]=$3${COMPREPLY[i]}
     done
+}
+
+# Collection or profile names ($1), asked of elysiactl itself with the flags typed before
+# the command (--url, --profile, ...); it answers within a second, and quietly.
+_elysiactl_names() {
+    "${COMP_WORDS[0]}" __complete "$1" "${words[@]:0:flags}" 2>/dev/null
 }
 
 # The arguments of command $1 from words[$2] on: an option's value, an option, or the
@@ -68,7 +78,7 @@ _elysiactl_arguments() {
 
 _elysiactl() {
     local -a words=()
-    local i word cur n key
+    local i word cur n key flags
     COMPREPLY=()
     # Join again what bash broke at "=": --format=json is one word here.
     for ((i = 1; i <= COMP_CWORD; i++)); do
@@ -87,6 +97,7 @@ _elysiactl() {
         _elysiactl_has "${_elysiactl_takes[elysiactl]}" "${words[i]}" && ((i++))
         ((i++))
     done
+    flags=$i
     if ((i >= n)); then
         _elysiactl_arguments elysiactl 0
         return

@@ -18,6 +18,13 @@ function __elysiactl_value --argument-names slot prefix
             end
         case commands
             __elysiactl_table heads ''
+        case collections profiles
+            # asked of elysiactl itself with the flags typed before the command (--url,
+            # --profile, ...); it answers within a second, and quietly
+            set -l program (commandline -opc)[1]
+            for name in ($program __complete $source $__elysiactl_flags 2>/dev/null)
+                printf '%s\n' "$prefix$name"
+            end
     end
 end
 
@@ -61,11 +68,11 @@ function __elysiactl_arguments --argument-names key
     end
 end
 
-function __elysiactl_rest --argument-names from
-    # The tokens from index FROM on (fish's $list[N..-1] misreads N past the end).
+function __elysiactl_slice --argument-names from to
+    # Tokens FROM to TO of the rest (fish's $list[N..M] runs backwards when M < N).
     set -l tokens $argv
-    set -e tokens[1]
-    for i in (seq $from (count $tokens))
+    set -e tokens[1..2]
+    for i in (seq $from $to)
         printf '%s\n' $tokens[$i]
     end
 end
@@ -81,6 +88,7 @@ function __elysiactl_complete
         contains -- $w[$i] $takes; and set i (math $i + 1)
         set i (math $i + 1)
     end
+    set -g __elysiactl_flags (__elysiactl_slice 1 (math $i - 1) $w)
     if test $i -gt $n
         __elysiactl_arguments elysiactl $w
         return
@@ -108,9 +116,9 @@ function __elysiactl_complete
                 end
             end
             set -l options (__elysiactl_table opts $key)
-            set -q options[1]; and __elysiactl_arguments $key (__elysiactl_rest $i $w)
+            set -q options[1]; and __elysiactl_arguments $key (__elysiactl_slice $i $n $w)
         case sandbox completion
-            __elysiactl_arguments $w[$i] (__elysiactl_rest (math $i + 1) $w)
+            __elysiactl_arguments $w[$i] (__elysiactl_slice (math $i + 1) $n $w)
     end
 end
 

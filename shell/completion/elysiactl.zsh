@@ -15,6 +15,13 @@ _elysiactl_value() {  # $1: a slot, "KEY --option" or "KEY #N"
         case ${_elysiactl_sources[$1]} in
             files) _files ;;
             commands) _elysiactl_describe commands "$_elysiactl_heads" ;;
+            collections|profiles)
+                # asked of elysiactl itself with the flags typed before the command (--url,
+                # --profile, ...); it answers within a second, and quietly
+                local -a names
+                names=(${(f)"$(${words[1]} __complete ${_elysiactl_sources[$1]} \
+                    "${(@)w[1,flags]}" 2>/dev/null)"})
+                compadd -a names ;;
         esac
     fi
 }
@@ -58,7 +65,7 @@ _elysiactl_arguments() {
 
 _elysiactl() {
     local -a w toptakes subs
-    local cur=${words[CURRENT]} n i=1 key
+    local cur=${words[CURRENT]} n i=1 key flags
     w=("${(@)words[2,CURRENT-1]}")
     n=${#w}
     toptakes=(${=_elysiactl_takes[elysiactl]})
@@ -66,6 +73,7 @@ _elysiactl() {
         (( ${toptakes[(Ie)${w[i]}]} )) && (( i++ ))
         (( i++ ))
     done
+    flags=$(( i - 1 ))
     if (( i > n )); then
         _elysiactl_arguments elysiactl 1
         return
