@@ -14,14 +14,17 @@ import random
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from commands.errors import ApiError, ConnectionFailed, Refused, TimedOut
 from commands.lazy import lazy_module
 
-# Loaded when a client is built: the declarations import this module (their operations take
-# a RestClient), and ``elysiactl --help`` lists them without paying for httpx.
-httpx = lazy_module("httpx")
+if TYPE_CHECKING:
+    # httpx is imported where a client is built or used, not here: the declarations import
+    # this module (their operations take a RestClient), and ``elysiactl --help`` lists them
+    # without paying for httpx.
+    import httpx
+
 # Read only to explain a 403; loading it (and the RBAC permission tables) costs start-up.
 forbidden = lazy_module("commands.api.forbidden")
 
@@ -83,6 +86,8 @@ class RestClient:
         # Plain http never uses TLS; not building an SSL context (and loading the CA bundle)
         # saves start-up time. https always verifies unless the user said --insecure.
         tls = verify if self.url.startswith("https://") else False
+        import httpx
+
         self._http = httpx.Client(base_url=self.url, headers=all_headers, verify=tls,
                                   timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
                                   transport=transport)
@@ -117,6 +122,8 @@ class RestClient:
             kwargs["json"] = json
         if timeout is not None:
             kwargs["timeout"] = timeout
+        import httpx
+
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
@@ -168,10 +175,14 @@ class RestClient:
 
 def _answer_late(exc: Exception) -> bool:
     """A timeout after the connection was made: the server is there, but slow."""
+    import httpx
+
     return isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout)
 
 
 def _describe(exc: Exception) -> str:
+    import httpx
+
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):
