@@ -36,7 +36,7 @@ class _PrintHelp(argparse.Action):
                          nargs=0, help="show this help, with the commands, and exit")
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
-        from shell.cli_help import full_help
+        from shell.cli_listing import full_help
 
         print(full_help(parser), end="")
         parser.exit()
@@ -109,6 +109,11 @@ def one_shot(rest: list[str]) -> list[tuple[str, str]]:
                          "elysiactl completion SHELL, or -c CMD")
     if len(rest) < 2:
         raise UsageError(f"elysiactl {rest[0]} needs a command, e.g. {rest[0]} ls")
+    from shell.cli_listing import LISTING_WORDS, group_help
+
+    if rest[1:] in LISTING_WORDS:
+        print(group_help(rest[0]))
+        raise SystemExit(0)
     from shell.cli_help import one_shot_line  # the declarations: only for a one-shot line
 
     return [("-c", one_shot_line(rest[0], rest[1:]))]
