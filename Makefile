@@ -32,9 +32,11 @@ else
 	$(BIN)/elysiactl --sandbox
 endif
 
-# Regenerate the command reference in README.md from the declarations.
+# Regenerate the command reference in README.md and the index of `elysiactl --help` from the
+# declarations.
 docs: $(STAMP)
 	$(BIN)/python -m commands.reference README.md
+	$(BIN)/python -m shell.cli_index
 
 # Run the Weaviate emulator in the foreground: make sandbox ARGS="--port 8080 --nodes 3"
 sandbox: $(STAMP)

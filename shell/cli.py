@@ -8,7 +8,6 @@ imports prompt_toolkit, httpx or rich. Checks that need only argv belong here to
 from __future__ import annotations
 
 import argparse
-import shlex
 
 from commands.errors import UsageError
 from commands.formats import FORMATS
@@ -22,11 +21,26 @@ EPILOG = r"""modes:
   elysiactl -f ops.txt            run a script file; elysiactl < ops.txt does the same
   elysiactl col ls --format json  one meta-command (col or collection, then its name)
   elysiactl sandbox [--port N]    run the Weaviate emulator in the foreground
+  elysiactl completion bash       print a completion script (bash, zsh or fish)
   elysiactl --sandbox             the shell on an in-process emulator with demo data
 
 exit codes: 0 success, 1 command error, 2 usage error, 3 connection error,
             4 refused confirmation, 124 \watch --timeout passed before --until held,
             130 interrupted"""
+
+
+class _PrintHelp(argparse.Action):
+    """``-h``/``--help``: the flags, then the one-shot commands from their declarations."""
+
+    def __init__(self, option_strings: list[str], dest: str, **_: object) -> None:
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                         nargs=0, help="show this help, with the commands, and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from shell.cli_listing import full_help
+
+        print(full_help(parser), end="")
+        parser.exit()
 
 
 class _PrintVersion(argparse.Action):
@@ -45,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``elysiactl`` argument parser."""
     parser = argparse.ArgumentParser(
         prog=APP, description="An interactive admin shell for Weaviate.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter, add_help=False)
+    parser.add_argument("-h", "--help", action=_PrintHelp)
     parser.add_argument("--version", action=_PrintVersion)
     conn = parser.add_argument_group("connection")
     conn.add_argument("--url", help="Weaviate URL (default: profile, WEAVIATE_URL, "
@@ -91,10 +106,18 @@ def one_shot(rest: list[str]) -> list[tuple[str, str]]:
     """``col NAME ARGS...`` as the one meta-command line it stands for."""
     if rest[0] not in ONE_SHOT_WORDS:
         raise UsageError(f"unknown word {rest[0]!r}",
-                         "use: elysiactl col COMMAND [ARGS], elysiactl sandbox, or -c CMD")
+                         "use: elysiactl col COMMAND [ARGS], elysiactl sandbox, "
+                         "elysiactl completion SHELL, or -c CMD")
     if len(rest) < 2:
         raise UsageError(f"elysiactl {rest[0]} needs a command, e.g. {rest[0]} ls")
-    return [("-c", "\\" + rest[1].lstrip("\\") + " " + shlex.join(rest[2:]))]
+    from shell.cli_listing import LISTING_WORDS, group_help
+
+    if rest[1:] in LISTING_WORDS:
+        print(group_help(rest[0]))
+        raise SystemExit(0)
+    from shell.cli_help import one_shot_line  # the declarations: only for a one-shot line
+
+    return [("-c", one_shot_line(rest[0], rest[1:]))]
 
 
 def headers(values: list[str]) -> dict[str, str]:

@@ -92,7 +92,7 @@ def test_a_real_run_does_load_the_shell() -> None:
     """The other side of the hook: past the cheap path, the command registry is loaded."""
     result, loaded = elysiactl("-c", r"\help")
     assert result.returncode == 0, result.stderr
-    assert {"commands.meta", "httpx"} <= loaded
+    assert {"commands.meta", "shell.start"} <= loaded
 
 
 # What a piped run no longer loads: rich (shell.streams), the backup file format with orjson

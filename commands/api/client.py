@@ -15,12 +15,16 @@ import re
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from commands.errors import ApiError, ConnectionFailed, Refused, TimedOut
 from commands.lazy import lazy_module
+
+if TYPE_CHECKING:
+    # httpx is imported where a client is built or used, not here: the declarations import
+    # this module (their operations take a RestClient), and ``elysiactl --help`` lists them
+    # without paying for httpx.
+    import httpx
 
 # Read only to explain a 403; loading it (and the RBAC permission tables) costs start-up.
 forbidden = lazy_module("commands.api.forbidden")
@@ -29,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = {502, 503, 504}
 IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE"}
-TRANSIENT = (httpx.TransportError,)
 READS = {"GET", "HEAD", "OPTIONS"}
 # POSTs that only read (openapi.json: graphql.post, graphql.batch, objects.validate, tokenize,
 # schema.objects.properties.tokenize, hasPermission, aggregate, search.*): a read-only
@@ -87,6 +90,8 @@ class RestClient:
         # Plain http never uses TLS; not building an SSL context (and loading the CA bundle)
         # saves start-up time. https always verifies unless the user said --insecure.
         tls = verify if self.url.startswith("https://") else False
+        import httpx
+
         self._http = httpx.Client(base_url=self.url, headers=all_headers, verify=tls,
                                   timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
                                   transport=transport)
@@ -124,6 +129,8 @@ class RestClient:
             kwargs["json"] = json
         if timeout is not None:
             kwargs["timeout"] = timeout
+        import httpx
+
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
@@ -138,7 +145,7 @@ class RestClient:
                     response.stream = httpx.ByteStream(b"")
                 logger.debug("%s %s -> %s in %.3fs", method, path, response.status_code,
                              time.perf_counter() - started)
-            except TRANSIENT as exc:
+            except httpx.TransportError as exc:
                 if last and _answer_late(exc):
                     seconds = timeout if timeout is not None else self._http.timeout.read or 0.0
                     raise TimedOut(f"{method} {path} did not answer within {seconds:g} s",
@@ -175,10 +182,14 @@ class RestClient:
 
 def _answer_late(exc: Exception) -> bool:
     """A timeout after the connection was made: the server is there, but slow."""
+    import httpx
+
     return isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout)
 
 
 def _describe(exc: Exception) -> str:
+    import httpx
+
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from commands.api.client import RETRY_STATUSES, RestClient
 from commands.errors import ApiError, ConnectionFailed, TimedOut
@@ -23,6 +21,9 @@ from commands.ops.collections import is_multi_tenant
 from commands.ops.elysia import kind
 from commands.ops.health.model import Evidence, Unread
 from commands.ops.schema import fetch_schema, get_class
+
+if TYPE_CHECKING:
+    import httpx
 
 FAN_OUT_TIMEOUT_S = 40.0
 """Longer than Weaviate's own peer deadline (MINIMUM_INTERNAL_TIMEOUT, 30 s, OPERATIONS.md

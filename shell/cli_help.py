@@ -1,0 +1,41 @@
+"""A one-shot line checked against the declarations before any connection is tried:
+``elysiactl col COMMAND --help`` shows that command's help, and a line that does not parse is
+one line on stderr with its hint (exit 2). Loads the declarations (commands.meta), but not
+prompt_toolkit, httpx or rich.
+"""
+
+from __future__ import annotations
+
+import functools
+import shlex
+import sys
+
+from commands.dispatch import help_text
+from commands.errors import ExitStatus, UsageError
+from commands.meta import MODULES
+from commands.parse import parse
+from commands.registry import Registry
+from shell.version import APP
+
+
+@functools.cache
+def registry() -> Registry:
+    """Every meta-command's declaration, as the shell dispatches them."""
+    return Registry.from_modules(MODULES)
+
+
+def one_shot_line(word: str, words: list[str]) -> str:
+    """The meta-command line ``elysiactl WORD WORDS...`` stands for. ``COMMAND --help`` is
+    printed here, and a line that does not parse is one line on stderr: both exit."""
+    line = "\\" + words[0].lstrip("\\") + " " + shlex.join(words[1:])
+    try:
+        inv = parse(line, registry())
+    except UsageError as exc:
+        # The registry names commands as the REPL types them (\ls); here they are `col ls`.
+        text = exc.message + (f" ({exc.hint})" if exc.hint else "")
+        print(f"{APP}: error: {text.replace(chr(92), word + ' ')}", file=sys.stderr)
+        raise SystemExit(int(ExitStatus.USAGE)) from None
+    if inv.help:
+        print(help_text(inv.spec))
+        raise SystemExit(int(ExitStatus.SUCCESS))
+    return line.rstrip()
