@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from commands.context import CommandContext
 from commands.errors import UsageError
 from commands.lazy import lazy_module
-from commands.ops import class_paths
 from commands.results import Level, Message, Record, Result, Table
 from commands.safety import Decision, Plan, dry_run_results, protected_names
 from commands.spec import Arg, Kind, Opt, command
@@ -26,6 +25,7 @@ optimize = lazy_module("commands.ops.optimize.measure")
 rules = lazy_module("commands.ops.optimize.rules")
 applying = lazy_module("commands.ops.optimize.apply")
 class_update = lazy_module("commands.ops.class_update")
+class_paths = lazy_module("commands.ops.class_paths")
 
 
 def _node_memory(text: str | None) -> int | None:
