@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pexpect
-
 from craft_support import repl_in, spawn
 from test_shell_modes import env, run  # noqa: F401 - env: the private-XDG fixture
 

@@ -3,11 +3,13 @@ scripts, never on stdout (``| jq`` stays clean)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
 
 from craft_support import repl_in
+from rich.console import Console
 from test_shell_modes import env, run  # noqa: F401 - env: the private-XDG fixture
 
 from sandbox import Sandbox
@@ -40,10 +42,6 @@ def test_script_timing_goes_to_stderr(env, demo: Sandbox, tmp_path: Path) -> Non
 
 
 def test_long_times_read_as_psql_writes_them() -> None:
-    import io
-
-    from rich.console import Console
-
     err = io.StringIO()
     renderer = Renderer(Console(file=io.StringIO()), Console(file=err))
     for seconds in (0.0123, 75.5, 3725.25):
