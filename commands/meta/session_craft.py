@@ -35,7 +35,7 @@ def _ended(ctx: CommandContext, code: int | None) -> None:
               "literal colon. elysiactl -v NAME=VALUE sets one at start-up.\n"
               "A variable whose name looks like a secret (TOKEN, API_KEY, PASSWORD...) is\n"
               "shown as *** in the list, the audit log and \\history.\n\n"
-              "  \\set COLL Article\n  \\count :COLL\n  \\set WHERE 'title = \"Hello\"'",
+              "  \\set COLL Article\n  \\count :COLL\n  \\set PATTERN 'Art*'\n  \\ls :'PATTERN'",
          args=(Arg("name", help="the variable's name (letters, digits, _)", required=False),
                Arg("value", help="its value", required=False, many=True)),
          group="session", needs_connection=False)
