@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import atexit
 import os
-import subprocess
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
 from commands.errors import ShellError, UsageError
 
 if TYPE_CHECKING:
+    import subprocess
+
     from rich.console import Console
 
     from shell.render import Renderer
@@ -71,6 +72,8 @@ class OutputRedirect:
             return
         process = None
         if target.startswith("|"):
+            import subprocess  # not on the start-up path
+
             command = target[1:].strip()
             if not command:
                 raise UsageError(r"\o |: no command after the |", r"e.g. \o |wc -l")

@@ -13,7 +13,6 @@ before its first stdout line come before the pager, the rest (``(250 rows)``) af
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -78,6 +77,7 @@ def paged(renderer: Renderer, mode: str, draw: Callable[[Renderer], None]) -> No
 
 def _page(command: str, text: str) -> bool:
     """Run the pager on ``text`` until the user leaves it; False when it could not start."""
+    import subprocess  # not on the start-up path
     try:
         process = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, text=True,
                                    encoding="utf-8", errors="replace")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,6 +60,9 @@ class Scripting:
         return os.path.dirname(current) if os.path.isfile(current) else ""
 
     def edit(self, path: str | None, text: str) -> int | None:
+        import subprocess  # neither is on the start-up path
+        import tempfile
+
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         if path is None:
             fd, scratch = tempfile.mkstemp(prefix="elysiactl-", suffix=".txt")
