@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 from unittest import mock
 
+import pexpect
 import pytest
-from craft_support import repl_in
+from craft_support import repl_in, spawn
 from test_shell_modes import env, run  # noqa: F401 - env: the private-XDG fixture
 
 from sandbox import Sandbox
@@ -60,3 +61,17 @@ def test_script_edits_a_file_and_runs_it(env, demo: Sandbox, tmp_path: Path) -> 
     assert f"{runbook}:3: error: no collection named 'Nope'" in result.stderr
     assert (tmp_path / "seen.txt").read_text() == "# saved\n"
     assert runbook.read_text().endswith("\\show Nope\n")  # the user's file is kept
+
+
+def test_ctrl_x_ctrl_e_edits_the_line_being_typed(tmp_path: Path, demo: Sandbox) -> None:
+    writes = editor(tmp_path, r"""printf '\\count Product\n' > "$1" """)
+    child = spawn(tmp_path, "--url", demo.url, VISUAL=writes)
+    try:
+        child.send("\\count Artic")
+        child.send("\x18\x05")  # Ctrl-X Ctrl-E: the editor gets the line, its text runs
+        child.expect("120")
+        child.sendline("\\q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.terminate(force=True)
+    assert (tmp_path / "seen.txt").read_text().startswith("\\count Artic")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from craft_support import repl_in
 from test_shell_modes import audit, env, run  # noqa: F401 - env: the private-XDG fixture
+from test_shell_start import assert_light, elysiactl
 
 from commands.variables import interpolate
 from sandbox import Sandbox
@@ -76,8 +77,9 @@ def test_script_and_command_line_variables(env, demo: Sandbox, tmp_path: Path) -
 
 
 def test_a_bad_variable_name_is_a_usage_error(env, demo: Sandbox) -> None:  # noqa: F811
-    result = run(env, "-v", "NO-PE=1", "-c", r"\ls")
+    result, loaded = elysiactl("-v", "NO-PE=1", "-c", r"\ls")
     assert result.returncode == 2
-    assert "invalid variable name 'NO-PE'" in result.stderr
+    assert "elysiactl: error: invalid variable name 'NO-PE'" in result.stderr
+    assert_light(loaded)  # -v is read on the cheap path
     result = run(env, "--url", demo.url, "-c", r"\set a.b 1")
     assert result.returncode == 2 and "error: invalid variable name 'a.b'" in result.stderr
