@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-REDACTED = "***"
-
 
 class AuditSink(Protocol):
     """Where audit entries go."""

@@ -53,6 +53,22 @@ class LiveView(Protocol):
         """Pause; False when the user asked to stop (``q`` or Ctrl-C)."""
 
 
+class ShellHooks(Protocol):
+    """What only the shell can do for ``\\o``, ``\\i`` and ``\\e``: it owns standard output,
+    the terminal and the loop that runs lines (``shell.scripting``)."""
+
+    def redirect(self, target: str | None) -> None:
+        """Send results to a file, or to a shell command for ``|command``; None: back to
+        standard output."""
+
+    def include(self, path: str) -> int:
+        """Run a script file's lines; the exit status of the first that failed (0: none)."""
+
+    def edit(self, path: str | None, text: str) -> int | None:
+        """Open ``path`` (None: a scratch file holding ``text``) in the user's editor and run
+        what was saved: the first failure's exit status, or None when nothing was saved."""
+
+
 Live = Callable[..., AbstractContextManager[LiveView]]
 """``live(format, append=False)`` gives a context manager yielding a ``LiveView``: the shell's
 draws a rich Live dashboard at a terminal (table format) and NDJSON lines elsewhere; with
@@ -105,6 +121,16 @@ class Session:
     known_collections: KnownNames | None = None
     """The collection names the shell holds (the REPL sets it to its completion cache's), for
     "did you mean" hints without a request."""
+    variables: dict[str, str] = field(default_factory=dict)
+    """psql-style variables (``\\set``, ``-v NAME=VALUE``), interpolated as ``:NAME`` into later
+    lines (``commands.variables``)."""
+    timing: bool = False
+    """``\\timing``: each command's elapsed time is shown on stderr after its output."""
+    pager: str = "on"
+    """``\\pset pager``: ``on`` (output taller than the terminal), ``off`` or ``always``; only
+    the REPL at a terminal pages."""
+    shell_hooks: ShellHooks | None = None
+    """``\\o``, ``\\i`` and ``\\e``'s way to the shell (set by ``shell.runner.LineRunner``)."""
 
     @property
     def api(self) -> RestClient:

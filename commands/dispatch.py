@@ -14,13 +14,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from commands.audit import REDACTED, AuditSink, now_iso
+from commands.audit import AuditSink, now_iso
 from commands.context import CommandContext, Session
 from commands.errors import ExitStatus, QuitRequested, Refused, ShellError, UsageError
 from commands.parse import Invocation, parse
 from commands.registry import Registry
 from commands.results import Outcome, Result, Text
 from commands.spec import CommandSpec, Kind
+from commands.variables import REDACTED, redact
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ class Dispatcher:
 
     def _record(self, text: str, source: str, inv: Invocation | None, outcome: Outcome,
                 nested: bool) -> None:
-        connection = self.session.connection
+        connection, variables = self.session.connection, self.session.variables
         # a command that met the safety gate was destructive this time (\optimize --apply)
         gated = outcome.confirmation != "not-needed" or outcome.status == "refused"
         entry: dict[str, Any] = {
@@ -155,16 +156,18 @@ class Dispatcher:
             "identity": connection.identity if connection else None,
             "cluster": connection.url if connection else None,
             "source": source, "command": outcome.command,
-            "arguments": _redacted(inv) if inv else {"raw": _first_word(text)},
+            "arguments": redact(_redacted(inv), variables) if inv else {
+                "raw": redact(_first_word(text), variables)},
             "destructive": bool(inv and inv.spec.destructive) or gated,
             "confirmation": "refused" if outcome.status == "refused" else outcome.confirmation,
             "status": outcome.status,
-            "error": outcome.error.message if isinstance(outcome.error, ShellError) else None,
+            "error": redact(outcome.error.message, variables)
+            if isinstance(outcome.error, ShellError) else None,
             "duration_ms": round(outcome.duration_s * 1000, 1),
             "objects_affected": outcome.objects_affected,
         }
         if not nested:
-            self.session.history.append(text)
+            self.session.history.append(redact(text, variables))  # as run, secrets hidden
         try:
             self.audit.record(entry)
         except OSError as exc:

@@ -115,6 +115,7 @@ def run_repl(runner: LineRunner, settings: Settings, input: Input | None = None,
     """
     dispatcher, renderer = runner.dispatcher, runner.renderer
     session = dispatcher.session
+    runner.paging = True  # long results through $PAGER (shell.pager), at the prompt only
     session.confirmer = PromptConfirmer(renderer, input=input, output=output)
     cache = MetadataCache()
     refresher = MetadataRefresher(cache, lambda: session.connection.api
@@ -137,7 +138,7 @@ def run_repl(runner: LineRunner, settings: Settings, input: Input | None = None,
     prompt = PromptSession(
         completer=ThreadedCompleter(completer), complete_while_typing=True,
         lexer=DynamicLexer(lambda: highlighter[0] if highlighter else None),
-        auto_suggest=AutoSuggestFromHistory(),
+        auto_suggest=AutoSuggestFromHistory(), enable_open_in_editor=True,  # Ctrl-X Ctrl-E
         history=RedactingFileHistory(str(history_file(session)), dispatcher.registry),
         bottom_toolbar=toolbar, style=STYLE, input=input, output=output)
     refresher.on_done = lambda: prompt.app.invalidate()

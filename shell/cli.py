@@ -11,6 +11,7 @@ import argparse
 
 from commands.errors import UsageError
 from commands.formats import FORMATS
+from commands.variables import assignments
 from shell.version import APP, version_line
 
 ONE_SHOT_WORDS = ("col", "collection")
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--on-error", choices=("stop", "continue"), default="stop",
                      help="what a script does after a failing command (default: stop)")
     run.add_argument("--echo", action="store_true", help="print each command before it runs")
+    run.add_argument("-v", "--set", "--variable", action="append", default=[],
+                     dest="variables", metavar="NAME=VALUE",
+                     help=r"set a variable that later lines use as :NAME (as \set; repeatable)")
     run.add_argument("--format", choices=FORMATS, help="output format (default: table)")
     run.add_argument("--yes", action="store_true",
                      help="answer yes to confirmations (as --force on every command)")
@@ -89,13 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """Parsed flags, plus ``lines`` (the ``-c`` or one-shot commands as ``(location, line)``)
-    and ``headers`` (from ``--header``). Exits with 0 after ``--help``/``--version`` and
-    with 2 (usage error) on a bad argument, both before any heavy import."""
+    """Parsed flags, plus ``lines`` (the ``-c`` or one-shot commands as ``(location, line)``),
+    ``headers`` (from ``--header``) and ``variables`` (from ``-v``; None: unset). Exits with 0
+    after ``--help``/``--version`` and with 2 (usage error) on a bad argument, both before any
+    heavy import."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         args.headers = headers(args.header)
+        args.variables = assignments(args.variables)
         args.lines = one_shot(args.rest) if args.rest else [("-c", c) for c in args.commands]
     except UsageError as exc:
         parser.error(f"{exc.message} ({exc.hint})" if exc.hint else exc.message)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from prompt_toolkit.history import FileHistory, ThreadedHistory
 
 from commands.errors import ShellError
 from commands.parse import parse
 from commands.registry import Registry
-
-SECRET_WORDS = re.compile(r"api[-_]?key|token|secret|password|bearer|authorization", re.I)
+from commands.variables import SECRET_WORDS
 
 
 class RedactingFileHistory(ThreadedHistory):

@@ -152,6 +152,16 @@ class Renderer:
         style = "yellow" if message.level is Level.WARNING else "dim"
         say(self.err, message.text, style)
 
+    def elapsed(self, seconds: float) -> None:
+        """``\\timing``'s line on stderr, as psql writes it: ``Time: 1234.567 ms (00:01.235)``."""
+        text = f"Time: {seconds * 1000:.3f} ms"
+        if seconds >= 1:
+            minutes, rest = divmod(seconds, 60)
+            hours, minutes = divmod(int(minutes), 60)
+            text += f" ({hours:02d}:{minutes:02d}:{rest:06.3f})" if hours else \
+                f" ({minutes:02d}:{rest:06.3f})"
+        say(self.err, text)
+
     def error(self, error: BaseException, prefix: str = "") -> None:
         """One line, plus the hint (and the synopsis for usage errors) on the next."""
         text = error.message if isinstance(error, ShellError) else str(error)

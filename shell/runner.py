@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 from commands.dispatch import Dispatcher
 from commands.results import Outcome
+from commands.variables import interpolate
+from shell.pager import paged
+from shell.scripting import Scripting
 
 if TYPE_CHECKING:
     from shell.render import Renderer
@@ -27,12 +30,24 @@ class LineRunner:
     """Called on the first output, so rich is not loaded before the REPL's prompt."""
     format: str | None = None
     """The process's ``--format``, above the session's own; a command's wins over both."""
+    paging: bool = False
+    """Whether results may go through the pager (``shell.pager``): the REPL turns it on."""
+    source: str = ""
+    """The ``source`` of the line being run (``\\i`` reads relative paths from its file)."""
+
+    def __post_init__(self) -> None:
+        self.dispatcher.session.shell_hooks = Scripting(self)  # \o, \i, \e
 
     def run(self, line: str, source: str, prefix: str = "") -> Outcome:
         """Run one line (``source`` as the audit names it) and draw its outcome; ``prefix``
         (``FILE:LINE: ``) goes before its error. ``QuitRequested`` passes through."""
-        outcome = self.dispatcher.execute(line, source)
         session = self.dispatcher.session
-        self.renderer().render(outcome, outcome.format or self.format or session.format,
-                               session.expanded, prefix)
+        self.source, timed = source, session.timing
+        outcome = self.dispatcher.execute(interpolate(line, session.variables), source)
+        paged(self.renderer(), session.pager if self.paging else "off",
+              lambda renderer: renderer.render(
+                  outcome, outcome.format or self.format or session.format, session.expanded,
+                  prefix))
+        if timed and session.timing:  # not for the \timing line that turned it on or off
+            self.renderer().elapsed(outcome.duration_s)
         return outcome

@@ -15,6 +15,9 @@ from commands.errors import QuitRequested
 if TYPE_CHECKING:
     from shell.runner import LineRunner
 
+RUNS_LINES = ("i", "e")
+"""Commands that fail when a line they ran failed, which said why (FILE:LINE: error)."""
+
 
 def run_lines(lines: Iterable[tuple[str, str]], runner: LineRunner, on_error: str = "stop",
               echo: bool = False) -> int:
@@ -36,7 +39,8 @@ def run_lines(lines: Iterable[tuple[str, str]], runner: LineRunner, on_error: st
         if outcome.exit_code:
             first_failure = first_failure or outcome.exit_code
             if on_error == "stop" or outcome.status == "interrupted":
-                if outcome.error is None and location != "-c":
+                if outcome.error is None and location != "-c" \
+                        and outcome.command not in RUNS_LINES:
                     # no error line said why the script ends (\health degraded, say)
                     renderer.note(f"{prefix}\\{outcome.command} exited with status "
                                   f"{outcome.exit_code} ({outcome.status}): the script stops "

@@ -23,6 +23,7 @@ REGISTRY = Registry.from_modules(MODULES)
 # would believe them over the size of a test's pseudo-terminal.
 for _name in ("LINES", "COLUMNS"):
     os.environ.pop(_name, None)
+os.environ["PAGER"] = "cat"  # a REPL in a pty pages long results; test_craft_pager sets its own
 
 # A suite started in the background by a non-interactive shell (`make test &`) inherits
 # SIGINT ignored, and so would every elysiactl or sandbox process a test starts and stops

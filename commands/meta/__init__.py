@@ -24,6 +24,7 @@ from commands.meta import (
     restore,
     scale,
     session,
+    session_craft,
     shards,
     stats,
     tenant,
@@ -33,4 +34,5 @@ from commands.meta import (
 MODULES: tuple[ModuleType, ...] = (inspect, shards, data, lifecycle, lifecycle_remove, backup,
                                    restore, session, stats, health, optimize, migrate, alter,
                                    indexes, tenant, alias, replication, scale, rbac_users,
-                                   rbac_roles, elysia, export, watch)
+                                   rbac_roles, elysia, export, watch,
+                                   session_craft)
