@@ -12,13 +12,16 @@ from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from commands.api.client import RestClient
 from commands.errors import ApiError, ConnectionFailed, NotConnected, UsageError
 from commands.progress import Progress
 from commands.results import Result
 from commands.safety import DEFAULT_PROTECTED, Confirmer, Decision, Plan, approve
+
+if TYPE_CHECKING:
+    from commands.recording import Recorder
 
 Connector = Callable[..., "Connection"]
 """``connector(target, api_key=None, secondary=False)`` opens a connection to a URL or a
@@ -104,6 +107,8 @@ class Session:
     known_collections: KnownNames | None = None
     """The collection names the shell holds (the REPL sets it to its completion cache's), for
     "did you mean" hints without a request."""
+    recorder: Recorder | None = None
+    """The runbook ``\\record FILE`` is writing, which the runner tells of each line's outcome."""
 
     @property
     def api(self) -> RestClient:

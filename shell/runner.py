@@ -35,4 +35,6 @@ class LineRunner:
         session = self.dispatcher.session
         self.renderer().render(outcome, outcome.format or self.format or session.format,
                                session.expanded, prefix)
+        if session.recorder is not None:
+            session.recorder.note(line, outcome)
         return outcome

@@ -20,6 +20,7 @@ from commands.meta import (
     optimize,
     rbac_roles,
     rbac_users,
+    record,
     replication,
     restore,
     scale,
@@ -32,4 +33,4 @@ from commands.meta import (
 MODULES: tuple[ModuleType, ...] = (inspect, shards, data, lifecycle, lifecycle_remove, backup,
                                    restore, session, stats, health, optimize, migrate, alter,
                                    indexes, tenant, alias, replication, scale, rbac_users,
-                                   rbac_roles, elysia, export)
+                                   rbac_roles, elysia, export, record)
