@@ -61,6 +61,18 @@ Live = Callable[[str], AbstractContextManager[LiveView]]
 Live dashboard at a terminal (table format) and NDJSON lines elsewhere."""
 
 
+def api_key_from_env(option: str, variable: str | None) -> str | None:
+    """The API key in the environment variable ``variable`` that ``option`` names (None when
+    none is named): a key never comes from the command line, so never from history or audit."""
+    if not variable:
+        return None
+    key = os.environ.get(variable)
+    if not key:
+        raise UsageError(f"{option} {variable}: that variable is not set",
+                         f"export {variable}=... first, or use a profile with api_key_env")
+    return key
+
+
 @dataclass
 class Connection:
     """A live cluster connection and what was learned when opening it."""
@@ -125,13 +137,7 @@ class Session:
         """
         if self.connector is None:
             raise UsageError("a second cluster cannot be opened here")
-        key = None
-        if api_key_env:
-            key = os.environ.get(api_key_env)
-            if not key:
-                raise UsageError(f"--target-api-key-env {api_key_env}: that variable is not set",
-                                 f"export {api_key_env}=... first, or use a profile with "
-                                 "api_key_env")
+        key = api_key_from_env("--target-api-key-env", api_key_env)
         try:
             return self.connector(target, api_key=key, secondary=True)
         except ApiError as exc:
