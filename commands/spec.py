@@ -47,6 +47,9 @@ class Arg:
     many: bool = False
     from_context: bool = False
     choices: tuple[str, ...] = ()
+    dotted: bool = False
+    """A COLLECTION that ``.PROPERTY`` may follow (``\\show Article.title``): completion
+    offers the collection's properties after the dot."""
 
 
 @dataclass(frozen=True, slots=True)
