@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -115,8 +116,10 @@ def test_a_recorded_runbook_previews_and_replays_to_the_same_end_state(
     with Sandbox(seed="demo", backup_dir=tmp_path / "native2") as fresh:
         before = end_state(fresh.url)
         httpx.delete(f"{fresh.url}/__sandbox/requests")
-        preview = shell(env, "--url", fresh.url, "-f", str(runbook), "--dry-run",
-                        "--on-error", "continue")
+        # --dry-run goes on after a line that needs what an earlier one only previewed
+        preview = shell(env, "--url", fresh.url, "-f", str(runbook), "--dry-run")
+        assert preview.returncode == 1
+        assert re.search(r"runbook\.txt:\d+: error: no collection named 'Notes'", preview.stderr)
         assert "dry run: would create collection Notes; nothing was sent" in preview.stderr
         assert "dry run: would start native backup" in preview.stderr
         log = httpx.get(f"{fresh.url}/__sandbox/requests").json()
