@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_craft_record import Typed
 
+from commands.ops.connection import open_connection
 from sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,3 +58,17 @@ def test_connect_takes_the_key_from_the_named_variable(env, tmp_path: Path) -> N
         assert "did you mean --api-key-env?" in literal.stderr
         audit = (tmp_path / "state" / "elysiactl" / "audit.jsonl").read_text()
         assert "k1" not in audit and "SECOND_KEY" in audit
+
+
+def test_connect_with_a_key_in_the_repl(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("SECOND_KEY", "k1")
+    with Sandbox() as first, Sandbox(api_keys={"k1": "alice"}, backup_dir=tmp_path) as second:
+        typed = Typed(first.url)
+        typed.dispatcher.session.connector = \
+            lambda target, api_key=None: open_connection(target, api_key=api_key)
+        err = typed.type(f"\\connect {second.url} --api-key-env SECOND_KEY\r"
+                         f"\\connect {first.url} --api-key-env NOT_SET_ANYWHERE\r\x04")
+        assert f"connected to {second.url} (Weaviate" in err and "as alice" in err
+        assert "error: --api-key-env NOT_SET_ANYWHERE: that variable is not set" in err
+        assert typed.dispatcher.session.connection.url == second.url  # the failure kept it
