@@ -66,10 +66,11 @@ class Recorder:
 
     def note(self, line: str, outcome: Outcome) -> None:
         """Write ``line`` and its outcome (called by the runner after each line)."""
-        ended, started = time.perf_counter(), time.perf_counter() - outcome.duration_s
-        text = line.strip()
-        encloses = started < self._last_end  # lines run by this one were noted meanwhile
+        ended = time.perf_counter()
+        # it started before the last line noted ended: that one ran inside it (\i FILE)
+        encloses = ended - outcome.duration_s < self._last_end
         self._last_end = ended
+        text = line.strip()
         if not text or text.startswith("#"):
             return
         inv = _parsed(text, self.registry)
