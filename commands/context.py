@@ -12,13 +12,16 @@ from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from commands.api.client import RestClient
 from commands.errors import ApiError, ConnectionFailed, NotConnected, UsageError
 from commands.progress import Progress
 from commands.results import Result
 from commands.safety import DEFAULT_PROTECTED, Confirmer, Decision, Plan, approve
+
+if TYPE_CHECKING:
+    from commands.recording import Recorder
 
 Connector = Callable[..., "Connection"]
 """``connector(target, api_key=None, secondary=False)`` opens a connection to a URL or a
@@ -73,6 +76,18 @@ Live = Callable[..., AbstractContextManager[LiveView]]
 """``live(format, append=False)`` gives a context manager yielding a ``LiveView``: the shell's
 draws a rich Live dashboard at a terminal (table format) and NDJSON lines elsewhere; with
 ``append``, table frames off a terminal are drawn as tables, one after another."""
+
+
+def api_key_from_env(option: str, variable: str | None) -> str | None:
+    """The API key in the environment variable ``variable`` that ``option`` names (None when
+    none is named): a key never comes from the command line, so never from history or audit."""
+    if not variable:
+        return None
+    key = os.environ.get(variable)
+    if not key:
+        raise UsageError(f"{option} {variable}: that variable is not set",
+                         f"export {variable}=... first, or use a profile with api_key_env")
+    return key
 
 
 @dataclass
@@ -131,6 +146,8 @@ class Session:
     the REPL at a terminal pages."""
     shell_hooks: ShellHooks | None = None
     """``\\o``, ``\\i`` and ``\\e``'s way to the shell (set by ``shell.runner.LineRunner``)."""
+    recorder: Recorder | None = None
+    """The runbook ``\\record FILE`` is writing, which the runner tells of each line's outcome."""
 
     @property
     def api(self) -> RestClient:
@@ -147,13 +164,7 @@ class Session:
         """
         if self.connector is None:
             raise UsageError("a second cluster cannot be opened here")
-        key = None
-        if api_key_env:
-            key = os.environ.get(api_key_env)
-            if not key:
-                raise UsageError(f"--target-api-key-env {api_key_env}: that variable is not set",
-                                 f"export {api_key_env}=... first, or use a profile with "
-                                 "api_key_env")
+        key = api_key_from_env("--target-api-key-env", api_key_env)
         try:
             return self.connector(target, api_key=key, secondary=True)
         except ApiError as exc:

@@ -66,6 +66,8 @@ class Message:
 
     text: str
     level: Level = Level.INFO
+    secret: bool = False
+    """It shows a secret once (a new API key): never recorded (``\\record``)."""
 
     def to_data(self) -> None:
         return None

@@ -53,6 +53,9 @@ class Arg:
     from_context: bool = False
     choices: tuple[str, ...] = ()
     rest: bool = False
+    dotted: bool = False
+    """A COLLECTION that ``.PROPERTY`` may follow (``\\show Article.title``): completion
+    offers the collection's properties after the dot."""
 
 
 @dataclass(frozen=True, slots=True)

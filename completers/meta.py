@@ -4,7 +4,8 @@ It asks ``suggest`` what is under the cursor and ``SOURCES`` which names match, 
 ``MetadataSnapshot`` reference per call. It never does network I/O itself: a tenant list it
 does not have yet is requested from the refresher, which loads it in the background; with
 ``tenant_wait`` > 0 it waits that long for the answer, which is only acceptable when it runs
-in ``ThreadedCompleter``'s thread (as the shell wraps it), never on the UI thread.
+in ``ThreadedCompleter``'s thread (as the shell wraps it), never on the UI thread while
+typing (an explicit Tab, ``shell.tab``, may wait that long).
 """
 
 from __future__ import annotations

@@ -27,12 +27,14 @@ import msgspec
 
 from commands.api.client import RestClient
 from commands.errors import ShellError
+from commands.lazy import lazy_module
 from completers.compact import CompactSchema, SchemaReader
 from completers.metadata import MetadataCache, MetadataSnapshot
 
 __all__ = ["MetadataRefresher"]
 
 logger = logging.getLogger(__name__)
+tenant_ops = lazy_module("commands.ops.tenants")  # in the loading thread, not at start-up
 TENANTS, SHARDS = "tenants", "shards"  # the snapshot field and the path under /v1/schema/C/
 
 
@@ -220,8 +222,10 @@ class MetadataRefresher:
                 body = api.request("GET", f"/v1/schema/{quote(collection)}/{kind}",
                                    timeout=self.tenant_timeout).content
                 listed = msgspec.json.decode(body, type=list[_TENANT[kind]] | None) or ()
-                shared: dict[str, str] = {}  # a few statuses for thousands of tenants
-                names = {t.name: shared.setdefault(t.status, t.status) for t in listed}
+                # a few statuses for thousands of tenants; a tenant's as \tenants names it
+                shown = tenant_ops.documented_status if kind == TENANTS else str
+                shared: dict[str, str] = {}
+                names = {t.name: shared.setdefault(t.status, shown(t.status)) for t in listed}
         except Exception as exc:  # a missing list only means no completions
             logger.debug("loading %s of %s failed: %s", kind, collection, exc)
         with self._lock:

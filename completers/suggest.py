@@ -228,9 +228,11 @@ def _value(text: str, word: Word, offset: int, kind: Kind, **details: object) ->
     if kind in _LISTS and "," in value:
         offset += value.rindex(",") + 1
         value = word.value[offset:]
-    if kind in (Kind.PROPERTY, Kind.TEXT) and "." in value:
+    arg = details.get("arg")
+    dotted = kind is Kind.COLLECTION and isinstance(arg, Arg) and arg.dotted  # \show A.prop
+    if (kind in (Kind.PROPERTY, Kind.TEXT) or dotted) and "." in value:
         head, _, tail = value.partition(".")
-        pattern = _COLLECTION_NAME if kind is Kind.PROPERTY else _CAPITALISED
+        pattern = _CAPITALISED if kind is Kind.TEXT else _COLLECTION_NAME
         if pattern.match(head) and "." not in tail:
             details["collection"] = head
             details["dotted"] = True

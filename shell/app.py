@@ -30,6 +30,7 @@ from completers.refresher import MetadataRefresher
 from shell.config import Settings, state_dir
 from shell.history import RedactingFileHistory
 from shell.interact import PromptConfirmer
+from shell.tab import tab_bindings
 
 if TYPE_CHECKING:
     from shell.connecting import Connecting
@@ -140,7 +141,8 @@ def run_repl(runner: LineRunner, settings: Settings, input: Input | None = None,
         lexer=DynamicLexer(lambda: highlighter[0] if highlighter else None),
         auto_suggest=AutoSuggestFromHistory(), enable_open_in_editor=True,  # Ctrl-X Ctrl-E
         history=RedactingFileHistory(str(history_file(session)), dispatcher.registry),
-        bottom_toolbar=toolbar, style=STYLE, input=input, output=output)
+        bottom_toolbar=toolbar, style=STYLE, input=input, output=output,
+        key_bindings=tab_bindings())
     refresher.on_done = lambda: prompt.app.invalidate()
 
     def first_paint(_: object) -> None:

@@ -77,8 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-c", "--command", action="append", default=[], dest="commands",
                      metavar="CMD", help="run this meta-command (repeatable), then exit")
     run.add_argument("-f", "--file", help="run the commands in FILE, then exit")
-    run.add_argument("--on-error", choices=("stop", "continue"), default="stop",
-                     help="what a script does after a failing command (default: stop)")
+    run.add_argument("--on-error", choices=("stop", "continue"),
+                     help="what a script does after a failing command (default: stop; "
+                          "with --dry-run: continue, as later lines often need what earlier "
+                          "ones would have made)")
     run.add_argument("--echo", action="store_true", help="print each command before it runs")
     run.add_argument("-v", "--set", "--variable", action="append", default=[],
                      dest="variables", metavar="NAME=VALUE",

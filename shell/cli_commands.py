@@ -87,6 +87,8 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
          'Edit the last line (or FILE) in $VISUAL or $EDITOR, then run what was saved.'),
         ('pset',
          'Set the pager: on (long output), off or always; alone: show it.'),
+        ('record',
+         'Write what this session does as a runbook that elysiactl -f replays.'),
     )),
     ('cluster', (
         ('stats',

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from commands.dispatch import Dispatcher
 from commands.results import Outcome
-from commands.variables import interpolate
+from commands.variables import interpolate, redact
 from shell.pager import paged
 from shell.scripting import Scripting
 
@@ -50,4 +50,6 @@ class LineRunner:
                   prefix))
         if timed and session.timing:  # not for the \timing line that turned it on or off
             self.renderer().elapsed(outcome.duration_s)
+        if session.recorder is not None:  # as typed (:NAME kept), secret values hidden
+            session.recorder.note(redact(line, session.variables), outcome)
         return outcome

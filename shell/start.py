@@ -137,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
             lines = numbered(args.file, _read(args.file))
         elif not lines:
             lines = numbered("stdin", sys.stdin)
-        return run_lines(lines, runner, args.on_error, args.echo)
+        on_error = args.on_error or ("continue" if args.dry_run else "stop")
+        return run_lines(lines, runner, on_error, args.echo)
     except ShellError as exc:
         renderer().error(exc)
         return int(exc.exit_status)

@@ -127,7 +127,7 @@ def test_audit_entries_are_complete_and_redacted(tmp_path: Path) -> None:
 def test_session_commands_against_the_sandbox(tmp_path: Path) -> None:
     with Sandbox(seed="demo", backup_dir=tmp_path) as server:
         dispatcher = make()
-        dispatcher.session.connector = lambda target: open_connection(target)
+        dispatcher.session.connector = lambda target, **_: open_connection(target)
         connected = dispatcher.execute(rf"\connect {server.url}", "repl")
         assert connected.results[0].text.startswith(f"connected to {server.url} (Weaviate ")
         used = dispatcher.execute(r"\use article", "repl")

@@ -182,7 +182,7 @@ def test_users_and_roles_only_when_the_server_answers(users: int, roles: int,
 
 def test_pty_completes_tenants_and_aliases(terminal: pexpect.spawn) -> None:
     terminal.send("\\tenant set SupportTicket ini")
-    terminal.expect("COLD")  # the menu: initech with its status, loaded in the background
+    terminal.expect("INACTIVE")  # the menu: initech with its status, loaded in the background
     terminal.send("\t")
     terminal.send(" --status ACTIVE\r")
     terminal.send("\r")

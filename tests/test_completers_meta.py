@@ -28,7 +28,7 @@ CLASSES: list[dict[str, Any]] = [
      "properties": [{"name": "subject", "dataType": ["text"]}]},
 ]
 SNAPSHOT = MetadataSnapshot.from_schema(CLASSES, fetched_at=1.0).with_tenants(
-    "SupportTicket", {"globex": "HOT", "acme": "HOT", "initech": "COLD"})
+    "SupportTicket", {"globex": "ACTIVE", "acme": "ACTIVE", "initech": "INACTIVE"})
 
 
 class FakeRefresher:
@@ -168,7 +168,7 @@ def test_properties_in_a_comma_list() -> None:
 def test_cached_tenants_with_their_activity_status() -> None:
     found = complete(make(), "\\objects SupportTicket --tenant ")
     assert [(c.text, c.display_meta_text) for c in found] == [
-        ("acme", "HOT"), ("globex", "HOT"), ("initech", "COLD")]
+        ("acme", "ACTIVE"), ("globex", "ACTIVE"), ("initech", "INACTIVE")]
     assert texts(make(), "\\tenants SupportTicket acme,G") == ["globex"]
     assert texts(make(current="SupportTicket"), "\\objects --tenant=i") == ["initech"]
 

@@ -19,7 +19,7 @@ from completers.refresher import MetadataRefresher
 from sandbox import Sandbox
 
 DEMO = ("Article", "DocumentChunk", "ELYSIACTL_Audit", "Product", "SupportTicket")
-TENANTS = {"acme": "HOT", "globex": "HOT", "initech": "COLD", "umbrella": "FROZEN"}
+TENANTS = {"acme": "ACTIVE", "globex": "ACTIVE", "initech": "INACTIVE", "umbrella": "OFFLOADED"}
 
 
 @pytest.fixture(scope="module")

@@ -84,4 +84,4 @@ def test_completion_loads_the_tenants_the_client_created(wv: WeaviateClient,
     assert len(tenants) == 151 and all(docs.tenants.exists(name) for name in list(tenants)[::25])
     archived = docs.tenants.get_by_name("archived")
     assert archived is not None and archived.activity_status == TenantActivityStatus.INACTIVE
-    assert tenants["archived"] == "COLD" and tenants["customer-007"] == "HOT"  # as sent over REST
+    assert tenants["archived"] == "INACTIVE" and tenants["customer-007"] == "ACTIVE"  # \tenants

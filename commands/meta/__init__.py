@@ -20,6 +20,7 @@ from commands.meta import (
     optimize,
     rbac_roles,
     rbac_users,
+    record,
     replication,
     restore,
     scale,
@@ -35,4 +36,4 @@ MODULES: tuple[ModuleType, ...] = (inspect, shards, data, lifecycle, lifecycle_r
                                    restore, session, stats, health, optimize, migrate, alter,
                                    indexes, tenant, alias, replication, scale, rbac_users,
                                    rbac_roles, elysia, export, watch,
-                                   session_craft)
+                                   session_craft, record)

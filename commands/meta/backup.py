@@ -16,6 +16,7 @@ from commands.errors import UsageError
 from commands.lazy import lazy_module
 from commands.ops.backup.settings import CODECS
 from commands.results import Level, Message, Record, Result, Table
+from commands.safety import Plan, dry_run_results
 from commands.spec import Arg, Kind, Opt, command
 
 backup_ops = lazy_module("commands.ops.backup.run")
@@ -52,6 +53,11 @@ def _native(ctx: CommandContext, backend: str, collection: str | None, include: 
             backup_id: str | None) -> list[Result]:
     classes = list(include) or ([collection] if collection else [])
     chosen = native_backup.check_id(backup_id) if backup_id else native_backup.new_id()
+    plan = Plan(action=f"start native backup {chosen} of "
+                       f"{', '.join(classes) or 'every collection'} on {backend}",
+                targets=tuple(classes), requests=(f"POST /v1/backups/{backend}",))
+    if ctx.dry_run_or_approve(plan, False, force=False, dry_run=False, allow_protected=False):
+        return dry_run_results(plan)  # elysiactl --dry-run: a runbook's preview starts none
     final = native_backup.create(ctx.api, backend, chosen, classes, ctx.session.progress)
     names = final.get("classes") or classes
     return [Message(f"native backup {chosen} of {', '.join(names) or 'every collection'} on "

@@ -6,13 +6,12 @@ tenant given for a collection that is not multi-tenant is refused before any req
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from commands.context import CommandContext
 from commands.errors import ApiError, ShellError
 from commands.lazy import lazy_module
-from commands.ops.schema import get_class
+from commands.ops.schema import class_property, get_class, split_property
 from commands.results import Document, Record, Result, Table
 from commands.spec import Arg, Kind, Opt, command
 
@@ -22,6 +21,8 @@ tenants = lazy_module("commands.ops.tenants")
 
 COLLECTION = Arg("collection", Kind.COLLECTION, "a collection or an alias",
                  from_context=True)
+DOTTED = Arg("collection", Kind.COLLECTION, "a collection or an alias; COLLECTION.PROPERTY "
+             "picks one property", from_context=True, dotted=True)
 TENANT = Opt("--tenant", Kind.TENANT, "tenant of a multi-tenant collection "
                                       "(default: the session's tenant)")
 DEFAULT_LIMIT = 20
@@ -55,17 +56,11 @@ def _columns(cls: dict[str, Any], wanted: str | None) -> list[str]:
     known = [p["name"] for p in cls.get("properties") or []]
     if not wanted:
         return known
-    lowered = {k.lower(): k for k in known}
     out: list[str] = []
     for raw in (w.strip() for w in wanted.split(",")):
         if not raw:
             continue
-        name = raw if raw in known else lowered.get(raw.lower())
-        if name is None:
-            close = difflib.get_close_matches(raw.lower(), list(lowered), n=3, cutoff=0.6)
-            hint = ("did you mean " + " or ".join(lowered[c] for c in close) + "?") if close \
-                else "properties: " + ", ".join(known)
-            raise ShellError(f"{cls['class']} has no property {raw!r}", hint)
+        name = class_property(cls, raw)["name"]
         if name not in out:
             out.append(name)
     return out
@@ -141,19 +136,23 @@ def objects_cmd(ctx: CommandContext, *, collection: str, limit: int, after: str 
 
 @command(
     "get", "Show one object by its id.",
-    args=(COLLECTION, Arg("uuid", Kind.UUID, "the object's id")),
+    args=(DOTTED, Arg("uuid", Kind.UUID, "the object's id")),
     opts=(TENANT, Opt("--vector", flag=True, help="include the object's vector(s)")),
     group="inspect",
     help="Prints the object as Weaviate returns it (GET /v1/objects/NAME/UUID): properties,\n"
-         "timestamps, tenant and, with --vector, its vector or named vectors.\n\n"
-         "  \\get Article 00ef873f-0906-4665-9ad2-6b5808d9d98c --vector",
+         "timestamps, tenant and, with --vector, its vector or named vectors.\n"
+         "COLLECTION.PROPERTY keeps only that property of the object.\n\n"
+         "  \\get Article 00ef873f-0906-4665-9ad2-6b5808d9d98c --vector\n"
+         "  \\get Article.title 00ef873f-0906-4665-9ad2-6b5808d9d98c",
 )
 def get_object_cmd(ctx: CommandContext, *, collection: str, uuid: str, tenant: str | None,
                    vector: bool) -> Result:
     """``\\get``: a Document with the object JSON."""
     object_id = objects.canonical_uuid(uuid)
+    collection, picked = split_property(collection)
     cls = get_class(ctx.api, collection)
     name = cls["class"]
+    prop = class_property(cls, picked)["name"] if picked else None
     tenant = _tenant(ctx, cls, tenant)
     try:
         obj = objects.get_object(ctx.api, name, object_id, tenant=tenant, include_vector=vector)
@@ -163,7 +162,9 @@ def get_object_cmd(ctx: CommandContext, *, collection: str, uuid: str, tenant: s
     if obj is None:
         raise ShellError(f"no object {object_id} in {where}",
                          f"\\objects {name} lists its objects")
-    return Document(obj, title=f"{where} {object_id}")
+    if prop is not None:
+        obj = {**obj, "properties": {prop: (obj.get("properties") or {}).get(prop)}}
+    return Document(obj, title=f"{where} {object_id}" + (f": {prop}" if prop else ""))
 
 
 @command(

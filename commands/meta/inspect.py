@@ -10,7 +10,8 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import ShellError, UsageError
 from commands.lazy import lazy_module
-from commands.ops.schema import get_class
+from commands.meta.data import DOTTED
+from commands.ops.schema import class_property, get_class, split_property
 from commands.results import Document, Record, Result, Table
 from commands.spec import Arg, Kind, Opt, command
 
@@ -98,7 +99,7 @@ def _show_fields(details: collections.CollectionDetails) -> dict[str, Any]:
 
 @command(
     "show", "Describe a collection: properties, vector index, replication, sharding, counts.",
-    args=(COLLECTION,),
+    args=(DOTTED,),
     opts=(Opt("--schema", flag=True,
               help="print the class definition JSON as Weaviate returns it"),
           Opt("--stats", flag=True, help="add per-shard object counts and status")),
@@ -110,8 +111,10 @@ def _show_fields(details: collections.CollectionDetails) -> dict[str, Any]:
          "Aggregate; for a multi-tenant collection the approximate total of its active\n"
          "tenants) and shards per node. --stats adds one row per shard replica.\n"
          "--schema prints only the class JSON as GET /v1/schema/NAME returns it (less the\n"
-         "empty shardingConfig of a multi-tenant collection), which POST /v1/schema accepts:\n\n"
-         "  \\show Article\n  \\d Product --stats\n  \\show Article --schema --format json",
+         "empty shardingConfig of a multi-tenant collection), which POST /v1/schema accepts.\n"
+         "COLLECTION.PROPERTY describes that property alone (its JSON with --schema):\n\n"
+         "  \\show Article\n  \\d Product --stats\n  \\show Article --schema --format json\n"
+         "  \\show Article.wordCount",
 )
 def show_collection_cmd(ctx: CommandContext, *, collection: str, schema: bool,
                         stats: bool) -> Result | list[Result]:
@@ -119,6 +122,15 @@ def show_collection_cmd(ctx: CommandContext, *, collection: str, schema: bool,
     if schema and stats:
         raise UsageError("--schema and --stats cannot be combined",
                          "--schema prints the class JSON only")
+    collection, picked = split_property(collection)
+    if picked is not None:
+        if stats:
+            raise UsageError("--stats describes a whole collection, not one property",
+                             f"\\show {collection} --stats")
+        cls = get_class(ctx.api, collection)
+        prop = class_property(cls, picked)
+        title = f"{cls['class']}.{prop['name']}"
+        return Document(prop, title=title) if schema else Record(dict(prop), title=title)
     if schema:
         cls = get_class(ctx.api, collection)
         return Document(collections.creatable(cls), title=f"Schema of {cls['class']}")

@@ -164,7 +164,7 @@ def _show_key(name: str, key: str, key_file: Path | None, what: str) -> list[Res
         except OSError as exc:
             shown.append(Message(f"cannot write {key_file}: {exc.strerror}", Level.WARNING))
     shown.append(Message(f"{what} for {name}; its API key, shown only now (store it; it is "
-                         f"not kept anywhere): {key}", Level.WARNING))
+                         f"not kept anywhere): {key}", Level.WARNING, secret=True))
     return [*shown, Record({"user": name, "key_prefix": key[:3],
                             "api_key": "shown once on stderr"}, title=f"User {name}")]
 

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from commands.context import CommandContext
+from commands.context import CommandContext, api_key_from_env
 from commands.dispatch import help_text
 from commands.errors import QuitRequested, UsageError
 from commands.ops.schema import get_class
@@ -20,16 +20,22 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 @command("connect", "Connect to a Weaviate cluster by URL or profile name.",
          help="Opens a new connection and makes it current; the old one is closed. A target\n"
-              "with :// is a URL (the API key comes from WEAVIATE_API_KEY), anything else a\n"
-              "profile from the config file (its URL, key, headers and tier).\n\n"
-              "  \\connect http://localhost:8080\n  \\connect prod",
+              "with :// is a URL (the API key comes from WEAVIATE_API_KEY, or from the\n"
+              "variable --api-key-env names), anything else a profile from the config file\n"
+              "(its URL, key, headers and tier). A key is never typed in the line, so it\n"
+              "never reaches the history, the audit log or a \\record runbook.\n\n"
+              "  \\connect http://localhost:8080\n"
+              "  \\connect https://prod.example.com --api-key-env PROD_WEAVIATE_KEY\n"
+              "  \\connect prod",
          args=(Arg("target", Kind.PROFILE, "a URL such as http://localhost:8080, or a profile"),),
+         opts=(Opt("--api-key-env", help="the environment variable holding the API key"),),
          group="session", needs_connection=False)
-def connect_cmd(ctx: CommandContext, *, target: str) -> Message:
+def connect_cmd(ctx: CommandContext, *, target: str, api_key_env: str | None) -> Message:
     session = ctx.session
     if session.connector is None:
         raise UsageError(r"\connect is not available here")
-    connection = session.connector(target)
+    connection = session.connector(target,
+                                   api_key=api_key_from_env("--api-key-env", api_key_env))
     session.replace_connection(connection)
     version = connection.server_version or "unknown version"
     return Message(f"connected to {connection.url} (Weaviate {version}) as "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -55,6 +56,24 @@ def unknown_collection(name: str, known: Sequence[str]) -> ShellError:
     hint = ("did you mean " + " or ".join(close) + "?") if close else \
         r"\ls lists the collections"
     return ShellError(f"no collection named {name!r}", hint)
+
+
+def split_property(name: str) -> tuple[str, str | None]:
+    """``Article.title`` -> ``("Article", "title")``; a plain name -> ``(name, None)``."""
+    collection, dot, prop = name.partition(".")
+    return (collection, prop) if dot else (name, None)
+
+
+def class_property(cls: dict[str, Any], name: str) -> dict[str, Any]:
+    """The property ``name`` (any case) of a class definition, or an error naming the
+    closest ones."""
+    props = {p["name"].lower(): p for p in cls.get("properties") or ()}
+    if name.lower() in props:
+        return props[name.lower()]
+    close = difflib.get_close_matches(name.lower(), list(props), n=3, cutoff=0.6)
+    hint = ("did you mean " + " or ".join(props[c]["name"] for c in close) + "?") if close \
+        else "properties: " + ", ".join(p["name"] for p in props.values())
+    raise ShellError(f"{cls['class']} has no property {name!r}", hint)
 
 
 def find_class(api: RestClient, name: str) -> dict[str, Any] | None:
