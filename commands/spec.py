@@ -34,11 +34,13 @@ class Kind(StrEnum):
     NODE = "node"
     SHARD = "shard"
     PERMISSION = "permission"
+    GRAPHQL = "graphql"
 
 
 @dataclass(frozen=True, slots=True)
 class Arg:
-    """A positional argument. ``from_context`` defaults a collection to the current one."""
+    """A positional argument. ``from_context`` defaults a collection to the current one;
+    a ``verbatim`` one (the last) is the rest of the line as typed, unsplit and unquoted."""
 
     name: str
     kind: Kind = Kind.TEXT
@@ -47,6 +49,7 @@ class Arg:
     many: bool = False
     from_context: bool = False
     choices: tuple[str, ...] = ()
+    verbatim: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from commands import graphql_text
 from commands.dispatch import Dispatcher
 from commands.results import Outcome
 
@@ -31,7 +32,7 @@ class LineRunner:
     def run(self, line: str, source: str, prefix: str = "") -> Outcome:
         """Run one line (``source`` as the audit names it) and draw its outcome; ``prefix``
         (``FILE:LINE: ``) goes before its error. ``QuitRequested`` passes through."""
-        outcome = self.dispatcher.execute(line, source)
+        outcome = self.dispatcher.execute(graphql_text.command_line(line), source)
         session = self.dispatcher.session
         self.renderer().render(outcome, outcome.format or self.format or session.format,
                                session.expanded, prefix)

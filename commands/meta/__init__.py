@@ -11,6 +11,7 @@ from commands.meta import (
     data,
     elysia,
     export,
+    graphql,
     health,
     indexes,
     inspect,
@@ -32,4 +33,4 @@ from commands.meta import (
 MODULES: tuple[ModuleType, ...] = (inspect, shards, data, lifecycle, lifecycle_remove, backup,
                                    restore, session, stats, health, optimize, migrate, alter,
                                    indexes, tenant, alias, replication, scale, rbac_users,
-                                   rbac_roles, elysia, export)
+                                   rbac_roles, elysia, export, graphql)
