@@ -28,6 +28,7 @@ from completers.meta import MetaCommandCompleter
 from completers.metadata import MetadataCache
 from completers.refresher import MetadataRefresher
 from shell.config import Settings, state_dir
+from shell.continuation import continuation, continuation_bindings
 from shell.history import RedactingFileHistory
 from shell.interact import PromptConfirmer
 
@@ -139,7 +140,8 @@ def run_repl(runner: LineRunner, settings: Settings, input: Input | None = None,
         lexer=DynamicLexer(lambda: highlighter[0] if highlighter else None),
         auto_suggest=AutoSuggestFromHistory(),
         history=RedactingFileHistory(str(history_file(session)), dispatcher.registry),
-        bottom_toolbar=toolbar, style=STYLE, input=input, output=output)
+        bottom_toolbar=toolbar, style=STYLE, input=input, output=output,
+        key_bindings=continuation_bindings(), prompt_continuation=continuation)
     refresher.on_done = lambda: prompt.app.invalidate()
 
     def first_paint(_: object) -> None:
