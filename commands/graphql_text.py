@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-KEYWORDS = ("Get", "Aggregate", "Explore", "query", "mutation")
+ROOTS = ("Get", "Aggregate", "Explore")  # typed bare, inside the anonymous query's { }
+KEYWORDS = (*ROOTS, "query", "mutation")
 _BARE = re.compile(r"\s*(\{|(?:" + "|".join(KEYWORDS) + r")(?![\w$]))")
 _COMMAND = re.compile(r"\s*\\graphql(?!\S)")
 _TOKENS = re.compile(r'"""(?:\\"""|[^"]|"(?!""))*(?:"""|\Z)|"(?:\\.|[^"\\\n])*"?|#[^\n]*'

@@ -14,9 +14,10 @@ from typing import Any
 from commands.api.client import RestClient
 from commands.api.forbidden import denial_hint
 from commands.errors import ShellError
+from commands.graphql_text import ROOTS
 from commands.results import Record, Table
 
-_BARE_ROOT = re.compile(r"\s*(Get|Aggregate|Explore)(?![\w$])")
+_BARE_ROOT = re.compile(r"\s*(" + "|".join(ROOTS) + r")(?![\w$])")
 _NAMES_HINT = r"\ls lists the collections, \show NAME a collection's properties"
 READ_ONLY = ("Weaviate's GraphQL has no mutations: it reads (Get, Aggregate, Explore); "
              "objects are written through its REST API")
