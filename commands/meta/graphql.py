@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from commands.context import CommandContext
 from commands.lazy import lazy_module
-from commands.results import Document, Record, Table
+from commands.results import Document, Message, Record, Table
 from commands.spec import Arg, Kind, command
 
 graphql_ops = lazy_module("commands.ops.graphql")
@@ -31,7 +31,7 @@ graphql_ops = lazy_module("commands.ops.graphql")
          "  \\graphql --format json Get { Article(where: {path: [\"title\"], operator: Like,\n"
          "      valueText: \"*vector*\"}) { title } }",
 )
-def graphql(ctx: CommandContext, *, query: str) -> list[Table | Record] | Document:
+def graphql(ctx: CommandContext, *, query: str) -> list[Table | Record | Message] | Document:
     """``\\graphql``: a table per list of objects, or the whole ``data`` as JSON/YAML."""
     data = graphql_ops.run_query(ctx.api, query)
     if ctx.format != "table":
