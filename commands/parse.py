@@ -83,7 +83,8 @@ _WORD = re.compile(r"\s*(\S+)\s*(.*)", re.DOTALL)
 def _verbatim(line: str, registry: Registry) -> Invocation | None:
     """A command whose last argument is ``verbatim`` (``\\graphql QUERY``): the options
     before it are shell words, the rest of the line is that argument as typed (GraphQL's
-    quotes, braces and newlines kept). None for any other command."""
+    quotes, braces and newlines kept), or unquoted when it is one quoted shell word. None for
+    any other command."""
     head = _WORD.match(line)
     if head is None:
         return None
@@ -103,6 +104,9 @@ def _verbatim(line: str, registry: Registry) -> Invocation | None:
         if opt is not None and not opt.flag and (value := _WORD.match(rest)) is not None:
             words.append(value[1])
             rest = value[2]
+    if rest[:1] in ("'", '"'):  # quoted as a shell word (the one-shot CLI quotes it so)
+        quoted = tokenize(rest)
+        rest = quoted[0] if len(quoted) == 1 else rest
     return bind(spec, [*words, "--", rest] if rest else words)
 
 

@@ -194,46 +194,47 @@ class Run:
                 self._get(sel, values) if sel.name == "Get" else self._aggregate(sel, values)
         return data
 
-    def _tenant(self, root: Field, cls: Field, col: Collection,
-                values: dict[str, Any]) -> tuple[bool, str | None]:
-        """Whether the class may be read with its ``tenant`` argument, and that tenant; a
-        refusal is a resolver error at the class's path."""
-        tenant = None
-        for name, value, _ in cls.args:
-            if name == "tenant":
-                tenant = values.get(value.value) if value.kind == "Variable" else value.value
-        try:
-            col.require_tenant(tenant if col.multi_tenant else None)
-        except TenantError as exc:
-            self.report(str(exc), cls.start, path=[root.key, cls.key])
-            return False, None
-        return True, tenant if col.multi_tenant else None
+    def _classes(self, sel: Field, values: dict[str, Any], root: str, kind: str,
+                 answer: Callable[[Field, str, Collection, str | None], Any]) -> dict[str, Any]:
+        """``answer(class field, its object type, collection, tenant)`` for each class
+        selected under ``Get`` or ``Aggregate``; a class the ``tenant`` argument may not
+        read is ``null``, with a resolver error at its path."""
+        out: dict[str, Any] = {}
+        for cls in sel.selections or []:
+            if cls.name == "__typename":
+                out[cls.key] = root
+                continue
+            fdef = self.types[root][cls.name]
+            col = fdef.col
+            assert col is not None and fdef.inner is not None
+            tenant = None
+            for name, value, _ in cls.args:
+                if name == "tenant":
+                    tenant = values.get(value.value) if value.kind == "Variable" else value.value
+            try:
+                col.require_tenant(tenant if col.multi_tenant else None)
+            except TenantError as exc:
+                self.report(str(exc), cls.start, path=[sel.key, cls.key])
+                out[cls.key] = None
+                continue
+            started = time.perf_counter()
+            out[cls.key] = answer(cls, fdef.inner, col, tenant if col.multi_tenant else None)
+            if self.observe is not None:
+                self.observe(col.name, kind, (time.perf_counter() - started) * 1000)
+        return out
 
     def _get(self, sel: Field, values: dict[str, Any]) -> dict[str, Any]:
         """``Get { <Class>(limit, offset) { ... } }``: objects in id order [INFERRED: Weaviate
         lists an unfiltered Get in its own index order]."""
-        out: dict[str, Any] = {}
-        for cls in sel.selections or []:
-            if cls.name == "__typename":
-                out[cls.key] = GET
-                continue
-            fdef = self.types[GET][cls.name]
-            col = fdef.col
-            assert col is not None and fdef.inner is not None
-            readable, tenant = self._tenant(sel, cls, col, values)
-            if not readable:
-                out[cls.key] = None
-                continue
-            started = time.perf_counter()
+        def objects(cls: Field, inner: str, col: Collection,
+                    tenant: str | None) -> list[dict[str, Any]]:
             args = {name: int(value.value) for name, value, _ in cls.args if value.kind == "Int"}
             offset = args.get("offset", 0)
             found = islice(col.partition(tenant).values(), offset,
                            offset + args.get("limit", GET_DEFAULT_LIMIT))
-            out[cls.key] = [self._object(cls.selections or [], fdef.inner, col.name, obj)
-                            for obj in found]
-            if self.observe is not None:
-                self.observe(col.name, "get", (time.perf_counter() - started) * 1000)
-        return out
+            return [self._object(cls.selections or [], inner, col.name, obj) for obj in found]
+
+        return self._classes(sel, values, GET, "get_graphql", objects)
 
     @staticmethod
     def _object(selections: list[Field], type_name: str, cls: str,
@@ -265,24 +266,8 @@ class Run:
         return values
 
     def _aggregate(self, sel: Field, values: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for cls in sel.selections or []:
-            if cls.name == "__typename":
-                out[cls.key] = AGGREGATE
-                continue
-            fdef = self.types[AGGREGATE][cls.name]
-            col = fdef.col
-            assert col is not None and fdef.inner is not None
-            readable, tenant = self._tenant(sel, cls, col, values)
-            if not readable:
-                out[cls.key] = None
-                continue
-            started = time.perf_counter()
-            count = col.count(tenant)
-            out[cls.key] = [self._group(cls.selections or [], fdef.inner, count)]
-            if self.observe is not None:
-                self.observe(col.name, "aggregate", (time.perf_counter() - started) * 1000)
-        return out
+        return self._classes(sel, values, AGGREGATE, "aggregate", lambda cls, inner, col, tenant:
+                             [self._group(cls.selections or [], inner, col.count(tenant))])
 
     @staticmethod
     def _group(selections: list[Field], type_name: str, count: int) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from pygments.token import Error
-from test_shell_repl import repl
+from test_shell_repl import repl, terminal  # noqa: F401 - terminal: a pty fixture
 
 from commands.graphql_text import command_line, joined, unfinished
 from commands.meta import MODULES
@@ -88,24 +89,16 @@ def test_repl_shows_each_graphql_error_with_its_path(demo: Sandbox) -> None:
     assert next(iter(dispatcher.audit.entries()))["status"] == "error"
 
 
-def test_pty_continuation_prompt_and_ctrl_c(tmp_path: Path) -> None:
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "PROMPT_TOOLKIT_NO_CPR": "1",
-           "PYTHONPATH": str(ROOT), "TERM": "xterm"}
-    child = pexpect.spawn(sys.executable, ["-m", "shell", "--sandbox"], cwd=str(ROOT), env=env,
-                          dimensions=(40, 160), timeout=20, encoding="utf-8")
-    try:
-        child.expect(r"127\.0\.0\.1:\d+> ")
-        child.send("Get {\r")
-        child.expect(r"\.\.\.>")  # the continuation prompt (its blank is a cursor move)
-        child.sendcontrol("c")  # drops the whole entry
-        child.sendline("{ Aggregate { Product { meta { count } } } }")
-        child.expect("meta.count")
-        child.expect("120")
-        child.sendline("\\q")
-        child.expect(pexpect.EOF)
-    finally:
-        child.terminate(force=True)
+def test_pty_continuation_prompt_and_ctrl_c(request: pytest.FixtureRequest) -> None:
+    child: pexpect.spawn = request.getfixturevalue("terminal")  # test_shell_repl's
+    child.send("Get {\r")
+    child.expect(r"\.\.\.>")  # the continuation prompt (its blank is a cursor move)
+    child.sendcontrol("c")  # drops the whole entry
+    child.sendline("{ Aggregate { Product { meta { count } } } }")
+    child.expect("meta.count")
+    child.expect("120")
+    child.sendline("\\q")
+    child.expect(pexpect.EOF)
 
 
 # --- script mode (a subprocess) -------------------------------------------------------------
@@ -117,15 +110,14 @@ def elysiactl(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProce
                           capture_output=True, text=True, timeout=60, cwd=ROOT)
 
 
+def write(path: Path, *lines: str) -> Path:
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
 def test_script_runs_a_multi_line_query(demo: Sandbox, tmp_path: Path) -> None:
-    script = tmp_path / "report.elysia"
-    script.write_text("# the two first articles\n"
-                      "{\n"
-                      "  Get {\n"
-                      "    Article(limit: 2, offset: 1) { title }\n"
-                      "  }\n"
-                      "}\n"
-                      "\\count Product\n")
+    script = write(tmp_path / "report.elysia", "# the two first articles", "{", "  Get {",
+                   "    Article(limit: 2, offset: 1) { title }", "  }", "}", "\\count Product")
     done = elysiactl(demo.url, tmp_path, "-f", str(script))
     assert done.returncode == 0, done.stderr
     titles = [o["properties"]["title"] for o in first_articles(demo.url, 3)]
@@ -135,13 +127,9 @@ def test_script_runs_a_multi_line_query(demo: Sandbox, tmp_path: Path) -> None:
 
 
 def test_script_error_names_the_first_line_and_stops(demo: Sandbox, tmp_path: Path) -> None:
-    script = tmp_path / "bad.elysia"
-    script.write_text("\\count Product\n"
-                      "Aggregate {\n"
-                      "  SupportTicket { meta { count } }\n"
-                      "  Nothing { meta { count } }\n"
-                      "}\n"
-                      "\\count Article\n")
+    script = write(tmp_path / "bad.elysia", "\\count Product", "Aggregate {",
+                   "  SupportTicket { meta { count } }", "  Nothing { meta { count } }", "}",
+                   "\\count Article")
     done = elysiactl(demo.url, tmp_path, "-f", str(script))
     assert done.returncode == 1
     lines = [line for line in done.stderr.splitlines() if "error:" in line]
@@ -193,6 +181,8 @@ def test_the_query_is_one_verbatim_argument() -> None:
     inv = parse("\\graphql --format yaml " + query, REGISTRY)
     assert inv.arguments == {"query": query} and inv.format == "yaml"
     assert parse("\\graphql --help", REGISTRY).help
+    # the one-shot CLI (elysiactl col graphql QUERY) quotes it as one shell word
+    assert parse("\\graphql " + shlex.join([query]), REGISTRY).arguments == {"query": query}
 
 
 def test_queries_are_highlighted_as_graphql() -> None:
