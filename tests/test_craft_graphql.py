@@ -267,6 +267,8 @@ def test_sandbox_get_lists_objects_as_rest_does(demo: Sandbox) -> None:
         assert row["title"] == obj["properties"]["title"] and row["__typename"] == "Article"
         assert row["tags"] == obj["properties"].get("tags")
     assert len(gql(demo.url, "{ Get { Article { title } } }")["data"]["Get"]["Article"]) == 100
+    fields = gql(demo.url, '{ __type(name: "Article") { fields { name } } }')["data"]["__type"]
+    assert [f["name"] for f in fields["fields"]][:3] == ["_additional", "authorId", "body"]
 
 
 def test_sandbox_get_tenants_and_errors(demo: Sandbox) -> None:
