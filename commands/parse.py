@@ -67,11 +67,47 @@ def _takes_next(opt: Opt, words: list[str], i: int) -> bool:
 
 def parse(line: str, registry: Registry) -> Invocation:
     """Bind ``\\name args...`` to its declaration."""
+    verbatim = _verbatim(line, registry)
+    if verbatim is not None:
+        return verbatim
     words = tokenize(line)
     if words[1:] == ["--help"] and registry.group_only(words[0]):
         words = ["help", words[0]]  # a group without a command of its own: list its members
     spec, used = registry.resolve(words)
     return bind(spec, words[used:])
+
+
+_WORD = re.compile(r"\s*(\S+)\s*(.*)", re.DOTALL)
+
+
+def _verbatim(line: str, registry: Registry) -> Invocation | None:
+    """A command whose last argument is ``verbatim`` (``\\graphql QUERY``): the options
+    before it are shell words, the rest of the line is that argument as typed (GraphQL's
+    quotes, braces and newlines kept), or unquoted when it is one quoted shell word. None for
+    any other command."""
+    head = _WORD.match(line)
+    if head is None:
+        return None
+    try:
+        spec, _ = registry.resolve([head[1]])
+    except UsageError:
+        return None
+    if not spec.args or not spec.args[-1].verbatim:
+        return None
+    options = {o.name: o for o in (*spec.opts, *COMMON)}
+    words: list[str] = []
+    rest = head[2]
+    while rest.startswith("--") and (word := _WORD.match(rest)) is not None:
+        words.append(word[1])
+        rest = word[2]
+        opt = options.get(word[1])
+        if opt is not None and not opt.flag and (value := _WORD.match(rest)) is not None:
+            words.append(value[1])
+            rest = value[2]
+    if rest[:1] in ("'", '"'):  # quoted as a shell word (the one-shot CLI quotes it so)
+        quoted = tokenize(rest)
+        rest = quoted[0] if len(quoted) == 1 else rest
+    return bind(spec, [*words, "--", rest] if rest else words)
 
 
 def bind(spec: CommandSpec, words: list[str]) -> Invocation:

@@ -34,6 +34,7 @@ class Kind(StrEnum):
     NODE = "node"
     SHARD = "shard"
     PERMISSION = "permission"
+    GRAPHQL = "graphql"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,8 @@ class Arg:
 
     A ``rest`` argument (last, ``many``) takes every word from the first positional one that
     starts with a backslash or is not a number, options included: a command line to run
-    (``\\watch 5 \\count Article --format json``).
+    (``\\watch 5 \\count Article --format json``). A ``verbatim`` one (the last) is the rest
+    of the line as typed, unsplit and unquoted (a GraphQL query).
     """
 
     name: str
@@ -53,6 +55,7 @@ class Arg:
     from_context: bool = False
     choices: tuple[str, ...] = ()
     rest: bool = False
+    verbatim: bool = False
     dotted: bool = False
     """A COLLECTION that ``.PROPERTY`` may follow (``\\show Article.title``): completion
     offers the collection's properties after the dot."""

@@ -16,6 +16,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion, Path
 from prompt_toolkit.document import Document
 
 from commands.registry import Registry
+from completers import graphql
 from completers.metadata import MetadataCache
 from completers.names import NameIndex
 from completers.refresher import MetadataRefresher
@@ -28,7 +29,7 @@ __all__ = ["MetaCommandCompleter"]
 class MetaCommandCompleter(Completer):
     """Completes command names, options, choices, collections, properties, tenants, shards,
     aliases, nodes, users, roles, profiles and file paths, from the declarations in
-    ``registry`` and the ``cache``.
+    ``registry`` and the ``cache``; inside a GraphQL query, ``completers.graphql``.
 
     :param current_collection: the session's current collection (``\\use``), read per call.
     :param profiles: the profile names from the config, read per call.
@@ -54,7 +55,11 @@ class MetaCommandCompleter(Completer):
     def get_completions(self, document: Document,
                         complete_event: CompleteEvent) -> Iterator[Completion]:
         """Completions for the text before the cursor."""
-        s = suggest(document.text_before_cursor, self.registry)
+        text = document.text_before_cursor
+        if graphql.query_start(text) is not None:
+            yield from graphql.completions(text, self.cache.snapshot, self.limit)
+            return
+        s = suggest(text, self.registry)
         if s.what is What.NOTHING:
             return
         ctx = SourceContext(snapshot=self.cache.snapshot, registry=self.registry,

@@ -222,6 +222,7 @@ SOURCES: dict[Kind, Source] = {
     Kind.NODE: _named("nodes"),
     Kind.SHARD: _shards,
     Kind.PERMISSION: _permissions,
+    Kind.GRAPHQL: _nothing,  # a query's inside is completed by completers.graphql
 }
 
 

@@ -1,28 +1,28 @@
 """``POST /v1/graphql`` and ``POST /v1/graphql/batch`` (REST-BEHAVIOUR.md §10).
 
-The sandbox answers exact object counts: ``{ Aggregate { Article(tenant: "t1") { meta
-{ count } } } }``, several classes (or collection aliases) per query, GraphQL aliases,
-``__typename``, operation names and ``String`` variables for ``tenant``; and the
-introspection of one modelled type, ``__type(name: "GetObjectsObj") { fields { name } }``
+The sandbox lists objects, ``{ Get { Article(limit: 5) { title _additional { id } } } }``
+(scalar properties, ``_additional`` ids and times; ``limit``, ``offset``, ``tenant``), and
+answers exact object counts: ``{ Aggregate { Article(tenant: "t1") { meta { count } } } }``,
+several classes (or collection aliases) per query, GraphQL aliases, ``__typename``,
+operation names and ``String`` variables for ``tenant``; and the introspection of one
+modelled type, ``__type(name: "GetObjectsObj") { fields { name } }``
 (sandbox.graphql_introspect).
 
 Validation follows the rules and texts of tailor-platform/graphql v0.6.0 (what Weaviate
-1.32-1.39 run) for the part of Weaviate's schema the sandbox models: ``WeaviateObj`` { Get,
-Aggregate, Explore }, ``GetObjectsObj`` and ``AggregateObjectsObj`` { one field per class
-and alias },
-``Aggregate<Class>`` { aggregatable properties, meta, groupedBy } and
-``Aggregate<Class>MetaObject`` { count }. Validation errors carry ``"path": null`` and no
-data; a multi-tenancy error is a resolver error: partial data (``null`` for the class)
-plus the response path. Object keys in ``data`` are sorted, as Go marshals its maps.
-Valid queries the sandbox does not emulate (Get, Explore, property aggregations,
-filters, fragments, directives, ``__schema``) answer HTTP 200 with an ``errors`` entry
-whose message starts ``sandbox:``; the handler never fails with a 500.
+1.32-1.39 run) for the part of Weaviate's schema the sandbox models (sandbox.graphql_types).
+Validation errors carry ``"path": null`` and no data; a multi-tenancy error is a resolver
+error: partial data (``null`` for the class) plus the response path. Object keys in
+``data`` are sorted, as Go marshals its maps. Valid queries the sandbox does not emulate
+(searches and filters, Explore, property aggregations, fragments, directives,
+``__schema``) answer HTTP 200 with an ``errors`` entry whose message starts ``sandbox:``;
+the handler never fails with a 500.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -30,7 +30,7 @@ import orjson
 from sandbox import graphql_introspect as introspect
 from sandbox.graphql_parser import Field, GraphQLError, Operation, Parser, Value, location
 from sandbox.graphql_suggest import suggest
-from sandbox.graphql_types import AGGREGATE, ROOT, SCALARS, FieldDef, Types
+from sandbox.graphql_types import AGGREGATE, GET, GET_DEFAULT_LIMIT, ROOT, SCALARS, FieldDef, Types
 from sandbox.http import (
     Request,
     Response,
@@ -41,7 +41,7 @@ from sandbox.http import (
     json_response,
     parse_error,
 )
-from sandbox.store import Database, TenantError
+from sandbox.store import Collection, Database, StoredObject, TenantError
 
 if TYPE_CHECKING:
     from sandbox.app import App
@@ -51,8 +51,11 @@ Observe = Callable[[str, str, float], None]  # class name, query type, milliseco
 NO_PROVIDER = ("no graphql provider present, this is most likely because no schema is "
                "present. Import a schema first")
 BATCH_422 = "422: The request is well-formed but was unable to be followed due to semantic errors."
-ONLY = ("; the sandbox answers Aggregate { <Class> { meta { count } } } and "
+ONLY = ("; the sandbox answers Get { <Class>(limit, offset, tenant) { <scalar properties> "
+        "_additional { id creationTimeUnix lastUpdateTimeUnix } } }, "
+        "Aggregate { <Class> { meta { count } } } and "
         '__type(name: "T") { name kind fields { name } } only')
+ARG_TYPES = {"tenant": "String", "limit": "Int", "offset": "Int"}
 
 
 class Run:
@@ -171,12 +174,13 @@ class Run:
                 if name not in fdef.args:
                     self.report(f'Unknown argument "{name}" on field "{sel.name}" of type '
                                 f'"{type_name}".' + suggest(name, fdef.args), pos)
-                elif name != "tenant":
+                elif name not in fdef.emulated_args or (name != "tenant"
+                                                         and value.kind == "Variable"):
                     self.refuse(f'the "{name}" argument is', pos)
-                elif value.kind not in ("String", "Variable"):
+                elif value.kind not in (ARG_TYPES[name], "Variable"):
                     shown = value.print()
-                    self.report(f'Argument "tenant" has invalid value {shown}.\nExpected type '
-                                f'"String", found {shown}.', value.start)
+                    self.report(f'Argument "{name}" has invalid value {shown}.\nExpected type '
+                                f'"{ARG_TYPES[name]}", found {shown}.', value.start)
             if fdef.inner is not None and sel.selections is not None:
                 self.check(sel.selections, fdef.inner)
 
@@ -187,8 +191,66 @@ class Run:
         for sel in op.selections:
             data[sel.key] = ROOT if sel.name == "__typename" else \
                 introspect.resolve(self.types, sel) if sel.name == "__type" else \
-                self._aggregate(sel, values)
+                self._get(sel, values) if sel.name == "Get" else self._aggregate(sel, values)
         return data
+
+    def _classes(self, sel: Field, values: dict[str, Any], root: str, kind: str,
+                 answer: Callable[[Field, str, Collection, str | None], Any]) -> dict[str, Any]:
+        """``answer(class field, its object type, collection, tenant)`` for each class
+        selected under ``Get`` or ``Aggregate``; a class the ``tenant`` argument may not
+        read is ``null``, with a resolver error at its path."""
+        out: dict[str, Any] = {}
+        for cls in sel.selections or []:
+            if cls.name == "__typename":
+                out[cls.key] = root
+                continue
+            fdef = self.types[root][cls.name]
+            col = fdef.col
+            assert col is not None and fdef.inner is not None
+            tenant = None
+            for name, value, _ in cls.args:
+                if name == "tenant":
+                    tenant = values.get(value.value) if value.kind == "Variable" else value.value
+            try:
+                col.require_tenant(tenant if col.multi_tenant else None)
+            except TenantError as exc:
+                self.report(str(exc), cls.start, path=[sel.key, cls.key])
+                out[cls.key] = None
+                continue
+            started = time.perf_counter()
+            out[cls.key] = answer(cls, fdef.inner, col, tenant if col.multi_tenant else None)
+            if self.observe is not None:
+                self.observe(col.name, kind, (time.perf_counter() - started) * 1000)
+        return out
+
+    def _get(self, sel: Field, values: dict[str, Any]) -> dict[str, Any]:
+        """``Get { <Class>(limit, offset) { ... } }``: objects in id order [INFERRED: Weaviate
+        lists an unfiltered Get in its own index order]."""
+        def objects(cls: Field, inner: str, col: Collection,
+                    tenant: str | None) -> list[dict[str, Any]]:
+            args = {name: int(value.value) for name, value, _ in cls.args if value.kind == "Int"}
+            offset = args.get("offset", 0)
+            found = islice(col.partition(tenant).values(), offset,
+                           offset + args.get("limit", GET_DEFAULT_LIMIT))
+            return [self._object(cls.selections or [], inner, col.name, obj) for obj in found]
+
+        return self._classes(sel, values, GET, "get_graphql", objects)
+
+    @staticmethod
+    def _object(selections: list[Field], type_name: str, cls: str,
+                obj: StoredObject) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for sel in selections:
+            if sel.name == "__typename":
+                out[sel.key] = type_name
+            elif sel.name == "_additional":  # validation let only id and the times through
+                stored = {"id": obj.id, "creationTimeUnix": str(obj.created),
+                          "lastUpdateTimeUnix": str(obj.updated)}
+                out[sel.key] = {a.key: f"{cls}Additional" if a.name == "__typename"
+                                else stored[a.name] for a in sel.selections or []}
+            else:
+                out[sel.key] = obj.properties.get(sel.name)
+        return out
 
     def _coerce(self, op: Operation, variables: dict[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -204,30 +266,8 @@ class Run:
         return values
 
     def _aggregate(self, sel: Field, values: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for cls in sel.selections or []:
-            if cls.name == "__typename":
-                out[cls.key] = AGGREGATE
-                continue
-            fdef = self.types[AGGREGATE][cls.name]
-            col = fdef.col
-            assert col is not None and fdef.inner is not None
-            tenant = None
-            for name, value, _ in cls.args:
-                if name == "tenant":
-                    tenant = values.get(value.value) if value.kind == "Variable" else value.value
-            try:
-                col.require_tenant(tenant if col.multi_tenant else None)
-            except TenantError as exc:
-                self.report(str(exc), cls.start, path=[sel.key, cls.key])
-                out[cls.key] = None
-                continue
-            started = time.perf_counter()
-            count = col.count(tenant if col.multi_tenant else None)
-            out[cls.key] = [self._group(cls.selections or [], fdef.inner, count)]
-            if self.observe is not None:
-                self.observe(col.name, "aggregate", (time.perf_counter() - started) * 1000)
-        return out
+        return self._classes(sel, values, AGGREGATE, "aggregate", lambda cls, inner, col, tenant:
+                             [self._group(cls.selections or [], inner, col.count(tenant))])
 
     @staticmethod
     def _group(selections: list[Field], type_name: str, count: int) -> dict[str, Any]:

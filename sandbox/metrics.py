@@ -11,8 +11,8 @@ adapters/repos/db/metrics.go (no namespace: only the HTTP and index-shard series
 * ``batch_durations_ms{operation="object_storage",class_name,shard_name}`` and
   ``batch_objects_processed_total{class_name,shard_name}``: per batch import and shard, on
   every node holding a replica of the shard;
-* ``queries_durations_ms{class_name,query_type="aggregate"}``: GraphQL Aggregate, on the
-  answering node (the sandbox has no GraphQL Get);
+* ``queries_durations_ms{class_name,query_type="aggregate"|"get_graphql"}``: GraphQL
+  Aggregate and Get, on the answering node;
 * ``weaviate_http_request_duration_seconds{method,route,status_code}``: every ``/v1`` request,
   on the answering node; ``route`` is the matched path pattern, or the path when none matches;
 * ``weaviate_index_shards_total{status}``, ``queue_size{class_name,shard_name}`` (async

@@ -17,6 +17,7 @@ from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import ThreadedCompleter
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import merge_key_bindings
 from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import Output
 from prompt_toolkit.styles import Style
@@ -28,6 +29,7 @@ from completers.meta import MetaCommandCompleter
 from completers.metadata import MetadataCache
 from completers.refresher import MetadataRefresher
 from shell.config import Settings, state_dir
+from shell.continuation import continuation, continuation_bindings
 from shell.history import RedactingFileHistory
 from shell.interact import PromptConfirmer
 from shell.tab import tab_bindings
@@ -142,7 +144,8 @@ def run_repl(runner: LineRunner, settings: Settings, input: Input | None = None,
         auto_suggest=AutoSuggestFromHistory(), enable_open_in_editor=True,  # Ctrl-X Ctrl-E
         history=RedactingFileHistory(str(history_file(session)), dispatcher.registry),
         bottom_toolbar=toolbar, style=STYLE, input=input, output=output,
-        key_bindings=tab_bindings())
+        key_bindings=merge_key_bindings([tab_bindings(), continuation_bindings()]),
+        prompt_continuation=continuation)
     refresher.on_done = lambda: prompt.app.invalidate()
 
     def first_paint(_: object) -> None:

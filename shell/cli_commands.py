@@ -21,6 +21,8 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
          'Show one object by its id.'),
         ('count',
          "Count a collection's objects exactly."),
+        ('graphql',
+         'Run a GraphQL query (Get, Aggregate, Explore) and show its data.'),
     )),
     ('lifecycle', (
         ('create',

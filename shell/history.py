@@ -5,6 +5,7 @@ from __future__ import annotations
 from prompt_toolkit.history import FileHistory, ThreadedHistory
 
 from commands.errors import ShellError
+from commands.graphql_text import command_line
 from commands.parse import parse
 from commands.registry import Registry
 from commands.variables import SECRET_WORDS
@@ -31,7 +32,7 @@ class RedactingFileHistory(ThreadedHistory):
         """True when the line must not reach the history file."""
         if SECRET_WORDS.search(line):
             return True
-        text = line.strip()
+        text = command_line(line).strip()  # a bare GraphQL query is \graphql QUERY
         try:
             inv = parse(text if text.startswith("\\") else "\\" + text, self._registry)
         except ShellError:

@@ -165,7 +165,8 @@ class Renderer:
     def error(self, error: BaseException, prefix: str = "") -> None:
         """One line, plus the hint (and the synopsis for usage errors) on the next."""
         text = error.message if isinstance(error, ShellError) else str(error)
-        say(self.err, f"{prefix}error: {text}", "bold red")
+        for line in text.split("\n"):  # several errors (GraphQL's): one line each
+            say(self.err, f"{prefix}error: {line}", "bold red")
         hint = error.hint if isinstance(error, ShellError) else None
         if hint:
             label = "" if isinstance(error, UsageError) and hint.startswith("usage:") else "hint: "

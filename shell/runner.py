@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from commands import graphql_text
 from commands.dispatch import Dispatcher
 from commands.results import Outcome
 from commands.variables import interpolate, redact
@@ -43,7 +44,8 @@ class LineRunner:
         (``FILE:LINE: ``) goes before its error. ``QuitRequested`` passes through."""
         session = self.dispatcher.session
         self.source, timed = source, session.timing
-        outcome = self.dispatcher.execute(interpolate(line, session.variables), source)
+        outcome = self.dispatcher.execute(
+            interpolate(graphql_text.command_line(line), session.variables), source)
         paged(self.renderer(), session.pager if self.paging else "off",
               lambda renderer: renderer.render(
                   outcome, outcome.format or self.format or session.format, session.expanded,

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from commands.errors import QuitRequested
+from commands.graphql_text import joined
 
 if TYPE_CHECKING:
     from shell.runner import LineRunner
@@ -24,7 +25,7 @@ def run_lines(lines: Iterable[tuple[str, str]], runner: LineRunner, on_error: st
     """Run ``(location, line)`` pairs; location is ``FILE:LINE`` or ``-c``. Returns the code."""
     first_failure = 0
     renderer = runner.renderer()
-    for location, raw in lines:
+    for location, raw in joined(lines):  # a GraphQL query may span lines
         line = raw.strip()
         if not line or line.startswith("#"):
             continue

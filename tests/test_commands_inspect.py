@@ -34,7 +34,7 @@ def clear_requests(url: str) -> None:
 def test_every_inspection_command_is_declared() -> None:
     inspection = {n for n in REGISTRY.names() if REGISTRY.find(n).group == "inspect"}
     assert inspection == {"ls", "show", "d", "nodes", "shards", "tenants", "objects", "get",
-                          "count"}
+                          "count", "graphql"}
     assert REGISTRY.find("d").name == "show"
     for name in inspection:
         for arg in REGISTRY.find(name).args:

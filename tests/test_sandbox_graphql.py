@@ -165,7 +165,8 @@ def test_syntax_errors(http: httpx.Client) -> None:
 @pytest.mark.usefixtures("data")
 def test_unemulated_queries_answer_200_with_errors(http: httpx.Client) -> None:
     for query, what in [
-        ("{ Get { Article { title } } }", '"Get" is'),
+        ('{ Get { Article(where: {path: ["title"], operator: Equal, valueText: "t1"}) '
+         "{ title } } }", 'the "where" argument is'),
         ("{ Aggregate { Article { title { count } } } }", '"title" is'),
         ("{ Aggregate { Article(limit: 1) { meta { count } } } }", 'the "limit" argument is'),
         ("{ Aggregate { Article { ...F } } } fragment F on AggregateArticle { meta { count } }",

@@ -70,7 +70,7 @@ def test_validation_errors(http: httpx.Client, query: str, message: str) -> None
 
 @pytest.mark.parametrize(("query", "what"), [
     ("{ __schema { types { name } } }", "introspection is"),
-    ('{ __type(name: "Alpha") { name } }', 'introspection of type "Alpha" is'),
+    ('{ __type(name: "Beacon") { name } }', 'introspection of type "Beacon" is'),
     ('{ __type(name: "GetObjectsObj") { description } }', '"description" of __Type'),
     ('{ __type(name: "GetObjectsObj") { fields { type { name } } } }', '"type" of __Field'),
     ('{ __type(name: "GetObjectsObj") { fields(includeDeprecated: true) { name } } }',

@@ -11,6 +11,7 @@ from commands.meta import (
     data,
     elysia,
     export,
+    graphql,
     health,
     indexes,
     inspect,
@@ -36,4 +37,4 @@ MODULES: tuple[ModuleType, ...] = (inspect, shards, data, lifecycle, lifecycle_r
                                    restore, session, stats, health, optimize, migrate, alter,
                                    indexes, tenant, alias, replication, scale, rbac_users,
                                    rbac_roles, elysia, export, watch,
-                                   session_craft, record)
+                                   session_craft, record, graphql)
