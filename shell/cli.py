@@ -11,7 +11,6 @@ import argparse
 
 from commands.errors import UsageError
 from commands.formats import FORMATS
-from commands.variables import assignments
 from shell.version import APP, version_line
 
 ONE_SHOT_WORDS = ("col", "collection")
@@ -101,6 +100,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     heavy import."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from commands.variables import assignments  # after --help/--version: it loads typing
+
     try:
         args.headers = headers(args.header)
         args.variables = assignments(args.variables)
