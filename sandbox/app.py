@@ -90,12 +90,11 @@ class App:
         """A new database with a seed (``demo`` or ``none``) loaded."""
         if seed not in ("demo", "none"):
             raise ValueError(f"unknown seed {seed!r}: use demo or none")
-        db = Database(self.node_count, self.auto_schema)
         if seed == "demo":
-            from sandbox.seed import load_demo
+            from sandbox.seed import demo_database
 
-            load_demo(db)
-        return db
+            return demo_database(self.node_count, self.auto_schema)
+        return Database(self.node_count, self.auto_schema)
 
     def reset(self, seed: str = "none") -> None:
         """Replace every collection and alias by a seed's; every node is healthy again and

@@ -8,6 +8,8 @@ several states; ``Product`` uses named vectors.
 
 from __future__ import annotations
 
+import functools
+import pickle
 import random
 import uuid
 from typing import Any
@@ -101,6 +103,20 @@ def _insert(db: Database, rng: random.Random, body: dict[str, Any]) -> None:
     write = prepare(db, body)
     write.obj.created = write.obj.updated = now_ms() - rng.randrange(YEAR_MS)
     write.col.put(write.tenant, write.obj)
+
+
+def demo_database(node_count: int, auto_schema: bool) -> Database:
+    """A database holding the demo data. It is built once per process and copied after that:
+    unpickling is about 3x faster than building 20,000 objects through the write path again
+    (every test module and ``/__sandbox/reset`` starts from a fresh demo)."""
+    return pickle.loads(_built_demo(node_count, auto_schema))
+
+
+@functools.cache
+def _built_demo(node_count: int, auto_schema: bool) -> bytes:
+    db = Database(node_count, auto_schema)
+    load_demo(db)
+    return pickle.dumps(db, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def load_demo(db: Database) -> None:

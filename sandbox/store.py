@@ -293,6 +293,13 @@ class Database:
         self.aliases: dict[str, str] = {}
         self._rng = random.Random(0)  # shard names: random in Weaviate, repeatable here
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the lock (``sandbox.seed.demo_database`` copies a built database)."""
+        return {k: v for k, v in self.__dict__.items() if k != "lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, lock=threading.RLock())
+
     def resolve(self, name: str) -> str:
         """Case-fix a collection name and follow an alias."""
         fixed = upper_first(name)
