@@ -65,8 +65,10 @@ class Recorder:
             lines.append("\\use " + collection + (f" --tenant {tenant}" if tenant else ""))
         self._write(lines)
 
-    def note(self, line: str, outcome: Outcome) -> None:
-        """Write ``line`` and its outcome (called by the runner after each line)."""
+    def note(self, line: str, outcome: Outcome, hidden: bool = False) -> None:
+        """Write ``line`` and its outcome (called by the runner after each line); ``hidden``:
+        the runner took the values of secret-named variables out of it (``\\set token ...``),
+        so it is kept as a comment, never replayed."""
         ended = time.perf_counter()
         # it started before the last line noted ended: that one ran inside it (\i FILE)
         encloses = ended - outcome.duration_s < self._last_end
@@ -78,6 +80,7 @@ class Recorder:
         if inv is not None and (inv.help or inv.spec.name in NOT_REPLAYED):
             return
         shown, secret = _redacted(text, inv)
+        secret = secret or hidden
         if encloses:
             self._write([f"# (ran the lines above) {shown}"])
             return
@@ -152,8 +155,8 @@ def _redacted(text: str, inv: Invocation | None) -> tuple[str, bool]:
         words = text.split(maxsplit=1)
         return (words[0] + " ..." if len(words) > 1 else text), False
     secret = {o.name for o in inv.spec.opts if o.secret}
-    if not secret:  # the runner hid the values of secret-named variables (\set token ...)
-        return text, REDACTED in text
+    if not secret:
+        return text, False
     words, out, hidden = tokenize(text), [], False
     for i, word in enumerate(words):
         name, eq, _ = word.partition("=")

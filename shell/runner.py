@@ -53,5 +53,6 @@ class LineRunner:
         if timed and session.timing:  # not for the \timing line that turned it on or off
             self.renderer().elapsed(outcome.duration_s)
         if session.recorder is not None:  # as typed (:NAME kept), secret values hidden
-            session.recorder.note(redact(line, session.variables), outcome)
+            shown = redact(line, session.variables)
+            session.recorder.note(shown, outcome, hidden=shown != line)
         return outcome

@@ -231,3 +231,19 @@ def test_a_key_shown_once_is_not_in_the_outcome_comment() -> None:
 def test_a_file_that_cannot_be_written_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="No such file or directory"):
         Recorder(tmp_path / "missing" / "runbook.txt", Registry.from_modules(MODULES))
+
+
+def test_a_secret_variable_keeps_its_line_out_of_the_replay(tmp_path: Path) -> None:
+    """The runner hides a secret-named variable's value; a line that merely holds ``***``
+    (a pattern) is still replayed."""
+    dispatcher = Dispatcher(Registry.from_modules(MODULES), Session(), MemoryAuditLog())
+    runner = LineRunner(dispatcher, lambda: Renderer(Console(file=io.StringIO()),
+                                                     Console(file=io.StringIO())))
+    runbook = tmp_path / "variables.txt"
+    for line in (f"\\record {runbook}", r"\set api_token hunter2", r"\set pattern ***",
+                 r"\record stop"):
+        runner.run(line, "test")
+    text = runbook.read_text()
+    assert "hunter2" not in text
+    assert "# not replayed (holds a secret: give it by hand): \\set api_token ***\n" in text
+    assert "\n\\set pattern ***\n" in text
