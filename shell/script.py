@@ -8,9 +8,10 @@ exit code is that of the first failure.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from commands.errors import QuitRequested
+from commands.errors import QuitRequested, UsageError
 from commands.graphql_text import joined
 
 if TYPE_CHECKING:
@@ -54,3 +55,12 @@ def numbered(name: str, text: Iterable[str]) -> Iterable[tuple[str, str]]:
     """``(NAME:N, line)`` for each line of a file or stream."""
     for number, line in enumerate(text, 1):
         yield f"{name}:{number}", line
+
+
+def read_lines(path: str, what: str = "") -> list[str]:
+    """The lines of a script file (``-f``, ``\\i``, ``\\e``); one usage error when it cannot be
+    read, ``what`` (``\\i: ``) before its message."""
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UsageError(f"{what}cannot read {path}: {exc.strerror}") from None

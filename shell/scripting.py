@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import os
 import shlex
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from commands.errors import ShellError, UsageError
 from shell.output import OutputRedirect
-from shell.script import numbered, run_lines
+from shell.script import numbered, read_lines, run_lines
 
 if TYPE_CHECKING:
     from shell.runner import LineRunner
@@ -41,10 +40,7 @@ class Scripting:
             chain = " -> ".join([*self._files, name])
             raise UsageError(f"\\i {path}: files nested more than {MAX_DEPTH} deep ({chain})",
                              "does a file include itself?")
-        try:
-            lines = Path(name).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UsageError(f"\\i: cannot read {name}: {exc.strerror}") from None
+        lines = read_lines(name, "\\i: ")
         self._files.append(name)
         try:
             return run_lines(numbered(name, lines), self._runner)
@@ -75,12 +71,8 @@ class Scripting:
             if status:
                 raise ShellError(f"\\e: the editor ({editor}) exited with status {status}: "
                                  "nothing was run", "set VISUAL or EDITOR to the editor to use")
-            try:
-                lines = Path(name).read_text(encoding="utf-8").splitlines()
-            except FileNotFoundError:
-                lines = []  # the editor quit without saving a new file
-            except OSError as exc:
-                raise UsageError(f"\\e: cannot read {name}: {exc.strerror}") from None
+            # the editor may quit without saving a new file
+            lines = read_lines(name, "\\e: ") if os.path.exists(name) else []
         finally:
             if path is None:
                 os.unlink(scratch)

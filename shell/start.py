@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from commands.audit import AuditSink, JsonlAuditLog, MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
-from commands.errors import ExitStatus, ShellError, UsageError
+from commands.errors import ExitStatus, ShellError
 from commands.meta import MODULES
 from commands.ops.connection import open_connection
 from commands.parse import parse
@@ -23,7 +23,7 @@ from commands.registry import Registry
 from shell.config import Settings, Target, config_dir, load_settings, resolve, state_dir
 from shell.live import live_views
 from shell.runner import LineRunner
-from shell.script import numbered, run_lines
+from shell.script import numbered, read_lines, run_lines
 
 if TYPE_CHECKING:
     from shell.render import Renderer
@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
             renderer().error(exc)
             return int(ExitStatus.CONNECTION)
         if args.file:
-            lines = numbered(args.file, _read(args.file))
+            lines = numbered(args.file, read_lines(args.file))
         elif not lines:
             lines = numbered("stdin", sys.stdin)
         on_error = args.on_error or ("continue" if args.dry_run else "stop")
@@ -166,9 +166,3 @@ def _asks_help(line: str, registry: Registry) -> bool:
         return False
     return inv.help or inv.spec.name == "help"
 
-
-def _read(path: str) -> list[str]:
-    try:
-        return Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
