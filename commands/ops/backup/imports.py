@@ -37,9 +37,6 @@ from commands.progress import Advance, ignore
 CHECKPOINT_FORMAT = "elysiactl-restore-checkpoint"
 TENANTS_PER_CALL = 100  # Weaviate's limit for PUT .../tenants (REST-BEHAVIOUR.md §5)
 SAVE_EVERY = 2.0  # seconds between checkpoint writes (and always when stopping)
-# Seconds between returning freed heap pages to the system: a copy frees some 40 MB of
-# page and batch buffers a second, which glibc keeps until it is asked (heap.py).
-TRIM_EVERY = 0.5
 
 
 
@@ -179,7 +176,7 @@ class Importer:
         self._finished: dict[int, Receipt] = {}
         self._next = 0
         self._errors: IO[bytes] | None = None
-        self._saved = self._trimmed = time.monotonic()
+        self._saved = time.monotonic()
 
     def start_report(self, resume: bool) -> None:
         """A fresh report, or (resuming) the report cut to what the checkpoint covers."""
@@ -235,12 +232,10 @@ class Importer:
             self._finished[batch.seq] = batch.receipt(failures)
             self.advance(len(batch.ids))
         self._commit()
-        now = time.monotonic()
-        if now - self._saved >= self.save_every:
+        if time.monotonic() - self._saved >= self.save_every:
             self.save()
-        elif now - self._trimmed >= TRIM_EVERY:
-            heap.trim()
-            self._trimmed = now
+        else:
+            heap.tidy()  # the freed page and batch buffers back to the system (heap.py)
 
     def _commit(self) -> None:
         """Advance the checkpoint over the contiguous prefix of acknowledged batches."""
@@ -268,7 +263,7 @@ class Importer:
             self.checkpoint.errors_bytes = self._errors.tell()
         self.checkpoint.save(self.checkpoint_path)
         heap.trim()
-        self._saved = self._trimmed = time.monotonic()
+        self._saved = time.monotonic()
 
     def _close_report(self) -> None:
         if self._errors is not None:

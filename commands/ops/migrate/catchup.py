@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 
 from commands.api.client import RestClient
-from commands.ops.cursor import Stamp, id_pages, prefetch
+from commands.ops.cursor import Stamp, id_pages
 from commands.ops.migrate.copy import DELETE_IDS, Pick, delete_ids
 
 MARGIN_MS = 1000
@@ -49,10 +49,11 @@ class Reconcile(Pick):
 
     def __init__(self, target: RestClient, name: str, tenant: str | None, since: int) -> None:
         self.target, self.name, self.tenant, self.since = target, name, tenant, since
-        # read ahead by a thread, as the source's pages are: the two servers answer at once.
-        # Safe for the join: a target page read before one of our copies lacks that id, and
-        # the source holds it, so it is copied either way; deletions are of ids already read.
-        self.theirs: Iterator[list[str]] = prefetch(id_pages(target, name, tenant))
+        # id_pages reads ahead by a thread, as the source's pages are: the two servers
+        # answer at once. Safe for the join: a target page read before one of our copies
+        # lacks that id, and the source holds it, so it is copied either way; deletions are
+        # of ids already read.
+        self.theirs: Iterator[list[str]] = id_pages(target, name, tenant)
         self.ahead: list[str] = next(self.theirs, [])  # target ids not yet matched
         self.doomed: list[str] = []
         self.deleted = 0

@@ -19,13 +19,16 @@ import msgspec
 
 from commands.api.client import RestClient
 from commands.errors import ShellError
+from commands.ops.backup import heap
 from commands.ops.backup.imports import Importer, make_batches, tenant_key
 from commands.ops.backup.transform import BatchObject, Transform
 from commands.ops.cursor import (
     ID_PAGE,
     PAGE,
+    PROPERTY_STAMP_PAGE,
     RAW_PAGE,
     STAMP_PAGE,
+    PropertyStamp,
     RawObject,
     Stamp,
     pages,
@@ -79,11 +82,12 @@ def spans(ids: list[str], wanted: list[str],
 def rescan(api: RestClient, name: str, tenant: str | None,
            pick: Pick) -> Iterator[RawObject]:
     """Every object of one partition ``pick`` wants, with vectors: the partition is read
-    without vectors (``Stamp``s: id, timestamps, properties) in pages of ``ID_PAGE``, then
-    each page's picks are fetched, reading from the first pick to the last only."""
+    without vectors (as ``pick.decoder`` reads a page) in pages of ``ID_PAGE``, then each
+    page's picks are fetched, reading from the first pick to the last only."""
     after = None
     for page, _ in prefetch(pages(api, name, tenant, None, size=ID_PAGE, vectors=False,
-                                  decoder=STAMP_PAGE)):
+                                  decoder=pick.decoder)):
+        heap.tidy()  # the last page's body: a catch-up that copies nothing never posts
         wanted = pick.choose(page)
         if wanted:
             ids = [obj.id for obj in page]
@@ -174,7 +178,10 @@ class Copier:
 
 class Pick:
     """Which objects of a rescan to copy, a page at a time (whole pages keep the per-object
-    work in comprehensions); ``finish`` is told when the rescan is through."""
+    work in comprehensions); ``finish`` is told when the rescan is through. ``decoder``
+    reads the pages: ``Stamp``s unless the pick needs properties."""
+
+    decoder: msgspec.json.Decoder[Any] = STAMP_PAGE
 
     def choose(self, page: list[Stamp]) -> list[str]:
         """The ids of ``page`` (ascending) to copy, in order."""
@@ -187,10 +194,12 @@ class Pick:
 class HasReferences(Pick):
     """Objects with a value in any of the reference properties ``names``."""
 
+    decoder = PROPERTY_STAMP_PAGE
+
     def __init__(self, names: list[str]) -> None:
         self.names = names
 
-    def choose(self, page: list[Stamp]) -> list[str]:
+    def choose(self, page: list[PropertyStamp]) -> list[str]:  # type: ignore[override]
         names = self.names
         return [obj.id for obj in page
                 if holds_references(msgspec.json.decode(obj.properties), names)]
