@@ -24,6 +24,7 @@ from test_commands_restore import make_article, post_objects, schema
 from test_commands_restore_support import comparable, read_state, run, tenants_of
 
 from commands.errors import UsageError
+from commands.ops.backup import parquet
 from commands.ops.backup import stream as backup_stream
 from commands.ops.backup.format import BackupError, Manifest, manifest_sha256
 from commands.parse import bind
@@ -200,3 +201,30 @@ def test_without_pyarrow_one_usage_line_and_nothing_written(demo: Sandbox, tmp_p
     with pytest.raises(UsageError, match=re.escape(NEEDS_PYARROW)):
         run(session, rf"\restore {path} --as ProductNoArrow")
     assert "ProductNoArrow" not in str(httpx.get(f"{demo.url}/v1/schema").json())
+
+
+def test_what_the_sandbox_cannot_hold_round_trips_through_a_chunk() -> None:
+    """Chunks written as ``\\backup`` writes them (the window's JSON lines) and read back:
+    a multi-vector, a property the class does not declare, a value its declared type does
+    not describe (the chunk keeps properties as JSON then) and a class without properties."""
+    cls = {"class": "Doc", "properties": [{"name": "n", "dataType": ["int"]},
+                                          {"name": "refs", "dataType": ["Other"]}],
+           "vectorConfig": {"colbert": {"vectorIndexConfig": {"multivector": {"enabled": True}}}}}
+    first = {"id": "a", "creationTimeUnix": 1, "lastUpdateTimeUnix": 2,
+             "properties": {"n": 3, "refs": [{"beacon": "weaviate://localhost/Other/x"}],
+                            "undeclared": {"k": [1, 2]}},
+             "vectors": {"colbert": [[1.0, 2.5], [0.5, -0.25]]}}
+    odd = {"id": "b", "properties": {"n": "three"}, "vector": [0.5, 0.25]}
+    for objects, kind in (([first], pa.list_(pa.list_(pa.float32()))), ([first, odd], None)):
+        raw = b"".join(orjson.dumps({"objects": [o]}) + b"\n" for o in objects)
+        data = parquet.encode("objects", raw, "zstd", cls)
+        assert list(parquet.decode(data, "objects")) == objects
+        if kind is not None:
+            schema = pq.read_schema(pa.BufferReader(data))
+            assert schema.field("vectors").type.field("colbert").type == kind
+            assert schema.field("properties").type.field("n").type == pa.int64()
+    bare = [{"id": "c", "properties": {}, "tenant": "t1"}]
+    data = parquet.encode("objects", orjson.dumps({"objects": bare}), "none", {"class": "E"})
+    assert list(parquet.decode(data, "objects")) == bare
+    with pytest.raises(ValueError, match="not an elysiactl index chunk"):
+        parquet.row_count(data, "index")
