@@ -216,15 +216,15 @@ def test_what_the_sandbox_cannot_hold_round_trips_through_a_chunk() -> None:
              "vectors": {"colbert": [[1.0, 2.5], [0.5, -0.25]]}}
     odd = {"id": "b", "properties": {"n": "three"}, "vector": [0.5, 0.25]}
     for objects, kind in (([first], pa.list_(pa.list_(pa.float32()))), ([first, odd], None)):
-        raw = b"".join(orjson.dumps({"objects": [o]}) + b"\n" for o in objects)
-        data = parquet.encode("objects", raw, "zstd", cls)
+        data = parquet.encode("objects", [orjson.dumps({"objects": [o]}) for o in objects],
+                              "zstd", cls)
         assert list(parquet.decode(data, "objects")) == objects
         if kind is not None:
             schema = pq.read_schema(pa.BufferReader(data))
             assert schema.field("vectors").type.field("colbert").type == kind
             assert schema.field("properties").type.field("n").type == pa.int64()
     bare = [{"id": "c", "properties": {}, "tenant": "t1"}]
-    data = parquet.encode("objects", orjson.dumps({"objects": bare}), "none", {"class": "E"})
+    data = parquet.encode("objects", [orjson.dumps({"objects": bare})], "none", {"class": "E"})
     assert list(parquet.decode(data, "objects")) == bare
     with pytest.raises(ValueError, match="not an elysiactl index chunk"):
         parquet.row_count(data, "index")

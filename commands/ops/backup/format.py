@@ -243,7 +243,7 @@ def write_encoded(directory: Path, relative: str, kind: str, tenant: str | None,
     manifest entry. A ``relative`` path ending in ``.parquet`` is written as Parquet, one
     row per entry, typed by the class ``cls``."""
     if relative.endswith(parquet.SUFFIX):
-        data, lines = parquet.encode(kind, raw, codec, cls or {}), objects
+        data, lines = parquet.encode(kind, split_lines(raw), codec, cls or {}), objects
     else:
         data = compress(raw, codec)
     write_atomic(directory / relative, data)
@@ -282,6 +282,11 @@ def read_lines(directory: Path, chunk: Chunk, codec: str) -> Iterator[memoryview
         raw = decompress(data, codec)
     except Exception as exc:  # zstd and gzip errors alike, and an unknown codec
         raise BackupError(f"{directory / chunk.file}: cannot be decoded ({exc})") from None
+    yield from split_lines(raw)
+
+
+def split_lines(raw: bytes | bytearray) -> Iterator[memoryview]:
+    """The non-empty lines of JSON-lines bytes, as views of them (no copies)."""
     view, start, end = memoryview(raw), 0, len(raw)
     while start < end:
         stop = raw.find(b"\n", start)

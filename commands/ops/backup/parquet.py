@@ -24,7 +24,7 @@ Parquet chunk is written or read: it is the ``parquet`` extra.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -160,24 +160,20 @@ def _entries_table(pa: Any, kind: str, entries: list[dict[str, Any]]) -> Any:
     return pa.table(columns)
 
 
-def _entries(kind: str, raw: bytes | bytearray) -> list[dict[str, Any]]:
+def _entries(kind: str, lines: Iterable[bytes | memoryview]) -> list[dict[str, Any]]:
     """The entries of a chunk's JSON lines (pages of objects for ``objects``)."""
     out: list[dict[str, Any]] = []
-    view, start = memoryview(raw), 0
-    while start < len(raw):  # line by line, without copying the window
-        stop = raw.find(b"\n", start)
-        stop = len(raw) if stop < 0 else stop
-        if stop > start:
-            parsed = orjson.loads(view[start:stop])
-            out.extend(map(_compact, parsed["objects"]) if kind == "objects" else [parsed])
-        start = stop + 1
+    for line in lines:
+        parsed = orjson.loads(line)
+        out.extend(map(_compact, parsed["objects"]) if kind == "objects" else [parsed])
     return out
 
 
-def encode(kind: str, raw: bytes | bytearray, codec: str, cls: dict[str, Any]) -> bytes:
+def encode(kind: str, lines: Iterable[bytes | memoryview], codec: str,
+           cls: dict[str, Any]) -> bytes:
     """A chunk's JSON lines (as ``ChunkWriter`` buffers them) as a Parquet file's bytes."""
     pa = pyarrow()
-    entries = _entries(kind, raw)
+    entries = _entries(kind, lines)
     as_json: list[str] = []
     if kind != "objects":
         table = _entries_table(pa, kind, entries)
