@@ -1,6 +1,7 @@
 """Turn a command line into an ``Invocation``: tokenise like a shell, bind to the spec.
 
-``--format`` and ``--help`` are accepted by every command. Values are converted by
+``--format`` and ``--help`` are accepted by every command (``--format parquet`` is the
+command's ``--file-format`` where it has one). Values are converted by
 kind (``INT``, ``NUMBER``); a ``COLLECTION`` argument marked ``from_context`` is left ``None``
 when absent, for the dispatcher to fill from the session.
 """
@@ -147,6 +148,7 @@ def bind(spec: CommandSpec, words: list[str]) -> Invocation:
                     if i >= len(words) or words[i].partition("=")[0] in options:
                         raise UsageError(f"{name} needs a value", f"usage: {spec.usage}")
                     inline = words[i]
+                name, opt = _file_format(options, name, opt, inline)
                 value = _convert(spec, name, opt.kind, inline, opt.choices)
             if name == "--format":
                 inv.format = value
@@ -164,6 +166,16 @@ def bind(spec: CommandSpec, words: list[str]) -> Invocation:
     _bind_positional(spec, positional, values)
     inv.arguments = values
     return inv
+
+
+def _file_format(options: dict[str, Opt], name: str, opt: Opt, value: str) -> tuple[str, Opt]:
+    """``--format parquet`` on a command whose ``--file-format`` takes ``parquet`` (no output
+    format has that name) means ``--file-format parquet``; any other option is itself."""
+    files = options.get("--file-format")
+    if name == "--format" and files is not None and value in files.choices \
+            and value not in opt.choices:
+        return files.name, files
+    return name, opt
 
 
 def starts_rest(word: str) -> bool:

@@ -47,7 +47,8 @@ def test_full_backup_of_20000_objects_holds_every_object_vector_and_property(
     assert path == tmp_path / f"DocumentChunk.{fields['id']}.json"
     assert fields | {"id": None, "path": None, "bytes": None} == {
         "id": None, "collection": "DocumentChunk", "kind": "full", "objects": 20_000,
-        "deleted": 0, "chunks": 8, "bytes": None, "path": None, "codec": "none", "base": None}
+        "deleted": 0, "chunks": 8, "bytes": None, "path": None, "codec": "none",
+        "file_format": "jsonl", "base": None}
     manifest = Manifest.load(path)
     assert manifest.completed and manifest.cursor is None and manifest.present == 20_000
     assert manifest.cls["class"] == "DocumentChunk" and manifest.source["cluster"] == demo.url

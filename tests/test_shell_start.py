@@ -36,7 +36,7 @@ from shell.render import Renderer
 from shell.version import installed_version
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("prompt_toolkit", "httpx", "rich", "commands.meta", "commands.context")
+HEAVY = ("prompt_toolkit", "httpx", "rich", "commands.meta", "commands.context", "pyarrow")
 
 
 def elysiactl(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
@@ -95,10 +95,10 @@ def test_a_real_run_does_load_the_shell() -> None:
     assert {"commands.meta", "shell.start"} <= loaded
 
 
-# What a piped run no longer loads: rich (shell.streams), the backup file format with orjson
-# (commands.ops.backup.settings holds what \backup's declaration needs), and the ops modules
-# the declarations used to import for one function each.
-NOT_FOR_A_PIPED_LS = ("rich", "orjson", "gzip", "commands.ops.backup.format",
+# What a piped run no longer loads: rich (shell.streams), pyarrow (Parquet backups only), the
+# backup file format with orjson (commands.ops.backup.settings holds what \backup's declaration
+# needs), and the ops modules the declarations used to import for one function each.
+NOT_FOR_A_PIPED_LS = ("rich", "orjson", "gzip", "pyarrow", "commands.ops.backup.format",
                       "commands.ops.references", "commands.ops.class_paths",
                       "commands.ops.versions")
 

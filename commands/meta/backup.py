@@ -14,7 +14,7 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import UsageError
 from commands.lazy import lazy_module
-from commands.ops.backup.settings import CODECS
+from commands.ops.backup.settings import CODECS, FILE_FORMATS
 from commands.results import Level, Message, Record, Result, Table
 from commands.safety import Plan, dry_run_results
 from commands.spec import Arg, Kind, Opt, command
@@ -26,7 +26,7 @@ native_backup = lazy_module("commands.ops.backup.native_backup")
 DEFAULT_DIR = "./backup"
 VERIFY = "verify"
 FILE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-NOT_NATIVE = ("schema_only", "compress", "incremental", "base", "tenant")
+NOT_NATIVE = ("schema_only", "compress", "incremental", "base", "tenant", "file_format")
 
 
 def _size(n: int) -> str:
@@ -81,6 +81,9 @@ def _native(ctx: CommandContext, backend: str, collection: str | None, include: 
           Opt("--schema-only", flag=True, help="the class definition and tenants only"),
           Opt("--compress", Kind.CHOICE, "compress the chunks (alone: zstd; default: none)",
               choices=CODECS, bare="zstd"),
+          Opt("--file-format", Kind.CHOICE, "the chunks' format: jsonl (default) or parquet "
+                                            "(needs pyarrow; --format parquet says the same)",
+              choices=FILE_FORMATS),
           Opt("--incremental", flag=True,
               help="only what changed since the base backup, plus deletions"),
           Opt("--base", Kind.TEXT, "the base of --incremental (default: the latest complete "
@@ -104,6 +107,9 @@ def _native(ctx: CommandContext, backend: str, collection: str | None, include: 
          "uninterrupted run. --incremental records only objects created or changed since\n"
          "its base, and the deletions; a chain of them restores to the collection as it\n"
          "was at the last one. --compress alone means zstd.\n"
+         "--format parquet (or --file-format parquet) writes the chunks as Parquet files,\n"
+         "typed columns and float32 vectors, for pandas, DuckDB or Spark; \\restore and\n"
+         "\\backup verify read them as any backup (pyarrow: pip install 'elysiactl[parquet]').\n"
          "\\backup verify PATH checks every checksum, size and count of a backup and of the\n"
          "backups it builds on, and records the time in the manifests. --native BACKEND\n"
          "runs Weaviate's own backup (collections from --include, else COLLECTION, else\n"
@@ -111,13 +117,14 @@ def _native(ctx: CommandContext, backend: str, collection: str | None, include: 
          "  \\backup UserProfile --output ./backup\n"
          "  \\backup DocumentChunk --compress --incremental\n"
          "  \\backup SupportTicket --tenant acme --compress=gzip\n"
+         "  \\backup Article --format parquet --compress\n"
          "  \\backup verify ./backup/UserProfile.json\n"
          "  \\backup --native filesystem --include Article --include Product",
 )
 def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], output: str,
-               schema_only: bool, compress: str | None, incremental: bool, base: str | None,
-               tenant: str | None, native: str | None, include: list[str],
-               id: str | None) -> list[Result]:
+               schema_only: bool, compress: str | None, file_format: str | None,
+               incremental: bool, base: str | None, tenant: str | None, native: str | None,
+               include: list[str], id: str | None) -> list[Result]:
     """``\\backup``: a Message and a Record of the backup (``verify``: a Table of checks)."""
     if collection == VERIFY:
         if len(path) > 1:
@@ -127,7 +134,7 @@ def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], 
         raise UsageError(rf"\backup: unexpected argument {path[0]!r}",
                          r"the directory is --output DIR; \backup verify PATH checks a backup")
     given = {"schema_only": schema_only, "compress": compress, "incremental": incremental,
-             "base": base, "tenant": tenant}
+             "base": base, "tenant": tenant, "file_format": file_format}
     if native:
         used = [f"--{k.replace('_', '-')}" for k in NOT_NATIVE if given[k]]
         if used:
@@ -149,7 +156,8 @@ def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], 
         raise UsageError(f"--id {id!r}: use letters, digits, _ and - (it is part of file names)")
     kind = "schema-only" if schema_only else "incremental" if incremental else "full"
     request = backup_ops.BackupRequest(collection=collection, directory=Path(output), kind=kind,
-                            codec=compress or "none", tenant=tenant, base=base, backup_id=id)
+                            codec=compress or "none", tenant=tenant, base=base, backup_id=id,
+                            file_format=file_format or "jsonl")
     outcome = backup_ops.run_backup(ctx.api, request, ctx.session.progress)
     m = outcome.manifest
     size = sum(c.bytes for c in m.chunks)
@@ -161,7 +169,8 @@ def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], 
     if kind == "schema-only":
         what = "the schema" + (f" and {len(m.tenants)} tenants" if m.tenants else "")
     since = f" since {m.base['id']}" if m.base else ""
-    chunks = f"{len(m.chunks)} chunk{'s' * (len(m.chunks) != 1)}"
+    parquet = "Parquet " if m.file_format == "parquet" else ""
+    chunks = f"{len(m.chunks)} {parquet}chunk{'s' * (len(m.chunks) != 1)}"
     out.append(Message(f"backed up {what} of {m.collection}{since} to {outcome.path} "
                        f"({chunks}, {_size(size)}, {m.codec})"))
     out.append(Record(_record(m, outcome.path, size), title=f"Backup {m.id}"))
@@ -171,7 +180,7 @@ def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], 
 def _record(m: Any, path: Path, size: int) -> dict[str, Any]:
     return {"id": m.id, "collection": m.collection, "kind": m.kind, "objects": m.objects,
             "deleted": m.deleted, "chunks": len(m.chunks), "bytes": size, "path": str(path),
-            "codec": m.codec, "base": (m.base or {}).get("id")}
+            "codec": m.codec, "file_format": m.file_format, "base": (m.base or {}).get("id")}
 
 
 @command(

@@ -160,9 +160,10 @@ def find_base(directory: Path, collection: str, base_id: str | None) -> tuple[Pa
 
 def find_partial(directory: Path, collection: str, *, kind: str, codec: str,
                  tenant: str | None, base_id: str | None = None,
-                 backup_id: str | None = None) -> tuple[Path, Manifest] | None:
-    """The latest checkpoint of ``collection`` taken with the same kind, codec and tenant
-    (and the same base and id, when those are given), or None."""
+                 backup_id: str | None = None,
+                 file_format: str = "jsonl") -> tuple[Path, Manifest] | None:
+    """The latest checkpoint of ``collection`` taken with the same kind, codec, file format
+    and tenant (and the same base and id, when those are given), or None."""
     pattern = glob.escape(str(directory / collection)) + f".*.json{PARTIAL}"
     candidates = []
     for name in glob.glob(pattern):
@@ -170,7 +171,8 @@ def find_partial(directory: Path, collection: str, *, kind: str, codec: str,
         manifest = _load_quietly(path, [])
         if manifest is None or manifest.collection != collection or manifest.cursor is None:
             continue
-        if (manifest.kind, manifest.codec, manifest.tenant) != (kind, codec, tenant):
+        if (manifest.kind, manifest.codec, manifest.file_format, manifest.tenant) != (
+                kind, codec, file_format, tenant):
             continue
         if base_id is not None and (manifest.base or {}).get("id") != base_id:
             continue

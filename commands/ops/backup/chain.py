@@ -22,8 +22,8 @@ from commands.ops.backup.format import (
     BackupError,
     Chunk,
     Manifest,
+    count_lines,
     read_chunk,
-    read_lines,
 )
 from commands.progress import Advance, ignore
 
@@ -162,7 +162,7 @@ def check_chunk(link: Link, chunk: Chunk) -> None:
     """Size, SHA-256 and line count of one chunk (``BackupError`` naming the file); the
     lines are counted, not parsed, so this costs little more than reading the file."""
     path = link.directory / chunk.file
-    lines = sum(1 for _ in read_lines(link.directory, chunk, link.manifest.codec))
+    lines = count_lines(link.directory, chunk, link.manifest.codec)
     if lines != chunk.lines:
         raise BackupError(f"{path}: holds {lines} lines, the manifest says {chunk.lines}")
 

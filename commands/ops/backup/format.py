@@ -12,6 +12,7 @@ with ``--id``; backups are ordered by ``started``, then id. The manifest::
      "source": {"cluster": "http://...", "server_version": "1.39.0"},
      "started": ISO, "completed": ISO | null, "class": {class JSON}, "tenants": [Tenant],
      "objects": N, "deleted": N, "present": N, "codec": "zstd" | "gzip" | "none",
+     "file_format": "jsonl" | "parquet",
      "base": null | {"id": ..., "path": "Article.20261101T...json"},
      "tenant": null | "t1", "skipped_tenants": [{"name": "t3", "status": "INACTIVE"}],
      "verified": null | ISO, "cursor": null | {...},
@@ -29,9 +30,9 @@ refuse any corrupted or edited file before writing anything.
 when the backup covers one tenant only (``--tenant``); ``skipped_tenants`` are the
 tenants in scope that could not be read (not ACTIVE): no data of theirs was read.
 
-Chunk kinds; every chunk is JSON lines in UUID order within its tenant, compressed by
-``codec``, and the chunks of a tenant are contiguous (tenants in name order). A chunk's
-``objects`` counts objects, ``lines`` its lines:
+Chunk kinds; every chunk of a ``file_format: jsonl`` backup is JSON lines in UUID order
+within its tenant, compressed by ``codec``, and the chunks of a tenant are contiguous
+(tenants in name order). A chunk's ``objects`` counts objects, ``lines`` its lines:
 
 - ``objects``: one cursor page per line, ``{"objects": [object, ...]}``, the objects as
   Weaviate's ``GET /v1/objects?include=vector`` returns them (``id``, ``properties``,
@@ -47,6 +48,11 @@ Chunk kinds; every chunk is JSON lines in UUID order within its tenant, compress
   over). Incrementals merge-join their base's index with the live cursor to find changes
   and deletions. ``present`` is its line count: the object count a restore of the chain
   ending at this backup must find.
+
+A ``file_format: parquet`` backup has the same chunks as Parquet files,
+``NNNNNN.<kind>.parquet``, one row per entry (``commands.ops.backup.parquet`` describes
+the columns). The links of a chain may differ in format: each chunk is read by its
+file's suffix.
 
 Restoring a chain (``base`` links back to a full backup): restore the full backup's
 ``objects``, then for each incremental, oldest first, upsert its ``objects`` and delete
@@ -64,6 +70,7 @@ import gzip
 import hashlib
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -71,6 +78,8 @@ from typing import Any
 import orjson
 
 from commands.errors import ShellError
+from commands.ops.backup import parquet
+from commands.ops.backup.settings import FILE_FORMATS
 
 FORMAT = "elysiactl-backup"
 VERSION = 2  # 2: objects chunks hold cursor pages
@@ -123,6 +132,7 @@ class Manifest:
     skipped_tenants: list[dict[str, Any]] = field(default_factory=list)
     verified: str | None = None
     cursor: dict[str, Any] | None = None
+    file_format: str = "jsonl"
 
     def to_json(self) -> bytes:
         """The manifest file's bytes (``cls`` is written as ``class``), with its checksum."""
@@ -157,11 +167,15 @@ class Manifest:
             manifest = cls(**data)
         except (KeyError, TypeError) as exc:
             raise BackupError(f"{path}: malformed backup manifest ({exc})") from None
+        if manifest.file_format not in FILE_FORMATS:
+            raise BackupError(f"{path}: unknown file format {manifest.file_format!r} (this "
+                              f"elysiactl reads {', '.join(FILE_FORMATS)})")
         for chunk in manifest.chunks:  # a chunk file is always inside the manifest's directory
             relative = PurePosixPath(chunk.file)
-            if relative.is_absolute() or ".." in relative.parts or chunk.kind not in CHUNK_KINDS:
+            if relative.is_absolute() or ".." in relative.parts or chunk.kind not in CHUNK_KINDS \
+                    or is_parquet(chunk) != (manifest.file_format == "parquet"):
                 raise BackupError(f"{path}: names an invalid chunk {chunk.file!r} "
-                                  f"(kind {chunk.kind!r})")
+                                  f"(kind {chunk.kind!r}, {manifest.file_format} backup)")
         return manifest
 
 
@@ -211,12 +225,27 @@ def decompress(data: bytes, codec: str) -> bytes:
     raise ValueError(f"unknown codec {codec!r}")
 
 
+def chunk_suffix(file_format: str, codec: str, kind: str) -> str:
+    """The file name ending of a backup's chunk of ``kind`` (Parquet chunks name their kind,
+    so that a glob picks the objects: ``NAME.*.data/*.objects.parquet``)."""
+    return f".{kind}{parquet.SUFFIX}" if file_format == "parquet" else SUFFIX[codec]
+
+
+def is_parquet(chunk: Chunk) -> bool:
+    """Whether a chunk is a Parquet file (else JSON lines)."""
+    return chunk.file.endswith(parquet.SUFFIX)
+
+
 def write_encoded(directory: Path, relative: str, kind: str, tenant: str | None,
                   raw: bytes | bytearray, objects: int, lines: int, first: str | None,
-                  last: str | None, codec: str) -> Chunk:
+                  last: str | None, codec: str, cls: dict[str, Any] | None = None) -> Chunk:
     """Durably write a chunk from lines already encoded (each ending in a newline); its
-    manifest entry."""
-    data = compress(raw, codec)
+    manifest entry. A ``relative`` path ending in ``.parquet`` is written as Parquet, one
+    row per entry, typed by the class ``cls``."""
+    if relative.endswith(parquet.SUFFIX):
+        data, lines = parquet.encode(kind, split_lines(raw), codec, cls or {}), objects
+    else:
+        data = compress(raw, codec)
     write_atomic(directory / relative, data)
     return Chunk(file=relative, kind=kind, tenant=tenant, objects=objects, bytes=len(data),
                  sha256=hashlib.sha256(data).hexdigest(), first=first, last=last,
@@ -253,6 +282,11 @@ def read_lines(directory: Path, chunk: Chunk, codec: str) -> Iterator[memoryview
         raw = decompress(data, codec)
     except Exception as exc:  # zstd and gzip errors alike, and an unknown codec
         raise BackupError(f"{directory / chunk.file}: cannot be decoded ({exc})") from None
+    yield from split_lines(raw)
+
+
+def split_lines(raw: bytes | bytearray) -> Iterator[memoryview]:
+    """The non-empty lines of JSON-lines bytes, as views of them (no copies)."""
     view, start, end = memoryview(raw), 0, len(raw)
     while start < end:
         stop = raw.find(b"\n", start)
@@ -262,10 +296,42 @@ def read_lines(directory: Path, chunk: Chunk, codec: str) -> Iterator[memoryview
         start = stop + 1
 
 
+@contextmanager
+def _decoding(path: Path) -> Iterator[None]:
+    """Turn pyarrow's errors for a broken Parquet file (and wrong metadata) into a
+    ``BackupError`` naming it; a missing pyarrow stays the usage error it is."""
+    try:
+        yield
+    except ShellError:
+        raise
+    except Exception as exc:
+        raise BackupError(f"{path}: cannot be decoded ({exc})") from None
+
+
+def count_lines(directory: Path, chunk: Chunk, codec: str) -> int:
+    """A chunk's lines (rows of a Parquet chunk, from its footer), after checking its size
+    and checksum; they are counted, not parsed."""
+    if not is_parquet(chunk):
+        return sum(1 for _ in read_lines(directory, chunk, codec))
+    data = read_verified(directory, chunk)
+    with _decoding(directory / chunk.file):
+        return parquet.row_count(data, chunk.kind)
+
+
 def read_chunk(directory: Path, chunk: Chunk, codec: str) -> Iterator[dict[str, Any]]:
     """The objects (or index or deletion entries) of a chunk, after checking its size and
     checksum; ``BackupError`` if the file or its counts are wrong."""
     path = directory / chunk.file
+    if is_parquet(chunk):
+        count, data = 0, read_verified(directory, chunk)
+        with _decoding(path):
+            for entry in parquet.decode(data, chunk.kind):
+                count += 1
+                yield entry
+        if count != chunk.objects or count != chunk.lines:
+            raise BackupError(f"{path}: holds {count} rows, the manifest says "
+                              f"{chunk.objects} entries in {chunk.lines} rows")
+        return
     lines = count = 0
     try:
         for text in read_lines(directory, chunk, codec):

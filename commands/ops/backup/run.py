@@ -23,7 +23,7 @@ from typing import Any
 from commands.api.client import RestClient
 from commands.errors import ShellError, UsageError
 from commands.ops import collections, schema
-from commands.ops.backup import catalog
+from commands.ops.backup import catalog, parquet
 from commands.ops.backup.format import BackupError, Manifest, write_atomic
 from commands.ops.backup.stream import CHUNK, PAGE, Streamer
 from commands.ops.objects import aggregate_count
@@ -45,6 +45,7 @@ class BackupRequest:
     tenant: str | None = None
     base: str | None = None
     backup_id: str | None = None
+    file_format: str = "jsonl"
 
 
 @dataclass
@@ -142,7 +143,8 @@ def _start(api: RestClient, request: BackupRequest, cls: dict[str, Any],
                         started=catalog.now_iso(), cls=cls,
                         tenants=_recorded(tenants, request.tenant, steps,
                                           base[1] if base else None),
-                        codec=request.codec, tenant=request.tenant, skipped_tenants=skipped,
+                        codec=request.codec, file_format=request.file_format,
+                        tenant=request.tenant, skipped_tenants=skipped,
                         base={"id": base[1].id, "path": base[0].name} if base else None)
     if request.kind != "schema-only":
         manifest.cursor = {"plan": steps, "step": 0, "after": None}
@@ -152,6 +154,8 @@ def _start(api: RestClient, request: BackupRequest, cls: dict[str, Any],
 def run_backup(api: RestClient, request: BackupRequest,
                progress: Progress | None = None) -> BackupOutcome:
     """Back up ``request.collection``, resuming a matching checkpoint if there is one."""
+    if request.file_format == "parquet":
+        parquet.pyarrow()  # without it, the usage error before anything is read or written
     cls = schema.get_class(api, request.collection)
     name, directory = cls["class"], request.directory
     tenants = fetch_tenants(api, name) if collections.is_multi_tenant(cls) else []
@@ -159,7 +163,7 @@ def run_backup(api: RestClient, request: BackupRequest,
         _check_tenant(cls, tenants, request.tenant)
     found = None if request.kind == "schema-only" else catalog.find_partial(
         directory, name, kind=request.kind, codec=request.codec, tenant=request.tenant,
-        base_id=request.base, backup_id=request.backup_id)
+        file_format=request.file_format, base_id=request.base, backup_id=request.backup_id)
     resumed: int | None = None
     if found is not None:
         manifest = found[1]

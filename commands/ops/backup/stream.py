@@ -21,8 +21,8 @@ from commands.api.client import RestClient
 from commands.ops.backup import catalog
 from commands.ops.backup.format import (
     CHUNK_KINDS,
-    SUFFIX,
     Manifest,
+    chunk_suffix,
     read_chunk,
     write_atomic,
     write_encoded,
@@ -101,7 +101,8 @@ class ChunkWriter:
         if not buffer.count:
             return
         self.number += 1
-        relative = f"{catalog.data_dir(m.collection, m.id)}/{self.number:06d}{SUFFIX[m.codec]}"
+        suffix = chunk_suffix(m.file_format, m.codec, kind)
+        relative = f"{catalog.data_dir(m.collection, m.id)}/{self.number:06d}{suffix}"
         self._submit(self._write_chunk, relative, kind, tenant, buffer)
         self.buffers[kind] = Buffer()
 
@@ -109,7 +110,8 @@ class ChunkWriter:
                      buffer: Buffer) -> None:
         m = self.manifest
         chunk = write_encoded(self.directory, relative, kind, tenant, buffer.data,
-                              buffer.count, buffer.lines, buffer.first, buffer.last, m.codec)
+                              buffer.count, buffer.lines, buffer.first, buffer.last, m.codec,
+                              m.cls)
         m.chunks.append(chunk)
         if kind == "objects":
             m.objects += chunk.objects
