@@ -199,13 +199,11 @@ def _problem(line: Line, seq: int | None, expected: int | None,
                 "without the chain")
     if expected is None:
         if seq != 1:
-            return (f"the chain begins at line {n} with seq {seq}: entries 1 to {seq - 1} "
-                    "are missing (deleted from the head of the log)")
+            return (f"the chain begins at line {n} with seq {seq}: {_missing(1, seq)} "
+                    "(deleted from the head of the log)")
     elif seq > expected:
-        missing = f"entry {expected} is" if seq == expected + 1 else \
-            f"entries {expected} to {seq - 1} are"
-        return (f"line {n} has seq {seq} after seq {expected - 1}: {missing} missing here "
-                "(deleted or moved)")
+        return (f"line {n} has seq {seq} after seq {expected - 1}: "
+                f"{_missing(expected, seq)} here (deleted or moved)")
     elif seq < expected:
         return (f"line {n} has seq {seq} after seq {expected - 1}: a line inserted, copied "
                 "or moved")
@@ -215,3 +213,10 @@ def _problem(line: Line, seq: int | None, expected: int | None,
         return (f"line {n - 1} was changed after it was written: line {n} (seq {seq}) holds "
                 "another hash of it (or a line between them was removed)")
     return None
+
+
+def _missing(first: int, after: int) -> str:
+    """``entry 3 is missing`` or ``entries 3 to 5 are missing``: ``first`` up to ``after``."""
+    if after == first + 1:
+        return f"entry {first} is missing"
+    return f"entries {first} to {after - 1} are missing"

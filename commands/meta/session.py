@@ -182,7 +182,7 @@ def audit_cmd(ctx: CommandContext, *, since: str | None, command: str | None,
                     "--verify checks the log", Level.WARNING), table]
 
 
-_COLUMNS = ("time", "identity", "source", "command", "status", "error")
+_COLUMNS = ("seq", "time", "identity", "source", "command", "status", "error")
 
 
 def _after(moment: Any, start: datetime) -> bool:
