@@ -166,8 +166,8 @@ def verify(stream: BinaryIO, path: str, head: str | None = None) -> ChainReport:
         seq = seq_of(line.entry)
         problem = _problem(line, seq, expected, None if broken else prev)
         broken = problem is not None and (expected is not None or seq is not None)
-        if broken:
-            report.problems.append((line.number, problem))
+        if problem is not None and broken:
+            report.problems.append(problem)
         elif expected is None and seq is None:
             report.before_chain += 1
         if seq is not None:
@@ -185,33 +185,34 @@ def verify(stream: BinaryIO, path: str, head: str | None = None) -> ChainReport:
 
 
 def _problem(line: Line, seq: int | None, expected: int | None,
-             prev: str | None) -> str | None:
-    """Why this line breaks the chain, as a sentence naming the line (None: it holds);
-    its ``prev`` is not checked when ``prev`` is None after the first line."""
+             prev: str | None) -> tuple[int, str] | None:
+    """Where the chain breaks at this line and why, as a sentence (None: it holds): this
+    line, or the one before when this one holds another hash of it. ``prev`` is not checked
+    when it is None after the first line."""
     n = line.number
     if not line.complete:
-        return (f"line {n} is torn (no newline at the end of the file): the log was cut in "
-                "the middle of an entry")
+        return n, (f"line {n} is torn (no newline at the end of the file): the log was cut "
+                   "in the middle of an entry")
     if line.entry is None:
-        return f"line {n} is unreadable ({line.problem}): changed or cut after it was written"
+        return n, f"line {n} is unreadable ({line.problem}): changed or cut after it was written"
     if seq is None:
-        return (f"line {n} has no sequence number: inserted, or appended by an elysiactl "
-                "without the chain")
+        return n, (f"line {n} has no sequence number: inserted, or appended by an elysiactl "
+                   "without the chain")
     if expected is None:
         if seq != 1:
-            return (f"the chain begins at line {n} with seq {seq}: {_missing(1, seq)} "
-                    "(deleted from the head of the log)")
+            return n, (f"the chain begins at line {n} with seq {seq}: {_missing(1, seq)} "
+                       "(deleted from the head of the log)")
     elif seq > expected:
-        return (f"line {n} has seq {seq} after seq {expected - 1}: "
-                f"{_missing(expected, seq)} here (deleted or moved)")
+        return n, (f"line {n} has seq {seq} after seq {expected - 1}: "
+                   f"{_missing(expected, seq)} here (deleted or moved)")
     elif seq < expected:
-        return (f"line {n} has seq {seq} after seq {expected - 1}: a line inserted, copied "
-                "or moved")
+        return n, (f"line {n} has seq {seq} after seq {expected - 1}: a line inserted, "
+                   "copied or moved")
     if (prev is not None or n == 1) and line.entry.get("prev") != prev:
         if n == 1:
-            return f"line 1 (seq {seq}) names a previous line the file does not hold"
-        return (f"line {n - 1} was changed after it was written: line {n} (seq {seq}) holds "
-                "another hash of it (or a line between them was removed)")
+            return 1, f"line 1 (seq {seq}) names a previous line the file does not hold"
+        return n - 1, (f"line {n - 1} was changed after it was written: line {n} (seq {seq}) "
+                       "holds another hash of it (or a line between them was removed)")
     return None
 
 

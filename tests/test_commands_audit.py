@@ -104,7 +104,7 @@ def _tear(lines: list[bytes]) -> None:
 
 @pytest.mark.parametrize(("tamper", "line", "problem"), [
     (_delete, 3, "line 3 has seq 4 after seq 2: entry 3 is missing here (deleted or moved)"),
-    (_edit, 4, "line 3 was changed after it was written: line 4 (seq 4) holds another hash"),
+    (_edit, 3, "line 3 was changed after it was written: line 4 (seq 4) holds another hash"),
     (_insert, 3, "line 3 has no sequence number: inserted"),
     (_forge, 3, "line 3 has seq 2 after seq 2: a line inserted, copied or moved"),
     (_reorder, 3, "line 3 has seq 4 after seq 2: entry 3 is missing here (deleted or moved)"),
