@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -236,15 +235,20 @@ _LINES = st.one_of(st.binary(max_size=60),
                    st.dictionaries(_FIELDS, _VALUES, max_size=6).map(
                        lambda entry: json.dumps(entry).encode()),
                    st.just(OLD_ENTRY.rstrip()), st.just(b"[" * 3000))
-_WORK = Path(tempfile.mkdtemp(prefix="elysiactl-audit-fuzz-"))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.fixture(scope="module")
+def fuzz_log(tmp_path_factory: pytest.TempPathFactory) -> JsonlAuditLog:
+    return JsonlAuditLog(tmp_path_factory.mktemp("fuzz") / "audit.jsonl")
+
+
+@settings(max_examples=60, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(lines=st.lists(_LINES, max_size=6), ending=st.sampled_from([b"", b"\n"]),
        fmt=st.sampled_from(["table", "json"]))
-def test_no_log_content_reaches_the_catch_all(lines: list[bytes], ending: bytes,
-                                              fmt: str) -> None:
-    log = JsonlAuditLog(_WORK / "audit.jsonl")
+def test_no_log_content_reaches_the_catch_all(fuzz_log: JsonlAuditLog, lines: list[bytes],
+                                              ending: bytes, fmt: str) -> None:
+    log = fuzz_log
     log.path.write_bytes(b"\n".join(lines) + ending)
     for line in (rf"\audit --since 1d --format {fmt}", r"\audit --command ls --status ok",
                  rf"\audit --verify --format {fmt}"):
