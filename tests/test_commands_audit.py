@@ -10,9 +10,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,6 +23,7 @@ from commands.audit import JsonlAuditLog, MemoryAuditLog
 from commands.context import Session
 from commands.dispatch import Dispatcher
 from commands.meta import MODULES
+from commands.ops.connection import open_connection
 from commands.registry import Registry
 from commands.results import Outcome
 from sandbox import Sandbox
@@ -33,12 +35,15 @@ REGISTRY = Registry.from_modules(MODULES)
 OLD_ENTRY = b'{"time":"2025-01-01T00:00:00.000Z","source":"repl","command":"ls","status":"ok"}\n'
 
 
-def shell(log: JsonlAuditLog | MemoryAuditLog, *lines: str) -> tuple[Outcome, str, str]:
-    """Run ``lines`` as typed at the REPL (no cluster needed); the last outcome, stdout and
-    stderr as drawn."""
+def shell(log: JsonlAuditLog | MemoryAuditLog, *lines: str,
+          url: str | None = None) -> tuple[Outcome, str, str]:
+    """Run ``lines`` as typed at the REPL (connected to ``url`` if given); the last outcome,
+    stdout and stderr as drawn."""
     out, err = io.StringIO(), io.StringIO()
     renderer = Renderer(Console(file=out, width=200), Console(file=err, width=200))
     runner = LineRunner(Dispatcher(REGISTRY, Session(), log), lambda: renderer)
+    if url:
+        runner.dispatcher.session.connection = open_connection(url)
     outcome = Outcome(command=None)
     for line in lines:
         outcome = runner.run(line, "repl")
@@ -213,17 +218,34 @@ def test_bad_options_and_a_log_kept_in_memory(tmp_path: Path) -> None:
     assert memory.exit_code == 1 and "no file to verify" in memory.error.message
 
 
-def test_script_mode_exit_status_for_cron(tmp_path: Path, sandbox: Sandbox) -> None:
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Sandbox]:
+    """An empty cluster with one collection, Article, which the tests only read."""
+    with Sandbox() as server:
+        httpx.post(f"{server.url}/v1/schema", json={"class": "Article"}).raise_for_status()
+        yield server
+
+
+def test_script_mode_exit_status_for_cron(tmp_path: Path, cluster: Sandbox) -> None:
     log = written(tmp_path / "elysiactl", 3)
     log.path.write_bytes(b"".join(log.path.read_bytes().splitlines(keepends=True)[1:]))
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
            "PYTHONPATH": str(ROOT)}
-    broken = subprocess.run([sys.executable, "-m", "shell", "--url", sandbox.url, "-c",
+    broken = subprocess.run([sys.executable, "-m", "shell", "--url", cluster.url, "-c",
                              r"\audit --verify"], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=60)
     assert broken.returncode == 1
     assert "audit log broken: the chain begins at line 1 with seq 2: entry 1 is missing " \
            "(deleted from the head of the log)" in broken.stderr
+
+
+def test_rm_reads_the_creation_time_past_hand_edited_entries(tmp_path: Path,
+                                                             cluster: Sandbox) -> None:
+    log = JsonlAuditLog(tmp_path / "audit.jsonl")
+    log.path.write_bytes(b'{"status":"ok","cluster":5,"command":"create"}\n'
+                         b'{"status":"ok","command":"create","arguments":[1]}\n\xff\n')
+    outcome, out, _ = shell(log, r"\rm Article --dry-run", url=cluster.url)
+    assert outcome.error is None and "DELETE   /v1/schema/Article" in out
 
 
 _FIELDS = st.sampled_from(["time", "seq", "prev", "status", "command", "source", "identity",
