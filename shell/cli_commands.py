@@ -66,7 +66,7 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ('history',
          'Show the commands of this session.'),
         ('audit',
-         'Query the audit log of every session: by time, command and outcome.'),
+         'Query the audit log of every session, or verify its hash chain.'),
         ('refresh',
          'Reload the schema cache used by completion.'),
         ('help, ?',

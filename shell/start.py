@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         dispatcher = Dispatcher(Registry.from_modules(MODULES), session,
                                 _audit_log(state_dir()), error_log)
         runner = LineRunner(dispatcher, renderer, args.format)
-        if lines and all(_asks_help(line, dispatcher.registry) for _, line in lines):
+        if lines and all(_offline(line, dispatcher.registry) for _, line in lines):
             return run_lines(lines, runner)  # no cluster needed
         if interactive:  # connects once its prompt is drawn (shell.connecting)
             from shell.app import run_repl
@@ -158,11 +158,12 @@ def run(args: argparse.Namespace) -> int:
             sandbox.stop()
 
 
-def _asks_help(line: str, registry: Registry) -> bool:
-    """Whether ``line`` only asks for help (``CMD --help``, ``\\help``), which needs no cluster."""
+def _offline(line: str, registry: Registry) -> bool:
+    """Whether ``line`` only asks for help (``CMD --help``, ``\\help``) or reads the audit log
+    (``\\audit --verify`` from cron), which need no cluster."""
     try:
         inv = parse("\\" + line.strip().lstrip("\\"), registry)
     except ShellError:
         return False
-    return inv.help or inv.spec.name == "help"
+    return inv.help or inv.spec.name in ("help", "audit")
 

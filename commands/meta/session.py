@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from commands.audit import JsonlAuditLog
+from commands.audit_chain import ChainReport
 from commands.context import CommandContext, api_key_from_env
 from commands.dispatch import help_text
 from commands.errors import QuitRequested, UsageError
 from commands.ops.schema import get_class
 from commands.parse import FORMATS
-from commands.results import Message, Record, Table, Text
+from commands.results import Level, Message, Record, Result, Table, Text
 from commands.spec import Arg, CommandSpec, Kind, Opt, command
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -117,31 +121,100 @@ def _since(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@command("audit", "Query the audit log of every session: by time, command and outcome.",
+@command("audit", "Query the audit log of every session, or verify its hash chain.",
          help="Every command of every session is recorded in the audit log (a JSON line each,\n"
-              "file mode 0600) with its identity, cluster, source, status and duration.\n\n"
-              "  \\audit --since 2h\n  \\audit --command ls --status error",
+              "file mode 0600) with its identity, cluster, source, status and duration, a\n"
+              "sequence number and the hash of the line before it. Unreadable lines are\n"
+              "reported and skipped. --verify walks the chain and names the first deleted,\n"
+              "edited, inserted, moved or torn line; exit status 0 when the chain is intact,\n"
+              "1 when it is broken. With --head HASH (the head an earlier --verify reported)\n"
+              "it also catches entries cut from the tail. --file reads another log (a\n"
+              "rotated one).\n\n"
+              "  \\audit --since 2h\n  \\audit --command ls --status error\n"
+              "  \\audit --verify --format json",
          opts=(Opt("--since", help="a duration (30m, 2h, 7d) or an ISO date"),
                Opt("--command", Kind.COMMAND, "only this command"),
                Opt("--status", Kind.CHOICE, "only this outcome",
                    choices=("ok", "error", "usage-error", "refused", "interrupted",
                             "timeout", "degraded", "critical")),
-               Opt("--limit", Kind.INT, "show the last N", default=50)),
+               Opt("--limit", Kind.INT, "show the last N", default=50),
+               Opt("--verify", help="check the hash chain of the whole log", flag=True),
+               Opt("--head", help="with --verify: a head hash an earlier --verify reported, "
+                   "which the log must still hold (a cut tail leaves no other trace)"),
+               Opt("--file", Kind.FILE, "this log file instead of the shell's own")),
          group="session", needs_connection=False)
 def audit_cmd(ctx: CommandContext, *, since: str | None, command: str | None,
-              status: str | None, limit: int) -> Table:
+              status: str | None, limit: int, verify: bool, head: str | None,
+              file: str | None) -> list[Result]:
+    log = _log_file(file) if file else ctx.audit
+    if verify:
+        if since or command or status:
+            raise UsageError(r"\audit --verify checks the whole log: it takes no --since, "
+                             "--command or --status")
+        if head is not None and not _SHA256.match(head):
+            raise UsageError(f"--head: {head!r} is not a sha256 hash (64 hex digits)",
+                             r"use the head that \audit --verify reported")
+        return _verify(ctx, log.verify(head and head.lower()))
+    if head is not None:
+        raise UsageError("--head goes with --verify", r"\audit --verify --head HASH")
     start = _since(since) if since else None
     wanted = command.lstrip("\\") if command else None
     rows: list[tuple[Any, ...]] = []
-    for entry in ctx.audit.entries():
-        if start and datetime.fromisoformat(entry["time"].replace("Z", "+00:00")) < start:
+    unreadable: list[int] = []
+    for line in log.lines():
+        entry = line.entry
+        if entry is None:
+            unreadable.append(line.number)
             continue
-        if (wanted and entry.get("command") != wanted) or (status and entry["status"] != status):
+        if start and not _after(entry.get("time"), start):
             continue
-        rows.append((entry["time"], entry.get("identity"), entry["source"], entry.get("command"),
-                     entry["status"], entry.get("error")))
-    return Table(("time", "identity", "source", "command", "status", "error"),
-                 tuple(rows[-limit:]) if limit > 0 else ())
+        if (wanted and entry.get("command") != wanted) or (status and entry.get(
+                "status") != status):
+            continue
+        rows.append(tuple(entry.get(c) for c in _COLUMNS))
+    table = Table(_COLUMNS, tuple(rows[-limit:]) if limit > 0 else ())
+    if not unreadable:
+        return [table]
+    where = getattr(log, "path", "the audit log")
+    shown = ", ".join(map(str, unreadable[:5])) + (", ..." if len(unreadable) > 5 else "")
+    return [Message(f"skipped {len(unreadable)} unreadable line{'s' * (len(unreadable) > 1)} "
+                    f"of {where} (line{'s' * (len(unreadable) > 1)} {shown}); \\audit "
+                    "--verify checks the log", Level.WARNING), table]
+
+
+_COLUMNS = ("seq", "time", "identity", "source", "command", "status", "error")
+
+
+def _after(moment: Any, start: datetime) -> bool:
+    """Whether an entry's time is at or after ``start`` (an unreadable time is not)."""
+    try:
+        parsed = datetime.fromisoformat(str(moment).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)) >= start
+
+
+def _log_file(file: str) -> JsonlAuditLog:
+    path = Path(file).expanduser()
+    if not path.is_file():
+        raise UsageError(f"--file: {file} is not a file" if path.exists() else
+                         f"--file: {file} does not exist")
+    return JsonlAuditLog(path)
+
+
+def _verify(ctx: CommandContext, report: ChainReport) -> list[Result]:
+    record = Record(report.fields(), title=f"Audit chain of {report.path}")
+    if report.intact:
+        begins = f"; the chain begins at line {report.chain_begins} (the lines before it " \
+            "were written without one)" if report.before_chain and report.entries else ""
+        seqs = f" (seq {report.first_seq} to {report.last_seq})" if report.entries else ""
+        return [Message(f"audit log intact: {report.entries} chained "
+                        f"entr{'ies' if report.entries != 1 else 'y'}{seqs}{begins}"), record]
+    ctx.exit_code, ctx.status = 1, "error"
+    more = len(report.problems) - 1
+    after = f" ({more} more problem{'s' * (more > 1)} after it)" if more else ""
+    return [Message(f"audit log broken: {report.problems[0][1]}{after}", Level.WARNING),
+            record]
 
 
 @command("refresh", "Reload the schema cache used by completion.", group="session",

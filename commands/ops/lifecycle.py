@@ -91,10 +91,11 @@ def created_by_elysiactl(entries: Iterable[dict[str, Any]],
     for entry in entries:
         if entry.get("status") != "ok" or entry.get("confirmation") == "dry-run":
             continue
-        where = (entry.get("cluster") or "").rstrip("/")
+        where = str(entry.get("cluster") or "").rstrip("/")
         if where and url and where != url:
             continue
-        names = _named(entry.get("arguments") or {})
+        arguments = entry.get("arguments")  # any JSON, in a log edited by hand
+        names = _named(arguments) if isinstance(arguments, dict) else []
         if entry.get("command") == "create" and entry.get("time"):
             created.update(dict.fromkeys(names, str(entry["time"])))
         elif entry.get("command") == "rm":
