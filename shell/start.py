@@ -66,9 +66,10 @@ def _audit_log(directory: Path) -> AuditSink:
 def _connector(settings: Settings, env: Mapping[str, str]) -> Callable[..., Connection]:
     def connect(target: str, api_key: str | None = None, secondary: bool = False) -> Connection:
         own = {k: v for k, v in env.items() if k not in SESSION_ONLY} if secondary else env
-        chosen = resolve(settings, own, url=target, api_key=api_key) if "://" in target else \
-            resolve(settings, own, profile=target, api_key=api_key)
-        return _open(chosen)
+        named = {"url_from": "--target", "key_from": "--target-api-key-env"} if secondary \
+            else {"url_from": "\\connect", "key_from": "--api-key-env"}
+        named["url" if "://" in target else "profile"] = target
+        return _open(resolve(settings, own, api_key=api_key, **named))
     return connect
 
 
