@@ -22,6 +22,7 @@ from pathlib import Path
 
 from commands.audit import now_iso
 from commands.errors import ShellError, UsageError
+from commands.owner_only import open_private
 from commands.parse import Invocation, parse, tokenize
 from commands.registry import Registry
 from commands.results import Document, Message, Outcome, Record, Table
@@ -37,15 +38,13 @@ class Recorder:
     """An open runbook file; ``note`` appends one line and its outcome."""
 
     def __init__(self, path: Path, registry: Registry, *, append: bool = False) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_EXCL)
-        try:
-            self._fd = os.open(path, flags, 0o600)
+        try:  # an appended file keeps no wider mode than a new one
+            self._fd = open_private(path, os.O_WRONLY | (os.O_APPEND if append else os.O_EXCL))
         except FileExistsError:
             raise UsageError(f"\\record {path}: the file exists",
                              "name a new file, or add --append to add to it") from None
         except OSError as exc:
             raise UsageError(f"\\record {path}: {exc.strerror}") from None
-        os.fchmod(self._fd, 0o600)  # an appended file keeps no wider mode than a new one
         self.path = path
         self.registry = registry
         self.started = now_iso()

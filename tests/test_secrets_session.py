@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pexpect
 from conftest import make_session
 from craft_support import repl_in, spawn
 from test_commands_backup_support import record, run
@@ -70,7 +71,7 @@ def test_a_leading_space_does_not_confirm_in_a_terminal(tmp_path: Path, sandbox:
         child.sendline(" yes")
         child.expect("not confirmed: nothing was done")
         child.sendline("\\q")
-        child.expect("\\$|$")
+        child.expect(pexpect.EOF)
     finally:
         child.terminate(force=True)
     assert httpx.get(f"{sandbox.url}/v1/schema/Keep").status_code == 200
