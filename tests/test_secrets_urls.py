@@ -20,7 +20,8 @@ from sandbox import Sandbox
 from shell.config import Profile, Settings, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRETS = ("s3cret-source", "s3cret-target", "s3cret-other", "hunter2", "hunter3", "hunter4")
+SECRETS = ("s3cret-source", "s3cret-target", "s3cret-other", "hunter2", "hunter3", "hunter4",
+           "hunter5")
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,8 @@ def test_url_credentials_in_a_script_become_the_key_or_are_refused_and_never_sho
         f"\\migrate Keep --target {target.url}/?token=s3cret-target --dry-run",
         "\\stats --metrics-url http://u:hunter4@127.0.0.1:9/metrics",
         f"\\connect {source.url}/?apikey=s3cret-source",
+        "\\set TARGET http://u:hunter5@127.0.0.1:9",
+        "\\set",
         "\\history",
         "\\record stop",
     ]) + "\n"
@@ -80,6 +83,7 @@ def test_url_credentials_in_a_script_become_the_key_or_are_refused_and_never_sho
     assert "a metrics URL takes no credentials" in result.stderr
     assert f"connected to {source.url} (Weaviate" in result.stderr
     assert f"\\connect {source.url}/?apikey=***" in result.stdout  # \history
+    assert '"value": "http://***@127.0.0.1:9"' in result.stdout  # \set
     state = tmp_path / "state" / "elysiactl"
     audit = [json.loads(line) for line in (state / "audit.jsonl").read_text().splitlines()]
     assert {e["cluster"] for e in audit} == {source.url}
