@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pexpect
 from conftest import make_session
-from craft_support import repl_in, spawn
+from craft_support import repl_in
 from test_commands_backup_support import record, run
 
 from commands.audit import MemoryAuditLog
@@ -64,16 +64,17 @@ def test_a_leading_or_trailing_space_does_not_confirm_at_the_repl(tmp_path: Path
 
 def test_a_leading_space_does_not_confirm_in_a_terminal(tmp_path: Path, sandbox: Sandbox) -> None:
     httpx.post(f"{sandbox.url}/v1/objects", json={"class": "Keep"}).raise_for_status()
-    child = spawn(tmp_path, "--url", sandbox.url)
-    try:
-        child.sendline("\\rm Keep")
-        child.expect("Type 'yes' to confirm:")
-        child.sendline(" yes")
-        child.expect("not confirmed: nothing was done")
-        child.sendline("\\q")
-        child.expect(pexpect.EOF)
-    finally:
-        child.terminate(force=True)
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "PYTHONPATH": str(ROOT), "PROMPT_TOOLKIT_NO_CPR": "1"}
+    child = pexpect.spawn(sys.executable, ["-m", "shell", "--url", sandbox.url, "col", "rm",
+                                           "Keep"], env=env, cwd=str(ROOT), dimensions=(40, 160),
+                          timeout=30, encoding="utf-8")
+    child.expect("Type 'yes' to confirm:")
+    child.sendline(" yes")
+    child.expect("not confirmed: nothing was done")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 4
     assert httpx.get(f"{sandbox.url}/v1/schema/Keep").status_code == 200
 
 
