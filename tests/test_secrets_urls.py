@@ -21,7 +21,7 @@ from shell.config import Profile, Settings, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRETS = ("s3cret-source", "s3cret-target", "s3cret-other", "hunter2", "hunter3", "hunter4",
-           "hunter5")
+           "hunter5", "s3cret-wrong")
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +55,7 @@ def test_url_credentials_in_a_script_become_the_key_or_are_refused_and_never_sho
         "\\connect keyed",
         f"\\migrate Keep --target {target.url}?password=hunter3 --dry-run",
         f"\\migrate Keep --target {target.url}/?token=s3cret-target --dry-run",
+        f"\\migrate Keep --target {target.url}/?token=s3cret-wrong --dry-run",
         "\\stats --metrics-url http://u:hunter4@127.0.0.1:9/metrics",
         f"\\connect {source.url}/?apikey=s3cret-source",
         "\\set TARGET http://u:hunter5@127.0.0.1:9",
@@ -80,6 +81,7 @@ def test_url_credentials_in_a_script_become_the_key_or_are_refused_and_never_sho
     assert f"--target '{target.url}?password=***': Weaviate does not use a 'password' " \
         "parameter" in result.stderr
     assert f"would migrate Keep into new collection Keep on {target.url};" in result.stderr
+    assert f"the target {target.url}/?token=*** refused the credentials" in result.stderr
     assert "a metrics URL takes no credentials" in result.stderr
     assert f"connected to {source.url} (Weaviate" in result.stderr
     assert f"\\connect {source.url}/?apikey=***" in result.stdout  # \history
