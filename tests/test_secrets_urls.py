@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -56,6 +57,7 @@ def test_url_credentials_in_a_script_become_the_key_or_are_refused_and_never_sho
         f"\\migrate Keep --target {target.url}?password=hunter3 --dry-run",
         f"\\migrate Keep --target {target.url}/?token=s3cret-target --dry-run",
         f"\\migrate Keep --target {target.url}/?token=s3cret-wrong --dry-run",
+        f"\\migrate Keep --target {target.url}/?token=s3cret-target --force",
         "\\stats --metrics-url http://u:hunter4@127.0.0.1:9/metrics",
         f"\\connect {source.url}/?apikey=s3cret-source",
         "\\set TARGET http://u:hunter5@127.0.0.1:9",
@@ -69,7 +71,7 @@ def test_url_credentials_in_a_script_become_the_key_or_are_refused_and_never_sho
     result = subprocess.run(
         [sys.executable, "-m", "shell", "--url", f"{source.url}/?api_key=s3cret-source",
          "--on-error", "continue", "--format", "json"], input=script, cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=120)
+        capture_output=True, text=True, timeout=120, preexec_fn=lambda: os.umask(0o022))
     shown = result.stdout + result.stderr
     info = json.loads(result.stdout[:result.stdout.index("}") + 1])
     assert (info["cluster"], info["identity"]) == (source.url, "alice")
@@ -91,6 +93,11 @@ def test_url_credentials_in_a_script_become_the_key_or_are_refused_and_never_sho
     assert {e["cluster"] for e in audit} == {source.url}
     runbook = (tmp_path / "runbook.txt").read_text()
     assert "# not replayed (holds a secret: give it by hand): \\connect" in runbook
+    assert f"migrated 1 objects of Keep to Keep on {target.url}\n" in result.stderr
+    made = [state, *state.rglob("*")]  # the migration's checkpoint and lock too
+    assert (state / "migrations").is_dir()
+    assert {str(p): stat.S_IMODE(p.stat().st_mode) for p in made} == {
+        str(p): 0o700 if p.is_dir() else 0o600 for p in made}
     for secret in SECRETS:
         assert secret not in shown and secret not in written(state) and secret not in runbook
 
