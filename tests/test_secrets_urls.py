@@ -18,7 +18,7 @@ from craft_support import repl_in
 
 from commands.errors import UsageError
 from sandbox import Sandbox
-from shell.config import Profile, Settings, resolve
+from shell.config import Settings, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRETS = ("s3cret-source", "s3cret-target", "s3cret-other", "hunter2", "hunter3", "hunter4",
@@ -138,7 +138,7 @@ def test_the_repl_keeps_no_url_credentials_in_its_history_file(tmp_path: Path,
     ({"WEAVIATE_URL": "http://:k1@h"}, None, {}, "WEAVIATE_URL 'http://***@h': Weaviate has no"),
 ])
 def test_one_key_from_wherever_it_was_given(env, url, headers, expected) -> None:
-    settings = Settings(profiles={"p": Profile("p", url="http://h", api_key_env="P_KEY")})
+    settings = Settings()
     if isinstance(expected, tuple):
         target = resolve(settings, env, url=url, headers=headers)
         assert (target.url, target.api_key) == expected
