@@ -166,6 +166,9 @@ class Dispatcher:
             "duration_ms": round(outcome.duration_s * 1000, 1),
             "objects_affected": outcome.objects_affected,
         }
+        if inv is not None and inv.help:  # CMD --help ran nothing: audited as \help CMD is
+            entry.update(command="help", arguments={"topic": inv.spec.name.split()},
+                         destructive=False)
         if not nested:
             self.session.history.append(redact(text, variables))  # as run, secrets hidden
         try:

@@ -7,7 +7,8 @@ the OS as soon as its command ends, so a crash keeps what was done.
 
 Never written: the value of an option declared ``secret`` (the audit's redaction: such a
 line becomes a comment, as it could not be replayed), a line that did not parse (only its
-command word, as the audit keeps it), a message marked ``secret`` (a key shown once).
+command word, as the audit keeps it), a message marked ``secret`` (a key shown once), a
+credential written into a URL (``***``).
 Left out: lines that make no sense to replay (``\\record``, ``\\q``, ``\\help``, ``--help``,
 ``\\history``), and a line that ran other lines through the shell (``\\i``, ``\\e``): those
 lines are recorded themselves, and it stays as a comment after them.
@@ -22,9 +23,11 @@ from pathlib import Path
 
 from commands.audit import now_iso
 from commands.errors import ShellError, UsageError
+from commands.owner_only import open_private
 from commands.parse import Invocation, parse, tokenize
 from commands.registry import Registry
 from commands.results import Document, Message, Outcome, Record, Table
+from commands.url_credentials import hide
 from commands.variables import REDACTED
 
 NOT_REPLAYED = frozenset({"record", "q", "help", "history"})
@@ -37,15 +40,13 @@ class Recorder:
     """An open runbook file; ``note`` appends one line and its outcome."""
 
     def __init__(self, path: Path, registry: Registry, *, append: bool = False) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_EXCL)
-        try:
-            self._fd = os.open(path, flags, 0o600)
+        try:  # an appended file keeps no wider mode than a new one
+            self._fd = open_private(path, os.O_WRONLY | (os.O_APPEND if append else os.O_EXCL))
         except FileExistsError:
             raise UsageError(f"\\record {path}: the file exists",
                              "name a new file, or add --append to add to it") from None
         except OSError as exc:
             raise UsageError(f"\\record {path}: {exc.strerror}") from None
-        os.fchmod(self._fd, 0o600)  # an appended file keeps no wider mode than a new one
         self.path = path
         self.registry = registry
         self.started = now_iso()
@@ -102,7 +103,8 @@ class Recorder:
         os.close(self._fd)
 
     def _write(self, lines: list[str]) -> None:
-        os.write(self._fd, ("\n".join(lines) + "\n").encode())
+        # an error message may repeat a URL as typed: its credentials never reach the file
+        os.write(self._fd, (hide("\n".join(lines)) + "\n").encode())
 
 
 def outcome_comment(outcome: Outcome) -> str:

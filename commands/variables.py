@@ -11,7 +11,8 @@ Before a line is dispatched, outside single and double quotes:
 
 Secrets: a variable whose name looks like one (``TOKEN``, ``API_KEY``, ``PASSWORD``...) is
 interpolated into the line that runs, but its value is replaced by ``***`` wherever the
-line is recorded (audit log, ``\\history``) or listed (``\\set``).
+line is recorded (audit log, ``\\history``) or listed (``\\set``); so are credentials
+written into a URL (``commands.url_credentials.hide``).
 
 Only the standard library is imported: ``shell.cli`` parses ``-v`` on its cheap path.
 """
@@ -24,11 +25,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from commands.errors import UsageError
+from commands.url_credentials import HIDDEN as REDACTED
+from commands.url_credentials import hide
 
 NAME = re.compile(r"[A-Za-z0-9_]+")
 SECRET_WORDS = re.compile(r"api[-_]?key|token|secret|password|bearer|authorization", re.I)
 """Words that make a command line, or a variable's name, hold a secret."""
-REDACTED = "***"
 _REFERENCE = re.compile(r":(?:'([A-Za-z0-9_]+)'|\{\?([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")
 
 
@@ -100,10 +102,8 @@ def is_secret(name: str) -> bool:
 
 def redact(value: Any, variables: Mapping[str, str]) -> Any:
     """``value`` (a string, or lists and dicts of them) with the values of secret-named
-    variables replaced by ``***``."""
+    variables and the credentials written into URLs replaced by ``***``."""
     hidden = [v for k, v in variables.items() if v and is_secret(k)]
-    if not hidden:
-        return value
     return _redact(value, sorted(hidden, key=len, reverse=True))
 
 
@@ -111,7 +111,7 @@ def _redact(value: Any, hidden: list[str]) -> Any:
     if isinstance(value, str):
         for secret in hidden:
             value = value.replace(secret, REDACTED)
-        return value
+        return hide(value)
     if isinstance(value, list | tuple):
         return type(value)(_redact(v, hidden) for v in value)
     if isinstance(value, dict):

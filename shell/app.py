@@ -25,6 +25,7 @@ from prompt_toolkit.styles import Style
 from commands.context import Session
 from commands.errors import QuitRequested, ShellError
 from commands.ops.connection import nodes_health
+from commands.owner_only import touch_private
 from completers.meta import MetaCommandCompleter
 from completers.metadata import MetadataCache
 from completers.refresher import MetadataRefresher
@@ -105,9 +106,7 @@ def history_file(session: Session) -> Path:
     """One input history per profile (or per cluster when there is no profile)."""
     conn = session.connection
     key = (conn.profile or re.sub(r"\W+", "_", conn.url)) if conn else "disconnected"
-    directory = state_dir() / "history"
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return directory / key
+    return touch_private(state_dir() / "history" / key)
 
 
 def run_repl(runner: LineRunner, settings: Settings, input: Input | None = None,  # noqa: A002

@@ -39,8 +39,9 @@ from typing import Any
 
 import platformdirs
 
-from commands.errors import ConfigError
+from commands.errors import ConfigError, UsageError
 from commands.safety import DEFAULT_PROTECTED
+from commands.url_credentials import take_key
 
 APP = "elysiactl"
 DEFAULT_URL = "http://localhost:8080"
@@ -169,20 +170,47 @@ class Target:
 def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
             profile: str | None = None, api_key: str | None = None,
             headers: Mapping[str, str] | None = None, insecure: bool = False,
-            metrics_urls: tuple[str, ...] = ()) -> Target:
+            metrics_urls: tuple[str, ...] = (), url_from: str = "--url",
+            key_from: str = "--api-key") -> Target:
     """Combine flags, environment and config into a connection target; ``metrics_urls``
-    (the in-process sandbox's) win over the profile's."""
+    (the in-process sandbox's) win over the profile's. ``url_from`` and ``key_from`` name
+    where ``url`` and ``api_key`` came from, in messages.
+
+    The target's URL never holds a credential: a key parameter becomes the API key, and two
+    different keys (or a key and an ``Authorization`` header) are an error naming both."""
     if profile is not None and profile not in settings.profiles:
         raise ConfigError(f"no profile named {profile!r}",
                           "profiles: " + (", ".join(settings.profiles) or "none configured"))
     chosen = settings.profiles.get(profile or "") or (
         None if url or env.get("WEAVIATE_URL") else settings.profiles.get(
             settings.default_profile or ""))
-    final_url = url or (chosen.url if profile and chosen else None) or env.get(
-        "WEAVIATE_URL") or (chosen.url if chosen else DEFAULT_URL)
-    key = api_key or env.get("WEAVIATE_API_KEY") or (chosen.api_key(env) if chosen else None)
+    in_profile = f"profile {chosen.name}'s url" if chosen else ""
+    if url:
+        final_url, where = url, url_from
+    elif chosen and (profile or not env.get("WEAVIATE_URL")):
+        final_url, where = chosen.url, in_profile
+    else:
+        final_url, where = env.get("WEAVIATE_URL") or DEFAULT_URL, "WEAVIATE_URL"
+    taken = take_key(final_url, where)
+    if taken.key and where == in_profile:
+        raise ConfigError(f"{where} holds an API key ({taken.param}=): a config file never "
+                          "holds a secret", "put the key in an environment variable and name "
+                          "it with api_key_env")
+    key, key_where = (api_key, key_from) if api_key else ("", "")
+    if not key and env.get("WEAVIATE_API_KEY"):
+        key, key_where = env["WEAVIATE_API_KEY"], "WEAVIATE_API_KEY"
+    if not key and chosen:
+        key, key_where = chosen.api_key(env) or "", f"profile {chosen.name}'s key"
+    if taken.key:
+        if key and key != taken.key:
+            raise UsageError(f"two API keys: the {taken.param} parameter of {where} and "
+                             f"{key_where}", "keep one of them")
+        key, key_where = taken.key, f"the {taken.param} parameter of {where}"
     all_headers = {**(chosen.resolved_headers(env) if chosen else {}), **(headers or {})}
-    return Target(url=final_url, api_key=key, headers=all_headers,
+    if key and any(name.lower() == "authorization" for name in all_headers):
+        raise UsageError(f"two credentials: an Authorization header and {key_where}",
+                         "keep one of them")
+    return Target(url=taken.url, api_key=key or None, headers=all_headers,
                   verify=not insecure and (chosen.verify_tls if chosen else True),
                   profile=chosen.name if chosen else None, tier=chosen.tier if chosen else None,
                   metrics_urls=metrics_urls or (chosen.metrics_urls if chosen else ()),

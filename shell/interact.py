@@ -32,7 +32,8 @@ class PromptConfirmer:
         self._output = output
 
     def confirm(self, plan: Plan, word: str) -> bool:
-        """True only when exactly ``word`` was typed; Ctrl-C or Ctrl-D mean no."""
+        """True only when exactly ``word`` was typed (`` yes`` is not ``yes``: consent is not
+        guessed); Ctrl-C or Ctrl-D mean no."""
         from prompt_toolkit import PromptSession  # only when asking: -c at a terminal is common
 
         self._renderer().warn_plan(plan)
@@ -41,7 +42,7 @@ class PromptConfirmer:
                 f"Type '{word}' to confirm: ")
         except (KeyboardInterrupt, EOFError):
             return False
-        return answer.strip() == word
+        return answer == word
 
 
 def progress_bars(renderer: Callable[[], Renderer]) -> Progress:

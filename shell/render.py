@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from commands.errors import ShellError, UsageError
 from commands.results import Document, Level, Message, Outcome, Record, Result, Table, Text
 from commands.safety import Plan
+from commands.url_credentials import hide
 from shell import grid
 from shell.streams import PlainStream, as_rich
 
@@ -163,14 +164,15 @@ class Renderer:
         say(self.err, text)
 
     def error(self, error: BaseException, prefix: str = "") -> None:
-        """One line, plus the hint (and the synopsis for usage errors) on the next."""
-        text = error.message if isinstance(error, ShellError) else str(error)
+        """One line, plus the hint (and the synopsis for usage errors) on the next; credentials
+        written into a URL the message repeats are hidden."""
+        text = hide(error.message if isinstance(error, ShellError) else str(error))
         for line in text.split("\n"):  # several errors (GraphQL's): one line each
             say(self.err, f"{prefix}error: {line}", "bold red")
         hint = error.hint if isinstance(error, ShellError) else None
         if hint:
             label = "" if isinstance(error, UsageError) and hint.startswith("usage:") else "hint: "
-            say(self.err, f"{label}{hint}", "yellow")
+            say(self.err, f"{label}{hide(hint)}", "yellow")
 
     def _table(self, result: Result, expanded: bool) -> None:
         if isinstance(result, Text):

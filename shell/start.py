@@ -18,6 +18,7 @@ from commands.dispatch import Dispatcher
 from commands.errors import ExitStatus, ShellError
 from commands.meta import MODULES
 from commands.ops.connection import open_connection
+from commands.owner_only import private_dir, touch_private
 from commands.parse import parse
 from commands.registry import Registry
 from shell.config import Settings, Target, config_dir, load_settings, resolve, state_dir
@@ -45,9 +46,8 @@ def _setup_logging(directory: Path) -> Path | None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if os.environ.get("ELYSIACTL_DEBUG") else logging.WARNING)
     try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handler: logging.Handler = logging.FileHandler(directory / "elysiactl.log")
-        path: Path | None = directory / "elysiactl.log"
+        path: Path | None = touch_private(directory / "elysiactl.log")
+        handler: logging.Handler = logging.FileHandler(path)
     except OSError:
         handler, path = logging.NullHandler(), None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -57,7 +57,7 @@ def _setup_logging(directory: Path) -> Path | None:
 
 def _audit_log(directory: Path) -> AuditSink:
     try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(directory)
     except OSError:
         return MemoryAuditLog()
     return JsonlAuditLog(directory / "audit.jsonl")
@@ -66,17 +66,20 @@ def _audit_log(directory: Path) -> AuditSink:
 def _connector(settings: Settings, env: Mapping[str, str]) -> Callable[..., Connection]:
     def connect(target: str, api_key: str | None = None, secondary: bool = False) -> Connection:
         own = {k: v for k, v in env.items() if k not in SESSION_ONLY} if secondary else env
-        chosen = resolve(settings, own, url=target, api_key=api_key) if "://" in target else \
-            resolve(settings, own, profile=target, api_key=api_key)
-        return _open(chosen)
+        named = {"url_from": "--target", "key_from": "--target-api-key-env"} if secondary \
+            else {"url_from": "\\connect", "key_from": "--api-key-env"}
+        named["url" if "://" in target else "profile"] = target
+        return _open(resolve(settings, own, api_key=api_key, **named))
     return connect
 
 
-def _open(target: Target, connect_retries: int = 4) -> Connection:
+def _open(target: Target) -> Connection:
+    """Open ``target`` with the client's retry policy, the first connection included (a
+    cluster still starting is waited for, as the README promises)."""
     connection = open_connection(target.url, api_key=target.api_key,
                                  headers=dict(target.headers), verify=target.verify,
                                  profile=target.profile, tier=target.tier,
-                                 connect_retries=connect_retries, read_only=target.read_only)
+                                 read_only=target.read_only)
     connection.metrics_urls = target.metrics_urls
     return connection
 
@@ -127,9 +130,9 @@ def run(args: argparse.Namespace) -> int:
             from shell.connecting import Connecting
 
             return run_repl(runner, settings,
-                            connecting=Connecting(target.url, lambda: _open(target, 1)))
+                            connecting=Connecting(target.url, lambda: _open(target)))
         try:  # script and -c modes connect before their first line
-            session.connection = _open(target, 1)
+            session.connection = _open(target)
         except ShellError as exc:
             renderer().error(exc)
             return int(ExitStatus.CONNECTION)

@@ -32,6 +32,7 @@ def renderer() -> tuple[Renderer, io.StringIO]:
 @pytest.mark.parametrize("typed, word, expected", [
     ("yes\r", "yes", True), ("y\r", "yes", False), ("YES\r", "yes", False),
     ("Article\r", "Article", True), ("yes\r", "Article", False), ("\x04", "yes", False),
+    (" yes\r", "yes", False), ("yes \r", "yes", False), (" Article\r", "Article", False),
 ])
 def test_confirmation_needs_the_exact_word(typed: str, word: str, expected: bool) -> None:
     shown, err = renderer()

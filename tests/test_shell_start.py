@@ -205,7 +205,9 @@ def test_lines_entered_while_connecting_wait_for_it_and_ctrl_c_drops_one(slow, t
 
 def test_a_late_failure_is_printed_above_the_prompt_and_keeps_the_line(slow, tmp_path) -> None:
     server, http = slow
-    http.put("/__sandbox/faults", json={"fail_rate": 1, "kinds": ["drop"]}).raise_for_status()
+    # every attempt of the start-up connection's retries dropped, after 0.3 s each
+    http.put("/__sandbox/faults", json={"fail_rate": 1, "kinds": ["drop"], "latency_ms": 300}
+             ).raise_for_status()
     child = repl_in_terminal(server.url, tmp_path)
     try:
         child.expect(r"\(connecting\)> ")

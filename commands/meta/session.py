@@ -27,7 +27,8 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
               "with :// is a URL (the API key comes from WEAVIATE_API_KEY, or from the\n"
               "variable --api-key-env names), anything else a profile from the config file\n"
               "(its URL, key, headers and tier). A key is never typed in the line, so it\n"
-              "never reaches the history, the audit log or a \\record runbook.\n\n"
+              "never reaches the history, the audit log or a \\record runbook; one written\n"
+              "into the URL (?api_key=KEY) is used as the key and kept as *** there.\n\n"
               "  \\connect http://localhost:8080\n"
               "  \\connect https://prod.example.com --api-key-env PROD_WEAVIATE_KEY\n"
               "  \\connect prod",

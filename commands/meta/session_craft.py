@@ -8,6 +8,7 @@ from commands.context import CommandContext, ShellHooks
 from commands.errors import UsageError
 from commands.results import Message, Record, Table
 from commands.spec import Arg, Kind, command
+from commands.url_credentials import hide
 from commands.variables import REDACTED, check_name, is_secret
 
 PAGER_MODES = ("on", "off", "always")
@@ -34,7 +35,8 @@ def _ended(ctx: CommandContext, code: int | None) -> None:
               "TRUE or FALSE; not inside quotes, and an unknown :NAME is left as it is. \\: is a\n"
               "literal colon. elysiactl -v NAME=VALUE sets one at start-up.\n"
               "A variable whose name looks like a secret (TOKEN, API_KEY, PASSWORD...) is\n"
-              "shown as *** in the list, the audit log and \\history.\n\n"
+              "shown as *** in the list, the audit log and \\history, as are credentials\n"
+              "written into a URL.\n\n"
               "  \\set COLL Article\n  \\count :COLL\n  \\set PATTERN 'Art*'\n  \\ls :'PATTERN'",
          args=(Arg("name", help="the variable's name (letters, digits, _)", required=False),
                Arg("value", help="its value", required=False, many=True)),
@@ -43,7 +45,7 @@ def set_cmd(ctx: CommandContext, *, name: str | None, value: list[str]) -> Table
     variables = ctx.session.variables
     if name is None:
         return Table(("name", "value"), tuple(
-            (k, REDACTED if is_secret(k) and v else v) for k, v in sorted(variables.items())))
+            (k, REDACTED if is_secret(k) and v else hide(v)) for k, v in sorted(variables.items())))
     variables[check_name(name)] = "".join(value)
     return None
 

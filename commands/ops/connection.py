@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from commands.api.client import RestClient
 from commands.context import Connection
 from commands.errors import ApiError, ConnectionFailed, UsageError
+from commands.url_credentials import hide
 
 
 def local_identity() -> str:
@@ -27,10 +28,10 @@ def check_url(url: str) -> None:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError as exc:
-        raise UsageError(f"{url!r} is not a valid URL: {exc}",
+        raise UsageError(f"{hide(url)!r} is not a valid URL: {exc}",
                          "e.g. http://localhost:8080 or https://weaviate.example.com") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{url!r} is not an http(s) URL with a host",
+        raise UsageError(f"{hide(url)!r} is not an http(s) URL with a host",
                          "e.g. http://localhost:8080 or https://weaviate.example.com")
 
 
@@ -43,7 +44,7 @@ def open_connection(url: str, api_key: str | None = None,
     A ``read_only`` connection (a profile with ``read_only: true``) refuses every write
     before sending it (``RestClient.read_only``).
 
-    ``connect_retries`` applies to the first request only (start-up may want to give up
+    ``connect_retries`` applies to the first request only (a test may want to give up
     fast); the connection keeps the client's normal retry policy afterwards. Raises
     ``ConnectionFailed`` when nothing answers and ``ApiError`` when the cluster refuses.
     """

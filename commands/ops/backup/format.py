@@ -80,6 +80,7 @@ import orjson
 from commands.errors import ShellError
 from commands.ops.backup import parquet
 from commands.ops.backup.settings import FILE_FORMATS
+from commands.owner_only import open_private, private_dir
 
 FORMAT = "elysiactl-backup"
 VERSION = 2  # 2: objects chunks hold cursor pages
@@ -186,10 +187,11 @@ def manifest_sha256(data: dict[str, Any]) -> str:
 
 
 def write_atomic(path: Path, data: bytes | bytearray) -> None:
-    """Write ``data`` durably: temporary file, fsync, rename, fsync of the directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` durably (temporary file, fsync, rename, fsync of the directory) and
+    owner-only: a backup holds the collection's data."""
+    private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as out:
+    with os.fdopen(open_private(tmp, os.O_WRONLY | os.O_TRUNC), "wb") as out:
         out.write(data)
         out.flush()
         os.fsync(out.fileno())

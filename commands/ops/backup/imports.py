@@ -32,6 +32,7 @@ from commands.errors import ApiError, ShellError
 from commands.ops.backup import heap
 from commands.ops.backup.format import write_atomic
 from commands.ops.backup.transform import BatchObject
+from commands.owner_only import open_private
 from commands.progress import Advance, ignore
 
 CHECKPOINT_FORMAT = "elysiactl-restore-checkpoint"
@@ -251,7 +252,8 @@ class Importer:
             self.written_now += ok
             if failures:
                 if self._errors is None:
-                    self._errors = open(self.errors_path, "ab")  # noqa: SIM115 - kept open
+                    # kept open; owner-only: the failed objects' data
+                    self._errors = os.fdopen(open_private(self.errors_path), "ab")
                 self._errors.write(b"".join(orjson.dumps(f) + b"\n" for f in failures))
                 cp.failed[key] = cp.failed.get(key, 0) + len(failures)
 

@@ -25,6 +25,7 @@ import orjson
 
 from commands.errors import ShellError, UsageError
 from commands.ops.backup.imports import Checkpoint
+from commands.owner_only import private_dir
 
 MIGRATE_FORMAT = "elysiactl-migrate-checkpoint"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
@@ -124,7 +125,7 @@ class RunLock:
 
     def acquire(self, what: str) -> None:
         """Take the lock, or refuse at once naming the process that holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         while self.fd is None:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             try:

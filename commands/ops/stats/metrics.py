@@ -22,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from commands.api.client import RestClient
 from commands.errors import ShellError, UsageError
+from commands.url_credentials import hide
 
 QUERY_LATENCY = "queries_durations_ms"
 BATCH_OBJECTS = "batch_objects_processed_total"
@@ -77,6 +78,9 @@ def parse(text: str, at: float) -> Scrape:
 def check_url(url: str) -> tuple[str, str]:
     """``http://host:2112/metrics`` -> ``("http://host:2112", "/metrics")``; else UsageError."""
     parts = urlsplit(url)
+    if hide(url) != url:
+        raise UsageError(f"--metrics-url {hide(url)!r}: a metrics URL takes no credentials",
+                         "remove them: Weaviate's Prometheus endpoint has no authentication")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"--metrics-url {url!r}: expected http(s)://HOST:PORT/metrics",
                          "Weaviate serves Prometheus on port 2112 when "
