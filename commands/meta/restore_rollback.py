@@ -52,10 +52,14 @@ class GuardedRestore:
             self._record(safety).save(record_path)
         try:
             report = restore.run()
-        except ShellError as exc:
-            exc.hint = _hint(self.path, exc.hint)
-            raise
-        except KeyboardInterrupt:
+        except BaseException as exc:
+            if not restore.checkpoint_path.exists():  # nothing was written (class refused)
+                record_path.unlink(missing_ok=True)
+                raise
+            if isinstance(exc, ShellError):
+                exc.hint = _hint(self.path, exc.hint)
+            if not isinstance(exc, KeyboardInterrupt):
+                raise
             done = restore.checkpoint.written
             raise RestoreInterrupted(f"restore into {restore.name} interrupted ({done:,} "
                                      "objects restored so far are checkpointed)",

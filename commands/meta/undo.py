@@ -69,7 +69,7 @@ def _inserted(record: safety.UndoRecord) -> dict[str | None, list[str]]:
 def undo_cmd(ctx: CommandContext, *, list: bool, force: bool, dry_run: bool,
              allow_protected: bool) -> list[Result]:
     """``\\undo``: restore the newest safety backup (``--list``: a Table of them)."""
-    cluster = ctx.session.connection.url if ctx.session.connection else ""
+    cluster = ctx.api.url
     if list:
         return [_list(ctx, cluster)]
     record = safety.undoable(ctx.session.state_dir, cluster)

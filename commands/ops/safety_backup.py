@@ -105,6 +105,10 @@ def choose(state_dir: Path | None, objects: int | None, limit: int, skip: bool,
     if state_dir is None:
         return SafetyChoice(None, f"no safety backup of {what} will be taken: the shell has no "
                                   "state directory; \\undo cannot bring it back")
+    if limit == 0:
+        return SafetyChoice(None, f"no safety backup of {what} will be taken: "
+                                  "safety_backup_max_objects is 0 in the config file; \\undo "
+                                  "cannot bring it back")
     if objects is not None and objects > limit:
         return SafetyChoice(None, f"no safety backup of {what} will be taken: {objects:,} "
                                   f"objects are more than safety_backup_max_objects ({limit:,}); "
