@@ -52,7 +52,7 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ('export cancel',
          'Cancel a running server-side export.'),
         ('undo',
-         'Bring back what the last \\rm, \\clear or restore deleted or overwrote.'),
+         'Bring back what the last \\rm, \\clear, \\alter or restore deleted or overwrote.'),
     )),
     ('session', (
         ('connect',

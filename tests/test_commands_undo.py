@@ -191,3 +191,18 @@ def test_rollback_of_an_abandoned_restore_removes_the_collection_it_created(
     assert web.get("/v1/schema").json() == schema_before
     again = shell.execute(rf"\restore {manifest} --rollback --force", "t")
     assert again.exit_code == 1 and "no unfinished restore" in again.error.message
+
+
+def test_undo_of_an_alter_that_drops_something_creates_the_collection_again(
+        sandbox: Sandbox, web: httpx.Client, tmp_path: Path) -> None:
+    make_notes(sandbox, 40)
+    before, schema_before = digest(sandbox.url), web.get(f"/v1/schema/{NAME}").json()
+    shell = dispatcher(sandbox.url, tmp_path)
+    altered = ok(shell, rf"\alter {NAME} --set vectorIndexConfig.skip=true --force")
+    assert "safety backup of Note (40 objects)" in texts(altered)
+    assert web.get(f"/v1/schema/{NAME}").json()["vectorIndexConfig"]["skip"] is True
+    plan = ok(shell, r"\undo --dry-run")
+    assert "Note is deleted (with its 40 objects now) and created again" in texts(plan)
+    ok(shell, r"\undo --force")
+    assert web.get(f"/v1/schema/{NAME}").json() == schema_before
+    assert digest(sandbox.url) == before

@@ -21,9 +21,12 @@ from typing import Any
 import orjson
 
 from commands.api.client import RestClient
+from commands.errors import ShellError
+from commands.ops import cluster, collections
 from commands.ops.backup import catalog
 from commands.ops.backup.format import write_atomic
 from commands.ops.backup.run import BackupRequest, run_backup
+from commands.ops.objects import aggregate_count
 from commands.progress import Progress
 
 AREA = "safety"
@@ -157,6 +160,18 @@ def undoable(state_dir: Path | None, cluster: str) -> UndoRecord | None:
     """The newest record that was not undone and still has all its backups."""
     return next((r for r in records(state_dir, cluster) if not r.undone and not r.missing),
                 None)
+
+
+def object_count(api: RestClient, cls: dict[str, Any]) -> int | None:
+    """How many objects a collection holds: counted, or the nodes' approximate total when
+    it is multi-tenant; None when it cannot be told."""
+    name = cls["class"]
+    try:
+        if not collections.is_multi_tenant(cls):
+            return aggregate_count(api, name)
+        return cluster.collection_counts(cluster.fetch_nodes(api)).get(name)
+    except ShellError:
+        return None
 
 
 def backups_of(names: Iterable[str], directories: Iterable[Path]) -> list[catalog.CatalogEntry]:
