@@ -147,7 +147,10 @@ def rm_cmd(ctx: CommandContext, *, names: list[str], filter: str | None, with_el
                                       "its data for these collections is not listed",
                                       Level.WARNING)]
     removed = extras if with_elysia else []
-    choice = safety_backup.choose(ctx, total, no_safety_backup, ", ".join(targets))
+    chunks = [c for c in removed if c.kind == "chunks"]  # Elysia's chunked collections
+    backed_up = [*targets, *(c.name for c in chunks)]
+    choice = safety_backup.choose(ctx, total + sum(c.objects or 0 for c in chunks),
+                                  no_safety_backup, ", ".join(backed_up))
     plan = Plan(action=action, targets=tuple(targets),
                 preview=(_radius_table(found),
                          *([_elysia_table(extras, with_elysia)] if extras else unread),
@@ -161,7 +164,7 @@ def rm_cmd(ctx: CommandContext, *, names: list[str], filter: str | None, with_el
     if ctx.approve(plan, force=force, dry_run=dry_run,
                    allow_protected=allow_protected) is Decision.DRY_RUN:
         return dry_run_results(plan)
-    out = safety_backup.take(ctx, choice, "rm", ((n, None) for n in targets))
+    out = safety_backup.take(ctx, choice, "rm", ((n, None) for n in backed_up))
     deleted: list[str] = []
     ctx.objects_affected = 0
     for radius in found:
