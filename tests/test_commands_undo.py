@@ -187,7 +187,7 @@ def test_rollback_of_an_abandoned_restore_removes_the_collection_it_created(
     assert stopped.status == "interrupted" and "--rollback" in stopped.error.hint
     assert httpx.get(f"{sandbox.url}/v1/schema/Copy").status_code == 200
     dry = ok(shell, rf"\restore {manifest} --rollback --dry-run")
-    assert "would remove collection Copy" in texts(dry)
+    assert "would remove collection Copy (created by the restore of" in texts(dry)
     ok(shell, rf"\restore {manifest} --rollback --force")
     assert web.get("/v1/schema").json() == schema_before
     again = shell.execute(rf"\restore {manifest} --rollback --force", "t")

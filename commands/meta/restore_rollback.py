@@ -96,10 +96,10 @@ def rollback(ctx: CommandContext, path: str, *, force: bool, dry_run: bool,
     undo = rollback_ops.plan(ctx.api, record)
     target = record.target
     if record.created_class:
-        action = f"remove collection {target}, which the restore of {path} created"
+        action = f"remove collection {target} (created by the restore of {path})"
     else:
-        action = f"remove the {undo.objects:,} objects the restore of {path} inserted into " \
-                 f"{target}"
+        action = f"remove {undo.objects:,} objects from {target} (inserted by the restore of " \
+                 f"{path})"
     overwritten = None
     if undo.kept:
         overwritten = Message(f"{undo.kept:,} objects of {target} existed before the restore and "
