@@ -104,6 +104,16 @@ def inserted_ids(backup: Path, tenants: Iterable[str | None], before: Path | Non
     (all of them without one), and how many it does hold."""
     out: dict[str | None, list[str]] = {}
     kept = 0
+    tenants = list(tenants)
+    if before is not None:  # a tenant it could not read (not ACTIVE) lists no ids
+        manifest = load_chain(before)[-1].manifest
+        unread = sorted(str(t.get("name")) for t in manifest.skipped_tenants
+                        if t.get("name") in tenants)
+        if unread:
+            raise ShellError(f"tenants {', '.join(unread)} were not active when the safety "
+                             f"backup {before} was taken, so the objects the restore inserted "
+                             "into them cannot be told from those that were there: nothing "
+                             "was sent", "remove them by hand, or restore an earlier backup")
     for tenant in tenants:
         existed = set(_ids(before, tenant)) if before is not None else set()
         ids = _ids(backup, tenant)
