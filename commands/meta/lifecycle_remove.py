@@ -157,7 +157,9 @@ def rm_cmd(ctx: CommandContext, *, names: list[str], filter: str | None, with_el
                          Message(f"total: {total:,} objects{approx} in {len(targets)} "
                                  f"collection{'s' if len(targets) != 1 else ''}: "
                                  + ", ".join(targets), Level.WARNING),
-                         *safety_backup.preview(ctx, choice, targets)),
+                         *safety_backup.preview(ctx, choice, targets, sum(
+                             n for r in found for s, n in (r.tenants or {}).items()
+                             if s != "ACTIVE"))),
                 requests=(*(f"DELETE /v1/schema/{n}" for n in targets),
                           *(c.request for c in removed)), objects=total,
                 protected=tuple(name for name, _ in hits))

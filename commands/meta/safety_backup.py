@@ -29,9 +29,10 @@ def choose(ctx: CommandContext, objects: int | None, skip: bool,
                          what)
 
 
-def preview(ctx: CommandContext, choice: safety.SafetyChoice,
-            names: Iterable[str]) -> tuple[Result, ...]:
-    """The plan's lines about backups: the existing ones of ``names`` and the safety backup."""
+def preview(ctx: CommandContext, choice: safety.SafetyChoice, names: Iterable[str],
+            unreadable: int = 0) -> tuple[Result, ...]:
+    """The plan's lines about backups: the existing ones of ``names`` and the safety backup
+    (which cannot hold the objects of ``unreadable`` tenants that are not active)."""
     names = list(names)
     places = [Path(DEFAULT_DIR)]
     if ctx.session.state_dir is not None:
@@ -44,6 +45,10 @@ def preview(ctx: CommandContext, choice: safety.SafetyChoice,
                                for e in found), title="Existing backups of "
                          + ", ".join(names), note=r"\restore PATH brings one back"))
     out.append(Message(choice.reason, Level.INFO if choice.taken else Level.WARNING))
+    if choice.taken and unreadable:
+        out.append(Message(f"{unreadable:,} tenant{'s' * (unreadable != 1)} not active cannot "
+                           "be read: the safety backup will not hold their objects, so \\undo "
+                           "cannot bring those back", Level.WARNING))
     return tuple(out)
 
 

@@ -98,6 +98,7 @@ def undo_cmd(ctx: CommandContext, *, list: bool, force: bool, dry_run: bool,
         for restore in restores:
             report = restore.run()
             out.append(Message(f"restored {report.objects:,} objects into {report.collection}"))
+            out += [Message(w, Level.WARNING) for w in report.warnings]
     except BaseException:
         ctx.session.notify("schema")
         raise
