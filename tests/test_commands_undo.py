@@ -207,3 +207,25 @@ def test_undo_of_an_alter_that_drops_something_creates_the_collection_again(
     ok(shell, r"\undo --force")
     assert web.get(f"/v1/schema/{NAME}").json() == schema_before
     assert digest(sandbox.url) == before
+
+
+def test_undo_of_a_completed_restore_over_existing_data(sandbox: Sandbox, web: httpx.Client,
+                                                        tmp_path: Path) -> None:
+    make_notes(sandbox, 30)
+    shell = dispatcher(sandbox.url, tmp_path)
+    ok(shell, rf"\backup {NAME} --output {tmp_path / 'b'}")
+    for oid in sorted(state(sandbox.url, NAME))[:10]:
+        web.delete(f"/v1/objects/{NAME}/{oid}").raise_for_status()
+    add_notes(sandbox, 5, seed=3)
+    changed = sorted(state(sandbox.url, NAME))[0]
+    web.patch(f"/v1/objects/{NAME}/{changed}", json={"class": NAME, "properties": {
+        "title": "changed"}}).raise_for_status()
+    before = digest(sandbox.url)
+    restored = ok(shell, rf"\restore {tmp_path / 'b' / NAME}.json --force")
+    assert "safety backup of Note (25 objects)" in texts(restored)
+    assert digest(sandbox.url) != before
+    assert not list((tmp_path / "b").glob("*.rollback.json"))  # it completed
+    plan = ok(shell, r"\undo --dry-run")
+    assert "first the 10 objects that restore inserted are deleted" in texts(plan)
+    ok(shell, r"\undo --force")
+    assert digest(sandbox.url) == before
