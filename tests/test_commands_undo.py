@@ -17,9 +17,11 @@ import orjson
 import pytest
 
 from commands.dispatch import Dispatcher
+from commands.errors import ConfigError
 from commands.results import Message, Outcome, Table
 from sandbox import Sandbox
 from sandbox.writes import prepare
+from shell.config import load_settings
 from tests.migrate_support import dispatcher, mutating, state
 from tests.test_commands_restore_support import progress_factory
 
@@ -229,3 +231,13 @@ def test_undo_of_a_completed_restore_over_existing_data(sandbox: Sandbox, web: h
     assert "first the 10 objects that restore inserted are deleted" in texts(plan)
     ok(shell, r"\undo --force")
     assert digest(sandbox.url) == before
+
+
+@pytest.mark.parametrize("value", ["-1", "lots", "true", "1.5"])
+def test_a_wrong_limit_in_the_config_file_is_one_clear_line(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"safety_backup_max_objects: {value}\n")
+    with pytest.raises(ConfigError, match=f"{path}: safety_backup_max_objects must be a whole"):
+        load_settings(path)
+    path.write_text("safety_backup_max_objects: 500000\n")
+    assert load_settings(path).safety_backup_max_objects == 500_000
