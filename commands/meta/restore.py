@@ -165,6 +165,13 @@ def restore_cmd(ctx: CommandContext, *, path: str, skip_schema: bool, as_: str |
                 no_safety_backup: bool) -> list[Result]:
     """``\\restore``: Messages and a Record of what was restored (a dry run: the plan)."""
     if rollback:
+        given = {"--skip-schema": skip_schema, "--as": as_, "--tenant": tenant,
+                 "--rename-property": rename_property, "--drop-property": drop_property,
+                 "--native": native, "--include": include}
+        if any(given.values()):
+            raise UsageError(f"{', '.join(k for k, v in given.items() if v)} cannot be used "
+                             "with --rollback", "the rollback record beside the backup says "
+                             "what the restore did: give only PATH")
         return restore_rollback.rollback(ctx, path, force=force, dry_run=dry_run,
                                          allow_protected=allow_protected)
     if native:
