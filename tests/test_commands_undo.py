@@ -124,9 +124,11 @@ def test_preview_lists_existing_backups_and_the_limit(sandbox: Sandbox, tmp_path
     monkeypatch.chdir(tmp_path)  # \backups' default directory, ./backup
     shell = dispatcher(sandbox.url, tmp_path / "state", safety_backup_max_objects=20)
     ok(shell, rf"\backup {NAME}")
+    ok(shell, rf"\backup {NAME} --output {tmp_path / 'elsewhere'}")  # found in the audit log
     dry = ok(shell, rf"\rm {NAME} --dry-run")
     listed = next(r for r in dry.results if isinstance(r, Table) and r.title.startswith("Exist"))
-    assert [row[0] for row in listed.rows] == [NAME] and listed.rows[0][3] == 30
+    assert [(row[0], row[3]) for row in listed.rows] == [(NAME, 30)] * 2
+    assert {Path(row[-1]).parent.name for row in listed.rows} == {"backup", "elsewhere"}
     assert "30 objects are more than safety_backup_max_objects (20)" in texts(dry)
     skipped = ok(shell, rf"\rm {NAME} --dry-run --no-safety-backup")
     assert "--no-safety-backup: no safety backup of Note will be taken" in texts(skipped)

@@ -119,10 +119,11 @@ def _elysia_table(found: list[elysia.Companion], with_elysia: bool) -> Table:
          "the collection (without it, it stays and \\elysia shows it as missing).\n"
          "Protected collections (\\protected) need --allow-protected and their name typed.\n"
          "Outside a terminal, --force (or elysiactl --yes) is required.\n"
-         "The preview lists the backups that hold the collections (in ./backup and the\n"
-         "safety area). Before deleting, a safety backup is taken into the state directory\n"
-         "(up to safety_backup_max_objects objects; not with --dry-run or\n"
-         "--no-safety-backup): \\undo brings the collections back from it.\n\n"
+         "The preview lists the backups that hold the collections (in ./backup, in the\n"
+         "directories \\backup --output wrote to, and in the safety area). Before deleting,\n"
+         "a safety backup is taken into the state directory (up to\n"
+         "safety_backup_max_objects objects; not with --dry-run or --no-safety-backup):\n"
+         "\\undo brings the collections back from it.\n\n"
          "  \\rm DevCollection\n  \\rm --filter 'test_*' --dry-run\n  \\rm Old1 Old2 --force\n"
          "  \\rm Article --with-elysia",
 )

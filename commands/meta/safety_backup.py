@@ -34,7 +34,7 @@ def preview(ctx: CommandContext, choice: safety.SafetyChoice, names: Iterable[st
     """The plan's lines about backups: the existing ones of ``names`` and the safety backup
     (which cannot hold the objects of ``unreadable`` tenants that are not active)."""
     names = list(names)
-    places = [Path(DEFAULT_DIR)]
+    places = [Path(DEFAULT_DIR), *_backup_dirs(ctx)]
     if ctx.session.state_dir is not None:
         places.append(ctx.session.state_dir / safety.AREA)
     found = safety.backups_of(names, places)
@@ -50,6 +50,15 @@ def preview(ctx: CommandContext, choice: safety.SafetyChoice, names: Iterable[st
                            "be read: the safety backup will not hold their objects, so \\undo "
                            "cannot bring those back", Level.WARNING))
     return tuple(out)
+
+
+def _backup_dirs(ctx: CommandContext) -> list[Path]:
+    """The directories ``\\backup --output`` wrote to, from the audit log, newest first."""
+    entries = ctx.audit.entries() if ctx.audit is not None else ()
+    found = [str(e["arguments"]["output"]) for e in entries
+             if e.get("command") == "backup" and e.get("status") == "ok"
+             and isinstance(e.get("arguments"), dict) and e["arguments"].get("output")]
+    return [Path(d) for d in dict.fromkeys(reversed(found)) if Path(d) != Path(DEFAULT_DIR)]
 
 
 def take(ctx: CommandContext, choice: safety.SafetyChoice, operation: str,

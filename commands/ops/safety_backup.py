@@ -175,8 +175,8 @@ def object_count(api: RestClient, cls: dict[str, Any]) -> int | None:
 
 
 def backups_of(names: Iterable[str], directories: Iterable[Path]) -> list[catalog.CatalogEntry]:
-    """The complete backups in ``directories`` (and their subdirectories' safety backups)
-    holding one of ``names``, oldest first."""
+    """The complete backups in ``directories`` (and in those of their subdirectories that
+    hold an undo record: the safety area's) holding one of ``names``, oldest first."""
     wanted = set(names)
     out: list[catalog.CatalogEntry] = []
     for directory in directories:
@@ -184,7 +184,8 @@ def backups_of(names: Iterable[str], directories: Iterable[Path]) -> list[catalo
                                      and (d / RECORD).is_file()) if directory.is_dir() else []
         for folder in found:
             out += [e for e in catalog.catalog(folder) if e.complete and e.collection in wanted]
-    return sorted(out, key=lambda e: e.created)
+    unique = {e.path.resolve(): e for e in out}  # a directory named twice lists once
+    return sorted(unique.values(), key=lambda e: e.created)
 
 
 def summary(record: UndoRecord) -> dict[str, Any]:
