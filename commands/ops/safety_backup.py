@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -132,14 +133,18 @@ def take(api: RestClient, choice: SafetyChoice, operation: str,
     directory = area(choice.directory.parent) / f"{stamp}-{operation}-{secrets.token_hex(3)}"
     directory.mkdir(mode=0o700)
     backups, warnings, objects, size, names, tenant = [], [], 0, 0, [], None
-    for name, tenant in scopes:
-        outcome = run_backup(api, BackupRequest(collection=name, directory=directory,
-                                                tenant=tenant), progress)
-        backups.append(str(outcome.path))
-        warnings += outcome.warnings
-        objects += outcome.manifest.objects
-        size += sum(c.bytes for c in outcome.manifest.chunks)
-        names.append(outcome.manifest.collection)
+    try:
+        for name, tenant in scopes:
+            outcome = run_backup(api, BackupRequest(collection=name, directory=directory,
+                                                    tenant=tenant), progress)
+            backups.append(str(outcome.path))
+            warnings += outcome.warnings
+            objects += outcome.manifest.objects
+            size += sum(c.bytes for c in outcome.manifest.chunks)
+            names.append(outcome.manifest.collection)
+    except BaseException:  # the command stops before changing anything: no half backup kept
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
     record = UndoRecord(operation=operation, cluster=api.url, collections=names,
                         backups=backups, objects=objects, bytes=size, tenant=tenant,
                         restored=restored, directory=str(directory))
@@ -180,10 +185,14 @@ def backups_of(names: Iterable[str], directories: Iterable[Path]) -> list[catalo
     wanted = set(names)
     out: list[catalog.CatalogEntry] = []
     for directory in directories:
-        found = [directory] + sorted(d for d in directory.iterdir() if d.is_dir()
-                                     and (d / RECORD).is_file()) if directory.is_dir() else []
-        for folder in found:
-            out += [e for e in catalog.catalog(folder) if e.complete and e.collection in wanted]
+        try:
+            found = [directory] + sorted(d for d in directory.iterdir() if d.is_dir()
+                                         and (d / RECORD).is_file()) if directory.is_dir() else []
+            for folder in found:
+                out += [e for e in catalog.catalog(folder)
+                        if e.complete and e.collection in wanted]
+        except OSError:  # a directory that cannot be read only lists nothing
+            continue
     unique = {e.path.resolve(): e for e in out}  # a directory named twice lists once
     return sorted(unique.values(), key=lambda e: e.created)
 
