@@ -137,18 +137,25 @@ def test_preview_lists_existing_backups_and_the_limit(sandbox: Sandbox, tmp_path
     assert list(shell.audit.entries())[-1].get("safety_backup") is None
 
 
+def backed_up_then_changed(server: Sandbox, web: httpx.Client, tmp_path: Path, n: int, *,
+                           gone: int, new: int) -> Dispatcher:
+    """``n`` notes backed up to ``tmp_path/b``; then ``gone`` of them deleted, ``new`` ones
+    added and one changed. A dispatcher with its state in ``tmp_path``."""
+    make_notes(server, n)
+    shell = dispatcher(server.url, tmp_path)
+    ok(shell, rf"\backup {NAME} --output {tmp_path / 'b'}")
+    for oid in sorted(state(server.url, NAME))[:gone]:
+        web.delete(f"/v1/objects/{NAME}/{oid}").raise_for_status()
+    add_notes(server, new, seed=2)
+    changed = sorted(state(server.url, NAME))[0]
+    web.patch(f"/v1/objects/{NAME}/{changed}", json={"class": NAME, "properties": {
+        "title": "changed"}}).raise_for_status()
+    return shell
+
+
 def test_rollback_of_a_restore_that_failed_halfway_over_existing_data(
         sandbox: Sandbox, web: httpx.Client, tmp_path: Path) -> None:
-    make_notes(sandbox, 200)
-    shell = dispatcher(sandbox.url, tmp_path)
-    ok(shell, rf"\backup {NAME} --output {tmp_path / 'b'}")
-    # the collection moves on: half of it is gone, new objects, one changed
-    for oid in sorted(state(sandbox.url, NAME))[:100]:
-        web.delete(f"/v1/objects/{NAME}/{oid}").raise_for_status()
-    add_notes(sandbox, 40, seed=2)
-    kept = sorted(state(sandbox.url, NAME))[0]
-    web.patch(f"/v1/objects/{NAME}/{kept}", json={"class": NAME, "properties": {
-        "title": "changed"}}).raise_for_status()
+    shell = backed_up_then_changed(sandbox, web, tmp_path, 200, gone=100, new=40)
     before, ids_before = digest(sandbox.url), sorted(state(sandbox.url, NAME))
 
     def fail_from_now(done: int) -> None:
@@ -217,15 +224,7 @@ def test_undo_of_an_alter_that_drops_something_creates_the_collection_again(
 
 def test_undo_of_a_completed_restore_over_existing_data(sandbox: Sandbox, web: httpx.Client,
                                                         tmp_path: Path) -> None:
-    make_notes(sandbox, 30)
-    shell = dispatcher(sandbox.url, tmp_path)
-    ok(shell, rf"\backup {NAME} --output {tmp_path / 'b'}")
-    for oid in sorted(state(sandbox.url, NAME))[:10]:
-        web.delete(f"/v1/objects/{NAME}/{oid}").raise_for_status()
-    add_notes(sandbox, 5, seed=3)
-    changed = sorted(state(sandbox.url, NAME))[0]
-    web.patch(f"/v1/objects/{NAME}/{changed}", json={"class": NAME, "properties": {
-        "title": "changed"}}).raise_for_status()
+    shell = backed_up_then_changed(sandbox, web, tmp_path, 30, gone=10, new=5)
     before = digest(sandbox.url)
     restored = ok(shell, rf"\restore {tmp_path / 'b' / NAME}.json --force")
     assert "safety backup of Note (25 objects)" in texts(restored)
