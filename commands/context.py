@@ -18,7 +18,14 @@ from commands.api.client import RestClient
 from commands.errors import ApiError, ConnectionFailed, NotConnected, UsageError
 from commands.progress import Progress
 from commands.results import Result
-from commands.safety import DEFAULT_PROTECTED, Confirmer, Decision, Plan, approve
+from commands.safety import (
+    DEFAULT_PROTECTED,
+    DEFAULT_SAFETY_MAX,
+    Confirmer,
+    Decision,
+    Plan,
+    approve,
+)
 
 if TYPE_CHECKING:
     from commands.recording import Recorder
@@ -148,6 +155,8 @@ class Session:
     """``\\o``, ``\\i`` and ``\\e``'s way to the shell (set by ``shell.runner.LineRunner``)."""
     recorder: Recorder | None = None
     """The runbook ``\\record FILE`` is writing, which the runner tells of each line's outcome."""
+    safety_backup_max_objects: int = DEFAULT_SAFETY_MAX
+    """Destructive commands take no safety backup of more objects than this (config file)."""
 
     @property
     def api(self) -> RestClient:
@@ -222,6 +231,8 @@ class CommandContext:
     execute: Callable[[str], Any] | None = None
     """``execute(line)`` runs another command line through the dispatcher, audited like any
     (``\\watch``); it returns that line's ``Outcome`` and never raises for its failure."""
+    audit_fields: dict[str, Any] = field(default_factory=dict)
+    """Fields a handler adds to its audit entry (the safety backup it took)."""
 
     def __post_init__(self) -> None:
         connection, known = self.session.connection, self.session.known_collections

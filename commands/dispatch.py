@@ -116,6 +116,7 @@ class Dispatcher:
             if ctx.decision is not None:
                 outcome.confirmation = str(ctx.decision)
             outcome.objects_affected = ctx.objects_affected
+            outcome.audit_fields = ctx.audit_fields
             outcome.exit_code = ctx.exit_code
             if ctx.exit_code:
                 outcome.status = ctx.status or "error"
@@ -165,6 +166,7 @@ class Dispatcher:
             if isinstance(outcome.error, ShellError) else None,
             "duration_ms": round(outcome.duration_s * 1000, 1),
             "objects_affected": outcome.objects_affected,
+            **outcome.audit_fields,
         }
         if inv is not None and inv.help:  # CMD --help ran nothing: audited as \help CMD is
             entry.update(command="help", arguments={"topic": inv.spec.name.split()},

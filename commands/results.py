@@ -89,3 +89,5 @@ class Outcome:
     exit_code: int = 0
     confirmation: str = "not-needed"
     objects_affected: int | None = None
+    audit_fields: dict[str, Any] = field(default_factory=dict)
+    """More fields for the command's audit entry (``safety_backup``, ``undid``)."""

@@ -25,6 +25,9 @@ from commands.results import Message, Result, Table
 ELYSIA_PROTECTED = ("ELYSIA_METADATA__", "ELYSIA_CONFIG_*", "ELYSIA_FEEDBACK_*", "ELYSIA_TREES_*",
                     "ELYSIA_CHUNKED_*__")
 DEFAULT_PROTECTED = ("ELYSIACTL_*", "*_SYSTEM", ".internal*", *ELYSIA_PROTECTED)
+DEFAULT_SAFETY_MAX = 100_000
+"""Above this many objects a destructive command takes no safety backup (the config file's
+``safety_backup_max_objects``)."""
 
 
 class Decision(StrEnum):

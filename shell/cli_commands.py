@@ -51,6 +51,8 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
          "Show a server-side export's status, per shard."),
         ('export cancel',
          'Cancel a running server-side export.'),
+        ('undo',
+         'Bring back what the last \\rm, \\clear, \\alter or restore deleted or overwrote.'),
     )),
     ('session', (
         ('connect',

@@ -25,6 +25,8 @@ The config file is ``$XDG_CONFIG_HOME/elysiactl/config.yaml``::
       - "ELYSIACTL_*"
       - "*_SYSTEM"
       - ".internal*"
+    safety_backup_max_objects: 100000     # \\rm, \\clear, \\restore back up at most this
+                                          # many objects first, for \\undo (0: never)
 
 Precedence for the URL: ``--url``, then ``--profile``, then ``WEAVIATE_URL``, then the
 default profile, then ``http://localhost:8080``. Secrets never sit in the file by value.
@@ -40,7 +42,7 @@ from typing import Any
 import platformdirs
 
 from commands.errors import ConfigError, UsageError
-from commands.safety import DEFAULT_PROTECTED
+from commands.safety import DEFAULT_PROTECTED, DEFAULT_SAFETY_MAX
 from commands.url_credentials import take_key
 
 APP = "elysiactl"
@@ -104,6 +106,7 @@ class Settings:
     default_profile: str | None = None
     format: str = "table"
     protected: tuple[str, ...] = DEFAULT_PROTECTED
+    safety_backup_max_objects: int = DEFAULT_SAFETY_MAX
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -134,8 +137,15 @@ def load_settings(path: Path | None = None) -> Settings:
     protected = raw.get("protected", list(DEFAULT_PROTECTED))
     if not isinstance(protected, list) or not all(isinstance(p, str) for p in protected):
         raise ConfigError(f"{path}: protected must be a list of glob patterns")
+    limit = raw.get("safety_backup_max_objects", DEFAULT_SAFETY_MAX)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise ConfigError(f"{path}: safety_backup_max_objects must be a whole number of "
+                          f"objects, 0 or more, got {limit!r}",
+                          "0 turns safety backups off; the default is "
+                          f"{DEFAULT_SAFETY_MAX:,}")
     return Settings(profiles=profiles, default_profile=default,
-                    format=str(raw.get("format") or "table"), protected=tuple(protected))
+                    format=str(raw.get("format") or "table"), protected=tuple(protected),
+                    safety_backup_max_objects=limit)
 
 
 def _typed(body: dict[str, Any], path: Path, name: str) -> dict[str, Any]:

@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             assume_yes=args.yes, dry_run=args.dry_run, protected=settings.protected,
             template_dirs=(config_dir() / "templates",), live=live_views(renderer),
             screen_width=lambda: renderer().out.width if renderer().out.is_terminal else None,
-            state_dir=state_dir(),
+            state_dir=state_dir(), safety_backup_max_objects=settings.safety_backup_max_objects,
             variables={k: v for k, v in args.variables.items() if v is not None})
         if sys.stderr.isatty():
             from shell.interact import PromptConfirmer, progress_bars

@@ -94,7 +94,7 @@ def test_restore_killed_and_resumed_gives_the_same_collection(
     environ = env(tmp_path, demo_sandbox.url)
     original = collection_state(demo_sandbox.url)
     finish(elysiactl(environ, rf"\backup {COLLECTION} --output {tmp_path / 'b'}"))
-    finish(elysiactl(environ, rf"\rm {COLLECTION} --force"))
+    finish(elysiactl(environ, rf"\rm {COLLECTION} --force --no-safety-backup"))
     restore = rf"\restore {tmp_path / 'b' / COLLECTION}.json --batch-size 500"
     kill_at_random(environ, restore, seed)
     finish(elysiactl(environ, restore + " --force"))
@@ -108,7 +108,7 @@ def test_backup_and_restore_through_injected_faults(demo_sandbox: Sandbox,
     faults = {"fail_rate": 0.04, "seed": 9, "kinds": ["503", "drop", "truncate"]}
     httpx.put(f"{demo_sandbox.url}/__sandbox/faults", json=faults).raise_for_status()
     finish(elysiactl(environ, rf"\backup {COLLECTION} --output {tmp_path / 'b'} --compress"))
-    finish(elysiactl(environ, rf"\rm {COLLECTION} --force"))
+    finish(elysiactl(environ, rf"\rm {COLLECTION} --force --no-safety-backup"))
     finish(elysiactl(environ, rf"\restore {tmp_path / 'b' / COLLECTION}.json"))
     httpx.put(f"{demo_sandbox.url}/__sandbox/faults", json={"fail_rate": 0}).raise_for_status()
     log = httpx.get(f"{demo_sandbox.url}/__sandbox/requests").json()

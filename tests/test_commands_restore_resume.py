@@ -95,7 +95,8 @@ def test_dropped_connections_stop_it_and_a_rerun_finishes(client, session, tmp_p
     session.progress = progress_factory([], drop_everything)
     with pytest.raises(ShellError, match="restore into Article stopped: cannot reach") as err:
         run(session, f"\\restore {path} --batch-size 10 --parallel 2")
-    assert err.value.hint == "run the same \\restore again to resume"
+    assert err.value.hint == ("run the same \\restore again to resume; or \\restore "
+                              f"--rollback {path} removes what it wrote")
     client.put("/__sandbox/faults", json={"fail_rate": 0})
     written = checkpoint(tmp_path)["written"]  # batches complete out of order: a prefix
     assert written < 90 and written % 10 == 0

@@ -30,11 +30,12 @@ from commands.meta import (
     shards,
     stats,
     tenant,
+    undo,
     watch,
 )
 
 MODULES: tuple[ModuleType, ...] = (inspect, shards, data, lifecycle, lifecycle_remove, backup,
                                    restore, session, stats, health, optimize, migrate, alter,
                                    indexes, tenant, alias, replication, scale, rbac_users,
-                                   rbac_roles, elysia, export, watch,
+                                   rbac_roles, elysia, export, watch, undo,
                                    session_craft, record, graphql)

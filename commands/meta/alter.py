@@ -12,6 +12,7 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import ApiError, ShellError, UsageError
 from commands.lazy import lazy_module
+from commands.meta import safety_backup
 from commands.meta.lifecycle_remove import ALLOW_PROTECTED, FORCE
 from commands.ops.schema import get_class
 from commands.results import Level, Message, Result, Table
@@ -22,6 +23,7 @@ altering = lazy_module("commands.ops.alter")
 class_update = lazy_module("commands.ops.class_update")
 class_paths = lazy_module("commands.ops.class_paths")
 versions = lazy_module("commands.ops.versions")
+safety_ops = lazy_module("commands.ops.safety_backup")
 
 NAMED_VECTORS_FLOOR = (1, 31)
 DRY_RUN = Opt("--dry-run", flag=True, help="show the change and the REST calls, send nothing")
@@ -96,7 +98,7 @@ def _read_back(before: dict, after: dict) -> tuple[tuple, ...]:
               many=True),
           Opt("--add-vector", Kind.TEXT, "add a named vector, NAME:INDEX_TYPE[:VECTORIZER] "
                                          "(repeatable; Weaviate >= 1.31)", many=True),
-          FORCE, DRY_RUN, ALLOW_PROTECTED),
+          FORCE, DRY_RUN, ALLOW_PROTECTED, safety_backup.NO_SAFETY_BACKUP),
     group="lifecycle", changes_schema=True,
     help="Changes only what Weaviate changes in place: the description (of the collection,\n"
          "or of a property with --property-description NAME=TEXT), BM25 and stopwords,\n"
@@ -108,7 +110,9 @@ def _read_back(before: dict, after: dict) -> tuple[tuple, ...]:
          "It shows the diff against the current definition first; lowering the replication\n"
          "factor, skipping the vector index or turning on compression (which cannot be\n"
          "undone) asks for confirmation (--force skips it, --dry-run sends nothing), as does\n"
-         "a protected collection (with --allow-protected). An immutable setting (vectorizer,\n"
+         "a protected collection (with --allow-protected); such a change first takes a\n"
+         "safety backup of the collection (as \\rm does; \\undo then creates it again as it\n"
+         "was, with its objects). An immutable setting (vectorizer,\n"
          "index type, efConstruction, distance, shard count, ...) is refused before any\n"
          "request with the \\migrate --as command that makes it on a copy; a change Weaviate\n"
          "refuses shows its reason and that command. Afterwards the class is read back.\n"
@@ -125,7 +129,7 @@ def _read_back(before: dict, after: dict) -> tuple[tuple, ...]:
 def alter_cmd(ctx: CommandContext, *, collection: str, description: str | None,
               set: list[str], property_description: list[str], add_property: list[str],
               add_vector: list[str], force: bool, dry_run: bool,
-              allow_protected: bool) -> list[Result]:
+              allow_protected: bool, no_safety_backup: bool) -> list[Result]:
     """``\\alter``: one in-place change after a preview; the class read back."""
     if description is None and not (set or property_description or add_property or add_vector):
         raise UsageError(r"\alter: nothing to change",
@@ -150,19 +154,25 @@ def alter_cmd(ctx: CommandContext, *, collection: str, description: str | None,
                         "sent")]
     protected = tuple(n for n, _ in protected_names([name], ctx.session.protected))
     risky = "; ".join(short for short, _ in change.risks)
+    preview = _preview(change)
+    if change.risks:  # it drops something (replicas, full vectors, the index)
+        choice = safety_backup.choose(ctx, safety_ops.object_count(ctx.api, cls), no_safety_backup,
+                                      name)
+        preview += safety_backup.preview(ctx, choice, [name])
     gate = Plan(action=f"change {name} in place" + (f" ({risky})" if risky else ""),
-                targets=(name,), preview=_preview(change),
+                targets=(name,), preview=preview,
                 requests=plan.requests(name), protected=protected)
     if ctx.dry_run_or_approve(gate, bool(change.risks or protected), force=force,
                               dry_run=dry_run, allow_protected=allow_protected):
         return dry_run_results(gate)
+    noted = safety_backup.take(ctx, choice, "alter", [(name, None)]) if change.risks else []
     try:
         after, _ = class_update.send(ctx.api, name, plan)
     except ApiError as exc:
         if plan.properties and exc.method == "PUT":  # they were added: the cache must know
             ctx.session.notify("schema")
         raise _refused(exc, change, url) from None
-    out: list[Result] = [Message(f"changed {name} in place"),
+    out: list[Result] = [*noted, Message(f"changed {name} in place"),
                          Table(("setting", "before", "after"), _read_back(plan.old, after),
                                title=f"What changed in {name} (read back)")]
     missed = class_update.unapplied(plan, after)

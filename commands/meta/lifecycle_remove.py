@@ -16,6 +16,7 @@ from typing import Any
 from commands.context import CommandContext
 from commands.errors import ShellError, UsageError
 from commands.lazy import lazy_module
+from commands.meta import safety_backup
 from commands.ops.schema import fetch_schema, unknown_collection
 from commands.progress import bar
 from commands.results import Level, Message, Result, Table
@@ -102,7 +103,7 @@ def _elysia_table(found: list[elysia.Companion], with_elysia: bool) -> Table:
                                         "(case-insensitive, as in \\ls)"),
           Opt("--with-elysia", flag=True, help="also remove Elysia's metadata object and chunked "
                                                 "collection of each (see \\elysia)"),
-          FORCE, DRY_RUN, ALLOW_PROTECTED),
+          FORCE, DRY_RUN, ALLOW_PROTECTED, safety_backup.NO_SAFETY_BACKUP),
     group="lifecycle",
     destructive=True,
     changes_schema=True,
@@ -117,12 +118,18 @@ def _elysia_table(found: list[elysia.Companion], with_elysia: bool) -> Table:
          "ELYSIA_CHUNKED_<name>__ collection) is listed too; --with-elysia removes it after\n"
          "the collection (without it, it stays and \\elysia shows it as missing).\n"
          "Protected collections (\\protected) need --allow-protected and their name typed.\n"
-         "Outside a terminal, --force (or elysiactl --yes) is required.\n\n"
+         "Outside a terminal, --force (or elysiactl --yes) is required.\n"
+         "The preview lists the backups that hold the collections (in ./backup, in the\n"
+         "directories \\backup --output wrote to, and in the safety area). Before deleting,\n"
+         "a safety backup is taken into the state directory (up to\n"
+         "safety_backup_max_objects objects; not with --dry-run or --no-safety-backup):\n"
+         "\\undo brings the collections back from it.\n\n"
          "  \\rm DevCollection\n  \\rm --filter 'test_*' --dry-run\n  \\rm Old1 Old2 --force\n"
          "  \\rm Article --with-elysia",
 )
 def rm_cmd(ctx: CommandContext, *, names: list[str], filter: str | None, with_elysia: bool,
-           force: bool, dry_run: bool, allow_protected: bool) -> list[Result]:
+           force: bool, dry_run: bool, allow_protected: bool,
+           no_safety_backup: bool) -> list[Result]:
     """``\\rm``: one plan and one confirmation for every collection named or matched."""
     classes = fetch_schema(ctx.api)
     targets = _resolve(ctx, list(names or []), filter, classes)
@@ -141,19 +148,26 @@ def rm_cmd(ctx: CommandContext, *, names: list[str], filter: str | None, with_el
                                       "its data for these collections is not listed",
                                       Level.WARNING)]
     removed = extras if with_elysia else []
+    chunks = [c for c in removed if c.kind == "chunks"]  # Elysia's chunked collections
+    backed_up = [*targets, *(c.name for c in chunks)]
+    choice = safety_backup.choose(ctx, total + sum(c.objects or 0 for c in chunks),
+                                  no_safety_backup, ", ".join(backed_up))
     plan = Plan(action=action, targets=tuple(targets),
                 preview=(_radius_table(found),
                          *([_elysia_table(extras, with_elysia)] if extras else unread),
                          Message(f"total: {total:,} objects{approx} in {len(targets)} "
                                  f"collection{'s' if len(targets) != 1 else ''}: "
-                                 + ", ".join(targets), Level.WARNING)),
+                                 + ", ".join(targets), Level.WARNING),
+                         *safety_backup.preview(ctx, choice, targets, sum(
+                             n for r in found for s, n in (r.tenants or {}).items()
+                             if s != "ACTIVE"))),
                 requests=(*(f"DELETE /v1/schema/{n}" for n in targets),
                           *(c.request for c in removed)), objects=total,
                 protected=tuple(name for name, _ in hits))
     if ctx.approve(plan, force=force, dry_run=dry_run,
                    allow_protected=allow_protected) is Decision.DRY_RUN:
         return dry_run_results(plan)
-    out: list[Result] = []
+    out = safety_backup.take(ctx, choice, "rm", ((n, None) for n in backed_up))
     deleted: list[str] = []
     ctx.objects_affected = 0
     for radius in found:
@@ -198,7 +212,7 @@ def _clear_requests(scope: lifecycle.ClearScope) -> tuple[str, ...]:
     args=(Arg("collection", Kind.COLLECTION, "a collection or an alias", from_context=True),),
     opts=(Opt("--tenant", Kind.TENANT, "clear only this tenant (default: every tenant; the "
                                        "session's tenant is not used)"),
-          FORCE, DRY_RUN, ALLOW_PROTECTED),
+          FORCE, DRY_RUN, ALLOW_PROTECTED, safety_backup.NO_SAFETY_BACKUP),
     group="lifecycle",
     destructive=True,
     help="Removes every object with repeated DELETE /v1/batch/objects calls matching all\n"
@@ -208,12 +222,13 @@ def _clear_requests(scope: lifecycle.ClearScope) -> tuple[str, ...]:
          "A multi-tenant collection is cleared tenant by tenant; without --tenant every\n"
          "tenant is cleared, which is refused (nothing sent) while any tenant is not\n"
          "active, since deleting from it would need it activated. Confirmation, --force,\n"
-         "--dry-run and protection work as for \\rm.\n\n"
+         "--dry-run, protection, the safety backup (\\undo) and the list of existing\n"
+         "backups work as for \\rm.\n\n"
          "  \\clear DevCollection\n  \\clear SupportTicket --tenant acme --force\n"
          "  \\clear Article --dry-run",
 )
 def clear_cmd(ctx: CommandContext, *, collection: str | None, tenant: str | None, force: bool,
-              dry_run: bool, allow_protected: bool) -> list[Result]:
+              dry_run: bool, allow_protected: bool, no_safety_backup: bool) -> list[Result]:
     """``\\clear``: empty a collection (or one tenant) after one confirmation."""
     collection = collection or ctx.session.collection
     if collection is None:
@@ -230,15 +245,18 @@ def clear_cmd(ctx: CommandContext, *, collection: str | None, tenant: str | None
         which = ""
         table = Table(("collection", "objects"), ((name, total),), title="At stake")
     where = f"{name} ({which})" if which else name
+    choice = safety_backup.choose(ctx, total, no_safety_backup, where)
     plan = Plan(action=f"delete every object of {where}", targets=(name,),
                 preview=(table, Message(f"{total:,} objects will be deleted; the schema, "
                                         "configuration, tenants and aliases stay as they are",
-                                        Level.WARNING)),
+                                        Level.WARNING),
+                         *safety_backup.preview(ctx, choice, [name])),
                 requests=_clear_requests(scope), objects=total,
                 protected=tuple(n for n, _ in protected_names([name], ctx.session.protected)))
     if ctx.approve(plan, force=force, dry_run=dry_run,
                    allow_protected=allow_protected) is Decision.DRY_RUN:
         return dry_run_results(plan)
+    out = safety_backup.take(ctx, choice, "clear", [(name, tenant)])
     ctx.objects_affected = 0
     with bar(ctx.session.progress, f"clearing {where}", total) as advance:
 
@@ -248,8 +266,8 @@ def clear_cmd(ctx: CommandContext, *, collection: str | None, tenant: str | None
             ctx.objects_affected = done
 
         deleted = lifecycle.clear_collection(ctx.api, name, tenant, report)
-    return [Message(f"deleted {deleted:,} objects from {where}; the schema, tenants and "
-                    "aliases are unchanged")]
+    return [*out, Message(f"deleted {deleted:,} objects from {where}; the schema, tenants "
+                          "and aliases are unchanged")]
 
 
 @command(

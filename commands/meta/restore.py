@@ -10,12 +10,14 @@ sends nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from commands.context import CommandContext
 from commands.errors import UsageError
 from commands.lazy import lazy_module
+from commands.meta import restore_rollback, safety_backup
 from commands.ops.backup.settings import BATCH_SIZE, PARALLEL
 from commands.results import Document, Level, Message, Record, Result, Table
 from commands.safety import Decision, Plan, dry_run_results, protected_names
@@ -120,7 +122,9 @@ def _native(ctx: CommandContext, backend: str, backup_id: str, include: list[str
           Opt("--native", Kind.TEXT, "restore Weaviate's own backup PATH (an id) from this "
                                      "backend, e.g. filesystem, s3"),
           Opt("--include", Kind.COLLECTION, "with --native: restore only this collection "
-                                            "(repeatable)", many=True)),
+                                            "(repeatable)", many=True),
+          Opt("--rollback", flag=True, help="remove what an unfinished restore of PATH wrote"),
+          safety_backup.NO_SAFETY_BACKUP),
     group="backup", destructive=True, changes_schema=True,
     help="Restores a backup made by \\backup: PATH is its manifest (DIR/NAME.json; an\n"
          "incremental backup brings its chain of base backups back to the full one).\n"
@@ -141,6 +145,12 @@ def _native(ctx: CommandContext, backend: str, backup_id: str, include: list[str
          "Restoring onto a collection that already has objects replaces those with the\n"
          "same ids: it is shown and confirmed first (--force skips the question; a\n"
          "protected name also needs --allow-protected). --dry-run sends nothing.\n"
+         "Before such a restore writes, the collection is backed up into the state\n"
+         "directory (up to safety_backup_max_objects; not with --no-safety-backup):\n"
+         "\\undo brings the objects it overwrote back. A restore that failed or was\n"
+         "abandoned is taken back with \\restore --rollback PATH: it removes exactly what\n"
+         "the restore wrote (the collection it created, or the objects it inserted and\n"
+         "the tenants it created) and nothing else.\n"
          "--native BACKEND restores Weaviate's own backup PATH (an id) and waits for it;\n"
          "Ctrl-C cancels it.\n\n"
          "  \\restore ./backup/UserProfile.json --skip-schema\n"
@@ -151,8 +161,19 @@ def _native(ctx: CommandContext, backend: str, backup_id: str, include: list[str
 def restore_cmd(ctx: CommandContext, *, path: str, skip_schema: bool, as_: str | None,
                 tenant: str | None, rename_property: list[str], drop_property: list[str],
                 batch_size: int, parallel: int, force: bool, dry_run: bool,
-                allow_protected: bool, native: str | None, include: list[str]) -> list[Result]:
+                allow_protected: bool, native: str | None, include: list[str], rollback: bool,
+                no_safety_backup: bool) -> list[Result]:
     """``\\restore``: Messages and a Record of what was restored (a dry run: the plan)."""
+    if rollback:
+        given = {"--skip-schema": skip_schema, "--as": as_, "--tenant": tenant,
+                 "--rename-property": rename_property, "--drop-property": drop_property,
+                 "--native": native, "--include": include}
+        if any(given.values()):
+            raise UsageError(f"{', '.join(k for k, v in given.items() if v)} cannot be used "
+                             "with --rollback", "the rollback record beside the backup says "
+                             "what the restore did: give only PATH")
+        return restore_rollback.rollback(ctx, path, force=force, dry_run=dry_run,
+                                         allow_protected=allow_protected)
     if native:
         logical = {"skip_schema": skip_schema, "as_": as_, "tenant": tenant,
                    "rename_property": rename_property, "drop_property": drop_property}
@@ -171,11 +192,17 @@ def restore_cmd(ctx: CommandContext, *, path: str, skip_schema: bool, as_: str |
     restore = restore_ops.Restore(ctx.api, options, ctx.session.progress)
     restore.prepare()
     plan = restore_plan(restore, ctx.session.protected)
-    report = ctx.run_job(restore, plan, force=force, dry_run=dry_run,
+    choice = safety_backup.choose(ctx, restore.existing, no_safety_backup or not (
+        restore.destructive and not restore.resume), restore.name)
+    if restore.destructive and not restore.resume:
+        plan = replace(plan, preview=(*plan.preview, *safety_backup.preview(
+            ctx, choice, [restore.name])))
+    job = restore_rollback.GuardedRestore(ctx, restore, choice, path)
+    report = ctx.run_job(job, plan, force=force, dry_run=dry_run,
                          allow_protected=allow_protected)
     if report is None:
         return dry_run_results(plan)
-    out: list[Result] = [Message(note) for note in restore.notes]
+    out: list[Result] = [*job.notes, *(Message(note) for note in restore.notes)]
     if restore.resume:
         out.append(Message(f"resumed the interrupted restore of {report.collection}"))
     out.append(Message(f"restored {report.objects:,} objects into {report.collection}"

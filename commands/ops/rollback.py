@@ -1,0 +1,193 @@
+"""Taking back what a restore wrote: ``\\restore --rollback`` and ``\\undo`` of a restore.
+
+Before a restore writes anything, a ``RollbackRecord`` is saved beside its checkpoint
+(``DIR/NAME.ID.rollback.json``): the target, whether the restore creates the class,
+which tenants it creates or activates, whether the target had objects, and the safety
+backup taken of them. A rollback removes exactly what the restore wrote: the class it
+created, or the tenants it created, and the objects whose ids are in the backup but were
+not in the target before (ids of the backup minus ids of the safety backup; all of them
+when the target was empty). Objects that existed before and were overwritten are not
+touched here: the safety backup (``\\undo``) brings them back. Objects go with batch
+deletes matching their ids, ``IDS_PER_CALL`` at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from commands.api.client import RestClient
+from commands.errors import ShellError
+from commands.ops.backup.chain import final_objects, final_tenants, load_chain
+from commands.ops.backup.format import write_atomic
+from commands.ops.backup.imports import activate_tenants, set_statuses
+from commands.ops.lifecycle import delete_collection
+from commands.ops.schema import find_class
+
+ROLLBACK_FORMAT = "elysiactl-restore-rollback"
+CHECKPOINT_SUFFIX = ".restore.json"
+RECORD_SUFFIX = ".rollback.json"
+IDS_PER_CALL = 100
+
+
+@dataclass
+class RollbackRecord:
+    """What a restore is about to change, saved before its first write."""
+
+    backup: str
+    target: str
+    tenants: list[str | None]
+    created_class: bool
+    pre_existing: int | None
+    safety_backup: str | None = None
+    created_tenants: list[str] = field(default_factory=list)
+    statuses: dict[str, str] = field(default_factory=dict)
+    """The status of each tenant the restore sets ACTIVE, before it did."""
+    format: str = ROLLBACK_FORMAT
+
+    def save(self, path: Path) -> None:
+        write_atomic(path, orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2))
+
+    @classmethod
+    def load(cls, path: Path) -> RollbackRecord | None:
+        """The record at ``path``, or None when there is none readable."""
+        try:
+            data = orjson.loads(path.read_bytes())
+            if not isinstance(data, dict) or data.get("format") != ROLLBACK_FORMAT:
+                return None
+            return cls(**data)
+        except (OSError, orjson.JSONDecodeError, TypeError):
+            return None
+
+
+def record_path(checkpoint: Path) -> Path:
+    """``DIR/NAME.ID.rollback.json`` beside a restore's checkpoint ``DIR/NAME.ID.restore.json``."""
+    return checkpoint.with_name(checkpoint.name.removesuffix(CHECKPOINT_SUFFIX) + RECORD_SUFFIX)
+
+
+def checkpoint_of(backup: Path) -> Path:
+    """The checkpoint a restore of the backup at ``backup`` keeps (see ``Restore.prepare``)."""
+    newest = load_chain(backup.expanduser())[-1]
+    stem = f"{newest.manifest.collection}.{newest.manifest.id}"
+    return newest.directory / f"{stem}{CHECKPOINT_SUFFIX}"
+
+
+@dataclass
+class Rollback:
+    """What a rollback will do, worked out before anything is sent."""
+
+    record: RollbackRecord
+    delete_class: bool
+    inserted: dict[str | None, list[str]]
+    """The ids to delete, per tenant (none for tenants the restore created)."""
+    kept: int
+    """Objects of the backup that existed before: left as they are (maybe overwritten)."""
+
+    @property
+    def objects(self) -> int:
+        return sum(len(ids) for ids in self.inserted.values())
+
+
+def _ids(chain_path: Path, tenant: str | None) -> list[str]:
+    chain = load_chain(chain_path)
+    known = {t for t, _ in final_tenants(chain, None)}
+    return [line["id"] for line in final_objects(chain, tenant)] if tenant in known else []
+
+
+def inserted_ids(backup: Path, tenants: Iterable[str | None], before: Path | None
+                 ) -> tuple[dict[str | None, list[str]], int]:
+    """Per tenant, the ids of ``backup`` that the safety backup ``before`` does not hold
+    (all of them without one), and how many it does hold."""
+    out: dict[str | None, list[str]] = {}
+    kept = 0
+    tenants = list(tenants)
+    if before is not None:  # a tenant it could not read (not ACTIVE) lists no ids
+        manifest = load_chain(before)[-1].manifest
+        unread = sorted(str(t.get("name")) for t in manifest.skipped_tenants
+                        if t.get("name") in tenants)
+        if unread:
+            raise ShellError(f"tenants {', '.join(unread)} were not active when the safety "
+                             f"backup {before} was taken, so the objects the restore inserted "
+                             "into them cannot be told from those that were there: nothing "
+                             "was sent", "remove them by hand, or restore an earlier backup")
+    for tenant in tenants:
+        existed = set(_ids(before, tenant)) if before is not None else set()
+        ids = _ids(backup, tenant)
+        out[tenant] = [i for i in ids if i not in existed]
+        kept += len(ids) - len(out[tenant])
+    return out, kept
+
+
+def plan(api: RestClient, record: RollbackRecord) -> Rollback:
+    """What rolling back ``record`` takes; refused when it cannot tell what the restore
+    inserted (a target that had objects, and no safety backup of them)."""
+    if record.created_class:
+        return Rollback(record, find_class(api, record.target) is not None, {}, 0)
+    if record.pre_existing != 0 and record.safety_backup is None:
+        raise ShellError(f"{record.target} had objects before the restore and no safety backup "
+                         "was taken, so the objects the restore inserted cannot be told from "
+                         "those it overwrote: nothing was sent",
+                         f"\\backups and \\restore an earlier backup of {record.target}, or "
+                         "remove the objects by hand")
+    safety = Path(record.safety_backup) if record.safety_backup else None
+    tenants = [t for t in record.tenants if t not in record.created_tenants]
+    inserted, kept = inserted_ids(Path(record.backup), tenants, safety)
+    return Rollback(record, False, inserted, kept)
+
+
+def requests(rollback: Rollback) -> list[str]:
+    """The REST calls of a rollback, for its plan."""
+    record = rollback.record
+    if record.created_class:
+        return [f"DELETE /v1/schema/{record.target}"] if rollback.delete_class else []
+    calls = -(-rollback.objects // IDS_PER_CALL)
+    out = [f"DELETE /v1/batch/objects (x{calls}, up to {IDS_PER_CALL} ids each)"] * bool(calls)
+    if record.created_tenants:
+        out.append(f"DELETE /v1/schema/{record.target}/tenants ({len(record.created_tenants)} "
+                   "tenants it created)")
+    if record.statuses:
+        out.append(f"PUT /v1/schema/{record.target}/tenants ({len(record.statuses)} tenants "
+                   "back to their status)")
+    return out
+
+
+def run(api: RestClient, rollback: Rollback) -> int:
+    """Remove what the restore wrote; the objects deleted."""
+    record = rollback.record
+    if record.created_class:
+        if rollback.delete_class:
+            delete_collection(api, record.target)
+        return 0
+    deleted = 0
+    if record.statuses:  # objects of an inactive tenant can only be deleted once it is ACTIVE
+        activate_tenants(api, record.target, list(record.statuses))
+    for tenant, ids in rollback.inserted.items():
+        deleted += delete_ids(api, record.target, tenant, ids)
+    if record.created_tenants:
+        api.request("DELETE", f"/v1/schema/{record.target}/tenants",
+                    json=record.created_tenants, idempotent=True)
+    warnings = set_statuses(api, record.target, list(record.statuses.items()))
+    if warnings:
+        raise ShellError("; ".join(warnings))
+    return deleted
+
+
+def delete_ids(api: RestClient, name: str, tenant: str | None, ids: list[str]) -> int:
+    """Delete the objects with these ids (those that are gone already are no error); how
+    many were deleted."""
+    deleted = 0
+    for start in range(0, len(ids), IDS_PER_CALL):
+        clauses = [{"path": ["id"], "operator": "Equal", "valueText": i}
+                   for i in ids[start:start + IDS_PER_CALL]]
+        where: dict[str, Any] = clauses[0] if len(clauses) == 1 else {
+            "operator": "Or", "operands": clauses}
+        results = api.request("DELETE", "/v1/batch/objects",
+                              params={"tenant": tenant} if tenant else None,
+                              json={"match": {"class": name, "where": where},
+                                    "output": "minimal"}, idempotent=True).json()
+        deleted += int(((results or {}).get("results") or {}).get("successful") or 0)
+    return deleted
