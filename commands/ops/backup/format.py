@@ -63,25 +63,30 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import orjson
 
-from commands.errors import ShellError
+from commands.ops.backup.manifest import (
+    CHUNK_KINDS,
+    FORMAT,
+    KINDS,
+    MANIFEST_OPTIONS,
+    VERSION,
+    BackupError,
+    manifest_sha256,
+    validate,
+)
 
-FORMAT = "elysiactl-backup"
-VERSION = 2  # 2: objects chunks hold cursor pages
-MANIFEST_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+__all__ = ["CHUNK_KINDS", "FORMAT", "KINDS", "VERSION", "BackupError", "Chunk", "Manifest",
+           "SUFFIX", "manifest_sha256"]
+MAX_MANIFEST = 256 << 20  # a manifest of a billion objects is about 60 MB
+GIVE_MANIFEST = r"give a backup's manifest, DIR/NAME.json (\backups DIR lists them)"
 SUFFIX = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
-KINDS = ("full", "incremental", "schema-only")
-CHUNK_KINDS = ("objects", "deleted", "index")
-
-
-class BackupError(ShellError):
-    """A backup that cannot be trusted: wrong format, missing or corrupted file."""
 
 
 @dataclass
@@ -133,42 +138,29 @@ class Manifest:
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
-        """Read and check a manifest; a wrong format or version is refused with the file."""
+        """Read a manifest and check it whole (``manifest.validate``); ``BackupError``
+        naming the file otherwise."""
         try:
-            data = orjson.loads(path.read_bytes())
+            # non-blocking: a FIFO or device named as a manifest must not hang the shell
+            with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+                mode = os.fstat(file.fileno()).st_mode
+                if not stat.S_ISREG(mode):
+                    raise BackupError(f"{path}: not a regular file", GIVE_MANIFEST)
+                content = file.read(MAX_MANIFEST + 1)
+            if len(content) > MAX_MANIFEST:
+                raise BackupError(f"{path}: larger than {MAX_MANIFEST >> 20} MB: not a backup "
+                                  "manifest")
+            raw = orjson.loads(content)
         except FileNotFoundError:
             raise BackupError(f"no backup at {path}", r"\backups DIR lists the backups") from None
+        except IsADirectoryError:
+            raise BackupError(f"{path} is a directory", GIVE_MANIFEST) from None
         except (OSError, orjson.JSONDecodeError) as exc:
             raise BackupError(f"{path}: not a readable backup manifest ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise BackupError(f"{path}: not an elysiactl backup (format is "
-                              f"{data.get('format') if isinstance(data, dict) else None!r})")
-        if data.get("version") != VERSION:
-            raise BackupError(f"{path}: backup format version {data.get('version')} is not "
-                              f"supported (this elysiactl reads version {VERSION})",
-                              "use the elysiactl version that wrote it")
-        if data.pop("sha256", None) != manifest_sha256(data):
-            raise BackupError(f"{path}: the manifest is corrupted or was edited (its sha256 "
-                              "does not match its contents)", "restore from another copy of "
-                              "the backup")
-        try:
-            data["cls"] = data.pop("class")
-            data["chunks"] = [Chunk(**c) for c in data.get("chunks") or []]
-            manifest = cls(**data)
-        except (KeyError, TypeError) as exc:
-            raise BackupError(f"{path}: malformed backup manifest ({exc})") from None
-        for chunk in manifest.chunks:  # a chunk file is always inside the manifest's directory
-            relative = PurePosixPath(chunk.file)
-            if relative.is_absolute() or ".." in relative.parts or chunk.kind not in CHUNK_KINDS:
-                raise BackupError(f"{path}: names an invalid chunk {chunk.file!r} "
-                                  f"(kind {chunk.kind!r})")
-        return manifest
-
-
-def manifest_sha256(data: dict[str, Any]) -> str:
-    """The checksum of a manifest's JSON object without its ``sha256`` key."""
-    return hashlib.sha256(orjson.dumps({k: v for k, v in data.items() if k != "sha256"},
-                                       option=MANIFEST_OPTIONS)).hexdigest()
+        data = validate(raw, path)
+        data["cls"] = data.pop("class")
+        data["chunks"] = [Chunk(**c) for c in data["chunks"]]
+        return cls(**data)
 
 
 def write_atomic(path: Path, data: bytes | bytearray) -> None:
