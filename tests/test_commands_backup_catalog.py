@@ -1,19 +1,39 @@
 """``\\backup verify`` and ``\\backups``: checks of every chunk, count and base link (and
 the damage they find, named by file), the catalog of a directory, and backup ids.
-A backup reads the cluster only, so these tests share one demo sandbox."""
+A backup reads the cluster only, so these tests share one demo sandbox.
+The fuzz tests change manifests and chunks at random, re-signed so that they pass the
+checksums: ``\backup verify``, ``\backups`` and ``\restore`` must refuse them with one clear
+``ShellError`` line (or accept them whole), never reach the catch-all ("internal error")."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
+import orjson
 import pytest
 from conftest import make_session
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_commands_backup_support import Recorder, record, run
+from test_commands_restore_support import run as restore_run
 
 from commands.context import Session
 from commands.errors import ShellError
-from commands.ops.backup.format import BackupError, Manifest
+from commands.ops.backup.format import (
+    MANIFEST_OPTIONS,
+    BackupError,
+    Manifest,
+    compress,
+    decompress,
+    manifest_sha256,
+)
 from commands.results import Table
 from sandbox import Sandbox
 
@@ -131,3 +151,102 @@ def test_the_latest_backup_is_the_latest_in_time_whatever_its_id(session: Sessio
     table, = run(session, rf"\backups {tmp_path}")
     assert [r["id"] for r in table.to_data()][1:] == ["after", Manifest.load(
         tmp_path / "Product.json").id]
+
+
+FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2, 2**64 - 1)
+                    | st.floats(allow_nan=False, allow_infinity=False)
+                    | st.text(max_size=12),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6)
+
+
+@pytest.fixture(scope="module")
+def backups(demo, tmp_path_factory) -> Path:
+    """A directory with a zstd full backup of Product and an incremental on it."""
+    directory = tmp_path_factory.mktemp("fuzz")
+    session = make_session(demo.url)
+    restore_run(session, rf"\backup Product --output {directory} --compress --id full")
+    restore_run(session, rf"\backup Product --output {directory} --compress --incremental --id inc")
+    return directory
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every key path into a JSON value (the value itself is ``()``)."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _paths(inner, (*prefix, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _paths(inner, (*prefix, index))
+
+
+def _resign(path: Path, data: dict[str, Any]) -> None:
+    data["sha256"] = manifest_sha256(data)
+    path.write_bytes(orjson.dumps(data, option=MANIFEST_OPTIONS))
+
+
+def _refused_clearly(session: Session, directory: Path, name: str) -> None:
+    """Every reader of the backup either accepts it or raises one clear ShellError line
+    (without fsync, which durability tests cover: thousands of them would take minutes)."""
+    with mock.patch("os.fsync"):
+        for line in (rf"\backup verify {directory / name}", rf"\backups {directory}",
+                 rf"\restore {directory / name} --as FuzzCopy --dry-run"):
+            try:
+                restore_run(session, line)
+            except ShellError as exc:
+                assert "\n" not in exc.message and "internal error" not in exc.message, \
+                    exc.message
+
+
+@FUZZ
+@given(data=st.data(), which=st.sampled_from(["Product.full.json", "Product.inc.json"]))
+def test_a_changed_manifest_is_refused_clearly(session: Session, backups: Path, data,
+                                               which: str) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = Path(scratch) / "b"
+        shutil.copytree(backups, directory)
+        path = directory / which
+        manifest = orjson.loads(path.read_bytes())
+        where = data.draw(st.sampled_from([p for p in _paths(manifest) if p]))
+        parent = manifest
+        for key in where[:-1]:
+            parent = parent[key]
+        if data.draw(st.booleans()) and isinstance(parent, dict):
+            del parent[where[-1]]
+        else:
+            parent[where[-1]] = data.draw(JSON)
+        _resign(path, manifest)
+        _refused_clearly(session, directory, which)
+
+
+@FUZZ
+@given(data=st.data(), raw=st.booleans())
+def test_a_changed_chunk_is_refused_clearly(session: Session, backups: Path, data,
+                                            raw: bool) -> None:
+    """A chunk's bytes (compressed, or its JSON lines recompressed) cut, flipped or
+    extended, with the manifest re-signed to match: the parser must refuse it clearly."""
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = Path(scratch) / "b"
+        shutil.copytree(backups, directory)
+        path = directory / "Product.full.json"
+        manifest = orjson.loads(path.read_bytes())
+        chunk = data.draw(st.sampled_from(manifest["chunks"]))
+        file = directory / chunk["file"]
+        content = file.read_bytes() if raw else decompress(file.read_bytes(), "zstd")
+        at = data.draw(st.integers(0, len(content)))
+        change = data.draw(st.sampled_from(["cut", "flip", "insert"]))
+        if change == "cut":
+            content = content[:at]
+        elif change == "flip" and at < len(content):
+            content = content[:at] + bytes([content[at] ^ data.draw(st.integers(1, 255))]) \
+                + content[at + 1:]
+        else:
+            content = content[:at] + data.draw(st.binary(min_size=1, max_size=8)) + content[at:]
+        stored = content if raw else compress(content, "zstd")
+        file.write_bytes(stored)
+        chunk["bytes"], chunk["sha256"] = len(stored), hashlib.sha256(stored).hexdigest()
+        _resign(path, manifest)
+        _refused_clearly(session, directory, "Product.full.json")
