@@ -20,6 +20,7 @@ from commands.safety import Plan, dry_run_results
 from commands.spec import Arg, Kind, Opt, command
 
 backup_ops = lazy_module("commands.ops.backup.run")
+schema_ops = lazy_module("commands.ops.schema")
 backup_catalog = lazy_module("commands.ops.backup.catalog")
 native_backup = lazy_module("commands.ops.backup.native_backup")
 
@@ -37,27 +38,44 @@ def _size(n: int) -> str:
     raise AssertionError("unreachable")
 
 
-def _verify(path: str | None) -> list[Result]:
+def _verify(path: str | None, dry_run: bool) -> list[Result]:
     if not path:
         raise UsageError(r"\backup verify: missing PATH",
                          r"usage: \backup verify DIR/NAME.json (\backups DIR lists them)")
-    report = backup_catalog.verify(Path(path))
+    report = backup_catalog.verify(Path(path), record=not dry_run)
     links = len(report.chain)
     chain = f" and the {links - 1} backup{'s' * (links > 2)} it builds on" if links > 1 else ""
+    note = "dry run: the time was not recorded" if dry_run else f"verified: {report.verified}"
     return [Message(f"verified {path}{chain}: every checksum and count matches"),
             Table(("check", "file", "result"), tuple(report.rows),
-                  title=f"Verify {path}", note=f"verified: {report.verified}")]
+                  title=f"Verify {path}", note=note)]
+
+
+def _dry_run(ctx: CommandContext, request: Any, dry_run: bool) -> list[Result] | None:
+    """The plan of a file backup when this is a dry run (it reads the class only), else
+    None."""
+    where = f"{request.directory}/{request.collection}"
+    plan = Plan(action=f"back up {request.collection} ({request.kind}) to {where}.ID.json "
+                       f"and {where}.ID.data/ (no file is written in a dry run)",
+                targets=(request.collection,),
+                requests=(f"GET /v1/schema/{request.collection}",
+                          f"GET /v1/objects?class={request.collection}&after=... (every page)"))
+    if not ctx.dry_run_or_approve(plan, False, force=False, dry_run=dry_run,
+                                  allow_protected=False):
+        return None
+    schema_ops.get_class(ctx.api, request.collection)  # a dry run still names a wrong one
+    return dry_run_results(plan)
 
 
 def _native(ctx: CommandContext, backend: str, collection: str | None, include: list[str],
-            backup_id: str | None) -> list[Result]:
+            backup_id: str | None, dry_run: bool) -> list[Result]:
     classes = list(include) or ([collection] if collection else [])
     chosen = native_backup.check_id(backup_id) if backup_id else native_backup.new_id()
     plan = Plan(action=f"start native backup {chosen} of "
                        f"{', '.join(classes) or 'every collection'} on {backend}",
                 targets=tuple(classes), requests=(f"POST /v1/backups/{backend}",))
-    if ctx.dry_run_or_approve(plan, False, force=False, dry_run=False, allow_protected=False):
-        return dry_run_results(plan)  # elysiactl --dry-run: a runbook's preview starts none
+    if ctx.dry_run_or_approve(plan, False, force=False, dry_run=dry_run, allow_protected=False):
+        return dry_run_results(plan)  # and elysiactl --dry-run: a runbook's preview starts none
     final = native_backup.create(ctx.api, backend, chosen, classes, ctx.session.progress)
     names = final.get("classes") or classes
     return [Message(f"native backup {chosen} of {', '.join(names) or 'every collection'} on "
@@ -91,7 +109,9 @@ def _native(ctx: CommandContext, backend: str, collection: str | None, include: 
           Opt("--include", Kind.COLLECTION, "with --native: a collection to include "
                                             "(repeatable; default: all)", many=True),
           Opt("--id", Kind.TEXT, "the backup's id (default: the UTC time; native: "
-                                 "elysiactl-TIME)")),
+                                 "elysiactl-TIME)"),
+          Opt("--dry-run", flag=True, help="show what would be written, write nothing (verify: "
+                                           "check, record nothing)")),
     group="backup",
     help="Streams the collection through the cursor, with vectors, named vectors, tenants\n"
          "and the class definition, into DIR/NAME.ID.json (the manifest) and\n"
@@ -117,12 +137,12 @@ def _native(ctx: CommandContext, backend: str, collection: str | None, include: 
 def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], output: str,
                schema_only: bool, compress: str | None, incremental: bool, base: str | None,
                tenant: str | None, native: str | None, include: list[str],
-               id: str | None) -> list[Result]:
+               id: str | None, dry_run: bool) -> list[Result]:
     """``\\backup``: a Message and a Record of the backup (``verify``: a Table of checks)."""
     if collection == VERIFY:
         if len(path) > 1:
             raise UsageError(rf"\backup verify: one PATH, got {len(path)}")
-        return _verify(path[0] if path else None)
+        return _verify(path[0] if path else None, dry_run or ctx.session.dry_run)
     if path:
         raise UsageError(rf"\backup: unexpected argument {path[0]!r}",
                          r"the directory is --output DIR; \backup verify PATH checks a backup")
@@ -133,7 +153,7 @@ def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], 
         if used:
             raise UsageError(f"--native cannot be combined with {', '.join(used)}",
                              "native backups copy whole collections with the server's module")
-        return _native(ctx, native, collection, include, id)
+        return _native(ctx, native, collection, include, id, dry_run)
     if include:
         raise UsageError("--include is for --native backups",
                          r"a file backup covers one collection: \backup NAME")
@@ -150,6 +170,9 @@ def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], 
     kind = "schema-only" if schema_only else "incremental" if incremental else "full"
     request = backup_ops.BackupRequest(collection=collection, directory=Path(output), kind=kind,
                             codec=compress or "none", tenant=tenant, base=base, backup_id=id)
+    planned = _dry_run(ctx, request, dry_run)
+    if planned is not None:
+        return planned
     outcome = backup_ops.run_backup(ctx.api, request, ctx.session.progress)
     m = outcome.manifest
     size = sum(c.bytes for c in m.chunks)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from commands.ops.backup import lock
 from commands.ops.backup.format import (
     CHUNK_KINDS,
     BackupError,
@@ -239,11 +240,19 @@ def _same_backup(path: Path, manifest: Manifest) -> bool:
         and other.collection == manifest.collection
 
 
-def verify(path: Path) -> VerifyReport:
+def verify(path: Path, record: bool = True) -> VerifyReport:
     """Check a backup and the chain behind it: every chunk's size, checksum and line count,
     each manifest's counts, and each base link (present, same collection, complete).
-    Records ``verified`` (the time, or null for a chain that failed) in every manifest
-    checked; a failure raises ``BackupError`` naming the bad file."""
+    With ``record`` (not in a dry run), holding the directory's lock, stores ``verified``
+    (the time, or null for a chain that failed) in every manifest checked; a failure
+    raises ``BackupError`` naming the bad file."""
+    if not record:
+        return _verify_chain(path, record)
+    with lock.held(path.parent, rf"\backup verify {path}", now_iso()):
+        return _verify_chain(path, record)
+
+
+def _verify_chain(path: Path, record: bool) -> VerifyReport:
     report, current, seen = VerifyReport(path), path, set()
     loaded: list[tuple[Path, Manifest]] = []
     try:
@@ -257,24 +266,24 @@ def verify(path: Path) -> VerifyReport:
             if manifest.base is None:
                 current = None
                 continue
-            base = current.parent / manifest.base.get("path", "")
+            base = current.parent / manifest.base["path"]
             if not base.is_file():
-                raise BackupError(f"{base}: the base backup {manifest.base.get('id')} of "
+                raise BackupError(f"{base}: the base backup {manifest.base['id']} of "
                                   f"{current} is missing")
             other = Manifest.load(base)
-            if other.id != manifest.base.get("id") or other.collection != manifest.collection:
-                raise BackupError(f"{base}: expected base {manifest.base.get('id')} of "
+            if other.id != manifest.base["id"] or other.collection != manifest.collection:
+                raise BackupError(f"{base}: expected base {manifest.base['id']} of "
                                   f"{manifest.collection}, found {other.id} of "
                                   f"{other.collection}")
             report.rows.append(("base link", str(current), f"ok: {other.id} ({base.name})"))
             current = base
     except BackupError:
-        for link in report.chain:  # every link down to the failing one loses its mark
+        for link in report.chain if record else ():  # down to the failing one: no mark
             manifest = _load_quietly(link, [])
             if manifest is not None:
                 _record_verified(link, manifest, None)
         raise
     report.verified = now_iso()
-    for link, manifest in loaded:
+    for link, manifest in loaded if record else ():
         _record_verified(link, manifest, report.verified)
     return report
