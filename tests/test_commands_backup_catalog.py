@@ -10,17 +10,23 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import signal
+import socket
+import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import httpx
 import orjson
 import pytest
 from conftest import make_session
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_backup_reliability import elysiactl, env
 from test_commands_backup_support import Recorder, record, run
 from test_commands_restore_support import run as restore_run
 
@@ -34,6 +40,7 @@ from commands.ops.backup.format import (
     decompress,
     manifest_sha256,
 )
+from commands.ops.backup.lock import LOCK_NAME
 from commands.results import Table
 from sandbox import Sandbox
 
@@ -250,3 +257,47 @@ def test_a_changed_chunk_is_refused_clearly(session: Session, backups: Path, dat
         chunk["bytes"], chunk["sha256"] = len(stored), hashlib.sha256(stored).hexdigest()
         _resign(path, manifest)
         _refused_clearly(session, directory, "Product.full.json")
+
+
+def _wait_for_holder(lock: Path, proc: subprocess.Popen) -> None:
+    """Until ``proc`` holds the lock (its pid is in the lock file)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if json.loads(lock.read_text()).get("pid") == proc.pid:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.005)
+    raise AssertionError(f"pid {proc.pid} never held {lock}")
+
+
+def test_a_second_writer_is_refused_naming_the_first_and_a_dead_ones_lock_is_taken_over(
+        demo: Sandbox, tmp_path: Path) -> None:
+    """Two real processes back up one collection into one directory: the second is refused
+    while the first holds the lock (stopped with SIGSTOP there); once the first is killed,
+    a third takes its lock over and completes the backup."""
+    environ, directory = env(tmp_path, demo.url), tmp_path / "b"
+    command = rf"\backup Article --output {directory}"
+    httpx.put(f"{demo.url}/__sandbox/faults", json={"latency_ms": 100}).raise_for_status()
+    try:
+        first = elysiactl(environ, command)
+        _wait_for_holder(directory / LOCK_NAME, first)
+        first.send_signal(signal.SIGSTOP)
+        second = elysiactl(environ, command)
+        _, err = second.communicate(timeout=120)
+        assert second.returncode == 1, err
+        assert f"is in use by pid {first.pid} on {socket.gethostname()}" in err
+        assert command in err
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=60)
+        third = elysiactl(environ, command)
+        out, err = third.communicate(timeout=120)
+        assert third.returncode == 0, err
+        assert f"took over the lock of the backup directory left by pid {first.pid}" in err
+    finally:
+        httpx.put(f"{demo.url}/__sandbox/faults", json={"latency_ms": 0}).raise_for_status()
+    assert not (directory / LOCK_NAME).exists()
+    run(make_session(demo.url), rf"\backup verify {directory / 'Article.json'}")
+    table, = run(make_session(demo.url), rf"\backups {directory}")
+    assert [(r["kind"], r["objects"]) for r in table.to_data()] == [("full", 250)]

@@ -1,13 +1,15 @@
 """``\\backup`` and ``\\backups``: logical backups to files (full, incremental, schema only;
-resumable, verified) and Weaviate's native backups.
+resumable, verified) and Weaviate's native backups; ``\\backups prune``.
 
 Nothing here changes the cluster (a native backup writes to the server's backend, not
-to its collections), so no command is destructive and ``objects_affected`` stays None.
+to its collections), so ``objects_affected`` stays None; ``\\backups prune`` removes
+backup files, so it is the one destructive command, gated like the others.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +18,12 @@ from commands.errors import UsageError
 from commands.lazy import lazy_module
 from commands.ops.backup.settings import CODECS
 from commands.results import Level, Message, Record, Result, Table
-from commands.safety import Plan, dry_run_results
+from commands.safety import Decision, Plan, dry_run_results
 from commands.spec import Arg, Kind, Opt, command
 
 backup_ops = lazy_module("commands.ops.backup.run")
 schema_ops = lazy_module("commands.ops.schema")
+backup_prune = lazy_module("commands.ops.backup.prune")
 backup_catalog = lazy_module("commands.ops.backup.catalog")
 native_backup = lazy_module("commands.ops.backup.native_backup")
 
@@ -233,3 +236,62 @@ def backups_cmd(ctx: CommandContext, *, directory: str | None,
                       "verified"), rows, title=f"Backups in {where}",
                      note=None if entries else f"no backups in {where}"))
     return out
+
+
+def _backup_rows(manifests: list[Any], notes: list[str]) -> tuple[tuple[Any, ...], ...]:
+    return tuple((m.id, m.collection, m.kind, m.objects, _size(sum(c.bytes for c in m.chunks)),
+                  m.started, (m.base or {}).get("id"), note)
+                 for m, note in zip(manifests, notes, strict=True))
+
+
+BACKUP_COLUMNS = ("id", "collection", "kind", "objects", "size", "created", "base")
+
+
+@command(
+    "backups prune", "Remove old backups from a directory, never a base a kept backup needs.",
+    args=(Arg("directory", Kind.FILE, f"where the backups are (default: {DEFAULT_DIR})",
+              required=False),),
+    opts=(Opt("--keep", Kind.INT, "keep the N newest complete backups of each collection"),
+          Opt("--older-than", Kind.TEXT, "remove the backups taken longer ago than AGE "
+                                         "(45s, 90m, 12h, 30d, 2w)"),
+          Opt("--force", flag=True, help="remove without asking"),
+          Opt("--dry-run", flag=True, help="show what would be removed, remove nothing")),
+    group="backup", destructive=True, needs_connection=False,
+    help="Removes complete backups (manifest and chunks) that every rule given selects:\n"
+         "not among the --keep N newest of their collection, taken longer ago than\n"
+         "--older-than AGE. A backup a kept one builds on (the base of an incremental\n"
+         "backup, and its bases back to the full one) is always kept, and so are\n"
+         "unfinished backups and their bases. Shows what goes and what stays, then asks\n"
+         "to type 'yes' (--force in scripts); --dry-run removes nothing. A prune holds\n"
+         "the directory's lock, and stops if the backups changed since its preview.\n\n"
+         "  \\backups prune --keep 7\n"
+         "  \\backups prune /mnt/backups --older-than 30d --keep 3 --dry-run",
+)
+def backups_prune_cmd(ctx: CommandContext, *, directory: str | None, keep: int | None,
+                      older_than: str | None, force: bool, dry_run: bool) -> list[Result]:
+    """``\\backups prune``: the plan, then a Message and a Table of what stays."""
+    if keep is None and older_than is None:
+        raise UsageError(r"\backups prune: give --keep N, --older-than AGE, or both",
+                         r"e.g. \backups prune ./backup --keep 7")
+    if keep is not None and keep < 1:
+        raise UsageError(f"--keep must be 1 or more, got {keep}",
+                         "--older-than AGE alone removes every backup older than AGE")
+    age = backup_prune.parse_age(older_than) if older_than is not None else None
+    where, now = Path(directory or DEFAULT_DIR), datetime.now(UTC)
+    plan = backup_prune.plan_prune(where, keep, age, now)
+    kept = Table((*BACKUP_COLUMNS, "kept because"), _backup_rows(
+        [m for m, _ in plan.kept], [why for _, why in plan.kept]), title=f"Kept in {where}")
+    if not plan.doomed:
+        return [Message(f"nothing to prune in {where}"), kept]
+    size = _size(sum(d.size for d in plan.doomed))
+    n = len(plan.doomed)
+    gone = Table((*BACKUP_COLUMNS, "files"), _backup_rows(
+        [d.manifest for d in plan.doomed], [", ".join(f.name for f in d.files)
+                                            for d in plan.doomed]), title="Removed")
+    gate = Plan(action=f"remove {n} backup{'s' * (n != 1)} ({size}) from {where}",
+                targets=(str(where),), preview=(gone, kept))
+    if ctx.approve(gate, force=force, dry_run=dry_run) is Decision.DRY_RUN:
+        return dry_run_results(gate)
+    removed = backup_prune.prune(plan, keep, age, now)
+    return [Message(f"removed {removed} backup{'s' * (removed != 1)} ({size}) from {where}"),
+            kept]

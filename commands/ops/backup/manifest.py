@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -66,6 +67,18 @@ class _Fields:
             expected = f"one of {', '.join(choices)}" if choices else \
                 "a name of letters, digits, _ and -" if pattern is not None else "a text"
             raise self.fail(name, expected + " or null" * optional)
+
+    def time(self, name: str, *, optional: bool = False) -> None:
+        """An ISO 8601 time with its zone (``2026-11-24T01:53:00.000Z``)."""
+        self.text(name, optional=optional)
+        if self.data.get(name) is None:
+            return
+        try:
+            ok = datetime.fromisoformat(self.data[name]).tzinfo is not None
+        except ValueError:
+            ok = False
+        if not ok:
+            raise self.fail(name, "an ISO 8601 time with its zone" + " or null" * optional)
 
     def count(self, name: str) -> int:
         value = self.data.get(name)
@@ -170,9 +183,10 @@ def validate(data: Any, path: Path) -> dict[str, Any]:
     fields.text("kind", choices=KINDS)
     fields.text("collection", pattern=COLLECTION)
     fields.mapping("source")
-    fields.text("started")
-    for name in ("completed", "verified", "tenant"):
-        fields.text(name, optional=True)
+    fields.time("started")
+    fields.time("completed", optional=True)
+    fields.time("verified", optional=True)
+    fields.text("tenant", optional=True)
     fields.text("codec", choices=CODECS)
     _class(fields, data["collection"])
     for tenant in fields.objects("tenants"):
