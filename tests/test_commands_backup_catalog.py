@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -301,3 +302,37 @@ def test_a_second_writer_is_refused_naming_the_first_and_a_dead_ones_lock_is_tak
     run(make_session(demo.url), rf"\backup verify {directory / 'Article.json'}")
     table, = run(make_session(demo.url), rf"\backups {directory}")
     assert [(r["kind"], r["objects"]) for r in table.to_data()] == [("full", 250)]
+
+
+def _tree(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file and directory under ``root``: mode and content."""
+    return {str(p.relative_to(root)): (p.stat().st_mode, p.read_bytes() if p.is_file() else b"")
+            for p in sorted(root.rglob("*"))}
+
+
+def test_a_whole_script_dry_run_writes_nothing_anywhere(demo: Sandbox, tmp_path: Path) -> None:
+    """``elysiactl -f ops.txt --dry-run``: backups, verify, prune, restore, \\o and \\record
+    leave the directory byte-identical and send no mutating request."""
+    tree = tmp_path / "tree"
+    session = make_session(demo.url)
+    run(session, rf"\backup Article --output {tree / 'b'}")
+    run(session, rf"\backup Article --output {tree / 'b'}")
+    script = tree / "ops.txt"
+    script.write_text("\n".join([
+        r"\o out.txt", r"\record runbook.txt", r"\backup Article --output ./b",
+        r"\backup Article --output ./b --incremental --compress",
+        r"\backup Product --output ./new", r"\backup verify ./b/Article.json",
+        r"\backups ./b", r"\backups prune ./b --keep 1",
+        r"\restore ./b/Article.json --as ArticleCopy", r"\o |tee piped.txt", r"\o",
+        r"\record stop"]) + "\n")
+    before = _tree(tree)
+    httpx.delete(f"{demo.url}/__sandbox/requests").raise_for_status()
+    proc = subprocess.run([sys.executable, "-m", "shell", "-f", str(script), "--dry-run"],
+                          cwd=tree, env=env(tmp_path, demo.url), capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "dry run: would back up Article (incremental)" in proc.stdout + proc.stderr
+    assert "dry run: would remove 1 backup" in proc.stdout + proc.stderr
+    assert _tree(tree) == before
+    log = httpx.get(f"{demo.url}/__sandbox/requests").json()
+    assert log and not [e for e in log if e["mutating"]]
