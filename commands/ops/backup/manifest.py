@@ -57,7 +57,8 @@ class _Fields:
                            "another copy of the backup")
 
     def text(self, name: str, *, optional: bool = False, pattern: re.Pattern[str] | None = None,
-             choices: tuple[str, ...] = ()) -> None:
+             choices: tuple[str, ...] = (), shape: str = "a name of letters, digits, _ and -"
+             ) -> None:
         value = self.data.get(name)
         if value is None and optional:
             return
@@ -65,7 +66,7 @@ class _Fields:
             and (not choices or value in choices)
         if not ok:
             expected = f"one of {', '.join(choices)}" if choices else \
-                "a name of letters, digits, _ and -" if pattern is not None else "a text"
+                shape if pattern is not None else "a text"
             raise self.fail(name, expected + " or null" * optional)
 
     def time(self, name: str, *, optional: bool = False) -> None:
@@ -117,7 +118,7 @@ def _chunk(path: Path, index: int, chunk: dict[str, Any]) -> None:
     fields.text("tenant", optional=True)
     objects, lines = fields.count("objects"), fields.count("lines")
     fields.count("bytes")
-    fields.text("sha256", pattern=SHA256)
+    fields.text("sha256", pattern=SHA256, shape="64 lowercase hex digits")
     fields.text("first", optional=True)
     fields.text("last", optional=True)
     if lines > objects or (chunk["kind"] != "objects" and lines != objects):
@@ -181,7 +182,7 @@ def validate(data: Any, path: Path) -> dict[str, Any]:
                           "chunks"))
     fields.text("id", pattern=BACKUP_ID)
     fields.text("kind", choices=KINDS)
-    fields.text("collection", pattern=COLLECTION)
+    fields.text("collection", pattern=COLLECTION, shape="a collection name")
     fields.mapping("source")
     fields.time("started")
     fields.time("completed", optional=True)
