@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import signal
 import socket
@@ -99,6 +100,18 @@ def test_verify_refuses_what_is_not_a_backup(session: Session, tmp_path: Path) -
         run(session, rf"\backup verify {tmp_path / 'x.json'}")
     with pytest.raises(BackupError, match="no backup at"):
         run(session, rf"\backup verify {tmp_path / 'none.json'}")
+
+
+def test_a_fifo_for_a_manifest_or_a_chunk_is_refused_without_hanging(session: Session,
+                                                                    tmp_path: Path) -> None:
+    path = Path(record(run(session, rf"\backup Product --output {tmp_path}"))["path"])
+    chunk = tmp_path / Manifest.load(path).chunks[0].file
+    chunk.unlink()
+    os.mkfifo(chunk)
+    os.mkfifo(tmp_path / "fifo.json")
+    for target, named in ((path, chunk), (tmp_path / "fifo.json", tmp_path / "fifo.json")):
+        with pytest.raises(BackupError, match=f"{named}: not a regular file"):
+            run(session, rf"\backup verify {target}")
 
 
 def test_catalog_lists_manifests_once_and_unfinished_ones(session: Session, demo: Sandbox,

@@ -141,12 +141,7 @@ class Manifest:
         """Read a manifest and check it whole (``manifest.validate``); ``BackupError``
         naming the file otherwise."""
         try:
-            # non-blocking: a FIFO or device named as a manifest must not hang the shell
-            with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
-                mode = os.fstat(file.fileno()).st_mode
-                if not stat.S_ISREG(mode):
-                    raise BackupError(f"{path}: not a regular file", GIVE_MANIFEST)
-                content = file.read(MAX_MANIFEST + 1)
+            content = read_regular(path, MAX_MANIFEST, GIVE_MANIFEST)
             if len(content) > MAX_MANIFEST:
                 raise BackupError(f"{path}: larger than {MAX_MANIFEST >> 20} MB: not a backup "
                                   "manifest")
@@ -161,6 +156,15 @@ class Manifest:
         data["cls"] = data.pop("class")
         data["chunks"] = [Chunk(**c) for c in data["chunks"]]
         return cls(**data)
+
+
+def read_regular(path: Path, limit: int, hint: str | None = None) -> bytes:
+    """At most ``limit + 1`` bytes of a regular file (``BackupError`` for anything else: a
+    FIFO or device named in a backup must not hang the shell); ``OSError`` as raised."""
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise BackupError(f"{path}: not a regular file", hint)
+        return file.read(limit + 1)
 
 
 def write_atomic(path: Path, data: bytes | bytearray) -> None:
@@ -227,7 +231,7 @@ def read_verified(directory: Path, chunk: Chunk) -> bytes:
     """A chunk file's bytes after checking its size and SHA-256 (``BackupError`` if bad)."""
     path = directory / chunk.file
     try:
-        data = path.read_bytes()
+        data = read_regular(path, chunk.bytes)
     except OSError as exc:
         raise BackupError(f"{path}: missing or unreadable ({exc.strerror})") from None
     if len(data) != chunk.bytes or hashlib.sha256(data).hexdigest() != chunk.sha256:
