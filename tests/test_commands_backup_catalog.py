@@ -301,14 +301,14 @@ def test_a_second_writer_is_refused_naming_the_first_and_a_dead_ones_lock_is_tak
         second = elysiactl(environ, command)
         _, err = second.communicate(timeout=120)
         assert second.returncode == 1, err
-        assert f"is in use by pid {first.pid} on {socket.gethostname()}" in err
-        assert command in err
+        assert f"is in use by pid {first.pid}, started 20" in err
+        assert f"on {socket.gethostname()}: {command}" in err
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=60)
         third = elysiactl(environ, command)
         out, err = third.communicate(timeout=120)
         assert third.returncode == 0, err
-        assert f"took over the lock of the backup directory left by pid {first.pid}" in err
+        assert f"took over the lock of the backup directory left by pid {first.pid}, " in err
     finally:
         httpx.put(f"{demo.url}/__sandbox/faults", json={"latency_ms": 0}).raise_for_status()
     assert not (directory / LOCK_NAME).exists()

@@ -248,7 +248,7 @@ def verify(path: Path, record: bool = True) -> VerifyReport:
     raises ``BackupError`` naming the bad file."""
     if not record:
         return _verify_chain(path, record)
-    with lock.held(path.parent, rf"\backup verify {path}", now_iso()):
+    with lock.held(path.parent, rf"\backup verify {path}"):
         return _verify_chain(path, record)
 
 

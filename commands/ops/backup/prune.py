@@ -115,7 +115,7 @@ def prune(plan: PrunePlan, keep: int | None, older_than: timedelta | None,
     """Remove what ``plan`` chose, holding the directory's lock; refused when the directory
     changed since the plan (another backup came or went). The number of backups removed."""
     command = r"\backups prune " + str(plan.directory)
-    with lock.held(plan.directory, command, catalog.now_iso()):
+    with lock.held(plan.directory, command):
         again = plan_prune(plan.directory, keep, older_than, now)
         if [d.files for d in again.doomed] != [d.files for d in plan.doomed]:
             raise BackupError(f"the backups in {plan.directory} changed since the preview: "

@@ -168,7 +168,7 @@ def run_backup(api: RestClient, request: BackupRequest,
     tenants = fetch_tenants(api, name) if collections.is_multi_tenant(cls) else []
     if request.tenant is not None:
         _check_tenant(cls, tenants, request.tenant)
-    with lock.held(directory, request.command, catalog.now_iso()) as stale:
+    with lock.held(directory, request.command) as stale:
         outcome = _run_locked(api, request, cls, tenants, progress)
     outcome.warnings[:0] = lock.stale_warning(stale)
     return outcome
