@@ -24,7 +24,9 @@ with ``--id``; backups are ordered by ``started``, then id. The manifest::
 Paths in a manifest (``chunks[].file``, ``base.path``) are relative to its directory. The
 last ``sha256`` is the manifest's own: of its JSON object without that key, keys sorted and
 indented by two spaces, as orjson writes it; with the chunks' checksums it lets a restore
-refuse any corrupted or edited file before writing anything.
+refuse any corrupted or edited file before writing anything. Every reader checks a
+manifest whole (every field's type, the counts against the chunk list) with
+``commands.ops.backup.manifest.validate``.
 ``tenants`` are Weaviate's Tenant objects as the cluster listed them; ``tenant`` is set
 when the backup covers one tenant only (``--tenant``); ``skipped_tenants`` are the
 tenants in scope that could not be read (not ACTIVE): no data of theirs was read.
