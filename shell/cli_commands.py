@@ -43,6 +43,8 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
          'Back up a collection to files, verify a backup, or start a native backup.'),
         ('backups',
          "List the backups in a directory, or a backend's native backups."),
+        ('backups prune',
+         'Remove old backups from a directory, never a base a kept backup needs.'),
         ('restore',
          'Restore a backup into the cluster, verified first, resumable.'),
         ('export',

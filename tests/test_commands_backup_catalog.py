@@ -1,19 +1,48 @@
 """``\\backup verify`` and ``\\backups``: checks of every chunk, count and base link (and
 the damage they find, named by file), the catalog of a directory, and backup ids.
-A backup reads the cluster only, so these tests share one demo sandbox."""
+A backup reads the cluster only, so these tests share one demo sandbox.
+The fuzz tests change manifests and chunks at random, re-signed so that they pass the
+checksums: ``\backup verify``, ``\backups`` and ``\restore`` must refuse them with one clear
+``ShellError`` line (or accept them whole), never reach the catch-all ("internal error")."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
+import httpx
+import orjson
 import pytest
 from conftest import make_session
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_backup_reliability import elysiactl, env
 from test_commands_backup_support import Recorder, record, run
+from test_commands_restore_support import run as restore_run
 
 from commands.context import Session
 from commands.errors import ShellError
-from commands.ops.backup.format import BackupError, Manifest
+from commands.ops.backup.format import (
+    MANIFEST_OPTIONS,
+    BackupError,
+    Manifest,
+    compress,
+    decompress,
+    manifest_sha256,
+)
+from commands.ops.backup.lock import LOCK_NAME
 from commands.results import Table
 from sandbox import Sandbox
 
@@ -71,6 +100,18 @@ def test_verify_refuses_what_is_not_a_backup(session: Session, tmp_path: Path) -
         run(session, rf"\backup verify {tmp_path / 'x.json'}")
     with pytest.raises(BackupError, match="no backup at"):
         run(session, rf"\backup verify {tmp_path / 'none.json'}")
+
+
+def test_a_fifo_for_a_manifest_or_a_chunk_is_refused_without_hanging(session: Session,
+                                                                    tmp_path: Path) -> None:
+    path = Path(record(run(session, rf"\backup Product --output {tmp_path}"))["path"])
+    chunk = tmp_path / Manifest.load(path).chunks[0].file
+    chunk.unlink()
+    os.mkfifo(chunk)
+    os.mkfifo(tmp_path / "fifo.json")
+    for target, named in ((path, chunk), (tmp_path / "fifo.json", tmp_path / "fifo.json")):
+        with pytest.raises(BackupError, match=f"{named}: not a regular file"):
+            run(session, rf"\backup verify {target}")
 
 
 def test_catalog_lists_manifests_once_and_unfinished_ones(session: Session, demo: Sandbox,
@@ -131,3 +172,180 @@ def test_the_latest_backup_is_the_latest_in_time_whatever_its_id(session: Sessio
     table, = run(session, rf"\backups {tmp_path}")
     assert [r["id"] for r in table.to_data()][1:] == ["after", Manifest.load(
         tmp_path / "Product.json").id]
+
+
+FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2, 2**64 - 1)
+                    | st.floats(allow_nan=False, allow_infinity=False)
+                    | st.text(max_size=12),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6)
+
+
+@pytest.fixture(scope="module")
+def backups(demo, tmp_path_factory) -> Path:
+    """A directory with a zstd full backup of Product and an incremental on it."""
+    directory = tmp_path_factory.mktemp("fuzz")
+    session = make_session(demo.url)
+    restore_run(session, rf"\backup Product --output {directory} --compress --id full")
+    restore_run(session, rf"\backup Product --output {directory} --compress --incremental --id inc")
+    return directory
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every key path into a JSON value (the value itself is ``()``)."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _paths(inner, (*prefix, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _paths(inner, (*prefix, index))
+
+
+def _resign(path: Path, data: dict[str, Any]) -> None:
+    data["sha256"] = manifest_sha256(data)
+    path.write_bytes(orjson.dumps(data, option=MANIFEST_OPTIONS))
+
+
+def _refused_clearly(session: Session, directory: Path, name: str) -> None:
+    """Every reader of the backup either accepts it or raises one clear ShellError line
+    (without fsync, which durability tests cover: thousands of them would take minutes)."""
+    with mock.patch("os.fsync"):
+        for line in (rf"\backup verify {directory / name}", rf"\backups {directory}",
+                 rf"\restore {directory / name} --as FuzzCopy --dry-run"):
+            try:
+                restore_run(session, line)
+            except ShellError as exc:
+                assert "\n" not in exc.message and "internal error" not in exc.message, \
+                    exc.message
+
+
+@FUZZ
+@given(data=st.data(), which=st.sampled_from(["Product.full.json", "Product.inc.json"]))
+def test_a_changed_manifest_is_refused_clearly(session: Session, backups: Path, data,
+                                               which: str) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = Path(scratch) / "b"
+        shutil.copytree(backups, directory)
+        path = directory / which
+        manifest = orjson.loads(path.read_bytes())
+        where = data.draw(st.sampled_from([p for p in _paths(manifest) if p]))
+        parent = manifest
+        for key in where[:-1]:
+            parent = parent[key]
+        if data.draw(st.booleans()) and isinstance(parent, dict):
+            del parent[where[-1]]
+        else:
+            parent[where[-1]] = data.draw(JSON)
+        _resign(path, manifest)
+        _refused_clearly(session, directory, which)
+
+
+@FUZZ
+@given(data=st.data(), raw=st.booleans())
+def test_a_changed_chunk_is_refused_clearly(session: Session, backups: Path, data,
+                                            raw: bool) -> None:
+    """A chunk's bytes (compressed, or its JSON lines recompressed) cut, flipped or
+    extended, with the manifest re-signed to match: the parser must refuse it clearly."""
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = Path(scratch) / "b"
+        shutil.copytree(backups, directory)
+        path = directory / "Product.full.json"
+        manifest = orjson.loads(path.read_bytes())
+        chunk = data.draw(st.sampled_from(manifest["chunks"]))
+        file = directory / chunk["file"]
+        content = file.read_bytes() if raw else decompress(file.read_bytes(), "zstd")
+        at = data.draw(st.integers(0, len(content)))
+        change = data.draw(st.sampled_from(["cut", "flip", "insert"]))
+        if change == "cut":
+            content = content[:at]
+        elif change == "flip" and at < len(content):
+            content = content[:at] + bytes([content[at] ^ data.draw(st.integers(1, 255))]) \
+                + content[at + 1:]
+        else:
+            content = content[:at] + data.draw(st.binary(min_size=1, max_size=8)) + content[at:]
+        stored = content if raw else compress(content, "zstd")
+        file.write_bytes(stored)
+        chunk["bytes"], chunk["sha256"] = len(stored), hashlib.sha256(stored).hexdigest()
+        _resign(path, manifest)
+        _refused_clearly(session, directory, "Product.full.json")
+
+
+def _wait_for_holder(lock: Path, proc: subprocess.Popen) -> None:
+    """Until ``proc`` holds the lock (its pid is in the lock file)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if json.loads(lock.read_text()).get("pid") == proc.pid:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.005)
+    raise AssertionError(f"pid {proc.pid} never held {lock}")
+
+
+def test_a_second_writer_is_refused_naming_the_first_and_a_dead_ones_lock_is_taken_over(
+        demo: Sandbox, tmp_path: Path) -> None:
+    """Two real processes back up one collection into one directory: the second is refused
+    while the first holds the lock (stopped with SIGSTOP there); once the first is killed,
+    a third takes its lock over and completes the backup."""
+    environ, directory = env(tmp_path, demo.url), tmp_path / "b"
+    command = rf"\backup Article --output {directory}"
+    httpx.put(f"{demo.url}/__sandbox/faults", json={"latency_ms": 100}).raise_for_status()
+    try:
+        first = elysiactl(environ, command)
+        _wait_for_holder(directory / LOCK_NAME, first)
+        first.send_signal(signal.SIGSTOP)
+        second = elysiactl(environ, command)
+        _, err = second.communicate(timeout=120)
+        assert second.returncode == 1, err
+        assert f"is in use by pid {first.pid}, started 20" in err
+        assert f"on {socket.gethostname()}: {command}" in err
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=60)
+        third = elysiactl(environ, command)
+        out, err = third.communicate(timeout=120)
+        assert third.returncode == 0, err
+        assert f"took over the lock of the backup directory left by pid {first.pid}, " in err
+    finally:
+        httpx.put(f"{demo.url}/__sandbox/faults", json={"latency_ms": 0}).raise_for_status()
+    assert not (directory / LOCK_NAME).exists()
+    run(make_session(demo.url), rf"\backup verify {directory / 'Article.json'}")
+    table, = run(make_session(demo.url), rf"\backups {directory}")
+    assert [(r["kind"], r["objects"]) for r in table.to_data()] == [("full", 250)]
+
+
+def _tree(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file and directory under ``root``: mode and content."""
+    return {str(p.relative_to(root)): (p.stat().st_mode, p.read_bytes() if p.is_file() else b"")
+            for p in sorted(root.rglob("*"))}
+
+
+def test_a_whole_script_dry_run_writes_nothing_anywhere(demo: Sandbox, tmp_path: Path) -> None:
+    """``elysiactl -f ops.txt --dry-run``: backups, verify, prune, restore, \\o and \\record
+    leave the directory byte-identical and send no mutating request."""
+    tree = tmp_path / "tree"
+    session = make_session(demo.url)
+    run(session, rf"\backup Article --output {tree / 'b'}")
+    run(session, rf"\backup Article --output {tree / 'b'}")
+    script = tree / "ops.txt"
+    script.write_text("\n".join([
+        r"\o out.txt", r"\record runbook.txt", r"\backup Article --output ./b",
+        r"\backup Article --output ./b --incremental --compress",
+        r"\backup Product --output ./new", r"\backup verify ./b/Article.json",
+        r"\backups ./b", r"\backups prune ./b --keep 1",
+        r"\restore ./b/Article.json --as ArticleCopy", r"\o |tee piped.txt", r"\o",
+        r"\record stop"]) + "\n")
+    before = _tree(tree)
+    httpx.delete(f"{demo.url}/__sandbox/requests").raise_for_status()
+    proc = subprocess.run([sys.executable, "-m", "shell", "-f", str(script), "--dry-run"],
+                          cwd=tree, env=env(tmp_path, demo.url), capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "dry run: would back up Article (incremental)" in proc.stdout + proc.stderr
+    assert "dry run: would remove 1 backup" in proc.stdout + proc.stderr
+    assert _tree(tree) == before
+    log = httpx.get(f"{demo.url}/__sandbox/requests").json()
+    assert log and not [e for e in log if e["mutating"]]

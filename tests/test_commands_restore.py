@@ -20,7 +20,7 @@ import pytest
 from test_commands_restore_support import comparable, read_state, run, snapshot, tenants_of
 
 from commands.errors import ShellError, UsageError
-from commands.ops.backup.format import BackupError, Manifest
+from commands.ops.backup.format import BackupError, Manifest, manifest_sha256
 from commands.results import Message, Record
 from sandbox import Sandbox
 from tests.conftest import make_session
@@ -251,7 +251,7 @@ def test_missing_or_foreign_links_are_refused(client, session, tmp_path) -> None
     with pytest.raises(BackupError, match=r"Article\.c1\.json: base backup c1 .* missing"):
         run(session, f"\\restore {path} --as X")
     other = Manifest.load(path)
-    other.id, other.base = "other", None
+    other.id, other.kind, other.base = "other", "full", None
     (tmp_path / "Article.c1.json").write_bytes(other.to_json())
     with pytest.raises(BackupError, match="is backup other, but the next link's base is c1"):
         run(session, f"\\restore {path} --as X")
@@ -301,7 +301,7 @@ def test_an_edited_or_corrupted_manifest_is_refused(client, session, tmp_path,
 
 @pytest.mark.parametrize(("field", "message"), [
     ("lines", "holds 2 lines, the manifest says 3"),  # 10 objects in pages of 7
-    ("objects", "restores 11 objects, but the backup's index lists 10")])
+    ("objects", "counts do not match: field objects is 10, its objects chunks hold 11")])
 def test_wrong_counts_are_refused(client, session, tmp_path, field, message) -> None:
     make_article(client, n=10)
     path, _ = snapshot(client, "Article", tmp_path, "b1")
@@ -312,6 +312,37 @@ def test_wrong_counts_are_refused(client, session, tmp_path, field, message) -> 
     client.delete("/__sandbox/requests")
     with pytest.raises(BackupError, match=message):
         run(session, f"\\restore {path}")
+    assert not [e for e in client.get("/__sandbox/requests").json() if e["mutating"]]
+
+
+@pytest.mark.parametrize(("where", "value", "message"), [
+    (("objects",), 11, "counts do not match: field objects is 11, its objects chunks hold 10"),
+    (("chunks", 0, "bytes"), "12", "field chunks[0].bytes must be a whole number, 0 or more, "
+                                   "found '12'"),
+    (("chunks", 1, "sha256"), None, "field chunks[1].sha256 must be 64 lowercase hex digits"),
+    (("started",), "yesterday", "field started must be an ISO 8601 time with its zone"),
+    (("tenants",), {"name": "t"}, "field tenants must be a list of objects"),
+    (("kind",), "incremental", "field base must be set for an incremental backup")])
+def test_verify_and_restore_refuse_a_re_signed_manifest_alike(client, session, tmp_path,
+                                                              where, value, message) -> None:
+    """A manifest changed and re-signed (its checksum matches): wrong counts, which verify
+    refused and restore accepted, and wrong types, which ended in "internal error", are
+    refused by both with the same line naming the file and the field; nothing is sent."""
+    make_article(client, n=10)
+    path, _ = snapshot(client, "Article", tmp_path, "b1")
+    data = orjson.loads(path.read_bytes())
+    parent = data
+    for key in where[:-1]:
+        parent = parent[key]
+    parent[where[-1]] = value
+    data.pop("sha256")
+    path.write_bytes(orjson.dumps({**data, "sha256": manifest_sha256(data)}))
+    client.delete("/__sandbox/requests")
+    for line in (f"\\backup verify {path}", f"\\restore {path} --as Copy"):
+        with pytest.raises(BackupError) as refused:
+            run(session, line)
+        assert refused.value.message.startswith(f"{path}: ")
+        assert message in refused.value.message
     assert not [e for e in client.get("/__sandbox/requests").json() if e["mutating"]]
 
 
@@ -340,6 +371,7 @@ def test_a_chain_that_disagrees_with_its_index_is_refused(client, session, tmp_p
     path, _ = snapshot(client, "Article", tmp_path, "b1")
     manifest = Manifest.load(path)
     manifest.chunks = [c for c in manifest.chunks if c.kind != "objects"]
+    manifest.objects = 0
     path.write_bytes(manifest.to_json())
     with pytest.raises(BackupError, match="restores 0 objects, but the backup's index lists 10"):
         run(session, f"\\restore {path} --as X")
@@ -400,6 +432,6 @@ def test_a_chunk_outside_the_backup_or_of_an_unknown_kind_is_refused(
     path.write_bytes(manifest.to_json())
     client.delete("/__sandbox/requests")
     for line in (f"\\backup verify {path}", f"\\restore {path} --as Copy"):
-        with pytest.raises(BackupError, match="names an invalid chunk"):
+        with pytest.raises(BackupError, match=r"malformed backup manifest: field chunks\[0\]"):
             run(session, line)
     assert not [e for e in client.get("/__sandbox/requests").json() if e["mutating"]]

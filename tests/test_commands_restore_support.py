@@ -134,6 +134,7 @@ def snapshot(http: httpx.Client, name: str, directory: Path, backup_id: str, *,
         tenants=tenants, codec=codec,
         objects=sum(c.objects for c in chunks if c.kind == "objects"),
         deleted=sum(c.objects for c in chunks if c.kind == "deleted"),
+        present=sum(c.objects for c in chunks if c.kind == "index"),
         base={"id": base[0].name.split(".")[1], "path": base[0].name} if base else None,
         chunks=chunks)
     path = directory / f"{name}.{backup_id}.json"

@@ -1,13 +1,15 @@
 """``\\backup`` and ``\\backups``: logical backups to files (full, incremental, schema only;
-resumable, verified) and Weaviate's native backups.
+resumable, verified) and Weaviate's native backups; ``\\backups prune``.
 
 Nothing here changes the cluster (a native backup writes to the server's backend, not
-to its collections), so no command is destructive and ``objects_affected`` stays None.
+to its collections), so ``objects_affected`` stays None; ``\\backups prune`` removes
+backup files, so it is the one destructive command, gated like the others.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,12 @@ from commands.errors import UsageError
 from commands.lazy import lazy_module
 from commands.ops.backup.settings import CODECS, FILE_FORMATS
 from commands.results import Level, Message, Record, Result, Table
-from commands.safety import Plan, dry_run_results
+from commands.safety import Decision, Plan, dry_run_results
 from commands.spec import Arg, Kind, Opt, command
 
 backup_ops = lazy_module("commands.ops.backup.run")
+schema_ops = lazy_module("commands.ops.schema")
+backup_prune = lazy_module("commands.ops.backup.prune")
 backup_catalog = lazy_module("commands.ops.backup.catalog")
 native_backup = lazy_module("commands.ops.backup.native_backup")
 
@@ -37,27 +41,44 @@ def _size(n: int) -> str:
     raise AssertionError("unreachable")
 
 
-def _verify(path: str | None) -> list[Result]:
+def _verify(path: str | None, dry_run: bool) -> list[Result]:
     if not path:
         raise UsageError(r"\backup verify: missing PATH",
                          r"usage: \backup verify DIR/NAME.json (\backups DIR lists them)")
-    report = backup_catalog.verify(Path(path))
+    report = backup_catalog.verify(Path(path), record=not dry_run)
     links = len(report.chain)
     chain = f" and the {links - 1} backup{'s' * (links > 2)} it builds on" if links > 1 else ""
+    note = "dry run: the time was not recorded" if dry_run else f"verified: {report.verified}"
     return [Message(f"verified {path}{chain}: every checksum and count matches"),
             Table(("check", "file", "result"), tuple(report.rows),
-                  title=f"Verify {path}", note=f"verified: {report.verified}")]
+                  title=f"Verify {path}", note=note)]
+
+
+def _dry_run(ctx: CommandContext, request: Any, dry_run: bool) -> list[Result] | None:
+    """The plan of a file backup when this is a dry run (it reads the class only), else
+    None."""
+    where = f"{request.directory}/{request.collection}"
+    plan = Plan(action=f"back up {request.collection} ({request.kind}) to {where}.ID.json "
+                       f"and {where}.ID.data/ (no file is written in a dry run)",
+                targets=(request.collection,),
+                requests=(f"GET /v1/schema/{request.collection}",
+                          f"GET /v1/objects?class={request.collection}&after=... (every page)"))
+    if not ctx.dry_run_or_approve(plan, False, force=False, dry_run=dry_run,
+                                  allow_protected=False):
+        return None
+    schema_ops.get_class(ctx.api, request.collection)  # a dry run still names a wrong one
+    return dry_run_results(plan)
 
 
 def _native(ctx: CommandContext, backend: str, collection: str | None, include: list[str],
-            backup_id: str | None) -> list[Result]:
+            backup_id: str | None, dry_run: bool) -> list[Result]:
     classes = list(include) or ([collection] if collection else [])
     chosen = native_backup.check_id(backup_id) if backup_id else native_backup.new_id()
     plan = Plan(action=f"start native backup {chosen} of "
                        f"{', '.join(classes) or 'every collection'} on {backend}",
                 targets=tuple(classes), requests=(f"POST /v1/backups/{backend}",))
-    if ctx.dry_run_or_approve(plan, False, force=False, dry_run=False, allow_protected=False):
-        return dry_run_results(plan)  # elysiactl --dry-run: a runbook's preview starts none
+    if ctx.dry_run_or_approve(plan, False, force=False, dry_run=dry_run, allow_protected=False):
+        return dry_run_results(plan)  # and elysiactl --dry-run: a runbook's preview starts none
     final = native_backup.create(ctx.api, backend, chosen, classes, ctx.session.progress)
     names = final.get("classes") or classes
     return [Message(f"native backup {chosen} of {', '.join(names) or 'every collection'} on "
@@ -94,7 +115,9 @@ def _native(ctx: CommandContext, backend: str, collection: str | None, include: 
           Opt("--include", Kind.COLLECTION, "with --native: a collection to include "
                                             "(repeatable; default: all)", many=True),
           Opt("--id", Kind.TEXT, "the backup's id (default: the UTC time; native: "
-                                 "elysiactl-TIME)")),
+                                 "elysiactl-TIME)"),
+          Opt("--dry-run", flag=True, help="show what would be written, write nothing (verify: "
+                                           "check, record nothing)")),
     group="backup",
     help="Streams the collection through the cursor, with vectors, named vectors, tenants\n"
          "and the class definition, into DIR/NAME.ID.json (the manifest) and\n"
@@ -124,12 +147,12 @@ def _native(ctx: CommandContext, backend: str, collection: str | None, include: 
 def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], output: str,
                schema_only: bool, compress: str | None, file_format: str | None,
                incremental: bool, base: str | None, tenant: str | None, native: str | None,
-               include: list[str], id: str | None) -> list[Result]:
+               include: list[str], id: str | None, dry_run: bool) -> list[Result]:
     """``\\backup``: a Message and a Record of the backup (``verify``: a Table of checks)."""
     if collection == VERIFY:
         if len(path) > 1:
             raise UsageError(rf"\backup verify: one PATH, got {len(path)}")
-        return _verify(path[0] if path else None)
+        return _verify(path[0] if path else None, dry_run or ctx.session.dry_run)
     if path:
         raise UsageError(rf"\backup: unexpected argument {path[0]!r}",
                          r"the directory is --output DIR; \backup verify PATH checks a backup")
@@ -140,7 +163,7 @@ def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], 
         if used:
             raise UsageError(f"--native cannot be combined with {', '.join(used)}",
                              "native backups copy whole collections with the server's module")
-        return _native(ctx, native, collection, include, id)
+        return _native(ctx, native, collection, include, id, dry_run)
     if include:
         raise UsageError("--include is for --native backups",
                          r"a file backup covers one collection: \backup NAME")
@@ -158,6 +181,9 @@ def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], 
     request = backup_ops.BackupRequest(collection=collection, directory=Path(output), kind=kind,
                             codec=compress or "none", tenant=tenant, base=base, backup_id=id,
                             file_format=file_format or "jsonl")
+    planned = _dry_run(ctx, request, dry_run)
+    if planned is not None:
+        return planned
     outcome = backup_ops.run_backup(ctx.api, request, ctx.session.progress)
     m = outcome.manifest
     size = sum(c.bytes for c in m.chunks)
@@ -219,3 +245,62 @@ def backups_cmd(ctx: CommandContext, *, directory: str | None,
                       "verified"), rows, title=f"Backups in {where}",
                      note=None if entries else f"no backups in {where}"))
     return out
+
+
+def _backup_rows(manifests: list[Any], notes: list[str]) -> tuple[tuple[Any, ...], ...]:
+    return tuple((m.id, m.collection, m.kind, m.objects, _size(sum(c.bytes for c in m.chunks)),
+                  m.started, (m.base or {}).get("id"), note)
+                 for m, note in zip(manifests, notes, strict=True))
+
+
+BACKUP_COLUMNS = ("id", "collection", "kind", "objects", "size", "created", "base")
+
+
+@command(
+    "backups prune", "Remove old backups from a directory, never a base a kept backup needs.",
+    args=(Arg("directory", Kind.FILE, f"where the backups are (default: {DEFAULT_DIR})",
+              required=False),),
+    opts=(Opt("--keep", Kind.INT, "keep the N newest complete backups of each collection"),
+          Opt("--older-than", Kind.TEXT, "remove the backups taken longer ago than AGE "
+                                         "(45s, 90m, 12h, 30d, 2w)"),
+          Opt("--force", flag=True, help="remove without asking"),
+          Opt("--dry-run", flag=True, help="show what would be removed, remove nothing")),
+    group="backup", destructive=True, needs_connection=False,
+    help="Removes complete backups (manifest and chunks) that every rule given selects:\n"
+         "not among the --keep N newest of their collection, taken longer ago than\n"
+         "--older-than AGE. A backup a kept one builds on (the base of an incremental\n"
+         "backup, and its bases back to the full one) is always kept, and so are\n"
+         "unfinished backups and their bases. Shows what goes and what stays, then asks\n"
+         "to type 'yes' (--force in scripts); --dry-run removes nothing. A prune holds\n"
+         "the directory's lock, and stops if the backups changed since its preview.\n\n"
+         "  \\backups prune --keep 7\n"
+         "  \\backups prune /mnt/backups --older-than 30d --keep 3 --dry-run",
+)
+def backups_prune_cmd(ctx: CommandContext, *, directory: str | None, keep: int | None,
+                      older_than: str | None, force: bool, dry_run: bool) -> list[Result]:
+    """``\\backups prune``: the plan, then a Message and a Table of what stays."""
+    if keep is None and older_than is None:
+        raise UsageError(r"\backups prune: give --keep N, --older-than AGE, or both",
+                         r"e.g. \backups prune ./backup --keep 7")
+    if keep is not None and keep < 1:
+        raise UsageError(f"--keep must be 1 or more, got {keep}",
+                         "--older-than AGE alone removes every backup older than AGE")
+    age = backup_prune.parse_age(older_than) if older_than is not None else None
+    where, now = Path(directory or DEFAULT_DIR), datetime.now(UTC)
+    plan = backup_prune.plan_prune(where, keep, age, now)
+    kept = Table((*BACKUP_COLUMNS, "kept because"), _backup_rows(
+        [m for m, _ in plan.kept], [why for _, why in plan.kept]), title=f"Kept in {where}")
+    if not plan.doomed:
+        return [Message(f"nothing to prune in {where}"), kept]
+    size = _size(sum(d.size for d in plan.doomed))
+    n = len(plan.doomed)
+    gone = Table((*BACKUP_COLUMNS, "files"), _backup_rows(
+        [d.manifest for d in plan.doomed], [", ".join(f.name for f in d.files)
+                                            for d in plan.doomed]), title="Removed")
+    gate = Plan(action=f"remove {n} backup{'s' * (n != 1)} ({size}) from {where}",
+                targets=(str(where),), preview=(gone, kept))
+    if ctx.approve(gate, force=force, dry_run=dry_run) is Decision.DRY_RUN:
+        return dry_run_results(gate)
+    removed = backup_prune.prune(plan, keep, age, now)
+    return [Message(f"removed {removed} backup{'s' * (removed != 1)} ({size}) from {where}"),
+            kept]

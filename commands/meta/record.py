@@ -17,7 +17,8 @@ from commands.spec import Arg, Kind, Opt, command
               "its outcome (status, objects affected, the message or the rows count).\n"
               "\\record stop ends it; \\record alone says what is being recorded. Lines\n"
               "that only steer the session (\\record, \\q, \\help, --help, \\history) are left\n"
-              "out; values of secret options and keys shown once are never written.\n"
+              "out; values of secret options and keys shown once are never written. Under\n"
+              "elysiactl --dry-run nothing is recorded.\n"
               "Preview the runbook with elysiactl -f FILE --dry-run, replay it with\n"
               "elysiactl -f FILE.\n\n"
               "  \\record runbook.txt\n  \\record stop\n  \\record runbook.txt --append",
@@ -31,6 +32,8 @@ def record_cmd(ctx: CommandContext, *, file: str | None, append: bool) -> Messag
             return Message(r"not recording (\record FILE starts)")
         return Message(f"recording to {recorder.path} since {recorder.started}: "
                        f"{_lines(recorder.replayable)} to replay, {recorder.commented} as comments")
+    if session.dry_run and recorder is None:  # a dry run writes no runbook
+        return Message("dry run: nothing is recorded" + (f" to {file}" if file != "stop" else ""))
     if file == "stop":
         if recorder is None:
             raise UsageError("not recording", r"\record FILE starts (./stop names a file)")

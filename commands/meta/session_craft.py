@@ -72,13 +72,19 @@ def timing_cmd(ctx: CommandContext, *, mode: str | None) -> Message:
          aliases=("out",),
          help="As psql's \\o: \\o FILE writes the results of later commands to FILE (emptied\n"
               "first), \\o |COMMAND pipes them to a shell command; messages and errors stay on\n"
-              "stderr. Plain text, no colour. \\o alone closes the file or pipe. Quote a pipe\n"
+              "stderr. Plain text, no colour. \\o alone closes the file or pipe. Under elysiactl\n"
+              "--dry-run results stay on stdout (no file written, no command run). Quote a pipe\n"
               "command whose words hold quotes: \\o '|grep \"a b\"'.\n\n"
               "  \\o objects.txt\n  \\o |wc -l\n  \\o",
          args=(Arg("target", Kind.FILE, "FILE, or |COMMAND", required=False, many=True),),
          group="session", needs_connection=False)
-def output_cmd(ctx: CommandContext, *, target: list[str]) -> None:
-    _hooks(ctx, "o").redirect(" ".join(target) if target else None)
+def output_cmd(ctx: CommandContext, *, target: list[str]) -> Message | None:
+    joined = " ".join(target)
+    if joined and ctx.session.dry_run:  # a dry run writes no file and runs no command
+        what = "is not run" if joined.startswith("|") else "is not written"
+        return Message(f"dry run: results stay on standard output; {joined} {what}")
+    _hooks(ctx, "o").redirect(joined or None)
+    return None
 
 
 @command("i", "Run the commands in a script file inside this session.", aliases=("ir",),

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from commands.ops.backup import lock
 from commands.ops.backup.format import (
     CHUNK_KINDS,
-    KINDS,
     BackupError,
     Manifest,
     id_key,
@@ -76,8 +76,6 @@ def _load_quietly(path: Path, warnings: list[str]) -> Manifest | None:
     except BackupError as exc:
         if "not an elysiactl backup" not in exc.message:
             warnings.append(exc.message)
-    except (TypeError, ValueError) as exc:
-        warnings.append(f"{path}: not a readable backup manifest ({exc})")
     return None
 
 
@@ -207,8 +205,6 @@ def _verify_one(path: Path, report: VerifyReport) -> Manifest:
     if manifest.completed is None or manifest.cursor is not None:
         raise BackupError(f"{path}: the backup never completed",
                           "run the same \\backup command again to finish it")
-    if manifest.kind not in KINDS:
-        raise BackupError(f"{path}: unknown backup kind {manifest.kind!r}")
     directory, totals = path.parent, dict.fromkeys(CHUNK_KINDS, 0)
     for chunk in manifest.chunks:
         file = directory / chunk.file
@@ -246,11 +242,19 @@ def _same_backup(path: Path, manifest: Manifest) -> bool:
         and other.collection == manifest.collection
 
 
-def verify(path: Path) -> VerifyReport:
+def verify(path: Path, record: bool = True) -> VerifyReport:
     """Check a backup and the chain behind it: every chunk's size, checksum and line count,
     each manifest's counts, and each base link (present, same collection, complete).
-    Records ``verified`` (the time, or null for a chain that failed) in every manifest
-    checked; a failure raises ``BackupError`` naming the bad file."""
+    With ``record`` (not in a dry run), holding the directory's lock, stores ``verified``
+    (the time, or null for a chain that failed) in every manifest checked; a failure
+    raises ``BackupError`` naming the bad file."""
+    if not record:
+        return _verify_chain(path, record)
+    with lock.held(path.parent, rf"\backup verify {path}"):
+        return _verify_chain(path, record)
+
+
+def _verify_chain(path: Path, record: bool) -> VerifyReport:
     report, current, seen = VerifyReport(path), path, set()
     loaded: list[tuple[Path, Manifest]] = []
     try:
@@ -264,24 +268,24 @@ def verify(path: Path) -> VerifyReport:
             if manifest.base is None:
                 current = None
                 continue
-            base = current.parent / manifest.base.get("path", "")
+            base = current.parent / manifest.base["path"]
             if not base.is_file():
-                raise BackupError(f"{base}: the base backup {manifest.base.get('id')} of "
+                raise BackupError(f"{base}: the base backup {manifest.base['id']} of "
                                   f"{current} is missing")
             other = Manifest.load(base)
-            if other.id != manifest.base.get("id") or other.collection != manifest.collection:
-                raise BackupError(f"{base}: expected base {manifest.base.get('id')} of "
+            if other.id != manifest.base["id"] or other.collection != manifest.collection:
+                raise BackupError(f"{base}: expected base {manifest.base['id']} of "
                                   f"{manifest.collection}, found {other.id} of "
                                   f"{other.collection}")
             report.rows.append(("base link", str(current), f"ok: {other.id} ({base.name})"))
             current = base
     except BackupError:
-        for link in report.chain:  # every link down to the failing one loses its mark
+        for link in report.chain if record else ():  # down to the failing one: no mark
             manifest = _load_quietly(link, [])
             if manifest is not None:
                 _record_verified(link, manifest, None)
         raise
     report.verified = now_iso()
-    for link, manifest in loaded:
+    for link, manifest in loaded if record else ():
         _record_verified(link, manifest, report.verified)
     return report

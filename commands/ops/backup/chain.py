@@ -49,9 +49,6 @@ def load_chain(path: Path) -> list[Link]:
     Refused (``BackupError`` naming the file): a wrong format or version, an unfinished
     backup, a missing base, a base whose id or collection differs from the link's, a loop.
     """
-    if path.is_dir():
-        raise BackupError(f"{path} is a directory", "give a backup's manifest, DIR/NAME.json "
-                                                    r"(\backups DIR lists them)")
     links: list[Link] = []
     seen: set[Path] = set()
     current: Path | None = path
@@ -74,12 +71,8 @@ def load_chain(path: Path) -> list[Link]:
                               f"{links[-1].manifest.collection}")
         links.append(Link(manifest, current))
         base = manifest.base
-        if not base:
-            if manifest.kind == "incremental":
-                raise BackupError(f"{current}: an incremental backup without a base")
+        if base is None:  # the validator requires one of an incremental backup
             break
-        if not isinstance(base, dict) or not base.get("path") or not base.get("id"):
-            raise BackupError(f"{current}: malformed base {base!r}")
         current, expected = current.parent / str(base["path"]), str(base["id"])
         if not current.exists():
             raise BackupError(f"{current}: base backup {expected} of {links[-1].path} is "

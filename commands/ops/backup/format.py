@@ -25,7 +25,9 @@ with ``--id``; backups are ordered by ``started``, then id. The manifest::
 Paths in a manifest (``chunks[].file``, ``base.path``) are relative to its directory. The
 last ``sha256`` is the manifest's own: of its JSON object without that key, keys sorted and
 indented by two spaces, as orjson writes it; with the chunks' checksums it lets a restore
-refuse any corrupted or edited file before writing anything.
+refuse any corrupted or edited file before writing anything. Every reader checks a
+manifest whole (every field's type, the counts against the chunk list) with
+``commands.ops.backup.manifest.validate``.
 ``tenants`` are Weaviate's Tenant objects as the cluster listed them; ``tenant`` is set
 when the backup covers one tenant only (``--tenant``); ``skipped_tenants`` are the
 tenants in scope that could not be read (not ACTIVE): no data of theirs was read.
@@ -69,29 +71,34 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from commands.errors import ShellError
 from commands.ops.backup import parquet
-from commands.ops.backup.settings import FILE_FORMATS
+from commands.ops.backup.manifest import (
+    CHUNK_KINDS,
+    FORMAT,
+    KINDS,
+    MANIFEST_OPTIONS,
+    VERSION,
+    BackupError,
+    manifest_sha256,
+    validate,
+)
 from commands.owner_only import open_private, private_dir
 
-FORMAT = "elysiactl-backup"
-VERSION = 2  # 2: objects chunks hold cursor pages
-MANIFEST_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+__all__ = ["CHUNK_KINDS", "FORMAT", "KINDS", "VERSION", "BackupError", "Chunk", "Manifest",
+           "SUFFIX", "manifest_sha256"]
+MAX_MANIFEST = 256 << 20  # a manifest of a billion objects is about 60 MB
+GIVE_MANIFEST = r"give a backup's manifest, DIR/NAME.json (\backups DIR lists them)"
 SUFFIX = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
-KINDS = ("full", "incremental", "schema-only")
-CHUNK_KINDS = ("objects", "deleted", "index")
-
-
-class BackupError(ShellError):
-    """A backup that cannot be trusted: wrong format, missing or corrupted file."""
 
 
 @dataclass
@@ -144,46 +151,33 @@ class Manifest:
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
-        """Read and check a manifest; a wrong format or version is refused with the file."""
+        """Read a manifest and check it whole (``manifest.validate``); ``BackupError``
+        naming the file otherwise."""
         try:
-            data = orjson.loads(path.read_bytes())
+            content = read_regular(path, MAX_MANIFEST, GIVE_MANIFEST)
+            if len(content) > MAX_MANIFEST:
+                raise BackupError(f"{path}: larger than {MAX_MANIFEST >> 20} MB: not a backup "
+                                  "manifest")
+            raw = orjson.loads(content)
         except FileNotFoundError:
             raise BackupError(f"no backup at {path}", r"\backups DIR lists the backups") from None
+        except IsADirectoryError:
+            raise BackupError(f"{path} is a directory", GIVE_MANIFEST) from None
         except (OSError, orjson.JSONDecodeError) as exc:
             raise BackupError(f"{path}: not a readable backup manifest ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise BackupError(f"{path}: not an elysiactl backup (format is "
-                              f"{data.get('format') if isinstance(data, dict) else None!r})")
-        if data.get("version") != VERSION:
-            raise BackupError(f"{path}: backup format version {data.get('version')} is not "
-                              f"supported (this elysiactl reads version {VERSION})",
-                              "use the elysiactl version that wrote it")
-        if data.pop("sha256", None) != manifest_sha256(data):
-            raise BackupError(f"{path}: the manifest is corrupted or was edited (its sha256 "
-                              "does not match its contents)", "restore from another copy of "
-                              "the backup")
-        try:
-            data["cls"] = data.pop("class")
-            data["chunks"] = [Chunk(**c) for c in data.get("chunks") or []]
-            manifest = cls(**data)
-        except (KeyError, TypeError) as exc:
-            raise BackupError(f"{path}: malformed backup manifest ({exc})") from None
-        if manifest.file_format not in FILE_FORMATS:
-            raise BackupError(f"{path}: unknown file format {manifest.file_format!r} (this "
-                              f"elysiactl reads {', '.join(FILE_FORMATS)})")
-        for chunk in manifest.chunks:  # a chunk file is always inside the manifest's directory
-            relative = PurePosixPath(chunk.file)
-            if relative.is_absolute() or ".." in relative.parts or chunk.kind not in CHUNK_KINDS \
-                    or is_parquet(chunk) != (manifest.file_format == "parquet"):
-                raise BackupError(f"{path}: names an invalid chunk {chunk.file!r} "
-                                  f"(kind {chunk.kind!r}, {manifest.file_format} backup)")
-        return manifest
+        data = validate(raw, path)
+        data["cls"] = data.pop("class")
+        data["chunks"] = [Chunk(**c) for c in data["chunks"]]
+        return cls(**data)
 
 
-def manifest_sha256(data: dict[str, Any]) -> str:
-    """The checksum of a manifest's JSON object without its ``sha256`` key."""
-    return hashlib.sha256(orjson.dumps({k: v for k, v in data.items() if k != "sha256"},
-                                       option=MANIFEST_OPTIONS)).hexdigest()
+def read_regular(path: Path, limit: int, hint: str | None = None) -> bytes:
+    """At most ``limit + 1`` bytes of a regular file (``BackupError`` for anything else: a
+    FIFO or device named in a backup must not hang the shell); ``OSError`` as raised."""
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise BackupError(f"{path}: not a regular file", hint)
+        return file.read(limit + 1)
 
 
 def write_atomic(path: Path, data: bytes | bytearray) -> None:
@@ -266,7 +260,7 @@ def read_verified(directory: Path, chunk: Chunk) -> bytes:
     """A chunk file's bytes after checking its size and SHA-256 (``BackupError`` if bad)."""
     path = directory / chunk.file
     try:
-        data = path.read_bytes()
+        data = read_regular(path, chunk.bytes)
     except OSError as exc:
         raise BackupError(f"{path}: missing or unreadable ({exc.strerror})") from None
     if len(data) != chunk.bytes or hashlib.sha256(data).hexdigest() != chunk.sha256:

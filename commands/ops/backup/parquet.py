@@ -27,11 +27,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import numpy as np
 import orjson
 
 from commands.errors import UsageError
+from commands.lazy import lazy_module
 from commands.ops.backup import heap
+
+np = lazy_module("numpy")  # only a Parquet chunk needs it; a JSON lines backup never does
 
 SUFFIX = ".parquet"
 NEEDS_PYARROW = "Parquet needs pyarrow: pip install 'elysiactl[parquet]'"

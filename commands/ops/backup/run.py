@@ -23,7 +23,7 @@ from typing import Any
 from commands.api.client import RestClient
 from commands.errors import ShellError, UsageError
 from commands.ops import collections, schema
-from commands.ops.backup import catalog, parquet
+from commands.ops.backup import catalog, lock, parquet
 from commands.ops.backup.format import BackupError, Manifest, write_atomic
 from commands.ops.backup.stream import CHUNK, PAGE, Streamer
 from commands.ops.objects import aggregate_count
@@ -46,6 +46,18 @@ class BackupRequest:
     base: str | None = None
     backup_id: str | None = None
     file_format: str = "jsonl"
+
+    @property
+    def command(self) -> str:
+        """The ``\\backup`` command line this request stands for (the lock records it)."""
+        words = [rf"\backup {self.collection} --output {self.directory}"]
+        words += ["--schema-only"] * (self.kind == "schema-only")
+        words += ["--incremental"] * (self.kind == "incremental")
+        words += [f"--compress={self.codec}"] * (self.codec != "none")
+        words += [f"--file-format {self.file_format}"] * (self.file_format != "jsonl")
+        words += [f"--{name} {value}" for name, value in
+                  (("tenant", self.tenant), ("base", self.base), ("id", self.backup_id)) if value]
+        return " ".join(words)
 
 
 @dataclass
@@ -161,6 +173,16 @@ def run_backup(api: RestClient, request: BackupRequest,
     tenants = fetch_tenants(api, name) if collections.is_multi_tenant(cls) else []
     if request.tenant is not None:
         _check_tenant(cls, tenants, request.tenant)
+    with lock.held(directory, request.command) as stale:
+        outcome = _run_locked(api, request, cls, tenants, progress)
+    outcome.warnings[:0] = lock.stale_warning(stale)
+    return outcome
+
+
+def _run_locked(api: RestClient, request: BackupRequest, cls: dict[str, Any],
+                tenants: list[dict[str, Any]], progress: Progress | None) -> BackupOutcome:
+    """The backup itself, holding its directory's lock (so the id it takes stays its own)."""
+    name, directory = cls["class"], request.directory
     found = None if request.kind == "schema-only" else catalog.find_partial(
         directory, name, kind=request.kind, codec=request.codec, tenant=request.tenant,
         file_format=request.file_format, base_id=request.base, backup_id=request.backup_id)

@@ -11,21 +11,17 @@ held for the whole run.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import os
 import shlex
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from commands.errors import ShellError, UsageError
+from commands.errors import UsageError
 from commands.ops.backup.imports import Checkpoint
-from commands.owner_only import private_dir
 
 MIGRATE_FORMAT = "elysiactl-migrate-checkpoint"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
@@ -114,51 +110,3 @@ def other_options(found: MigrateCheckpoint, path: Path) -> UsageError:
                       f"{found.written:,} objects written): {command_line(key)}",
                       f"rerun that command to resume it; to start over with these options, "
                       f"{start_over}")
-
-
-class RunLock:
-    """An exclusive ``flock`` on a file beside a checkpoint, held while a migration runs; the
-    file says who holds it. The operating system releases it when the process dies."""
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.fd = path, None
-
-    def acquire(self, what: str) -> None:
-        """Take the lock, or refuse at once naming the process that holds it."""
-        private_dir(self.path.parent)
-        while self.fd is None:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.read(fd, 4096)
-                os.close(fd)
-                raise ShellError(f"another \\migrate of {what} is running ({_holder(holder)})",
-                                 "wait for it to end (or stop it); if it is interrupted, the "
-                                 "same command resumes it") from None
-            try:  # the holder before us may have removed the file it locked: lock the new one
-                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
-            except FileNotFoundError:
-                same = False
-            if same:
-                self.fd = fd
-            else:
-                os.close(fd)
-        os.ftruncate(self.fd, 0)
-        started = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        os.write(self.fd, orjson.dumps({"pid": os.getpid(), "started": started}))
-
-    def release(self) -> None:
-        """Remove the file and let go (nothing if it was never taken)."""
-        if self.fd is not None:
-            self.path.unlink(missing_ok=True)
-            os.close(self.fd)
-            self.fd = None
-
-
-def _holder(raw: bytes) -> str:
-    try:
-        found = orjson.loads(raw)
-        return f"pid {found['pid']}, started {found['started']}"
-    except (orjson.JSONDecodeError, KeyError, TypeError):
-        return "its process is starting"

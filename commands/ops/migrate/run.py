@@ -38,8 +38,8 @@ from commands.ops.migrate import plan as planning
 from commands.ops.migrate.catchup import Reconcile, server_now_ms
 from commands.ops.migrate.checkpoint import (
     MigrateCheckpoint,
-    RunLock,
     cluster_id,
+    command_line,
     migration_key,
     other_options,
     paths,
@@ -48,6 +48,7 @@ from commands.ops.migrate.copy import Copier, HasReferences
 from commands.ops.migrate.tenants import delete_tenants, extra_tenants, set_back
 from commands.ops.migrate.verify import VerifyReport, definition_diff, verify_copy
 from commands.ops.references import reference_properties, refused_for_missing_targets
+from commands.ops.runlock import LockBusy, RunLock, describe
 from commands.ops.tenants import documented_status, fetch_tenants
 from commands.progress import Advance, Progress, bar
 
@@ -136,7 +137,13 @@ class Migration:
                             opts.assignments)
         self.checkpoint_path, self.errors_path, lock_path = paths(opts.state_dir, key)
         self.lock = RunLock(lock_path)
-        self.lock.acquire(f"{self.name} to {key['target']}")
+        try:
+            self.lock.acquire(command_line(key))
+        except LockBusy as exc:
+            raise ShellError(f"another \\migrate of {self.name} to {key['target']} is running "
+                             f"({describe(exc.holder)})",
+                             "wait for it to end (or stop it); if it is interrupted, the same "
+                             "command resumes it") from None
         found = MigrateCheckpoint.pending(self.checkpoint_path)
         if found is not None and found.key != key:
             raise other_options(found, self.checkpoint_path)
