@@ -128,9 +128,11 @@ class Dispatcher:
 
     def _refuse_on_read_only(self, inv: Invocation) -> None:
         """A destructive command on a read-only profile stops here, whatever --force or
-        --yes say; a dry run goes on (it sends no write, and the client refuses any)."""
+        --yes say; a dry run goes on (it sends no write, and the client refuses any). One
+        that needs no connection (``\\backups prune``) removes local files only: it goes on."""
         connection = self.session.connection
-        if not inv.spec.destructive or connection is None or connection.read_only is None:
+        if not (inv.spec.destructive and inv.spec.needs_connection) or connection is None \
+                or connection.read_only is None:
             return
         if inv.arguments.get("dry_run") or self.session.dry_run:
             return

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from conftest import REGISTRY
 
+from commands.api.client import RestClient
 from commands.audit import MemoryAuditLog
-from commands.context import Session
+from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
 from commands.errors import ExitStatus
 from commands.ops.backup import catalog
@@ -109,3 +110,15 @@ def test_the_safety_gate_and_bad_input(tmp_path: Path) -> None:
                              ("--older-than 3x", "not an age")):
         outcome = prune(tmp_path, options)
         assert outcome.exit_code == ExitStatus.USAGE and message in str(outcome.error)
+
+
+def test_a_read_only_profile_may_prune_its_local_backups(tmp_path: Path) -> None:
+    """Read-only protects the cluster; a prune removes local files only."""
+    make(tmp_path, "20260101T000000Z", 30)
+    make(tmp_path, "20260102T000000Z", 29)
+    api = RestClient("http://127.0.0.1:9", retries=0, read_only="audit")
+    session = Session(connection=Connection(api=api, url=api.url, profile="audit"))
+    outcome = Dispatcher(REGISTRY, session, MemoryAuditLog()).execute(
+        rf"\backups prune {tmp_path} --keep 1 --force", "repl")
+    assert outcome.status == "ok", outcome.error
+    assert left(tmp_path) == ["20260102T000000Z"]
