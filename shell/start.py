@@ -16,6 +16,7 @@ from commands.audit import AuditSink, JsonlAuditLog, MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
 from commands.errors import ExitStatus, ShellError
+from commands.inputs import stream_lines
 from commands.meta import MODULES
 from commands.ops.connection import open_connection
 from commands.parse import parse
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         if args.file:
             lines = numbered(args.file, read_lines(args.file))
         elif not lines:
-            lines = numbered("stdin", sys.stdin)
+            lines = stream_lines("stdin", sys.stdin.buffer)
         on_error = args.on_error or ("continue" if args.dry_run else "stop")
         return run_lines(lines, runner, on_error, args.echo)
     except ShellError as exc:
