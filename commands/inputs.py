@@ -22,6 +22,8 @@ MAX_FILE_BYTES = 16 * 2**20
 """A script, schema file, template or config file is text written by a person: far less."""
 MAX_LINE_BYTES = 2**20
 """One line of standard input (a script piped in, which may run for ever, line by line)."""
+MAX_NODES = 1_000_000
+"""Values in one document read from YAML, aliases expanded."""
 IDLE_TIMEOUT_S = 10.0
 """How long a FIFO or device may stay silent before reading it gives up."""
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
@@ -149,10 +151,16 @@ def load_json(text: str, name: str, error: ErrorType = UsageError,
 
 
 def check_numbers(data: Any, name: str, error: ErrorType = UsageError) -> Any:
-    """``data`` (loaded from YAML) when every float in it is finite, else an error."""
-    stack = [data]
+    """``data`` (loaded from YAML) when every float in it is finite and it holds at most
+    ``MAX_NODES`` values, counted as written out (YAML aliases can make a small file a
+    huge document), else an error."""
+    stack, seen = [data], 0
     while stack:
         item = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            raise error(f"{name}: more than {MAX_NODES:,} values once its aliases are "
+                        "expanded", "write the definition out without YAML aliases (*name)")
         if isinstance(item, float) and not math.isfinite(item):
             raise error(f"{name}: the number {item} is out of range",
                         "numbers must fit a 64-bit float")

@@ -7,6 +7,7 @@ when absent, for the dispatcher to fill from the session.
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from commands.errors import UsageError
 from commands.formats import FORMATS
 from commands.registry import Registry
 from commands.spec import CommandSpec, Kind, Opt
+from commands.urls import check_url
 
 NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")  # non-negative, as intervals and sizes are
 COMMON = (Opt("--format", Kind.CHOICE, "output format for this command", choices=FORMATS),
@@ -47,14 +49,21 @@ def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
                          f"usage: {spec.usage}")
     if kind is Kind.INT:
         try:
-            return int(value)
+            whole = int(value)
         except ValueError:
-            raise UsageError(f"{name} expects a whole number, got {value!r}",
+            raise UsageError(f"{name} expects a whole number, got {value[:40]!r}",
                              f"usage: {spec.usage}") from None
+        if abs(whole) >= 2**63:  # past what Weaviate (Go int64) and time.sleep take
+            raise UsageError(f"{name}: {value[:20]}... is out of range", f"usage: {spec.usage}")
+        return whole
     if kind is Kind.NUMBER:
         if not NUMBER.fullmatch(value):
             raise UsageError(f"{name} expects a number, got {value!r}", f"usage: {spec.usage}")
-        return float(value)
+        if not math.isfinite(number := float(value)):
+            raise UsageError(f"{name}: {value[:20]}... is out of range", f"usage: {spec.usage}")
+        return number
+    if kind is Kind.URL:
+        check_url(value, f"{name} ")
     return value
 
 
