@@ -13,7 +13,6 @@ use, so importing this module costs start-up nothing.
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from commands.did_you_mean import did_you_mean
 from commands.errors import ConfigError, ShellError, UsageError
 from commands.inputs import check_numbers, load_json, read_text
 
@@ -122,9 +122,7 @@ def get_template(name: str, dirs: Iterable[str | Path] = ()) -> Template:
     """One template by name; an unknown name fails with "did you mean"."""
     files = _files(dirs)
     if name not in files:
-        close = difflib.get_close_matches(name, list(files), n=3, cutoff=0.5)
-        hint = ("did you mean " + " or ".join(close) + "?") if close else \
-            "templates: " + ", ".join(sorted(files))
+        hint = did_you_mean(name, list(files)) or "templates: " + ", ".join(sorted(files))
         raise ShellError(f"no template named {name!r}", hint + r" (\templates lists them)")
     source, location = files[name]
     return _parse(name, source, location)
@@ -209,9 +207,8 @@ def parse_property(text: str) -> dict[str, Any]:
                          f"use {data_type.replace('string', 'text')}")
     if REFERENCE.match(data_type):
         return {"name": name, "dataType": [data_type]}
-    close = difflib.get_close_matches(data_type, PRIMITIVE_TYPES, n=2, cutoff=0.6)
     raise UsageError(f"--property {text!r}: unknown type {data_type!r}",
-                     ("did you mean " + " or ".join(close) + "?") if close else
+                     did_you_mean(data_type, PRIMITIVE_TYPES, n=2) or
                      f"types: {types}, or a collection name for a cross-reference")
 
 
