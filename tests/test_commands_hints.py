@@ -251,7 +251,7 @@ def test_every_kind_of_unknown_name_gets_one_hint_ignoring_case() -> None:
     for call, hint in ((lambda: parse(r"\LSS", registry), r"did you mean \ls?"),
                        (lambda: parse(r"\user CRAETE x", registry), r"did you mean \user create?"),
                        (lambda: get_template("STANDARD"), "did you mean standard?"),
-                       (lambda: parse_property("price:nubmer"), "did you mean number?"),
+                       (lambda: parse_property("price:nubmer"), "did you mean number or number[]?"),
                        (lambda: check_action("READ_DATA"), "did you mean read_data?")):
         with pytest.raises(ShellError) as caught:
             call()
