@@ -252,7 +252,7 @@ def test_every_kind_of_unknown_name_gets_one_hint_ignoring_case() -> None:
                        (lambda: parse(r"\user CRAETE x", registry), r"did you mean \user create?"),
                        (lambda: get_template("STANDARD"), "did you mean standard?"),
                        (lambda: parse_property("price:nubmer"), "did you mean number or number[]?"),
-                       (lambda: check_action("READ_DATA"), "did you mean read_data?")):
+                       (lambda: check_action("READ_DATA"), "did you mean read_data or ")):
         with pytest.raises(ShellError) as caught:
             call()
         assert caught.value.hint.startswith(hint), caught.value.hint
