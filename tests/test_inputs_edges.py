@@ -209,3 +209,11 @@ def test_a_broken_history_file_does_not_break_the_repl(demo: Sandbox, tmp_path: 
     assert "250" in out
     if kind != "not utf-8":
         assert f"history file {path}: " in err and "this session's lines are not kept" in err
+
+
+def test_a_control_character_in_a_name_sent_in_a_path_is_a_usage_error(demo: Sandbox) -> None:
+    """Found by the fuzz suite: httpx refuses the request line, which ended in the catch-all."""
+    outcome = execute(demo.url, "\\replicate rm 'a\x19b'")
+    assert outcome.exit_code == 2
+    assert outcome.error.message.startswith("GET '/v1/replication/replicate/a\\x19b' cannot be "
+                                            "sent: Invalid non-printable ASCII character")
