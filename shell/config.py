@@ -41,6 +41,7 @@ import platformdirs
 
 from commands.errors import ConfigError
 from commands.formats import FORMATS
+from commands.headers import check_api_key, check_header
 from commands.inputs import check_numbers, read_text
 from commands.safety import DEFAULT_PROTECTED
 from commands.urls import check_url
@@ -218,6 +219,10 @@ def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
               else "")
     key = api_key or env.get("WEAVIATE_API_KEY") or (chosen.api_key(env) if chosen else None)
     all_headers = {**(chosen.resolved_headers(env) if chosen else {}), **(headers or {})}
+    for name, value in all_headers.items():
+        check_header(name, value)
+    if key:
+        check_api_key(key)
     return Target(url=final_url, api_key=key, headers=all_headers,
                   verify=not insecure and (chosen.verify_tls if chosen else True),
                   profile=chosen.name if chosen else None, tier=chosen.tier if chosen else None,

@@ -144,6 +144,22 @@ def test_a_bad_url_flag_is_a_usage_error_not_a_connection_error(tmp_path: Path) 
         resolve(Settings(), {"WEAVIATE_URL": "http://a b"})
 
 
+@pytest.mark.parametrize(("headers", "env", "message"), [
+    ({"X-Key": "caf\xe9"}, {}, "header X-Key: its value holds a character that cannot be sent"),
+    ({"X-Key": "a\r\nHost: evil"}, {}, "header X-Key: its value holds a character"),
+    ({"X Key": "v"}, {}, "header 'X Key': not a valid header name"),
+    ({}, {"WEAVIATE_API_KEY": "k\xe9y"}, "the API key holds a character that cannot be sent"),
+    ({}, {"WEAVIATE_API_KEY": "key\n"}, "the API key holds a character that cannot be sent"),
+])
+def test_a_header_or_key_that_cannot_be_sent_is_a_usage_error(headers: dict[str, str],
+                                                              env: dict[str, str],
+                                                              message: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        resolve(Settings(), env, url="http://localhost:8080", headers=headers)
+    assert caught.value.message.startswith(message)
+    assert "evil" not in caught.value.message and "k\xe9y" not in caught.value.message
+
+
 # --- the config file ----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "message"), [
