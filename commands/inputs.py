@@ -150,6 +150,24 @@ def load_json(text: str, name: str, error: ErrorType = UsageError,
         raise error(f"{name}: nested too deeply") from None
 
 
+def load_yaml(text: str, name: str, error: ErrorType = UsageError,
+              label: str = "invalid YAML in", hint: str | None = None) -> Any:
+    """``text`` (of the file ``name``) as YAML whose numbers are finite; a syntax error says
+    ``LABEL NAME:LINE: problem`` with ``hint``."""
+    import yaml  # on first use: start-up without a config file never loads it
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise error(f"{label} {name}{line}: {getattr(exc, 'problem', None) or exc}",
+                    hint) from None
+    except (RecursionError, ValueError):  # deep nesting; an int() too long to convert
+        raise error(f"{label} {name}: nested too deeply or a number out of range") from None
+    return check_numbers(data, name, error)
+
+
 def check_numbers(data: Any, name: str, error: ErrorType = UsageError) -> Any:
     """``data`` (loaded from YAML) when every float in it is finite and it holds at most
     ``MAX_NODES`` values, counted as written out (YAML aliases can make a small file a

@@ -42,7 +42,7 @@ import platformdirs
 from commands.errors import ConfigError
 from commands.formats import FORMATS
 from commands.headers import check_api_key, check_header
-from commands.inputs import check_numbers, read_text
+from commands.inputs import load_yaml, read_text
 from commands.safety import DEFAULT_PROTECTED
 from commands.urls import check_url
 
@@ -115,16 +115,8 @@ def load_settings(path: Path | None = None) -> Settings:
     path = path or config_dir() / "config.yaml"
     if not path.exists():
         return Settings()
-    import yaml  # only when there is a file: keeps start-up fast
-
-    try:
-        raw = check_numbers(yaml.safe_load(read_text(str(path), str(path), error=ConfigError)),
-                            str(path), ConfigError) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    except (RecursionError, ValueError):  # deep nesting; an int() too long to convert
-        raise ConfigError(f"{path}: not valid YAML: nested too deeply or a number out of "
-                          "range") from None
+    raw = load_yaml(read_text(str(path), str(path), error=ConfigError), str(path),
+                    ConfigError) or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     listed = raw.get("profiles") or {}

@@ -116,6 +116,22 @@ def test_a_schema_file_from_a_fifo_nobody_writes_gives_up(demo: Sandbox, tmp_pat
     assert (outcome.exit_code, outcome.error.hint) == (2, "is it a FIFO that nothing writes to?")
 
 
+def test_a_user_template_with_a_bad_number_is_one_warning(demo: Sandbox, tmp_path: Path) -> None:
+    (tmp_path / "huge.yaml").write_text("vectorIndexConfig: {ef: " + "9" * 5000 + "}\n")
+    (tmp_path / "inf.yaml").write_text("vectorIndexConfig: {ef: -.inf}\n")
+    session = make_session(demo.url)
+    session.template_dirs = (tmp_path,)
+    run = Dispatcher(REGISTRY, session, MemoryAuditLog()).execute
+    listed = run(r"\templates", "argv")
+    assert listed.exit_code == 0
+    warnings = [r.text for r in listed.results[:-1]]
+    assert any(f"invalid template {tmp_path / 'huge.yaml'}: nested too deeply or a number out "
+               "of range" in w for w in warnings), warnings
+    used = run(r"\create Fuzzed --from-template inf --dry-run", "argv")
+    assert used.exit_code == 2
+    assert used.error.message == f"{tmp_path / 'inf.yaml'}: the number -inf is out of range"
+
+
 # --- URLs ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("line", "message"), [

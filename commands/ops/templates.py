@@ -23,7 +23,7 @@ from typing import Any
 
 from commands.did_you_mean import did_you_mean
 from commands.errors import ConfigError, ShellError, UsageError
-from commands.inputs import check_numbers, load_json, read_text
+from commands.inputs import load_json, load_yaml, read_text
 
 BUILTIN = "built-in"
 DEFAULT_TEMPLATE = "standard"
@@ -76,22 +76,14 @@ def _files(dirs: Iterable[str | Path]) -> dict[str, tuple[str, Traversable | Pat
 
 def _parse(name: str, source: str, location: Traversable | Path) -> Template:
     """Read and check one template file; ``ConfigError`` names the file and line."""
-    import yaml
-
     where = f"templates/{location.name} ({BUILTIN})" if source == BUILTIN else source
     try:
         text = location.read_text(encoding="utf-8") if source == BUILTIN else \
             read_text(str(location), f"template {where}", error=ConfigError)
-        data = check_numbers(yaml.safe_load(text), f"invalid template {where}", ConfigError)
     except OSError as exc:
         raise ConfigError(f"cannot read template {where}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"invalid template {where}{line}: {problem}",
-                          "a template is a YAML mapping of class fields plus description:"
-                          ) from None
+    data = load_yaml(text, where, ConfigError, "invalid template",
+                     "a template is a YAML mapping of class fields plus description:")
     if data is None:
         data = {}
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
@@ -132,18 +124,7 @@ def read_schema_file(path: str) -> dict[str, Any]:
     """One class definition from a JSON (or ``.yaml``/``.yml``) file."""
     text = read_text(path, f"schema file {path}")
     if Path(path).suffix in SUFFIXES:
-        import yaml
-
-        try:
-            data = check_numbers(yaml.safe_load(text), path)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark is not None else ""
-            raise UsageError(f"invalid YAML in {path}{line}: "
-                             f"{getattr(exc, 'problem', None) or exc}") from None
-        except (RecursionError, ValueError):  # deep nesting; an int() too long to convert
-            raise UsageError(f"invalid YAML in {path}: nested too deeply or a number "
-                             "out of range") from None
+        data = load_yaml(text, path)
     else:
         data = load_json(text, path, hint=r"the file holds what \show NAME --schema --format "
                                           "json prints")
