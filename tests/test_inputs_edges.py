@@ -57,6 +57,14 @@ def test_piped_stdin_stops_at_its_first_line_that_is_not_utf8(demo: Sandbox,
     assert "error: stdin:2:1: not valid UTF-8 (byte 0xff)" in result.stderr.decode()
 
 
+def test_a_closed_stdin_is_a_usage_error(demo: Sandbox, tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "shell"], cwd=ROOT, capture_output=True,
+                            timeout=60, env=process_env(tmp_path, demo.url),
+                            preexec_fn=lambda: os.close(0))  # elysiactl <&-
+    assert result.returncode == 2  # was a traceback: sys.stdin is None
+    assert result.stderr.decode().startswith("error: standard input is closed")
+
+
 def test_script_files_in_utf16_and_with_a_bom_are_read(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_bytes(UTF16_SCRIPT)
     (tmp_path / "b.txt").write_bytes(b"\xef\xbb\xbf\\conninfo\r\n")
