@@ -19,6 +19,8 @@ from commands.registry import Registry
 from commands.spec import CommandSpec, Kind, Opt
 from commands.urls import check_url
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters but tab, line feed and carriage return: a terminal's escapes."""
 NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")  # non-negative, as intervals and sizes are
 COMMON = (Opt("--format", Kind.CHOICE, "output format for this command", choices=FORMATS),
           Opt("--help", flag=True, help="show this command's help"))
@@ -75,7 +77,11 @@ def _takes_next(opt: Opt, words: list[str], i: int) -> bool:
 
 
 def parse(line: str, registry: Registry) -> Invocation:
-    """Bind ``\\name args...`` to its declaration."""
+    """Bind ``\\name args...`` to its declaration; a control character in the line (other
+    than a tab or a line break) is a usage error, before it reaches a name or a message."""
+    if (control := CONTROL.search(line)) is not None:
+        raise UsageError(f"the line holds a control character ({control[0]!r} at column "
+                         f"{control.start() + 1})", "retype it, or check the script's encoding")
     verbatim = _verbatim(line, registry)
     if verbatim is not None:
         return verbatim

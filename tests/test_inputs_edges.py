@@ -17,6 +17,7 @@ from conftest import REGISTRY, make_session, mutating_requests
 from craft_support import repl_in
 
 from commands import inputs
+from commands.api.client import RestClient
 from commands.audit import MemoryAuditLog
 from commands.dispatch import Dispatcher
 from commands.errors import ConfigError, UsageError
@@ -251,9 +252,18 @@ def test_a_broken_history_file_does_not_break_the_repl(demo: Sandbox, tmp_path: 
         assert f"history file {path}: " in err and "this session's lines are not kept" in err
 
 
-def test_a_control_character_in_a_name_sent_in_a_path_is_a_usage_error(demo: Sandbox) -> None:
-    """Found by the fuzz suite: httpx refuses the request line, which ended in the catch-all."""
-    outcome = execute(demo.url, "\\replicate rm 'a\x19b'")
+@pytest.mark.parametrize("line", ["\\conninfo\x00", "\\replicate rm 'a\x19b'",
+                                  "\\ls \x1b[2Jcleared", "\\count Article\x9b"])
+def test_a_control_character_on_the_line_is_a_usage_error(demo: Sandbox, line: str) -> None:
+    """Found by the fuzz suite: a name with one went into a request path that httpx refused,
+    and a terminal escape would reach the error message as typed."""
+    outcome = execute(demo.url, line)
     assert outcome.exit_code == 2
-    assert outcome.error.message.startswith("GET '/v1/replication/replicate/a\\x19b' cannot be "
-                                            "sent: Invalid non-printable ASCII character")
+    assert outcome.error.message.startswith("the line holds a control character (")
+
+
+def test_a_request_that_cannot_be_built_is_a_usage_error(demo: Sandbox) -> None:
+    """A name from a file (a backup manifest) reaches a request path without the line's
+    check."""
+    with pytest.raises(UsageError, match=r"^GET '/v1/schema/a\\x19b' cannot be sent: Invalid"):
+        RestClient(demo.url).request("GET", "/v1/schema/a\x19b")
