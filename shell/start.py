@@ -91,6 +91,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
         lines: Iterable[tuple[str, str]] = args.lines
+        # read before connecting: a bad script is a usage error whatever the cluster does
+        script = numbered(args.file, read_lines(args.file)) if args.file else None
+        if not (lines or script or interactive) and sys.stdin is None:  # elysiactl <&-
+            raise UsageError("standard input is closed: no commands to run",
+                             "give them with -c CMD or -f FILE")
         if args.sandbox:
             from sandbox import Sandbox
 
@@ -134,12 +139,9 @@ def run(args: argparse.Namespace) -> int:
         except ShellError as exc:
             renderer().error(exc)
             return int(ExitStatus.CONNECTION)
-        if args.file:
-            lines = numbered(args.file, read_lines(args.file))
+        if script is not None:
+            lines = script
         elif not lines:
-            if sys.stdin is None:  # started with standard input closed (<&-)
-                raise UsageError("standard input is closed: no commands to run",
-                                 "give them with -c CMD or -f FILE")
             lines = stream_lines("stdin", sys.stdin.buffer)
         on_error = args.on_error or ("continue" if args.dry_run else "stop")
         return run_lines(lines, runner, on_error, args.echo)
