@@ -22,7 +22,7 @@ MAX_FILE_BYTES = 16 * 2**20
 """A script, schema file, template or config file is text written by a person: far less."""
 MAX_LINE_BYTES = 2**20
 """One line of standard input (a script piped in, which may run for ever, line by line)."""
-MAX_NODES = 1_000_000
+MAX_NODES = 100_000
 """Values in one document read from YAML, aliases expanded."""
 IDLE_TIMEOUT_S = 10.0
 """How long a FIFO or device may stay silent before reading it gives up."""
