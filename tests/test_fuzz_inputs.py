@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REGISTRY, make_session
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from commands.audit import MemoryAuditLog
@@ -50,7 +50,7 @@ WORDS = ["Article", "Book", "article", "Nope", "acme", "HOT", "COLD", "*", "Art*
          "00000000-0000-0000-0000-000000000001", "not-a-uuid", "http://[::1:8080",
          "http://h:99999", "ftp://h", "json", "yaml", "table", "vectorIndexConfig.ef=128",
          "vectorIndexConfig.ef=1e999", "a.b=", "=", "title = 'x'", "count > 1", "read_data:*",
-         "backup.d", "--", "-", "\\ls", ":name", ":=", "'", '"', "\\"]
+         "backup.d", "--", "-", "\\ls", ":name", ":=", "'", '"', "\\", "a\x19b", "\x1b[2J"]
 JUNK = st.text(st.characters(exclude_characters="/~|\x00", exclude_categories=("Cs",)),
                max_size=12).filter(lambda w: w.strip(".") != "")
 
@@ -108,6 +108,11 @@ def command_lines(draw: st.DrawFn) -> str:
 
 @settings(FUZZ, max_examples=200)
 @given(line=command_lines())
+# what generated lines once found, and the issue's examples: kept as explicit cases
+@example(line="\\replicate rm 'a\x19b'")
+@example(line="\\stats --metrics-url http://[::1:8080 --count 1")
+@example(line="\\alter Article --set vectorIndexConfig.ef=1e999 --force")
+@example(line="\\create Big --shards " + "9" * 30)
 def test_no_command_line_reaches_the_catch_all(dispatcher: Dispatcher, line: str) -> None:
     try:
         outcome = dispatcher.execute(line, "argv")
