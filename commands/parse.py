@@ -17,7 +17,7 @@ from commands.errors import UsageError
 from commands.formats import FORMATS
 from commands.registry import Registry
 from commands.spec import CommandSpec, Kind, Opt
-from commands.urls import check_url
+from commands.urls import EXAMPLES, check_url
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters but tab, line feed and carriage return: a terminal's escapes."""
@@ -64,8 +64,8 @@ def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
         if not math.isfinite(number := float(value)):
             raise UsageError(f"{name}: {value[:20]}... is out of range", f"usage: {spec.usage}")
         return number
-    if kind is Kind.URL:
-        check_url(value, f"{name} ")
+    if kind is Kind.URL:  # the option's own help says what it takes (--metrics-url: port 2112)
+        check_url(value, f"{name} ", next((o.help for o in spec.opts if o.name == name), EXAMPLES))
     return value
 
 
