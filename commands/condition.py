@@ -26,13 +26,13 @@ opening parenthesis follows, so ``count >= 1000`` tests \\count's ``count`` fiel
 
 from __future__ import annotations
 
-import difflib
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from commands.did_you_mean import did_you_mean
 from commands.errors import UsageError
 from commands.results import Document, Record, Result, Table
 
@@ -220,9 +220,8 @@ def _shown(value: Any) -> str:
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str:
     known = list(known)
-    close = difflib.get_close_matches(name, known, n=1)
     listed = ", ".join(known) or "none"
-    return (f"did you mean {close[0]}? " if close else "") + f"its fields: {listed}"
+    return f"{did_you_mean(name, known, 1) or ''} its fields: {listed}".lstrip()
 
 
 # --- the parser ------------------------------------------------------------------------------

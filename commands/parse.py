@@ -8,6 +8,7 @@ when absent, for the dispatcher to fill from the session.
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -17,7 +18,10 @@ from commands.errors import UsageError
 from commands.formats import FORMATS
 from commands.registry import Registry
 from commands.spec import CommandSpec, Kind, Opt
+from commands.urls import EXAMPLES, check_url
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters but tab, line feed and carriage return: a terminal's escapes."""
 NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")  # non-negative, as intervals and sizes are
 COMMON = (Opt("--format", Kind.CHOICE, "output format for this command", choices=FORMATS),
           Opt("--help", flag=True, help="show this command's help"))
@@ -48,14 +52,21 @@ def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
                          f"usage: {spec.usage}")
     if kind is Kind.INT:
         try:
-            return int(value)
+            whole = int(value)
         except ValueError:
-            raise UsageError(f"{name} expects a whole number, got {value!r}",
+            raise UsageError(f"{name} expects a whole number, got {value[:40]!r}",
                              f"usage: {spec.usage}") from None
+        if abs(whole) >= 2**63:  # past what Weaviate (Go int64) and time.sleep take
+            raise UsageError(f"{name}: {value[:20]}... is out of range", f"usage: {spec.usage}")
+        return whole
     if kind is Kind.NUMBER:
         if not NUMBER.fullmatch(value):
             raise UsageError(f"{name} expects a number, got {value!r}", f"usage: {spec.usage}")
-        return float(value)
+        if not math.isfinite(number := float(value)):
+            raise UsageError(f"{name}: {value[:20]}... is out of range", f"usage: {spec.usage}")
+        return number
+    if kind is Kind.URL:  # the option's own help says what it takes (--metrics-url: port 2112)
+        check_url(value, f"{name} ", next((o.help for o in spec.opts if o.name == name), EXAMPLES))
     return value
 
 
@@ -67,7 +78,11 @@ def _takes_next(opt: Opt, words: list[str], i: int) -> bool:
 
 
 def parse(line: str, registry: Registry) -> Invocation:
-    """Bind ``\\name args...`` to its declaration."""
+    """Bind ``\\name args...`` to its declaration; a control character in the line (other
+    than a tab or a line break) is a usage error, before it reaches a name or a message."""
+    if (control := CONTROL.search(line)) is not None:
+        raise UsageError(f"the line holds a control character ({control[0]!r} at column "
+                         f"{control.start() + 1})", "retype it, or check the script's encoding")
     verbatim = _verbatim(line, registry)
     if verbatim is not None:
         return verbatim

@@ -6,10 +6,10 @@ may itself be a command (``\\alias`` lists, ``\\alias create`` creates) or only 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from types import ModuleType
 
+from commands.did_you_mean import did_you_mean
 from commands.errors import UsageError
 from commands.spec import CommandSpec
 
@@ -84,9 +84,9 @@ class Registry:
             if len(words) < 2 or words[1].startswith("-"):
                 raise UsageError(f"\\{key} needs a subcommand: {listed}",
                                  f"\\help {key} {subs[0]} shows one's usage")
-            close = difflib.get_close_matches(words[1], subs, n=1)
-            hint = f"did you mean \\{key} {close[0]}?" if close else f"subcommands: {listed}"
+            hint = did_you_mean(words[1], subs, 1, lambda sub: f"\\{key} {sub}") or \
+                f"subcommands: {listed}"
             raise UsageError(f"unknown subcommand \\{key} {words[1]}", hint)
-        close = difflib.get_close_matches(key, sorted(self.heads), n=1)
-        hint = f"did you mean \\{close[0]}?" if close else r"\? lists every command"
+        hint = did_you_mean(key, sorted(self.heads), 1, lambda head: f"\\{head}") or \
+            r"\? lists every command"
         raise UsageError(f"unknown command \\{key}", hint)

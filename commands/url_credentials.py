@@ -13,7 +13,7 @@ authentication. So, in a cluster URL (``--url``, ``WEAVIATE_URL``, a profile's `
 
 ``hide`` replaces every such credential in a text with ``***``: what the audit log, the
 history, runbooks and error messages keep of a URL. This module is the one place that knows
-URL credentials; the URL's syntax is checked by ``commands.ops.connection.check_url``.
+URL credentials; the URL's syntax is checked by ``commands.urls.check_url``.
 Only the standard library: ``commands.variables`` (on the cheap ``-v`` path) uses ``hide``.
 """
 

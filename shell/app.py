@@ -16,6 +16,7 @@ from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import ThreadedCompleter
 from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.history import History, InMemoryHistory
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import merge_key_bindings
 from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
@@ -25,18 +26,20 @@ from prompt_toolkit.styles import Style
 from commands.context import Session
 from commands.errors import QuitRequested, ShellError
 from commands.ops.connection import nodes_health
-from commands.owner_only import touch_private
+from commands.owner_only import private_dir, touch_private
 from completers.meta import MetaCommandCompleter
 from completers.metadata import MetadataCache
 from completers.refresher import MetadataRefresher
 from shell.config import Settings, state_dir
 from shell.continuation import continuation, continuation_bindings
-from shell.history import RedactingFileHistory
+from shell.history import RedactingFileHistory, history_problem
 from shell.interact import PromptConfirmer
 from shell.tab import tab_bindings
 
 if TYPE_CHECKING:
+    from commands.registry import Registry
     from shell.connecting import Connecting
+    from shell.render import Renderer
     from shell.runner import LineRunner
 
 STYLE = Style.from_dict({
@@ -106,7 +109,28 @@ def history_file(session: Session) -> Path:
     """One input history per profile (or per cluster when there is no profile)."""
     conn = session.connection
     key = (conn.profile or re.sub(r"\W+", "_", conn.url)) if conn else "disconnected"
-    return touch_private(state_dir() / "history" / key)
+    return state_dir() / "history" / key
+
+
+def _history(session: Session, registry: Registry, renderer: Renderer) -> History:
+    """The input history in its file (owner-only), or for this session only when the file
+    cannot be used (said once, naming the file)."""
+    path = history_file(session)
+    try:
+        private_dir(path.parent)
+    except OSError as exc:
+        problem: str | None = f"cannot make its directory: {exc.strerror or exc}"
+    else:
+        problem = history_problem(str(path))
+    if problem is None:
+        try:
+            touch_private(path)  # 0600 before prompt_toolkit appends to it
+        except OSError as exc:
+            problem = f"cannot create it: {exc.strerror or exc}"
+    if problem is None:
+        return RedactingFileHistory(str(path), registry)
+    renderer.note(f"history file {path}: {problem}; this session's lines are not kept")
+    return InMemoryHistory()
 
 
 def run_repl(runner: LineRunner, settings: Settings, input: Input | None = None,  # noqa: A002
@@ -141,7 +165,7 @@ def run_repl(runner: LineRunner, settings: Settings, input: Input | None = None,
         completer=ThreadedCompleter(completer), complete_while_typing=True,
         lexer=DynamicLexer(lambda: highlighter[0] if highlighter else None),
         auto_suggest=AutoSuggestFromHistory(), enable_open_in_editor=True,  # Ctrl-X Ctrl-E
-        history=RedactingFileHistory(str(history_file(session)), dispatcher.registry),
+        history=_history(session, dispatcher.registry, renderer()),
         bottom_toolbar=toolbar, style=STYLE, input=input, output=output,
         key_bindings=merge_key_bindings([tab_bindings(), continuation_bindings()]),
         prompt_continuation=continuation)

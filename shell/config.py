@@ -42,8 +42,12 @@ from typing import Any
 import platformdirs
 
 from commands.errors import ConfigError, UsageError
+from commands.formats import FORMATS
+from commands.headers import check_api_key, check_header
+from commands.inputs import load_yaml, read_text
 from commands.safety import DEFAULT_PROTECTED, DEFAULT_SAFETY_MAX
 from commands.url_credentials import take_key
+from commands.urls import check_url
 
 APP = "elysiactl"
 DEFAULT_URL = "http://localhost:8080"
@@ -110,29 +114,33 @@ class Settings:
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Read the config file; a missing file means defaults, a broken one a ConfigError."""
+    """Read the config file; a missing file means defaults, a broken one a ConfigError that
+    names the file, the profile and the key."""
     path = path or config_dir() / "config.yaml"
     if not path.exists():
         return Settings()
-    import yaml  # only when there is a file: keeps start-up fast
-
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    raw = load_yaml(read_text(str(path), str(path), error=ConfigError), str(path),
+                    ConfigError) or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
+    listed = raw.get("profiles") or {}
+    if not isinstance(listed, dict):
+        raise ConfigError(f"{path}: profiles must be a mapping of name: settings",
+                          "e.g. profiles: {local: {url: 'http://localhost:8080'}}")
     profiles = {}
-    for name, body in (raw.get("profiles") or {}).items():
+    for name, body in listed.items():
+        if not isinstance(name, str):
+            raise ConfigError(f"{path}: profile name {name!r} must be text", "quote it")
         if not isinstance(body, dict):
             raise ConfigError(f"{path}: profile {name!r} must be a mapping")
         unknown = set(body) - PROFILE_KEYS
         if unknown:
-            raise ConfigError(f"{path}: profile {name!r}: unknown key {sorted(unknown)[0]!r}",
+            first = sorted(map(str, unknown))[0]
+            raise ConfigError(f"{path}: profile {name!r}: unknown key {first!r}",
                               "known keys: " + ", ".join(sorted(PROFILE_KEYS)))
-        profiles[name] = Profile(name=name, **_typed(body, path, name))
+        profiles[name] = Profile(name=name, **_typed(body, f"{path}: profile {name!r}: "))
     default = raw.get("default_profile")
-    if default is not None and default not in profiles:
+    if default is not None and (not isinstance(default, str) or default not in profiles):
         raise ConfigError(f"{path}: default_profile {default!r} is not a profile")
     protected = raw.get("protected", list(DEFAULT_PROTECTED))
     if not isinstance(protected, list) or not all(isinstance(p, str) for p in protected):
@@ -144,23 +152,41 @@ def load_settings(path: Path | None = None) -> Settings:
                           "0 turns safety backups off; the default is "
                           f"{DEFAULT_SAFETY_MAX:,}")
     return Settings(profiles=profiles, default_profile=default,
-                    format=str(raw.get("format") or "table"), protected=tuple(protected),
-                    safety_backup_max_objects=limit)
+                    format=_format(raw.get("format"), f"{path}: ") or "table",
+                    protected=tuple(protected), safety_backup_max_objects=limit)
 
 
-def _typed(body: dict[str, Any], path: Path, name: str) -> dict[str, Any]:
+def _typed(body: dict[str, Any], where: str) -> dict[str, Any]:
+    """A profile's keys as ``Profile`` takes them; ``where`` (``FILE: profile 'x': ``) starts
+    each error."""
+    for key in ("api_key_env", "api_key_keyring", "tier"):
+        if not isinstance(body.get(key, ""), str):
+            raise ConfigError(f"{where}{key} must be text, not {body[key]!r}")
+    for key in ("read_only", "verify_tls"):
+        if not isinstance(body.get(key, False), bool):
+            raise ConfigError(f"{where}{key} must be true or false, not {body[key]!r}")
     headers = body.get("headers") or {}
-    if not isinstance(headers, dict):
-        raise ConfigError(f"{path}: profile {name!r}: headers must be a mapping")
+    if not isinstance(headers, dict) or not all(
+            isinstance(v, str | int | float) and not isinstance(v, bool)
+            for v in headers.values()):
+        raise ConfigError(f"{where}headers must be a mapping of NAME: VALUE",
+                          "e.g. headers: {X-OpenAI-Api-Key: env:OPENAI_API_KEY}")
     metrics = body.pop("metrics_url", None) or []
     metrics = [metrics] if isinstance(metrics, str) else metrics
     if not isinstance(metrics, list) or not all(isinstance(u, str) for u in metrics):
-        raise ConfigError(f"{path}: profile {name!r}: metrics_url must be a URL or a list of "
+        raise ConfigError(f"{where}metrics_url must be a URL or a list of "
                           "URLs", "e.g. metrics_url: http://weaviate:2112/metrics")
-    if not isinstance(body.get("read_only", False), bool):
-        raise ConfigError(f"{path}: profile {name!r}: read_only must be true or false")
+    check_url(body.get("url", DEFAULT_URL), f"{where}url ", error=ConfigError)
+    for url in metrics:
+        check_url(url, f"{where}metrics_url ", error=ConfigError)
     return {**body, "headers": {str(k): str(v) for k, v in headers.items()},
-            "verify_tls": bool(body.get("verify_tls", True)), "metrics_urls": tuple(metrics)}
+            "format": _format(body.get("format"), where), "metrics_urls": tuple(metrics)}
+
+
+def _format(value: Any, where: str) -> str | None:
+    if value is not None and value not in FORMATS:
+        raise ConfigError(f"{where}format {value!r} is not one of {', '.join(FORMATS)}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -202,6 +228,7 @@ def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
     else:
         final_url, where = env.get("WEAVIATE_URL") or DEFAULT_URL, "WEAVIATE_URL"
     taken = take_key(final_url, where)
+    check_url(taken.url, "WEAVIATE_URL " if where == "WEAVIATE_URL" else "")
     if taken.key and where == in_profile:
         raise ConfigError(f"{where} holds an API key ({taken.param}=): a config file never "
                           "holds a secret", "put the key in an environment variable and name "
@@ -220,6 +247,10 @@ def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
     if key and any(name.lower() == "authorization" for name in all_headers):
         raise UsageError(f"two credentials: an Authorization header and {key_where}",
                          "keep one of them")
+    for name, value in all_headers.items():
+        check_header(name, value)
+    if key:
+        check_api_key(key)
     return Target(url=taken.url, api_key=key or None, headers=all_headers,
                   verify=not insecure and (chosen.verify_tls if chosen else True),
                   profile=chosen.name if chosen else None, tier=chosen.tier if chosen else None,

@@ -8,11 +8,11 @@ exit code is that of the first failure.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from commands.errors import QuitRequested, UsageError
+from commands.errors import QuitRequested
 from commands.graphql_text import joined
+from commands.inputs import read_text
 
 if TYPE_CHECKING:
     from shell.runner import LineRunner
@@ -58,9 +58,7 @@ def numbered(name: str, text: Iterable[str]) -> Iterable[tuple[str, str]]:
 
 
 def read_lines(path: str, what: str = "") -> list[str]:
-    """The lines of a script file (``-f``, ``\\i``, ``\\e``); one usage error when it cannot be
-    read, ``what`` (``\\i: ``) before its message."""
-    try:
-        return Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UsageError(f"{what}cannot read {path}: {exc.strerror}") from None
+    """The lines of a script file (``-f``, ``\\i``, ``\\e``), read whole before any runs; one
+    usage error when it cannot be read or decoded (``commands.inputs``), ``what``
+    (``\\i: ``) before its message."""
+    return read_text(path, path, prefix=what).splitlines()

@@ -10,12 +10,13 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from commands.audit import AuditSink, JsonlAuditLog, MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
-from commands.errors import ExitStatus, ShellError
+from commands.errors import ExitStatus, ShellError, UsageError
+from commands.inputs import stream_lines
 from commands.meta import MODULES
 from commands.ops.connection import open_connection
 from commands.owner_only import private_dir, touch_private
@@ -88,11 +89,16 @@ def run(args: argparse.Namespace) -> int:
     """Run the mode that ``args`` (from ``shell.cli.parse_args``) chose; returns the exit code."""
     error_log = _setup_logging(state_dir())
     env = os.environ
-    interactive = not (args.lines or args.file) and sys.stdin.isatty() and sys.stdout.isatty()
+    interactive = not (args.lines or args.file) and _terminal(sys.stdin) and sys.stdout.isatty()
     sandbox = None
     try:
         settings = load_settings()
         lines: Iterable[tuple[str, str]] = args.lines
+        # read before connecting: a bad script is a usage error whatever the cluster does
+        script = numbered(args.file, read_lines(args.file)) if args.file else None
+        if not (lines or script or interactive) and sys.stdin is None:  # elysiactl <&-
+            raise UsageError("standard input is closed: no commands to run",
+                             "give them with -c CMD or -f FILE")
         if args.sandbox:
             from sandbox import Sandbox
 
@@ -116,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
             from shell.interact import PromptConfirmer, progress_bars
 
             session.progress = progress_bars(renderer)
-            if lines and sys.stdin.isatty():
+            if lines and _terminal(sys.stdin):
                 # A person typed this one command at a terminal, as in the seed's
                 # `elysiactl col rm UserDocuments`: ask them. Scripts and pipes never ask.
                 session.confirmer = PromptConfirmer(renderer)
@@ -136,10 +142,10 @@ def run(args: argparse.Namespace) -> int:
         except ShellError as exc:
             renderer().error(exc)
             return int(ExitStatus.CONNECTION)
-        if args.file:
-            lines = numbered(args.file, read_lines(args.file))
+        if script is not None:
+            lines = script
         elif not lines:
-            lines = numbered("stdin", sys.stdin)
+            lines = stream_lines("stdin", sys.stdin.buffer)
         on_error = args.on_error or ("continue" if args.dry_run else "stop")
         return run_lines(lines, runner, on_error, args.echo)
     except ShellError as exc:
@@ -159,6 +165,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if sandbox is not None:
             sandbox.stop()
+
+
+def _terminal(stream: IO[str] | None) -> bool:
+    """Whether ``stream`` is a terminal; None (a closed standard stream) is not."""
+    return stream is not None and stream.isatty()
 
 
 def _offline(line: str, registry: Registry) -> bool:

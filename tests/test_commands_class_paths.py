@@ -30,6 +30,18 @@ def test_malformed_assignments_are_usage_errors_with_an_example(text):
     assert "PATH=VALUE" in caught.value.message and "--set" in caught.value.hint
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("vectorIndexConfig.ef=1e999", "--set 'vectorIndexConfig.ef=1e999': the number inf is out"),
+    ("a={\"b\": NaN}", "--set 'a={\"b\": NaN}': the number nan is out of range"),
+    ("a=" + "9" * 5000, f"--set 'a={'9' * 38}': the number is out of range"),
+])
+def test_numbers_json_cannot_carry_are_usage_errors(text, message):
+    """Issue 14: 1e999 went to Weaviate as Infinity; a 5000-digit number became a string."""
+    with pytest.raises(UsageError) as caught:
+        parse_assignment(text)
+    assert caught.value.message.startswith(message)
+
+
 def test_set_path_copies_creates_objects_and_leaves_the_original_alone():
     changed = set_path(CLS, "vectorIndexConfig.rq.enabled", True)
     assert changed["vectorIndexConfig"]["rq"] == {"enabled": True}

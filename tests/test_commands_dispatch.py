@@ -236,7 +236,7 @@ def test_a_command_that_meets_the_safety_gate_is_audited_as_destructive() -> Non
 
 def test_an_option_is_never_the_value_of_the_one_before_it() -> None:
     @command("send", "Send.", needs_connection=False,
-             opts=(Opt("--target", Kind.URL, "where"), Opt("--force", flag=True)))
+             opts=(Opt("--target", Kind.PROFILE, "where"), Opt("--force", flag=True)))
     def send_cmd(ctx, *, target, force):
         return Message(f"{target} {force}")
 

@@ -25,10 +25,10 @@ from rich.console import Console
 from commands.api.client import RestClient
 from commands.audit import MemoryAuditLog
 from commands.context import Session
+from commands.did_you_mean import NameMatcher
 from commands.dispatch import Dispatcher
 from commands.errors import ShellError
 from commands.meta import MODULES
-from commands.ops.hints import NameMatcher
 from commands.ops.schema import get_class
 from commands.registry import Registry
 from sandbox import Sandbox
@@ -237,3 +237,24 @@ def test_the_matcher_gives_difflibs_answer_ignoring_case() -> None:
         expected = [lowered[m] for m in
                     difflib.get_close_matches(query.lower(), list(lowered), n=3, cutoff=0.6)]
         assert matcher.close(query) == expected, query
+
+
+def test_every_kind_of_unknown_name_gets_one_hint_ignoring_case() -> None:
+    """commands.did_you_mean: commands, subcommands, templates, types and permission actions
+    share one matcher (case ignored, one cutoff) and one wording."""
+    from commands.errors import UsageError
+    from commands.ops.rbac.permissions import check_action
+    from commands.ops.templates import get_template, parse_property
+    from commands.parse import parse
+
+    registry = Registry.from_modules(MODULES)
+    for call, hint in ((lambda: parse(r"\LSS", registry), r"did you mean \ls?"),
+                       (lambda: parse(r"\user CRAETE x", registry), r"did you mean \user create?"),
+                       (lambda: get_template("STANDARD"), "did you mean standard?"),
+                       (lambda: parse_property("price:nubmer"), "did you mean number or number[]?"),
+                       (lambda: check_action("READ_DATA"), "did you mean read_data or ")):
+        with pytest.raises(ShellError) as caught:
+            call()
+        assert caught.value.hint.startswith(hint), caught.value.hint
+    with pytest.raises(UsageError, match="unknown command"):
+        parse(r"\zzzz", registry)

@@ -126,7 +126,7 @@ def test_environment_and_profiles(env, sandbox: Sandbox) -> None:
     assert missing.returncode == 2 and "no profile named 'nope'" in missing.stderr
     (config / "config.yaml").write_text("profiles: [oops\n")
     broken = run(env, "-c", r"\conninfo")
-    assert broken.returncode == 2 and "not valid YAML" in broken.stderr
+    assert broken.returncode == 2 and "invalid YAML in" in broken.stderr
 
 
 def test_api_key_identity(env, tmp_path: Path) -> None:

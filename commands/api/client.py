@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from commands.errors import ApiError, ConnectionFailed, Refused, TimedOut
+from commands.errors import ApiError, ConnectionFailed, Refused, TimedOut, UsageError
 from commands.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -135,8 +135,7 @@ class RestClient:
             last = attempt == attempts - 1
             try:
                 started = time.perf_counter()
-                response = self._http.send(self._http.build_request(method, path, **kwargs),
-                                           stream=stream)
+                response = self._http.send(self._build(method, path, kwargs), stream=stream)
                 if not stream:
                     # httpx binds a response and its stream in a reference cycle
                     # (BoundSyncStream), so a read response and its body live until the
@@ -170,6 +169,18 @@ class RestClient:
                 raise ApiError(response.status_code, method, path, message, hint)
             return response
         raise AssertionError("unreachable")
+
+    def _build(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Request:
+        """The request, or a usage error when what the user typed cannot be sent: a control
+        character in a name that goes in the path, a number JSON cannot carry (inf)."""
+        import httpx
+
+        try:
+            return self._http.build_request(method, path, **kwargs)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise UsageError(f"{method} {path!r} cannot be sent: {exc}",
+                             "a name or value on the line holds a control character or a "
+                             "number out of range") from None
 
     def _pause(self, attempt: int) -> None:
         self._sleep(random.uniform(0, min(5.0, self.backoff * 2 ** attempt)))

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from commands.errors import UsageError
+from commands.inputs import check_numbers
 
 MISSING = object()
 
@@ -28,9 +29,11 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     raw = raw.strip()
     try:
         value = json.loads(raw)
-    except ValueError:
-        value = raw
-    return path, value
+    except json.JSONDecodeError:
+        return path, raw
+    except ValueError:  # an integer too long to convert: not a string the user meant
+        raise UsageError(f"--set {text[:40]!r}: the number is out of range") from None
+    return path, check_numbers(value, f"--set {text[:40]!r}")
 
 
 def get_path(cls: dict[str, Any], path: str, default: Any = None) -> Any:

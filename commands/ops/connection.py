@@ -5,12 +5,11 @@ from __future__ import annotations
 import getpass
 import socket
 from typing import Any
-from urllib.parse import urlsplit
 
 from commands.api.client import RestClient
 from commands.context import Connection
-from commands.errors import ApiError, ConnectionFailed, UsageError
-from commands.url_credentials import hide
+from commands.errors import ApiError, ConnectionFailed
+from commands.urls import check_url
 
 
 def local_identity() -> str:
@@ -20,19 +19,6 @@ def local_identity() -> str:
     except (KeyError, OSError):
         user = "unknown"
     return f"{user}@{socket.gethostname()}"
-
-
-def check_url(url: str) -> None:
-    """Refuse a URL that cannot name a Weaviate REST endpoint, before any request."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError as exc:
-        raise UsageError(f"{hide(url)!r} is not a valid URL: {exc}",
-                         "e.g. http://localhost:8080 or https://weaviate.example.com") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{hide(url)!r} is not an http(s) URL with a host",
-                         "e.g. http://localhost:8080 or https://weaviate.example.com")
 
 
 def open_connection(url: str, api_key: str | None = None,

@@ -11,13 +11,11 @@ a few bytes per name where ``GET /v1/schema`` is kilobytes per class.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
-from difflib import SequenceMatcher
-from itertools import compress
 
 from commands.api.client import RestClient
 from commands.context import KNOWN_COLLECTIONS
+from commands.did_you_mean import NameMatcher
 from commands.errors import ApiError
 
 INTROSPECT_GET = '{ __type(name: "GetObjectsObj") { fields { name } } }'
@@ -48,55 +46,6 @@ def introspected(api: RestClient) -> list[str] | None:
     if not isinstance(fields, list):
         return None
     return [f["name"] for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)]
-
-
-class NameMatcher:
-    """``difflib.get_close_matches`` over many names, ignoring case, with the same answer.
-
-    The lowercase names are grouped by length once. A query groups the names by a cheap
-    upper bound on ``SequenceMatcher.ratio`` (lengths, and characters in common counted in
-    C), drops those under the cutoff, and scores the rest best bound first: a name whose
-    bound (then ``quick_ratio``) cannot enter the top ``n`` is never scored, and the search
-    stops at the first bound that cannot.
-    """
-
-    def __init__(self, names: Sequence[str]) -> None:
-        self.source = names
-        self._by_lower = {name.lower(): name for name in names}
-        self._by_length: dict[int, list[str]] = {}
-        for lower in self._by_lower:
-            self._by_length.setdefault(len(lower), []).append(lower)
-
-    def close(self, word: str, n: int = 3, cutoff: float = 0.6) -> list[str]:
-        """Up to ``n`` names most like ``word``, best first, as the names are spelt."""
-        query = word.lower()
-        size, letters = len(query), set(query)
-        repeats = size - len(letters)
-        # names by an upper bound of their ratio: matches are no more than the shorter
-        # length, nor than the distinct shared characters plus the query's repeated ones
-        by_bound: dict[float, list[str]] = {}
-        for length, group in self._by_length.items():
-            most, total = min(size, length), size + length
-            if 2.0 * most / total < cutoff:
-                continue
-            shared = list(map(len, map(letters.intersection, group)))
-            for common in set(shared):
-                bound = 2.0 * min(common + repeats, most) / total
-                if bound >= cutoff:
-                    by_bound.setdefault(bound, []).extend(
-                        compress(group, map(common.__eq__, shared)))
-        matcher = SequenceMatcher()
-        matcher.set_seq2(query)
-        best: list[tuple[float, str]] = []  # a heap of the top n (score, name)
-        for bound in sorted(by_bound, reverse=True):
-            if len(best) == n and bound < best[0][0]:
-                break
-            for name in by_bound[bound]:
-                floor = best[0][0] if len(best) == n else cutoff
-                matcher.set_seq1(name)
-                if matcher.quick_ratio() >= floor and (score := matcher.ratio()) >= floor:
-                    (heapq.heappush if len(best) < n else heapq.heappushpop)(best, (score, name))
-        return [self._by_lower[name] for _, name in sorted(best, reverse=True)]
 
 
 _last: NameMatcher | None = None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from commands.api.client import RestClient
+from commands.did_you_mean import did_you_mean
 from commands.errors import ApiError, ShellError
 from commands.ops.hints import cached_or_listed, close_names
 
@@ -53,8 +53,7 @@ def hint_names(api: RestClient) -> Sequence[str]:
 def unknown_collection(name: str, known: Sequence[str]) -> ShellError:
     """The error for a collection that does not exist, with the closest names as a hint."""
     close = close_names(name, known)
-    hint = ("did you mean " + " or ".join(close) + "?") if close else \
-        r"\ls lists the collections"
+    hint = f"did you mean {' or '.join(close)}?" if close else r"\ls lists the collections"
     return ShellError(f"no collection named {name!r}", hint)
 
 
@@ -70,9 +69,8 @@ def class_property(cls: dict[str, Any], name: str) -> dict[str, Any]:
     props = {p["name"].lower(): p for p in cls.get("properties") or ()}
     if name.lower() in props:
         return props[name.lower()]
-    close = difflib.get_close_matches(name.lower(), list(props), n=3, cutoff=0.6)
-    hint = ("did you mean " + " or ".join(props[c]["name"] for c in close) + "?") if close \
-        else "properties: " + ", ".join(p["name"] for p in props.values())
+    hint = did_you_mean(name, [p["name"] for p in props.values()]) or \
+        "properties: " + ", ".join(p["name"] for p in props.values())
     raise ShellError(f"{cls['class']} has no property {name!r}", hint)
 
 

@@ -13,8 +13,6 @@ use, so importing this module costs start-up nothing.
 from __future__ import annotations
 
 import copy
-import difflib
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +21,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from commands.did_you_mean import did_you_mean
 from commands.errors import ConfigError, ShellError, UsageError
+from commands.inputs import load_json, load_yaml, read_text
 
 BUILTIN = "built-in"
 DEFAULT_TEMPLATE = "standard"
@@ -34,6 +34,9 @@ PRIMITIVE_TYPES = ("text", "text[]", "int", "int[]", "number", "number[]", "bool
 PROPERTY_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,230}$")
 REFERENCE = re.compile(r"^[A-Z][_0-9A-Za-z]{0,254}$")
 DERIVED_SHARDING = ("actualCount", "desiredVirtualCount", "actualVirtualCount")
+MAPPINGS = ("vectorIndexConfig", "invertedIndexConfig", "moduleConfig", "replicationConfig",
+            "shardingConfig", "multiTenancyConfig", "vectorConfig")
+"""Class fields that are JSON objects in ``POST /v1/schema``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,26 +76,21 @@ def _files(dirs: Iterable[str | Path]) -> dict[str, tuple[str, Traversable | Pat
 
 def _parse(name: str, source: str, location: Traversable | Path) -> Template:
     """Read and check one template file; ``ConfigError`` names the file and line."""
-    import yaml
-
     where = f"templates/{location.name} ({BUILTIN})" if source == BUILTIN else source
     try:
-        data = yaml.safe_load(location.read_text(encoding="utf-8"))
+        text = location.read_text(encoding="utf-8") if source == BUILTIN else \
+            read_text(str(location), f"template {where}", error=ConfigError)
     except OSError as exc:
         raise ConfigError(f"cannot read template {where}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"invalid template {where}{line}: {problem}",
-                          "a template is a YAML mapping of class fields plus description:"
-                          ) from None
+    data = load_yaml(text, where, ConfigError, "invalid template",
+                     "a template is a YAML mapping of class fields plus description:")
     if data is None:
         data = {}
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         raise ConfigError(f"invalid template {where}: expected a mapping of class fields, "
                           f"got {type(data).__name__}",
                           "see \\templates show standard for an example")
+    check_shape(data, f"invalid template {where}", ConfigError)
     description = data.pop("description", None)
     if description is not None and not isinstance(description, str):
         raise ConfigError(f"invalid template {where}: description must be text")
@@ -116,9 +114,7 @@ def get_template(name: str, dirs: Iterable[str | Path] = ()) -> Template:
     """One template by name; an unknown name fails with "did you mean"."""
     files = _files(dirs)
     if name not in files:
-        close = difflib.get_close_matches(name, list(files), n=3, cutoff=0.5)
-        hint = ("did you mean " + " or ".join(close) + "?") if close else \
-            "templates: " + ", ".join(sorted(files))
+        hint = did_you_mean(name, list(files)) or "templates: " + ", ".join(sorted(files))
         raise ShellError(f"no template named {name!r}", hint + r" (\templates lists them)")
     source, location = files[name]
     return _parse(name, source, location)
@@ -126,28 +122,12 @@ def get_template(name: str, dirs: Iterable[str | Path] = ()) -> Template:
 
 def read_schema_file(path: str) -> dict[str, Any]:
     """One class definition from a JSON (or ``.yaml``/``.yml``) file."""
-    file = Path(path).expanduser()
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read schema file {path}: {exc.strerror or exc}") from None
-    if file.suffix in SUFFIXES:
-        import yaml
-
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark is not None else ""
-            raise UsageError(f"invalid YAML in {path}{line}: "
-                             f"{getattr(exc, 'problem', None) or exc}") from None
+    text = read_text(path, f"schema file {path}")
+    if Path(path).suffix in SUFFIXES:
+        data = load_yaml(text, path)
     else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"invalid JSON in {path}:{exc.lineno}:{exc.colno}: {exc.msg}",
-                             r"the file holds what \show NAME --schema --format json prints"
-                             ) from None
+        data = load_json(text, path, hint=r"the file holds what \show NAME --schema --format "
+                                          "json prints")
     if isinstance(data, dict) and isinstance(data.get("classes"), list):
         raise UsageError(f"{path} holds a whole schema ({len(data['classes'])} classes); "
                          r"\create takes one class",
@@ -155,7 +135,32 @@ def read_schema_file(path: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UsageError(f"{path} does not hold a class definition (a JSON object)",
                          r"\show NAME --schema --format json prints one")
-    return data
+    return check_shape(data, path)
+
+
+def check_shape(cls: dict[str, Any], where: str, error: type[ShellError] = UsageError
+                ) -> dict[str, Any]:
+    """``cls`` when the fields the shell reads have the JSON types Weaviate gives them: a
+    text ``class``, objects for the configs, a list of properties with text names."""
+    def wrong(what: str, expected: str) -> ShellError:
+        return error(f"{where}: {what} must be {expected}",
+                     r"\show NAME --schema --format json prints a class definition")
+
+    if not isinstance(cls.get("class", ""), str):
+        raise wrong("class", "text")
+    for key in MAPPINGS:
+        if not isinstance(cls.get(key, {}), dict):
+            raise wrong(key, "an object")
+    properties = cls.get("properties", [])
+    if not isinstance(properties, list):
+        raise wrong("properties", "a list")
+    for number, prop in enumerate(properties, 1):
+        if not isinstance(prop, dict) or not isinstance(prop.get("name"), str):
+            raise wrong(f"property {number}", "an object with a text name")
+        types = prop.get("dataType", [])
+        if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+            raise wrong(f"property {prop['name']}: dataType", "a list of type names")
+    return cls
 
 
 def parse_property(text: str) -> dict[str, Any]:
@@ -183,9 +188,8 @@ def parse_property(text: str) -> dict[str, Any]:
                          f"use {data_type.replace('string', 'text')}")
     if REFERENCE.match(data_type):
         return {"name": name, "dataType": [data_type]}
-    close = difflib.get_close_matches(data_type, PRIMITIVE_TYPES, n=2, cutoff=0.6)
     raise UsageError(f"--property {text!r}: unknown type {data_type!r}",
-                     ("did you mean " + " or ".join(close) + "?") if close else
+                     did_you_mean(data_type, PRIMITIVE_TYPES, n=2) or
                      f"types: {types}, or a collection name for a cross-reference")
 
 

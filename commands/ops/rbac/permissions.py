@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from commands.did_you_mean import did_you_mean
 from commands.errors import UsageError
 
 # The Permission.action enum of Weaviate's openapi.json, in its order.
@@ -72,10 +73,7 @@ def check_action(action: str) -> str:
     """``action`` when Weaviate knows it, else a UsageError naming the closest ones."""
     if action in ACTIONS:
         return action
-    import difflib
-
-    close = difflib.get_close_matches(action, ACTIONS, n=3, cutoff=0.5)
-    hint = f"did you mean {', '.join(close)}?" if close else "actions: " + ", ".join(ACTIONS)
+    hint = did_you_mean(action, ACTIONS) or "actions: " + ", ".join(ACTIONS)
     raise UsageError(f"unknown permission action {action!r}", hint)
 
 

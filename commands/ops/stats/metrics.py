@@ -16,13 +16,13 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from commands.api.client import RestClient
 from commands.errors import ShellError, UsageError
 from commands.url_credentials import hide
+from commands.urls import check_url
 
 QUERY_LATENCY = "queries_durations_ms"
 BATCH_OBJECTS = "batch_objects_processed_total"
@@ -75,16 +75,13 @@ def parse(text: str, at: float) -> Scrape:
     return Scrape(at, dict(samples))
 
 
-def check_url(url: str) -> tuple[str, str]:
+def split_url(url: str) -> tuple[str, str]:
     """``http://host:2112/metrics`` -> ``("http://host:2112", "/metrics")``; else UsageError."""
-    parts = urlsplit(url)
     if hide(url) != url:
         raise UsageError(f"--metrics-url {hide(url)!r}: a metrics URL takes no credentials",
                          "remove them: Weaviate's Prometheus endpoint has no authentication")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"--metrics-url {url!r}: expected http(s)://HOST:PORT/metrics",
-                         "Weaviate serves Prometheus on port 2112 when "
-                         "PROMETHEUS_MONITORING_ENABLED=true")
+    parts = check_url(url, "--metrics-url ", "expected http(s)://HOST:PORT/metrics; Weaviate "
+                      "serves Prometheus on port 2112 when PROMETHEUS_MONITORING_ENABLED=true")
     path = parts.path or "/metrics"
     return f"{parts.scheme}://{parts.netloc}", path + (f"?{parts.query}" if parts.query else "")
 
@@ -93,7 +90,7 @@ class MetricsSource:
     """A Prometheus endpoint; no credentials are sent (Weaviate's port 2112 has no auth)."""
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
-        base, self.path = check_url(url)
+        base, self.path = split_url(url)
         self.url = url
         self._api = RestClient(base, timeout=timeout, retries=0)
 
