@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -93,7 +94,10 @@ def test_url_credentials_in_a_script_become_the_key_or_are_refused_and_never_sho
     assert {e["cluster"] for e in audit} == {source.url}
     runbook = (tmp_path / "runbook.txt").read_text()
     assert "# not replayed (holds a secret: give it by hand): \\connect" in runbook
-    assert f"migrated 1 objects of Keep to Keep on {target.url}\n" in result.stderr
+    # the target as typed but without its token (the catch-up may copy the one object again
+    # when it was written less than the clock margin before the copy began)
+    assert re.search(rf"migrated 1 objects of Keep to Keep on {re.escape(target.url)}[ \n]",
+                     result.stderr)
     made = [state, *state.rglob("*")]  # the migration's checkpoint and lock too
     assert (state / "migrations").is_dir()
     assert {str(p): stat.S_IMODE(p.stat().st_mode) for p in made} == {
