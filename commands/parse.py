@@ -7,6 +7,7 @@ when absent, for the dispatcher to fill from the session.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -18,6 +19,14 @@ from commands.registry import Registry
 from commands.spec import CommandSpec, Kind, Opt
 
 NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")  # non-negative, as intervals and sizes are
+# C0 and C1 control characters but tab, newline and CR (a GraphQL query keeps them): no name,
+# path or value needs one, and one in a request path makes the HTTP client fail.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+UUID = re.compile(r"[0-9a-f]{8}-?([0-9a-f]{4}-?){3}[0-9a-f]{12}", re.IGNORECASE)
+NAMES = {Kind.COLLECTION, Kind.PROPERTY, Kind.TENANT, Kind.UUID, Kind.FILE, Kind.PROFILE,
+         Kind.URL, Kind.ALIAS, Kind.USER, Kind.ROLE, Kind.NODE, Kind.SHARD, Kind.COMMAND}
+"""Kinds that name something: never empty."""
+NAME_MAX = 255  # bytes in one file name: Linux, macOS and Windows file systems
 COMMON = (Opt("--format", Kind.CHOICE, "output format for this command", choices=FORMATS),
           Opt("--help", flag=True, help="show this command's help"))
 
@@ -42,6 +51,18 @@ def tokenize(line: str) -> list[str]:
 
 def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
              choices: tuple[str, ...]) -> Any:
+    if (control := CONTROL.search(value)) is not None:
+        raise UsageError(f"{name}: {value!r} holds the control character {control[0]!r}",
+                         "retype it without control characters")
+    if not value and kind in NAMES:
+        raise UsageError(f"{name} is empty: it names a {kind.value}", f"usage: {spec.usage}")
+    if kind is Kind.FILE and (long := max(len(os.fsencode(p)) for p in value.split(os.sep))) \
+            > NAME_MAX:
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise UsageError(f"{name}: a file name in {shown!r} is {long} bytes long; file systems "
+                         f"allow {NAME_MAX}", f"usage: {spec.usage}")
+    if kind is Kind.UUID and not UUID.fullmatch(value):
+        raise UsageError(f"{name} expects an id (a UUID), got {value!r}", f"usage: {spec.usage}")
     if choices and value not in choices:
         raise UsageError(f"{name}: {value!r} is not one of {', '.join(choices)}",
                          f"usage: {spec.usage}")
@@ -188,10 +209,12 @@ def _bind_positional(spec: CommandSpec, words: list[str], values: dict[str, Any]
             values[arg.name] = None
             continue
         if arg.many:
-            values[arg.name] = [_convert(spec, arg.name, arg.kind, w, arg.choices) for w in rest]
+            values[arg.name] = [_convert(spec, arg.name.upper(), arg.kind, w, arg.choices)
+                               for w in rest]
             rest = []
         elif rest:
-            values[arg.name] = _convert(spec, arg.name, arg.kind, rest.pop(0), arg.choices)
+            values[arg.name] = _convert(spec, arg.name.upper(), arg.kind, rest.pop(0),
+                                        arg.choices)
         elif arg.required and not arg.from_context:
             raise UsageError(f"\\{spec.name}: missing {arg.name.upper()}",
                              f"usage: {spec.usage}")

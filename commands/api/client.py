@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from commands.errors import ApiError, ConnectionFailed, Refused, TimedOut
+from commands.errors import ApiError, ConnectionFailed, Refused, TimedOut, UsageError
 from commands.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -62,6 +62,18 @@ def error_message(response: httpx.Response) -> str:
             messages = [str(body["message"])]
     text = "; ".join(messages) or f"{response.status_code} {response.reason_phrase}".strip()
     return " ".join(text.split())
+
+
+def misrouting(path: str) -> str | None:
+    """What in ``path`` would route it elsewhere, or None: a ``.`` or ``..`` segment (the HTTP
+    client resolves it: ``/v1/aliases/../schema/X`` is ``/v1/schema/X``), ``?`` or ``#``.
+    Query parameters go in ``params``, never in the path."""
+    for mark in ("?", "#"):
+        if mark in path:
+            return repr(mark)
+    if any(part in (".", "..") for part in path.split("/")):
+        return "a '.' or '..' path segment"
+    return None
 
 
 def is_read(method: str, path: str) -> bool:
@@ -112,6 +124,11 @@ class RestClient:
         count for this request only. With ``stream`` a successful response's body is not
         read: the caller reads it in chunks (``iter_bytes``) and closes the response.
         """
+        if (detour := misrouting(path)) is not None:
+            raise UsageError(f"{method} {path} was not sent: a name in it holds {detour}, which "
+                             "would send the request to another endpoint",
+                             "Weaviate names (collections, aliases, users, roles, ids) never "
+                             "hold them: check the name")
         if self.read_only is not None and not is_read(method, path):
             raise Refused(f"profile {self.read_only} is read-only: {method} {path} was not sent",
                           "connect with a profile that may write (read_only: true in the "

@@ -1,0 +1,62 @@
+"""Hostile input found by the issue-14 tour: each class of bad argument is a usage error
+(exit 2) naming the argument, never an internal error and never a request elsewhere."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from conftest import REGISTRY, make_session, mutating_requests
+
+from commands.audit import MemoryAuditLog
+from commands.context import Session
+from commands.dispatch import Dispatcher
+from sandbox import Sandbox
+
+
+def execute(line: str, session: Session | None = None):
+    return Dispatcher(REGISTRY, session or Session(), MemoryAuditLog()).execute(line, "argv")
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    # were httpx.InvalidURL and "embedded null byte" internal errors
+    ("\\replicate show 'a\x01b'", "ID: 'a\\x01b' holds the control character '\\x01'"),
+    ("\\backups --native 'x\x00'", "--native: 'x\\x00' holds the control character '\\x00'"),
+    ("\\create Article --schema-file='\x00'",
+     "--schema-file: '\\x00' holds the control character '\\x00'"),
+    ("\\show 'Art\x1bicle'", "COLLECTION: 'Art\\x1bicle' holds the control character '\\x1b'"),
+    # was AttributeError: GET /v1/users/db/ lists every user
+    (r"\user rm ''", "NAME is empty: it names a user"),
+    (r"\count --tenant ''", "--tenant is empty: it names a tenant"),
+    # was Weaviate's "id in path must be of type uuid" (exit 1) or a 404 hunt
+    (r"\replicate show 123", "ID expects an id (a UUID), got '123'"),
+    (r"\objects Article --after x", "--after expects an id (a UUID), got 'x'"),
+    # was OSError: [Errno 36] File name too long
+    ("\\backups " + "A" * 300,
+     "DIRECTORY: a file name in '" + "A" * 40 + "...' is 300 bytes long; file systems allow 255"),
+    (r"\user rotate-key bob --key-file=/tmp/" + "é" * 200,
+     "--key-file: a file name in '/tmp/" + "é" * 35 + "...' is 400 bytes long; file systems "
+     "allow 255"),
+])
+def test_bad_arguments_are_usage_errors(line: str, message: str) -> None:
+    outcome = execute(line)
+    assert (outcome.exit_code, outcome.status) == (2, "usage-error")
+    assert outcome.error.message == message
+
+
+def test_text_values_keep_tabs_newlines_and_may_be_empty() -> None:
+    session = Session()
+    assert execute("\\set NOTE 'a\tb\nc'", session).exit_code == 0
+    assert execute(r"\set EMPTY ''", session).exit_code == 0
+    assert session.variables["NOTE"] == "a\tb\nc" and session.variables["EMPTY"] == ""
+
+
+@pytest.mark.parametrize("name", ["../schema/Article", "..", "A?b", "A#b"])
+def test_a_name_that_would_change_the_endpoint_is_never_sent(sandbox: Sandbox, name: str) -> None:
+    with httpx.Client(base_url=sandbox.url) as http:
+        http.post("/v1/schema", json={"class": "Article"}).raise_for_status()
+        outcome = execute(f"\\alias rm '{name}' --force", make_session(sandbox.url))
+        assert (outcome.exit_code, outcome.status) == (2, "usage-error")
+        assert outcome.error.message.endswith(
+            "which would send the request to another endpoint")
+        assert [e["path"] for e in mutating_requests(http)] == ["/v1/schema"]  # the create
+        assert http.get("/v1/schema/Article").status_code == 200
