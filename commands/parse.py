@@ -22,7 +22,6 @@ NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")  # non-negative, as intervals and size
 # C0 and C1 control characters but tab, newline and CR (a GraphQL query keeps them): no name,
 # path or value needs one, and one in a request path makes the HTTP client fail.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-UUID = re.compile(r"[0-9a-f]{8}-?([0-9a-f]{4}-?){3}[0-9a-f]{12}", re.IGNORECASE)
 NAMES = {Kind.COLLECTION, Kind.PROPERTY, Kind.TENANT, Kind.UUID, Kind.FILE, Kind.PROFILE,
          Kind.URL, Kind.ALIAS, Kind.USER, Kind.ROLE, Kind.NODE, Kind.SHARD, Kind.COMMAND}
 """Kinds that name something: never empty."""
@@ -61,8 +60,6 @@ def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
         shown = value if len(value) <= 40 else value[:40] + "..."
         raise UsageError(f"{name}: a file name in {shown!r} is {long} bytes long; file systems "
                          f"allow {NAME_MAX}", f"usage: {spec.usage}")
-    if kind is Kind.UUID and not UUID.fullmatch(value):
-        raise UsageError(f"{name} expects an id (a UUID), got {value!r}", f"usage: {spec.usage}")
     if choices and value not in choices:
         raise UsageError(f"{name}: {value!r} is not one of {', '.join(choices)}",
                          f"usage: {spec.usage}")

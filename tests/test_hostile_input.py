@@ -27,9 +27,6 @@ def execute(line: str, session: Session | None = None):
     # was AttributeError: GET /v1/users/db/ lists every user
     (r"\user rm ''", "NAME is empty: it names a user"),
     (r"\count --tenant ''", "--tenant is empty: it names a tenant"),
-    # was Weaviate's "id in path must be of type uuid" (exit 1) or a 404 hunt
-    (r"\replicate show 123", "ID expects an id (a UUID), got '123'"),
-    (r"\objects Article --after x", "--after expects an id (a UUID), got 'x'"),
     # was OSError: [Errno 36] File name too long
     ("\\backups " + "A" * 300,
      "DIRECTORY: a file name in '" + "A" * 40 + "...' is 300 bytes long; file systems allow 255"),
@@ -41,6 +38,11 @@ def test_bad_arguments_are_usage_errors(line: str, message: str) -> None:
     outcome = execute(line)
     assert (outcome.exit_code, outcome.status) == (2, "usage-error")
     assert outcome.error.message == message
+
+
+def test_a_replication_id_that_is_not_a_uuid_is_a_usage_error(sandbox: Sandbox) -> None:
+    outcome = execute(r"\replicate show 123", make_session(sandbox.url))  # was Weaviate's 422
+    assert (outcome.exit_code, outcome.error.message) == (2, "ID: '123' is not a UUID")
 
 
 def test_text_values_keep_tabs_newlines_and_may_be_empty() -> None:

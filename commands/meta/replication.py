@@ -22,7 +22,7 @@ cluster = lazy_module("commands.ops.cluster")
 replication = lazy_module("commands.ops.replication")
 versions = lazy_module("commands.ops.versions")
 
-OP_ID = Arg("id", Kind.UUID, "a replication operation's id (\\replications lists them)")
+OP_ID = Arg("id", Kind.TEXT, "a replication operation's id (\\replications lists them)")
 WAIT_POLL_S = 0.25
 WAIT_DEFAULT_S = 600.0
 
