@@ -22,6 +22,7 @@ NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")  # non-negative, as intervals and size
 # C0 and C1 control characters but tab, newline and CR (a GraphQL query keeps them): no name,
 # path or value needs one, and one in a request path makes the HTTP client fail.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # a Weaviate name holds no tab or newline either
 NAMES = {Kind.COLLECTION, Kind.PROPERTY, Kind.TENANT, Kind.UUID, Kind.FILE, Kind.PROFILE,
          Kind.URL, Kind.ALIAS, Kind.USER, Kind.ROLE, Kind.NODE, Kind.SHARD, Kind.COMMAND}
 """Kinds that name something: never empty."""
@@ -50,7 +51,8 @@ def tokenize(line: str) -> list[str]:
 
 def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
              choices: tuple[str, ...]) -> Any:
-    if (control := CONTROL.search(value)) is not None:
+    pattern = NAME_CONTROL if kind in NAMES and kind is not Kind.FILE else CONTROL
+    if (control := pattern.search(value)) is not None:
         raise UsageError(f"{name}: {value!r} holds the control character {control[0]!r}",
                          "retype it without control characters")
     if not value and kind in NAMES:

@@ -24,6 +24,9 @@ def execute(line: str, session: Session | None = None):
     ("\\create Article --schema-file='\x00'",
      "--schema-file: '\\x00' holds the control character '\\x00'"),
     ("\\show 'Art\x1bicle'", "COLLECTION: 'Art\\x1bicle' holds the control character '\\x1b'"),
+    # a tab or newline in a name: was httpx.InvalidURL
+    ("\\alias rm '\t'", "ALIAS: '\\t' holds the control character '\\t'"),
+    ("\\count 'Art\nicle'", "COLLECTION: 'Art\\nicle' holds the control character '\\n'"),
     # was AttributeError: GET /v1/users/db/ lists every user
     (r"\user rm ''", "NAME is empty: it names a user"),
     (r"\count --tenant ''", "--tenant is empty: it names a tenant"),
@@ -62,3 +65,9 @@ def test_a_name_that_would_change_the_endpoint_is_never_sent(sandbox: Sandbox, n
             "which would send the request to another endpoint")
         assert [e["path"] for e in mutating_requests(http)] == ["/v1/schema"]  # the create
         assert http.get("/v1/schema/Article").status_code == 200
+
+
+def test_a_value_that_cannot_be_in_a_url_is_never_sent(sandbox: Sandbox) -> None:
+    outcome = execute("\\backups --native 'file\tsystem'", make_session(sandbox.url))
+    assert (outcome.exit_code, outcome.status) == (2, "usage-error")  # was httpx.InvalidURL
+    assert outcome.error.message.startswith("GET '/v1/backups/file\\tsystem' was not sent: ")

@@ -152,8 +152,7 @@ class RestClient:
             last = attempt == attempts - 1
             try:
                 started = time.perf_counter()
-                response = self._http.send(self._http.build_request(method, path, **kwargs),
-                                           stream=stream)
+                response = self._http.send(self._build(method, path, kwargs), stream=stream)
                 if not stream:
                     # httpx binds a response and its stream in a reference cycle
                     # (BoundSyncStream), so a read response and its body live until the
@@ -187,6 +186,17 @@ class RestClient:
                 raise ApiError(response.status_code, method, path, message, hint)
             return response
         raise AssertionError("unreachable")
+
+    def _build(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Request:
+        """The request, or a usage error when a value in ``path`` cannot be in a URL (a tab or
+        newline in a backend or id the parser lets through)."""
+        import httpx
+
+        try:
+            return self._http.build_request(method, path, **kwargs)
+        except httpx.InvalidURL as exc:
+            raise UsageError(f"{method} {path!r} was not sent: {exc}",
+                             "a value in it cannot be part of a URL: check the name") from None
 
     def _pause(self, attempt: int) -> None:
         self._sleep(random.uniform(0, min(5.0, self.backoff * 2 ** attempt)))
