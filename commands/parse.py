@@ -49,6 +49,12 @@ def tokenize(line: str) -> list[str]:
         raise UsageError(f"cannot parse the line: {exc}") from None
 
 
+def excerpt(value: str, width: int = 40) -> str:
+    """``value``, cut to ``width`` characters and ``...`` when longer: for quoting a pasted
+    argument in a one-line message."""
+    return value if len(value) <= width else value[:width] + "..."
+
+
 def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
              choices: tuple[str, ...]) -> Any:
     pattern = NAME_CONTROL if kind in NAMES and kind is not Kind.FILE else CONTROL
@@ -59,9 +65,8 @@ def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
         raise UsageError(f"{name} is empty: it names a {kind.value}", f"usage: {spec.usage}")
     if kind is Kind.FILE and (long := max(len(os.fsencode(p)) for p in value.split(os.sep))) \
             > NAME_MAX:
-        shown = value if len(value) <= 40 else value[:40] + "..."
-        raise UsageError(f"{name}: a file name in {shown!r} is {long} bytes long; file systems "
-                         f"allow {NAME_MAX}", f"usage: {spec.usage}")
+        raise UsageError(f"{name}: a file name in {excerpt(value)!r} is {long} bytes long; "
+                         f"file systems allow {NAME_MAX}", f"usage: {spec.usage}")
     if choices and value not in choices:
         raise UsageError(f"{name}: {value!r} is not one of {', '.join(choices)}",
                          f"usage: {spec.usage}")

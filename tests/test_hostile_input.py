@@ -48,6 +48,13 @@ def test_a_replication_id_that_is_not_a_uuid_is_a_usage_error(sandbox: Sandbox) 
     assert (outcome.exit_code, outcome.error.message) == (2, "ID: '123' is not a UUID")
 
 
+
+def test_a_backup_id_too_long_for_a_file_name_is_a_usage_error(sandbox: Sandbox) -> None:
+    outcome = execute(r"\backup Article --id " + "a" * 300, make_session(sandbox.url))
+    assert (outcome.exit_code, outcome.error.message) == (  # was OSError: File name too long
+        2, "--id '" + "a" * 40 + "...': use up to 100 letters, digits, _ and - (it is part of "
+        "file names)")
+
 def test_text_values_keep_tabs_newlines_and_may_be_empty() -> None:
     session = Session()
     assert execute("\\set NOTE 'a\tb\nc'", session).exit_code == 0

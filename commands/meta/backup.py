@@ -15,6 +15,7 @@ from commands.context import CommandContext
 from commands.errors import UsageError
 from commands.lazy import lazy_module
 from commands.ops.backup.settings import CODECS
+from commands.parse import excerpt
 from commands.results import Level, Message, Record, Result, Table
 from commands.safety import Plan, dry_run_results
 from commands.spec import Arg, Kind, Opt, command
@@ -25,7 +26,7 @@ native_backup = lazy_module("commands.ops.backup.native_backup")
 
 DEFAULT_DIR = "./backup"
 VERIFY = "verify"
-FILE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+FILE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")  # in file names of at most 255 bytes
 NOT_NATIVE = ("schema_only", "compress", "incremental", "base", "tenant")
 
 
@@ -146,7 +147,8 @@ def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], 
     if base and not incremental:
         raise UsageError("--base is for --incremental backups")
     if id is not None and not FILE_ID.match(id):
-        raise UsageError(f"--id {id!r}: use letters, digits, _ and - (it is part of file names)")
+        raise UsageError(f"--id {excerpt(id)!r}: use up to 100 "
+                         "letters, digits, _ and - (it is part of file names)")
     kind = "schema-only" if schema_only else "incremental" if incremental else "full"
     request = backup_ops.BackupRequest(collection=collection, directory=Path(output), kind=kind,
                             codec=compress or "none", tenant=tenant, base=base, backup_id=id)
