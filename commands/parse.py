@@ -173,6 +173,9 @@ def bind(spec: CommandSpec, words: list[str]) -> Invocation:
                         raise UsageError(f"{name} needs a value", f"usage: {spec.usage}")
                     inline = words[i]
                 value = _convert(spec, name, opt.kind, inline, opt.choices)
+                if opt.minimum is not None and value < opt.minimum:
+                    raise UsageError(f"{name} must be at least {opt.minimum}, got {inline}",
+                                     f"usage: {spec.usage}")
             if name == "--format":
                 inv.format = value
             elif name == "--help":

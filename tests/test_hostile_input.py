@@ -43,6 +43,17 @@ def test_bad_arguments_are_usage_errors(line: str, message: str) -> None:
     assert outcome.error.message == message
 
 
+@pytest.mark.parametrize(("line", "message"), [
+    (r"\audit --limit -1", "--limit must be at least 1, got -1"),  # were an empty table
+    (r"\history --limit 0", "--limit must be at least 1, got 0"),
+    (r"\watch 1 --count 0 \history", "--count must be at least 1, got 0"),
+    (r"\stats --limit -1", "--limit must be at least 0, got -1"),
+])
+def test_a_count_below_its_least_value_is_a_usage_error(line: str, message: str) -> None:
+    outcome = execute(line)
+    assert (outcome.exit_code, outcome.error.message) == (2, message)
+
+
 def test_a_replication_id_that_is_not_a_uuid_is_a_usage_error(sandbox: Sandbox) -> None:
     outcome = execute(r"\replicate show 123", make_session(sandbox.url))  # was Weaviate's 422
     assert (outcome.exit_code, outcome.error.message) == (2, "ID: '123' is not a UUID")

@@ -97,7 +97,8 @@ def expanded_cmd(ctx: CommandContext) -> Message:
 @command("history", "Show the commands of this session.",
          help="The lines typed (or run) in this session, numbered. The audit log (\\audit)\n"
               "keeps every session.",
-         opts=(Opt("--limit", Kind.INT, "show the last N", default=50),), group="session",
+         opts=(Opt("--limit", Kind.INT, "show the last N", default=50, minimum=1),),
+         group="session",
          needs_connection=False)
 def history_cmd(ctx: CommandContext, *, limit: int) -> Table:
     lines = ctx.session.history
@@ -126,7 +127,7 @@ def _since(value: str) -> datetime:
                Opt("--status", Kind.CHOICE, "only this outcome",
                    choices=("ok", "error", "usage-error", "refused", "interrupted",
                             "timeout", "degraded", "critical")),
-               Opt("--limit", Kind.INT, "show the last N", default=50)),
+               Opt("--limit", Kind.INT, "show the last N", default=50, minimum=1)),
          group="session", needs_connection=False)
 def audit_cmd(ctx: CommandContext, *, since: str | None, command: str | None,
               status: str | None, limit: int) -> Table:
