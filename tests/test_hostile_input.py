@@ -11,6 +11,7 @@ from commands.audit import MemoryAuditLog
 from commands.context import Session
 from commands.dispatch import Dispatcher
 from sandbox import Sandbox
+from shell.cli_help import one_shot_line
 
 
 def execute(line: str, session: Session | None = None):
@@ -89,3 +90,16 @@ def test_a_value_that_cannot_be_in_a_url_is_never_sent(sandbox: Sandbox) -> None
     outcome = execute("\\backups --native 'file\tsystem'", make_session(sandbox.url))
     assert (outcome.exit_code, outcome.status) == (2, "usage-error")  # was httpx.InvalidURL
     assert outcome.error.message.startswith("GET '/v1/backups/file\\tsystem' was not sent: ")
+
+
+@pytest.mark.parametrize(("words", "message"), [
+    # the control character's escape was 'acol x01': every backslash became "col "
+    (["ls", "a\x01"], "PATTERN: 'a\\x01' holds the control character '\\x01' "
+                      "(retype it without control characters)"),
+    (["lss"], "unknown command col lss (did you mean col ls?)"),
+    (["show", "--x"], "col show: unknown option --x (usage: col show [COLLECTION]"),
+])
+def test_a_one_shot_usage_error_names_commands_as_typed(words, message, capsys) -> None:
+    with pytest.raises(SystemExit):
+        one_shot_line("col", words)
+    assert capsys.readouterr().err.startswith(f"elysiactl: error: {message}")
