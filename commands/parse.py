@@ -13,7 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from commands.errors import UsageError
+from commands.errors import UsageError, excerpt
 from commands.formats import FORMATS
 from commands.registry import Registry
 from commands.spec import CommandSpec, Kind, Opt
@@ -49,17 +49,11 @@ def tokenize(line: str) -> list[str]:
         raise UsageError(f"cannot parse the line: {exc}") from None
 
 
-def excerpt(value: str, width: int = 40) -> str:
-    """``value``, cut to ``width`` characters and ``...`` when longer: for quoting a pasted
-    argument in a one-line message."""
-    return value if len(value) <= width else value[:width] + "..."
-
-
 def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
              choices: tuple[str, ...]) -> Any:
     pattern = NAME_CONTROL if kind in NAMES and kind is not Kind.FILE else CONTROL
     if (control := pattern.search(value)) is not None:
-        raise UsageError(f"{name}: {value!r} holds the control character {control[0]!r}",
+        raise UsageError(f"{name}: {excerpt(value)!r} holds the control character {control[0]!r}",
                          "retype it without control characters")
     if not value and kind in NAMES:
         raise UsageError(f"{name} is empty: it names a {kind.value}", f"usage: {spec.usage}")
@@ -68,17 +62,18 @@ def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
         raise UsageError(f"{name}: a file name in {excerpt(value)!r} is {long} bytes long; "
                          f"file systems allow {NAME_MAX}", f"usage: {spec.usage}")
     if choices and value not in choices:
-        raise UsageError(f"{name}: {value!r} is not one of {', '.join(choices)}",
+        raise UsageError(f"{name}: {excerpt(value)!r} is not one of {', '.join(choices)}",
                          f"usage: {spec.usage}")
     if kind is Kind.INT:
         try:
             return int(value)
         except ValueError:
-            raise UsageError(f"{name} expects a whole number, got {value!r}",
+            raise UsageError(f"{name} expects a whole number, got {excerpt(value)!r}",
                              f"usage: {spec.usage}") from None
     if kind is Kind.NUMBER:
         if not NUMBER.fullmatch(value):
-            raise UsageError(f"{name} expects a number, got {value!r}", f"usage: {spec.usage}")
+            raise UsageError(f"{name} expects a number, got {excerpt(value)!r}",
+                             f"usage: {spec.usage}")
         return float(value)
     return value
 
@@ -174,8 +169,8 @@ def bind(spec: CommandSpec, words: list[str]) -> Invocation:
                     inline = words[i]
                 value = _convert(spec, name, opt.kind, inline, opt.choices)
                 if opt.minimum is not None and value < opt.minimum:
-                    raise UsageError(f"{name} must be at least {opt.minimum}, got {inline}",
-                                     f"usage: {spec.usage}")
+                    raise UsageError(f"{name} must be at least {opt.minimum}, got "
+                                     f"{excerpt(inline)}", f"usage: {spec.usage}")
             if name == "--format":
                 inv.format = value
             elif name == "--help":
@@ -228,5 +223,5 @@ def _bind_positional(spec: CommandSpec, words: list[str], values: dict[str, Any]
         else:
             values[arg.name] = None
     if rest:
-        raise UsageError(f"\\{spec.name}: unexpected argument {rest[0]!r}",
+        raise UsageError(f"\\{spec.name}: unexpected argument {excerpt(rest[0])!r}",
                          f"usage: {spec.usage}")

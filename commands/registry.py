@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from types import ModuleType
 
-from commands.errors import UsageError
+from commands.errors import UsageError, excerpt
 from commands.spec import CommandSpec
 
 
@@ -86,7 +86,7 @@ class Registry:
                                  f"\\help {key} {subs[0]} shows one's usage")
             close = difflib.get_close_matches(words[1], subs, n=1)
             hint = f"did you mean \\{key} {close[0]}?" if close else f"subcommands: {listed}"
-            raise UsageError(f"unknown subcommand \\{key} {words[1]}", hint)
+            raise UsageError(f"unknown subcommand \\{key} {excerpt(words[1])}", hint)
         close = difflib.get_close_matches(key, sorted(self.heads), n=1)
         hint = f"did you mean \\{close[0]}?" if close else r"\? lists every command"
-        raise UsageError(f"unknown command \\{key}", hint)
+        raise UsageError(f"unknown command \\{excerpt(key)}", hint)

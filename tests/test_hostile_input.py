@@ -55,6 +55,25 @@ def test_a_count_below_its_least_value_is_a_usage_error(line: str, message: str)
     assert (outcome.exit_code, outcome.error.message) == (2, message)
 
 
+LONG = "a" * 100_000
+CUT = "a" * 40 + "..."
+
+
+@pytest.mark.parametrize(("line", "message"), [  # each quoted the whole 100 kB value
+    (rf"\show Article {LONG}", f"\\show: unexpected argument '{CUT}'"),
+    (rf"\objects --limit {LONG}", f"--limit expects a whole number, got '{CUT}'"),
+    (rf"\watch 1 --timeout {LONG} \ls", f"--timeout expects a number, got '{CUT}'"),
+    (rf"\format {LONG}", f"FORMAT: '{CUT}' is not one of table, json, yaml"),
+    (f"\\show 'Art\x1b{LONG}'", "COLLECTION: 'Art\\x1b" + "a" * 36 + "...' holds the "
+     "control character '\\x1b'"),
+    (rf"\{LONG}", f"unknown command \\{CUT}"),
+    (rf"\tenant {LONG}", f"unknown subcommand \\tenant {CUT}"),
+])
+def test_a_pasted_long_value_is_cut_in_the_message(line: str, message: str) -> None:
+    outcome = execute(line)
+    assert (outcome.exit_code, outcome.error.message) == (2, message)
+
+
 def test_a_replication_id_that_is_not_a_uuid_is_a_usage_error(sandbox: Sandbox) -> None:
     outcome = execute(r"\replicate show 123", make_session(sandbox.url))  # was Weaviate's 422
     assert (outcome.exit_code, outcome.error.message) == (2, "ID: '123' is not a UUID")

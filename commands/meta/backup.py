@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from commands.context import CommandContext
-from commands.errors import UsageError
+from commands.errors import UsageError, excerpt
 from commands.lazy import lazy_module
 from commands.ops.backup.settings import CODECS
-from commands.parse import excerpt
 from commands.results import Level, Message, Record, Result, Table
 from commands.safety import Plan, dry_run_results
 from commands.spec import Arg, Kind, Opt, command
