@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from commands import shellwords
 from commands.errors import UsageError, excerpt
 from commands.formats import FORMATS
 from commands.registry import Registry
@@ -44,7 +44,7 @@ class Invocation:
 def tokenize(line: str) -> list[str]:
     """Shell-like words; an unclosed quote is a usage error."""
     try:
-        return shlex.split(line, comments=False, posix=True)
+        return shellwords.split(line)
     except ValueError as exc:
         raise UsageError(f"cannot parse the line: {exc}") from None
 
