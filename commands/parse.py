@@ -18,7 +18,9 @@ from commands.formats import FORMATS
 from commands.registry import Registry
 from commands.spec import CommandSpec, Kind, Opt
 
-NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")  # non-negative, as intervals and sizes are
+NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")  # non-negative, as intervals and sizes are
+# ASCII digits only: int() also takes "1_000", " 12 ", "+3" and other scripts' digits ("١٢٣")
+INTEGER = re.compile(r"-?[0-9]+")
 # C0 and C1 control characters but tab, newline and CR (a GraphQL query keeps them): no name,
 # path or value needs one, and one in a request path makes the HTTP client fail.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -66,10 +68,12 @@ def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
                          f"usage: {spec.usage}")
     if kind is Kind.INT:
         try:
-            return int(value)
-        except ValueError:
-            raise UsageError(f"{name} expects a whole number, got {excerpt(value)!r}",
-                             f"usage: {spec.usage}") from None
+            if INTEGER.fullmatch(value):
+                return int(value)
+        except ValueError:  # more digits than int() converts
+            pass
+        raise UsageError(f"{name} expects a whole number, got {excerpt(value)!r}",
+                         f"usage: {spec.usage}")
     if kind is Kind.NUMBER:
         if not NUMBER.fullmatch(value):
             raise UsageError(f"{name} expects a number, got {excerpt(value)!r}",

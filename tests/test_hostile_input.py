@@ -14,6 +14,7 @@ from conftest import REGISTRY, make_session, mutating_requests
 from commands.audit import MemoryAuditLog
 from commands.context import Session
 from commands.dispatch import Dispatcher
+from commands.errors import excerpt
 from commands.shellwords import split
 from sandbox import Sandbox
 from shell.cli_help import one_shot_line
@@ -77,6 +78,20 @@ CUT = "a" * 40 + "..."
 def test_a_pasted_long_value_is_cut_in_the_message(line: str, message: str) -> None:
     outcome = execute(line)
     assert (outcome.exit_code, outcome.error.message) == (2, message)
+
+
+@pytest.mark.parametrize("value", ["1_000", "١٢٣", " 12", "+3", "9" * 5000])
+def test_a_whole_number_is_plain_ascii_digits(value: str) -> None:
+    outcome = execute(rf"\audit --limit '{value}'")  # int() took the first four
+    assert (outcome.exit_code, outcome.error.message) == (
+        2, f"--limit expects a whole number, got {excerpt(value)!r}")
+
+
+@pytest.mark.parametrize("value", ["١", "1_0", "+1"])
+def test_a_number_is_plain_ascii_digits(value: str) -> None:
+    outcome = execute(rf"\watch 1 --timeout '{value}' \ls")  # '١' was 1.0
+    assert (outcome.exit_code, outcome.error.message) == (
+        2, f"--timeout expects a number, got {value!r}")
 
 
 def test_a_replication_id_that_is_not_a_uuid_is_a_usage_error(sandbox: Sandbox) -> None:
