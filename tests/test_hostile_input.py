@@ -10,6 +10,7 @@ import time
 import httpx
 import pytest
 from conftest import REGISTRY, make_session, mutating_requests
+from test_shell_repl import repl
 
 from commands.audit import MemoryAuditLog
 from commands.context import Session
@@ -163,3 +164,15 @@ def test_lines_split_as_shlex_splits_them() -> None:
     for _ in range(3000):
         line = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
         assert words(split, line) == words(shlex.split, line), line
+
+
+def test_a_value_from_the_cluster_cannot_drive_the_terminal(sandbox: Sandbox) -> None:
+    title = "\x1b[2J\x1b]0;pwned\x07\rOVER [/b]"  # clear screen, retitle, overwrite, markup
+    with httpx.Client(base_url=sandbox.url) as http:
+        http.post("/v1/schema", json={"class": "Hostile", "description": title}).raise_for_status()
+        http.post("/v1/objects", json={"class": "Hostile", "properties": {"title": title}}
+                  ).raise_for_status()
+    _, out, err = repl(sandbox.url, "\\objects Hostile\r\\x\r\\objects Hostile\r\\x\r"
+                                 "\\ls\r\\show Hostile\r\\q\r")
+    assert "\x1b" not in out and "\r" not in out and "\x07" not in out, out
+    assert out.count(r"\x1b[2J\x1b]0;pwned\x07\rOVER [/b]") == 4 and "error" not in err
