@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GUIDES = ("docs/troubleshooting.md", "docs/best-practices.md", "CONTRIBUTING.md")
 FAILS_ON_PURPOSE = {r"\nodez"}  # troubleshooting shows what a mistyped command answers
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
-NAME = re.compile(r"(?<![\\\w])\\([a-z][a-z-]*)(?![\w\\])")
+# a command's name, not an escape quoted in a message ('\t')
+NAME = re.compile(r"(?<![\\\w'])\\([a-z][a-z-]*)(?![\w\\])")
 
 
 def command_lines(text: str) -> list[str]:
