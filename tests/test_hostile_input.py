@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import random
 import shlex
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
+from admin_support import ROOT, process_env
 from conftest import REGISTRY, make_session, mutating_requests
 from test_shell_repl import repl
 
@@ -176,3 +180,19 @@ def test_a_value_from_the_cluster_cannot_drive_the_terminal(sandbox: Sandbox) ->
                                  "\\ls\r\\show Hostile\r\\q\r")
     assert "\x1b" not in out and "\r" not in out and "\x07" not in out, out
     assert out.count(r"\x1b[2J\x1b]0;pwned\x07\rOVER [/b]") == 4 and "error" not in err
+
+
+def test_an_output_file_that_fills_up_is_one_error_and_output_goes_back(sandbox: Sandbox) -> None:
+    _, out, err = repl(sandbox.url, "\\o /dev/full\r\\conninfo\r\\conninfo\r\\q\r")
+    assert err.count("error: \\o: cannot write /dev/full: No space left on device") == 1, err
+    assert "internal error" not in err and out.count("server_version") == 1  # the second
+
+
+def test_a_full_standard_output_is_one_error(sandbox: Sandbox, tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:  # was 'internal error: OSError', exit 1
+        result = subprocess.run([sys.executable, "-m", "shell", "-c", "\\conninfo"], cwd=ROOT,
+                                env=process_env(tmp_path, sandbox.url), stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (result.returncode, result.stderr) == (1, "error: cannot write to standard output: "
+                                                  "No space left on device\nhint: free space, "
+                                                  "or redirect the output elsewhere\n")
