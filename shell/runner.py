@@ -61,5 +61,9 @@ class LineRunner:
             self.renderer().elapsed(outcome.duration_s)
         if session.recorder is not None:  # as typed (:NAME kept), secret values hidden
             shown = redact(line, session.variables)
-            session.recorder.note(shown, outcome, hidden=shown != line)
+            try:
+                session.recorder.note(shown, outcome, hidden=shown != line)
+            except ShellError as exc:  # the runbook's disk is full: it stops, the shell not
+                session.recorder = None
+                self.renderer().error(exc, prefix)
         return outcome

@@ -196,3 +196,11 @@ def test_a_full_standard_output_is_one_error(sandbox: Sandbox, tmp_path: Path) -
     assert (result.returncode, result.stderr) == (1, "error: cannot write to standard output: "
                                                   "No space left on device\nhint: free space, "
                                                   "or redirect the output elsewhere\n")
+
+
+def test_a_runbook_that_cannot_be_written_is_one_error() -> None:
+    session = Session()
+    outcome = execute(r"\record /dev/full --append", session)  # was 'internal error: OSError'
+    assert (outcome.exit_code, outcome.error.message) == (
+        1, "\\record /dev/full: cannot write: No space left on device")
+    assert session.recorder is None
