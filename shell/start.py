@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from commands.audit import AuditSink, JsonlAuditLog, MemoryAuditLog
 from commands.context import Connection, Session
 from commands.dispatch import Dispatcher
-from commands.errors import ExitStatus, ShellError
+from commands.errors import ExitStatus, ShellError, UsageError
 from commands.meta import MODULES
 from commands.ops.connection import open_connection
 from commands.parse import parse
@@ -130,9 +130,9 @@ def run(args: argparse.Namespace) -> int:
                             connecting=Connecting(target.url, lambda: _open(target, 1)))
         try:  # script and -c modes connect before their first line
             session.connection = _open(target, 1)
-        except ShellError as exc:
+        except ShellError as exc:  # a header no request can carry is a usage error
             renderer().error(exc)
-            return int(ExitStatus.CONNECTION)
+            return int(ExitStatus.USAGE if isinstance(exc, UsageError) else ExitStatus.CONNECTION)
         if args.file:
             lines = numbered(args.file, read_lines(args.file))
         elif not lines:

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from admin_support import ROOT, process_env
+from admin_support import ROOT, elysiactl, process_env
 from conftest import REGISTRY, make_session, mutating_requests
 from test_shell_repl import repl
 
+from commands.api.client import RestClient
 from commands.audit import MemoryAuditLog
 from commands.context import Session
 from commands.dispatch import Dispatcher
-from commands.errors import excerpt
+from commands.errors import UsageError, excerpt
 from commands.shellwords import split
 from sandbox import Sandbox
 from shell.cli_help import one_shot_line
@@ -204,3 +205,23 @@ def test_a_runbook_that_cannot_be_written_is_one_error() -> None:
     assert (outcome.exit_code, outcome.error.message) == (
         1, "\\record /dev/full: cannot write: No space left on device")
     assert session.recorder is None
+
+
+@pytest.mark.parametrize(("headers", "api_key", "message"), [  # were internal errors
+    ({"A": "é"}, None, "the value of header A holds a non-ASCII character, which HTTP headers "
+                       "cannot carry"),
+    ({"A B": "c"}, None, "header 'A B' is not an HTTP header name"),  # was 'connection dropped'
+    ({"Content-Length": "5"}, None, "header Content-Length is set by the client for each "
+                                    "request"),
+    ({}, "key\n", "the API key holds a control character, which HTTP headers cannot carry"),
+])
+def test_a_header_no_request_can_carry_is_a_usage_error(headers, api_key, message) -> None:
+    with pytest.raises(UsageError) as raised:
+        RestClient("http://127.0.0.1:1", api_key=api_key, headers=headers)
+    assert raised.value.message == message and "key\n" not in str(raised.value.hint)
+
+
+def test_a_bad_header_stops_the_start_with_exit_2(sandbox: Sandbox, tmp_path: Path) -> None:
+    result = elysiactl(tmp_path, sandbox.url, "--header", "X-Key=é", "-c", "\\conninfo")
+    assert result.returncode == 2 and result.stderr.startswith(
+        "error: the value of header X-Key holds a non-ASCII character"), result.stderr
