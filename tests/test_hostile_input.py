@@ -23,6 +23,7 @@ from commands.dispatch import Dispatcher
 from commands.errors import UsageError, excerpt
 from commands.shellwords import split
 from sandbox import Sandbox
+from sandbox.__main__ import main as sandbox_main
 from shell.cli_help import one_shot_line
 
 
@@ -225,3 +226,11 @@ def test_a_bad_header_stops_the_start_with_exit_2(sandbox: Sandbox, tmp_path: Pa
     result = elysiactl(tmp_path, sandbox.url, "--header", "X-Key=é", "-c", "\\conninfo")
     assert result.returncode == 2 and result.stderr.startswith(
         "error: the value of header X-Key holds a non-ASCII character"), result.stderr
+
+
+@pytest.mark.parametrize("port", ["-1", "99999", "http"])
+def test_a_sandbox_port_out_of_range_is_a_usage_error(port: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exited:  # was OverflowError: bind(): port must be 0-65535
+        sandbox_main(["--port", port])
+    assert exited.value.code == 2
+    assert f"argument --port: {port!r} is not a port (0 to 65535)" in capsys.readouterr().err
