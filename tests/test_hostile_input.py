@@ -234,3 +234,15 @@ def test_a_sandbox_port_out_of_range_is_a_usage_error(port: str, capsys) -> None
         sandbox_main(["--port", port])
     assert exited.value.code == 2
     assert f"argument --port: {port!r} is not a port (0 to 65535)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("line", "message"), [  # each quoted the whole name the server refused
+    (r"\show A" + "a" * 999, "no collection named 'A" + "a" * 39 + "...'"),
+    (r"\create T --from-template " + "t" * 1000, "no template named '" + "t" * 40 + "...'"),
+    (r"\objects Article --properties " + "p" * 1000,
+     "Article has no property '" + "p" * 40 + "...'"),
+])
+def test_a_long_name_that_is_not_there_is_cut_in_the_message(demo: Sandbox, line: str,
+                                                            message: str) -> None:
+    outcome = execute(line, make_session(demo.url))
+    assert (outcome.exit_code, outcome.error.message) == (1, message)

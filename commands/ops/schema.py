@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from commands.api.client import RestClient
-from commands.errors import ApiError, ShellError
+from commands.errors import ApiError, ShellError, excerpt
 from commands.ops.hints import cached_or_listed, close_names
 
 NAME = re.compile(r"^[A-Za-z][_0-9A-Za-z]{0,254}$")
@@ -55,7 +55,7 @@ def unknown_collection(name: str, known: Sequence[str]) -> ShellError:
     close = close_names(name, known)
     hint = ("did you mean " + " or ".join(close) + "?") if close else \
         r"\ls lists the collections"
-    return ShellError(f"no collection named {name!r}", hint)
+    return ShellError(f"no collection named {excerpt(name)!r}", hint)
 
 
 def split_property(name: str) -> tuple[str, str | None]:
@@ -73,7 +73,7 @@ def class_property(cls: dict[str, Any], name: str) -> dict[str, Any]:
     close = difflib.get_close_matches(name.lower(), list(props), n=3, cutoff=0.6)
     hint = ("did you mean " + " or ".join(props[c]["name"] for c in close) + "?") if close \
         else "properties: " + ", ".join(p["name"] for p in props.values())
-    raise ShellError(f"{cls['class']} has no property {name!r}", hint)
+    raise ShellError(f"{cls['class']} has no property {excerpt(name)!r}", hint)
 
 
 def find_class(api: RestClient, name: str) -> dict[str, Any] | None:

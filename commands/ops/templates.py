@@ -23,7 +23,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from commands.errors import ConfigError, ShellError, UsageError
+from commands.errors import ConfigError, ShellError, UsageError, excerpt
 
 BUILTIN = "built-in"
 DEFAULT_TEMPLATE = "standard"
@@ -119,7 +119,7 @@ def get_template(name: str, dirs: Iterable[str | Path] = ()) -> Template:
         close = difflib.get_close_matches(name, list(files), n=3, cutoff=0.5)
         hint = ("did you mean " + " or ".join(close) + "?") if close else \
             "templates: " + ", ".join(sorted(files))
-        raise ShellError(f"no template named {name!r}", hint + r" (\templates lists them)")
+        raise ShellError(f"no template named {excerpt(name)!r}", hint + r" (\templates lists them)")
     source, location = files[name]
     return _parse(name, source, location)
 
