@@ -246,3 +246,13 @@ def test_a_long_name_that_is_not_there_is_cut_in_the_message(demo: Sandbox, line
                                                             message: str) -> None:
     outcome = execute(line, make_session(demo.url))
     assert (outcome.exit_code, outcome.error.message) == (1, message)
+
+
+@pytest.mark.parametrize("condition", ["(" * 5000 + "count > 1" + ")" * 5000,
+                                       "not " * 5000 + "count > 1",
+                                       "any(" * 2000 + "x" + ")" * 2000])
+def test_a_condition_nested_too_deep_is_a_usage_error(condition: str) -> None:
+    outcome = execute(rf"\watch 1 --until '{condition}' \count Article")  # was RecursionError
+    assert outcome.exit_code == 2
+    assert "more than 64 levels of not, ( and functions" in outcome.error.message
+    assert len(outcome.error.message) < 200
