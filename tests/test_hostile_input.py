@@ -256,3 +256,9 @@ def test_a_condition_nested_too_deep_is_a_usage_error(condition: str) -> None:
     assert outcome.exit_code == 2
     assert "more than 64 levels of not, ( and functions" in outcome.error.message
     assert len(outcome.error.message) < 200
+
+
+def test_a_set_value_nested_deeper_than_the_stack_is_text(demo: Sandbox) -> None:
+    outcome = execute(r"\alter Article --set vectorIndexConfig.ef=" + "[" * 100_000 + " --dry-run",
+                      make_session(demo.url))  # was 'internal error: RecursionError'
+    assert (outcome.exit_code, outcome.error) == (0, None)

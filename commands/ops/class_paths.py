@@ -28,7 +28,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     raw = raw.strip()
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: '[[[[...' deeper than the stack
         value = raw
     return path, value
 
@@ -77,6 +77,6 @@ def assignment_text(path: str, value: Any) -> str:
     if isinstance(value, str):
         try:
             json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return f"{path}={value}"
     return f"{path}={json.dumps(value, separators=(',', ':'))}"
