@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from commands.did_you_mean import did_you_mean
-from commands.errors import UsageError
+from commands.errors import UsageError, excerpt
 from commands.results import Document, Record, Result, Table
 
 __all__ = ["Condition", "ConditionError", "parse_condition"]
@@ -94,7 +94,7 @@ def _tokens(text: str) -> list[_Token]:
 
 
 def _error(text: str, column: int, what: str, hint: str | None = None) -> ConditionError:
-    return ConditionError(f"--until {text!r}: {what} (column {column})",
+    return ConditionError(f"--until {excerpt(text)!r}: {what} (column {column})",
                           hint or f"{EXAMPLE}; a condition has {SYNTAX}")
 
 
@@ -226,6 +226,9 @@ def _did_you_mean(name: str, known: Iterable[str]) -> str:
 
 # --- the parser ------------------------------------------------------------------------------
 
+MAX_DEPTH = 64
+
+
 class _Parser:
     """Recursive descent over the grammar in the module docstring."""
 
@@ -233,6 +236,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokens(text)
         self.at = 0
+        self.depth = 0
 
     def peek(self) -> _Token:
         return self.tokens[self.at]
@@ -267,14 +271,22 @@ class _Parser:
         return parts[0] if len(parts) == 1 else _Logic("and", tuple(parts))
 
     def negation(self) -> Any:
-        if self.word("not"):
-            return _Not(self.negation())
-        left = self.operand()
-        token = self.peek()
-        if token.kind == "op" and token.text in _COMPARE:
-            self.take()
-            return _Compare(token.text, left, self.operand())
-        return left
+        # every nesting (not, parentheses, a function) passes here: bound it, or a pasted
+        # "((((..." overflows Python's stack
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"more than {MAX_DEPTH} levels of not, ( and functions")
+        try:
+            if self.word("not"):
+                return _Not(self.negation())
+            left = self.operand()
+            token = self.peek()
+            if token.kind == "op" and token.text in _COMPARE:
+                self.take()
+                return _Compare(token.text, left, self.operand())
+            return left
+        finally:
+            self.depth -= 1
 
     def operand(self) -> Any:
         token = self.peek()

@@ -98,3 +98,9 @@ class CommandFailed(ShellError):
 
 class QuitRequested(Exception):  # noqa: N818 - control flow, not an error
     """``\\q``: leave the REPL."""
+
+
+def excerpt(value: str, width: int = 40) -> str:
+    """``value``, cut to ``width`` characters and ``...`` when longer: for quoting a pasted
+    argument in a one-line message."""
+    return value if len(value) <= width else value[:width] + "..."

@@ -9,20 +9,29 @@ when absent, for the dispatcher to fill from the session.
 from __future__ import annotations
 
 import math
+import os
 import re
-import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from commands.errors import UsageError
+from commands import shellwords
+from commands.errors import UsageError, excerpt
 from commands.formats import FORMATS
 from commands.registry import Registry
 from commands.spec import CommandSpec, Kind, Opt
 from commands.urls import EXAMPLES, check_url
 
+NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")  # non-negative, as intervals and sizes are
+# ASCII digits only: int() also takes "1_000", " 12 ", "+3" and other scripts' digits ("١٢٣")
+INTEGER = re.compile(r"-?[0-9]+")
+# C0 and C1 control characters but tab, newline and CR (a GraphQL query keeps them): no name,
+# path or value needs one, and one in a request path makes the HTTP client fail.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-"""Control characters but tab, line feed and carriage return: a terminal's escapes."""
-NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")  # non-negative, as intervals and sizes are
+NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # a Weaviate name holds no tab or newline either
+NAMES = {Kind.COLLECTION, Kind.PROPERTY, Kind.TENANT, Kind.UUID, Kind.FILE, Kind.PROFILE,
+         Kind.URL, Kind.ALIAS, Kind.USER, Kind.ROLE, Kind.NODE, Kind.SHARD, Kind.COMMAND}
+"""Kinds that name something: never empty."""
+NAME_MAX = 255  # bytes in one file name: Linux, macOS and Windows file systems
 COMMON = (Opt("--format", Kind.CHOICE, "output format for this command", choices=FORMATS),
           Opt("--help", flag=True, help="show this command's help"))
 
@@ -40,28 +49,41 @@ class Invocation:
 def tokenize(line: str) -> list[str]:
     """Shell-like words; an unclosed quote is a usage error."""
     try:
-        return shlex.split(line, comments=False, posix=True)
+        return shellwords.split(line)
     except ValueError as exc:
         raise UsageError(f"cannot parse the line: {exc}") from None
 
 
 def _convert(spec: CommandSpec, name: str, kind: Kind, value: str,
              choices: tuple[str, ...]) -> Any:
+    pattern = NAME_CONTROL if kind in NAMES and kind is not Kind.FILE else CONTROL
+    if (control := pattern.search(value)) is not None:
+        raise UsageError(f"{name}: {excerpt(value)!r} holds the control character {control[0]!r}",
+                         "retype it without control characters")
+    if not value and kind in NAMES:
+        raise UsageError(f"{name} is empty: it names a {kind.value}", f"usage: {spec.usage}")
+    if kind is Kind.FILE and (long := max(len(os.fsencode(p)) for p in value.split(os.sep))) \
+            > NAME_MAX:
+        raise UsageError(f"{name}: a file name in {excerpt(value)!r} is {long} bytes long; "
+                         f"file systems allow {NAME_MAX}", f"usage: {spec.usage}")
     if choices and value not in choices:
-        raise UsageError(f"{name}: {value!r} is not one of {', '.join(choices)}",
+        raise UsageError(f"{name}: {excerpt(value)!r} is not one of {', '.join(choices)}",
                          f"usage: {spec.usage}")
     if kind is Kind.INT:
         try:
-            whole = int(value)
-        except ValueError:
-            raise UsageError(f"{name} expects a whole number, got {value[:40]!r}",
-                             f"usage: {spec.usage}") from None
+            whole = int(value) if INTEGER.fullmatch(value) else None
+        except ValueError:  # more digits than int() converts
+            whole = 2**63
+        if whole is None:
+            raise UsageError(f"{name} expects a whole number, got {excerpt(value)!r}",
+                             f"usage: {spec.usage}")
         if abs(whole) >= 2**63:  # past what Weaviate (Go int64) and time.sleep take
             raise UsageError(f"{name}: {value[:20]}... is out of range", f"usage: {spec.usage}")
         return whole
     if kind is Kind.NUMBER:
         if not NUMBER.fullmatch(value):
-            raise UsageError(f"{name} expects a number, got {value!r}", f"usage: {spec.usage}")
+            raise UsageError(f"{name} expects a number, got {excerpt(value)!r}",
+                             f"usage: {spec.usage}")
         if not math.isfinite(number := float(value)):
             raise UsageError(f"{name}: {value[:20]}... is out of range", f"usage: {spec.usage}")
         return number
@@ -165,6 +187,9 @@ def bind(spec: CommandSpec, words: list[str]) -> Invocation:
                     inline = words[i]
                 name, opt = _file_format(options, name, opt, inline)
                 value = _convert(spec, name, opt.kind, inline, opt.choices)
+                if opt.minimum is not None and value < opt.minimum:
+                    raise UsageError(f"{name} must be at least {opt.minimum}, got "
+                                     f"{excerpt(inline)}", f"usage: {spec.usage}")
             if name == "--format":
                 inv.format = value
             elif name == "--help":
@@ -215,15 +240,17 @@ def _bind_positional(spec: CommandSpec, words: list[str], values: dict[str, Any]
             values[arg.name] = None
             continue
         if arg.many:
-            values[arg.name] = [_convert(spec, arg.name, arg.kind, w, arg.choices) for w in rest]
+            values[arg.name] = [_convert(spec, arg.name.upper(), arg.kind, w, arg.choices)
+                               for w in rest]
             rest = []
         elif rest:
-            values[arg.name] = _convert(spec, arg.name, arg.kind, rest.pop(0), arg.choices)
+            values[arg.name] = _convert(spec, arg.name.upper(), arg.kind, rest.pop(0),
+                                        arg.choices)
         elif arg.required and not arg.from_context:
             raise UsageError(f"\\{spec.name}: missing {arg.name.upper()}",
                              f"usage: {spec.usage}")
         else:
             values[arg.name] = None
     if rest:
-        raise UsageError(f"\\{spec.name}: unexpected argument {rest[0]!r}",
+        raise UsageError(f"\\{spec.name}: unexpected argument {excerpt(rest[0])!r}",
                          f"usage: {spec.usage}")

@@ -103,8 +103,15 @@ class Recorder:
         os.close(self._fd)
 
     def _write(self, lines: list[str]) -> None:
-        # an error message may repeat a URL as typed: its credentials never reach the file
-        os.write(self._fd, (hide("\n".join(lines)) + "\n").encode())
+        """Append ``lines``; a write that fails (a full disk) closes the file and is one
+        error: the recording has stopped. An error message may repeat a URL as typed: its
+        credentials never reach the file."""
+        try:
+            os.write(self._fd, (hide("\n".join(lines)) + "\n").encode())
+        except OSError as exc:
+            os.close(self._fd)
+            raise ShellError(f"\\record {self.path}: cannot write: {exc.strerror or exc}",
+                             "the recording stopped; \\record FILE starts another") from None
 
 
 def outcome_comment(outcome: Outcome) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from types import ModuleType
 
 from commands.did_you_mean import did_you_mean
-from commands.errors import UsageError
+from commands.errors import UsageError, excerpt
 from commands.spec import CommandSpec
 
 
@@ -86,7 +86,7 @@ class Registry:
                                  f"\\help {key} {subs[0]} shows one's usage")
             hint = did_you_mean(words[1], subs, 1, lambda sub: f"\\{key} {sub}") or \
                 f"subcommands: {listed}"
-            raise UsageError(f"unknown subcommand \\{key} {words[1]}", hint)
+            raise UsageError(f"unknown subcommand \\{key} {excerpt(words[1])}", hint)
         hint = did_you_mean(key, sorted(self.heads), 1, lambda head: f"\\{head}") or \
             r"\? lists every command"
-        raise UsageError(f"unknown command \\{key}", hint)
+        raise UsageError(f"unknown command \\{excerpt(key)}", hint)

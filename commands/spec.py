@@ -79,6 +79,8 @@ class Opt:
     secret: bool = False
     many: bool = False
     bare: Any = None
+    minimum: int | None = None
+    """The least value of a numeric option: the parser refuses one below it."""
 
     @property
     def dest(self) -> str:

@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m sandbox",
         description="Emulate Weaviate's REST API (no vector search, no modules, no gRPC).")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    parser.add_argument("--port", type=_port, default=8080, help="port (0 picks a free one)")
     parser.add_argument("--seed", choices=("demo", "none"), default="demo",
                         help="start with the demo collections or empty (default: demo)")
     parser.add_argument("--api-key", action="append", default=[], metavar="KEY[=USER]",
@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="accept runtime reindex requests (PUT/POST .../index/...), as "
                              "RUNTIME_REINDEX_ENABLED=true does")
     return parser
+
+
+def _port(value: str) -> int:
+    """A TCP port, 0 to 65535 (argparse shows the ``ArgumentTypeError`` as a usage error)."""
+    if not value.isascii() or not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port (0 to 65535)")
+    return int(value)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ prompt_toolkit, httpx or rich.
 from __future__ import annotations
 
 import functools
+import re
 import shlex
 import sys
 
@@ -24,6 +25,17 @@ def registry() -> Registry:
     return Registry.from_modules(MODULES)
 
 
+COMMAND_NAME = re.compile(r"\\([a-z?][\w-]*)(?![\w-])")
+
+
+def as_typed(text: str, word: str, typed: str) -> str:
+    """``text`` with each ``\\NAME`` of a command (or the ``typed`` one, which may not
+    exist) spelt as the one-shot line types it (``col NAME``); any other backslash, as in a
+    quoted ``'a\\x01'``, stays."""
+    names = {*registry().names(), typed}
+    return COMMAND_NAME.sub(lambda m: f"{word} {m[1]}" if m[1] in names else m[0], text)
+
+
 def one_shot_line(word: str, words: list[str]) -> str:
     """The meta-command line ``elysiactl WORD WORDS...`` stands for. ``COMMAND --help`` is
     printed here, and a line that does not parse is one line on stderr: both exit."""
@@ -33,7 +45,7 @@ def one_shot_line(word: str, words: list[str]) -> str:
     except UsageError as exc:
         # The registry names commands as the REPL types them (\ls); here they are `col ls`.
         text = exc.message + (f" ({exc.hint})" if exc.hint else "")
-        print(f"{APP}: error: {text.replace(chr(92), word + ' ')}", file=sys.stderr)
+        print(f"{APP}: error: {as_typed(text, word, words[0].lstrip(chr(92)))}", file=sys.stderr)
         raise SystemExit(int(ExitStatus.USAGE)) from None
     if inv.help:
         print(help_text(inv.spec))

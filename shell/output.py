@@ -55,13 +55,49 @@ class _PipeWriter:
             pass
 
 
+class _FileWriter:
+    """The ``\\o`` file: a write that fails (a full disk) is one error naming the file."""
+
+    def __init__(self, stream: IO[str], target: str) -> None:
+        self._stream = stream
+        self._target = target
+        self._failed_once = False
+
+    def _failed(self, exc: OSError) -> ShellError:
+        self._failed_once = True
+        return ShellError(f"\\o: cannot write {self._target}: {exc.strerror or exc}",
+                          "free space, or send the output elsewhere: \\o FILE")
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def isatty(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        try:
+            self._stream.close()
+        except OSError as exc:
+            if not self._failed_once:  # else said already, when the write failed
+                raise self._failed(exc) from None
+
+
 class OutputRedirect:
     """Where results go: standard output, a file or a command (``\\o``)."""
 
     def __init__(self, renderer: Callable[[], Renderer]) -> None:
         self._renderer = renderer
         self._stdout: Console | None = None  # the console to go back to
-        self._sink: IO[str] | _PipeWriter | None = None
+        self._sink: _FileWriter | _PipeWriter | None = None
         self._process: subprocess.Popen[str] | None = None
 
     def redirect(self, target: str | None) -> None:
@@ -80,10 +116,11 @@ class OutputRedirect:
             process = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, text=True,
                                        encoding="utf-8", errors="replace")
             assert process.stdin is not None
-            sink: IO[str] | _PipeWriter = _PipeWriter(process.stdin)
+            sink: _FileWriter | _PipeWriter = _PipeWriter(process.stdin)
         else:
             try:
-                sink = open(os.path.expanduser(target), "w", encoding="utf-8")  # noqa: SIM115
+                sink = _FileWriter(open(os.path.expanduser(target), "w",  # noqa: SIM115
+                                        encoding="utf-8"), target)
             except OSError as exc:
                 raise ShellError(f"\\o: cannot open {target}: {exc.strerror}",
                                  "check that the directory exists and is writable") from None
@@ -103,6 +140,9 @@ class OutputRedirect:
         self._renderer().out, self._stdout = self._stdout, None
         sink, process, self._sink, self._process = self._sink, self._process, None, None
         if sink is not None:
-            sink.close()
+            try:
+                sink.close()
+            except ShellError as exc:  # the last of the output did not fit: say so
+                self._renderer().error(exc)
         if process is not None:
             process.wait()

@@ -18,6 +18,7 @@ for what only rich draws (hence the imports inside functions).
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from commands.errors import ShellError, UsageError
@@ -34,12 +35,23 @@ if TYPE_CHECKING:
 MAX_CELL = 60  # characters of a table cell; JSON and YAML are never shortened
 # Rows above which a terminal gets the plain layout too: rich's costs about 0.7 ms a row.
 RICH_ROWS = 100
+# C0 and C1 control characters but tab and newline: a terminal obeys them (ESC [2J clears the
+# screen, ESC ] 0 retitles the window, CR overwrites the line), and a value is data.
+UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character a terminal would obey shown as its escape
+    (``\\x1b``), so that a value read from the cluster is drawn, never executed."""
+    return text if text.isprintable() else UNSAFE.sub(lambda m: repr(m[0])[1:-1], text)
 
 
 def _cell(value: Any, limit: int | None = None) -> Any:
     kind = type(value)
-    if kind is str and (not limit or len(value) <= limit) or kind is int or kind is bool:
-        return str(value)  # the common cases, first (a big table has many cells)
+    if kind is str and (not limit or len(value) <= limit):
+        return visible(value)  # the common cases, first (a big table has many cells)
+    if kind is int or kind is bool:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -50,6 +62,7 @@ def _cell(value: Any, limit: int | None = None) -> Any:
         text = json.dumps(value, default=str, separators=(",", ":"), ensure_ascii=False)
     else:
         text = str(value)
+    text = visible(text)
     if limit and len(text) > limit:
         text = " ".join(text.split())
         return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
@@ -82,6 +95,7 @@ def _literal(cell: Any) -> Any:
 def say(console: Console | PlainStream, text: str, style: str | None = None) -> None:
     """One plain line: no markup, no emoji codes, no highlighting, never wrapped (scripts
     grep these); the style only at a terminal."""
+    text = visible(text)
     if isinstance(console, PlainStream):
         console.line(text)
     else:

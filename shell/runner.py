@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from commands import graphql_text
 from commands.dispatch import Dispatcher
+from commands.errors import ShellError
 from commands.results import Outcome
 from commands.variables import interpolate, redact
 from shell.pager import paged
@@ -46,13 +47,23 @@ class LineRunner:
         self.source, timed = source, session.timing
         outcome = self.dispatcher.execute(
             interpolate(graphql_text.command_line(line), session.variables), source)
-        paged(self.renderer(), session.pager if self.paging else "off",
-              lambda renderer: renderer.render(
-                  outcome, outcome.format or self.format or session.format, session.expanded,
-                  prefix))
+        try:
+            paged(self.renderer(), session.pager if self.paging else "off",
+                  lambda renderer: renderer.render(
+                      outcome, outcome.format or self.format or session.format,
+                      session.expanded, prefix))
+        except ShellError as exc:  # the output could not be written (a full disk)
+            if session.shell_hooks is not None:
+                session.shell_hooks.redirect(None)  # an \o file that failed is given up
+            self.renderer().error(exc, prefix)
+            outcome.error, outcome.status, outcome.exit_code = exc, "error", exc.exit_status
         if timed and session.timing:  # not for the \timing line that turned it on or off
             self.renderer().elapsed(outcome.duration_s)
         if session.recorder is not None:  # as typed (:NAME kept), secret values hidden
             shown = redact(line, session.variables)
-            session.recorder.note(shown, outcome, hidden=shown != line)
+            try:
+                session.recorder.note(shown, outcome, hidden=shown != line)
+            except ShellError as exc:  # the runbook's disk is full: it stops, the shell not
+                session.recorder = None
+                self.renderer().error(exc, prefix)
         return outcome

@@ -139,9 +139,9 @@ def run(args: argparse.Namespace) -> int:
                             connecting=Connecting(target.url, lambda: _open(target)))
         try:  # script and -c modes connect before their first line
             session.connection = _open(target)
-        except ShellError as exc:
+        except ShellError as exc:  # a header no request can carry is a usage error
             renderer().error(exc)
-            return int(ExitStatus.CONNECTION)
+            return int(ExitStatus.USAGE if isinstance(exc, UsageError) else ExitStatus.CONNECTION)
         if script is not None:
             lines = script
         elif not lines:

@@ -16,6 +16,7 @@ import sys
 from functools import cached_property
 from typing import TYPE_CHECKING, TextIO
 
+from commands.errors import ShellError
 from shell.grid import printable
 
 if TYPE_CHECKING:
@@ -73,6 +74,11 @@ class PlainStream:
         except BrokenPipeError:
             self.quiet = True
             raise
+        except OSError as exc:  # a full disk, a device error: the output is lost, say so once
+            self.quiet = True
+            where = "standard error" if self.stderr else "standard output"
+            raise ShellError(f"cannot write to {where}: {exc.strerror or exc}",
+                             "free space, or redirect the output elsewhere") from None
 
 
 def consoles() -> tuple[Console | PlainStream, Console | PlainStream]:

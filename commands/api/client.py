@@ -64,6 +64,41 @@ def error_message(response: httpx.Response) -> str:
     return " ".join(text.split())
 
 
+def misrouting(path: str) -> str | None:
+    """What in ``path`` would route it elsewhere, or None: a ``.`` or ``..`` segment (the HTTP
+    client resolves it: ``/v1/aliases/../schema/X`` is ``/v1/schema/X``), ``?`` or ``#``.
+    Query parameters go in ``params``, never in the path."""
+    for mark in ("?", "#"):
+        if mark in path:
+            return repr(mark)
+    if any(part in (".", "..") for part in path.split("/")):
+        return "a '.' or '..' path segment"
+    return None
+
+
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110's token
+HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")  # visible ASCII: what httpx encodes and sends
+FRAMING = {"content-length", "transfer-encoding"}  # the client's own: a set one breaks requests
+
+
+def check_headers(headers: dict[str, str]) -> None:
+    """A ``UsageError`` for a header no request can carry, naming it but never its value
+    (an API key): httpx would fail at the first request with an encoding error."""
+    for name, value in headers.items():
+        what = "the API key" if name == "Authorization" else f"the value of header {name}"
+        if not HEADER_NAME.fullmatch(name):
+            raise UsageError(f"header {name!r} is not an HTTP header name",
+                             "letters, digits and -, e.g. X-OpenAI-Api-Key")
+        if name.lower() in FRAMING:
+            raise UsageError(f"header {name} is set by the client for each request",
+                             "leave it out")
+        if not HEADER_VALUE.fullmatch(value):
+            odd = next(c for c in value if not HEADER_VALUE.fullmatch(c))
+            kind = "a control character" if odd.isascii() else "a non-ASCII character"
+            raise UsageError(f"{what} holds {kind}, which HTTP headers cannot carry",
+                             "retype it: a pasted key may have picked up a newline")
+
+
 def is_read(method: str, path: str) -> bool:
     """Whether a request only reads: what a read-only profile may send."""
     return method in READS or (method == "POST" and READING_POSTS.fullmatch(path) is not None)
@@ -82,6 +117,7 @@ class RestClient:
         all_headers = dict(headers or {})
         if api_key:
             all_headers["Authorization"] = f"Bearer {api_key}"
+        check_headers(all_headers)
         self.url = url.rstrip("/")
         self.retries = retries
         self.read_only = read_only
@@ -112,6 +148,11 @@ class RestClient:
         count for this request only. With ``stream`` a successful response's body is not
         read: the caller reads it in chunks (``iter_bytes``) and closes the response.
         """
+        if (detour := misrouting(path)) is not None:
+            raise UsageError(f"{method} {path} was not sent: a name in it holds {detour}, which "
+                             "would send the request to another endpoint",
+                             "Weaviate names (collections, aliases, users, roles, ids) never "
+                             "hold them: check the name")
         if self.read_only is not None and not is_read(method, path):
             raise Refused(f"profile {self.read_only} is read-only: {method} {path} was not sent",
                           "connect with a profile that may write (read_only: true in the "
@@ -180,7 +221,7 @@ class RestClient:
         except (httpx.InvalidURL, ValueError) as exc:
             raise UsageError(f"{method} {path!r} cannot be sent: {exc}",
                              "a name or value on the line holds a control character or a "
-                             "number out of range") from None
+                             "number out of range: check the name") from None
 
     def _pause(self, attempt: int) -> None:
         self._sleep(random.uniform(0, min(5.0, self.backoff * 2 ** attempt)))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from commands.context import CommandContext
-from commands.errors import UsageError
+from commands.errors import UsageError, excerpt
 from commands.lazy import lazy_module
 from commands.ops.backup.settings import CODECS, FILE_FORMATS
 from commands.results import Level, Message, Record, Result, Table
@@ -29,7 +29,7 @@ native_backup = lazy_module("commands.ops.backup.native_backup")
 
 DEFAULT_DIR = "./backup"
 VERIFY = "verify"
-FILE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+FILE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")  # in file names of at most 255 bytes
 NOT_NATIVE = ("schema_only", "compress", "incremental", "base", "tenant", "file_format")
 
 
@@ -176,7 +176,8 @@ def backup_cmd(ctx: CommandContext, *, collection: str | None, path: list[str], 
     if base and not incremental:
         raise UsageError("--base is for --incremental backups")
     if id is not None and not FILE_ID.match(id):
-        raise UsageError(f"--id {id!r}: use letters, digits, _ and - (it is part of file names)")
+        raise UsageError(f"--id {excerpt(id)!r}: use up to 100 "
+                         "letters, digits, _ and - (it is part of file names)")
     kind = "schema-only" if schema_only else "incremental" if incremental else "full"
     request = backup_ops.BackupRequest(collection=collection, directory=Path(output), kind=kind,
                             codec=compress or "none", tenant=tenant, base=base, backup_id=id,

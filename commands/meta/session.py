@@ -102,7 +102,8 @@ def expanded_cmd(ctx: CommandContext) -> Message:
 @command("history", "Show the commands of this session.",
          help="The lines typed (or run) in this session, numbered. The audit log (\\audit)\n"
               "keeps every session.",
-         opts=(Opt("--limit", Kind.INT, "show the last N", default=50),), group="session",
+         opts=(Opt("--limit", Kind.INT, "show the last N", default=50, minimum=1),),
+         group="session",
          needs_connection=False)
 def history_cmd(ctx: CommandContext, *, limit: int) -> Table:
     lines = ctx.session.history
@@ -138,7 +139,7 @@ def _since(value: str) -> datetime:
                Opt("--status", Kind.CHOICE, "only this outcome",
                    choices=("ok", "error", "usage-error", "refused", "interrupted",
                             "timeout", "degraded", "critical")),
-               Opt("--limit", Kind.INT, "show the last N", default=50),
+               Opt("--limit", Kind.INT, "show the last N", default=50, minimum=1),
                Opt("--verify", help="check the hash chain of the whole log", flag=True),
                Opt("--head", help="with --verify: a head hash an earlier --verify reported, "
                    "which the log must still hold (a cut tail leaves no other trace)"),

@@ -36,12 +36,12 @@ TITLES = {"collection": "Collections", "node": "Collections by node",
     opts=(Opt("--watch", Kind.NUMBER, "redraw every SECONDS (default 2; 0.2 to 86400) until q "
               "or Ctrl-C",
               bare=DEFAULT_INTERVAL),
-          Opt("--count", Kind.INT, "stop after N samples (implies --watch)"),
+          Opt("--count", Kind.INT, "stop after N samples (implies --watch)", minimum=1),
           Opt("--by", Kind.CHOICE, "one row per collection (default), node, shard or tenant",
               choices=("collection", "node", "shard", "tenant"),
               default="collection"),
           Opt("--limit", Kind.INT, "at most N rows, the largest first (default 20; 0: all)",
-              default=20),
+              default=20, minimum=0),
           Opt("--metrics-url", Kind.URL, "a Prometheus endpoint, e.g. http://HOST:2112/metrics; "
               "one per node, repeatable (default: the profile's metrics_url)", many=True)),
     group="cluster",
@@ -70,8 +70,6 @@ def stats_cmd(ctx: CommandContext, *, pattern: list[str], watch: float | None,
     """``\\stats``: one sample as tables (or one JSON object), or a live view."""
     _check_patterns(pattern)
     interval = _interval(watch, count)
-    if limit < 0:
-        raise UsageError("--limit must be 0 (all rows) or more")
     connection = ctx.session.connection
     options = stats_ops.StatsOptions(
         patterns=tuple(pattern), by=by, limit=limit, interval=interval,
@@ -108,8 +106,6 @@ def _seconds(word: str) -> str:
 
 def _interval(watch: float | None, count: int | None) -> float | None:
     """Seconds between samples (None: one sample); ``--count`` alone watches at the default."""
-    if count is not None and count < 1:
-        raise UsageError("--count must be 1 or more")
     if watch is None and count is None:
         return None
     seconds = DEFAULT_INTERVAL if watch is None else watch

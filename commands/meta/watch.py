@@ -43,7 +43,7 @@ class Plan:
               "(exit status 0)"),
           Opt("--timeout", Kind.NUMBER, "give up after SECONDS (exit status 124)"),
           Opt("--count", Kind.INT, "at most N runs (with --until: exit status 124 when it "
-              "never held)")),
+              "never held)", minimum=1)),
     group="session", needs_connection=False,
     help="Runs COMMAND, a command line with its own arguments and options, every SECONDS,\n"
          "as psql's \\watch and redis-cli -r/-i do; each run is audited like any command.\n"
@@ -100,8 +100,6 @@ def _plan(ctx: CommandContext, seconds: float | None, command: list[str], until:
     if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
         raise UsageError(f"\\watch: SECONDS must be {MIN_INTERVAL:g} to {MAX_INTERVAL:g} (one "
                          f"day), got {interval:.15g}", r"e.g. \watch 5 \count Article")
-    if count is not None and count < 1:
-        raise UsageError("--count must be 1 or more")
     if timeout is not None and timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds", "e.g. --timeout 600")
     condition = None if until is None else parse_condition(until)

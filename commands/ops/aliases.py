@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from commands.api.client import RestClient
-from commands.errors import ShellError
+from commands.errors import ShellError, excerpt
 from commands.ops import versions
 from commands.ops.schema import upper_first
 
@@ -51,7 +51,7 @@ def require_alias(api: RestClient, name: str) -> Alias:
     """The alias ``name``, or an error with a hint."""
     found = get_alias(api, name)
     if found is None:
-        raise ShellError(f"no alias named {upper_first(name)!r}",
+        raise ShellError(f"no alias named {excerpt(upper_first(name))!r}",
                          r"\alias lists the aliases; \alias create ALIAS COLLECTION makes one")
     return found
 

@@ -29,7 +29,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     raw = raw.strip()
     try:
         value = json.loads(raw)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # Recursion: '[[[[...' deeper than the stack
         return path, raw
     except ValueError:  # an integer too long to convert: not a string the user meant
         raise UsageError(f"--set {text[:40]!r}: the number is out of range") from None
@@ -80,6 +80,6 @@ def assignment_text(path: str, value: Any) -> str:
     if isinstance(value, str):
         try:
             json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return f"{path}={value}"
     return f"{path}={json.dumps(value, separators=(',', ':'))}"

@@ -16,6 +16,7 @@ from typing import Any
 
 from commands.api.client import RestClient
 from commands.errors import ApiError, ShellError
+from commands.ops.objects import canonical_uuid
 
 MOVEMENT_FLOOR = (1, 32)
 SCALE_FLOOR = (1, 35)
@@ -100,7 +101,9 @@ def list_operations(api: RestClient, collection: str | None = None,
 
 
 def get_operation(api: RestClient, op_id: str, history: bool = True) -> Operation:
-    """``GET /v1/replication/replicate/{id}``; an unknown id is a ``ShellError``."""
+    """``GET /v1/replication/replicate/{id}``; an unknown id is a ``ShellError``, one that is
+    not a UUID a ``UsageError`` (Weaviate would answer 422)."""
+    canonical_uuid(op_id, "ID")
     response = _call(api, "GET", f"/v1/replication/replicate/{op_id}", ok=(404,),
                      params={"includeHistory": "true"} if history else None)
     if response.status_code == 404:

@@ -8,7 +8,7 @@ from typing import Any
 
 from commands.api.client import RestClient
 from commands.did_you_mean import did_you_mean
-from commands.errors import ApiError, ShellError
+from commands.errors import ApiError, ShellError, excerpt
 from commands.ops.hints import cached_or_listed, close_names
 
 NAME = re.compile(r"^[A-Za-z][_0-9A-Za-z]{0,254}$")
@@ -54,7 +54,7 @@ def unknown_collection(name: str, known: Sequence[str]) -> ShellError:
     """The error for a collection that does not exist, with the closest names as a hint."""
     close = close_names(name, known)
     hint = f"did you mean {' or '.join(close)}?" if close else r"\ls lists the collections"
-    return ShellError(f"no collection named {name!r}", hint)
+    return ShellError(f"no collection named {excerpt(name)!r}", hint)
 
 
 def split_property(name: str) -> tuple[str, str | None]:
@@ -71,7 +71,7 @@ def class_property(cls: dict[str, Any], name: str) -> dict[str, Any]:
         return props[name.lower()]
     hint = did_you_mean(name, [p["name"] for p in props.values()]) or \
         "properties: " + ", ".join(p["name"] for p in props.values())
-    raise ShellError(f"{cls['class']} has no property {name!r}", hint)
+    raise ShellError(f"{cls['class']} has no property {excerpt(name)!r}", hint)
 
 
 def find_class(api: RestClient, name: str) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from commands.did_you_mean import did_you_mean
-from commands.errors import ConfigError, ShellError, UsageError
+from commands.errors import ConfigError, ShellError, UsageError, excerpt
 from commands.inputs import load_json, load_yaml, read_text
 
 BUILTIN = "built-in"
@@ -115,7 +115,7 @@ def get_template(name: str, dirs: Iterable[str | Path] = ()) -> Template:
     files = _files(dirs)
     if name not in files:
         hint = did_you_mean(name, list(files)) or "templates: " + ", ".join(sorted(files))
-        raise ShellError(f"no template named {name!r}", hint + r" (\templates lists them)")
+        raise ShellError(f"no template named {excerpt(name)!r}", hint + r" (\templates lists them)")
     source, location = files[name]
     return _parse(name, source, location)
 

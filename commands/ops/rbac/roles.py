@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from commands.api.client import RestClient
-from commands.errors import ApiError, ShellError
+from commands.errors import ApiError, ShellError, excerpt
 from commands.ops.rbac.access import DB_USERS_FLOOR, GROUPS_FLOOR, segment
 from commands.ops.versions import at_least
 
 
 def unknown_role(name: str) -> ShellError:
-    return ShellError(f"no role named {name!r}", r"\roles lists the roles")
+    return ShellError(f"no role named {excerpt(name)!r}", r"\roles lists the roles")
 
 
 def get_role(api: RestClient, name: str) -> dict[str, Any]:

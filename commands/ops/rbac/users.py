@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from commands.api.client import RestClient
-from commands.errors import ApiError, ShellError
+from commands.errors import ApiError, ShellError, excerpt
 from commands.ops.rbac.access import db_users_call, segment
 
 
@@ -29,7 +29,7 @@ def get_db_user(api: RestClient, name: str) -> dict[str, Any]:
     """One database user; ShellError when there is none (404)."""
     response = db_users_call(api.request, "GET", f"/v1/users/db/{segment(name)}", ok=(404,))
     if response.status_code == 404:
-        raise ShellError(f"no database user named {name!r}", r"\users lists the users")
+        raise ShellError(f"no database user named {excerpt(name)!r}", r"\users lists the users")
     return response.json()
 
 
@@ -39,7 +39,7 @@ def user_call(api: RestClient, name: str, verb: str = "", body: Any = None) -> d
     path = f"/v1/users/db/{segment(name)}" + (f"/{verb}" if verb else "")
     response = db_users_call(api.request, "POST", path, json=body, ok=(404,))
     if response.status_code == 404:
-        raise ShellError(f"no database user named {name!r}", r"\users lists the users")
+        raise ShellError(f"no database user named {excerpt(name)!r}", r"\users lists the users")
     return response.json() if response.content else {}
 
 
@@ -47,7 +47,7 @@ def delete_user(api: RestClient, name: str) -> None:
     """``DELETE /v1/users/db/NAME`` (204)."""
     response = db_users_call(api.request, "DELETE", f"/v1/users/db/{segment(name)}", ok=(404,))
     if response.status_code == 404:
-        raise ShellError(f"no database user named {name!r}", r"\users lists the users")
+        raise ShellError(f"no database user named {excerpt(name)!r}", r"\users lists the users")
 
 
 def user_roles(api: RestClient, name: str, user_type: str) -> list[dict[str, Any]]:
