@@ -43,7 +43,7 @@ import platformdirs
 
 from commands.errors import ConfigError, UsageError
 from commands.formats import FORMATS
-from commands.headers import check_api_key, check_header
+from commands.headers import check_api_key, check_headers
 from commands.inputs import load_yaml, read_text
 from commands.safety import DEFAULT_PROTECTED, DEFAULT_SAFETY_MAX
 from commands.url_credentials import take_key
@@ -247,8 +247,7 @@ def resolve(settings: Settings, env: Mapping[str, str], url: str | None = None,
     if key and any(name.lower() == "authorization" for name in all_headers):
         raise UsageError(f"two credentials: an Authorization header and {key_where}",
                          "keep one of them")
-    for name, value in all_headers.items():
-        check_header(name, value)
+    check_headers(all_headers)
     if key:
         check_api_key(key)
     return Target(url=taken.url, api_key=key or None, headers=all_headers,

@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from commands.errors import ApiError, ConnectionFailed, Refused, TimedOut, UsageError
+from commands.headers import check_api_key, check_headers
 from commands.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -76,29 +77,6 @@ def misrouting(path: str) -> str | None:
     return None
 
 
-HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110's token
-HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")  # visible ASCII: what httpx encodes and sends
-FRAMING = {"content-length", "transfer-encoding"}  # the client's own: a set one breaks requests
-
-
-def check_headers(headers: dict[str, str]) -> None:
-    """A ``UsageError`` for a header no request can carry, naming it but never its value
-    (an API key): httpx would fail at the first request with an encoding error."""
-    for name, value in headers.items():
-        what = "the API key" if name == "Authorization" else f"the value of header {name}"
-        if not HEADER_NAME.fullmatch(name):
-            raise UsageError(f"header {name!r} is not an HTTP header name",
-                             "letters, digits and -, e.g. X-OpenAI-Api-Key")
-        if name.lower() in FRAMING:
-            raise UsageError(f"header {name} is set by the client for each request",
-                             "leave it out")
-        if not HEADER_VALUE.fullmatch(value):
-            odd = next(c for c in value if not HEADER_VALUE.fullmatch(c))
-            kind = "a control character" if odd.isascii() else "a non-ASCII character"
-            raise UsageError(f"{what} holds {kind}, which HTTP headers cannot carry",
-                             "retype it: a pasted key may have picked up a newline")
-
-
 def is_read(method: str, path: str) -> bool:
     """Whether a request only reads: what a read-only profile may send."""
     return method in READS or (method == "POST" and READING_POSTS.fullmatch(path) is not None)
@@ -115,9 +93,10 @@ class RestClient:
                  read_only: str | None = None) -> None:
         """``read_only`` names a read-only profile: every write is then refused unsent."""
         all_headers = dict(headers or {})
-        if api_key:
-            all_headers["Authorization"] = f"Bearer {api_key}"
         check_headers(all_headers)
+        if api_key:
+            check_api_key(api_key)
+            all_headers["Authorization"] = f"Bearer {api_key}"
         self.url = url.rstrip("/")
         self.retries = retries
         self.read_only = read_only
