@@ -110,7 +110,9 @@ def approve(plan: Plan, *, confirmer: Confirmer | None, force: bool, dry_run: bo
 
 
 def dry_run_results(plan: Plan) -> list[Result]:
-    """What a dry run answers: the plan, what is at stake, and the REST calls it would make."""
+    """What a dry run answers: the plan, what is at stake, and the REST calls it would make
+    (none for a command that changes local files only)."""
+    requests = [Table(("method", "path"), tuple(tuple(r.split(" ", 1)) for r in plan.requests),
+                      title="requests it would send")] if plan.requests else []
     return [Message(f"dry run: would {plan.action}; nothing was sent"), *plan.preview,
-            Table(("method", "path"), tuple(tuple(r.split(" ", 1)) for r in plan.requests),
-                  title="requests it would send")]
+            *requests]

@@ -122,3 +122,12 @@ def test_a_read_only_profile_may_prune_its_local_backups(tmp_path: Path) -> None
         rf"\backups prune {tmp_path} --keep 1 --force", "repl")
     assert outcome.status == "ok", outcome.error
     assert left(tmp_path) == ["20260102T000000Z"]
+
+
+def test_a_dry_run_shows_what_would_go_and_no_requests(tmp_path: Path) -> None:
+    make(tmp_path, "20260101T000000Z", 30)
+    make(tmp_path, "20260102T000000Z", 29)
+    outcome = prune(tmp_path, "--keep 1 --dry-run")
+    titles = [r.title for r in outcome.results if isinstance(r, Table)]
+    assert titles == ["To remove", f"Kept in {tmp_path}"]  # a prune sends no request
+    assert left(tmp_path) == ["20260101T000000Z", "20260102T000000Z"]

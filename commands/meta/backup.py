@@ -297,7 +297,7 @@ def backups_prune_cmd(ctx: CommandContext, *, directory: str | None, keep: int |
     n = len(plan.doomed)
     gone = Table((*BACKUP_COLUMNS, "files"), _backup_rows(
         [d.manifest for d in plan.doomed], [", ".join(f.name for f in d.files)
-                                            for d in plan.doomed]), title="Removed")
+                                            for d in plan.doomed]), title="To remove")
     gate = Plan(action=f"remove {n} backup{'s' * (n != 1)} ({size}) from {where}",
                 targets=(str(where),), preview=(gone, kept))
     if ctx.approve(gate, force=force, dry_run=dry_run) is Decision.DRY_RUN:
