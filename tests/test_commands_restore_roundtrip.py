@@ -151,7 +151,8 @@ def restore_process(url: str, line: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-@pytest.mark.parametrize("seed", [11, 12])
+# One random kill point (test_backup_reliability kills the same restore at another).
+@pytest.mark.parametrize("seed", [11])
 def test_restore_killed_with_sigkill_and_run_again(tmp_path, seed) -> None:
     with Sandbox(seed="demo") as server:
         session, http = make_session(server.url), httpx.Client(base_url=server.url, timeout=60)
