@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the mode that ``args`` (from ``shell.cli.parse_args``) chose; returns the exit code."""
     error_log = _setup_logging(state_dir())
     env = os.environ
-    interactive = not (args.lines or args.file) and _terminal(sys.stdin) and sys.stdout.isatty()
+    interactive = not (args.lines or args.file) and _terminal(sys.stdin) and _terminal(sys.stdout)
     sandbox = None
     try:
         settings = load_settings()
@@ -99,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
         if not (lines or script or interactive) and sys.stdin is None:  # elysiactl <&-
             raise UsageError("standard input is closed: no commands to run",
                              "give them with -c CMD or -f FILE")
+        if sys.stdout is None:  # elysiactl >&-
+            raise UsageError("standard output is closed: the results have nowhere to go",
+                             "send them to a file, or to /dev/null")
         if args.sandbox:
             from sandbox import Sandbox
 

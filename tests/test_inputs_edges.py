@@ -75,6 +75,15 @@ def test_a_closed_stdin_is_a_usage_error(tmp_path: Path) -> None:
     assert result.stderr.decode().startswith("error: standard input is closed")
 
 
+def test_a_closed_stdout_is_a_usage_error(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "shell", "-c", r"\ls"], cwd=ROOT,
+                            stderr=subprocess.PIPE, timeout=60,
+                            env=process_env(tmp_path, "http://127.0.0.1:9"),
+                            preexec_fn=lambda: os.close(1))  # elysiactl >&-
+    assert result.returncode == 2  # was "internal error: AttributeError" (sys.stdout is None)
+    assert result.stderr.decode().startswith("error: standard output is closed")
+
+
 def test_script_files_in_utf16_and_with_a_bom_are_read(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_bytes(UTF16_SCRIPT)
     (tmp_path / "b.txt").write_bytes(b"\xef\xbb\xbf\\conninfo\r\n")
