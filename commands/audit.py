@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from commands.audit_chain import ChainReport, Line, next_link, read_lines, verify
 from commands.errors import ShellError
+from commands.owner_only import open_private, private_dir
 
 
 class AuditSink(Protocol):
@@ -44,10 +45,9 @@ class JsonlAuditLog:
 
         The file is locked from reading its tail to writing the line: shells appending to
         one log at once (a REPL and a cron script) each get the next link."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        private_dir(self.path.parent)
+        fd = open_private(self.path, os.O_RDWR | os.O_APPEND)
         try:
-            os.fchmod(fd, 0o600)
             fcntl.flock(fd, fcntl.LOCK_EX)  # released by close
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":

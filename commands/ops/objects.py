@@ -80,6 +80,23 @@ def get_object(api: RestClient, collection: str, object_id: str, *, tenant: str 
     return None if response.status_code == 404 else response.json()
 
 
+def id_filter(ids: list[str]) -> dict[str, Any]:
+    """A where filter matching exactly ``ids``."""
+    clauses = [{"path": ["id"], "operator": "Equal", "valueText": i} for i in ids]
+    return clauses[0] if len(clauses) == 1 else {"operator": "Or", "operands": clauses}
+
+
+def delete_objects(api: RestClient, name: str, tenant: str | None,
+                   ids: list[str]) -> dict[str, Any]:
+    """One ``DELETE /v1/batch/objects`` of exactly ``ids`` (one tenant): Weaviate's
+    ``results`` (``successful``, ``failed``). Repeating it after a lost answer deletes
+    nothing more, so it is retried like any idempotent request."""
+    body = {"match": {"class": name, "where": id_filter(ids)}, "output": "minimal"}
+    params = {"tenant": tenant} if tenant is not None else None
+    return (api.request("DELETE", "/v1/batch/objects", json=body, params=params).json()
+            or {}).get("results") or {}
+
+
 def aggregate_count(api: RestClient, collection: str, tenant: str | None = None) -> int:
     """The exact object count of a class (or of one tenant) by GraphQL ``Aggregate``.
 

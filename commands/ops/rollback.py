@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -26,6 +25,7 @@ from commands.ops.backup.chain import final_objects, final_tenants, load_chain
 from commands.ops.backup.format import write_atomic
 from commands.ops.backup.imports import activate_tenants, set_statuses
 from commands.ops.lifecycle import delete_collection
+from commands.ops.objects import delete_objects
 from commands.ops.schema import find_class
 
 ROLLBACK_FORMAT = "elysiactl-restore-rollback"
@@ -179,15 +179,5 @@ def run(api: RestClient, rollback: Rollback) -> int:
 def delete_ids(api: RestClient, name: str, tenant: str | None, ids: list[str]) -> int:
     """Delete the objects with these ids (those that are gone already are no error); how
     many were deleted."""
-    deleted = 0
-    for start in range(0, len(ids), IDS_PER_CALL):
-        clauses = [{"path": ["id"], "operator": "Equal", "valueText": i}
-                   for i in ids[start:start + IDS_PER_CALL]]
-        where: dict[str, Any] = clauses[0] if len(clauses) == 1 else {
-            "operator": "Or", "operands": clauses}
-        results = api.request("DELETE", "/v1/batch/objects",
-                              params={"tenant": tenant} if tenant else None,
-                              json={"match": {"class": name, "where": where},
-                                    "output": "minimal"}, idempotent=True).json()
-        deleted += int(((results or {}).get("results") or {}).get("successful") or 0)
-    return deleted
+    return sum(int(delete_objects(api, name, tenant, ids[start:start + IDS_PER_CALL])
+                   .get("successful") or 0) for start in range(0, len(ids), IDS_PER_CALL))

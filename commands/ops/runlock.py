@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 
 from commands.errors import ShellError
-from commands.owner_only import private_dir
+from commands.owner_only import open_private, private_dir
 
 MAX_LOCK_FILE = 4096
 
@@ -70,7 +70,7 @@ class RunLock:
         holds it. Returns the holder of a stale lock file taken over (None: there was none)."""
         private_dir(self.path.parent)
         while self.fd is None:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = open_private(self.path, os.O_RDWR)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

@@ -35,6 +35,7 @@ from commands.ops.cursor import (
     prefetch,
 )
 from commands.ops.migrate.checkpoint import MigrateCheckpoint
+from commands.ops.objects import delete_objects
 from commands.ops.references import holds_references
 from commands.progress import Advance
 
@@ -96,19 +97,9 @@ def rescan(api: RestClient, name: str, tenant: str | None,
         after = page[-1].id
 
 
-def id_filter(ids: list[str]) -> dict[str, Any]:
-    """A where filter matching exactly ``ids``."""
-    clauses = [{"path": ["id"], "operator": "Equal", "valueText": i} for i in ids]
-    return clauses[0] if len(clauses) == 1 else {"operator": "Or", "operands": clauses}
-
-
 def delete_ids(api: RestClient, name: str, tenant: str | None, ids: list[str]) -> int:
-    """Delete ``ids`` from ``name`` (one tenant); how many were deleted. Repeating it after a
-    lost answer deletes nothing more, so it is retried like any idempotent request."""
-    body = {"match": {"class": name, "where": id_filter(ids)}, "output": "minimal"}
-    params = {"tenant": tenant} if tenant is not None else None
-    results = api.request("DELETE", "/v1/batch/objects", json=body,
-                          params=params).json().get("results") or {}
+    """Delete ``ids`` from ``name`` (one tenant); how many were deleted."""
+    results = delete_objects(api, name, tenant, ids)
     if results.get("failed"):
         raise ShellError(f"the target refused to delete {results['failed']} of {len(ids)} "
                          f"objects of {name}" + (f" (tenant {tenant})" if tenant else ""),
