@@ -28,6 +28,7 @@ from commands.ops.backup import catalog
 from commands.ops.backup.format import write_atomic
 from commands.ops.backup.run import BackupRequest, run_backup
 from commands.ops.objects import aggregate_count
+from commands.owner_only import private_dir
 from commands.progress import Progress
 
 AREA = "safety"
@@ -94,9 +95,8 @@ class UndoRecord:
 
 def area(state_dir: Path) -> Path:
     """``STATE/safety``, created owner-only."""
-    path = state_dir / AREA
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+    path = private_dir(state_dir / AREA)
+    os.chmod(path, 0o700)  # one an older version made wider too
     return path
 
 
