@@ -1,4 +1,5 @@
-"""``commands.ops.backup.heap.trim`` really gives freed heap memory back (on glibc)."""
+"""``commands.ops.backup.heap`` really changes how glibc keeps memory: ``trim`` gives freed heap
+memory back, ``prepare_for_bulk`` shares one arena and maps big blocks apart."""
 
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ ARENAS = r"""
 import ctypes, sys, tempfile, threading
 from commands.ops.backup import heap
 
-if sys.argv[1] == "shared":
-    heap.share_one_arena()
+if sys.argv[1] == "bulk":
+    heap.prepare_for_bulk()
 work = threading.Thread(target=lambda: [bytes(300_000) for _ in range(10)])
 work.start()
 work.join()
@@ -50,14 +51,43 @@ with tempfile.NamedTemporaryFile("rb") as out:
 """
 
 
-def _arenas(mode: str) -> int:
-    """Arenas of a fresh process after a second thread allocated (malloc_info's heaps)."""
-    done = subprocess.run([sys.executable, "-c", ARENAS, mode], capture_output=True,
+# Whether a 1 MB block allocated after a 4 MB one was freed is mapped apart (1) or not (0):
+# the change in mallinfo2's count of mapped blocks.
+MAPPED = r"""
+import ctypes, sys
+from commands.ops.backup import heap
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+if sys.argv[1] == "bulk":
+    heap.prepare_for_bulk()
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = MallInfo2
+big = bytearray(4 << 20)
+del big
+before = libc.mallinfo2().hblks
+block = bytearray(1 << 20)
+print(libc.mallinfo2().hblks - before)
+"""
+
+
+def _run(script: str, mode: str) -> int:
+    """What ``script`` prints, run in a fresh process in ``mode`` (``default`` or ``bulk``)."""
+    done = subprocess.run([sys.executable, "-c", script, mode], capture_output=True,
                           text=True, check=True, cwd=Path(__file__).resolve().parents[1])
     return int(done.stdout)
 
 
 @pytest.mark.skipif(heap._libc() is None, reason="needs glibc")
-def test_threads_started_after_share_one_arena_allocate_from_the_main_arena() -> None:
-    assert _arenas("default") == 2  # glibc's default: the thread got an arena of its own
-    assert _arenas("shared") == 1
+def test_threads_started_after_prepare_for_bulk_allocate_from_the_main_arena() -> None:
+    assert _run(ARENAS, "default") == 2  # glibc's default: the thread got an arena of its own
+    assert _run(ARENAS, "bulk") == 1
+
+
+@pytest.mark.skipif(heap._libc() is None, reason="needs glibc")
+def test_after_prepare_for_bulk_big_blocks_stay_mapped_apart() -> None:
+    assert _run(MAPPED, "default") == 0  # glibc raised its threshold to 4 MB when freed
+    assert _run(MAPPED, "bulk") == 1

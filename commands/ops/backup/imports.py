@@ -198,7 +198,7 @@ class Importer:
     def run(self, batches: Iterable[Batch]) -> None:
         """Post every batch; on any failure or interruption, the checkpoint is saved with
         every batch acknowledged so far, and the error is raised."""
-        heap.share_one_arena()  # before the pool's threads and the readers feeding it
+        heap.prepare_for_bulk()  # before the pool's threads and the readers feeding it
         pending: dict[Future[list[dict[str, Any]]], Batch] = {}
         pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="restore")
         try:
