@@ -302,6 +302,6 @@ def backups_prune_cmd(ctx: CommandContext, *, directory: str | None, keep: int |
                 targets=(str(where),), preview=(gone, kept))
     if ctx.approve(gate, force=force, dry_run=dry_run) is Decision.DRY_RUN:
         return dry_run_results(gate)
-    removed = backup_prune.prune(plan, keep, age, now)
-    return [Message(f"removed {removed} backup{'s' * (removed != 1)} ({size}) from {where}"),
-            kept]
+    warnings = backup_prune.prune(plan, keep, age, now)
+    return [*(Message(w, Level.WARNING) for w in warnings),
+            Message(f"removed {n} backup{'s' * (n != 1)} ({size}) from {where}"), kept]

@@ -25,6 +25,7 @@ from commands.spec import Arg, KeywordOpt, Kind, Opt, command
 
 restore_ops = lazy_module("commands.ops.backup.restore")
 native_ops = lazy_module("commands.ops.backup.native_restore")
+backup_lock = lazy_module("commands.ops.backup.lock")
 
 MAX_BATCH, MAX_PARALLEL = 10_000, 64
 
@@ -190,16 +191,19 @@ def restore_cmd(ctx: CommandContext, *, path: str, skip_schema: bool, as_: str |
                              skip_schema=skip_schema, batch_size=batch_size,
                              parallel=parallel)
     restore = restore_ops.Restore(ctx.api, options, ctx.session.progress)
-    restore.prepare()
-    plan = restore_plan(restore, ctx.session.protected)
-    choice = safety_backup.choose(ctx, restore.existing, no_safety_backup or not (
-        restore.destructive and not restore.resume), restore.name)
-    if restore.destructive and not restore.resume:
-        plan = replace(plan, preview=(*plan.preview, *safety_backup.preview(
-            ctx, choice, [restore.name])))
-    job = restore_rollback.GuardedRestore(ctx, restore, choice, path)
-    report = ctx.run_job(job, plan, force=force, dry_run=dry_run,
-                         allow_protected=allow_protected)
+    # no prune or backup changes the directory from the verification to the last object
+    with backup_lock.reading([options.path], rf"\restore {path}",
+                             dry_run or ctx.session.dry_run):
+        restore.prepare()
+        plan = restore_plan(restore, ctx.session.protected)
+        choice = safety_backup.choose(ctx, restore.existing, no_safety_backup or not (
+            restore.destructive and not restore.resume), restore.name)
+        if restore.destructive and not restore.resume:
+            plan = replace(plan, preview=(*plan.preview, *safety_backup.preview(
+                ctx, choice, [restore.name])))
+        job = restore_rollback.GuardedRestore(ctx, restore, choice, path)
+        report = ctx.run_job(job, plan, force=force, dry_run=dry_run,
+                             allow_protected=allow_protected)
     if report is None:
         return dry_run_results(plan)
     out: list[Result] = [*job.notes, *(Message(note) for note in restore.notes)]

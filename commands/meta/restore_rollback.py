@@ -14,6 +14,7 @@ from commands.results import Level, Message, Record, Result
 from commands.safety import Decision, Plan, dry_run_results, protected_names
 
 rollback_ops = lazy_module("commands.ops.rollback")
+backup_lock = lazy_module("commands.ops.backup.lock")
 
 
 class RestoreInterrupted(ShellError):
@@ -86,13 +87,22 @@ def rollback(ctx: CommandContext, path: str, *, force: bool, dry_run: bool,
              allow_protected: bool) -> list[Result]:
     """``\\restore --rollback PATH``: remove what an unfinished restore of PATH wrote."""
     checkpoint = rollback_ops.checkpoint_of(Path(path))
-    record_path = rollback_ops.record_path(checkpoint)
-    record = rollback_ops.RollbackRecord.load(record_path)
+    record = rollback_ops.RollbackRecord.load(rollback_ops.record_path(checkpoint))
     if record is None:
         raise ShellError(f"no unfinished restore of {path} to roll back (it completed, was "
                          "rolled back, or never started)",
                          "\\undo takes back a completed restore over existing data; \\rm "
                          "removes a collection a completed restore created")
+    backups = [Path(path), *([Path(record.safety_backup)] if record.safety_backup else [])]
+    with backup_lock.reading(backups, rf"\restore --rollback {path}",
+                             dry_run or ctx.session.dry_run):
+        return _rollback(ctx, path, checkpoint, record, force=force, dry_run=dry_run,
+                         allow_protected=allow_protected)
+
+
+def _rollback(ctx: CommandContext, path: str, checkpoint: Path, record: Any, *, force: bool,
+              dry_run: bool, allow_protected: bool) -> list[Result]:
+    record_path = rollback_ops.record_path(checkpoint)
     undo = rollback_ops.plan(ctx.api, record)
     target = record.target
     if record.created_class:

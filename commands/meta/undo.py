@@ -24,6 +24,7 @@ safety = lazy_module("commands.ops.safety_backup")
 restore_ops = lazy_module("commands.ops.backup.restore")
 chain_ops = lazy_module("commands.ops.backup.chain")
 lifecycle = lazy_module("commands.ops.lifecycle")
+backup_lock = lazy_module("commands.ops.backup.lock")
 
 RECREATES = "alter"
 """The operation whose undo deletes the collection and creates it again from the backup."""
@@ -82,6 +83,15 @@ def undo_cmd(ctx: CommandContext, *, list: bool, force: bool, dry_run: bool,
     if record is None:
         raise ShellError(f"nothing to undo on {cluster}", r"\undo --list shows the safety "
                                                           "backups and why none can be undone")
+    read = [Path(b) for b in record.backups] + ([Path(record.restored)] if record.restored
+                                                else [])
+    with backup_lock.reading(read, "\\undo", dry_run or ctx.session.dry_run):
+        return _undo(ctx, record, force=force, dry_run=dry_run, allow_protected=allow_protected)
+
+
+def _undo(ctx: CommandContext, record: safety.UndoRecord, *, force: bool, dry_run: bool,
+          allow_protected: bool) -> list[Result]:
+    """Undo ``record``'s run, holding the locks of the directories it reads."""
     restores = _prepared(ctx, record)
     inserted = _inserted(record)
     what = f"\\{record.operation} of {', '.join(record.collections)} ({record.time})"

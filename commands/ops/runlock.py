@@ -1,16 +1,22 @@
-"""An exclusive lock of a long write (a migration, a backup directory's writer): ``flock`` on
-a file that says who holds it (pid, host, start, command).
+"""The lock of a long write (a migration, a backup directory's writer) or read (a restore
+from a backup directory): ``flock`` on a file, and files that say who holds it (pid, host,
+start, command).
 
-The operating system releases the lock when its process dies, however it dies, so a lock
-file left by ``kill -9`` or a crash holds nothing: the next process takes it over and
-learns whose it was. A holder that finishes removes the file before it lets go; one that
-locked a file removed meanwhile opens the new one again.
+A writer holds the file exclusively and writes who it is into it. Readers hold it shared,
+side by side, and each says who it is in a file of its own beside it, ``LOCK.r-PID-TOKEN``,
+which it holds exclusively (so a writer refused tells a live reader from a dead one's file).
+The operating system releases a lock when its process dies, however it dies, so a file left
+by ``kill -9`` or a crash holds nothing: the next writer takes it over, learns whose it was
+and removes the dead readers' files. The last holder to finish removes the lock file
+before it lets go; one that locked a file removed meanwhile opens the new one again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import secrets
 import socket
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -43,11 +49,16 @@ def describe(holder: Holder | None) -> str:
 
 
 class LockBusy(ShellError):
-    """Another process holds the lock; ``holder`` says who (None: not written yet)."""
+    """Other processes hold the lock; ``holders`` says who (empty: not written yet)."""
 
-    def __init__(self, holder: Holder | None) -> None:
-        super().__init__(f"held by {describe(holder)}")
-        self.holder = holder
+    def __init__(self, holders: list[Holder]) -> None:
+        self.holders = holders
+        self.holder = holders[0] if holders else None
+        super().__init__(f"held by {self.describe()}")
+
+    def describe(self) -> str:
+        """Who holds it, for a message: each reader, or the writer."""
+        return "; ".join(h.describe() for h in self.holders) or describe(None)
 
 
 def _holder(fd: int) -> Holder | None:
@@ -59,43 +70,118 @@ def _holder(fd: int) -> Holder | None:
         return None
 
 
-class RunLock:
-    """The lock on ``path`` (its directory is created if missing)."""
+def _me(command: str) -> bytes:
+    started = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return orjson.dumps(asdict(Holder(pid=os.getpid(), host=socket.gethostname(),
+                                      started=started, command=command)))
 
-    def __init__(self, path: Path) -> None:
-        self.path, self.fd = path, None
+
+def _try_flock(fd: int, operation: int) -> bool:
+    try:
+        fcntl.flock(fd, operation | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+class RunLock:
+    """The lock on ``path`` (its directory is created if missing), exclusive or ``shared``."""
+
+    def __init__(self, path: Path, shared: bool = False) -> None:
+        self.path, self.shared, self.fd = path, shared, None
+        self.reader: tuple[Path, int] | None = None
 
     def acquire(self, command: str) -> Holder | None:
-        """Take the lock, recording ``command``; ``LockBusy`` at once when another process
-        holds it. Returns the holder of a stale lock file taken over (None: there was none)."""
+        """Take the lock, recording ``command``; ``LockBusy`` at once when a writer holds it
+        (or, for a writer, anyone). Returns the holder of a stale file a writer took over
+        (None: there was none)."""
         private_dir(self.path.parent)
-        while self.fd is None:
+        if self.shared:
+            self.reader = self._announce(command)
+        try:
+            self.fd = self._lock_file()
+        except BaseException:
+            self._retire()
+            raise
+        if self.shared:
+            return None
+        stale = _holder(self.fd)
+        for path, fd in self._readers():  # the files of readers that died
+            stale = stale or _holder(fd)
+            path.unlink(missing_ok=True)
+            os.close(fd)
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, _me(command), 0)
+        return stale
+
+    def _announce(self, command: str) -> tuple[Path, int]:
+        """A reader's own file, held and written before it is named for writers to find."""
+        token = f"{os.getpid()}-{secrets.token_hex(4)}"
+        draft = self.path.with_name(f"{self.path.name}.w-{token}")
+        fd = open_private(draft, os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.pwrite(fd, _me(command), 0)
+        path = self.path.with_name(f"{self.path.name}.r-{token}")
+        os.rename(draft, path)
+        return path, fd
+
+    def _lock_file(self) -> int:
+        operation = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
+        while True:
             fd = open_private(self.path, os.O_RDWR)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = _holder(fd)
+            if not _try_flock(fd, operation):
+                holders = [] if self.shared else self._live_readers()
+                holders = holders or [h for h in [_holder(fd)] if h]
                 os.close(fd)
-                raise LockBusy(holder) from None
+                raise LockBusy(holders)
             try:  # the holder before us may have removed the file it locked: lock the new one
                 same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
             except FileNotFoundError:
                 same = False
             if same:
-                self.fd = fd
+                return fd
+            os.close(fd)
+
+    def _readers(self) -> list[tuple[Path, int]]:
+        """The readers' files whose process is gone, each opened and held."""
+        out = []
+        for path in self.path.parent.glob(f"{self.path.name}.r-*"):
+            try:
+                fd = os.open(path, os.O_RDWR)
+            except FileNotFoundError:  # its reader finished meanwhile
+                continue
+            if _try_flock(fd, fcntl.LOCK_EX):
+                out.append((path, fd))
             else:
                 os.close(fd)
-        stale = _holder(self.fd)
-        started = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        me = Holder(pid=os.getpid(), host=socket.gethostname(), started=started,
-                    command=command)
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, orjson.dumps(asdict(me)), 0)
-        return stale
+        return out
+
+    def _live_readers(self) -> list[Holder]:
+        """Who the readers holding the lock are (the files of dead ones are left alone)."""
+        holders = []
+        for path in self.path.parent.glob(f"{self.path.name}.r-*"):
+            with contextlib.suppress(FileNotFoundError):
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    if not _try_flock(fd, fcntl.LOCK_SH):
+                        holders += [h for h in [_holder(fd)] if h]
+                finally:
+                    os.close(fd)
+        return holders
+
+    def _retire(self) -> None:
+        if self.reader is not None:
+            path, fd = self.reader
+            path.unlink(missing_ok=True)
+            os.close(fd)
+            self.reader = None
 
     def release(self) -> None:
-        """Remove the file and let go (nothing if it was never taken)."""
+        """Let go; the last holder removes the file (nothing if it was never taken)."""
         if self.fd is not None:
-            self.path.unlink(missing_ok=True)
+            # a reader holding it shared is the last one when it can hold it exclusively
+            if not self.shared or _try_flock(self.fd, fcntl.LOCK_EX):
+                self.path.unlink(missing_ok=True)
             os.close(self.fd)
             self.fd = None
+        self._retire()

@@ -245,12 +245,13 @@ def _same_backup(path: Path, manifest: Manifest) -> bool:
 def verify(path: Path, record: bool = True) -> VerifyReport:
     """Check a backup and the chain behind it: every chunk's size, checksum and line count,
     each manifest's counts, and each base link (present, same collection, complete).
-    With ``record`` (not in a dry run), holding the directory's lock, stores ``verified``
+    With ``record`` (not in a dry run), holding the directory's lock as a reader (no prune
+    or backup runs meanwhile; manifests are replaced whole), stores ``verified``
     (the time, or null for a chain that failed) in every manifest checked; a failure
     raises ``BackupError`` naming the bad file."""
     if not record:
         return _verify_chain(path, record)
-    with lock.held(path.parent, rf"\backup verify {path}"):
+    with lock.held(path.parent, rf"\backup verify {path}", shared=True):
         return _verify_chain(path, record)
 
 

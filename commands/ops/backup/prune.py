@@ -111,11 +111,12 @@ def _is_copy_of(path: Path, manifest: Manifest) -> bool:
 
 
 def prune(plan: PrunePlan, keep: int | None, older_than: timedelta | None,
-          now: datetime) -> int:
+          now: datetime) -> list[str]:
     """Remove what ``plan`` chose, holding the directory's lock; refused when the directory
-    changed since the plan (another backup came or went). The number of backups removed."""
+    changed since the plan (another backup came or went). The warnings (a lock taken over
+    from a process that died)."""
     command = r"\backups prune " + str(plan.directory)
-    with lock.held(plan.directory, command):
+    with lock.held(plan.directory, command) as stale:
         again = plan_prune(plan.directory, keep, older_than, now)
         if [d.files for d in again.doomed] != [d.files for d in plan.doomed]:
             raise BackupError(f"the backups in {plan.directory} changed since the preview: "
@@ -126,4 +127,4 @@ def prune(plan: PrunePlan, keep: int | None, older_than: timedelta | None,
                     shutil.rmtree(file)
                 else:
                     file.unlink(missing_ok=True)
-    return len(plan.doomed)
+    return lock.stale_warning(stale)
