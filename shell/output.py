@@ -118,9 +118,12 @@ class OutputRedirect:
             assert process.stdin is not None
             sink: _FileWriter | _PipeWriter = _PipeWriter(process.stdin)
         else:
+            from commands.owner_only import open_for_writing  # not on the start-up path
+
             try:
-                sink = _FileWriter(open(os.path.expanduser(target), "w",  # noqa: SIM115
-                                        encoding="utf-8"), target)
+                fd = open_for_writing(os.path.expanduser(target),
+                                      os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+                sink = _FileWriter(os.fdopen(fd, "w", encoding="utf-8"), target)
             except OSError as exc:
                 raise ShellError(f"\\o: cannot open {target}: {exc.strerror}",
                                  "check that the directory exists and is writable") from None
