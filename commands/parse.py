@@ -208,6 +208,15 @@ def bind(spec: CommandSpec, words: list[str]) -> Invocation:
     return inv
 
 
+def choices_of(spec: CommandSpec, opt: Opt) -> tuple[str, ...]:
+    """The values ``opt`` takes on ``spec``: its own choices, and for ``--format`` on a
+    command with a ``--file-format`` those too (see ``_file_format``); for completion."""
+    files = next((o for o in spec.opts if o.name == "--file-format"), None)
+    if opt.name != "--format" or files is None:
+        return opt.choices
+    return opt.choices + tuple(c for c in files.choices if c not in opt.choices)
+
+
 def _file_format(options: dict[str, Opt], name: str, opt: Opt, value: str) -> tuple[str, Opt]:
     """``--format parquet`` on a command whose ``--file-format`` takes ``parquet`` (no output
     format has that name) means ``--file-format parquet``; any other option is itself."""

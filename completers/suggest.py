@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from commands.errors import UsageError
-from commands.parse import COMMON, starts_rest
+from commands.parse import COMMON, choices_of, starts_rest
 from commands.registry import Registry
 from commands.spec import Arg, CommandSpec, Kind, Opt
 
@@ -198,14 +198,14 @@ def _in_command(text: str, spec: CommandSpec, before: list[Word], current: Word)
     common = {"spec": spec, "collection": collection, "used": frozenset(used)}
     if pending is not None:
         return _value(text, current, 0, pending.kind, option=pending,
-                      choices=pending.choices, **common)
+                      choices=choices_of(spec, pending), **common)
     value = current.value
     if not literal and value.startswith("-"):
         name, eq, _ = value.partition("=")
         opt = options.get(name)
         if eq and opt is not None and not opt.flag:
             return _value(text, current, len(name) + 1, opt.kind, option=opt,
-                          choices=opt.choices, **common)
+                          choices=choices_of(spec, opt), **common)
         return _span(text, current, 0, What.OPTION, **common)
     arg = _arg_at(spec, position)
     if arg is None:

@@ -126,12 +126,13 @@ def test_catalog_lists_manifests_once_and_unfinished_ones(session: Session, demo
         run(interrupted, rf"\backup SupportTicket --output {tmp_path}")
     (tmp_path / "notes.json").write_text("[1, 2]")
     table, = run(session, rf"\backups {tmp_path}")
-    assert table.columns == ("id", "collection", "kind", "objects", "size", "created", "base",
-                             "verified")
+    assert table.columns == ("id", "collection", "kind", "format", "objects", "size", "created",
+                             "base", "verified")
     rows = {(r["collection"], r["id"]): r for r in table.to_data()}
     assert len(rows) == 4
     assert rows[("Article", full["id"])] | {"created": None, "verified": None} == {
-        "id": full["id"], "collection": "Article", "kind": "full", "objects": 250,
+        "id": full["id"], "collection": "Article", "kind": "full", "format": "jsonl",
+        "objects": 250,
         "size": full["bytes"], "created": None, "base": None, "verified": None}
     assert rows[("Article", full["id"])]["verified"] is not None
     assert rows[("Article", inc["id"])]["kind"] == "incremental"

@@ -98,6 +98,10 @@ def test_the_chunks_read_with_pyarrow_as_typed_columns(demo: Sandbox, tmp_path: 
     assert row["properties"]["wordCount"] == obj["properties"]["wordCount"]
     assert orjson.loads(row["properties"]["location"]) == obj["properties"]["location"]
     assert row["lastUpdateTimeUnix"] == obj["lastUpdateTimeUnix"]
+    run(session, rf"\backup Product --output {tmp_path} --compress")
+    listed, = run(session, rf"\backups {tmp_path}")
+    assert [(r["collection"], r["format"]) for r in listed.to_data()] == [
+        ("Article", "parquet"), ("Product", "jsonl")]
     product = Path(record(run(session, rf"\backup Product --output {tmp_path} "
                                        "--format parquet"))["path"])
     vectors = pq.read_table(objects_files(product)).schema.field("vectors").type

@@ -112,6 +112,18 @@ def test_option_choices() -> None:
     assert texts(make(), "\\set e") == ["expanded"]
 
 
+def test_format_offers_the_file_formats_of_a_command_that_has_them() -> None:
+    """``\\backup --format parquet`` means ``--file-format parquet``: offered from the
+    declaration of ``--file-format``, not from a list of its own."""
+    real = MetaCommandCompleter(Registry.from_modules(MODULES), MetadataCache(SNAPSHOT))
+    assert texts(real, "\\backup Article --format ") == ["table", "json", "yaml", "jsonl",
+                                                         "parquet"]
+    assert texts(real, "\\backup Article --format p") == ["parquet"]
+    assert texts(real, "\\backup --format=pa") == ["parquet"]
+    assert texts(real, "\\backup --file-format ") == ["jsonl", "parquet"]
+    assert texts(real, "\\backups --format ") == ["table", "json", "yaml"]
+
+
 def test_collection_names_ignoring_case() -> None:
     found = complete(make(), "\\show ar")
     assert [(c.text, c.start_position) for c in found] == [("Article", -2), ("ArticleDraft", -2)]

@@ -219,8 +219,9 @@ def _record(m: Any, path: Path, size: int) -> dict[str, Any]:
     group="backup",
     help="The catalog of a backup directory, read from the manifests: id, collection, kind\n"
          "(full, incremental, schema-only; unfinished ones say incomplete: run the same\n"
-         "\\backup again to resume them), objects, size of the chunks, when it was taken,\n"
-         "the base of an incremental backup, and when \\backup verify last checked it.\n"
+         "\\backup again to resume them), the chunks' format (jsonl or parquet), objects,\n"
+         "size of the chunks, when it was taken, the base of an incremental backup, and\n"
+         "when \\backup verify last checked it.\n"
          "--native BACKEND lists the backups of Weaviate's backup module instead.\n\n"
          "  \\backups\n  \\backups /mnt/backups --format json\n  \\backups --native filesystem",
 )
@@ -240,10 +241,11 @@ def backups_cmd(ctx: CommandContext, *, directory: str | None,
     warnings: list[str] = []
     entries = backup_catalog.catalog(where, warnings)
     rows = tuple((e.id, e.collection, e.kind if e.complete else f"{e.kind} (incomplete)",
-                  e.objects, e.size, e.created, e.base, e.verified) for e in entries)
+                  e.file_format, e.objects, e.size, e.created, e.base, e.verified)
+                 for e in entries)
     out: list[Result] = [Message(w, Level.WARNING) for w in warnings]
-    out.append(Table(("id", "collection", "kind", "objects", "size", "created", "base",
-                      "verified"), rows, title=f"Backups in {where}",
+    out.append(Table(("id", "collection", "kind", "format", "objects", "size", "created",
+                      "base", "verified"), rows, title=f"Backups in {where}",
                      note=None if entries else f"no backups in {where}"))
     return out
 

@@ -116,6 +116,7 @@ class CatalogEntry:
     id: str
     collection: str
     kind: str
+    file_format: str
     objects: int
     size: int
     created: str
@@ -127,7 +128,8 @@ class CatalogEntry:
 
 def catalog(directory: Path, warnings: list[str] | None = None) -> list[CatalogEntry]:
     """The backups of ``directory``; unfinished ones have ``complete`` False."""
-    return [CatalogEntry(id=m.id, collection=m.collection, kind=m.kind, objects=m.objects,
+    return [CatalogEntry(id=m.id, collection=m.collection, kind=m.kind,
+                         file_format=m.file_format, objects=m.objects,
                          size=sum(c.bytes for c in m.chunks), created=m.started,
                          base=(m.base or {}).get("id"), verified=m.verified, path=path,
                          complete=m.completed is not None and not path.name.endswith(PARTIAL))
