@@ -26,6 +26,7 @@ schema_ops = lazy_module("commands.ops.schema")
 backup_prune = lazy_module("commands.ops.backup.prune")
 backup_catalog = lazy_module("commands.ops.backup.catalog")
 native_backup = lazy_module("commands.ops.backup.native_backup")
+safety_prune = lazy_module("commands.ops.safety_prune")
 
 DEFAULT_DIR = "./backup"
 VERIFY = "verify"
@@ -266,6 +267,10 @@ BACKUP_COLUMNS = ("id", "collection", "kind", "objects", "size", "created", "bas
     opts=(Opt("--keep", Kind.INT, "keep the N newest complete backups of each collection"),
           Opt("--older-than", Kind.TEXT, "remove the backups taken longer ago than AGE "
                                          "(45s, 90m, 12h, 30d, 2w)"),
+          Opt("--safety", flag=True, help="prune the safety backups \\undo restores from "
+                                          "(the state directory's), not DIRECTORY"),
+          Opt("--include-undoable", flag=True, help="with --safety: the one \\undo restores "
+                                                    "next may go too"),
           Opt("--force", flag=True, help="remove without asking"),
           Opt("--dry-run", flag=True, help="show what would be removed, remove nothing")),
     group="backup", destructive=True, needs_connection=False,
@@ -275,12 +280,17 @@ BACKUP_COLUMNS = ("id", "collection", "kind", "objects", "size", "created", "bas
          "backup, and its bases back to the full one) is always kept, and so are\n"
          "unfinished backups and their bases. Shows what goes and what stays, then asks\n"
          "to type 'yes' (--force in scripts); --dry-run removes nothing. A prune holds\n"
-         "the directory's lock, and stops if the backups changed since its preview.\n\n"
+         "the directory's lock, and stops if the backups changed since its preview.\n"
+         "--safety prunes the safety backups of the state directory instead (those\n"
+         "\\undo --list shows), by the same rules per cluster: the one \\undo restores\n"
+         "next on a cluster stays unless --include-undoable.\n\n"
          "  \\backups prune --keep 7\n"
-         "  \\backups prune /mnt/backups --older-than 30d --keep 3 --dry-run",
+         "  \\backups prune /mnt/backups --older-than 30d --keep 3 --dry-run\n"
+         "  \\backups prune --safety --older-than 2w --dry-run",
 )
 def backups_prune_cmd(ctx: CommandContext, *, directory: str | None, keep: int | None,
-                      older_than: str | None, force: bool, dry_run: bool) -> list[Result]:
+                      older_than: str | None, safety: bool, include_undoable: bool,
+                      force: bool, dry_run: bool) -> list[Result]:
     """``\\backups prune``: the plan, then a Message and a Table of what stays."""
     if keep is None and older_than is None:
         raise UsageError(r"\backups prune: give --keep N, --older-than AGE, or both",
@@ -289,6 +299,14 @@ def backups_prune_cmd(ctx: CommandContext, *, directory: str | None, keep: int |
         raise UsageError(f"--keep must be 1 or more, got {keep}",
                          "--older-than AGE alone removes every backup older than AGE")
     age = backup_prune.parse_age(older_than) if older_than is not None else None
+    if safety:
+        if directory:
+            raise UsageError("--safety prunes the safety backups of the state directory: no "
+                             "DIRECTORY with it", r"\undo --list shows them")
+        return _prune_safety(ctx, keep, age, include_undoable, force=force, dry_run=dry_run)
+    if include_undoable:
+        raise UsageError("--include-undoable is for --safety",
+                         r"e.g. \backups prune --safety --keep 3 --include-undoable")
     where, now = Path(directory or DEFAULT_DIR), datetime.now(UTC)
     plan = backup_prune.plan_prune(where, keep, age, now)
     kept = Table((*BACKUP_COLUMNS, "kept because"), _backup_rows(
@@ -307,3 +325,34 @@ def backups_prune_cmd(ctx: CommandContext, *, directory: str | None, keep: int |
     warnings = backup_prune.prune(plan, keep, age, now)
     return [*(Message(w, Level.WARNING) for w in warnings),
             Message(f"removed {n} backup{'s' * (n != 1)} ({size}) from {where}"), kept]
+
+
+SAFETY_COLUMNS = ("operation", "when", "cluster", "collections", "objects", "size", "directory")
+
+
+def _safety_rows(records: list[Any], notes: list[str]) -> tuple[tuple[Any, ...], ...]:
+    return tuple((r.operation, r.time, r.cluster, r.collections, r.objects, _size(r.bytes),
+                  r.directory, note) for r, note in zip(records, notes, strict=True))
+
+
+def _prune_safety(ctx: CommandContext, keep: int | None, age: Any, include_undoable: bool,
+                  *, force: bool, dry_run: bool) -> list[Result]:
+    """``\\backups prune --safety``: the plan, then a Message and a Table of what stays."""
+    now = datetime.now(UTC)
+    plan = safety_prune.plan_prune(ctx.session.state_dir, keep, age, now, include_undoable)
+    kept = Table((*SAFETY_COLUMNS, "kept because"), _safety_rows(
+        [r for r, _ in plan.kept], [why for _, why in plan.kept]),
+        title=f"Safety backups kept in {plan.area}")
+    if not plan.doomed:
+        return [Message(f"no safety backup to prune in {plan.area}"), kept]
+    n, size = len(plan.doomed), _size(sum(r.bytes for r in plan.doomed))
+    gone = Table((*SAFETY_COLUMNS, "state"), _safety_rows(
+        list(plan.doomed), [r.state for r in plan.doomed]), title="To remove")
+    gate = Plan(action=f"remove {n} safety backup{'s' * (n != 1)} ({size}) from {plan.area}",
+                targets=(str(plan.area),), preview=(gone, kept))
+    if ctx.approve(gate, force=force, dry_run=dry_run) is Decision.DRY_RUN:
+        return dry_run_results(gate)
+    warnings = safety_prune.prune(plan, keep, age, now, include_undoable)
+    return [*(Message(w, Level.WARNING) for w in warnings),
+            Message(f"removed {n} safety backup{'s' * (n != 1)} ({size}) from {plan.area}"),
+            kept]

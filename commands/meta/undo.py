@@ -34,10 +34,8 @@ rollback_ops = lazy_module("commands.ops.rollback")
 def _list(ctx: CommandContext, cluster: str) -> Table:
     rows = []
     for record in safety.records(ctx.session.state_dir, cluster):
-        state = f"undone {record.undone}" if record.undone else (
-            "backup missing: " + ", ".join(record.missing) if record.missing else "can be undone")
         rows.append((record.operation, record.time, record.collections, record.objects,
-                     record.bytes, record.directory, state))
+                     record.bytes, record.directory, record.state))
     note = None if rows else r"nothing to undo: \rm, \clear and \restore over existing " \
                              "data take a safety backup first"
     return Table(("operation", "when", "collections", "objects", "size", "backup", "state"),
@@ -70,7 +68,7 @@ def _inserted(record: safety.UndoRecord) -> dict[str | None, list[str]]:
          "and confirmed, as for \\restore (--force skips the question; --dry-run sends\n"
          "nothing).\n"
          "\\undo --list shows each safety backup: operation, when, collections, objects,\n"
-         "size, where, and whether it was undone.\n\n"
+         "size, where, and whether it was undone; \\backups prune --safety removes old ones.\n\n"
          "  \\undo --list\n  \\undo --dry-run\n  \\undo",
 )
 def undo_cmd(ctx: CommandContext, *, list: bool, force: bool, dry_run: bool,

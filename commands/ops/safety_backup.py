@@ -92,6 +92,13 @@ class UndoRecord:
         """Backups of the record that are gone (pruned or removed by hand)."""
         return [b for b in self.backups if not Path(b).is_file()]
 
+    @property
+    def state(self) -> str:
+        """Whether ``\\undo`` can still bring it back, for a listing."""
+        if self.undone:
+            return f"undone {self.undone}"
+        return "backup missing: " + ", ".join(self.missing) if self.missing else "can be undone"
+
 
 def area(state_dir: Path) -> Path:
     """``STATE/safety``, created owner-only."""
@@ -152,12 +159,12 @@ def take(api: RestClient, choice: SafetyChoice, operation: str,
     return record, warnings
 
 
-def records(state_dir: Path | None, cluster: str) -> list[UndoRecord]:
-    """The undo records of ``cluster``, newest first."""
+def records(state_dir: Path | None, cluster: str | None) -> list[UndoRecord]:
+    """The undo records of ``cluster`` (None: of every cluster), newest first."""
     if state_dir is None or not (state_dir / AREA).is_dir():
         return []
     found = (UndoRecord.load(d) for d in (state_dir / AREA).iterdir() if d.is_dir())
-    return sorted((r for r in found if r is not None and r.cluster == cluster),
+    return sorted((r for r in found if r is not None and cluster in (None, r.cluster)),
                   key=lambda r: r.time, reverse=True)
 
 
