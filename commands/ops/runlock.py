@@ -4,7 +4,8 @@ start, command).
 
 A writer holds the file exclusively and writes who it is into it. Readers hold it shared,
 side by side, and each says who it is in a file of its own beside it, ``LOCK.r-PID-TOKEN``,
-which it holds exclusively (so a writer refused tells a live reader from a dead one's file).
+which it holds exclusively (so a writer refused tells a live reader from a dead one's file;
+the file is written as ``LOCK.new-PID-TOKEN`` and then renamed, so it is never found empty).
 The operating system releases a lock when its process dies, however it dies, so a file left
 by ``kill -9`` or a crash holds nothing: the next writer takes it over, learns whose it was
 and removes the dead readers' files. The last holder to finish removes the lock file
@@ -13,11 +14,12 @@ before it lets go; one that locked a file removed meanwhile opens the new one ag
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
+import glob
 import os
 import secrets
 import socket
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,9 +108,10 @@ class RunLock:
         if self.shared:
             return None
         stale = _holder(self.fd)
-        for path, fd in self._readers():  # the files of readers that died
-            stale = stale or _holder(fd)
-            path.unlink(missing_ok=True)
+        for path, fd, alive in self._readers():  # alive: one about to be refused, as we hold it
+            if not alive:  # its reader died
+                stale = stale or _holder(fd)
+                path.unlink(missing_ok=True)
             os.close(fd)
         os.ftruncate(self.fd, 0)
         os.pwrite(self.fd, _me(command), 0)
@@ -117,7 +120,7 @@ class RunLock:
     def _announce(self, command: str) -> tuple[Path, int]:
         """A reader's own file, held and written before it is named for writers to find."""
         token = f"{os.getpid()}-{secrets.token_hex(4)}"
-        draft = self.path.with_name(f"{self.path.name}.w-{token}")
+        draft = self.path.with_name(f"{self.path.name}.new-{token}")
         fd = open_private(draft, os.O_RDWR)
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.pwrite(fd, _me(command), 0)
@@ -142,31 +145,24 @@ class RunLock:
                 return fd
             os.close(fd)
 
-    def _readers(self) -> list[tuple[Path, int]]:
-        """The readers' files whose process is gone, each opened and held."""
-        out = []
-        for path in self.path.parent.glob(f"{self.path.name}.r-*"):
+    def _readers(self) -> Iterator[tuple[Path, int, bool]]:
+        """Each reader's file (a draft too), opened: its path, descriptor and whether its
+        reader is alive (holds it). The caller closes the descriptor; a dead one's file is
+        held exclusively by the caller meanwhile."""
+        for path in self.path.parent.glob(glob.escape(self.path.name) + ".*"):
             try:
                 fd = os.open(path, os.O_RDWR)
             except FileNotFoundError:  # its reader finished meanwhile
                 continue
-            if _try_flock(fd, fcntl.LOCK_EX):
-                out.append((path, fd))
-            else:
-                os.close(fd)
-        return out
+            yield path, fd, not _try_flock(fd, fcntl.LOCK_EX)
 
     def _live_readers(self) -> list[Holder]:
         """Who the readers holding the lock are (the files of dead ones are left alone)."""
         holders = []
-        for path in self.path.parent.glob(f"{self.path.name}.r-*"):
-            with contextlib.suppress(FileNotFoundError):
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    if not _try_flock(fd, fcntl.LOCK_SH):
-                        holders += [h for h in [_holder(fd)] if h]
-                finally:
-                    os.close(fd)
+        for _, fd, alive in self._readers():
+            holder = _holder(fd) if alive else None
+            os.close(fd)
+            holders += [holder] if holder else []
         return holders
 
     def _retire(self) -> None:
