@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
+
 from commands.dispatch import Dispatcher
 from commands.errors import ExitStatus
 from commands.ops.backup import lock
@@ -75,3 +77,18 @@ def test_prune_safety_usage(tmp_path: Path) -> None:
     alone = _execute(shell, rf"\backups prune {tmp_path} --keep 1 --include-undoable",
                      ExitStatus.USAGE)
     assert alone.error.message == "--include-undoable is for --safety"
+
+
+def test_a_hand_edited_undo_record_is_left_alone(tmp_path: Path) -> None:
+    """A record whose fields are not of their types is not read: not listed, not pruned,
+    never an internal error (sorting a number among times would be one)."""
+    for name, when in (("good", "2020-01-01T00:00:00Z"), ("edited", 5)):
+        (tmp_path / "safety" / name).mkdir(parents=True)
+        (tmp_path / "safety" / name / "undo.json").write_bytes(orjson.dumps({
+            "format": "elysiactl-undo", "operation": "rm", "cluster": "http://127.0.0.1:9",
+            "collections": ["Note"], "backups": [], "objects": 1, "bytes": 1, "time": when,
+            "undone": "2020-01-02T00:00:00Z"}))
+    shell = dispatcher("http://127.0.0.1:9", tmp_path)
+    done = _execute(shell, r"\backups prune --safety --older-than 1d --force").results
+    assert done[0].text.startswith("removed 1 safety backup (")
+    assert [p.name for p in (tmp_path / "safety").iterdir()] == ["edited"]

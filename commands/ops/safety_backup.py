@@ -34,6 +34,7 @@ from commands.progress import Progress
 AREA = "safety"
 RECORD = "undo.json"
 RECORD_FORMAT = "elysiactl-undo"
+TEXT_FIELDS = ("operation", "cluster", "time")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +74,21 @@ class UndoRecord:
 
     @classmethod
     def load(cls, directory: Path) -> UndoRecord | None:
-        """The record in ``directory``, or None when there is none readable."""
+        """The record in ``directory``, or None when there is none readable (one whose
+        fields are not of their types, hand-edited, is not readable either)."""
         try:
             data = orjson.loads((directory / RECORD).read_bytes())
             if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
                 return None
-            return cls(**data, directory=str(directory))
+            record = cls(**data, directory=str(directory))
         except (OSError, orjson.JSONDecodeError, TypeError):
             return None
+        typed = all(isinstance(getattr(record, name), str) for name in TEXT_FIELDS) \
+            and all(type(getattr(record, name)) is int for name in ("objects", "bytes")) \
+            and all(isinstance(getattr(record, name), list) and all(
+                isinstance(item, str) for item in getattr(record, name))
+                for name in ("collections", "backups"))
+        return record if typed else None
 
     def mark_undone(self) -> None:
         """Record that ``\\undo`` brought this back (it is not offered again)."""
