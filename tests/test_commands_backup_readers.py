@@ -15,6 +15,7 @@ from conftest import make_session
 from test_backup_reliability import elysiactl, env
 from test_commands_backup_prune import prune
 from test_commands_backup_support import run
+from test_commands_restore import make_article
 
 from commands.errors import ExitStatus
 from commands.ops.backup.lock import LOCK_NAME
@@ -33,14 +34,15 @@ def _wait_for_reader(directory: Path, proc: subprocess.Popen) -> None:
 
 
 def test_restores_share_the_directory_a_prune_waits_for_them_and_a_dead_one_blocks_nobody(
-        demo: Sandbox, tmp_path: Path) -> None:
-    directory, session = tmp_path / "b", make_session(demo.url)
+        sandbox: Sandbox, client: httpx.Client, tmp_path: Path) -> None:
+    make_article(client, n=20)
+    directory, session = tmp_path / "b", make_session(sandbox.url)
     run(session, rf"\backup Article --output {directory} --id old")
     run(session, rf"\backup Article --output {directory} --id new")
     manifest = directory / "Article.json"
-    environ = env(tmp_path, demo.url)
+    environ = env(tmp_path, sandbox.url)
     restore = rf"\restore {manifest} --as ArticleA"
-    httpx.put(f"{demo.url}/__sandbox/faults", json={"latency_ms": 100}).raise_for_status()
+    httpx.put(f"{sandbox.url}/__sandbox/faults", json={"latency_ms": 100}).raise_for_status()
     try:
         first = elysiactl(environ, restore)
         _wait_for_reader(directory, first)
@@ -48,7 +50,7 @@ def test_restores_share_the_directory_a_prune_waits_for_them_and_a_dead_one_bloc
         second = elysiactl(environ, rf"\restore {manifest} --as ArticleB")
         out, err = second.communicate(timeout=120)
         assert second.returncode == 0, err
-        assert "restored 250 objects into ArticleB (count checked)" in out + err
+        assert "restored 20 objects into ArticleB (count checked)" in out + err
 
         refused = prune(directory, "--keep 1 --force")
         assert refused.exit_code == ExitStatus.ERROR
@@ -59,7 +61,7 @@ def test_restores_share_the_directory_a_prune_waits_for_them_and_a_dead_one_bloc
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=60)
     finally:
-        httpx.put(f"{demo.url}/__sandbox/faults", json={"latency_ms": 0}).raise_for_status()
+        httpx.put(f"{sandbox.url}/__sandbox/faults", json={"latency_ms": 0}).raise_for_status()
     done = prune(directory, "--keep 1 --force")
     assert done.exit_code == 0, done.error
     texts = [r.text for r in done.results if isinstance(r, Message)]
