@@ -49,11 +49,11 @@ def create_alias(app: State, request: Request) -> Response:
         raise fail(422, f"validation: '{target}' is not a valid class name")
     with db.lock:
         _require_target(db, target)
-        if any(a.lower() == alias.lower() for a in db.aliases):
+        if db.similar_alias(alias) is not None:
             raise fail(422, f"validation: {APPLY_CREATE}{alias}, alias already exists")
         if alias in db.collections:
             raise fail(500, f"{APPLY_CREATE}class {alias} already exists")
-        db.aliases[alias] = target
+        db.set_alias(alias, target)
     return json_response(_alias(alias, target))
 
 
@@ -75,7 +75,7 @@ def update_alias(app: State, request: Request) -> Response:
         if alias not in db.aliases:
             return empty(404)
         _require_target(db, target)
-        db.aliases[alias] = target
+        db.set_alias(alias, target)
     return json_response(_alias(alias, target))
 
 
@@ -84,7 +84,7 @@ def delete_alias(app: State, request: Request) -> Response:
     db = app.db
     alias = upper_first(request.params["aliasName"])
     with db.lock:
-        found = db.aliases.pop(alias, None) is not None
+        found = db.drop_alias(alias)
     return empty(204 if found else 404)
 
 
