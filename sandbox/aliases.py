@@ -9,7 +9,7 @@ from sandbox.http import Request, Response, empty, fail, json_response
 from sandbox.store import Database
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 
 APPLY_CREATE = "updating schema: TYPE_CREATE_ALIAS: create alias: "
@@ -24,7 +24,7 @@ def _require_target(db: Database, target: str) -> None:
         raise fail(422, f'validation: target class "{target}" does not exist')
 
 
-def list_aliases(app: App, request: Request) -> Response:
+def list_aliases(app: State, request: Request) -> Response:
     """``GET /v1/aliases[?class=X]``."""
     db = app.db
     target = request.query.get("class")
@@ -34,7 +34,7 @@ def list_aliases(app: App, request: Request) -> Response:
     return json_response({"aliases": items})
 
 
-def create_alias(app: App, request: Request) -> Response:
+def create_alias(app: State, request: Request) -> Response:
     """``POST /v1/aliases`` with ``{"alias": .., "class": ..}``, checked in Weaviate's order
     (usecases/schema/alias.go ``AddAlias``, then cluster/schema/schema.go ``createAlias``
     behind the RAFT apply, whose errors carry ``updating schema: TYPE_CREATE_ALIAS: ``).
@@ -49,15 +49,15 @@ def create_alias(app: App, request: Request) -> Response:
         raise fail(422, f"validation: '{target}' is not a valid class name")
     with db.lock:
         _require_target(db, target)
-        if any(a.lower() == alias.lower() for a in db.aliases):
+        if db.similar_alias(alias) is not None:
             raise fail(422, f"validation: {APPLY_CREATE}{alias}, alias already exists")
         if alias in db.collections:
             raise fail(500, f"{APPLY_CREATE}class {alias} already exists")
-        db.aliases[alias] = target
+        db.set_alias(alias, target)
     return json_response(_alias(alias, target))
 
 
-def get_alias(app: App, request: Request) -> Response:
+def get_alias(app: State, request: Request) -> Response:
     """``GET /v1/aliases/{aliasName}``: 404 without a body when absent."""
     db = app.db
     alias = upper_first(request.params["aliasName"])
@@ -66,7 +66,7 @@ def get_alias(app: App, request: Request) -> Response:
     return empty(404) if target is None else json_response(_alias(alias, target))
 
 
-def update_alias(app: App, request: Request) -> Response:
+def update_alias(app: State, request: Request) -> Response:
     """``PUT /v1/aliases/{aliasName}`` with ``{"class": ..}``: point the alias elsewhere."""
     db = app.db
     alias = upper_first(request.params["aliasName"])
@@ -75,16 +75,16 @@ def update_alias(app: App, request: Request) -> Response:
         if alias not in db.aliases:
             return empty(404)
         _require_target(db, target)
-        db.aliases[alias] = target
+        db.set_alias(alias, target)
     return json_response(_alias(alias, target))
 
 
-def delete_alias(app: App, request: Request) -> Response:
+def delete_alias(app: State, request: Request) -> Response:
     """``DELETE /v1/aliases/{aliasName}``: 204, or 404 without a body."""
     db = app.db
     alias = upper_first(request.params["aliasName"])
     with db.lock:
-        found = db.aliases.pop(alias, None) is not None
+        found = db.drop_alias(alias)
     return empty(204 if found else 404)
 
 

@@ -8,10 +8,12 @@ from sandbox import (
     aliases,
     authz_assign,
     authz_roles,
+    backup_routes,
     backups,
     batch,
     cluster,
     db_users,
+    export_routes,
     exports,
     graphql,
     guards,
@@ -26,24 +28,27 @@ from sandbox import (
     tenants,
 )
 from sandbox.auth import Auth
-from sandbox.db_users import DbUsers
-from sandbox.knobs import Faults, RequestLog
+from sandbox.db_user_store import DbUsers
+from sandbox.faults import Faults, RequestLog
 from sandbox.metrics import Metrics
 from sandbox.nodes import DEFAULT_INTERNAL_TIMEOUT_MS, Cluster
 from sandbox.rbac import Rbac
 from sandbox.router import Router
+from sandbox.state import State
 from sandbox.store import Database
+from sandbox.task_store import Tasks
 
 WEAVIATE_VERSION = "1.39.0"
 ROUTES = [*meta.ROUTES, *schema.ROUTES, *tenants.ROUTES, *aliases.ROUTES, *objects.ROUTES,
-          *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backups.ROUTES,
+          *batch.ROUTES, *graphql.ROUTES, *cluster.ROUTES, *backup_routes.ROUTES,
           *replication_ops.ROUTES, *replication_scale.ROUTES, *authz_roles.ROUTES,
           *authz_assign.ROUTES, *db_users.ROUTES, *indexes.ROUTES, *tasks.ROUTES,
-          *exports.ROUTES]
+          *export_routes.ROUTES]
 
 
 class App:
-    """Everything one sandbox serves; handlers receive it as their first argument."""
+    """Everything one sandbox serves (a ``sandbox.state.State``); handlers receive it as
+    their first argument."""
 
     def __init__(self, nodes: int = 1, api_keys: dict[str, str] | None = None,
                  read_only_users: set[str] | None = None, backup_dir: Path | None = None,
@@ -70,10 +75,10 @@ class App:
         self.rbac.configure(list(self.auth.keys.values()))
         self.faults = Faults()
         self.request_log = RequestLog()
-        self.router = Router(ROUTES, guard=guards.guard)
+        self.router: Router[State] = Router(ROUTES, guard=guards.guard)
         self.auto_schema = auto_schema  # AUTOSCHEMA_ENABLED; survives resets
         self.runtime_reindex = runtime_reindex  # RUNTIME_REINDEX_ENABLED; survives resets
-        self.tasks = tasks.Tasks()
+        self.tasks = Tasks()
         # (class, property) whose searchable index a change-algorithm task moved to BlockMax
         self.blockmax_properties: set[tuple[str, str]] = set()
         self.backups = backups.FilesystemBackend(backup_dir)
@@ -108,7 +113,7 @@ class App:
         self.failing_modules = set()
         self.replication = replication.Replication(enabled=self.replication.enabled,
                                                    step_ms=self.replication.step_ms)
-        self.tasks = tasks.Tasks(duration_ms=self.tasks.duration_ms)
+        self.tasks = Tasks(duration_ms=self.tasks.duration_ms)
         self.blockmax_properties = set()
 
     def answering_version(self) -> str:

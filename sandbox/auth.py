@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sandbox.db_users import DbUsers
+from sandbox.db_user_store import DbUsers
 from sandbox.http import Request, Response, error, framework_error
 
 ANONYMOUS = "anonymous"

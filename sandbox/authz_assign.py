@@ -23,7 +23,7 @@ from sandbox.http import (
 from sandbox.rbac import ENV_VAR_ROLES, subject
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 
 def _enum(value: str, name: str, allowed: tuple[str, ...], where: str = "path") -> str:
@@ -33,7 +33,7 @@ def _enum(value: str, name: str, allowed: tuple[str, ...], where: str = "path") 
     return value
 
 
-def _db_user_exists(app: App, user: str) -> bool:
+def _db_user_exists(app: State, user: str) -> bool:
     return user in app.auth.keys.values() or user in app.db_users.users
 
 
@@ -41,7 +41,7 @@ def _caller(request: Request) -> str:
     return request.user or ""
 
 
-def _roles_payload(app: App, request: Request, key: str, own: bool) -> list[dict[str, Any]]:
+def _roles_payload(app: State, request: Request, key: str, own: bool) -> list[dict[str, Any]]:
     """Assigned roles, names only or (``includeFullRoles=true``) with permissions; a role
     the caller may not read makes the whole answer 403, as visibleRolesForSubject does."""
     full = request.query.get("includeFullRoles") == "true"
@@ -58,7 +58,7 @@ def _roles_payload(app: App, request: Request, key: str, own: bool) -> list[dict
     return out
 
 
-def user_roles(app: App, request: Request) -> Response:
+def user_roles(app: State, request: Request) -> Response:
     """``GET /v1/authz/users/{id}/roles/{userType}``."""
     user = request.params["id"]
     user_type = _enum(request.params["userType"], "userType", ("oidc", "db"))
@@ -74,7 +74,7 @@ def user_roles(app: App, request: Request) -> Response:
     return json_response(_roles_payload(app, request, subject(user), own))
 
 
-def user_roles_deprecated(app: App, request: Request) -> Response:
+def user_roles_deprecated(app: State, request: Request) -> Response:
     """``GET /v1/authz/users/{id}/roles`` (before 1.30): full roles of every user type."""
     user = request.params["id"]
     own = user == _caller(request)
@@ -107,7 +107,7 @@ def _role_list(request: Request, what: str) -> list[str]:
     return roles
 
 
-def _missing_grants(app: App, request: Request, roles: list[str]) -> None:
+def _missing_grants(app: State, request: Request, roles: list[str]) -> None:
     """authorizeAssignRolePermissions: the caller must hold what it hands out."""
     missing = [app.rbac.denial(_caller(request), p.verb, p.resource)
                for role in roles for p in app.rbac.policies(role) or ()]
@@ -117,7 +117,7 @@ def _missing_grants(app: App, request: Request, roles: list[str]) -> None:
                         "user: " + "\n".join(missing))
 
 
-def _change_user(app: App, request: Request, assigning: bool) -> Response:
+def _change_user(app: State, request: Request, assigning: bool) -> Response:
     user = request.params["id"]
     what = "assigning" if assigning else "revoking"
     roles = _role_list(request, what)
@@ -147,17 +147,17 @@ def _change_user(app: App, request: Request, assigning: bool) -> Response:
     return empty(200)
 
 
-def assign_user(app: App, request: Request) -> Response:
+def assign_user(app: State, request: Request) -> Response:
     """``POST /v1/authz/users/{id}/assign`` ``{"roles": [..], "userType": "db"}``."""
     return _change_user(app, request, assigning=True)
 
 
-def revoke_user(app: App, request: Request) -> Response:
+def revoke_user(app: State, request: Request) -> Response:
     """``POST /v1/authz/users/{id}/revoke``."""
     return _change_user(app, request, assigning=False)
 
 
-def _change_group(app: App, request: Request, assigning: bool) -> Response:
+def _change_group(app: State, request: Request, assigning: bool) -> Response:
     group = request.params["id"]
     roles = _role_list(request, "assigning" if assigning else "revoking")
     if not roles:
@@ -178,17 +178,17 @@ def _change_group(app: App, request: Request, assigning: bool) -> Response:
     return empty(200)
 
 
-def assign_group(app: App, request: Request) -> Response:
+def assign_group(app: State, request: Request) -> Response:
     """``POST /v1/authz/groups/{id}/assign`` ``{"roles": [..], "groupType": "oidc"}``."""
     return _change_group(app, request, assigning=True)
 
 
-def revoke_group(app: App, request: Request) -> Response:
+def revoke_group(app: State, request: Request) -> Response:
     """``POST /v1/authz/groups/{id}/revoke``."""
     return _change_group(app, request, assigning=False)
 
 
-def group_roles(app: App, request: Request) -> Response:
+def group_roles(app: State, request: Request) -> Response:
     """``GET /v1/authz/groups/{id}/roles/{groupType}``."""
     group = request.params["id"]
     _enum(request.params["groupType"], "groupType", ("oidc",))
@@ -198,7 +198,7 @@ def group_roles(app: App, request: Request) -> Response:
     return json_response(_roles_payload(app, request, subject(group, "group"), own=False))
 
 
-def list_groups(app: App, request: Request) -> Response:
+def list_groups(app: State, request: Request) -> Response:
     """``GET /v1/authz/groups/{groupType}``: groups holding any role that the caller may
     read."""
     _enum(request.params["groupType"], "groupType", ("oidc",))
@@ -209,7 +209,7 @@ def list_groups(app: App, request: Request) -> Response:
         _caller(request), perms.READ, *perms.groups(g)) is None])
 
 
-def role_user_assignments(app: App, request: Request) -> Response:
+def role_user_assignments(app: State, request: Request) -> Response:
     """``GET /v1/authz/roles/{id}/user-assignments``: ``[{"userId", "userType"}]``."""
     env_role_guard(app, request)
     out = [{"userId": u, "userType": "oidc"} for u in _readable_users(app, request, "oidc")]
@@ -219,20 +219,20 @@ def role_user_assignments(app: App, request: Request) -> Response:
     return json_response(out)
 
 
-def role_users_deprecated(app: App, request: Request) -> Response:
+def role_users_deprecated(app: State, request: Request) -> Response:
     """``GET /v1/authz/roles/{id}/users`` (before 1.30): user names."""
     env_role_guard(app, request)
     found = [*_readable_users(app, request, "db"), *_readable_users(app, request, "oidc")]
     return json_response(sorted(set(found)))
 
 
-def _readable_users(app: App, request: Request, kind: str) -> list[str]:
+def _readable_users(app: State, request: Request, kind: str) -> list[str]:
     holders = app.rbac.holders(request.params["id"], kind)
     return [u for u in holders if u == _caller(request)
             or app.rbac.denial(_caller(request), perms.READ, *perms.users(u)) is None]
 
 
-def role_group_assignments(app: App, request: Request) -> Response:
+def role_group_assignments(app: State, request: Request) -> Response:
     """``GET /v1/authz/roles/{id}/group-assignments``: ``[{"groupId", "groupType"}]``."""
     env_role_guard(app, request)
     groups = [g for g in app.rbac.holders(request.params["id"], "group")
@@ -240,7 +240,7 @@ def role_group_assignments(app: App, request: Request) -> Response:
     return json_response([{"groupId": g, "groupType": "oidc"} for g in groups])
 
 
-def own_info(app: App, request: Request) -> Response:
+def own_info(app: State, request: Request) -> Response:
     """``GET /v1/users/own-info``: name, groups (none without OIDC) and, with RBAC, the
     caller's roles with their permissions; 401 without a body for the anonymous user."""
     user = request.user

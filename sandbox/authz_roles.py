@@ -24,7 +24,7 @@ from sandbox.permissions import InvalidPermission, Policy
 from sandbox.rbac import BUILT_IN_ROLES, ENV_VAR_ROLES, Rbac
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 _ROLE_NAME_MAX = 64
 _SCOPE_PREFIX = "can only create roles with less or equal permissions as the current user: "
@@ -79,7 +79,7 @@ def to_policies(permissions: list[dict[str, Any]], prefix: str, status: int = 40
         raise fail(status, f"{prefix}{exc}") from None
 
 
-def create_role(app: App, request: Request) -> Response:
+def create_role(app: State, request: Request) -> Response:
     """``POST /v1/authz/roles``: 201 without a body."""
     body = request.json()
     go_decode(body, checks.ROLE)
@@ -106,7 +106,7 @@ def create_role(app: App, request: Request) -> Response:
     return empty(201)
 
 
-def list_roles(app: App, request: Request) -> Response:
+def list_roles(app: State, request: Request) -> Response:
     """``GET /v1/authz/roles``: sorted by name; root hidden from non-root callers; only the
     roles the caller may read (``read_roles`` scope all, else match)."""
     rbac, user = app.rbac, request.user or ""
@@ -118,7 +118,7 @@ def list_roles(app: App, request: Request) -> Response:
     return json_response([role_json(n, rbac.policies(n)) for n in visible])
 
 
-def get_role(app: App, request: Request) -> Response:
+def get_role(app: State, request: Request) -> Response:
     """``GET /v1/authz/roles/{id}``: 200, 403, or 404 without a body."""
     name = request.params["id"]
     denial = scope_denial(app.rbac, request.user or "", perms.READ, name)
@@ -128,7 +128,7 @@ def get_role(app: App, request: Request) -> Response:
     return empty(404) if policies is None else json_response(role_json(name, policies))
 
 
-def delete_role(app: App, request: Request) -> Response:
+def delete_role(app: State, request: Request) -> Response:
     """``DELETE /v1/authz/roles/{id}``: 204, also for a role that never existed."""
     name = request.params["id"]
     if name in BUILT_IN_ROLES:
@@ -140,7 +140,7 @@ def delete_role(app: App, request: Request) -> Response:
     return empty(204)
 
 
-def add_permissions(app: App, request: Request) -> Response:
+def add_permissions(app: State, request: Request) -> Response:
     """``POST /v1/authz/roles/{id}/add-permissions``: 200 or 404, both without a body."""
     name = request.params["id"]
     permissions = read_body_permissions(request, checks.PERMISSIONS_BODY)
@@ -149,7 +149,7 @@ def add_permissions(app: App, request: Request) -> Response:
     return _update(app, request, name, _checked(permissions), app.rbac.upsert)
 
 
-def remove_permissions(app: App, request: Request) -> Response:
+def remove_permissions(app: State, request: Request) -> Response:
     """``POST /v1/authz/roles/{id}/remove-permissions``: 200 or 404; the role stays even
     when it has no permission left."""
     name = request.params["id"]
@@ -159,7 +159,7 @@ def remove_permissions(app: App, request: Request) -> Response:
     return _update(app, request, name, policies, app.rbac.remove_policies)
 
 
-def _update(app: App, request: Request, name: str, policies: list[Policy],
+def _update(app: State, request: Request, name: str, policies: list[Policy],
             change: Callable[[str, list[Policy]], None]) -> Response:
     denial = scope_denial(app.rbac, request.user or "", perms.UPDATE, name, policies)
     if denial:
@@ -177,7 +177,7 @@ def _checked(permissions: list[dict[str, Any]]) -> list[Policy]:
     return to_policies(permissions, "invalid permissions ")
 
 
-def has_permission(app: App, request: Request) -> Response:
+def has_permission(app: State, request: Request) -> Response:
     """``POST /v1/authz/roles/{id}/has-permission``: ``true``/``false``; the stored policy
     must be exactly this one (built-in roles hold wildcards, so they answer false)."""
     name = request.params["id"]
@@ -189,7 +189,7 @@ def has_permission(app: App, request: Request) -> Response:
     return json_response(policy in stored)
 
 
-def env_role_guard(app: App, request: Request) -> None:
+def env_role_guard(app: State, request: Request) -> None:
     """The 403 for reading the assignments of ``root``/``read-only`` as a non-root user."""
     name = request.params["id"]
     if name in ENV_VAR_ROLES and not app.rbac.is_root(request.user or ""):

@@ -84,5 +84,5 @@ def restore_class(db: Database, data: dict[str, Any], overwrite_alias: bool) -> 
     for alias in data["aliases"]:
         if alias in db.collections or db.aliases.get(alias, name) != name and not overwrite_alias:
             return ALIAS_EXISTS
-        db.aliases[alias] = name
+        db.set_alias(alias, name)
     return ""

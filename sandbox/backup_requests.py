@@ -14,7 +14,7 @@ from sandbox.classes import upper_first
 from sandbox.http import ApiError, Request, fail, framework_error, go_kind, parse_error
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.core import Core
 
 VALID_ID = re.compile(r"^[a-z0-9_-]+$")
 MULTI_NODE = ("local filesystem backend is not viable for backing up a node cluster, try s3 "
@@ -103,7 +103,8 @@ def parse_body(request: Request, model: str) -> dict[str, Any]:
     return body
 
 
-def selection(app: App, body: dict[str, Any], backup_id: str | None) -> tuple[list[str], list[str]]:
+def selection(app: Core, body: dict[str, Any],
+              backup_id: str | None) -> tuple[list[str], list[str]]:
     """The scheduler's first checks; include and exclude come back with class names case-fixed."""
     if app.node_count > 1:
         raise fail(422, MULTI_NODE)

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from sandbox.backup_files import ZERO, api_time, class_names, iso, restore_class, snapshot
-from sandbox.backup_requests import VALID_ID, check_id, expand, go_list, parse_body, selection
-from sandbox.http import ApiError, Request, Response, empty, fail, framework_error, json_response
+from sandbox.backup_requests import VALID_ID, check_id, expand, go_list, selection
+from sandbox.http import Response, empty, fail, json_response
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.core import Core
 
 BACKENDS = ("filesystem", "backup-filesystem")
 FILES = {"create": "backup_config.json", "restore": "restore_config.json"}
@@ -162,7 +162,7 @@ class FilesystemBackend:
             self.write(op.home, kind, meta)
             op.done.set()
 
-    def create(self, app: App, backend: str, body: dict[str, Any]) -> Response:
+    def create(self, app: Core, backend: str, body: dict[str, Any]) -> Response:
         """Validate as the scheduler does, snapshot the classes and start the worker."""
         config, backup_id = body.get("config") or {}, body.get("id") or ""
         include, exclude = selection(app, body, backup_id)
@@ -213,7 +213,7 @@ class FilesystemBackend:
         return json_response({"backend": backend, **bucket, "classes": classes, "id": backup_id,
                               "path": str(home), "status": "STARTED"})
 
-    def restore(self, app: App, backend: str, backup_id: str, body: dict[str, Any]) -> Response:
+    def restore(self, app: Core, backend: str, backup_id: str, body: dict[str, Any]) -> Response:
         """Validate as the scheduler does and start the worker; class clashes fail it later."""
         include, exclude = selection(app, body, None)
         home = self.home(backup_id, (body.get("config") or {}).get("Path") or "")
@@ -310,66 +310,3 @@ class FilesystemBackend:
             "classes": class_names(m), "completedAt": api_time(m["completedAt"]), "id": m["id"],
             "size": m["preCompressionSizeBytes"] / GIB, "startedAt": api_time(m["startedAt"]),
             "status": m["status"]}.items() if v != 0} for m in metas])
-
-
-def _backend(request: Request, word: str = "backend") -> str:
-    name = request.params["backend"]
-    if name not in BACKENDS:
-        raise fail(422, f'no backup {word} "{name}": backup: {name} not found, did you enable '
-                        "the right module?")
-    return name
-
-
-def create_backup(app: App, request: Request) -> Response:
-    """``POST /v1/backups/{backend}``; an id equal to the (empty) base id is a 500 first."""
-    body = parse_body(request, "BackupCreateRequest")
-    base = body.get("incremental_base_backup_id") or ""
-    if (body.get("id") or "") == base:
-        raise fail(500, f"base backup cannot be the same as the new backup ID: {base}")
-    return app.backups.create(app, _backend(request), body)
-
-
-def list_backups(app: App, request: Request) -> Response:
-    """``GET /v1/backups/{backend}?order=asc|desc``."""
-    order = request.query.get("order") or "desc"
-    if order not in ("asc", "desc"):
-        raise ApiError(framework_error(422, 606, "order in query should be one of [asc desc]"))
-    return app.backups.list(_backend(request), order)
-
-
-def _kind(request: Request) -> str:
-    return "restore" if request.path.rstrip("/").endswith("/restore") else "create"
-
-
-def get_status(app: App, request: Request) -> Response:
-    """``GET .../{id}`` and ``GET .../{id}/restore``; restore status maps no 422, so a 500."""
-    try:
-        backend = _backend(request, "provider")
-    except ApiError as exc:
-        exc.response.status = 500 if _kind(request) == "restore" else 422
-        raise
-    return app.backups.status(_kind(request), backend, request.params["id"],
-                              request.query.get("path", ""))
-
-
-def cancel(app: App, request: Request) -> Response:
-    """``DELETE .../{id}`` and ``DELETE .../{id}/restore``: 204."""
-    _backend(request, "provider")
-    return app.backups.cancel(_kind(request), request.params["id"], request.query.get("path", ""))
-
-
-def restore_backup(app: App, request: Request) -> Response:
-    """``POST /v1/backups/{backend}/{id}/restore``."""
-    body = parse_body(request, "BackupRestoreRequest")
-    return app.backups.restore(app, _backend(request), request.params["id"], body)
-
-
-ROUTES = [
-    ("POST", "/v1/backups/{backend}", create_backup),
-    ("GET", "/v1/backups/{backend}", list_backups),
-    ("GET", "/v1/backups/{backend}/{id}", get_status),
-    ("DELETE", "/v1/backups/{backend}/{id}", cancel),
-    ("POST", "/v1/backups/{backend}/{id}/restore", restore_backup),
-    ("GET", "/v1/backups/{backend}/{id}/restore", get_status),
-    ("DELETE", "/v1/backups/{backend}/{id}/restore", cancel),
-]

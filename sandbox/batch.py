@@ -38,7 +38,7 @@ from sandbox.where import (
 from sandbox.writes import Write, check_consistency, prepare
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 GO_ZERO_TIME_MS = -62135596800000
 BATCH_DELETE = GoStruct("BatchDelete", {
@@ -54,7 +54,7 @@ def _check_ids(objects: list[Any]) -> None:
             uuid_param(obj.get("id"), f"objects.{i}.id in body", "Object.objects.id")
 
 
-def import_objects(app: App, request: Request) -> Response:
+def import_objects(app: State, request: Request) -> Response:
     """``POST /v1/batch/objects``."""
     db = app.db
     body = request.json()
@@ -102,7 +102,7 @@ def import_objects(app: App, request: Request) -> Response:
     return json_response(results)
 
 
-def _count_batch(app: App, stored: Counter[tuple[str, str]], ms: float) -> None:
+def _count_batch(app: State, stored: Counter[tuple[str, str]], ms: float) -> None:
     """Feed each node's batch rate and metrics with the objects its shard replicas stored."""
     per_node: Counter[str] = Counter()
     for (class_name, shard), n in stored.items():
@@ -125,7 +125,7 @@ def _failed(raw: Any, message: str) -> dict[str, Any]:
     return item
 
 
-def delete_objects(app: App, request: Request) -> Response:
+def delete_objects(app: State, request: Request) -> Response:
     """``DELETE /v1/batch/objects``: ``match.class`` and ``match.where`` are both required."""
     db = app.db
     body = request.json()

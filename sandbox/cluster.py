@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.classes import COMPRESSIONS, upper_first
 from sandbox.http import Request, Response, fail, go_kind, go_quote, json_response, parse_error
-from sandbox.nodes import GONE, HEALTHY, UP, version_tuple
+from sandbox.nodes import GONE, HEALTHY, UP, replica_status, version_tuple
 from sandbox.store import Collection, Database
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 # Release builds stamp ``build.Revision`` with ``git rev-parse --short HEAD``; this is the
 # short hash of the v1.39.0 tag.
@@ -63,13 +63,6 @@ def compressed(col: Collection) -> bool:
                                            for k in COMPRESSIONS) for c in configs)
 
 
-def replica_status(col: Collection, shard: str, node: str, queue: int | None) -> str:
-    """A replica's status as ``GetStatus`` reports it: a READY shard with vectors queued for
-    async indexing is INDEXING (OPERATIONS.md §1.3)."""
-    status = col.replica_status(shard, node)
-    return "INDEXING" if status == "READY" and queue else status
-
-
 def _shard_entries(node: str, cols: list[Collection], shard_name: str | None,
                    queue: int | None) -> list[dict[str, Any]]:
     out = []
@@ -95,7 +88,7 @@ def _shard_entries(node: str, cols: list[Collection], shard_name: str | None,
     return out
 
 
-def _node(app: App, node: str, cols: list[Collection], shard_name: str | None,
+def _node(app: State, node: str, cols: list[Collection], shard_name: str | None,
           verbose: bool, status: str) -> dict[str, Any]:
     if status not in UP:  # a peer that did not answer: name and status only (nodes.go)
         return {"name": node, "shards": None, "status": status}
@@ -121,7 +114,7 @@ def _node(app: App, node: str, cols: list[Collection], shard_name: str | None,
     return out
 
 
-def _ask_peers(app: App) -> dict[str, str]:
+def _ask_peers(app: State) -> dict[str, str]:
     """Wait as the answering node waits for its peers; each node's status as reported."""
     wait, statuses = app.cluster.fan_out()
     if wait:
@@ -129,7 +122,7 @@ def _ask_peers(app: App) -> dict[str, str]:
     return statuses
 
 
-def _nodes(app: App, request: Request, class_name: str | None) -> Response:
+def _nodes(app: State, request: Request, class_name: str | None) -> Response:
     db = app.db
     output = request.query.get("output", "minimal")
     if output not in OUTPUTS:
@@ -151,12 +144,12 @@ def _nodes(app: App, request: Request, class_name: str | None) -> Response:
     return json_response({"nodes": nodes})
 
 
-def get_nodes(app: App, request: Request) -> Response:
+def get_nodes(app: State, request: Request) -> Response:
     """``GET /v1/nodes``: every node, ``output=minimal`` (default) or ``verbose``."""
     return _nodes(app, request, None)
 
 
-def get_class_nodes(app: App, request: Request) -> Response:
+def get_class_nodes(app: State, request: Request) -> Response:
     """``GET /v1/nodes/{className}``: as ``/v1/nodes`` for one class, optional ``shardName``."""
     return _nodes(app, request, request.params["className"])
 
@@ -167,7 +160,7 @@ def _applied_index(db: Database) -> int:
     return 2 + len(db.collections) + tenants + len(db.aliases)
 
 
-def get_statistics(app: App, request: Request) -> Response:
+def get_statistics(app: State, request: Request) -> Response:
     """``GET /v1/cluster/statistics``: RAFT state of every node memberlist knows.
 
     The first node that is up leads. Peers that did not answer are name and status only
@@ -220,7 +213,7 @@ def get_statistics(app: App, request: Request) -> Response:
     return json_response({"statistics": statistics, "synchronized": synced})
 
 
-def get_shards(app: App, request: Request) -> Response:
+def get_shards(app: State, request: Request) -> Response:
     """``GET /v1/schema/{className}/shards[?tenant=]``: status of every shard (or one tenant's).
 
     Aliases are followed, as ``ShardsStatus`` does. The status of an inactive tenant is
@@ -271,7 +264,7 @@ def _status_body(request: Request) -> dict[str, Any]:
     return {"status": status} if status else {}
 
 
-def put_shard(app: App, request: Request) -> Response:
+def put_shard(app: State, request: Request) -> Response:
     """``PUT /v1/schema/{className}/shards/{shardName}``: set READY/READONLY/INDEXING.
 
     Answers with the request body. READONLY makes the objects endpoints refuse writes.

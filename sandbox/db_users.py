@@ -9,115 +9,43 @@ deactivated`` (apikey/db_users.go).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import re
-import secrets
-import threading
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sandbox.db_user_store import ZERO_TIME, DbUser
 from sandbox.http import ApiError, Request, Response, empty, fail, json_response
 from sandbox.permissions import CREATE, DELETE, READ, UPDATE, users
 from sandbox.rbac import subject
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 _USER_NAME = re.compile(r"^[A-Za-z][-_0-9A-Za-z@.]{0,128}$")
-_ZERO_TIME = "0001-01-01T00:00:00.000Z"
 NOT_ENABLED = "db user management is not enabled"
 
 
-@dataclass
-class DbUser:
-    """One dynamic user; only a hash of its key is kept."""
-
-    user_id: str
-    key_hash: str
-    identifier: str
-    first_letters: str
-    created_at: str
-    active: bool = True
-    revoked: bool = False
-    last_used: str = _ZERO_TIME
-
-
-@dataclass
-class DbUsers:
-    """The dynamic users of one sandbox; ``enabled`` is AUTHENTICATION_DB_USERS_ENABLED."""
-
-    enabled: bool = False
-    users: dict[str, DbUser] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def issue(self, user_id: str) -> str:
-        """Create the user, or give an existing one a new key (un-revoking it); the key."""
-        identifier = base64.b64encode(secrets.token_bytes(12)).decode()
-        secret = base64.b64encode(secrets.token_bytes(32)).decode()
-        key = base64.b64encode(f"{identifier}_{secret}_v200".encode()).decode()
-        with self.lock:
-            old = self.users.get(user_id)
-            self.users[user_id] = DbUser(
-                user_id, _digest(secret), identifier, key[:3],
-                old.created_at if old else _now(), old.active if old else True)
-        return key
-
-    def authenticate(self, token: str) -> tuple[str | None, str | None]:
-        """(user, None) for a valid dynamic key, (None, reason) for a refused one, and
-        (None, None) when the token is no dynamic key at all (a static key may match)."""
-        try:
-            identifier, secret, version = base64.b64decode(token, validate=True).decode().split("_")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return None, None
-        if version != "v200" or len(identifier) != 16 or len(secret) != 44:
-            return None, None
-        with self.lock:
-            user = next((u for u in self.users.values() if u.identifier == identifier), None)
-        if user is None or not secrets.compare_digest(user.key_hash, _digest(secret)):
-            return None, "invalid token"
-        if not user.active:
-            return None, "user deactivated"
-        if user.revoked:
-            return None, "key is revoked"
-        user.last_used = _now()
-        return user.user_id, None
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _now() -> str:
-    """strfmt.DateTime's JSON form: RFC 3339 with milliseconds."""
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
-
-
-def _static_users(app: App) -> list[str]:
+def _static_users(app: State) -> list[str]:
     return list(dict.fromkeys(app.auth.keys.values()))
 
 
-def _is_root_caller(app: App, request: Request) -> bool:
+def _is_root_caller(app: State, request: Request) -> bool:
     return app.rbac.is_root(request.user or "")
 
 
-def _info(app: App, request: Request, user_id: str, user: DbUser | None) -> dict[str, Any]:
+def _info(app: State, request: Request, user_id: str, user: DbUser | None) -> dict[str, Any]:
     info: dict[str, Any] = {"active": True if user is None else user.active}
     if user is not None and _is_root_caller(app, request):
         info["apiKeyFirstLetters"] = user.first_letters
-    info["createdAt"] = user.created_at if user else _ZERO_TIME
+    info["createdAt"] = user.created_at if user else ZERO_TIME
     info["dbUserType"] = "db_user" if user else "db_env_user"
     wanted = request.query.get("includeLastUsedTime") == "true"
-    info["lastUsedAt"] = user.last_used if user and wanted else _ZERO_TIME
+    info["lastUsedAt"] = user.last_used if user and wanted else ZERO_TIME
     info["roles"] = app.rbac.roles_of(subject(user_id))
     info["userId"] = user_id
     return info
 
 
-def _allowed(app: App, request: Request, verb: str) -> str:
+def _allowed(app: State, request: Request, verb: str) -> str:
     """The path's user id once the caller may use ``verb`` on it and db users are on (every
     handler checks both first)."""
     user_id = request.params["user_id"]
@@ -129,7 +57,7 @@ def _allowed(app: App, request: Request, verb: str) -> str:
     return user_id
 
 
-def list_users(app: App, request: Request) -> Response:
+def list_users(app: State, request: Request) -> Response:
     """``GET /v1/users/db``: the dynamic users the caller may read; root also sees static
     users (``db_env_user``); ``[]`` when db users are off."""
     if not app.db_users.enabled:
@@ -144,7 +72,7 @@ def list_users(app: App, request: Request) -> Response:
     return json_response(out)
 
 
-def get_user(app: App, request: Request) -> Response:
+def get_user(app: State, request: Request) -> Response:
     """``GET /v1/users/db/{user_id}``."""
     user_id = _allowed(app, request, READ)
     user = app.db_users.users.get(user_id)
@@ -153,7 +81,7 @@ def get_user(app: App, request: Request) -> Response:
     return json_response(_info(app, request, user_id, user))
 
 
-def create_user(app: App, request: Request) -> Response:
+def create_user(app: State, request: Request) -> Response:
     """``POST /v1/users/db/{user_id}``: 201 ``{"apikey": ..}``, shown this once."""
     user_id = request.params["user_id"]
     if len(user_id) > 128:
@@ -178,7 +106,7 @@ def create_user(app: App, request: Request) -> Response:
     return json_response({"apikey": app.db_users.issue(user_id)}, 201)
 
 
-def _existing(app: App, user_id: str) -> DbUser:
+def _existing(app: State, user_id: str) -> DbUser:
     """The dynamic user; a static one is 422, an unknown one 404 without a body."""
     user = app.db_users.users.get(user_id)
     if user is None:
@@ -188,14 +116,14 @@ def _existing(app: App, user_id: str) -> DbUser:
     return user
 
 
-def rotate_key(app: App, request: Request) -> Response:
+def rotate_key(app: State, request: Request) -> Response:
     """``POST /v1/users/db/{user_id}/rotate-key``: 200 with the new key; the old one dies."""
     user_id = _allowed(app, request, UPDATE)
     _existing(app, user_id)
     return json_response({"apikey": app.db_users.issue(user_id)})
 
 
-def _not_self_or_root(app: App, request: Request, verb: str, what: str) -> str:
+def _not_self_or_root(app: State, request: Request, verb: str, what: str) -> str:
     user_id = _allowed(app, request, verb)
     if user_id == request.user:
         raise fail(422, f'cannot {what} its own user "{user_id}"')
@@ -204,7 +132,7 @@ def _not_self_or_root(app: App, request: Request, verb: str, what: str) -> str:
     return user_id
 
 
-def delete_user(app: App, request: Request) -> Response:
+def delete_user(app: State, request: Request) -> Response:
     """``DELETE /v1/users/db/{user_id}``: 204; its role assignments go with it."""
     user_id = _not_self_or_root(app, request, DELETE, "delete")
     _existing(app, user_id)
@@ -214,7 +142,7 @@ def delete_user(app: App, request: Request) -> Response:
     return empty(204)
 
 
-def deactivate_user(app: App, request: Request) -> Response:
+def deactivate_user(app: State, request: Request) -> Response:
     """``POST /v1/users/db/{user_id}/deactivate`` (``{"revoke_key": bool}``): 200, 409 when
     already inactive."""
     user_id = _not_self_or_root(app, request, UPDATE, "deactivate")
@@ -228,7 +156,7 @@ def deactivate_user(app: App, request: Request) -> Response:
     return empty(200)
 
 
-def activate_user(app: App, request: Request) -> Response:
+def activate_user(app: State, request: Request) -> Response:
     """``POST /v1/users/db/{user_id}/activate``: 200, 409 when already active."""
     user_id = _allowed(app, request, UPDATE)
     if app.rbac.is_root(user_id):

@@ -31,28 +31,21 @@ from sandbox.backup_requests import VALID_ID
 from sandbox.backups import BACKENDS
 from sandbox.export_files import row, write_parquet
 from sandbox.http import (
-    ApiError,
-    Request,
     Response,
     empty,
     fail,
-    framework_error,
-    go_kind,
     json_response,
-    parse_error,
 )
 from sandbox.store import OFFLOADED
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.core import Core
 
 DISABLED = "export API is disabled; enable it via EXPORT_ENABLED=true or the runtime config"
 INVALID = "export validation error"
 METADATA = "export_metadata.json"
 MAX_ID = 128
 BUCKETED = ("s3", "gcs", "azure")  # need EXPORT_DEFAULT_BUCKET (scheduler.requiresBucket)
-FIELDS = {"id": str, "file_format": str, "include": list, "exclude": list}
-GO_TYPES = {str: "string", list: "[]string"}
 
 
 @dataclass
@@ -122,7 +115,7 @@ class Exports:
         home.mkdir(parents=True, exist_ok=True)
         (home / name).write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
 
-    def create(self, app: App, backend: str, body: dict[str, Any]) -> Response:
+    def create(self, app: Core, backend: str, body: dict[str, Any]) -> Response:
         """Validate, snapshot the chosen classes and start the worker."""
         export_id = body.get("id") or ""
         if not export_id:
@@ -283,45 +276,3 @@ class Exports:
             self._write(home, METADATA, self._meta(run, "CANCELED", "export was canceled",
                                                    datetime.now(UTC)))
         return empty(204)
-
-
-def _body(request: Request) -> dict[str, Any]:
-    """``ExportCreateRequest`` as go-openapi decodes and validates it."""
-    body = request.json()
-    if not isinstance(body, dict):
-        raise parse_error(f"json: cannot unmarshal {go_kind(body)} into Go value of type "
-                          "models.ExportCreateRequest")
-    for key, kind in FIELDS.items():
-        value = body.get(key)
-        if value is not None and not isinstance(value, kind):
-            raise parse_error(f"json: cannot unmarshal {go_kind(value)} into Go struct field "
-                              f"ExportCreateRequest.{key} of type {GO_TYPES[kind]}")
-    for key in ("id", "file_format"):
-        if body.get(key) is None:
-            raise ApiError(framework_error(422, 602, f"{key} in body is required"))
-    if body["file_format"] != "parquet":
-        raise ApiError(framework_error(422, 606, "file_format in body should be one of "
-                                                 "[parquet]"))
-    return body
-
-
-def create_export(app: App, request: Request) -> Response:
-    """``POST /v1/export/{backend}``."""
-    return app.exports.create(app, request.params["backend"], _body(request))
-
-
-def export_status(app: App, request: Request) -> Response:
-    """``GET /v1/export/{backend}/{id}``."""
-    return app.exports.status(request.params["backend"], request.params["id"])
-
-
-def cancel_export(app: App, request: Request) -> Response:
-    """``DELETE /v1/export/{backend}/{id}``."""
-    return app.exports.cancel_export(request.params["backend"], request.params["id"])
-
-
-ROUTES = [
-    ("POST", "/v1/export/{backend}", create_export),
-    ("GET", "/v1/export/{backend}/{id}", export_status),
-    ("DELETE", "/v1/export/{backend}/{id}", cancel_export),
-]

@@ -44,7 +44,7 @@ from sandbox.http import (
 from sandbox.store import Collection, Database, StoredObject, TenantError
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 Observe = Callable[[str, str, float], None]  # class name, query type, milliseconds
 
@@ -337,11 +337,11 @@ def _query_body(item: Any, model: str) -> dict[str, Any]:
     return item
 
 
-def _observer(app: App) -> Observe | None:
+def _observer(app: State) -> Observe | None:
     return app.metrics.query if app.metrics is not None else None
 
 
-def post_graphql(app: App, request: Request) -> Response:
+def post_graphql(app: State, request: Request) -> Response:
     """``POST /v1/graphql``: always 200 once the query reached the GraphQL layer."""
     db = app.db
     body = _query_body(request.json("body"), "GraphQLQuery")
@@ -359,7 +359,7 @@ def post_graphql(app: App, request: Request) -> Response:
     return json_response(result)
 
 
-def post_graphql_batch(app: App, request: Request) -> Response:
+def post_graphql_batch(app: State, request: Request) -> Response:
     """``POST /v1/graphql/batch``: an array of queries in, an array of responses out."""
     db = app.db
     body = request.json("body")

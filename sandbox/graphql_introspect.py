@@ -10,14 +10,25 @@ types, ``__schema``...) and types it does not model are refused with a ``sandbox
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sandbox.graphql_parser import Field
 from sandbox.graphql_suggest import suggest
 
 if TYPE_CHECKING:
-    from sandbox.graphql import Run
     from sandbox.graphql_types import Types
+
+
+class Run(Protocol):
+    """What the checks need of ``sandbox.graphql.Run``, which imports this module."""
+
+    types: Types
+
+    def report(self, message: str, *positions: int, path: list[str] | None = None) -> None:
+        """Record a validation error."""
+
+    def refuse(self, what: str, pos: int) -> None:
+        """Record a part of GraphQL the sandbox does not emulate."""
 
 # type -> field -> (type label, object type of its selection or None, answered by the sandbox)
 META: dict[str, dict[str, tuple[str, str | None, bool]]] = {

@@ -22,7 +22,7 @@ from sandbox.guards_graphql import graphql_guard
 from sandbox.http import Request, Response, dumps, error
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 Checks = list[tuple[str, list[str]]]  # (verb, resources), checked in order
 Verdict = Response | Callable[[Response], Response] | None
@@ -46,14 +46,14 @@ def _names(items: Any, key: str | None = "name") -> list[str]:
     return [str(i if key is None else _dict(i).get(key) or "") for i in items]
 
 
-def _class(app: App, request: Request, name: str | None = None) -> str:
+def _class(app: State, request: Request, name: str | None = None) -> str:
     """The collection a request names (path or ``name``), an alias resolved to its target as
     Weaviate resolves it before authorizing (usecases/objects/manager.go resolveNS)."""
     name = request.params.get("className", "") if name is None else name
     return app.db.resolve(name) if name else ""
 
 
-def _body_class(app: App, request: Request) -> str:
+def _body_class(app: State, request: Request) -> str:
     return _class(app, request, str(_dict(_body(request)).get("class") or ""))
 
 
@@ -61,7 +61,7 @@ def _tenant_q(request: Request) -> str:
     return request.query.get("tenant", "")
 
 
-def _batch(app: App, request: Request) -> Checks:
+def _batch(app: State, request: Request) -> Checks:
     classes: dict[str, list[str]] = {}
     for obj in _dict(_body(request)).get("objects") or []:
         obj = _dict(obj)
@@ -74,17 +74,17 @@ def _batch(app: App, request: Request) -> Checks:
     return checks
 
 
-def _stored_alias(verb: str) -> Callable[[App, Request], Checks]:
+def _stored_alias(verb: str) -> Callable[[State, Request], Checks]:
     """alias.go Get/DeleteAlias: an unknown alias is a 404 before any check; a known one is
     checked against the collection it points to."""
-    def checks(app: App, request: Request) -> Checks:
+    def checks(app: State, request: Request) -> Checks:
         alias = upper_first(request.params["aliasName"])
         target = app.db.aliases.get(alias)
         return [] if target is None else [(verb, perms.aliases(target, alias))]
     return checks
 
 
-def _peek(app: App, request: Request, path: str) -> dict[str, Any]:
+def _peek(app: State, request: Request, path: str) -> dict[str, Any]:
     """Read a resource (unguarded) to learn what a request on it must be checked against,
     as Weaviate's handlers look an operation up before authorizing it."""
     probe = Request("GET", path, {}, dict(request.headers), b"", user=request.user)
@@ -92,7 +92,7 @@ def _peek(app: App, request: Request, path: str) -> dict[str, Any]:
     return _dict(orjson.loads(found.body)) if found.status == 200 and found.body else {}
 
 
-def _replication_op(app: App, request: Request) -> list[str]:
+def _replication_op(app: State, request: Request) -> list[str]:
     op = _peek(app, request, f"/v1/replication/replicate/{request.params['id']}")
     return perms.replications(str(op.get("collection") or ""), str(op.get("shard") or ""))
 
@@ -102,13 +102,13 @@ def _collections(cls: str) -> list[str]:
     return [perms.objects(cls), *perms.collections_metadata(cls)]
 
 
-def _backup_classes(app: App, request: Request) -> list[str]:
+def _backup_classes(app: State, request: Request) -> list[str]:
     home = app.backups.home(request.params["id"])
     meta = app.backups.read(home, "create", strict=False)
     return class_names(meta) if meta else []
 
 
-_SIMPLE: dict[tuple[str, str], Callable[[App, Request], Checks]] = {
+_SIMPLE: dict[tuple[str, str], Callable[[State, Request], Checks]] = {
     ("POST", "/v1/schema"): lambda a, r: [
         (perms.CREATE, perms.collections_metadata(str(_dict(_body(r)).get("class") or "")))],
     ("GET", "/v1/schema/{className}"): lambda a, r: [
@@ -222,7 +222,7 @@ _SIMPLE: dict[tuple[str, str], Callable[[App, Request], Checks]] = {
 }
 
 
-def _filtered(app: App, request: Request, key: str | None,
+def _filtered(app: State, request: Request, key: str | None,
               resource: Callable[[dict[str, Any]], list[str]]) -> Callable[[Response], Response]:
     """Leave out of a 200 list the items the caller may not read."""
     def keep(response: Response) -> Response:
@@ -240,7 +240,7 @@ def _filtered(app: App, request: Request, key: str | None,
     return keep
 
 
-def _verbose_nodes(app: App, request: Request) -> Callable[[Response], Response] | None:
+def _verbose_nodes(app: State, request: Request) -> Callable[[Response], Response] | None:
     """usecases/nodes/handler.go: verbose output of every node is not refused but shows
     only the shards of readable classes, the node's stats summed again over them."""
     if request.query.get("output") != "verbose":
@@ -263,7 +263,8 @@ def _verbose_nodes(app: App, request: Request) -> Callable[[Response], Response]
     return keep
 
 
-_FILTERS: dict[tuple[str, str], Callable[[App, Request], Callable[[Response], Response] | None]] = {
+_Filter = Callable[["State", Request], Callable[[Response], Response] | None]
+_FILTERS: dict[tuple[str, str], _Filter] = {
     ("GET", "/v1/nodes"): _verbose_nodes,
     ("GET", "/v1/schema"): lambda a, r: _filtered(
         a, r, "classes", lambda c: perms.collections_metadata(c.get("class", ""))),
@@ -276,7 +277,7 @@ _FILTERS: dict[tuple[str, str], Callable[[App, Request], Callable[[Response], Re
 }
 
 
-def _narrowed(app: App, request: Request, refusal: Callable[[list[str]], Response],
+def _narrowed(app: State, request: Request, refusal: Callable[[list[str]], Response],
               explicit_include_checked: bool) -> Response | None:
     """Backups and exports of "every class" narrow to the classes the caller may back up
     (scheduler.go filterBackupableClasses, export/scheduler.go); none left is ``refusal``.
@@ -308,7 +309,7 @@ def _export_refusal(every: list[str]) -> Response:
     return error(422, "export validation error: no exportable classes")
 
 
-def guard(app: App, request: Request) -> Verdict:
+def guard(app: State, request: Request) -> Verdict:
     """The router's guard: a 403, a filter for the answer, or None (allowed)."""
     if not app.rbac.enabled:
         return None

@@ -20,7 +20,7 @@ from sandbox.graphql_parser import GraphQLError
 from sandbox.http import Request, Response, dumps, error
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 _TOKEN = re.compile(r'\s*(?:(?P<name>[A-Za-z_]\w*)|(?P<string>"(?:\\.|[^"\\])*")|(?P<p>.))',
                     re.S)
@@ -67,7 +67,7 @@ def _tenant_argument(tokens: list[tuple[str | None, str]], i: int) -> tuple[str,
     return tenant, i
 
 
-def _denied(app: App, request: Request, query: str) -> list[tuple[str, str, str]]:
+def _denied(app: State, request: Request, query: str) -> list[tuple[str, str, str]]:
     """``(operation, class, message)`` for each selected class the caller may not read."""
     found = []
     for operation, cls, tenant in targets(query):
@@ -87,7 +87,7 @@ def _null_denied(body: dict[str, Any], denied: list[tuple[str, str, str]]) -> di
     return {**body, "data": data, "errors": (body.get("errors") or []) + errors}
 
 
-def graphql_guard(app: App, request: Request,
+def graphql_guard(app: State, request: Request,
                   queries: list[str]) -> Response | Callable[[Response], Response] | None:
     """A 403 for a caller who may not read every collection's definition; else a filter
     nulling the classes the caller may not read in a query's answer (``queries`` of one

@@ -13,7 +13,7 @@
 Submissions are refused unless ``RUNTIME_REINDEX_ENABLED`` (``app.runtime_reindex``) is on.
 Request validation is in ``sandbox.reindex_plans``. A task has one unit per shard replica
 (``shard__node``); when it finishes, the schema change it stands for is made
-(``sandbox.tasks``).
+(``sandbox.task_store``).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from sandbox import reindex_plans as plans
 from sandbox.classes import RANGE_TYPES, upper_first
 from sandbox.http import ApiError, Request, Response, empty, error, framework_error, json_response
 from sandbox.store import OFFLOADED
-from sandbox.tasks import Task
+from sandbox.task_store import Task
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
     from sandbox.store import Collection
 
 NAMESPACE = "reindex"
@@ -57,19 +57,19 @@ def _canonical(index_type: str) -> str:
     return "rangeFilters" if index_type == "rangeable" else index_type
 
 
-def _blockmax(app: App, col: Collection, prop: str) -> bool:
+def _blockmax(app: State, col: Collection, prop: str) -> bool:
     return bool(col.config["invertedIndexConfig"].get("usingBlockMaxWAND")) or \
         (col.name, prop) in app.blockmax_properties
 
 
-def _tasks_on(app: App, collection: str, prop: str, index_type: str) -> list[Task]:
+def _tasks_on(app: State, collection: str, prop: str, index_type: str) -> list[Task]:
     return [t for t in app.tasks.in_namespace(NAMESPACE)
             if t.payload["collection"].lower() == collection.lower()
             and prop in t.payload["properties"]
             and index_type in TARGETS.get(t.payload["migrationType"], ())]
 
 
-def _entry(app: App, col: Collection, prop: dict[str, Any], index_type: str,
+def _entry(app: State, col: Collection, prop: dict[str, Any], index_type: str,
            now: float) -> dict[str, Any] | None:
     """One IndexStatus, or None when the index is off and no task says anything about it."""
     flag_on = bool(prop.get(FLAGS[index_type]))
@@ -100,7 +100,7 @@ def _entry(app: App, col: Collection, prop: dict[str, Any], index_type: str,
     return entry
 
 
-def get_indexes(app: App, request: Request) -> Response:
+def get_indexes(app: State, request: Request) -> Response:
     """``GET /v1/schema/{className}/indexes``; aliases resolve; 404 without a body."""
     db = app.db
     with db.lock:
@@ -122,7 +122,7 @@ def get_indexes(app: App, request: Request) -> Response:
         return json_response({"collection": col.name, "properties": props})
 
 
-def _class_property(app: App, request: Request) -> tuple[Collection, dict[str, Any]]:
+def _class_property(app: State, request: Request) -> tuple[Collection, dict[str, Any]]:
     """The class (no alias resolution) and property of the path, or the handler's 404."""
     name = upper_first(request.params["className"])
     col = app.db.collections.get(name)
@@ -135,7 +135,7 @@ def _class_property(app: App, request: Request) -> tuple[Collection, dict[str, A
     return col, prop
 
 
-def _finisher(app: App, class_name: str, prop_name: str, kind: str, tok: str) -> Any:
+def _finisher(app: State, class_name: str, prop_name: str, kind: str, tok: str) -> Any:
     """The schema change a finished task makes (the swap phase of a semantic migration)."""
 
     def finish() -> None:
@@ -170,7 +170,7 @@ def _units(col: Collection, tenants: list[str]) -> list[tuple[str, str]]:
                   for node in col.placement.get(shard, ()))
 
 
-def _submit(app: App, col: Collection, prop: dict[str, Any], kind: str, tok: str,
+def _submit(app: State, col: Collection, prop: dict[str, Any], kind: str, tok: str,
             tenants: list[str]) -> Response:
     """Tenant scope, admission (conflicts, the per-collection cap), then a new task: 202."""
     plans.check_tenant_scope(col, tenants, kind in plans.SEMANTIC)
@@ -214,7 +214,7 @@ def _options(request: Request) -> tuple[str, str]:
     return str(body.get("tokenization") or "").strip(), str(body.get("algorithm") or "").strip()
 
 
-def upsert_index(app: App, request: Request) -> Response:
+def upsert_index(app: State, request: Request) -> Response:
     """``PUT /v1/schema/{c}/properties/{p}/index/{i}``."""
     index_type = _index_type(request)
     if not app.runtime_reindex:
@@ -240,7 +240,7 @@ def upsert_index(app: App, request: Request) -> Response:
         return _submit(app, col, prop, kind, target, _tenants(request))
 
 
-def rebuild_index(app: App, request: Request) -> Response:
+def rebuild_index(app: State, request: Request) -> Response:
     """``POST .../index/{i}/rebuild``: a repair task with the index's current configuration."""
     index_type = _index_type(request)
     if not app.runtime_reindex:
@@ -252,7 +252,7 @@ def rebuild_index(app: App, request: Request) -> Response:
                        _tenants(request))
 
 
-def cancel_index(app: App, request: Request) -> Response:
+def cancel_index(app: State, request: Request) -> Response:
     """``POST .../index/{i}/cancel``: 202 CANCELLED with the task id, or 202 NO_OP. Allowed
     with runtime reindex off, so a running task stays stoppable."""
     index_type = _index_type(request)
@@ -266,7 +266,7 @@ def cancel_index(app: App, request: Request) -> Response:
         return json_response({"taskId": target.id, "status": "CANCELLED"}, 202)
 
 
-def delete_index(app: App, request: Request) -> Response:
+def delete_index(app: State, request: Request) -> Response:
     """``DELETE .../properties/{p}/index/{i}``: the flag off at once; 422 for an unknown class
     or property, or while a reindex task runs on the property."""
     index_type = _index_type(request)

@@ -19,7 +19,7 @@ from sandbox.http import Request, Response, empty, fail, json_response
 from sandbox.nodes import HEALTHY, version_tuple
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 DOCS = "https://docs.weaviate.io/weaviate"
 GRPC_MAX_MESSAGE_SIZE = 104858000
@@ -41,7 +41,7 @@ def _errors_inline(version: str) -> bool:
     return parts[2] >= first_patch if first_patch is not None else parts >= (1, 28, 0)
 
 
-def module_metas(app: App) -> tuple[dict[str, object], str | None]:
+def module_metas(app: State) -> tuple[dict[str, object], str | None]:
     """``Modules.GetMeta()`` on the answering node: the modules' meta, and the error it
     fails with (None: it does not fail)."""
     metas: dict[str, object] = {}
@@ -57,7 +57,7 @@ def module_metas(app: App) -> tuple[dict[str, object], str | None]:
     return metas, None
 
 
-def is_ready(app: App) -> bool:
+def is_ready(app: State) -> bool:
     """``/v1/.well-known/ready``: the answering node is HEALTHY and its modules answer."""
     node = app.cluster.answering()
     if not app.ready or node is None or app.cluster.nodes[node].status != HEALTHY:
@@ -65,7 +65,7 @@ def is_ready(app: App) -> bool:
     return module_metas(app)[1] is None
 
 
-def get_meta(app: App, request: Request) -> Response:
+def get_meta(app: State, request: Request) -> Response:
     """Version, listen address and modules of the answering node."""
     modules, problem = module_metas(app)
     if problem is not None:
@@ -78,14 +78,14 @@ def get_meta(app: App, request: Request) -> Response:
     })
 
 
-def get_links(app: App, request: Request) -> Response:
+def get_links(app: State, request: Request) -> Response:
     """``GET /v1``: the API's top-level links."""
     names = ("meta", "schema", "objects", "batch", "graphql", "nodes", "backups", "aliases")
     return json_response({"links": [
         {"name": name, "href": f"/v1/{name}", "documentationHref": DOCS} for name in names]})
 
 
-def get_root(app: App, request: Request) -> Response:
+def get_root(app: State, request: Request) -> Response:
     """``GET /`` redirects to ``/v1``."""
     response = json_response({"links": {"href": "/v1", "name": "api v1",
                                         "documentationHref": DOCS}}, 301)
@@ -93,7 +93,7 @@ def get_root(app: App, request: Request) -> Response:
     return response
 
 
-def get_openid(app: App, request: Request) -> Response:
+def get_openid(app: State, request: Request) -> Response:
     """No OIDC in the sandbox: 404 without a body."""
     return empty(404)
 

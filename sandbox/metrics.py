@@ -41,11 +41,10 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from sandbox.cluster import replica_status
-from sandbox.nodes import GONE, UNAVAILABLE
+from sandbox.nodes import GONE, UNAVAILABLE, replica_status
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.core import Core
 
 # Go's client emits no ``_created`` series
 disable_created_metrics()
@@ -59,7 +58,7 @@ SHARD_STATUSES = ("READONLY", "INDEXING", "LOADING", "READY", "SHUTDOWN")
 class NodeMetrics:
     """One node's registry: request-path series plus gauges read from the database."""
 
-    def __init__(self, app: App, node: str) -> None:
+    def __init__(self, app: Core, node: str) -> None:
         self.app, self.node = app, node
         self.registry = CollectorRegistry(auto_describe=False)
         self.batch_time = Histogram(
@@ -120,7 +119,7 @@ def _resident_bytes() -> int:
 class Metrics:
     """Every node's metrics and the hooks the request path calls."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: Core) -> None:
         self.app = app
         self.nodes = {name: NodeMetrics(app, name) for name in app.cluster.names}
 

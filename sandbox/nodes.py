@@ -32,7 +32,7 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sandbox.store import Database
+from sandbox.store import Collection, Database
 
 HEALTHY, UNHEALTHY, UNAVAILABLE, TIMEOUT, GONE = (
     "HEALTHY", "UNHEALTHY", "UNAVAILABLE", "TIMEOUT", "GONE")
@@ -230,3 +230,10 @@ class Cluster:
 def version_tuple(version: str) -> tuple[int, ...]:
     """``"1.32.9"`` -> ``(1, 32, 9)``; suffixes such as ``-dev`` are ignored."""
     return tuple(int(part) for part in re.findall(r"\d+", version.split("-")[0])[:3])
+
+
+def replica_status(col: Collection, shard: str, node: str, queue: int | None) -> str:
+    """A replica's status as ``GetStatus`` reports it: a READY shard with vectors queued for
+    async indexing is INDEXING (OPERATIONS.md §1.3)."""
+    status = col.replica_status(shard, node)
+    return "INDEXING" if status == "READY" and queue else status

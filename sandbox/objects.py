@@ -24,11 +24,12 @@ from sandbox.http import (
 )
 from sandbox.references import References, with_links
 from sandbox.store import Collection, Database, ShardRefusal, StoredObject, TenantError, now_ms
-from sandbox.values import normalize, parse_uuid, uuid_error, vectors
+from sandbox.uuids import parse_uuid, uuid_error
+from sandbox.values import normalize, vectors
 from sandbox.writes import check_consistency, invalid, prepare
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 # How a shard's refusal (ShardRefusal) reaches the client, per code path: all answer 500.
 PUT_REFUSED = 'put object: import into index {index}: put local object: shard="{shard}": {error}'
@@ -104,7 +105,7 @@ def _sorted(objects: list[StoredObject], keys: list[tuple[str, bool]]) -> list[S
     return objects
 
 
-def list_objects(app: App, request: Request) -> Response:
+def list_objects(app: State, request: Request) -> Response:
     """``GET /v1/objects``."""
     db = app.db
     include_vector = _include_vector(request)
@@ -200,7 +201,7 @@ def _find(db: Database, request: Request,
     return col, col.partition(tenant).get(object_id)
 
 
-def get_object(app: App, request: Request) -> Response:
+def get_object(app: State, request: Request) -> Response:
     """``GET /v1/objects/{className}/{id}``: 404 without a body for a missing object or class."""
     db = app.db
     include_vector = _include_vector(request)
@@ -213,7 +214,7 @@ def get_object(app: App, request: Request) -> Response:
             col.name, tenant if col.multi_tenant else None, include_vector)])[0])
 
 
-def head_object(app: App, request: Request) -> Response:
+def head_object(app: State, request: Request) -> Response:
     """``HEAD /v1/objects/{className}/{id}``: 204 or 404."""
     db = app.db
     with db.lock:
@@ -221,7 +222,7 @@ def head_object(app: App, request: Request) -> Response:
     return empty(404 if obj is None else 204)
 
 
-def create_object(app: App, request: Request) -> Response:
+def create_object(app: State, request: Request) -> Response:
     """``POST /v1/objects``: 422 for a duplicate id, unlike batch import which upserts."""
     db = app.db
     body = request.json()
@@ -248,7 +249,7 @@ def _body_id(body: Any) -> str | None:
     return uuid_param(body.get("id"), "id in body", "Object.id")
 
 
-def put_object(app: App, request: Request) -> Response:
+def put_object(app: State, request: Request) -> Response:
     """``PUT /v1/objects/{className}/{id}``: full replace; body ``class`` and ``id`` required."""
     db = app.db
     object_id = _object_id(request)
@@ -279,7 +280,7 @@ def put_object(app: App, request: Request) -> Response:
                                                                  True)])[0])
 
 
-def patch_object(app: App, request: Request) -> Response:
+def patch_object(app: State, request: Request) -> Response:
     """``PATCH /v1/objects/{className}/{id}``: merge; null deletes a property; 204.
 
     The tenant travels in the body, as for PUT: the operation has no ``tenant`` query
@@ -314,7 +315,7 @@ def patch_object(app: App, request: Request) -> Response:
     return empty(204)
 
 
-def delete_object(app: App, request: Request) -> Response:
+def delete_object(app: State, request: Request) -> Response:
     """``DELETE /v1/objects/{className}/{id}``: 204 even when absent; 500 for a missing class."""
     db = app.db
     object_id = _object_id(request)
@@ -334,7 +335,7 @@ def delete_object(app: App, request: Request) -> Response:
     return empty(204)
 
 
-def get_object_any_class(app: App, request: Request) -> Response:
+def get_object_any_class(app: State, request: Request) -> Response:
     """Deprecated ``GET /v1/objects/{id}``: the id in any non-multi-tenant class."""
     db = app.db
     object_id = _object_id(request)
@@ -348,7 +349,7 @@ def get_object_any_class(app: App, request: Request) -> Response:
     return empty(404)
 
 
-def delete_object_any_class(app: App, request: Request) -> Response:
+def delete_object_any_class(app: State, request: Request) -> Response:
     """Deprecated ``DELETE /v1/objects/{id}``: deletes the id everywhere, 404 if nowhere."""
     db = app.db
     object_id = _object_id(request)
@@ -364,7 +365,7 @@ def delete_object_any_class(app: App, request: Request) -> Response:
     return empty(204 if found else 404)
 
 
-def validate_object(app: App, request: Request) -> Response:
+def validate_object(app: State, request: Request) -> Response:
     """``POST /v1/objects/validate``: the class's checks, changing nothing (no auto-schema,
     no tenant handling, no shard)."""
     db = app.db

@@ -27,7 +27,7 @@ from sandbox.nodes import SettingError
 from sandbox.store import now_ms
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 TRANSITIONS = ("FREEZING", "UNFREEZING")
 FAILABLE_MODULES = (TRANSFORMERS,)  # modules whose meta is a remote call
@@ -43,7 +43,7 @@ def settings_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def handle(app: App, request: Request, name: str) -> Response:
+def handle(app: State, request: Request, name: str) -> Response:
     """Serve ``/__sandbox/{name}`` for the operations knobs, or answer 404."""
     parts = name.split("/")
     method = request.method
@@ -72,14 +72,14 @@ def handle(app: App, request: Request, name: str) -> Response:
     return error(404, f"unknown sandbox knob: {method} /__sandbox/{name}")
 
 
-def _put_node(app: App, request: Request, node: str) -> Response:
+def _put_node(app: State, request: Request, node: str) -> Response:
     if node not in app.cluster.nodes:
         return error(404, f"unknown node {node!r}; nodes: {', '.join(sorted(app.cluster.nodes))}")
     app.cluster.set_node(app.db, node, settings_body(request), app.version)
     return json_response(app.cluster.to_json(app.version)[node])
 
 
-def _tenant(app: App, request: Request, class_name: str, tenant: str) -> Response:
+def _tenant(app: State, request: Request, class_name: str, tenant: str) -> Response:
     db = app.db
     body = settings_body(request) if request.method == "PUT" else {}
     if set(body) - {"status"}:
@@ -105,11 +105,11 @@ def _tenant(app: App, request: Request, class_name: str, tenant: str) -> Respons
                               "since": transition[1] if transition else None})
 
 
-def _modules(app: App) -> dict[str, Any]:
+def _modules(app: State) -> dict[str, Any]:
     return {name: {"failing": name in app.failing_modules} for name in FAILABLE_MODULES}
 
 
-def _put_module(app: App, request: Request, module: str) -> Response:
+def _put_module(app: State, request: Request, module: str) -> Response:
     if module not in FAILABLE_MODULES:
         return error(404, f"unknown module {module!r}; modules whose meta call can fail: "
                           f"{', '.join(FAILABLE_MODULES)}")

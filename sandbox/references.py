@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from sandbox.classes import SchemaError, is_reference
 from sandbox.http import go_syntax, go_type, go_value, is_uuid_format
 from sandbox.store import Collection, Database
-from sandbox.values import parse_uuid
+from sandbox.uuids import parse_uuid
 
 MISSING_CLASS = "reference property to nonexistent class"
 LOCALHOST = "localhost"

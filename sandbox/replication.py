@@ -34,7 +34,7 @@ from sandbox.nodes import UP, SettingError, version_tuple
 from sandbox.store import Collection, Database, now_ms
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.core import Core
 
 REGISTERED, HYDRATING, FINALIZING, INTEGRATING, DEHYDRATING, READY, CANCELLED = (
     "REGISTERED", "HYDRATING", "FINALIZING", "INTEGRATING", "DEHYDRATING", "READY", "CANCELLED")
@@ -123,10 +123,20 @@ class Replication:
                 if not self._step(db, op, op.clock + int(self.step_ms)):
                     break
 
-    def catch_up(self, app: App) -> None:
+    def ready(self, core: Core, request: Request,
+              since: tuple[int, ...] = MOVEMENT_SINCE) -> Replication:
+        """The FSM, brought up to date; 404 where the path is too new, 501 when switched off."""
+        if version_tuple(core.answering_version()) < since:
+            raise ApiError(framework_error(404, 404, f"path {request.path} was not found"))
+        if not self.enabled:
+            raise ApiError(empty(501))
+        self.catch_up(core)
+        return self
+
+    def catch_up(self, core: Core) -> None:
         """``advance`` with the nodes that are up now, under the database lock."""
-        with app.db.lock:
-            self.advance(app.db, {n for n, s in app.cluster.nodes.items() if s.status in UP})
+        with core.db.lock:
+            self.advance(core.db, {n for n, s in core.cluster.nodes.items() if s.status in UP})
 
     def _step(self, db: Database, op: Operation, when: int) -> bool:
         """One state boundary of ``op`` at ``when``; False when it has nothing left to do."""
@@ -165,17 +175,6 @@ def _states(version: str, transfer: str) -> list[str]:
     if transfer == "MOVE":
         states.append(DEHYDRATING)
     return [*states, READY]
-
-
-def ready(app: App, request: Request, since: tuple[int, ...] = MOVEMENT_SINCE) -> Replication:
-    """The FSM, brought up to date; 404 where the path is too new, 501 when switched off."""
-    if version_tuple(app.answering_version()) < since:
-        raise ApiError(framework_error(404, 404, f"path {request.path} was not found"))
-    replication = app.replication
-    if not replication.enabled:
-        raise ApiError(empty(501))
-    replication.catch_up(app)
-    return replication
 
 
 class OpRefused(Exception):
@@ -225,15 +224,15 @@ def _conflict(replication: Replication, new: Operation) -> str | None:
     return None
 
 
-def register(app: App, replication: Replication, name: str, shard: str, source: str,
+def register(core: Core, replication: Replication, name: str, shard: str, source: str,
              target: str, transfer: str) -> str:
     """Validate and register one op (``db.lock`` held); its id, or ``OpRefused``."""
-    col = app.db.collections.get(name)
+    col = core.db.collections.get(name)
     _validate(col, name, shard, source, target)
     now = now_ms()
     op = Operation(id=str(uuid.uuid4()), collection=name, shard=shard, source=source,
                    target=target, type=transfer, started=now, since=now, clock=now,
-                   states=_states(app.answering_version(), transfer))
+                   states=_states(core.answering_version(), transfer))
     conflict = _conflict(replication, op)
     if conflict:
         raise OpRefused(f"{conflict}: replica is already being replicated", 500)

@@ -29,12 +29,11 @@ from sandbox.replication import (
     Operation,
     OpRefused,
     Replication,
-    ready,
     register,
 )
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 
 def _bool(request: Request, name: str) -> bool:
@@ -66,9 +65,9 @@ def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-def replicate(app: App, request: Request) -> Response:
+def replicate(app: State, request: Request) -> Response:
     """``POST /v1/replication/replicate``: register a COPY (default) or MOVE."""
-    replication = ready(app, request)
+    replication = app.replication.ready(app, request)
     body = _body(request)
     with app.db.lock:
         try:
@@ -84,17 +83,17 @@ def _op(replication: Replication, request: Request) -> Operation | None:
     return replication.ops.get(op_id or "")
 
 
-def details(app: App, request: Request) -> Response:
+def details(app: State, request: Request) -> Response:
     """``GET /v1/replication/replicate/{id}[?includeHistory=true]``; unknown: 404, no body."""
-    replication = ready(app, request)
+    replication = app.replication.ready(app, request)
     with_history = _bool(request, "includeHistory")
     op = _op(replication, request)
     return empty(404) if op is None else json_response(op.to_json(with_history))
 
 
-def list_ops(app: App, request: Request) -> Response:
+def list_ops(app: State, request: Request) -> Response:
     """``GET /v1/replication/replicate/list``: filtered by collection (and shard) or target."""
-    replication = ready(app, request)
+    replication = app.replication.ready(app, request)
     with_history = _bool(request, "includeHistory")
     query = request.query
     collection, shard, target = (query.get(k) for k in ("collection", "shard", "targetNode"))
@@ -109,9 +108,9 @@ def list_ops(app: App, request: Request) -> Response:
     return json_response([op.to_json(with_history) for op in ops])
 
 
-def cancel(app: App, request: Request) -> Response:
+def cancel(app: State, request: Request) -> Response:
     """``POST /v1/replication/replicate/{id}/cancel``: 204; 409 once uncancellable."""
-    replication = ready(app, request)
+    replication = app.replication.ready(app, request)
     with app.db.lock:
         op = _op(replication, request)
         if op is not None:
@@ -121,9 +120,9 @@ def cancel(app: App, request: Request) -> Response:
     return empty(204)
 
 
-def delete(app: App, request: Request) -> Response:
+def delete(app: State, request: Request) -> Response:
     """``DELETE /v1/replication/replicate/{id}``: 204; 409 while uncancellable and not READY."""
-    replication = ready(app, request)
+    replication = app.replication.ready(app, request)
     with app.db.lock:
         op = _op(replication, request)
         if op is not None:
@@ -133,9 +132,9 @@ def delete(app: App, request: Request) -> Response:
     return empty(204)
 
 
-def delete_all(app: App, request: Request) -> Response:
+def delete_all(app: State, request: Request) -> Response:
     """``DELETE /v1/replication/replicate``: schedule every deletable op for deletion."""
-    replication = ready(app, request)
+    replication = app.replication.ready(app, request)
     with app.db.lock:
         for op in replication.ops.values():
             if not (op.uncancelable and op.state != READY):
@@ -160,14 +159,14 @@ def _force_filter(replication: Replication, body: dict[str, Any]) -> list[Operat
     return None
 
 
-def force_delete(app: App, request: Request) -> Response:
+def force_delete(app: State, request: Request) -> Response:
     """``POST /v1/replication/replicate/force-delete``: drop ops from the FSM at once, with
     no state checks (``dryRun``: only say which). Not served at all (go-openapi's 501) when
     replica movement is off: ``setupUnimplementedHandlers`` leaves it out."""
     if not app.replication.enabled:
         raise ApiError(framework_error(501, 501, "operation replication.ForceDeleteReplications "
                                                  "has not yet been implemented"))
-    replication = ready(app, request)
+    replication = app.replication.ready(app, request)
     body = request.json("body", required=False) or {}
     if not isinstance(body, dict):
         raise parse_error(f"json: cannot unmarshal {go_kind(body)} into Go value of type "
@@ -189,7 +188,7 @@ def force_delete(app: App, request: Request) -> Response:
     return json_response({})
 
 
-def knob(app: App, request: Request, body: dict[str, Any]) -> Response:
+def knob(app: State, request: Request, body: dict[str, Any]) -> Response:
     """``GET``/``PUT /__sandbox/replication`` ``{"enabled": bool, "step_ms": number}``."""
     if request.method == "PUT":
         app.replication.configure(body)

@@ -28,21 +28,21 @@ from sandbox.http import (
     parse_error,
     uuid_param,
 )
-from sandbox.replication import INVALID, TERMINAL, OpRefused, Replication, ready, register
+from sandbox.replication import INVALID, TERMINAL, OpRefused, Replication, register
 from sandbox.store import Collection
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 SCALE_SINCE = (1, 35, 0)
 
 
-def sharding_state(app: App, request: Request) -> Response:
+def sharding_state(app: State, request: Request) -> Response:
     """``GET /v1/replication/sharding-state?collection=[&shard=]``: replicas per shard.
 
     The collection name is used as given (no case fix, no alias); unknown: 404, no body.
     """
-    ready(app, request)
+    app.replication.ready(app, request)
     collection, shard = request.query.get("collection"), request.query.get("shard")
     if collection is None:
         raise fail(400, "collection is required")
@@ -55,7 +55,7 @@ def sharding_state(app: App, request: Request) -> Response:
     return json_response({"shardingState": {"collection": collection, "shards": shards}})
 
 
-def _plan(app: App, col: Collection, factor: int) -> dict[str, Any]:
+def _plan(app: State, col: Collection, factor: int) -> dict[str, Any]:
     """``QueryReplicationScalePlan``: per shard the replicas to remove and to add (with a
     source node chosen among the replicas that stay)."""
     candidates = sorted(app.db.nodes)
@@ -83,9 +83,9 @@ def _plan(app: App, col: Collection, factor: int) -> dict[str, Any]:
     return actions
 
 
-def scale_plan(app: App, request: Request) -> Response:
+def scale_plan(app: State, request: Request) -> Response:
     """``GET /v1/replication/scale?collection=&replicationFactor=``: a plan, nothing changes."""
-    ready(app, request, SCALE_SINCE)
+    app.replication.ready(app, request, SCALE_SINCE)
     for name in ("collection", "replicationFactor"):
         if name not in request.query:
             raise ApiError(framework_error(422, 602, f"{name} in query is required"))
@@ -139,7 +139,7 @@ def _check_actions(actions: dict[str, Any]) -> None:
                                     "multiple times as source for additions")
 
 
-def _apply_shard(app: App, replication: Replication, col: Collection, shard: str,
+def _apply_shard(app: State, replication: Replication, col: Collection, shard: str,
                  action: dict[str, Any], ids: list[str]) -> None:
     """Weaviate's order: drop the removed replicas, then add (empty, or by COPY/MOVE).
 
@@ -175,10 +175,10 @@ def _apply_shard(app: App, replication: Replication, col: Collection, shard: str
                             f"{exc}") from None
 
 
-def apply_scale(app: App, request: Request) -> Response:
+def apply_scale(app: State, request: Request) -> Response:
     """``POST /v1/replication/scale``: remove replicas now, start a COPY (or a MOVE, when the
     source is being removed) per added replica; the op ids come back."""
-    replication = ready(app, request, SCALE_SINCE)
+    replication = app.replication.ready(app, request, SCALE_SINCE)
     body = _scale_body(request)
     name, actions = body["collection"], body["shardScaleActions"]
     if name == "" or body["planId"] == "":

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Generic, TypeVar
 from urllib.parse import unquote
 
 from sandbox.http import Request, Response, framework_error
 
-if TYPE_CHECKING:
-    from sandbox.app import App
-
-Handler = Callable[["App", Request], Response]
-Route = tuple[str, str, Handler]
+# What every handler receives first: the sandbox (``sandbox.state.State``), which holds the
+# router, so the router takes its type as a parameter instead of importing it.
+S = TypeVar("S")
+Handler = Callable[[S, Request], Response]
+Route = tuple[str, str, Handler[S]]
 # Runs after routing, before the handler: a refusal, a filter for the handler's answer
 # (list endpoints that hide what the caller may not read), or None.
-Guard = Callable[["App", Request], "Response | Callable[[Response], Response] | None"]
+Guard = Callable[[S, Request], "Response | Callable[[Response], Response] | None"]
 
 _PARAM = re.compile(r"\{(\w+)\}")
 
@@ -27,20 +27,20 @@ def _compile(template: str) -> re.Pattern[str]:
     return re.compile(f"^{pattern}/?$")
 
 
-class Router:
+class Router(Generic[S]):
     """Maps (method, path) to a handler; path parameters land in ``Request.params``."""
 
-    def __init__(self, routes: list[Route], guard: Guard | None = None) -> None:
+    def __init__(self, routes: list[Route[S]], guard: Guard[S] | None = None) -> None:
         self._guard = guard
-        self._table: list[tuple[str, re.Pattern[str], dict[str, Handler]]] = []
-        by_template: dict[str, dict[str, Handler]] = {}
+        self._table: list[tuple[str, re.Pattern[str], dict[str, Handler[S]]]] = []
+        by_template: dict[str, dict[str, Handler[S]]] = {}
         for method, template, handler in routes:
             by_template.setdefault(template, {})[method] = handler
         # Literal segments win over parameters (``/objects/validate`` before ``/objects/{id}``).
         for template in sorted(by_template, key=lambda t: (t.count("{"), -len(t))):
             self._table.append((template, _compile(template), by_template[template]))
 
-    def dispatch(self, app: App, request: Request, guarded: bool = True) -> Response:
+    def dispatch(self, app: S, request: Request, guarded: bool = True) -> Response:
         """Run the matching handler or answer as the framework does; ``guarded`` False skips
         the guard (a guard reading a resource to learn what it must check)."""
         allowed: list[str] = []

@@ -19,7 +19,7 @@ from sandbox.http import ApiError, Request, Response, empty, json_response, rest
 from sandbox.references import require_classes, require_property_classes
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 
 @contextmanager
@@ -31,7 +31,7 @@ def _restricted() -> Iterator[None]:
         raise ApiError(restriction_error(str(exc))) from None
 
 
-def list_classes(app: App, request: Request) -> Response:
+def list_classes(app: State, request: Request) -> Response:
     """``GET /v1/schema``: every class, ``{"classes": []}`` when there is none."""
     db = app.db
     with db.lock:
@@ -39,7 +39,7 @@ def list_classes(app: App, request: Request) -> Response:
     return json_response({"classes": classes})
 
 
-def create_class(app: App, request: Request) -> Response:
+def create_class(app: State, request: Request) -> Response:
     """``POST /v1/schema``: the stored class with every default filled in."""
     db = app.db
     body = request.json("objectClass")
@@ -51,7 +51,7 @@ def create_class(app: App, request: Request) -> Response:
     return json_response(with_async_flag(config))
 
 
-def get_class(app: App, request: Request) -> Response:
+def get_class(app: State, request: Request) -> Response:
     """``GET /v1/schema/{className}``; aliases resolve to their target; 404 has no body."""
     db = app.db
     with db.lock:
@@ -61,7 +61,7 @@ def get_class(app: App, request: Request) -> Response:
         return json_response(with_async_flag(col.config))
 
 
-def put_class(app: App, request: Request) -> Response:
+def put_class(app: State, request: Request) -> Response:
     """``PUT /v1/schema/{className}``: mutable fields only, 404 without body when missing."""
     db = app.db
     body = request.json("objectClass")
@@ -75,7 +75,7 @@ def put_class(app: App, request: Request) -> Response:
         return json_response(with_async_flag(col.config))
 
 
-def delete_class(app: App, request: Request) -> Response:
+def delete_class(app: State, request: Request) -> Response:
     """``DELETE /v1/schema/{className}``: 200 with no body, also when the class is absent."""
     db = app.db
     with db.lock:
@@ -83,7 +83,7 @@ def delete_class(app: App, request: Request) -> Response:
     return empty(200)
 
 
-def add_property(app: App, request: Request) -> Response:
+def add_property(app: State, request: Request) -> Response:
     """``POST /v1/schema/{className}/properties``: 422 (not 404) for a missing class."""
     db = app.db
     body = request.json()

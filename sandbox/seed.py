@@ -152,7 +152,7 @@ def load_demo(db: Database) -> None:
         _insert(db, rng, {"class": "ELYSIACTL_Audit", "id": _uuid(rng),
                           "properties": {"action": rng.choice(["create", "rm", "backup"]),
                                          "at": _date(start + i * YEAR_MS // 40)}})
-    db.aliases["Docs"] = "DocumentChunk"
+    db.set_alias("Docs", "DocumentChunk")
 
 
 def _load_chunks(db: Database, rng: random.Random, vectors: np.random.Generator) -> None:

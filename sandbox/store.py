@@ -12,7 +12,9 @@ import random
 import string
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -282,6 +284,29 @@ def hash_name(name: str) -> int:
     return sum((i + 1) * ord(c) for i, c in enumerate(name))
 
 
+class FoldedNames:
+    """Names by their lower-case form, each form's names in the order they were added: the
+    first one is what a scan of the names in insertion order finds first."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, list[str]] = {}
+
+    def add(self, name: str) -> None:
+        self._names.setdefault(name.lower(), []).append(name)
+
+    def discard(self, name: str) -> None:
+        names = self._names.get(name.lower(), [])
+        if name in names:
+            names.remove(name)
+            if not names:
+                del self._names[name.lower()]
+
+    def first(self, name: str) -> str | None:
+        """The earliest name equal to ``name`` but for case (``name`` itself included)."""
+        names = self._names.get(name.lower())
+        return names[0] if names else None
+
+
 class Database:
     """Every collection and alias of one emulated cluster."""
 
@@ -289,9 +314,22 @@ class Database:
         self.lock = threading.RLock()
         self.auto_schema = auto_schema  # AUTOSCHEMA_ENABLED
         self.nodes = [f"node{i + 1}" for i in range(node_count)]
-        self.collections: dict[str, Collection] = {}
-        self.aliases: dict[str, str] = {}
+        self._collections: dict[str, Collection] = {}
+        self._aliases: dict[str, str] = {}
+        # the names by their lower-case form: check_new_name without a scan per create
+        self._folded_classes = FoldedNames()
+        self._folded_aliases = FoldedNames()
         self._rng = random.Random(0)  # shard names: random in Weaviate, repeatable here
+
+    @property
+    def collections(self) -> Mapping[str, Collection]:
+        """Every collection by name (read only: ``add`` and ``drop`` change it)."""
+        return MappingProxyType(self._collections)
+
+    @property
+    def aliases(self) -> Mapping[str, str]:
+        """Alias -> class (read only: ``set_alias`` and ``drop_alias`` change it)."""
+        return MappingProxyType(self._aliases)
 
     def __getstate__(self) -> dict[str, Any]:
         """Everything but the lock (``sandbox.seed.demo_database`` copies a built database)."""
@@ -303,24 +341,41 @@ class Database:
     def resolve(self, name: str) -> str:
         """Case-fix a collection name and follow an alias."""
         fixed = upper_first(name)
-        return self.aliases.get(fixed, fixed)
+        return self._aliases.get(fixed, fixed)
 
     def get(self, name: str) -> Collection | None:
         """The collection (or alias target) called ``name``, or None."""
-        return self.collections.get(self.resolve(name))
+        return self._collections.get(self.resolve(name))
 
     def check_new_name(self, name: str) -> None:
         """Weaviate's duplicate and case-collision checks for a new class name (``SchemaError``)."""
-        if name in self.collections:
+        if name in self._collections:
             raise SchemaError(f"class name {name} already exists")
-        for existing in self.collections:
-            if existing.lower() == name.lower():
-                raise SchemaError(f'class already exists: found similar class "{existing}"')
-        for alias in self.aliases:
-            if alias == name:
-                raise SchemaError(f"alias name {name} already exists")
-            if alias.lower() == name.lower():
-                raise SchemaError(f'class already exists: found similar alias "{alias}"')
+        similar = self._folded_classes.first(name)
+        if similar is not None:
+            raise SchemaError(f'class already exists: found similar class "{similar}"')
+        alias = self._folded_aliases.first(name)
+        if alias == name:
+            raise SchemaError(f"alias name {name} already exists")
+        if alias is not None:
+            raise SchemaError(f'class already exists: found similar alias "{alias}"')
+
+    def similar_alias(self, name: str) -> str | None:
+        """The first alias (in creation order) equal to ``name`` but for case, or None."""
+        return self._folded_aliases.first(name)
+
+    def set_alias(self, alias: str, target: str) -> None:
+        """Create ``alias`` or point it at another class."""
+        if alias not in self._aliases:
+            self._folded_aliases.add(alias)
+        self._aliases[alias] = target
+
+    def drop_alias(self, alias: str) -> bool:
+        """Delete ``alias``; False when there was none."""
+        if self._aliases.pop(alias, None) is None:
+            return False
+        self._folded_aliases.discard(alias)
+        return True
 
     def add(self, config: dict[str, Any]) -> Collection:
         """Store a validated, defaulted class and lay out its shards on the nodes."""
@@ -333,12 +388,15 @@ class Database:
                 col.shards.append(shard)
                 col.placement[shard] = col.nodes_for(start + i)
                 col.shard_status[shard] = "READY"
-        self.collections[config["class"]] = col
+        self._collections[config["class"]] = col
+        self._folded_classes.add(config["class"])
         return col
 
     def drop(self, name: str) -> None:
         """Delete a collection by its exact name (aliases are not followed, as in Weaviate)."""
         fixed = upper_first(name)
-        if self.collections.pop(fixed, None) is not None:
+        if self._collections.pop(fixed, None) is not None:
+            self._folded_classes.discard(fixed)
             # [unconfirmed] aliases of a deleted class are dropped with it, not left dangling.
-            self.aliases = {a: c for a, c in self.aliases.items() if c != fixed}
+            for alias in [a for a, c in self._aliases.items() if c == fixed]:
+                self.drop_alias(alias)

@@ -26,7 +26,7 @@ from sandbox.http import (
 from sandbox.store import ACTIVE, INACTIVE, OFFLOADED, STATUS_ALIASES, Collection, Database
 
 if TYPE_CHECKING:
-    from sandbox.app import App
+    from sandbox.state import State
 
 TENANT_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
 ENUM = ["ACTIVE", "INACTIVE", "OFFLOADED", "OFFLOADING", "ONLOADING", "HOT", "COLD", "FROZEN",
@@ -101,7 +101,7 @@ def _statuses(body: list[dict[str, Any]], allow_empty: bool) -> list[str | None]
     return out
 
 
-def get_tenants(app: App, request: Request) -> Response:
+def get_tenants(app: State, request: Request) -> Response:
     """``GET .../tenants``."""
     db = app.db
     with db.lock:
@@ -110,7 +110,7 @@ def get_tenants(app: App, request: Request) -> Response:
                               for n in col.tenants])
 
 
-def add_tenants(app: App, request: Request) -> Response:
+def add_tenants(app: State, request: Request) -> Response:
     """``POST .../tenants``: existing names are silently ignored; the echo uses HOT/COLD.
     Names and statuses are checked before the class is looked up, as Weaviate does."""
     db = app.db
@@ -126,7 +126,7 @@ def add_tenants(app: App, request: Request) -> Response:
     return json_response(echo)
 
 
-def update_tenants(app: App, request: Request) -> Response:
+def update_tenants(app: State, request: Request) -> Response:
     """``PUT .../tenants``: at most 100 per request; answers with the tenants re-read.
     Unknown names fail the request, after the known ones were updated."""
     db = app.db
@@ -154,7 +154,7 @@ def update_tenants(app: App, request: Request) -> Response:
                               for n in wanted])
 
 
-def delete_tenants(app: App, request: Request) -> Response:
+def delete_tenants(app: State, request: Request) -> Response:
     """``DELETE .../tenants`` with a JSON array of names; unknown names are ignored."""
     db = app.db
     body = request.json()
@@ -171,7 +171,7 @@ def delete_tenants(app: App, request: Request) -> Response:
     return empty(200)
 
 
-def get_tenant(app: App, request: Request) -> Response:
+def get_tenant(app: State, request: Request) -> Response:
     """``GET .../tenants/{tenantName}``: 404 without a body when absent."""
     db = app.db
     with db.lock:
@@ -182,7 +182,7 @@ def get_tenant(app: App, request: Request) -> Response:
         return json_response({"name": name, "activityStatus": col.reported_status(name)})
 
 
-def head_tenant(app: App, request: Request) -> Response:
+def head_tenant(app: State, request: Request) -> Response:
     """``HEAD .../tenants/{tenantName}``: 200 or 404."""
     db = app.db
     with db.lock:

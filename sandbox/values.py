@@ -7,16 +7,16 @@ with Weaviate's message text; callers decide the status code and wrapper
 
 from __future__ import annotations
 
-import re
 import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sandbox.classes import build_class, check_property, is_reference, lower_first
-from sandbox.http import go_quote, go_type
+from sandbox.http import go_type
 from sandbox.matching import DateError, rfc3339_ms
 from sandbox.store import Collection, Database
+from sandbox.uuids import parse_uuid
 
 if TYPE_CHECKING:
     from sandbox.references import References
@@ -37,52 +37,6 @@ def is_date(value: Any) -> bool:
     except DateError:
         return False
     return True
-
-
-_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_HEX = frozenset(b"0123456789abcdefABCDEF")
-_HEX_AT = (0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34)
-
-
-def _go_uuid(value: str) -> tuple[str | None, str | None]:
-    """google/uuid's ``Parse``: (32 lowercase hex digits, None) or (None, its error text).
-
-    It reads the canonical form, 32 hex digits, a ``urn:uuid:`` prefix and braces (whose
-    characters it never looks at); lengths count bytes, as Go does.
-    """
-    raw = value.encode("utf-8", "surrogatepass")
-    if len(raw) == 32:
-        return (raw.decode().lower(), None) if all(c in _HEX for c in raw) else \
-            (None, "invalid UUID format")
-    if len(raw) == 45:
-        if raw[:9].lower() != b"urn:uuid:":
-            return None, f"invalid urn prefix: {go_quote(raw[:9].decode(errors='replace'))}"
-        raw = raw[9:]
-    elif len(raw) == 38:
-        raw = raw[1:]
-    elif len(raw) != 36:
-        return None, f"invalid UUID length: {len(raw)}"
-    if any(raw[i] != 45 for i in (8, 13, 18, 23)) or \
-            any(raw[i] not in _HEX or raw[i + 1] not in _HEX for i in _HEX_AT):
-        return None, "invalid UUID format"
-    return raw[:36].replace(b"-", b"").decode().lower(), None
-
-
-def parse_uuid(value: Any) -> str | None:
-    """Canonical lowercase form of a UUID string as google/uuid's ``Parse`` reads it, or None."""
-    if not isinstance(value, str):
-        return None
-    if _CANONICAL_UUID.match(value):
-        return value
-    digits, _ = _go_uuid(value)
-    if digits is None:
-        return None
-    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
-
-
-def uuid_error(value: str) -> str | None:
-    """google/uuid's ``Parse`` error for ``value``, or None when it is a UUID."""
-    return _go_uuid(value)[1]
 
 
 def _infer(value: Any) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from sandbox.classes import upper_first
 from sandbox.http import fail
 from sandbox.references import References
 from sandbox.store import Collection, Database, StoredObject, TenantError, now_ms
-from sandbox.values import collection_for_write, normalize, parse_uuid, vectors
+from sandbox.uuids import parse_uuid
+from sandbox.values import collection_for_write, normalize, vectors
 
 CONSISTENCY_LEVELS = ("ONE", "QUORUM", "ALL")
 

@@ -7,21 +7,34 @@ exit code is that of the first failure.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from commands.errors import QuitRequested
 from commands.graphql_text import joined
 from commands.inputs import read_text
 
 if TYPE_CHECKING:
-    from shell.runner import LineRunner
+    from commands.results import Outcome
+    from shell.render import Renderer
+
+
+class Runner(Protocol):
+    """What running lines needs of ``shell.runner.LineRunner``, which imports this module
+    (through ``shell.scripting``)."""
+
+    renderer: Callable[[], Renderer]
+    source: str
+
+    def run(self, line: str, source: str, prefix: str = "") -> Outcome:
+        """Run one line and draw its outcome."""
+        ...
 
 RUNS_LINES = ("i", "e")
 """Commands that fail when a line they ran failed, which said why (FILE:LINE: error)."""
 
 
-def run_lines(lines: Iterable[tuple[str, str]], runner: LineRunner, on_error: str = "stop",
+def run_lines(lines: Iterable[tuple[str, str]], runner: Runner, on_error: str = "stop",
               echo: bool = False) -> int:
     """Run ``(location, line)`` pairs; location is ``FILE:LINE`` or ``-c``. Returns the code."""
     first_failure = 0

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import os
 import shlex
-from typing import TYPE_CHECKING
 
 from commands.errors import ShellError, UsageError
 from shell.output import OutputRedirect
-from shell.script import numbered, read_lines, run_lines
-
-if TYPE_CHECKING:
-    from shell.runner import LineRunner
+from shell.script import Runner, numbered, read_lines, run_lines
 
 MAX_DEPTH = 16
 SCRATCH = r"\e"  # how lines from the editor's scratch file are located: \e:2: error...
@@ -26,7 +22,7 @@ SCRATCH = r"\e"  # how lines from the editor's scratch file are located: \e:2: e
 class Scripting:
     """``Session.shell_hooks`` for one runner."""
 
-    def __init__(self, runner: LineRunner) -> None:
+    def __init__(self, runner: Runner) -> None:
         self._runner = runner
         self._output = OutputRedirect(runner.renderer)
         self._files: list[str] = []  # the \i chain being run, outermost first

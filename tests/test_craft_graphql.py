@@ -89,6 +89,24 @@ def test_repl_shows_each_graphql_error_with_its_path(demo: Sandbox) -> None:
     assert next(iter(dispatcher.audit.entries()))["status"] == "error"
 
 
+PARTIAL = "{ Aggregate { Article { meta { count } } SupportTicket { meta { count } } } }"
+NO_TENANT = ("class SupportTicket has multi-tenancy enabled, but request was without tenant "
+             "(path Aggregate.SupportTicket; line 1, column 42)")
+
+
+def test_repl_shows_a_partial_answer_and_its_errors_as_warnings(demo: Sandbox) -> None:
+    """Weaviate answers what it can (REST-BEHAVIOUR.md §10): the multi-tenant class without
+    its tenant is null with an error, Article is counted."""
+    dispatcher, out, err = repl(demo.url, PARTIAL + "\r\\graphql --format json "
+                                + PARTIAL + "\r\\q\r")
+    table, document = out.split("{", 1)
+    assert "250" in table and "SupportTicket" not in table  # its null is no value
+    assert json.loads("{" + document) == {
+        "Aggregate": {"Article": [{"meta": {"count": 250}}], "SupportTicket": None}}
+    assert err.count(NO_TENANT) == 2 and "error:" not in err
+    assert [e["status"] for e in dispatcher.audit.entries()][:2] == ["partial", "partial"]
+
+
 def test_pty_continuation_prompt_and_ctrl_c(request: pytest.FixtureRequest) -> None:
     child: pexpect.spawn = request.getfixturevalue("terminal")  # test_shell_repl's
     child.send("Get {\r")
@@ -137,6 +155,16 @@ def test_script_error_names_the_first_line_and_stops(demo: Sandbox, tmp_path: Pa
                      '"AggregateObjectsObj". (line 3, column 3)']
     assert "hint: \\ls lists the collections" in done.stderr
     assert "250" not in done.stdout  # the script stopped
+
+
+def test_script_shows_a_partial_answer_then_stops(demo: Sandbox, tmp_path: Path) -> None:
+    script = write(tmp_path / "partial.elysia", PARTIAL, "\\count Product")
+    done = elysiactl(demo.url, tmp_path, "-f", str(script))
+    assert done.returncode == 1
+    assert "250" in done.stdout and "120" not in done.stdout  # the script stopped after it
+    assert NO_TENANT in done.stderr.splitlines()
+    assert f"{script}:1: \\graphql exited with status 1 (partial): the script stops" \
+        in done.stderr
 
 
 def test_json_gives_the_data(demo: Sandbox, tmp_path: Path) -> None:

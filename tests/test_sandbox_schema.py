@@ -152,6 +152,35 @@ def test_aliases_resolve_but_do_not_delete(client: httpx.Client) -> None:
     assert client.delete("/v1/aliases/Missing").status_code == 404
 
 
+def test_new_names_collide_with_classes_and_aliases_whatever_came_and_went(
+        client: httpx.Client) -> None:
+    """Weaviate's messages for a new class name taken by a class or an alias, exactly or
+    but for case, stay right through alias updates, deletes and class drops (the sandbox
+    keeps the names by lower case instead of scanning every one per create)."""
+    def create(name: str) -> str | None:
+        response = client.post("/v1/schema", json={"class": name})
+        return None if response.status_code == 200 else message(response)
+
+    assert create("Article") is None and create("Other") is None
+    assert create("Article") == "class name Article already exists"
+    assert create("ARTICLE") == 'class already exists: found similar class "Article"'
+    client.post("/v1/aliases", json={"alias": "Nick", "class": "Article"})
+    assert create("Nick") == "alias name Nick already exists"
+    assert create("NICK") == 'class already exists: found similar alias "Nick"'
+    twin = client.post("/v1/aliases", json={"alias": "NICK", "class": "Other"})
+    assert message(twin) == ("validation: updating schema: TYPE_CREATE_ALIAS: create alias: "
+                             "NICK, alias already exists")
+    client.put("/v1/aliases/Nick", json={"class": "Other"})  # moved, still taken
+    assert create("nick") == "alias name Nick already exists"
+    client.delete("/v1/aliases/Nick")
+    assert create("NICK") is None
+    client.post("/v1/aliases", json={"alias": "Pen", "class": "Other"})
+    client.delete("/v1/schema/Other")  # its aliases go with it
+    assert create("PEN") is None and create("OTHER") is None
+    client.delete("/v1/schema/Article")
+    assert create("ARTICLE") is None
+
+
 def test_schema_rejects_malformed_json(client: httpx.Client) -> None:
     response = client.post("/v1/schema", content=b"{not json",
                            headers={"Content-Type": "application/json"})

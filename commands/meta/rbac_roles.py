@@ -59,25 +59,32 @@ def _parse_all(texts: list[str], version: str | None) -> list[dict[str, Any]]:
 
 def _holders(ctx: CommandContext, name: str) -> tuple[list[str], list[str]]:
     version = ctx.server_version
-    held = [u if not kind or kind.startswith("db") else f"{u} ({kind})"
-            for u, kind in roles_ops.role_users(ctx.api, name, version)]
-    return sorted(held), sorted(roles_ops.role_groups(ctx.api, name, version))
+    return _shown(roles_ops.role_users(ctx.api, name, version),
+                  roles_ops.role_groups(ctx.api, name, version))
+
+
+def _shown(users: list[tuple[str, str]], groups: list[str]) -> tuple[list[str], list[str]]:
+    """Users (``name (oidc)`` for an OIDC user) and groups, sorted."""
+    held = [u if not kind or kind.startswith("db") else f"{u} ({kind})" for u, kind in users]
+    return sorted(held), sorted(groups)
 
 
 @command(
     "roles", "List roles with their permission counts, users and groups.",
     group="access",
     help="GET /v1/authz/roles (Weaviate >= 1.29, AUTHORIZATION_RBAC_ENABLED=true), then\n"
-         "each role's user (and, from 1.33, group) assignments. \\role NAME shows one role's\n"
-         "permissions.\n\n  \\roles\n  \\roles --format json",
+         "each role's user (and, from 1.33, group) assignments, 8 roles at a time; the\n"
+         "groups' only when GET /v1/authz/groups/oidc lists a group holding a role. \\role\n"
+         "NAME shows one role's permissions.\n\n  \\roles\n  \\roles --format json",
 )
 def roles_cmd(ctx: CommandContext) -> Result:
     """``\\roles``: a Table of roles."""
-    found = access.rbac_roles(ctx.api, ctx.server_version)
+    found = sorted(access.rbac_roles(ctx.api, ctx.server_version), key=lambda r: str(r.get("name")))
+    holding = roles_ops.holders(ctx.api, (str(r.get("name")) for r in found), ctx.server_version)
     rows = []
-    for role in sorted(found, key=lambda r: str(r.get("name"))):
+    for role in found:
         name = str(role.get("name"))
-        held, groups = _holders(ctx, name)
+        held, groups = _shown(*holding[name])
         rows.append((name, name in BUILT_IN, len(role.get("permissions") or []), held, groups))
     note = None if rows else "no role this user may read (reading roles needs read_roles)"
     return Table(("role", "built_in", "permissions", "users", "groups"), tuple(rows),

@@ -89,11 +89,14 @@ def _oidc_users(ctx: CommandContext) -> tuple[dict[str, list[str]], str | None]:
     could not be read ({} when RBAC is off)."""
     version = ctx.server_version
     found: dict[str, list[str]] = {}
+    if not users.oidc_enabled(ctx.api):
+        return found, None  # no role can be assigned to an OIDC user: nothing to look for
     try:
-        for role in access.rbac_roles(ctx.api, version):
-            for user, kind in roles_ops.role_users(ctx.api, role["name"], version):
+        names = [str(role["name"]) for role in access.rbac_roles(ctx.api, version)]
+        for name, (held, _) in roles_ops.holders(ctx.api, names, version, groups=False).items():
+            for user, kind in held:
                 if kind == "oidc":
-                    found.setdefault(user, []).append(role["name"])
+                    found.setdefault(user, []).append(name)
     except ShellError as exc:
         if exc is access.RBAC_OFF:
             return {}, None
@@ -110,7 +113,8 @@ def _oidc_users(ctx: CommandContext) -> tuple[dict[str, list[str]], str | None]:
          "created through the API; db_env_user, from AUTHENTICATION_APIKEY_USERS), roles,\n"
          "active, created, when the key was last used and its first letters. OIDC users\n"
          "exist only in the identity provider, so those with a role are found through the\n"
-         "roles' user assignments (one request per role).\n\n"
+         "roles' user assignments: one request per role, 8 at a time, and none when the\n"
+         "server has OIDC off (GET /v1/.well-known/openid-configuration answers 404).\n\n"
          "  \\users\n  \\users --format json",
 )
 def users_cmd(ctx: CommandContext) -> Result:

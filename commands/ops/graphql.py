@@ -9,6 +9,7 @@ selects them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from commands.api.client import RestClient
@@ -36,15 +37,38 @@ def full_query(query: str) -> tuple[str, int]:
     return ("{\n" + text + "\n}", 1) if _BARE_ROOT.match(text) else (text, 0)
 
 
-def run_query(api: RestClient, query: str) -> dict[str, Any]:
-    """The ``data`` of ``query``; its GraphQL errors raise ``GraphQLFailed``."""
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a query brought back: its ``data``, and when Weaviate answered only part of it
+    (a resolver error: that field is null, the rest answered), the errors as lines."""
+
+    data: dict[str, Any]
+    warnings: list[str]
+    failed: frozenset[tuple[str, ...]] = frozenset()
+    """The paths of the fields that failed (their null is no value to show)."""
+    hint: str | None = None
+    """What to do about the errors (a missing permission: how to grant it)."""
+
+
+def run_query(api: RestClient, query: str) -> Answer:
+    """The answer to ``query``; GraphQL errors with nothing answered raise ``GraphQLFailed``."""
     text, added = full_query(query)
     body = api.request("POST", "/v1/graphql", json={"query": text}, idempotent=True).json()
     errors = body.get("errors") or []
-    if errors:
-        lines = [error_line(e, added) for e in errors]
+    lines = [error_line(e, added) for e in errors]
+    data = body.get("data") or {}
+    if errors and not _answered(data):
         raise GraphQLFailed("\n".join(lines), _hint(text, lines))
-    return body.get("data") or {}
+    failed = frozenset(tuple(str(p) for p in e["path"]) for e in errors
+                       if isinstance(e, dict) and isinstance(e.get("path"), list))
+    return Answer(data, lines, failed, _hint(text, lines))
+
+
+def _answered(value: Any) -> bool:
+    """Whether ``data`` holds anything but the nulls of fields that failed."""
+    if isinstance(value, dict):
+        return any(_answered(item) for item in value.values())
+    return value is not None
 
 
 def error_line(error: Any, added: int = 0) -> str:
@@ -74,13 +98,14 @@ def _hint(query: str, lines: list[str]) -> str | None:
     return None
 
 
-def tables(data: dict[str, Any], query: str) -> list[Table | Record | Message]:
+def tables(data: dict[str, Any], query: str,
+           failed: frozenset[tuple[str, ...]] = frozenset()) -> list[Table | Record | Message]:
     """A table per list of objects in ``data`` (``Get.Article``, ``Aggregate.Article``),
     nested fields flattened as ``_additional.id``; plain values (``__typename``) in one
-    Record."""
+    Record; the fields at a ``failed`` path are left out."""
     found: list[Table | Record | Message] = []
     plain: dict[str, Any] = {}
-    _walk(data, (), query, found, plain)
+    _walk(data, (), query, found, plain, failed)
     if plain:
         found.append(Record(plain, title="data"))
     lists = [i for i, result in enumerate(found) if isinstance(result, Table)]
@@ -90,11 +115,14 @@ def tables(data: dict[str, Any], query: str) -> list[Table | Record | Message]:
 
 
 def _walk(value: dict[str, Any], path: tuple[str, ...], query: str,
-          found: list[Table | Record | Message], plain: dict[str, Any]) -> None:
+          found: list[Table | Record | Message], plain: dict[str, Any],
+          failed: frozenset[tuple[str, ...]]) -> None:
     for key, item in value.items():
         where = (*path, key)
+        if where in failed:
+            continue
         if isinstance(item, dict):
-            _walk(item, where, query, found, plain)
+            _walk(item, where, query, found, plain, failed)
         elif isinstance(item, list) and not item:
             found.append(Message(f"{' '.join(where)}: no objects"))
         elif isinstance(item, list) and all(isinstance(row, dict) for row in item):

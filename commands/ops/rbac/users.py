@@ -20,6 +20,13 @@ def own_info(api: RestClient) -> dict[str, Any] | None:
     return None if response.status_code == 401 else response.json()
 
 
+def oidc_enabled(api: RestClient) -> bool:
+    """Whether the server has OIDC on: its discovery document answers 404 without it, and
+    then no role can be assigned to an OIDC user (a 500 ``oidc is not enabled``)."""
+    return api.request("GET", "/v1/.well-known/openid-configuration", ok=(404,)).status_code \
+        != 404
+
+
 def list_db_users(api: RestClient) -> list[dict[str, Any]]:
     """Every database user (DBUserInfo) with the time its key was last used."""
     return db_users_call(api.get_json, "/v1/users/db", includeLastUsedTime="true") or []
