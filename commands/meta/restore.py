@@ -166,14 +166,15 @@ def restore_cmd(ctx: CommandContext, *, path: str, skip_schema: bool, as_: str |
                 no_safety_backup: bool) -> list[Result]:
     """``\\restore``: Messages and a Record of what was restored (a dry run: the plan)."""
     if rollback:
-        given = {"--skip-schema": skip_schema, "--as": as_, "--tenant": tenant,
+        given = {"--skip-schema": skip_schema, "--tenant": tenant,
                  "--rename-property": rename_property, "--drop-property": drop_property,
                  "--native": native, "--include": include}
         if any(given.values()):
             raise UsageError(f"{', '.join(k for k, v in given.items() if v)} cannot be used "
                              "with --rollback", "the rollback record beside the backup says "
-                             "what the restore did: give only PATH")
-        return restore_rollback.rollback(ctx, path, force=force, dry_run=dry_run,
+                             "what the restore did: give only PATH (and --as NAME to choose "
+                             "among restores into several collections)")
+        return restore_rollback.rollback(ctx, path, as_, force=force, dry_run=dry_run,
                                          allow_protected=allow_protected)
     if native:
         logical = {"skip_schema": skip_schema, "as_": as_, "tenant": tenant,
