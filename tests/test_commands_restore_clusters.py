@@ -16,7 +16,7 @@ from test_commands_restore_support import (
     snapshot,
 )
 
-from commands.errors import ShellError
+from commands.errors import ShellError, UsageError
 from sandbox import Sandbox
 from tests.conftest import make_session
 
@@ -85,3 +85,25 @@ def test_restores_into_two_clusters_keep_their_own_files(client, sandbox, other,
     assert y_http.get("/v1/schema/Article").status_code == 404
     assert comparable(read_state(client, "Article")) == comparable(state)
     assert not list(tmp_path.glob("Article.b1.*.r*.json"))
+
+
+def test_rollback_chooses_among_restores_into_several_collections(client, sandbox,
+                                                                  tmp_path) -> None:
+    make_article(client, n=30)
+    path, _ = snapshot(client, "Article", tmp_path, "b1")
+    session = make_session(sandbox.url)
+    for name in ("Copy1", "Copy2"):
+        interrupted(session, f"\\restore {path} --as {name} --batch-size 10 --parallel 1",
+                    after=10)
+    with pytest.raises(UsageError, match="2 unfinished restores of .* into Copy1, Copy2"):
+        run(session, f"\\restore {path} --rollback --force")
+    run(session, f"\\restore {path} --rollback --as copy1 --force")
+    assert client.get("/v1/schema/Copy1").status_code == 404
+    assert client.get("/v1/schema/Copy2").status_code == 200
+    [record] = tmp_path.glob("Article.b1.*.rollback.json")
+    record.rename(tmp_path / "Article.b1.rollback.json")  # as an earlier version named it
+    with pytest.raises(ShellError, match="no unfinished restore") as err:
+        run(session, f"\\restore {path} --rollback --force")
+    assert "Article.b1.rollback.json, left by an earlier version, names no cluster" \
+        in err.value.hint
+    assert client.get("/v1/schema/Copy2").status_code == 200

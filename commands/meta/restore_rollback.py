@@ -24,8 +24,9 @@ class RestoreInterrupted(ShellError):
     exit_status = ExitStatus.INTERRUPTED
 
 
-def _hint(path: str, resume: str | None) -> str:
-    rollback = f"\\restore --rollback {path} removes what it wrote"
+def _hint(path: str, target: str | None, resume: str | None) -> str:
+    choose = f" --as {target}" if target else ""  # restores under other names may be pending
+    rollback = f"\\restore --rollback {path}{choose} removes what it wrote"
     return f"{resume}; or {rollback}" if resume else rollback
 
 
@@ -59,14 +60,15 @@ class GuardedRestore:
                 record_path.unlink(missing_ok=True)
                 raise
             if isinstance(exc, ShellError):
-                exc.hint = _hint(self.path, exc.hint)
+                exc.hint = _hint(self.path, restore.options.target, exc.hint)
             if not isinstance(exc, KeyboardInterrupt):
                 raise
             done = restore.checkpoint.written
             raise RestoreInterrupted(f"restore into {restore.name} interrupted ({done:,} "
                                      "objects restored so far are checkpointed)",
-                                     _hint(self.path, "run the same \\restore again to "
-                                                      "resume")) from None
+                                     _hint(self.path, restore.options.target,
+                                           "run the same \\restore again to resume")
+                                     ) from None
         record_path.unlink(missing_ok=True)
         return report
 

@@ -96,7 +96,7 @@ def find_record(backup: Path, cluster: str, target: str | None
         return mine[0]
     if mine:
         raise UsageError(f"{len(mine)} unfinished restores of {backup} on this cluster, into "
-                         f"{', '.join(record.target for _, record in mine)}",
+                         f"{', '.join(sorted(record.target for _, record in mine))}",
                          "choose one with --as NAME")
     into = f" into {target}" if target else ""
     hints = [f"the record beside the backup of the restore into {r.target} on {r.cluster} "
