@@ -99,8 +99,8 @@ def find_record(backup: Path, cluster: str, target: str | None
                          f"{', '.join(sorted(record.target for _, record in mine))}",
                          "choose one with --as NAME")
     into = f" into {target}" if target else ""
-    hints = [f"the record beside the backup of the restore into {r.target} on {r.cluster} "
-             "is rolled back after \\connect to that cluster" for r in others if r.cluster]
+    hints = [f"the restore into {r.target} on {r.cluster} is unfinished: \\connect {r.cluster} "
+             "and roll it back there" for r in others if r.cluster]
     legacy = legacy_record(newest.directory, collection, backup_id)
     if legacy.exists():
         hints.append(f"{legacy}, left by an earlier version, names no cluster and is not "
