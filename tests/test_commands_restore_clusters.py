@@ -17,6 +17,7 @@ from test_commands_restore_support import (
 )
 
 from commands.errors import ShellError, UsageError
+from commands.results import Message, Table
 from sandbox import Sandbox
 from tests.conftest import make_session
 
@@ -52,8 +53,8 @@ def test_an_interrupted_restore_is_not_resumed_into_another_cluster(
     y, y_http = other
     make_article(y_http, n=0)  # an earlier partial load left the collection on Y
     out = run(make_session(y.url), f"\\restore {path} --batch-size 10 --skip-schema")
-    assert "resumed the interrupted restore of Article" not in [m.text for m in out
-                                                                if hasattr(m, "text")]
+    assert "resumed the interrupted restore of Article" not in [
+        m.text for m in out if isinstance(m, Message)]
     assert comparable(read_state(y_http, "Article")) == comparable(state)
     # an old-style checkpoint (before the cluster was in the name) is never resumed
     [new] = tmp_path.glob("Article.b1.*.restore.json")
@@ -77,6 +78,9 @@ def test_restores_into_two_clusters_keep_their_own_files(client, sandbox, other,
     interrupted(y_session, f"\\restore {path} --batch-size 10", after=80)
     assert len(list(tmp_path.glob("Article.b1.*.restore.json"))) == 2
     assert len(list(tmp_path.glob("Article.b1.*.rollback.json"))) == 2
+    listed = run(x_session, f"\\backups {tmp_path}")  # the catalog skips them quietly
+    assert [r.level for r in listed if isinstance(r, Message)] == []
+    assert [row[0] for row in next(r for r in listed if isinstance(r, Table)).rows] == ["b1"]
     out = run(x_session, f"\\restore {path} --batch-size 10")
     assert out[0].text == "resumed the interrupted restore of Article"
     assert comparable(read_state(client, "Article")) == comparable(state)
