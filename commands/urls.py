@@ -13,6 +13,7 @@ from commands.errors import ShellError, UsageError
 from commands.url_credentials import hide
 
 EXAMPLES = "e.g. http://localhost:8080 or https://weaviate.example.com"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
 
 
 def check_url(url: str, what: str = "", hint: str = EXAMPLES,
@@ -47,3 +48,13 @@ def check_url(url: str, what: str = "", hint: str = EXAMPLES,
     except httpx.InvalidURL as exc:
         raise bad(str(exc)) from None
     return parts
+
+
+def cluster_id(url: str) -> str:
+    """A URL reduced to what names a cluster: scheme, host (local names as one) and port
+    (never a path or the credentials it may hold)."""
+    parts = urlsplit(url.strip().lower().rstrip("/"))
+    host = parts.hostname or ""
+    host = "localhost" if host in LOCAL_HOSTS else host
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{host}:{port}"

@@ -15,6 +15,7 @@ from test_commands_restore_support import (
     progress_factory,
     read_state,
     recording,
+    restore_file,
     run,
     snapshot,
 )
@@ -80,7 +81,7 @@ def test_references_to_objects_later_in_the_backup_come_back(client, sandbox,
         "beacon": f"weaviate://localhost/Book/{BOOKS[1]}", "href": f"/v1/objects/Book/{BOOKS[1]}"}]
     record = next(r for r in outcome.results if isinstance(r, Record))
     assert record.fields["objects"] == 5 and record.fields["failed"] == 0
-    assert not (tmp_path / "Book.b1.restore-errors.jsonl").exists()
+    assert not list(tmp_path.glob("Book.b1.*.restore-errors.jsonl"))
 
 
 def test_the_second_pass_resumes_and_a_dry_run_sends_nothing(client, session,
@@ -103,7 +104,7 @@ def test_the_second_pass_resumes_and_a_dry_run_sends_nothing(client, session,
     session.progress = progress_factory(calls, interrupt)
     with pytest.raises(Boom):
         run(session, f"\\restore {path} --batch-size 2 --parallel 1")
-    saved = orjson.loads((tmp_path / "Book.b1.restore.json").read_bytes())
+    saved = orjson.loads(restore_file(tmp_path, "Book", "b1").read_bytes())
     assert saved["phase"] == "references" and saved["copied"] == 12
     session.progress = progress_factory(calls := [])
     with recording(client) as mutating:
@@ -122,7 +123,7 @@ def test_refused_objects_exit_1_and_name_the_report(client, sandbox, tmp_path) -
     client.delete("/v1/schema/Book").raise_for_status()
     client.delete(f"/v1/objects/Author/{AUTHOR}").raise_for_status()  # the target is gone
     outcome = dispatcher(sandbox.url, tmp_path).execute(f"\\restore {path}", "test")
-    report = tmp_path / "Book.b1.restore-errors.jsonl"
+    report = restore_file(tmp_path, "Book", "b1", ".restore-errors.jsonl")
     assert outcome.exit_code == 1
     texts = [m.text for m in outcome.results if isinstance(m, Message)]
     assert (f"5 of the backup's objects were refused by the server; each is listed (id, "

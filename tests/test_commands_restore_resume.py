@@ -19,6 +19,7 @@ from test_commands_restore_support import (
     progress_factory,
     read_state,
     recording,
+    restore_file,
     run,
     snapshot,
     tenants_of,
@@ -42,7 +43,7 @@ def session(sandbox: Sandbox):
 
 
 def checkpoint(tmp_path, name: str = "Article", backup: str = "b1") -> dict:
-    return orjson.loads((tmp_path / f"{name}.{backup}.restore.json").read_bytes())
+    return orjson.loads(restore_file(tmp_path, name, backup).read_bytes())
 
 
 def batch_posts(client: httpx.Client) -> int:
@@ -80,7 +81,7 @@ def test_interrupted_restore_resumes_without_duplicates(client, session, tmp_pat
     assert next(r for r in out if isinstance(r, Record)).fields["objects"] == 120
     assert ("restoring Article", 120 - saved["written"]) in calls
     assert comparable(read_state(client, "Article")) == comparable(state)
-    assert not (tmp_path / "Article.b1.restore.json").exists()
+    assert not list(tmp_path.glob("Article.b1.*.restore.json"))
 
 
 def test_dropped_connections_stop_it_and_a_rerun_finishes(client, session, tmp_path) -> None:
@@ -145,8 +146,8 @@ def test_failures_are_reported_once_across_a_resume(client, session, tmp_path) -
     out = run(session, f"\\restore {path} --skip-schema --batch-size 6 --parallel 4")
     record = next(r for r in out if isinstance(r, Record))
     assert (record.fields["objects"], record.fields["failed"]) == (75, 25)
-    lines = [orjson.loads(x) for x in
-             (tmp_path / "Article.b1.restore-errors.jsonl").read_bytes().splitlines()]
+    report = restore_file(tmp_path, "Article", "b1", ".restore-errors.jsonl")
+    lines = [orjson.loads(x) for x in report.read_bytes().splitlines()]
     assert sorted(e["id"] for e in lines) == sorted(ids(100)[::4])
 
 

@@ -47,6 +47,14 @@ def write_chunk(directory: Path, relative: str, kind: str, tenant: str | None,
                  first=ids[0] if ids else None, last=ids[-1] if ids else None)
 
 
+def restore_file(directory: Path, name: str, backup: str, suffix: str = ".restore.json"
+                 ) -> Path:
+    """The one checkpoint (or, with ``suffix``, error report) of a restore of backup
+    ``name.backup`` in ``directory`` (a digest of the target cluster is in its name)."""
+    [path] = directory.glob(f"{name}.{backup}.*{suffix}")
+    return path
+
+
 def run(session: Session, line: str, ctx_out: list[CommandContext] | None = None) -> Any:
     """Bind ``line`` and call the handler (as conftest's ``run``, with ``\\backup`` and
     ``\\restore`` whether or not they are registered yet)."""

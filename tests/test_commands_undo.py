@@ -203,8 +203,9 @@ def test_rollback_of_an_abandoned_restore_removes_the_collection_it_created(
     assert web.get("/v1/schema").json() == schema_before
     again = shell.execute(rf"\restore {manifest} --rollback --force", "t")
     assert again.exit_code == 1 and "no unfinished restore" in again.error.message
-    mixed = shell.execute(rf"\restore {manifest} --rollback --as Copy", "t")
-    assert mixed.exit_code == 2 and mixed.error.message == "--as cannot be used with --rollback"
+    mixed = shell.execute(rf"\restore {manifest} --rollback --tenant acme", "t")
+    assert mixed.exit_code == 2 and mixed.error.message == "--tenant cannot be used with " \
+                                                          "--rollback"
 
 
 def test_undo_of_an_alter_that_drops_something_creates_the_collection_again(

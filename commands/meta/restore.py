@@ -138,9 +138,10 @@ def _native(ctx: CommandContext, backend: str, backup_id: str, include: list[str
          "and the object count is checked. A class with references is restored in two\n"
          "passes (objects without them, then the objects that hold them), so references\n"
          "to objects later in the backup hold. Objects the server refuses are listed in\n"
-         "DIR/NAME.ID.restore-errors.jsonl and the exit status is 1. An interrupted\n"
-         "restore resumes where it stopped when run again (checkpoint\n"
-         "DIR/NAME.ID.restore.json); ids are kept, so nothing is duplicated. --as,\n"
+         "DIR/NAME.ID.DIGEST.restore-errors.jsonl and the exit status is 1. An\n"
+         "interrupted restore resumes where it stopped when run again into the same\n"
+         "cluster (checkpoint DIR/NAME.ID.DIGEST.restore.json, DIGEST naming the target\n"
+         "cluster and collection); ids are kept, so nothing is duplicated. --as,\n"
          "--rename-property and --drop-property change the collection and property\n"
          "names (self-references follow --as); --tenant restores one tenant.\n"
          "Restoring onto a collection that already has objects replaces those with the\n"
@@ -151,7 +152,8 @@ def _native(ctx: CommandContext, backend: str, backup_id: str, include: list[str
          "\\undo brings the objects it overwrote back. A restore that failed or was\n"
          "abandoned is taken back with \\restore --rollback PATH: it removes exactly what\n"
          "the restore wrote (the collection it created, or the objects it inserted and\n"
-         "the tenants it created) and nothing else.\n"
+         "the tenants it created) and nothing else, on the cluster it is connected to\n"
+         "(--as NAME chooses among restores into several collections).\n"
          "--native BACKEND restores Weaviate's own backup PATH (an id) and waits for it;\n"
          "Ctrl-C cancels it.\n\n"
          "  \\restore ./backup/UserProfile.json --skip-schema\n"
@@ -166,14 +168,15 @@ def restore_cmd(ctx: CommandContext, *, path: str, skip_schema: bool, as_: str |
                 no_safety_backup: bool) -> list[Result]:
     """``\\restore``: Messages and a Record of what was restored (a dry run: the plan)."""
     if rollback:
-        given = {"--skip-schema": skip_schema, "--as": as_, "--tenant": tenant,
+        given = {"--skip-schema": skip_schema, "--tenant": tenant,
                  "--rename-property": rename_property, "--drop-property": drop_property,
                  "--native": native, "--include": include}
         if any(given.values()):
             raise UsageError(f"{', '.join(k for k, v in given.items() if v)} cannot be used "
                              "with --rollback", "the rollback record beside the backup says "
-                             "what the restore did: give only PATH")
-        return restore_rollback.rollback(ctx, path, force=force, dry_run=dry_run,
+                             "what the restore did: give only PATH (and --as NAME to choose "
+                             "among restores into several collections)")
+        return restore_rollback.rollback(ctx, path, as_, force=force, dry_run=dry_run,
                                          allow_protected=allow_protected)
     if native:
         logical = {"skip_schema": skip_schema, "as_": as_, "tenant": tenant,

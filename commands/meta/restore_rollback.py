@@ -12,6 +12,7 @@ from commands.lazy import lazy_module
 from commands.meta import safety_backup
 from commands.results import Level, Message, Record, Result
 from commands.safety import Decision, Plan, dry_run_results, protected_names
+from commands.urls import cluster_id
 
 rollback_ops = lazy_module("commands.ops.rollback")
 backup_lock = lazy_module("commands.ops.backup.lock")
@@ -23,8 +24,9 @@ class RestoreInterrupted(ShellError):
     exit_status = ExitStatus.INTERRUPTED
 
 
-def _hint(path: str, resume: str | None) -> str:
-    rollback = f"\\restore --rollback {path} removes what it wrote"
+def _hint(path: str, target: str | None, resume: str | None) -> str:
+    choose = f" --as {target}" if target else ""  # restores under other names may be pending
+    rollback = f"\\restore --rollback {path}{choose} removes what it wrote"
     return f"{resume}; or {rollback}" if resume else rollback
 
 
@@ -44,7 +46,7 @@ class GuardedRestore:
 
     def run(self) -> Any:
         restore = self.restore
-        record_path = rollback_ops.record_path(restore.checkpoint_path)
+        record_path = restore.files.record
         if not (restore.resume and record_path.exists()):  # a resumed run keeps the first's
             self.notes = safety_backup.take(self.ctx, self.choice, "restore",
                                             [(restore.name, restore.options.tenant)],
@@ -54,18 +56,19 @@ class GuardedRestore:
         try:
             report = restore.run()
         except BaseException as exc:
-            if not restore.checkpoint_path.exists():  # nothing was written (class refused)
+            if not restore.files.checkpoint.exists():  # nothing was written (class refused)
                 record_path.unlink(missing_ok=True)
                 raise
             if isinstance(exc, ShellError):
-                exc.hint = _hint(self.path, exc.hint)
+                exc.hint = _hint(self.path, restore.options.target, exc.hint)
             if not isinstance(exc, KeyboardInterrupt):
                 raise
             done = restore.checkpoint.written
             raise RestoreInterrupted(f"restore into {restore.name} interrupted ({done:,} "
                                      "objects restored so far are checkpointed)",
-                                     _hint(self.path, "run the same \\restore again to "
-                                                      "resume")) from None
+                                     _hint(self.path, restore.options.target,
+                                           "run the same \\restore again to resume")
+                                     ) from None
         record_path.unlink(missing_ok=True)
         return report
 
@@ -80,29 +83,23 @@ class GuardedRestore:
             backup=str(restore.chain[-1].path.resolve()), target=restore.name, tenants=names,
             created_class=restore.checkpoint.created_class,
             pre_existing=restore.checkpoint.pre_existing, safety_backup=safety,
-            created_tenants=created, statuses=statuses)
+            created_tenants=created, statuses=statuses, cluster=restore.cluster)
 
 
-def rollback(ctx: CommandContext, path: str, *, force: bool, dry_run: bool,
-             allow_protected: bool) -> list[Result]:
-    """``\\restore --rollback PATH``: remove what an unfinished restore of PATH wrote."""
-    checkpoint = rollback_ops.checkpoint_of(Path(path))
-    record = rollback_ops.RollbackRecord.load(rollback_ops.record_path(checkpoint))
-    if record is None:
-        raise ShellError(f"no unfinished restore of {path} to roll back (it completed, was "
-                         "rolled back, or never started)",
-                         "\\undo takes back a completed restore over existing data; \\rm "
-                         "removes a collection a completed restore created")
+def rollback(ctx: CommandContext, path: str, target: str | None, *, force: bool,
+             dry_run: bool, allow_protected: bool) -> list[Result]:
+    """``\\restore --rollback PATH``: remove what an unfinished restore of PATH into the
+    cluster of this connection (into ``target``, when several) wrote."""
+    files, record = rollback_ops.find_record(Path(path), cluster_id(ctx.api.url), target)
     backups = [Path(path), *([Path(record.safety_backup)] if record.safety_backup else [])]
     with backup_lock.reading(backups, rf"\restore --rollback {path}",
                              dry_run or ctx.session.dry_run):
-        return _rollback(ctx, path, checkpoint, record, force=force, dry_run=dry_run,
+        return _rollback(ctx, path, files, record, force=force, dry_run=dry_run,
                          allow_protected=allow_protected)
 
 
-def _rollback(ctx: CommandContext, path: str, checkpoint: Path, record: Any, *, force: bool,
+def _rollback(ctx: CommandContext, path: str, files: Any, record: Any, *, force: bool,
               dry_run: bool, allow_protected: bool) -> list[Result]:
-    record_path = rollback_ops.record_path(checkpoint)
     undo = rollback_ops.plan(ctx.api, record)
     target = record.target
     if record.created_class:
@@ -128,8 +125,8 @@ def _rollback(ctx: CommandContext, path: str, checkpoint: Path, record: Any, *, 
         return dry_run_results(plan)
     deleted = rollback_ops.run(ctx.api, undo)
     ctx.objects_affected = deleted
-    checkpoint.unlink(missing_ok=True)
-    record_path.unlink(missing_ok=True)
+    files.checkpoint.unlink(missing_ok=True)
+    files.record.unlink(missing_ok=True)
     done = f"removed collection {target}" if record.created_class else \
         f"deleted the {deleted:,} objects it inserted into {target}"
     return [Message(f"rolled back the restore of {path}: {done}"),

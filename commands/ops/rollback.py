@@ -1,7 +1,8 @@
 """Taking back what a restore wrote: ``\\restore --rollback`` and ``\\undo`` of a restore.
 
 Before a restore writes anything, a ``RollbackRecord`` is saved beside its checkpoint
-(``DIR/NAME.ID.rollback.json``): the target, whether the restore creates the class,
+(``DIR/NAME.ID.<digest>.rollback.json``, see ``restore_files``): the target cluster and
+collection, whether the restore creates the class,
 which tenants it creates or activates, whether the target had objects, and the safety
 backup taken of them. A rollback removes exactly what the restore wrote: the class it
 created, or the tenants it created, and the objects whose ids are in the backup but were
@@ -20,17 +21,21 @@ from pathlib import Path
 import orjson
 
 from commands.api.client import RestClient
-from commands.errors import ShellError
+from commands.errors import ShellError, UsageError
 from commands.ops.backup.chain import final_objects, final_tenants, load_chain
 from commands.ops.backup.format import write_atomic
 from commands.ops.backup.imports import activate_tenants, set_statuses
+from commands.ops.backup.restore_files import (
+    RestoreFiles,
+    legacy_record,
+    records_beside,
+    restore_files,
+)
 from commands.ops.lifecycle import delete_collection
 from commands.ops.objects import delete_objects
-from commands.ops.schema import find_class
+from commands.ops.schema import find_class, upper_first
 
 ROLLBACK_FORMAT = "elysiactl-restore-rollback"
-CHECKPOINT_SUFFIX = ".restore.json"
-RECORD_SUFFIX = ".rollback.json"
 IDS_PER_CALL = 100
 
 
@@ -47,6 +52,8 @@ class RollbackRecord:
     created_tenants: list[str] = field(default_factory=list)
     statuses: dict[str, str] = field(default_factory=dict)
     """The status of each tenant the restore sets ACTIVE, before it did."""
+    cluster: str | None = None
+    """The target cluster (``cluster_id``); None in the records of earlier versions."""
     format: str = ROLLBACK_FORMAT
 
     def save(self, path: Path) -> None:
@@ -64,16 +71,44 @@ class RollbackRecord:
             return None
 
 
-def record_path(checkpoint: Path) -> Path:
-    """``DIR/NAME.ID.rollback.json`` beside a restore's checkpoint ``DIR/NAME.ID.restore.json``."""
-    return checkpoint.with_name(checkpoint.name.removesuffix(CHECKPOINT_SUFFIX) + RECORD_SUFFIX)
-
-
-def checkpoint_of(backup: Path) -> Path:
-    """The checkpoint a restore of the backup at ``backup`` keeps (see ``Restore.prepare``)."""
+def find_record(backup: Path, cluster: str, target: str | None
+                ) -> tuple[RestoreFiles, RollbackRecord]:
+    """The files and rollback record of the unfinished restore of ``backup`` into
+    ``cluster`` (into collection ``target``, when given); refused naming the clusters and
+    collections of the records beside the backup when there is not exactly one."""
     newest = load_chain(backup.expanduser())[-1]
-    stem = f"{newest.manifest.collection}.{newest.manifest.id}"
-    return newest.directory / f"{stem}{CHECKPOINT_SUFFIX}"
+    collection, backup_id = newest.manifest.collection, newest.manifest.id
+    target = upper_first(target) if target else None
+    mine: list[tuple[RestoreFiles, RollbackRecord]] = []
+    others: list[RollbackRecord] = []
+    for path in records_beside(newest.directory, collection, backup_id):
+        record = RollbackRecord.load(path)
+        if record is None:
+            continue
+        files = restore_files(newest.directory, collection, backup_id, str(record.cluster),
+                              record.target)
+        if files.record == path and record.cluster == cluster and target in (None,
+                                                                              record.target):
+            mine.append((files, record))
+        else:
+            others.append(record)
+    if len(mine) == 1:
+        return mine[0]
+    if mine:
+        raise UsageError(f"{len(mine)} unfinished restores of {backup} on this cluster, into "
+                         f"{', '.join(sorted(record.target for _, record in mine))}",
+                         "choose one with --as NAME")
+    into = f" into {target}" if target else ""
+    hints = [f"the restore into {r.target} on {r.cluster} is unfinished: \\connect {r.cluster} "
+             "and roll it back there" for r in others if r.cluster]
+    legacy = legacy_record(newest.directory, collection, backup_id)
+    if legacy.exists():
+        hints.append(f"{legacy}, left by an earlier version, names no cluster and is not "
+                     "used: roll that restore back by hand")
+    hint = "; ".join(hints) or ("\\undo takes back a completed restore over existing data; "
+                                "\\rm removes a collection a completed restore created")
+    raise ShellError(f"no unfinished restore of {backup}{into} on this cluster ({cluster}) "
+                     "to roll back (it completed, was rolled back, or never started)", hint)
 
 
 @dataclass

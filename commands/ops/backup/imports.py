@@ -16,6 +16,7 @@ so a resumed restore truncates the report to it and never reports a failure twic
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -44,6 +45,12 @@ SAVE_EVERY = 2.0  # seconds between checkpoint writes (and always when stopping)
 def tenant_key(tenant: str | None) -> str:
     """The checkpoint's key for a tenant (``""`` for a collection without tenants)."""
     return tenant or ""
+
+
+def slot_digest(identity: dict[str, Any]) -> str:
+    """A short digest of what names one operation's checkpoint (its target cluster and
+    collection...), for the checkpoint's file name."""
+    return hashlib.sha256(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
 
 
 @dataclass

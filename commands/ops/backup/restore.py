@@ -3,8 +3,8 @@
 ``Restore.prepare`` only reads: it loads the chain of manifests, applies the options to
 the class (``Transform``), verifies every chunk of the chain (nothing is written to the
 cluster when one is corrupted), looks at the target collection and finds a checkpoint of
-the same restore to resume; ``destructive`` tells whether the target had objects (then
-the command asks first). ``run`` writes:
+the same restore into the same cluster to resume (``restore_files``); ``destructive``
+tells whether the target had objects (then the command asks first). ``run`` writes:
 
 1. the class (``POST /v1/schema``, unless ``--skip-schema`` or a resumed restore created
    it), and for a multi-tenant class its tenants, created or set ``ACTIVE``;
@@ -48,12 +48,14 @@ from commands.ops.backup.imports import (
     set_statuses,
     tenant_key,
 )
+from commands.ops.backup.restore_files import restore_files
 from commands.ops.backup.settings import BATCH_SIZE, PARALLEL
 from commands.ops.backup.transform import BatchObject, Transform
 from commands.ops.collections import creatable
 from commands.ops.references import holds_references, reference_properties
 from commands.ops.schema import create_class, find_class
 from commands.progress import Advance, Progress, bar
+from commands.urls import cluster_id
 
 
 @dataclass(frozen=True)
@@ -117,13 +119,13 @@ class Restore:
             if skipped else []
         with bar(self.progress, f"verifying backup {newest.id}", chain_lines(self.chain)) as tick:
             self.counts = verify_chain(self.chain, [t for t, _ in self.tenants], tick)
-        stem = self.chain[-1].directory / f"{newest.collection}.{newest.id}"
-        self.checkpoint_path = Path(f"{stem}.restore.json")
-        self.errors_path = Path(f"{stem}.restore-errors.jsonl")
-        key = {"backup": newest.id, "target": self.name, "tenant": options.tenant,
-               "renames": dict(sorted(self.transform.renames.items())),
+        self.cluster = cluster_id(self.api.url)
+        self.files = restore_files(self.chain[-1].directory, newest.collection, newest.id,
+                                   self.cluster, self.name)
+        key = {"backup": newest.id, "cluster": self.cluster, "target": self.name,
+               "tenant": options.tenant, "renames": dict(sorted(self.transform.renames.items())),
                "drops": sorted(self.transform.drops)}
-        found = Checkpoint.load(self.checkpoint_path, key)
+        found = Checkpoint.load(self.files.checkpoint, key)
         current = self._target_class()
         self.target_tenants: dict[str, str] = {}
         self.existing: int | None = 0
@@ -194,12 +196,12 @@ class Restore:
         """Write the restore (see the module docstring); the checkpoint is kept on failure."""
         started = time.monotonic()
         cp = self.checkpoint
-        cp.save(self.checkpoint_path)  # from here on a rerun resumes, into the class it made
+        cp.save(self.files.checkpoint)  # from here on a rerun resumes, into the class it made
         if self.create:
             try:
                 self._create_class()
             except BaseException:
-                self.checkpoint_path.unlink(missing_ok=True)
+                self.files.checkpoint.unlink(missing_ok=True)
                 raise
         if self.multi_tenant:
             activate_tenants(self.api, self.name, [str(t) for t, _ in self.tenants])
@@ -212,7 +214,7 @@ class Restore:
                 if self.refs:
                     cp.phase, cp.done, cp.copied = "references", {}, cp.written
                     cp.copy_failed = dict(cp.failed)
-                    cp.save(self.checkpoint_path)
+                    cp.save(self.files.checkpoint)
             if cp.phase == "references":
                 with bar(self.progress, f"restoring the references of {self.name}",
                          None) as advance:
@@ -227,17 +229,17 @@ class Restore:
             raise
         mismatches = self._count_check() if cp.pre_existing == 0 else []
         warnings = self.warnings + set_statuses(self.api, self.name, self.tenants)
-        failed = len(distinct_failures(self.errors_path)) if cp.failures else 0
-        self.checkpoint_path.unlink(missing_ok=True)
+        failed = len(distinct_failures(self.files.errors)) if cp.failures else 0
+        self.files.checkpoint.unlink(missing_ok=True)
         if not failed:
-            self.errors_path.unlink(missing_ok=True)
+            self.files.errors.unlink(missing_ok=True)
         if mismatches:
             raise ShellError(f"count check failed for {self.name}: " + "; ".join(mismatches),
                              "the cluster holds a different number of objects than the "
                              "backup's final state; run \\restore again with --skip-schema")
         return RestoreReport(
             collection=self.name, objects=self.restored, failed=failed,
-            error_report=str(self.errors_path) if failed else None,
+            error_report=str(self.files.errors) if failed else None,
             tenants=[str(t) for t, _ in self.tenants] if self.multi_tenant else None,
             duration_s=round(time.monotonic() - started, 3),
             count_checked=cp.pre_existing == 0, warnings=warnings)
@@ -263,7 +265,7 @@ class Restore:
         """One pass: ``streams`` in batches; ``start``: the error report starts (fresh, or
         cut to the checkpoint when resuming)."""
         cp = self.checkpoint
-        importer = Importer(self.api, cp, self.checkpoint_path, self.errors_path,
+        importer = Importer(self.api, cp, self.files.checkpoint, self.files.errors,
                             self.options.parallel, advance)
         if start:
             importer.start_report(self.resume)

@@ -11,20 +11,18 @@ held for the whole run.
 
 from __future__ import annotations
 
-import hashlib
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 
 from commands.errors import UsageError
-from commands.ops.backup.imports import Checkpoint
+from commands.ops.backup.imports import Checkpoint, slot_digest
+from commands.urls import cluster_id
 
 MIGRATE_FORMAT = "elysiactl-migrate-checkpoint"
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
 
 
 @dataclass
@@ -54,15 +52,6 @@ class MigrateCheckpoint(Checkpoint):
         return found if isinstance(found, MigrateCheckpoint) else None
 
 
-def cluster_id(url: str) -> str:
-    """A URL reduced to what names a cluster: scheme, host (local names as one) and port."""
-    parts = urlsplit(url.strip().lower().rstrip("/"))
-    host = parts.hostname or ""
-    host = "localhost" if host in LOCAL_HOSTS else host
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme}://{host}:{port}"
-
-
 def migration_key(source_url: str, source: str, target_url: str, target: str,
                   tenant: str | None, assignments: Any = ()) -> dict[str, Any]:
     """What identifies one migration: both clusters, both names, the tenant and the
@@ -77,8 +66,7 @@ def paths(state_dir: Path, key: dict[str, Any]) -> tuple[Path, Path, Path]:
     to ``key``'s target cluster: one slot whatever the other options, so that a rerun with
     other options finds the interrupted migration instead of starting a second one."""
     slot = {name: key[name] for name in ("source", "collection", "target")}
-    digest = hashlib.sha256(orjson.dumps(slot, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
-    stem = state_dir / "migrations" / f"{key['collection']}.{digest}"
+    stem = state_dir / "migrations" / f"{key['collection']}.{slot_digest(slot)}"
     return Path(f"{stem}.json"), Path(f"{stem}.errors.jsonl"), Path(f"{stem}.lock")
 
 

@@ -38,7 +38,6 @@ from commands.ops.migrate import plan as planning
 from commands.ops.migrate.catchup import Reconcile, server_now_ms
 from commands.ops.migrate.checkpoint import (
     MigrateCheckpoint,
-    cluster_id,
     command_line,
     migration_key,
     other_options,
@@ -51,6 +50,7 @@ from commands.ops.references import reference_properties, refused_for_missing_ta
 from commands.ops.runlock import LockBusy, RunLock, describe
 from commands.ops.tenants import documented_status, fetch_tenants
 from commands.progress import Advance, Progress, bar
+from commands.urls import cluster_id
 
 COUNTED_PARTITIONS = 50  # above this many tenants the progress total is not counted first
 
