@@ -1,5 +1,6 @@
-"""The RBAC commands as a user runs them: ``elysiactl`` processes against a sandbox started
-as ``python -m sandbox --rbac --root-user root --db-users`` (Weaviate's
+"""The RBAC commands as a user runs them: ``elysiactl -c`` (in-process, as
+``inprocess_support`` runs it; the terminal and the REPL as processes) against a sandbox
+started as ``python -m sandbox --rbac --root-user root --db-users`` (Weaviate's
 AUTHORIZATION_RBAC_ENABLED, AUTHORIZATION_RBAC_ROOT_USERS and AUTHENTICATION_DB_USERS_ENABLED).
 
 One sandbox serves the module; each test uses names of its own.
@@ -18,6 +19,9 @@ from pathlib import Path
 import httpx
 import pexpect
 import pytest
+from inprocess_support import elysiactl_here
+
+from sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 ROOT_KEY, BOB_KEY = "root-key", "bob-key"
@@ -54,11 +58,10 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def shell(env: dict[str, str], url: str, key: str, *lines: str,
           fmt: str | None = None) -> subprocess.CompletedProcess:
-    """``elysiactl -c LINE ...`` as the user of ``key``."""
+    """``elysiactl -c LINE ...`` as the user of ``key`` (in-process; the revocation confirmed
+    at a terminal and the REPL below are processes)."""
     args = [a for line in lines for a in ("-c", line)] + (["--format", fmt] if fmt else [])
-    return subprocess.run([sys.executable, "-m", "shell", "--url", url, *args], cwd=ROOT,
-                          env={**env, "WEAVIATE_API_KEY": key}, capture_output=True, text=True,
-                          timeout=60)
+    return elysiactl_here(["--url", url, *args], {**env, "WEAVIATE_API_KEY": key})
 
 
 def logged(url: str) -> list[dict]:
@@ -257,8 +260,8 @@ def test_grant_and_create_mistakes_get_hints(env, url) -> None:
 
 
 def test_rbac_off_and_old_servers_are_named(env) -> None:
-    process, address = start_sandbox("--seed", "none")
-    try:
+    with Sandbox() as server:
+        address = server.url
         off = shell(env, address, "", r"\whoami", r"\role create r --permission read_cluster")
         assert off.returncode == 1
         assert "anonymous" in off.stdout
@@ -269,9 +272,6 @@ def test_rbac_off_and_old_servers_are_named(env) -> None:
         assert "RBAC needs Weaviate >= 1.29; the server runs 1.28.4" in old.stderr
         users = shell(env, address, "", r"\users")
         assert "needs Weaviate >= 1.30" in users.stderr
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def test_a_person_confirms_revoking_at_a_terminal(env, url) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from inprocess_support import elysiactl_here
 from test_craft_record import Typed
 
 from commands.ops.connection import open_connection
@@ -24,8 +24,8 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def shell(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "shell", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    """``elysiactl ARGS`` with the environment ``env``, in-process."""
+    return elysiactl_here(args, env)
 
 
 def test_connect_takes_the_key_from_the_named_variable(env, tmp_path: Path) -> None:

@@ -8,14 +8,13 @@ import json
 import os
 import shlex
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pexpect
 import pytest
+from inprocess_support import elysiactl_here
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from pygments.token import Error
@@ -35,10 +34,11 @@ REGISTRY = Registry.from_modules(MODULES)
 
 
 @pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+def demo(demo: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """conftest's demo sandbox, shared by the module (these tests only query it), with a
+    state directory of the test's own."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    with Sandbox(seed="demo") as server:
-        yield server
+    return demo
 
 
 def first_articles(url: str, n: int) -> list[dict[str, Any]]:
@@ -119,13 +119,12 @@ def test_pty_continuation_prompt_and_ctrl_c(request: pytest.FixtureRequest) -> N
     child.expect(pexpect.EOF)
 
 
-# --- script mode (a subprocess) -------------------------------------------------------------
+# --- script mode (in-process: test_shell_modes runs each mode as a process) ---------------
 
 def elysiactl(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CONFIG_HOME": str(tmp_path / "c"),
            "XDG_STATE_HOME": str(tmp_path / "s")}
-    return subprocess.run([sys.executable, "-m", "shell", "--url", url, *args], env=env,
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    return elysiactl_here(["--url", url, *args], env)
 
 
 def write(path: Path, *lines: str) -> Path:

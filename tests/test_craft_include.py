@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from craft_support import repl_in
+from inprocess_support import elysiactl_here
 from test_shell_modes import env  # noqa: F401 - env: the private-XDG fixture
 
 from sandbox import Sandbox
@@ -25,8 +25,8 @@ def scripts(tmp_path: Path, failing: bool = False) -> Path:
 
 
 def elysiactl(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess:  # noqa: F811
-    return subprocess.run([sys.executable, "-m", "shell", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
+    """``elysiactl ARGS`` run in ``cwd``, in-process (``-f`` as a process: test_shell_modes)."""
+    return elysiactl_here(args, env, cwd=cwd)
 
 
 def test_repl_includes_nested_files(tmp_path: Path, demo: Sandbox) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from inprocess_support import elysiactl_here
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -59,8 +60,9 @@ SESSION = r"""\record {runbook}
 
 
 def shell(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "shell", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    """``elysiactl ARGS`` with the environment ``env``, in-process (script mode as a
+    process: test_shell_modes)."""
+    return elysiactl_here(args, env)
 
 
 @pytest.fixture

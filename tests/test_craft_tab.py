@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pexpect
 import pytest
+from inprocess_support import elysiactl_here
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from test_shell_repl import terminal
@@ -20,6 +19,7 @@ from commands.meta import MODULES
 from commands.registry import Registry
 from completers.meta import MetaCommandCompleter
 from completers.metadata import MetadataCache, MetadataSnapshot
+from sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = r"127\.0\.0\.1:\d+> "
@@ -67,15 +67,14 @@ def test_properties_after_collection_dot_in_show_and_get(line: str,
     assert sorted(c.text for c in found) == expected
 
 
-def test_show_and_get_take_what_the_completion_offers(tmp_path: Path) -> None:
+def test_show_and_get_take_what_the_completion_offers(tmp_path: Path, demo: Sandbox) -> None:
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
            "PYTHONPATH": str(ROOT)}
     uuid = "00ef873f-0906-4665-9ad2-6b5808d9d98c"
-    run = subprocess.run(
-        [sys.executable, "-m", "shell", "--sandbox", "--format", "json", "--on-error",
-         "continue", "-c", r"\show Article.wordcount", "-c", f"\\get Article.title {uuid}",
-         "-c", r"\show Article.wordCont", "-c", r"\show Article.title --stats"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    run = elysiactl_here(
+        ["--url", demo.url, "--format", "json", "--on-error", "continue",
+         "-c", r"\show Article.wordcount", "-c", f"\\get Article.title {uuid}",
+         "-c", r"\show Article.wordCont", "-c", r"\show Article.title --stats"], env)
     docs, rest = [], run.stdout.strip()
     while rest:  # two JSON documents, one after the other
         doc, end = json.JSONDecoder().raw_decode(rest)

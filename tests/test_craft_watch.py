@@ -1,4 +1,5 @@
-"""``\\watch`` as a user runs it: script mode in a subprocess (exit statuses asserted), the REPL
+"""``\\watch`` as a user runs it: script mode (exit statuses asserted; in-process, and in a
+subprocess for the timeout's 124 and the runs read while they come), the REPL
 through pipe input and a pseudo-terminal, completion of the watched command, and the
 ``--until`` condition language, all against the sandbox over HTTP."""
 
@@ -16,6 +17,7 @@ import httpx
 import pexpect
 import pytest
 from conftest import REGISTRY, mutating_requests
+from inprocess_support import elysiactl_here
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from test_shell_repl import repl, terminal  # noqa: F401 - terminal: the shell in a pty
@@ -54,12 +56,17 @@ def insert(client: httpx.Client, numbers: range) -> None:
     assert not any(o.get("result", {}).get("errors") for o in answer.json())
 
 
-def run(env: dict[str, str], url: str, *lines: str) -> subprocess.CompletedProcess:
-    """``elysiactl --url URL -f SCRIPT`` with ``lines`` as the script."""
+def run(env: dict[str, str], url: str, *lines: str,
+        process: bool = False) -> subprocess.CompletedProcess:
+    """``elysiactl --url URL -f SCRIPT`` with ``lines`` as the script: in-process, or as a
+    process (the exit status 124 as a shell sees it)."""
     script = Path(env["XDG_STATE_HOME"]).parent / "script.txt"
     script.write_text("\n".join(lines) + "\n")
-    return subprocess.run([sys.executable, "-m", "shell", "--url", url, "-f", str(script)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    args = ["--url", url, "-f", str(script)]
+    if not process:
+        return elysiactl_here(args, env)
+    return subprocess.run([sys.executable, "-m", "shell", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
 
 
 def audit(env: dict[str, str]) -> list[dict]:
@@ -122,7 +129,7 @@ def test_until_waits_for_a_native_backup_to_succeed(env, sandbox: Sandbox,
 
 def test_timeout_exits_124(env, tickets: Sandbox) -> None:
     result = run(env, tickets.url, r"\watch 0.2 --until 'count > 100' --timeout 1 \count Ticket",
-                 r"\conninfo")
+                 r"\conninfo", process=True)
     assert result.returncode == 124, result.stderr
     assert "error: \\watch gave up after 1 s" in result.stderr
     assert "--until count > 100 did not hold" in result.stderr

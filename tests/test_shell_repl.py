@@ -77,16 +77,26 @@ def test_repl_survives_errors_and_ctrl_d_leaves(demo: Sandbox) -> None:
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[pexpect.spawn]:
+    """The shell at its prompt in a pseudo-terminal, on what ``elysiactl --sandbox`` serves (a
+    demo with metrics and the export API) served by this process through a profile: a demo
+    is copied here in 0.25 s of CPU, where each ``--sandbox`` built it in 1.7 s
+    (test_shell_modes and test_commands_stats_metrics start ``--sandbox`` itself)."""
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"),
            "XDG_CONFIG_HOME": str(tmp_path / "config"), "PROMPT_TOOLKIT_NO_CPR": "1",
            "PYTHONPATH": str(ROOT), "TERM": "xterm"}
-    child = pexpect.spawn(sys.executable, ["-m", "shell", "--sandbox"], cwd=str(ROOT), env=env,
-                          dimensions=(40, 160), timeout=20, encoding="utf-8")
-    try:
-        child.expect(r"127\.0\.0\.1:\d+> ")
-        yield child
-    finally:
-        child.terminate(force=True)
+    with Sandbox(seed="demo", metrics=True, export=True) as server:
+        profile = {"url": server.url, "metrics_url": list(server.metrics_urls.values())}
+        (tmp_path / "config" / "elysiactl").mkdir(parents=True)
+        (tmp_path / "config" / "elysiactl" / "config.yaml").write_text(
+            json.dumps({"profiles": {"sandbox": profile}}))  # JSON is YAML
+        child = pexpect.spawn(sys.executable, ["-m", "shell", "--profile", "sandbox"],
+                              cwd=str(ROOT), env=env, dimensions=(40, 160), timeout=20,
+                              encoding="utf-8")
+        try:
+            child.expect(r"127\.0\.0\.1:\d+> ")
+            yield child
+        finally:
+            child.terminate(force=True)
 
 
 def test_pty_completion_and_prompt(terminal: pexpect.spawn) -> None:

@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from inprocess_support import elysiactl_here
 
 from commands.errors import ShellError, UsageError
 from commands.results import Document, Level, Message, Outcome, Record, Table, Text
 from sandbox import Sandbox
+from shell import streams
 from shell.console import ShellConsole
 from shell.render import RICH_ROWS, Renderer
 from shell.streams import PlainStream, consoles
@@ -101,15 +103,21 @@ def url() -> Iterator[str]:
         yield server.url
 
 
-def piped(url: str, tmp_path: Path, *args: str, rich_decides: bool = False,
-          ) -> tuple[subprocess.CompletedProcess, set[str]]:
-    """``python -X importtime -m shell --url URL ARGS`` with stdout and stderr piped;
-    returns the result (import lines removed) and every module it loaded."""
+def environment(tmp_path: Path, rich_decides: bool = False) -> dict[str, str]:
+    """The environment of a run; with ``rich_decides`` rich's Console is used, which still
+    sees no terminal."""
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     env.update(XDG_STATE_HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path),
                PYTHONPATH=str(ROOT))
     if rich_decides:
-        env["FORCE_COLOR"] = ""  # rich's Console then, which still sees no terminal
+        env["FORCE_COLOR"] = ""
+    return env
+
+
+def piped(url: str, tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """``python -X importtime -m shell --url URL ARGS`` with stdout and stderr piped;
+    returns the result (import lines removed) and every module it loaded."""
+    env = environment(tmp_path)
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "shell", "--url", url,
                              *args], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=60)
@@ -127,15 +135,20 @@ def piped(url: str, tmp_path: Path, *args: str, rich_decides: bool = False,
     (("-c", r"\show Article --schema"), "rich.json"),  # a JSON document as a table
 ])
 def test_piped_output_is_what_rich_wrote_and_needs_rich_only_for_rich(url, tmp_path, args,
-                                                                      needs) -> None:
+                                                                      needs, monkeypatch) -> None:
     plain, loaded = piped(url, tmp_path, *args)
     assert "shell.render" in loaded  # the hook saw the run's imports
     if needs:
         assert needs in loaded
     else:
         assert not {name for name in loaded if name.split(".")[0] == "rich"}
-    by_rich, loaded = piped(url, tmp_path, *args, rich_decides=True)
-    assert "rich.console" in loaded
+    # What rich writes: the same run in-process, where rich's Consoles are built for both
+    # streams (the consoles they stand for, which a PlainStream builds, get a width or file).
+    built: list[dict] = []
+    console = streams.shell_console
+    monkeypatch.setattr(streams, "shell_console", lambda **kw: built.append(kw) or console(**kw))
+    by_rich = elysiactl_here(["--url", url, *args], environment(tmp_path, rich_decides=True))
+    assert {} in built and {"stderr": True} in built
     assert (plain.returncode, plain.stdout, plain.stderr) == \
         (by_rich.returncode, by_rich.stdout, by_rich.stderr)
     assert plain.stdout or plain.stderr
