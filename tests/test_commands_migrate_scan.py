@@ -102,12 +102,14 @@ def test_the_merge_join_across_page_boundaries(servers, monkeypatch) -> None:
 def test_a_lower_query_maximum_on_the_server_gives_pages_of_a_thousand(
         servers, tmp_path, monkeypatch) -> None:
     source, target = servers
-    monkeypatch.setattr(sandbox.objects, "MAX_RESULTS", 2000)  # QUERY_MAXIMUM_RESULTS=2000
+    # QUERY_MAXIMUM_RESULTS between the two page sizes
+    monkeypatch.setattr(sandbox.objects, "MAX_RESULTS", (cursor.PAGE + cursor.ID_PAGE) // 2)
     put(source.url, ids(50))
     clear_log(source.url)
     outcome = dispatcher(source.url, tmp_path).execute(
         rf"\migrate {NAME} --target {target.url} --verify full", "test")
     assert outcome.exit_code == 0, outcome.error
+    monkeypatch.undo()  # the comparison reads in pages of its own
     assert state(target.url, NAME) == state(source.url, NAME)
     refused = [e for e in httpx.get(f"{source.url}/__sandbox/requests").json()
                if e["status"] == 422]

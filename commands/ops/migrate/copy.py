@@ -24,6 +24,7 @@ from commands.ops.backup.imports import Importer, make_batches, tenant_key
 from commands.ops.backup.transform import BatchObject, Transform
 from commands.ops.cursor import (
     ID_PAGE,
+    ID_PREFETCH,
     PAGE,
     PROPERTY_STAMP_PAGE,
     RAW_PAGE,
@@ -87,7 +88,7 @@ def rescan(api: RestClient, name: str, tenant: str | None,
     page's picks are fetched, reading from the first pick to the last only."""
     after = None
     for page, _ in prefetch(pages(api, name, tenant, None, size=ID_PAGE, vectors=False,
-                                  decoder=pick.decoder)):
+                                  decoder=pick.decoder), ID_PREFETCH):
         heap.tidy()  # the last page's body: a catch-up that copies nothing never posts
         wanted = pick.choose(page)
         if wanted:
