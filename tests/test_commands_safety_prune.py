@@ -92,3 +92,12 @@ def test_a_hand_edited_undo_record_is_left_alone(tmp_path: Path) -> None:
     done = _execute(shell, r"\backups prune --safety --older-than 1d --force").results
     assert done[0].text.startswith("removed 1 safety backup (")
     assert [p.name for p in (tmp_path / "safety").iterdir()] == ["edited"]
+
+
+def test_prune_without_a_rule_shows_the_form_that_was_typed(sandbox: Sandbox,
+                                                             tmp_path: Path) -> None:
+    shell = dispatcher(sandbox.url, tmp_path)
+    safety = _execute(shell, r"\backups prune --safety --dry-run", ExitStatus.USAGE).error
+    plain = _execute(shell, r"\backups prune --dry-run", ExitStatus.USAGE).error
+    assert safety is not None and safety.hint == r"e.g. \backups prune --safety --keep 7"
+    assert plain is not None and plain.hint == r"e.g. \backups prune ./backup --keep 7"

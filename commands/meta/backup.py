@@ -294,6 +294,7 @@ def backups_prune_cmd(ctx: CommandContext, *, directory: str | None, keep: int |
     """``\\backups prune``: the plan, then a Message and a Table of what stays."""
     if keep is None and older_than is None:
         raise UsageError(r"\backups prune: give --keep N, --older-than AGE, or both",
+                         r"e.g. \backups prune --safety --keep 7" if safety else
                          r"e.g. \backups prune ./backup --keep 7")
     if keep is not None and keep < 1:
         raise UsageError(f"--keep must be 1 or more, got {keep}",
