@@ -19,6 +19,7 @@ from pathlib import Path
 from commands.ops import safety_backup as safety
 from commands.ops.backup import lock
 from commands.ops.backup.format import BackupError
+from commands.ops.backup.prune import kept_by_rules
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,9 @@ def plan_prune(state_dir: Path | None, keep: int | None, older_than: timedelta |
     why: dict[str, str] = {}
     for cluster in dict.fromkeys(r.cluster for r in found):
         mine = [r for r in found if r.cluster == cluster]
-        for rank, record in enumerate(mine):
-            if keep is not None and rank < keep:
-                why[record.directory] = f"one of the {keep} newest of {cluster}"
-            elif older_than is not None and (young := _young(record, now - older_than)):
-                why[record.directory] = young
+        for record, reason in kept_by_rules(mine, keep, older_than, now, lambda r: r.time,
+                                            f" of {cluster}"):
+            why[record.directory] = reason
         following = safety.undoable(state_dir, cluster)
         if following is not None and not include_undoable:
             why.setdefault(following.directory, f"\\undo restores it next on {cluster} "
@@ -51,17 +50,6 @@ def plan_prune(state_dir: Path | None, keep: int | None, older_than: timedelta |
     return SafetyPrunePlan(state_dir / safety.AREA,
                            tuple(r for r in found if r.directory not in why),
                            tuple((r, why[r.directory]) for r in found if r.directory in why))
-
-
-def _young(record: safety.UndoRecord, since: datetime) -> str | None:
-    """Why ``--older-than`` keeps the run: taken after ``since``, or a time that cannot be
-    read (a hand-edited record is kept); None: it is older."""
-    try:
-        if datetime.fromisoformat(record.time) < since:
-            return None
-    except (TypeError, ValueError):
-        return f"its time cannot be read: {record.time!r}"
-    return "newer than --older-than"
 
 
 def prune(plan: SafetyPrunePlan, keep: int | None, older_than: timedelta | None, now: datetime,

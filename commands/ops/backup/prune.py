@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from commands.errors import UsageError
 from commands.ops.backup import catalog, lock
@@ -22,6 +24,7 @@ from commands.ops.backup.format import BackupError, Manifest
 
 AGE = re.compile(r"^(\d+)([smhdw])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+Item = TypeVar("Item")
 
 
 def parse_age(text: str) -> timedelta:
@@ -51,8 +54,28 @@ class PrunePlan:
     kept: tuple[tuple[Manifest, str], ...]
 
 
-def _started(manifest: Manifest) -> datetime:
-    return datetime.fromisoformat(manifest.started)
+def kept_by_rules(newest_first: list[Item], keep: int | None, older_than: timedelta | None,
+                  now: datetime, started: Callable[[Item], str],
+                  of: str = "") -> Iterator[tuple[Item, str]]:
+    """The items of one group (newest first) that the rules keep, with why: one of the
+    ``keep`` newest (``of``: the group, for the reason), or taken after ``now - older_than``
+    (``started``: its ISO time; one that cannot be read keeps it, saying so). An item goes
+    when every rule given says so."""
+    for rank, item in enumerate(newest_first):
+        if keep is not None and rank < keep:
+            yield item, f"one of the {keep} newest{of}"
+        elif older_than is not None and (young := _young(started(item), now - older_than)):
+            yield item, young
+
+
+def _young(started: str, since: datetime) -> str | None:
+    """Why ``--older-than`` keeps what was taken at ``started``; None: it is older."""
+    try:
+        if datetime.fromisoformat(started) <= since:
+            return None
+    except (TypeError, ValueError):
+        return f"its time cannot be read: {started!r}"
+    return "newer than --older-than"
 
 
 def plan_prune(directory: Path, keep: int | None, older_than: timedelta | None,
@@ -69,11 +92,9 @@ def plan_prune(directory: Path, keep: int | None, older_than: timedelta | None,
     for collection in collections:
         mine = sorted((m for _, m in complete if m.collection == collection),
                       key=catalog.age, reverse=True)
-        for rank, manifest in enumerate(mine):
-            if keep is not None and rank < keep:
-                why[(collection, manifest.id)] = f"one of the {keep} newest"
-            elif older_than is not None and _started(manifest) > now - older_than:
-                why[(collection, manifest.id)] = "newer than --older-than"
+        for manifest, reason in kept_by_rules(mine, keep, older_than, now,
+                                              lambda m: m.started):
+            why[(collection, manifest.id)] = reason
     roots = [m for m in by_id.values() if (m.collection, m.id) in why]
     roots += [m for p, m in found if p.name.endswith(catalog.PARTIAL)]
     for manifest in roots:  # every base of a kept backup or a checkpoint stays
