@@ -29,6 +29,7 @@ backup_lock = lazy_module("commands.ops.backup.lock")
 RECREATES = "alter"
 """The operation whose undo deletes the collection and creates it again from the backup."""
 rollback_ops = lazy_module("commands.ops.rollback")
+objects_ops = lazy_module("commands.ops.objects")
 
 
 def _list(ctx: CommandContext, cluster: str) -> Table:
@@ -138,8 +139,7 @@ def _plan(ctx: CommandContext, record: safety.UndoRecord, restores: list[restore
     if removed:
         preview.append(Message(f"first the {removed:,} objects that restore inserted are "
                                "deleted", Level.WARNING))
-        requests.append(f"DELETE /v1/batch/objects (x{-(-removed // rollback_ops.IDS_PER_CALL)},"
-                        f" up to {rollback_ops.IDS_PER_CALL} ids each)")
+        requests += objects_ops.delete_calls(removed)
     plans = [restore_plan(r, ctx.session.protected) for r in restores]
     for restore, plan in zip(restores, plans, strict=True):
         if record.operation == RECREATES:

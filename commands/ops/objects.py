@@ -86,6 +86,16 @@ def id_filter(ids: list[str]) -> dict[str, Any]:
     return clauses[0] if len(clauses) == 1 else {"operator": "Or", "operands": clauses}
 
 
+DELETE_IDS = 100  # ids per DELETE /v1/batch/objects (one Or filter)
+
+
+def delete_calls(count: int) -> list[str]:
+    """The batch deletes of ``count`` ids, ``DELETE_IDS`` a call, as a plan lists its
+    requests (none for none)."""
+    calls = -(-count // DELETE_IDS)
+    return [f"DELETE /v1/batch/objects (x{calls}, up to {DELETE_IDS} ids each)"] * bool(calls)
+
+
 def delete_objects(api: RestClient, name: str, tenant: str | None,
                    ids: list[str]) -> dict[str, Any]:
     """One ``DELETE /v1/batch/objects`` of exactly ``ids`` (one tenant): Weaviate's

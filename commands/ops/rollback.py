@@ -9,7 +9,7 @@ created, or the tenants it created, and the objects whose ids are in the backup 
 not in the target before (ids of the backup minus ids of the safety backup; all of them
 when the target was empty). Objects that existed before and were overwritten are not
 touched here: the safety backup (``\\undo``) brings them back. Objects go with batch
-deletes matching their ids, ``IDS_PER_CALL`` at a time.
+deletes matching their ids, ``DELETE_IDS`` at a time.
 """
 
 from __future__ import annotations
@@ -32,11 +32,10 @@ from commands.ops.backup.restore_files import (
     restore_files,
 )
 from commands.ops.lifecycle import delete_collection
-from commands.ops.objects import delete_objects
+from commands.ops.objects import DELETE_IDS, delete_calls, delete_objects
 from commands.ops.schema import find_class, upper_first
 
 ROLLBACK_FORMAT = "elysiactl-restore-rollback"
-IDS_PER_CALL = 100
 
 
 @dataclass
@@ -179,8 +178,7 @@ def requests(rollback: Rollback) -> list[str]:
     record = rollback.record
     if record.created_class:
         return [f"DELETE /v1/schema/{record.target}"] if rollback.delete_class else []
-    calls = -(-rollback.objects // IDS_PER_CALL)
-    out = [f"DELETE /v1/batch/objects (x{calls}, up to {IDS_PER_CALL} ids each)"] * bool(calls)
+    out = delete_calls(rollback.objects)
     if record.created_tenants:
         out.append(f"DELETE /v1/schema/{record.target}/tenants ({len(record.created_tenants)} "
                    "tenants it created)")
@@ -214,5 +212,5 @@ def run(api: RestClient, rollback: Rollback) -> int:
 def delete_ids(api: RestClient, name: str, tenant: str | None, ids: list[str]) -> int:
     """Delete the objects with these ids (those that are gone already are no error); how
     many were deleted."""
-    return sum(int(delete_objects(api, name, tenant, ids[start:start + IDS_PER_CALL])
-                   .get("successful") or 0) for start in range(0, len(ids), IDS_PER_CALL))
+    return sum(int(delete_objects(api, name, tenant, ids[start:start + DELETE_IDS])
+                   .get("successful") or 0) for start in range(0, len(ids), DELETE_IDS))

@@ -24,7 +24,8 @@ from email.utils import parsedate_to_datetime
 
 from commands.api.client import RestClient
 from commands.ops.cursor import Stamp, id_pages
-from commands.ops.migrate.copy import DELETE_IDS, Pick, delete_ids
+from commands.ops.migrate.copy import Pick, delete_ids
+from commands.ops.objects import DELETE_IDS
 
 MARGIN_MS = 1000
 

@@ -40,7 +40,6 @@ from commands.ops.objects import delete_objects
 from commands.ops.references import holds_references
 from commands.progress import Advance
 
-DELETE_IDS = 100  # ids per DELETE /v1/batch/objects (one Or filter)
 Stream = tuple[str | None, Iterator[BatchObject]]
 
 
